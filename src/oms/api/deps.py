@@ -1,0 +1,26 @@
+"""Request dependencies: the service context and the caller's identity."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..domain.access import Principal
+from ..services.context import Context
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
+
+
+def get_context(request: Request) -> Context:
+    return request.app.state.ctx
+
+
+async def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    ctx: Context = request.app.state.ctx
+    return await ctx.keys.authenticate(ctx.db, credentials.credentials if credentials else None)
+
+
+Ctx = Annotated[Context, Depends(get_context)]
+Caller = Annotated[Principal, Depends(get_principal)]

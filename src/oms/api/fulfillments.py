@@ -1,0 +1,38 @@
+"""Fulfilment orders: a node's queue and its confirmations."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query
+
+from ..services import fulfillment, queries
+from ..services.inputs import ActionIn
+from .deps import Caller, Ctx
+from .json import Json
+from .schemas import PROBLEMS, FulfillmentOut, FulfillmentPage, OrderOut
+
+router = APIRouter(prefix="/v1/fulfillments", tags=["fulfillments"], responses=PROBLEMS)
+
+Action = Literal["accept", "reject", "pick", "ship", "deliver", "ready", "collect"]
+
+
+@router.get("", response_model=FulfillmentPage)
+async def list_fulfillments(
+    ctx: Ctx, caller: Caller, node_id: str | None = None, status: str | None = None,
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+):
+    """Fulfilment orders, oldest first. A node key sees its own node's only."""
+    return Json(await queries.list_fulfillments(ctx, principal=caller, node_id=node_id, status=status,
+                                                cursor=cursor, limit=limit))
+
+
+@router.get("/{fulfillment_id}", response_model=FulfillmentOut)
+async def get_fulfillment(fulfillment_id: str, ctx: Ctx, caller: Caller):
+    return Json(await queries.get_fulfillment(ctx, fulfillment_id, principal=caller))
+
+
+@router.post("/{fulfillment_id}/{action}", response_model=OrderOut)
+async def confirm(fulfillment_id: str, action: Action, ctx: Ctx, caller: Caller,
+                  body: Annotated[ActionIn, Body()] = ActionIn()):
+    """A node's confirmation. `pick` takes the quantities found (fewer is a short pick); `ship` the carrier
+    and tracking number; `ready` an optional pickup code (one is made otherwise); `collect` checks it."""
+    return Json(await fulfillment.act(ctx, fulfillment_id, action, body, principal=caller))

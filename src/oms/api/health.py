@@ -1,0 +1,31 @@
+"""Liveness and readiness."""
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from ..db.migrate import current_revision, head_revision
+from .deps import Ctx
+from .json import Json
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz():
+    """The process is up."""
+    return Json({"status": "ok"})
+
+
+@router.get("/readyz")
+async def readyz(ctx: Ctx):
+    """The database answers and its schema is at the newest migration."""
+    try:
+        async with ctx.db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+        current = await current_revision(ctx.db.engine)
+    except Exception as exc:  # any failure to reach the database means not ready
+        return Json({"status": "unavailable", "database": str(exc)[:200]}, status_code=503)
+    head = head_revision()
+    if current != head:
+        return Json({"status": "unavailable", "migration": current, "expected": head}, status_code=503)
+    return Json({"status": "ok", "migration": current})

@@ -1,0 +1,56 @@
+"""Orders: capture, follow, cancel."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Query
+
+from ..services import cancel, capture, queries
+from ..services.inputs import CancelIn, OrderIn
+from .deps import Caller, Ctx
+from .json import Json
+from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=PROBLEMS)
+
+
+@router.post("", status_code=201, response_model=OrderOut,
+             responses={200: {"model": OrderOut, "description": "The same order was captured before"}})
+async def capture_order(
+    order: OrderIn, ctx: Ctx, caller: Caller,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    """Capture an order: choose the nodes, reserve the stock, store it — or nothing at all.
+
+    Replaying the same `Idempotency-Key` or the same `(channel, external_ref)` answers `200` with the
+    order captured first and creates nothing. `409 out_of_stock` when no node can supply a line.
+    """
+    view, created = await capture.capture_order(ctx, order, principal=caller, idempotency_key=idempotency_key)
+    return Json(view, status_code=201 if created else 200, headers={"Location": f"/v1/orders/{view['id']}"})
+
+
+@router.get("", response_model=OrderPage)
+async def list_orders(
+    ctx: Ctx, caller: Caller,
+    channel: str | None = None, status: str | None = None, customer_email: str | None = None,
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=queries.MAX_ORDERS_PAGE)] = 50,
+):
+    """Orders, newest first, one page at a time (`next_cursor` gives the next page)."""
+    return Json(await queries.list_orders(ctx, principal=caller, channel=channel, status=status,
+                                          customer_email=customer_email, cursor=cursor, limit=limit))
+
+
+@router.get("/{order_id}", response_model=OrderOut)
+async def get_order(order_id: str, ctx: Ctx, caller: Caller):
+    return Json(await queries.get_order(ctx, order_id, principal=caller))
+
+
+@router.get("/{order_id}/events", response_model=list[EventOut])
+async def order_events(order_id: str, ctx: Ctx, caller: Caller):
+    """The order's timeline: every change with its time, actor and reason."""
+    return Json(await queries.order_events(ctx, order_id, principal=caller))
+
+
+@router.post("/{order_id}/cancel", response_model=OrderOut)
+async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn, Body()] = CancelIn()):
+    """Cancel the whole order (no `lines`) or some units of some lines, before they leave the node."""
+    return Json(await cancel.cancel_order(ctx, order_id, body, principal=caller))

@@ -1,0 +1,55 @@
+"""Errors as RFC 9457 ``application/problem+json``: mapped here once, from the domain's error tree."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from .json import Json
+from starlette.exceptions import HTTPException
+
+from ..domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OmsError,
+    Unauthenticated,
+)
+
+STATUS = [(InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Unauthenticated, 401), (Forbidden, 403)]
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, code: str, title: str, detail: str, instance: str, **extra) -> Json:
+    body = {"type": f"https://oms.dev/problems/{code}", "title": title, "status": status, "detail": detail,
+            "code": code, "instance": instance, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Json(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple) -> str:
+    # FastAPI prefixes the part of the request ("body", "query", …); the client wants the field path.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(OmsError)
+    async def _domain(request: Request, exc: OmsError):
+        status = next((s for cls, s in STATUS if isinstance(exc, cls)), 500)
+        extra = dict(exc.extra)
+        if isinstance(exc, InvalidInput):
+            extra["errors"] = [{"field": e.field, "reason": e.reason} for e in exc.errors]
+        return problem(status, exc.code, exc.title, exc.detail, request.url.path, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [{"field": _field(e["loc"]), "reason": e["msg"].removeprefix("Value error, ")}
+                  for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return problem(422, "invalid_input", "Invalid input", detail, request.url.path, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path)

@@ -1,0 +1,54 @@
+"""Reference data and stock: bulk upserts (all or nothing) and listings."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from ..services import reference
+from ..services.inputs import NodeIn, ProductIn, StockIn
+from .deps import Caller, Ctx
+from .json import Json
+from .schemas import PROBLEMS, BulkResult, Page
+
+router = APIRouter(prefix="/v1", tags=["reference data"], responses=PROBLEMS)
+BULK_MAX = 5000
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+@router.put("/products", response_model=BulkResult)
+async def upsert_products(items: Annotated[list[ProductIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
+    """Create or replace up to 5,000 products. A bad item rejects the whole call, naming the item."""
+    caller.require_admin()
+    return Json({"upserted": await reference.upsert_products(ctx, items)})
+
+
+@router.get("/products", response_model=Page)
+async def list_products(ctx: Ctx, caller: Caller, cursor: str | None = None, limit: Limit = 100):
+    return Json(await reference.list_products(ctx, cursor=cursor, limit=limit))
+
+
+@router.put("/nodes", response_model=BulkResult)
+async def upsert_nodes(items: Annotated[list[NodeIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
+    """Create or replace up to 5,000 nodes (warehouses, stores, lockers …), all or nothing."""
+    caller.require_admin()
+    return Json({"upserted": await reference.upsert_nodes(ctx, items)})
+
+
+@router.get("/nodes", response_model=Page)
+async def list_nodes(ctx: Ctx, caller: Caller, type: str | None = None, cursor: str | None = None,
+                     limit: Limit = 100):
+    return Json(await reference.list_nodes(ctx, type=type, cursor=cursor, limit=limit))
+
+
+@router.put("/inventory", response_model=BulkResult)
+async def set_stock(items: Annotated[list[StockIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
+    """Set on-hand counts per node and SKU (a stock count), all or nothing; each change goes to the ledger."""
+    caller.require_admin()
+    return Json({"upserted": await reference.set_stock(ctx, items, ref="api")})
+
+
+@router.get("/inventory", response_model=Page)
+async def list_inventory(ctx: Ctx, caller: Caller, sku: str | None = None, node_id: str | None = None,
+                         cursor: str | None = None, limit: Limit = 100):
+    """Stock rows: `on_hand`, `reserved`, `safety_stock` and `available` (to promise) per node and SKU."""
+    return Json(await reference.list_inventory(ctx, sku=sku, node_id=node_id, cursor=cursor, limit=limit))

@@ -1,0 +1,95 @@
+"""Shapes of the API's answers, for the OpenAPI document. Services build the same shapes as dicts."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..services.inputs import Money
+
+
+class Page(BaseModel):
+    items: list[Any]
+    next_cursor: str | None
+
+
+class Customer(BaseModel):
+    name: str
+    email: str
+
+
+class OrderLineOut(BaseModel):
+    line_no: int
+    sku: str
+    quantity: int
+    cancelled: int
+    unit_price: Money
+
+
+class FulfillmentLineOut(BaseModel):
+    line_no: int
+    sku: str
+    quantity: int
+    picked: int | None
+    shipped: int
+    cancelled: int
+    short: int
+    reserved: int
+
+
+class FulfillmentOut(BaseModel):
+    id: str
+    order_id: str
+    node_id: str
+    status: str
+    details: dict[str, Any]
+    lines: list[FulfillmentLineOut]
+    created_at: str
+    updated_at: str
+
+
+class OrderOut(BaseModel):
+    id: str
+    channel: str
+    external_ref: str
+    status: str
+    customer: Customer
+    delivery: dict[str, Any]
+    total: Money
+    lines: list[OrderLineOut]
+    fulfillments: list[FulfillmentOut]
+    created_at: str
+    updated_at: str
+
+
+class OrderPage(Page):
+    items: list[OrderOut]
+
+
+class FulfillmentPage(Page):
+    items: list[FulfillmentOut]
+
+
+class EventOut(BaseModel):
+    id: str
+    type: str
+    occurred_at: str
+    actor: str
+    reason: str | None
+    data: dict[str, Any]
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str
+    errors: list[dict[str, str]] | None = None
+
+
+class BulkResult(BaseModel):
+    upserted: int
+
+
+PROBLEMS = {s: {"model": Problem, "content": {"application/problem+json": {}}} for s in (401, 403, 404, 409, 422)}

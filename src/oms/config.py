@@ -1,0 +1,39 @@
+"""Settings, read from the environment (prefix ``OMS_``) and nothing else."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "oms.db")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
+
+    database_url: str = DEFAULT_SQLITE
+    bootstrap_admin_key: str | None = None
+    # Connections kept open per process; capture holds one for a few milliseconds.
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    # How long a verified API key is trusted from memory before the database is asked again.
+    key_cache_seconds: float = Field(default=10.0, ge=0)
+    # How often the reference data (products, nodes) is checked for a newer version.
+    reference_refresh_seconds: float = Field(default=1.0, ge=0)
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+def async_url(url: str) -> str:
+    """The SQLAlchemy async URL for a plain ``postgresql://`` or ``sqlite:///`` URL."""
+    for plain, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")

@@ -1,0 +1,19 @@
+"""Statements whose SQL differs between PostgreSQL and SQLite, written once here."""
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def _insert(dialect: str, table: Table):
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def upsert(dialect: str, table: Table, keys: list[str], update: list[str]):
+    """INSERT … ON CONFLICT (keys) DO UPDATE SET the ``update`` columns from the new row."""
+    stmt = _insert(dialect, table)
+    return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+
+
+def insert_unless_exists(dialect: str, table: Table):
+    """INSERT … ON CONFLICT DO NOTHING: a duplicate on any unique key inserts nothing."""
+    return _insert(dialect, table).on_conflict_do_nothing()

@@ -1,0 +1,225 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations are generated from this metadata."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC on the way in and out, also on SQLite (which keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+products = Table(
+    "products",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("weight_g", Integer, nullable=False),
+    Column("length_mm", Integer, nullable=False),
+    Column("width_mm", Integer, nullable=False),
+    Column("height_mm", Integer, nullable=False),
+    Column("price_amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("bulky", Boolean, nullable=False, default=False),
+    Column("hazardous", Boolean, nullable=False, default=False),
+    Column("updated_at", UtcDateTime, nullable=False, default=now),
+)
+
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("type", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("address", Json, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lng", Float, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    # Delivery modes this node can send stock for.
+    Column("fulfills", Json, nullable=False),
+    # Delivery modes for which customers collect here.
+    Column("hands_over", Json, nullable=False),
+    Column("opening_hours", Json, nullable=False),
+    Column("daily_capacity", Integer, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("updated_at", UtcDateTime, nullable=False, default=now),
+)
+
+# One row per key; ``value`` is bumped whenever products or nodes change, so caches know to reload.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+inventory = Table(
+    "inventory",
+    metadata,
+    Column("node_id", String(64), ForeignKey("nodes.id"), primary_key=True),
+    Column("sku", String(64), ForeignKey("products.sku"), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False, default=0),
+    Column("safety_stock", Integer, nullable=False, default=0),
+    Column("updated_at", UtcDateTime, nullable=False, default=now),
+    Index(None, "sku"),
+)
+
+# Append-only: every change of on_hand, so on_hand can always be re-derived (sum of delta).
+movements = Table(
+    "movements",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("node_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("delta", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("ref", String(200), nullable=True),
+    Column("occurred_at", UtcDateTime, nullable=False, default=now),
+    Index(None, "node_id", "sku"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_ref", String(100), nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("status", String(32), nullable=False),
+    Column("customer_name", String(200), nullable=False),
+    Column("customer_email", String(320), nullable=False),
+    Column("delivery_mode", String(32), nullable=False),
+    Column("delivery", Json, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total_amount", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("channel", "external_ref"),
+    UniqueConstraint("channel", "idempotency_key"),
+    Index(None, "status"),
+    Index(None, "customer_email"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("order_id", String(40), ForeignKey("orders.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("cancelled", Integer, nullable=False, default=0),
+    Column("unit_price", BigInteger, nullable=False),
+)
+
+fulfillments = Table(
+    "fulfillments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("order_id", String(40), ForeignKey("orders.id"), nullable=False),
+    Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    Column("status", String(32), nullable=False),
+    # What the node told us: carrier, tracking, pickup code, rejection reason.
+    Column("details", Json, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "order_id"),
+    Index(None, "node_id", "status"),
+)
+
+# ``reserved`` is what this line still holds at the node: the order reservations are these rows.
+fulfillment_lines = Table(
+    "fulfillment_lines",
+    metadata,
+    Column("fulfillment_id", String(40), ForeignKey("fulfillments.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("node_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("picked", Integer, nullable=True),
+    Column("shipped", Integer, nullable=False, default=0),
+    Column("cancelled", Integer, nullable=False, default=0),
+    # Units the node could not find when picking.
+    Column("short", Integer, nullable=False, default=0),
+    Column("reserved", Integer, nullable=False),
+    Index(None, "node_id", "sku"),
+)
+
+# The order timeline and the transactional outbox in one: written in the change's own transaction,
+# published later by the relay (``published_at``), and kept as the order's history.
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("type", String(64), nullable=False),
+    Column("order_id", String(40), nullable=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("data", Json, nullable=False),
+    Column("published_at", UtcDateTime, nullable=True),
+    Index(None, "order_id"),
+    Index(None, "published_at"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("scope", String(64), nullable=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)

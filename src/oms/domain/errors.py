@@ -1,0 +1,95 @@
+"""The one error tree of the OMS. Each error has a stable ``code``; the API maps classes to HTTP once.
+
+    OmsError
+    ├── InvalidInput        bad field(s) in a request or a file          -> 422
+    ├── NotFound            no such resource                             -> 404
+    ├── Conflict            the request clashes with the current state   -> 409
+    │   ├── IllegalTransition   a status move the lifecycle forbids
+    │   └── OutOfStock          no node can supply some lines
+    ├── Unauthenticated     no or unknown API key                        -> 401
+    └── Forbidden           the key's role or scope does not allow it    -> 403
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field: ``field`` is a dotted path (``lines.0.quantity``), ``reason`` says why."""
+
+    field: str
+    reason: str
+
+
+class OmsError(Exception):
+    code = "oms_error"
+    title = "OMS error"
+
+    def __init__(self, detail: str, **extra: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class InvalidInput(OmsError):
+    code = "invalid_input"
+    title = "Invalid input"
+
+    def __init__(self, errors: list[FieldError], detail: str | None = None) -> None:
+        self.errors = errors
+        super().__init__(detail or "; ".join(f"{e.field}: {e.reason}" for e in errors))
+
+
+class NotFound(OmsError):
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(OmsError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+    title = "Illegal status transition"
+
+    def __init__(self, entity: str, current: str, requested: str) -> None:
+        super().__init__(
+            f"{entity} is {current!r} and cannot become {requested!r}",
+            current_status=current,
+            requested_status=requested,
+        )
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+    title = "Not enough stock"
+
+    def __init__(self, lines: list[dict]) -> None:
+        skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
+        super().__init__(f"no eligible node can supply: {skus}", lines=lines)
+
+
+class Unauthenticated(OmsError):
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(OmsError):
+    code = "forbidden"
+    title = "Forbidden"
+
+
+@dataclass
+class Problems:
+    """Collects field errors so a request reports every bad field at once, not just the first."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(self, path: str, reason: str) -> None:
+        self.errors.append(FieldError(path, reason))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)

@@ -1,0 +1,114 @@
+"""The order lifecycle: one transition table for fulfilment orders, and the order status derived from them.
+
+A fulfilment order is the part of an order released to one node. Its status moves only through
+``FULFILLMENT_TRANSITIONS``; the order's own status is never set by hand, it is ``derive_order_status``
+of its fulfilment orders and of the units no node holds yet.
+"""
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from .errors import IllegalTransition
+
+
+class FStatus(StrEnum):
+    RELEASED = "released"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    PICKED = "picked"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+
+
+F = FStatus
+FULFILLMENT_TRANSITIONS: dict[FStatus, frozenset[FStatus]] = {
+    F.RELEASED: frozenset({F.ACCEPTED, F.REJECTED, F.CANCELLED}),
+    # A node may skip the pick confirmation: shipping or readying an accepted order means all was picked.
+    F.ACCEPTED: frozenset({F.PICKED, F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
+    F.PICKED: frozenset({F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
+    # Shipped to a pickup node (a transfer for Click & Collect), it then becomes ready there.
+    F.SHIPPED: frozenset({F.DELIVERED, F.READY_FOR_PICKUP}),
+    F.READY_FOR_PICKUP: frozenset({F.COLLECTED, F.CANCELLED}),
+    F.DELIVERED: frozenset(),
+    F.COLLECTED: frozenset(),
+    F.REJECTED: frozenset(),
+    F.CANCELLED: frozenset(),
+}
+# Moves that only make sense for one kind of delivery.
+HOME_ONLY = frozenset({F.DELIVERED})
+PICKUP_ONLY = frozenset({F.READY_FOR_PICKUP, F.COLLECTED})
+
+# What a node says (``POST /v1/fulfillments/{id}/{action}``) and the status it asks for.
+ACTIONS: dict[str, FStatus] = {
+    "accept": F.ACCEPTED,
+    "reject": F.REJECTED,
+    "pick": F.PICKED,
+    "ship": F.SHIPPED,
+    "deliver": F.DELIVERED,
+    "ready": F.READY_FOR_PICKUP,
+    "collect": F.COLLECTED,
+}
+
+# Statuses in which the node still holds the units in reserve (not shipped, not handed over).
+HOLDING = frozenset({F.RELEASED, F.ACCEPTED, F.PICKED, F.READY_FOR_PICKUP})
+CLOSED = frozenset({F.DELIVERED, F.COLLECTED, F.REJECTED, F.CANCELLED})
+
+
+def check_transition(current: str, requested: str, *, pickup: bool) -> FStatus:
+    """The requested status if the table allows it for this kind of delivery, else IllegalTransition."""
+    cur, req = FStatus(current), FStatus(requested)
+    allowed = req in FULFILLMENT_TRANSITIONS[cur]
+    if allowed and ((pickup and req in HOME_ONLY) or (not pickup and req in PICKUP_ONLY)):
+        allowed = False
+    if not allowed:
+        raise IllegalTransition("fulfillment", cur, req)
+    return req
+
+
+class OStatus(StrEnum):
+    CREATED = "created"
+    ACCEPTED = "accepted"
+    PICKED = "picked"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    PARTIALLY_DELIVERED = "partially_delivered"
+    DELIVERED = "delivered"
+    PARTIALLY_READY = "partially_ready_for_pickup"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    PARTIALLY_COLLECTED = "partially_collected"
+    COLLECTED = "collected"
+    AWAITING_SOURCING = "awaiting_sourcing"
+    CANCELLED = "cancelled"
+
+
+# How far a fulfilment order has gone; the order is as far as its least advanced part.
+_PROGRESS = {F.RELEASED: 0, F.ACCEPTED: 1, F.PICKED: 2, F.SHIPPED: 3, F.READY_FOR_PICKUP: 4,
+             F.DELIVERED: 5, F.COLLECTED: 5}
+_WHOLE = {0: OStatus.CREATED, 1: OStatus.ACCEPTED, 2: OStatus.PICKED, 3: OStatus.SHIPPED,
+          4: OStatus.READY_FOR_PICKUP}
+_PARTIAL = {3: OStatus.PARTIALLY_SHIPPED, 4: OStatus.PARTIALLY_READY}
+
+
+def derive_order_status(fulfillment_statuses: Iterable[str], *, unallocated_units: int, pickup: bool) -> OStatus:
+    """The order status from its fulfilment orders and the units that no live fulfilment order holds.
+
+    Units are unallocated when a node rejected them and nothing else was found yet: the order then
+    waits for sourcing until they are re-sourced or cancelled.
+    """
+    live = [FStatus(s) for s in fulfillment_statuses if s not in (F.CANCELLED, F.REJECTED)]
+    if unallocated_units > 0:
+        return OStatus.AWAITING_SOURCING
+    if not live:
+        return OStatus.CANCELLED
+    levels = [_PROGRESS[s] for s in live]
+    low, high = min(levels), max(levels)
+    if low == 5:
+        return OStatus.COLLECTED if pickup else OStatus.DELIVERED
+    if high == 5:
+        return OStatus.PARTIALLY_COLLECTED if pickup else OStatus.PARTIALLY_DELIVERED
+    if high >= 3 and low < high:
+        return _PARTIAL[high]
+    return _WHOLE[low]

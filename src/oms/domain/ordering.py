@@ -1,0 +1,50 @@
+"""Rules an order must meet before any stock is looked at: known SKUs, a delivery the network can serve."""
+
+from collections.abc import Mapping, Sequence
+
+from .errors import Problems
+from .reference import NodeRef, ProductRef
+from .sourcing import Candidate
+from .vocabulary import PICKUP_MODES, SAME_NODE_MODES
+
+
+def check_order(
+    skus: Sequence[str],
+    mode: str,
+    pickup_node_id: str | None,
+    address_point: tuple[float, float] | None,
+    products: Mapping[str, ProductRef],
+    nodes: Mapping[str, NodeRef],
+) -> tuple[list[Candidate], tuple[float, float]]:
+    """The nodes that may send this order and the point it goes to; InvalidInput naming every bad field."""
+    problems = Problems()
+    for i, sku in enumerate(skus):
+        if sku not in products:
+            problems.add(f"lines.{i}.sku", f"unknown sku {sku!r}")
+
+    destination = address_point
+    pickup = None
+    if mode in PICKUP_MODES:
+        pickup = nodes.get(pickup_node_id or "")
+        if pickup is None:
+            problems.add("delivery.pickup_node_id", f"unknown node {pickup_node_id!r}")
+        elif not pickup.active:
+            problems.add("delivery.pickup_node_id", f"node {pickup.id} is not active")
+        elif mode not in pickup.hands_over:
+            problems.add("delivery.mode", f"node {pickup.id} ({pickup.type}) does not hand over {mode} orders")
+        else:
+            destination = (pickup.lat, pickup.lng)
+
+    candidates: list[Candidate] = []
+    if mode in SAME_NODE_MODES:
+        if pickup is not None and mode not in pickup.fulfills:
+            problems.add("delivery.mode", f"node {pickup.id} cannot serve {mode} from its own stock")
+        elif pickup is not None:
+            candidates = [Candidate(pickup.id, pickup.lat, pickup.lng)]
+    else:
+        candidates = [Candidate(n.id, n.lat, n.lng) for n in nodes.values() if n.active and mode in n.fulfills]
+        if not candidates:
+            problems.add("delivery.mode", f"no active node serves {mode}")
+    problems.raise_if_any()
+    assert destination is not None  # an address is required by the input shape for other modes
+    return candidates, destination

@@ -1,0 +1,27 @@
+"""Reference data as the domain sees it: plain, immutable snapshots of products and nodes."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    sku: str
+    name: str
+    weight_g: int
+    price_amount: int
+    currency: str
+    bulky: bool
+    hazardous: bool
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    id: str
+    type: str
+    name: str
+    lat: float
+    lng: float
+    timezone: str
+    fulfills: frozenset[str]
+    hands_over: frozenset[str]
+    active: bool

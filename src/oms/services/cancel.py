@@ -1,0 +1,91 @@
+"""Cancelling a whole order or some of its units before they leave the node; reservations are released."""
+
+from ..db.tables import now
+from ..domain.access import Principal
+from ..domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput
+from ..domain.lifecycle import HOLDING, FStatus, OStatus
+from . import stock
+from .context import Context
+from .inputs import CancelIn
+from .order_state import OrderState, still_to_send
+
+# Cancel first where the node has done the least work.
+_WORK_ORDER = [FStatus.RELEASED, FStatus.ACCEPTED, FStatus.PICKED, FStatus.READY_FOR_PICKUP]
+
+
+async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal: Principal) -> dict:
+    at = now()
+    async with ctx.db.write() as conn:
+        state = await OrderState.load(conn, order_id)
+        principal.require_order_write(state.order["channel"])
+        if state.order["status"] == OStatus.CANCELLED:
+            raise IllegalTransition("order", OStatus.CANCELLED, OStatus.CANCELLED)
+        targets = _targets(state, body)
+        released = []
+        for line_no, qty in targets:
+            line = next(ln for ln in state.lines if ln["line_no"] == line_no)
+            # Units no node holds go first; the rest come off the fulfilment lines that still hold them.
+            free = max(0, state.unallocated(line_no))
+            line["cancelled"] += qty
+            qty -= min(qty, free)
+            for fl in _holding(state, line_no):
+                take = min(qty, fl["reserved"])
+                fl["cancelled"] += take
+                fl["reserved"] -= take
+                qty -= take
+                if take:
+                    released.append((fl["node_id"], fl["sku"], take))
+        await stock.release(conn, released)
+        for f in state.fuls:
+            lines = state.lines_of(f)
+            if f["status"] in HOLDING and not any(still_to_send(fl) for fl in lines):
+                state.move(f, FStatus.CANCELLED, actor=principal.actor, at=at, reason=body.reason)
+        whole = body.lines is None
+        state.record("order.cancelled" if whole else "order.lines_cancelled", actor=principal.actor, at=at,
+                     reason=body.reason, data={"order_id": order_id,
+                                               "lines": [{"line_no": n, "quantity": q} for n, q in targets]})
+        return await state.save(conn, actor=principal.actor, at=at, reason=body.reason)
+
+
+def _holding(state: OrderState, line_no: int) -> list[dict]:
+    fuls = {f["id"]: f for f in state.fuls if f["status"] in HOLDING}
+    found = [fl for fl in state.flines if fl["line_no"] == line_no and fl["fulfillment_id"] in fuls and fl["reserved"]]
+    return sorted(found, key=lambda fl: _WORK_ORDER.index(fuls[fl["fulfillment_id"]]["status"]))
+
+
+def _cancellable(state: OrderState, line_no: int) -> int:
+    return state.unallocated(line_no) + sum(fl["reserved"] for fl in _holding(state, line_no))
+
+
+def _targets(state: OrderState, body: CancelIn) -> list[tuple[int, int]]:
+    """(line_no, quantity) to cancel, or an error naming each line that cannot give that much."""
+    if body.lines is None:
+        shipped = sum(fl["shipped"] for fl in state.flines)
+        if shipped:
+            raise Conflict(f"{shipped} units of this order have left the node; cancel the other lines instead",
+                           current_status=state.order["status"])
+        targets = [(ln["line_no"], _cancellable(state, ln["line_no"])) for ln in state.lines]
+        return [(n, q) for n, q in targets if q > 0]
+
+    errors, targets, asked = [], [], {}
+    for i, want in enumerate(body.lines):
+        matches = [ln for ln in state.lines if ln["line_no"] == want.line_no or ln["sku"] == want.sku]
+        if not matches:
+            errors.append(FieldError(f"lines.{i}", f"no line {want.line_no or want.sku!r} in this order"))
+            continue
+        if len(matches) > 1:
+            errors.append(FieldError(f"lines.{i}.sku", f"{want.sku} is on several lines; give line_no instead"))
+            continue
+        line_no = matches[0]["line_no"]
+        can = _cancellable(state, line_no) - asked.get(line_no, 0)
+        qty = want.quantity or can
+        if qty > can or qty == 0:
+            errors.append(FieldError(f"lines.{i}.quantity",
+                                     f"line {line_no} has {can} units that can still be cancelled, not {qty}"))
+            continue
+        asked[line_no] = asked.get(line_no, 0) + qty
+        targets.append((line_no, qty))
+    if errors:
+        raise Conflict("; ".join(f"{e.field}: {e.reason}" for e in errors),
+                       errors=[{"field": e.field, "reason": e.reason} for e in errors])
+    return targets

@@ -1,0 +1,16 @@
+"""What every service needs, built once by ``oms.bootstrap``."""
+
+from dataclasses import dataclass, field
+
+from ..config import Settings
+from ..db.engine import Database
+from .keys import KeyCache
+from .reference_cache import ReferenceCache
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    reference: ReferenceCache = field(default_factory=ReferenceCache)
+    keys: KeyCache = field(default_factory=KeyCache)

@@ -1,0 +1,16 @@
+"""Event rows: the order timeline and the outbox, written inside the change's own transaction."""
+
+from datetime import datetime
+
+from ..domain.ids import new_id
+
+
+def event(type: str, *, order_id: str | None, actor: str, at: datetime, data: dict,
+          reason: str | None = None) -> dict:
+    return {"id": new_id("evt"), "type": type, "order_id": order_id, "occurred_at": at, "actor": actor,
+            "reason": reason, "data": data, "published_at": None}
+
+
+def event_view(r) -> dict:
+    return {"id": r.id, "type": r.type, "occurred_at": r.occurred_at.isoformat(), "actor": r.actor,
+            "reason": r.reason, "data": r.data}

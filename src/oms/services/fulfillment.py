@@ -1,0 +1,104 @@
+"""Node confirmations: accept, reject, pick (with short picks), ship, deliver, ready, collect."""
+
+import secrets
+
+from sqlalchemy import select
+
+from ..db import tables as t
+from ..db.tables import now
+from ..domain.access import Principal
+from ..domain.errors import FieldError, InvalidInput, NotFound
+from ..domain.lifecycle import ACTIONS, FStatus
+from . import stock
+from .context import Context
+from .inputs import ActionIn
+from .order_state import OrderState, still_to_send
+
+
+async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *, principal: Principal) -> dict:
+    """Apply a node's confirmation and answer the order as it now stands."""
+    if action not in ACTIONS:
+        raise InvalidInput([FieldError("action", f"must be one of {', '.join(ACTIONS)}")])
+    at = now()
+    async with ctx.db.write() as conn:
+        order_id = await conn.scalar(select(t.fulfillments.c.order_id).where(t.fulfillments.c.id == fulfillment_id))
+        if order_id is None:
+            raise NotFound(f"no fulfillment {fulfillment_id!r}")
+        state = await OrderState.load(conn, order_id)
+        f = state.fulfillment(fulfillment_id)
+        principal.require_fulfillment_action(f["node_id"])
+        lines = state.lines_of(f)
+        requested = ACTIONS[action]
+        actor = principal.actor
+
+        if requested == FStatus.PICKED:
+            short = _apply_pick(lines, body)
+            state.move(f, requested, actor=actor, at=at, reason=body.reason)
+            if short:
+                await stock.consume(conn, short, reason="short_pick", ref=fulfillment_id)
+                state.record("fulfillment.short_picked", actor=actor, at=at, reason=body.reason,
+                             data={"fulfillment_id": fulfillment_id,
+                                   "lines": [{"sku": s, "quantity": q} for _, s, q in short]})
+            if not any(still_to_send(fl) for fl in lines):
+                state.move(f, FStatus.CANCELLED, actor=actor, at=at, reason="nothing found when picking")
+        else:
+            # Check the move first: nothing below may touch stock for an illegal transition.
+            state.move(f, requested, actor=actor, at=at, reason=body.reason)
+            await _effects(conn, f, lines, requested, body, fulfillment_id)
+        return await state.save(conn, actor=actor, at=at, reason=body.reason)
+
+
+async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: ActionIn, ref: str) -> None:
+    details = dict(f["details"])
+    if status == FStatus.REJECTED:
+        await stock.release(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines])
+        for fl in lines:
+            fl["reserved"] = 0
+        details["reject_reason"] = body.reason
+    elif status in (FStatus.SHIPPED, FStatus.COLLECTED):
+        if status == FStatus.COLLECTED:
+            expected = details.get("pickup_code")
+            if expected and body.pickup_code != expected:
+                raise InvalidInput([FieldError("pickup_code", "does not match the code given to the customer")])
+        # What is still reserved leaves the node now (for a transfer, it left when shipped).
+        await stock.consume(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines],
+                            reason="ship" if status == FStatus.SHIPPED else "collect", ref=ref)
+        for fl in lines:
+            fl["shipped"] += fl["reserved"]
+            fl["reserved"] = 0
+        if status == FStatus.SHIPPED:
+            details.update(carrier=body.carrier, tracking_number=body.tracking_number)
+    elif status == FStatus.READY_FOR_PICKUP:
+        details["pickup_code"] = body.pickup_code or f"{secrets.randbelow(10**6):06d}"
+    f["details"] = {k: v for k, v in details.items() if v is not None}
+
+
+def _apply_pick(lines: list[dict], body: ActionIn) -> list[tuple[str, str, int]]:
+    """Record picked quantities (all, when none are given); return the units not found per node and SKU."""
+    found: dict[str, int] | None = None
+    if body.lines is not None:
+        found = {}
+        skus = {fl["sku"] for fl in lines}
+        errors = []
+        for i, p in enumerate(body.lines):
+            if p.sku not in skus:
+                errors.append(FieldError(f"lines.{i}.sku", f"{p.sku!r} is not in this fulfillment"))
+            found[p.sku] = found.get(p.sku, 0) + p.quantity
+        for sku, qty in found.items():
+            expected = sum(fl["reserved"] for fl in lines if fl["sku"] == sku)
+            if sku in skus and qty > expected:
+                errors.append(FieldError("lines", f"{qty} x {sku} picked but only {expected} to pick"))
+        if errors:
+            raise InvalidInput(errors)
+    short = []
+    for fl in lines:
+        take = fl["reserved"] if found is None else min(fl["reserved"], found.get(fl["sku"], 0))
+        if found is not None:
+            found[fl["sku"]] = found.get(fl["sku"], 0) - take
+        missing = fl["reserved"] - take
+        fl["picked"] = take
+        fl["short"] += missing
+        fl["reserved"] = take
+        if missing:
+            short.append((fl["node_id"], fl["sku"], missing))
+    return short

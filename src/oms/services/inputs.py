@@ -1,0 +1,174 @@
+"""What the services accept: validated shapes shared by the API (JSON bodies) and the CLI (CSV rows)."""
+
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from ..domain.vocabulary import PICKUP_MODES, Channel, DeliveryMode, NodeType
+
+Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+_TIMEZONES = frozenset(available_timezones())
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Money(Strict):
+    amount: int = Field(ge=0, description="Minor units (cents)")
+    currency: Currency
+
+
+class ProductIn(Strict):
+    sku: Sku
+    name: str = Field(min_length=1, max_length=200)
+    weight_g: int = Field(gt=0)
+    length_mm: int = Field(gt=0)
+    width_mm: int = Field(gt=0)
+    height_mm: int = Field(gt=0)
+    price: Money
+    bulky: bool = False
+    hazardous: bool = False
+
+
+class Address(Strict):
+    line1: str = Field(min_length=1, max_length=200)
+    postal_code: str = Field(min_length=1, max_length=20)
+    city: str = Field(min_length=1, max_length=100)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+
+class OpeningHours(Strict):
+    """Per weekday (``mon`` … ``sun``) a list of ``[open, close]`` local times, e.g. ``[["09:00", "19:30"]]``."""
+
+    mon: list[tuple[str, str]] = []
+    tue: list[tuple[str, str]] = []
+    wed: list[tuple[str, str]] = []
+    thu: list[tuple[str, str]] = []
+    fri: list[tuple[str, str]] = []
+    sat: list[tuple[str, str]] = []
+    sun: list[tuple[str, str]] = []
+
+    @model_validator(mode="after")
+    def _times(self):
+        for day, spans in self.model_dump().items():
+            for start, end in spans:
+                for t in (start, end):
+                    hh, _, mm = t.partition(":")
+                    if not (hh.isdigit() and mm.isdigit() and len(mm) == 2 and int(hh) <= 24 and int(mm) < 60):
+                        raise ValueError(f"{day}: {t!r} is not a HH:MM time")
+                if start >= end:
+                    raise ValueError(f"{day}: opens at {start} but closes at {end}")
+        return self
+
+
+class NodeIn(Strict):
+    id: NodeId
+    type: NodeType
+    name: str = Field(min_length=1, max_length=200)
+    address: Address
+    timezone: str = "Europe/Paris"
+    fulfills: list[DeliveryMode] = Field(default=[], description="Delivery modes this node sends stock for")
+    hands_over: list[DeliveryMode] = Field(default=[], description="Delivery modes customers collect here")
+    opening_hours: OpeningHours = OpeningHours()
+    daily_capacity: int = Field(default=1000, ge=0, description="Orders a day the node can prepare")
+    active: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        if value not in _TIMEZONES:
+            raise ValueError(f"unknown IANA timezone {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _collect_modes(self):
+        wrong = [m for m in self.hands_over if m not in PICKUP_MODES]
+        if wrong:
+            raise ValueError(f"hands_over takes pickup modes only, not {', '.join(wrong)}")
+        return self
+
+
+class StockIn(Strict):
+    node_id: NodeId
+    sku: Sku
+    on_hand: int = Field(ge=0)
+    safety_stock: int | None = Field(default=None, ge=0)
+
+
+class Customer(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+
+
+class OrderLineIn(Strict):
+    sku: Sku
+    quantity: int = Field(gt=0, le=10_000)
+    unit_price: Money
+
+
+class DeliveryIn(Strict):
+    mode: DeliveryMode
+    address: Address | None = None
+    pickup_node_id: NodeId | None = None
+
+    @model_validator(mode="after")
+    def _where(self):
+        if self.mode in PICKUP_MODES:
+            if self.pickup_node_id is None:
+                raise ValueError(f"mode {self.mode} needs pickup_node_id")
+        elif self.address is None:
+            raise ValueError(f"mode {self.mode} needs an address with lat and lng")
+        return self
+
+
+class OrderIn(Strict):
+    channel: Channel
+    external_ref: str = Field(min_length=1, max_length=100)
+    customer: Customer
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+    delivery: DeliveryIn
+
+    @model_validator(mode="after")
+    def _one_currency(self):
+        currencies = {line.unit_price.currency for line in self.lines}
+        if len(currencies) > 1:
+            raise ValueError(f"all lines must be in one currency, got {', '.join(sorted(currencies))}")
+        return self
+
+
+class CancelLine(Strict):
+    sku: Sku | None = None
+    line_no: int | None = Field(default=None, ge=1)
+    quantity: int | None = Field(default=None, gt=0, description="Default: all that is left on the line")
+
+    @model_validator(mode="after")
+    def _which(self):
+        if (self.sku is None) == (self.line_no is None):
+            raise ValueError("give exactly one of sku or line_no")
+        return self
+
+
+class CancelIn(Strict):
+    lines: list[CancelLine] | None = Field(default=None, description="Omit to cancel the whole order")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class PickedLine(Strict):
+    sku: Sku
+    quantity: int = Field(ge=0)
+
+
+class ActionIn(Strict):
+    """Details of a node's confirmation; which fields apply depends on the action."""
+
+    reason: str | None = Field(default=None, max_length=500, description="reject: why")
+    lines: list[PickedLine] | None = Field(default=None, description="pick: quantities found (short picks)")
+    carrier: str | None = Field(default=None, max_length=100, description="ship")
+    tracking_number: str | None = Field(default=None, max_length=100, description="ship")
+    pickup_code: str | None = Field(default=None, max_length=20, description="ready: set; collect: check")

@@ -1,0 +1,108 @@
+"""An order loaded under its row lock for a change, and written back as the rows that changed.
+
+Services that change an order (node confirmations, cancellations) load it here, change the plain
+dicts through the domain rules, then ``save``: the order's status is re-derived from its fulfilment
+orders in this one place, and the timeline gets the events.
+"""
+
+import copy
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..db import tables as t
+from ..domain.errors import NotFound
+from ..domain.lifecycle import FStatus, check_transition, derive_order_status
+from ..domain.vocabulary import PICKUP_MODES
+from .events import event
+from .order_view import fulfillment_view, order_view
+
+DEAD = (FStatus.REJECTED, FStatus.CANCELLED)
+
+
+def still_to_send(fl: dict) -> int:
+    """Units this fulfilment line is still meant to deliver (shipped ones included)."""
+    return fl["quantity"] - fl["cancelled"] - fl["short"]
+
+
+class OrderState:
+    def __init__(self, order: dict, lines: list[dict], fuls: list[dict], flines: list[dict]) -> None:
+        self.order, self.lines, self.fuls, self.flines = order, lines, fuls, flines
+        self._before = copy.deepcopy((order, lines, fuls, flines))
+        self.events: list[dict] = []
+
+    @classmethod
+    async def load(cls, conn: AsyncConnection, order_id: str) -> "OrderState":
+        o = (await conn.execute(select(t.orders).where(t.orders.c.id == order_id).with_for_update())).mappings().first()
+        if o is None:
+            raise NotFound(f"no order {order_id!r}")
+        lines = (await conn.execute(select(t.order_lines).where(t.order_lines.c.order_id == order_id))).mappings()
+        fuls = (await conn.execute(select(t.fulfillments).where(t.fulfillments.c.order_id == order_id))).mappings()
+        fuls = [dict(f) for f in fuls]
+        flines = (await conn.execute(select(t.fulfillment_lines).where(
+            t.fulfillment_lines.c.fulfillment_id.in_([f["id"] for f in fuls])))).mappings() if fuls else []
+        return cls(dict(o), [dict(x) for x in lines], fuls, [dict(x) for x in flines])
+
+    @property
+    def pickup(self) -> bool:
+        return self.order["delivery_mode"] in PICKUP_MODES
+
+    def fulfillment(self, fulfillment_id: str) -> dict:
+        for f in self.fuls:
+            if f["id"] == fulfillment_id:
+                return f
+        raise NotFound(f"no fulfillment {fulfillment_id!r}")
+
+    def lines_of(self, f: dict) -> list[dict]:
+        return [fl for fl in self.flines if fl["fulfillment_id"] == f["id"]]
+
+    def unallocated(self, line_no: int | None = None) -> int:
+        """Units ordered and not cancelled that no live fulfilment order is meant to send."""
+        live = {f["id"] for f in self.fuls if f["status"] not in DEAD}
+        wanted = sum(ln["quantity"] - ln["cancelled"] for ln in self.lines if line_no in (None, ln["line_no"]))
+        held = sum(still_to_send(fl) for fl in self.flines
+                   if fl["fulfillment_id"] in live and line_no in (None, fl["line_no"]))
+        return wanted - held
+
+    def move(self, f: dict, requested: str, *, actor: str, at: datetime, reason: str | None = None) -> None:
+        f["status"] = check_transition(f["status"], requested, pickup=self.pickup)
+        f["updated_at"] = at
+        self.events.append(event(f"fulfillment.{f['status']}", order_id=self.order["id"], actor=actor, at=at,
+                                 reason=reason, data=fulfillment_view(f, self.lines_of(f))))
+
+    def record(self, type: str, *, actor: str, at: datetime, data: dict, reason: str | None = None) -> None:
+        self.events.append(event(type, order_id=self.order["id"], actor=actor, at=at, reason=reason, data=data))
+
+    def view(self) -> dict:
+        return order_view(self.order, self.lines, self.fuls, self.flines)
+
+    async def save(self, conn: AsyncConnection, *, actor: str, at: datetime, reason: str | None = None) -> dict:
+        status = derive_order_status([f["status"] for f in self.fuls], unallocated_units=self.unallocated(),
+                                     pickup=self.pickup)
+        previous = self.order["status"]
+        self.order["status"] = status
+        self.order["updated_at"] = at
+        if status != previous:
+            self.record("order.status_changed", actor=actor, at=at, reason=reason,
+                        data={"order_id": self.order["id"], "from": previous, "to": status})
+        o0, lines0, fuls0, flines0 = self._before
+        await _update_changed(conn, t.fulfillments, ["id"], fuls0, self.fuls)
+        await _update_changed(conn, t.fulfillment_lines, ["fulfillment_id", "line_no"], flines0, self.flines)
+        await _update_changed(conn, t.order_lines, ["order_id", "line_no"], lines0, self.lines)
+        await _update_changed(conn, t.orders, ["id"], [o0], [self.order])
+        if self.events:
+            await conn.execute(t.events.insert(), self.events)
+        return self.view()
+
+
+async def _update_changed(conn: AsyncConnection, table, keys: list[str], before: list[dict], after: list[dict]) -> None:
+    changed = [new for old, new in zip(before, after, strict=True) if old != new]
+    if not changed:
+        return
+    columns = [c for c in changed[0] if c not in keys]
+    stmt = (update(table)
+            .where(*[table.c[k] == bindparam(f"k_{k}") for k in keys])
+            .values({c: bindparam(f"v_{c}") for c in columns}))
+    await conn.execute(stmt, [{**{f"k_{k}": row[k] for k in keys}, **{f"v_{c}": row[c] for c in columns}}
+                              for row in changed])

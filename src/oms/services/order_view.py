@@ -1,0 +1,49 @@
+"""How an order is shown (API answers and event payloads), built from its rows."""
+
+from collections.abc import Iterable, Mapping
+
+
+def _money(amount: int, currency: str) -> dict:
+    return {"amount": amount, "currency": currency}
+
+
+def fulfillment_view(f: Mapping, flines: Iterable[Mapping]) -> dict:
+    return {
+        "id": f["id"],
+        "order_id": f["order_id"],
+        "node_id": f["node_id"],
+        "status": f["status"],
+        "details": f["details"],
+        "lines": [
+            {"line_no": fl["line_no"], "sku": fl["sku"], "quantity": fl["quantity"], "picked": fl["picked"],
+             "shipped": fl["shipped"], "cancelled": fl["cancelled"], "short": fl["short"],
+             "reserved": fl["reserved"]}
+            for fl in sorted(flines, key=lambda x: x["line_no"])
+        ],
+        "created_at": f["created_at"].isoformat(),
+        "updated_at": f["updated_at"].isoformat(),
+    }
+
+
+def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapping],
+               flines: Iterable[Mapping]) -> dict:
+    by_f: dict[str, list] = {}
+    for fl in flines:
+        by_f.setdefault(fl["fulfillment_id"], []).append(fl)
+    return {
+        "id": o["id"],
+        "channel": o["channel"],
+        "external_ref": o["external_ref"],
+        "status": o["status"],
+        "customer": {"name": o["customer_name"], "email": o["customer_email"]},
+        "delivery": o["delivery"],
+        "total": _money(o["total_amount"], o["currency"]),
+        "lines": [
+            {"line_no": ln["line_no"], "sku": ln["sku"], "quantity": ln["quantity"],
+             "cancelled": ln["cancelled"], "unit_price": _money(ln["unit_price"], o["currency"])}
+            for ln in sorted(lines, key=lambda x: x["line_no"])
+        ],
+        "fulfillments": [fulfillment_view(f, by_f.get(f["id"], [])) for f in sorted(fulfillments, key=lambda x: x["id"])],
+        "created_at": o["created_at"].isoformat(),
+        "updated_at": o["updated_at"].isoformat(),
+    }

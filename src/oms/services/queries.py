@@ -1,0 +1,116 @@
+"""Reading orders, their timelines and fulfilment work."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..db import tables as t
+from ..domain.access import Principal
+from ..domain.errors import NotFound
+from . import pages
+from .context import Context
+from .events import event_view
+from .order_view import fulfillment_view, order_view
+
+MAX_ORDERS_PAGE = 100
+
+
+async def load_orders(conn: AsyncConnection, order_ids: list[str]) -> list[dict]:
+    """The views of these orders, in the given order, with four queries whatever their number."""
+    if not order_ids:
+        return []
+    o, ol, f, fl = t.orders, t.order_lines, t.fulfillments, t.fulfillment_lines
+    rows = {r["id"]: r for r in (await conn.execute(select(o).where(o.c.id.in_(order_ids)))).mappings()}
+    lines = (await conn.execute(select(ol).where(ol.c.order_id.in_(order_ids)))).mappings().all()
+    fuls = (await conn.execute(select(f).where(f.c.order_id.in_(order_ids)))).mappings().all()
+    flines = (await conn.execute(
+        select(fl).where(fl.c.fulfillment_id.in_([x["id"] for x in fuls]))
+    )).mappings().all() if fuls else []
+    by_order: dict[str, tuple[list, list, list]] = {i: ([], [], []) for i in rows}
+    order_of_f = {x["id"]: x["order_id"] for x in fuls}
+    for x in lines:
+        by_order[x["order_id"]][0].append(x)
+    for x in fuls:
+        by_order[x["order_id"]][1].append(x)
+    for x in flines:
+        by_order[order_of_f[x["fulfillment_id"]]][2].append(x)
+    return [order_view(rows[i], *by_order[i]) for i in order_ids if i in rows]
+
+
+async def load_order(conn: AsyncConnection, order_id: str) -> dict | None:
+    found = await load_orders(conn, [order_id])
+    return found[0] if found else None
+
+
+async def get_order(ctx: Context, order_id: str, *, principal: Principal) -> dict:
+    principal.require_order_read()
+    async with ctx.db.read() as conn:
+        found = await load_order(conn, order_id)
+    if found is None:
+        raise NotFound(f"no order {order_id!r}")
+    principal.require_order_read(found["channel"])
+    return found
+
+
+async def list_orders(ctx: Context, *, principal: Principal, channel: str | None, status: str | None,
+                      customer_email: str | None, cursor: str | None, limit: int) -> dict:
+    """Newest first. A channel key sees only its channel's orders."""
+    principal.require_order_read(channel)
+    channel = channel or principal.channel_filter()
+    c = t.orders.c
+    query = select(c.id).order_by(c.id.desc()).limit(limit + 1)
+    for column, value in ((c.channel, channel), (c.status, status), (c.customer_email, customer_email)):
+        if value:
+            query = query.where(column == value)
+    if after := pages.decode(cursor):
+        query = query.where(c.id < after[0])
+    async with ctx.db.read() as conn:
+        items = await load_orders(conn, list((await conn.scalars(query)).all()))
+    return pages.page(items, limit, lambda o: [o["id"]])
+
+
+async def order_events(ctx: Context, order_id: str, *, principal: Principal) -> list[dict]:
+    await get_order(ctx, order_id, principal=principal)
+    c = t.events.c
+    async with ctx.db.read() as conn:
+        rows = await conn.execute(select(t.events).where(c.order_id == order_id).order_by(c.occurred_at, c.id))
+        return [event_view(r) for r in rows]
+
+
+async def _fulfillment_rows(conn: AsyncConnection, query) -> list[dict]:
+    fuls = (await conn.execute(query)).mappings().all()
+    if not fuls:
+        return []
+    fl = t.fulfillment_lines.c
+    by_f: dict[str, list] = {}
+    for row in (await conn.execute(
+        select(t.fulfillment_lines).where(fl.fulfillment_id.in_([f["id"] for f in fuls]))
+    )).mappings():
+        by_f.setdefault(row["fulfillment_id"], []).append(row)
+    return [fulfillment_view(f, by_f.get(f["id"], [])) for f in fuls]
+
+
+async def get_fulfillment(ctx: Context, fulfillment_id: str, *, principal: Principal) -> dict:
+    async with ctx.db.read() as conn:
+        found = await _fulfillment_rows(conn, select(t.fulfillments).where(t.fulfillments.c.id == fulfillment_id))
+    if not found:
+        raise NotFound(f"no fulfillment {fulfillment_id!r}")
+    principal.require_fulfillment_read(found[0]["node_id"])
+    return found[0]
+
+
+async def list_fulfillments(ctx: Context, *, principal: Principal, node_id: str | None, status: str | None,
+                            cursor: str | None, limit: int) -> dict:
+    """Oldest first, the order a node works through its queue. A node key sees only its node."""
+    node_id = node_id or principal.node_filter()
+    principal.require_fulfillment_read(node_id or "")
+    c = t.fulfillments.c
+    query = select(t.fulfillments).order_by(c.id).limit(limit + 1)
+    if node_id:
+        query = query.where(c.node_id == node_id)
+    if status:
+        query = query.where(c.status == status)
+    if after := pages.decode(cursor):
+        query = query.where(c.id > after[0])
+    async with ctx.db.read() as conn:
+        items = await _fulfillment_rows(conn, query)
+    return pages.page(items, limit, lambda f: [f["id"]])

@@ -1,0 +1,72 @@
+"""Products and nodes held in memory for the hot paths, reloaded when their version counter moves.
+
+Every write of reference data bumps the ``reference`` counter in its own transaction. A process
+checks the counter at most every ``refresh_seconds``; a SKU or node it does not know triggers an
+immediate reload, so a new product is never refused for being too new.
+"""
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..db import tables as t
+from ..db.engine import Database
+from ..domain.reference import NodeRef, ProductRef
+
+REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    products: dict[str, ProductRef]
+    nodes: dict[str, NodeRef]
+
+
+async def read_version(conn: AsyncConnection) -> int:
+    value = await conn.scalar(select(t.counters.c.value).where(t.counters.c.name == REFERENCE))
+    return value or 0
+
+
+class ReferenceCache:
+    def __init__(self, refresh_seconds: float = 1.0) -> None:
+        self.refresh_seconds = refresh_seconds
+        self._snapshot = Snapshot(-1, {}, {})
+        self._checked_at = float("-inf")
+
+    async def get(self, db: Database, *, force: bool = False) -> Snapshot:
+        if not force and time.monotonic() - self._checked_at < self.refresh_seconds:
+            return self._snapshot
+        async with db.read() as conn:
+            version = await read_version(conn)
+            if force or version != self._snapshot.version:
+                self._snapshot = await _load(conn, version)
+        self._checked_at = time.monotonic()
+        return self._snapshot
+
+    async def knowing(self, db: Database, skus: set[str], node_ids: set[str]) -> Snapshot:
+        """A snapshot, reloaded first if it lacks any of these SKUs or nodes."""
+        snap = await self.get(db)
+        if not skus <= snap.products.keys() or not node_ids <= snap.nodes.keys():
+            snap = await self.get(db, force=True)
+        return snap
+
+
+async def _load(conn: AsyncConnection, version: int) -> Snapshot:
+    p, n = t.products.c, t.nodes.c
+    products = {
+        r.sku: ProductRef(r.sku, r.name, r.weight_g, r.price_amount, r.currency, r.bulky, r.hazardous)
+        for r in await conn.execute(
+            select(p.sku, p.name, p.weight_g, p.price_amount, p.currency, p.bulky, p.hazardous)
+        )
+    }
+    nodes = {
+        r.id: NodeRef(r.id, r.type, r.name, r.lat, r.lng, r.timezone, frozenset(r.fulfills),
+                      frozenset(r.hands_over), r.active)
+        for r in await conn.execute(
+            select(n.id, n.type, n.name, n.lat, n.lng, n.timezone, n.fulfills, n.hands_over, n.active)
+        )
+    }
+    return Snapshot(version, products, nodes)

@@ -1,0 +1,73 @@
+"""Reservation and consumption of stock rows: the conditional updates that make overselling impossible."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..db import tables as t
+from ..db.tables import now
+
+c = t.inventory.c
+_RESERVE = (
+    update(t.inventory)
+    .where(c.node_id == bindparam("n"), c.sku == bindparam("s"),
+           c.on_hand - c.reserved - c.safety_stock >= bindparam("q"))
+    .values(reserved=c.reserved + bindparam("q"), updated_at=bindparam("at"))
+)
+_RELEASE = (
+    update(t.inventory)
+    .where(c.node_id == bindparam("n"), c.sku == bindparam("s"))
+    .values(reserved=c.reserved - bindparam("q"), updated_at=bindparam("at"))
+)
+# Units leave the building: on-hand and the reservation that held them go down together.
+_CONSUME = (
+    update(t.inventory)
+    .where(c.node_id == bindparam("n"), c.sku == bindparam("s"))
+    .values(on_hand=c.on_hand - bindparam("q"), reserved=c.reserved - bindparam("q"), updated_at=bindparam("at"))
+)
+
+
+def _totals(items: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """Quantities summed per (node, sku), in key order: every writer locks rows in this one order."""
+    sums: dict[tuple[str, str], int] = {}
+    for node_id, sku, qty in items:
+        if qty:
+            sums[(node_id, sku)] = sums.get((node_id, sku), 0) + qty
+    return [(n, s, q) for (n, s), q in sorted(sums.items())]
+
+
+async def available(conn: AsyncConnection, skus: Iterable[str]) -> dict[tuple[str, str], int]:
+    """Units available to promise per (node, sku) for these SKUs, where there are any."""
+    atp = c.on_hand - c.reserved - c.safety_stock
+    rows = await conn.execute(select(c.node_id, c.sku, atp).where(and_(c.sku.in_(set(skus)), atp > 0)))
+    return {(n, s): q for n, s, q in rows}
+
+
+async def reserve(conn: AsyncConnection, items: Iterable[tuple[str, str, int]]) -> bool:
+    """Hold every unit or none: False as soon as one row lacks the units (the caller rolls back)."""
+    at = now()
+    for node_id, sku, qty in _totals(items):
+        result = await conn.execute(_RESERVE, {"n": node_id, "s": sku, "q": qty, "at": at})
+        if result.rowcount != 1:
+            return False
+    return True
+
+
+async def release(conn: AsyncConnection, items: Iterable[tuple[str, str, int]]) -> None:
+    at = now()
+    for node_id, sku, qty in _totals(items):
+        await conn.execute(_RELEASE, {"n": node_id, "s": sku, "q": qty, "at": at})
+
+
+async def consume(conn: AsyncConnection, items: Iterable[tuple[str, str, int]], *, reason: str, ref: str) -> None:
+    """Reserved units leave stock (shipped, handed over, not found): on-hand falls, the ledger says why."""
+    at = now()
+    totals = _totals(items)
+    for node_id, sku, qty in totals:
+        await conn.execute(_CONSUME, {"n": node_id, "s": sku, "q": qty, "at": at})
+    if totals:
+        await conn.execute(t.movements.insert(), [
+            {"node_id": n, "sku": s, "delta": -q, "reason": reason, "ref": ref, "occurred_at": at}
+            for n, s, q in totals
+        ])

@@ -1,0 +1,99 @@
+"""Fixtures: every API and service test runs on SQLite and, when configured, on PostgreSQL.
+
+PostgreSQL runs when OMS_TEST_POSTGRES_URL is set; with OMS_REQUIRE_POSTGRES=1 an unreachable server
+fails the run instead of leaving those tests out.
+"""
+
+import asyncio
+import os
+import shutil
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from oms.api.app import create_app
+from oms.bootstrap import build_context, prepare
+from oms.config import Settings
+from oms.db.engine import make_engine
+from oms.db.migrate import upgrade
+from oms.db.tables import metadata
+
+PG_URL = os.environ.get("OMS_TEST_POSTGRES_URL")
+REQUIRE_PG = os.environ.get("OMS_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+def pytest_configure(config):
+    if REQUIRE_PG and not PG_URL:
+        raise pytest.UsageError("OMS_REQUIRE_POSTGRES=1 but OMS_TEST_POSTGRES_URL is not set")
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "oms.db"
+
+    async def build():
+        engine = make_engine(f"sqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    if not PG_URL:
+        return None
+    try:
+        asyncio.run(_reset_postgres(PG_URL))
+    except Exception as exc:  # connection refused, wrong credentials …
+        pytest.fail(f"PostgreSQL at {PG_URL} cannot be used: {exc}")
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path, sqlite_template):
+    if request.param == "sqlite":
+        path = tmp_path / "oms.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_schema")
+    tables = ", ".join(t.name for t in metadata.sorted_tables)
+
+    async def truncate():
+        engine = make_engine(url, pool_size=1)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(truncate())
+    return url
+
+
+@pytest.fixture
+async def ctx(database_url):
+    context = build_context(Settings(database_url=database_url, key_cache_seconds=0,
+                                     reference_refresh_seconds=0))
+    await prepare(context)
+    yield context
+    await context.db.dispose()
+
+
+@pytest.fixture
+async def client(ctx):
+    app = create_app(ctx)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://oms") as c:
+        yield c

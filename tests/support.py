@@ -1,0 +1,83 @@
+"""A small network for the tests: one DC near Paris, two stores, one locker bank, three products."""
+
+from dataclasses import dataclass
+
+import httpx
+
+from oms.services.keys import create_key
+
+STORE_MODES = ["click_and_collect", "reserve_in_store", "store_carry_out", "home_standard"]
+DC_MODES = ["home_standard", "home_express", "click_and_collect", "locker"]
+
+
+def node(id, type, lat, lng, city, fulfills, hands_over=()):
+    return {"id": id, "type": type, "name": f"{type} {city}", "timezone": "Europe/Paris",
+            "address": {"line1": "1 rue de test", "postal_code": "75001", "city": city, "country": "FR",
+                        "lat": lat, "lng": lng},
+            "fulfills": list(fulfills), "hands_over": list(hands_over),
+            "opening_hours": {"mon": [["09:00", "19:00"]]}, "daily_capacity": 500}
+
+
+NODES = [
+    node("DC-PARIS", "warehouse", 48.95, 2.55, "Roissy", DC_MODES),
+    node("ST-PARIS", "store", 48.8566, 2.3522, "Paris", STORE_MODES, STORE_MODES[:3]),
+    node("ST-LYON", "store", 45.764, 4.8357, "Lyon", STORE_MODES, STORE_MODES[:3]),
+    node("LK-PARIS", "locker", 48.87, 2.33, "Paris", [], ["locker"]),
+]
+PRODUCTS = [
+    {"sku": sku, "name": name, "weight_g": w, "length_mm": 100, "width_mm": 100, "height_mm": 100,
+     "price": {"amount": price, "currency": "EUR"}}
+    for sku, name, w, price in [("SKU-A", "Mug", 350, 1299), ("SKU-B", "Lamp", 1800, 4999),
+                                ("SKU-C", "Rug", 6000, 12900)]
+]
+STOCK = [
+    {"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 100},
+    {"node_id": "DC-PARIS", "sku": "SKU-B", "on_hand": 10},
+    {"node_id": "ST-PARIS", "sku": "SKU-A", "on_hand": 5},
+    {"node_id": "ST-PARIS", "sku": "SKU-C", "on_hand": 2},
+    {"node_id": "ST-LYON", "sku": "SKU-C", "on_hand": 3},
+    {"node_id": "ST-LYON", "sku": "SKU-B", "on_hand": 4},
+]
+HOME = {"line1": "10 rue de Rivoli", "postal_code": "75004", "city": "Paris", "country": "FR",
+        "lat": 48.8556, "lng": 2.3601}
+
+
+@dataclass
+class Keys:
+    admin: str
+    web: str
+    marketplace: str
+    store_paris: str
+    store_lyon: str
+    viewer: str
+
+    def h(self, who: str) -> dict:
+        return {"Authorization": f"Bearer {getattr(self, who)}"}
+
+
+async def seed(ctx, client: httpx.AsyncClient) -> Keys:
+    made = {}
+    for name, role, scope in [("admin", "admin", None), ("web", "channel", "web"),
+                              ("marketplace", "channel", "marketplace"), ("store_paris", "node", "ST-PARIS"),
+                              ("store_lyon", "node", "ST-LYON"), ("viewer", "viewer", None)]:
+        made[name], _ = await create_key(ctx.db, role=role, scope=scope, name=name)
+    keys = Keys(**made)
+    for path, body in (("/v1/products", PRODUCTS), ("/v1/nodes", NODES), ("/v1/inventory", STOCK)):
+        r = await client.put(path, json=body, headers=keys.h("admin"))
+        assert r.status_code == 200, r.text
+    return keys
+
+
+def order(ref="WEB-1", lines=(("SKU-A", 1),), mode="home_standard", channel="web", **delivery):
+    body = {"channel": channel, "external_ref": ref, "customer": {"name": "Ada", "email": "ada@example.com"},
+            "lines": [{"sku": s, "quantity": q, "unit_price": {"amount": 1000, "currency": "EUR"}}
+                      for s, q in lines],
+            "delivery": {"mode": mode, **delivery}}
+    if "pickup_node_id" not in delivery and "address" not in delivery:
+        body["delivery"]["address"] = HOME
+    return body
+
+
+async def stock_of(client, keys: Keys, sku: str) -> dict[str, dict]:
+    r = await client.get("/v1/inventory", params={"sku": sku}, headers=keys.h("admin"))
+    return {row["node_id"]: row for row in r.json()["items"]}
