@@ -2,7 +2,6 @@
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from .json import Json
 from starlette.exceptions import HTTPException
 
 from ..domain.errors import (
@@ -13,6 +12,7 @@ from ..domain.errors import (
     OmsError,
     Unauthenticated,
 )
+from .json import Json
 
 STATUS = [(InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Unauthenticated, 401), (Forbidden, 403)]
 PROBLEM = "application/problem+json"

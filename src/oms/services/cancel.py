@@ -2,7 +2,7 @@
 
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput
+from ..domain.errors import Conflict, FieldError, IllegalTransition
 from ..domain.lifecycle import HOLDING, FStatus, OStatus
 from . import stock
 from .context import Context

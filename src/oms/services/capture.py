@@ -18,8 +18,9 @@ from .inputs import OrderIn
 from .order_view import order_view
 from .queries import load_order
 
-# A lost race for the last units means the plan was made on stale numbers: plan again this many times.
-ATTEMPTS = 4
+# A lost race means the plan was made on numbers another order has just changed: read and plan again.
+# Every lost race is another order's won reservation, so stock runs out long before this bound.
+ATTEMPTS = 50
 
 
 class _Duplicate(Exception):

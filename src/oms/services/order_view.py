@@ -43,7 +43,9 @@ def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapp
              "cancelled": ln["cancelled"], "unit_price": _money(ln["unit_price"], o["currency"])}
             for ln in sorted(lines, key=lambda x: x["line_no"])
         ],
-        "fulfillments": [fulfillment_view(f, by_f.get(f["id"], [])) for f in sorted(fulfillments, key=lambda x: x["id"])],
+        "fulfillments": [
+            fulfillment_view(f, by_f.get(f["id"], [])) for f in sorted(fulfillments, key=lambda x: x["id"])
+        ],
         "created_at": o["created_at"].isoformat(),
         "updated_at": o["updated_at"].isoformat(),
     }
