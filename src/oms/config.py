@@ -13,8 +13,8 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_SQLITE
     bootstrap_admin_key: str | None = None
-    # Connections kept open per process; capture holds one for a few milliseconds.
-    db_pool_size: int = Field(default=20, ge=1, le=200)
+    # Connections kept open per process: enough for every concurrent request to hold one.
+    db_pool_size: int = Field(default=40, ge=1, le=500)
     # How long a verified API key is trusted from memory before the database is asked again.
     key_cache_seconds: float = Field(default=10.0, ge=0)
     # How often the reference data (products, nodes) is checked for a newer version.

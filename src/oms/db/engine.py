@@ -10,13 +10,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..config import async_url
+from .capture_tx import PgCapture, SqlCapture
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     url = async_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, pool_size)
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+    # Overflow connections are closed on return: under steady load they would be opened and closed
+    # again and again, so the pool itself must cover the expected concurrency.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 4)
 
 
 def _sqlite_engine(url: str, pool_size: int) -> AsyncEngine:
@@ -63,6 +66,16 @@ class Database:
             await conn.execution_options(oms_write=True)
             async with conn.begin():
                 yield conn
+
+    @asynccontextmanager
+    async def capture(self) -> AsyncIterator[SqlCapture | PgCapture]:
+        """The order-capture unit of work (see ``capture_tx``): all of the order is stored, or none of it."""
+        if self.dialect != "postgresql":
+            async with self.write() as conn:
+                yield SqlCapture(conn)
+            return
+        async with self.engine.connect() as conn:
+            yield PgCapture((await conn.get_raw_connection()).driver_connection)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

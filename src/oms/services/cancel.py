@@ -1,10 +1,10 @@
 """Cancelling a whole order or some of its units before they leave the node; reservations are released."""
 
+from ..db import stock
 from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict, FieldError, IllegalTransition
 from ..domain.lifecycle import HOLDING, FStatus, OStatus
-from . import stock
 from .context import Context
 from .inputs import CancelIn
 from .order_state import OrderState, still_to_send

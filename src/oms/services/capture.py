@@ -3,7 +3,7 @@
 from sqlalchemy import or_, select
 
 from ..db import tables as t
-from ..db.statements import insert_unless_exists
+from ..db.capture_tx import Duplicate, LostRace
 from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict, OutOfStock
@@ -11,7 +11,6 @@ from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus
 from ..domain.ordering import check_order
 from ..domain.sourcing import Need, plan_first_rule
-from . import stock
 from .context import Context
 from .events import event
 from .inputs import OrderIn
@@ -21,14 +20,6 @@ from .queries import load_order
 # A lost race means the plan was made on numbers another order has just changed: read and plan again.
 # Every lost race is another order's won reservation, so stock runs out long before this bound.
 ATTEMPTS = 50
-
-
-class _Duplicate(Exception):
-    pass
-
-
-class _LostRace(Exception):
-    pass
 
 
 async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
@@ -45,22 +36,27 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
     needs = [Need(i + 1, line.sku, line.quantity) for i, line in enumerate(order.lines)]
 
     for _ in range(ATTEMPTS):
-        async with ctx.db.read() as conn:
-            availability = await stock.available(conn, skus)
-        plan = plan_first_rule(needs, candidates, availability, destination)
         try:
-            return await _store(ctx, order, plan, principal, idempotency_key), True
-        except _Duplicate:
+            return await _store(ctx, order, needs, candidates, destination, principal, idempotency_key), True
+        except Duplicate:
             existing = await _find_existing(ctx, order, idempotency_key)
-            if existing is None:  # the first request was rolled back after ours conflicted: retry
-                continue
-            return existing, False
-        except _LostRace:
-            continue
+            if existing is not None:
+                return existing, False
+            # The first request was rolled back after ours collided with it: try again.
+        except LostRace:
+            pass
+        except OutOfStock:
+            # A replay must answer the order it replays, even when its units are gone since.
+            existing = await _find_existing(ctx, order, idempotency_key)
+            if existing is not None:
+                return existing, False
+            raise
     raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs])
 
 
-async def _store(ctx: Context, order: OrderIn, plan, principal: Principal, idempotency_key: str | None) -> dict:
+async def _store(ctx: Context, order: OrderIn, needs: list[Need], candidates, destination, principal: Principal,
+                 idempotency_key: str | None) -> dict:
+    """Plan on the stock available now, then store the order with its reservations (or Duplicate, LostRace)."""
     at = now()
     order_id = new_id("ord")
     currency = order.lines[0].unit_price.currency
@@ -77,30 +73,30 @@ async def _store(ctx: Context, order: OrderIn, plan, principal: Principal, idemp
          "unit_price": ln.unit_price.amount}
         for i, ln in enumerate(order.lines)
     ]
+    async with ctx.db.capture() as tx:
+        # Planned on what is available now; storing re-checks it under the row lock (conditional update).
+        plan = plan_first_rule(needs, candidates, await tx.available(n.sku for n in needs), destination)
+        fuls, flines = _fulfillment_rows(order_id, plan, at)
+        view = order_view(o, lines, fuls, flines)
+        created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)
+        children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
+                    (t.events, [created])]
+        await tx.store(t.orders, o, children, [(fl["node_id"], fl["sku"], fl["quantity"]) for fl in flines])
+    return view
+
+
+def _fulfillment_rows(order_id: str, plan, at) -> tuple[list[dict], list[dict]]:
     fuls, flines = [], []
-    for node_id, needs in sorted(plan.items()):
+    for node_id, node_needs in sorted(plan.items()):
         f_id = new_id("ful")
         fuls.append({"id": f_id, "order_id": order_id, "node_id": node_id, "status": FStatus.RELEASED,
                      "details": {}, "created_at": at, "updated_at": at})
         flines += [
             {"fulfillment_id": f_id, "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
              "picked": None, "shipped": 0, "cancelled": 0, "short": 0, "reserved": n.quantity}
-            for n in needs
+            for n in node_needs
         ]
-    view = order_view(o, lines, fuls, flines)
-
-    async with ctx.db.write() as conn:
-        inserted = await conn.execute(insert_unless_exists(ctx.db.dialect, t.orders).values(o).returning(t.orders.c.id))
-        if inserted.first() is None:
-            raise _Duplicate
-        if not await stock.reserve(conn, [(fl["node_id"], fl["sku"], fl["quantity"]) for fl in flines]):
-            raise _LostRace  # leaving the block rolls the order back
-        await conn.execute(t.order_lines.insert(), lines)
-        await conn.execute(t.fulfillments.insert(), fuls)
-        await conn.execute(t.fulfillment_lines.insert(), flines)
-        await conn.execute(t.events.insert(), event("order.created", order_id=order_id, actor=principal.actor,
-                                                    at=at, data=view))
-    return view
+    return fuls, flines
 
 
 async def _find_existing(ctx: Context, order: OrderIn, idempotency_key: str | None) -> dict | None:

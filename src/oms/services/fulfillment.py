@@ -4,12 +4,12 @@ import secrets
 
 from sqlalchemy import select
 
+from ..db import stock
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.lifecycle import ACTIONS, FStatus
-from . import stock
 from .context import Context
 from .inputs import ActionIn
 from .order_state import OrderState, still_to_send

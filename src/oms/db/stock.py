@@ -2,14 +2,15 @@
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import String, and_, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..db import tables as t
-from ..db.tables import now
+from . import tables as t
+from .tables import now
 
 c = t.inventory.c
-_RESERVE = (
+RESERVE = (
     update(t.inventory)
     .where(c.node_id == bindparam("n"), c.sku == bindparam("s"),
            c.on_hand - c.reserved - c.safety_stock >= bindparam("q"))
@@ -37,19 +38,27 @@ def _totals(items: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int]]
     return [(n, s, q) for (n, s), q in sorted(sums.items())]
 
 
+_ATP = c.on_hand - c.reserved - c.safety_stock
+_AVAILABLE = select(c.node_id, c.sku, _ATP).where(and_(c.sku.in_(bindparam("skus", expanding=True)), _ATP > 0))
+# The same on PostgreSQL's driver connection, which has arrays instead of expanding IN lists.
+AVAILABLE_PG = select(c.node_id, c.sku, _ATP).where(and_(c.sku == any_(bindparam("skus", type_=ARRAY(String))),
+                                                         _ATP > 0))
+
+
 async def available(conn: AsyncConnection, skus: Iterable[str]) -> dict[tuple[str, str], int]:
     """Units available to promise per (node, sku) for these SKUs, where there are any."""
-    atp = c.on_hand - c.reserved - c.safety_stock
-    rows = await conn.execute(select(c.node_id, c.sku, atp).where(and_(c.sku.in_(set(skus)), atp > 0)))
-    return {(n, s): q for n, s, q in rows}
+    return {(n, s): q for n, s, q in await conn.execute(_AVAILABLE, {"skus": sorted(set(skus))})}
+
+
+def reserve_params(items: Iterable[tuple[str, str, int]]) -> list[dict]:
+    at = now()
+    return [{"n": node_id, "s": sku, "q": qty, "at": at} for node_id, sku, qty in _totals(items)]
 
 
 async def reserve(conn: AsyncConnection, items: Iterable[tuple[str, str, int]]) -> bool:
     """Hold every unit or none: False as soon as one row lacks the units (the caller rolls back)."""
-    at = now()
-    for node_id, sku, qty in _totals(items):
-        result = await conn.execute(_RESERVE, {"n": node_id, "s": sku, "q": qty, "at": at})
-        if result.rowcount != 1:
+    for params in reserve_params(items):
+        if (await conn.execute(RESERVE, params)).rowcount != 1:
             return False
     return True
 

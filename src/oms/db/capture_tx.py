@@ -1,0 +1,122 @@
+"""The capture write: an order, its child rows and its reservations, all stored or none.
+
+Capture is the hottest write, so its cost is counted in round trips to the database:
+- PostgreSQL, one (node, SKU) to reserve (every single-line order): ONE autocommit statement. Data-
+  modifying CTEs reserve the units, insert the order only if they were reserved, and insert its child
+  rows (fed as JSON, so the statement text never changes and stays prepared) only if the order was.
+  A duplicate order raises a unique violation, which undoes the whole statement.
+- PostgreSQL, several rows to reserve: a transaction that reserves them one by one in key order (so
+  concurrent orders cannot deadlock), then the same statement without its reservation part.
+- SQLite: the same steps as separate statements inside the write transaction.
+On PostgreSQL the statements run on the asyncpg connection itself, compiled once: SQLAlchemy's own
+execution costs more CPU here than the database's work (figures in docs/benchmarks.md).
+"""
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+import orjson
+from asyncpg.exceptions import UniqueViolationError
+from sqlalchemy import Table, literal_column, text
+from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
+from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement
+
+from . import stock
+from .statements import insert_unless_exists
+
+Children = list[tuple[Table, list[dict]]]
+_ASYNCPG = pg_asyncpg.dialect()
+# Renders Core statements as PostgreSQL text with :named parameters and no casts, to embed in text().
+_NAMED = pg_psycopg2.dialect(paramstyle="named")
+
+
+class Duplicate(Exception):
+    """The order collides with one stored before (same channel reference or idempotency key)."""
+
+
+class LostRace(Exception):
+    """Some units were taken by another order since availability was read."""
+
+
+@lru_cache(maxsize=64)
+def _compiled(stmt: ClauseElement) -> tuple[str, tuple[str, ...], dict]:
+    compiled = stmt.compile(dialect=_ASYNCPG)
+    return compiled.string, tuple(compiled.positiontup or ()), compiled.params
+
+
+def _args(stmt: ClauseElement, params: dict) -> tuple[str, list]:
+    """The statement's SQL and its positional arguments: the given ones, else the statement's literals."""
+    sql, names, literals = _compiled(stmt)
+    return sql, [params[name] if name in params else literals[name] for name in names]
+
+
+@lru_cache(maxsize=16)
+def _family_sql(head: Table, children: tuple[Table, ...], *, reserve_one: bool) -> ClauseElement:
+    ctes = []
+    gate = ""
+    if reserve_one:
+        reserve = stock.RESERVE.returning(literal_column("1")).compile(dialect=_NAMED)
+        ctes.append(f"r AS ({reserve})")
+        gate = "WHERE EXISTS (SELECT 1 FROM r)"
+    ctes.append(f"h AS (INSERT INTO {head.name} SELECT * FROM jsonb_populate_recordset(NULL::{head.name}, "
+                f"CAST(:head AS jsonb)) {gate} RETURNING 1)")
+    ctes += [f"c{i} AS (INSERT INTO {t.name} SELECT * FROM jsonb_populate_recordset(NULL::{t.name}, "
+             f"CAST(:c{i} AS jsonb)) WHERE EXISTS (SELECT 1 FROM h))" for i, t in enumerate(children)]
+    return text(f"WITH {', '.join(ctes)} SELECT count(*) FROM h")
+
+
+class SqlCapture:
+    """Capture on a SQLAlchemy connection inside the write transaction (SQLite, or any other database)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def available(self, skus: Iterable[str]) -> dict[tuple[str, str], int]:
+        return await stock.available(self.conn, skus)
+
+    async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]]) -> None:
+        inserted = await self.conn.execute(insert_unless_exists(self.conn.dialect.name, head).values(row)
+                                           .returning(*head.primary_key.columns))
+        if inserted.first() is None:
+            raise Duplicate
+        for table, rows in children:
+            if rows:
+                await self.conn.execute(table.insert(), rows)
+        if not await stock.reserve(self.conn, reserve):
+            raise LostRace  # raised inside the transaction: everything above is rolled back
+
+
+class PgCapture:
+    """Capture on an asyncpg connection in autocommit mode (see the module's note)."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+
+    async def available(self, skus: Iterable[str]) -> dict[tuple[str, str], int]:
+        sql, args = _args(stock.AVAILABLE_PG, {"skus": sorted(set(skus))})
+        return {(n, s): q for n, s, q in await self.raw.fetch(sql, *args)}
+
+    async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]]) -> None:
+        params = {"head": orjson.dumps([row]).decode(),
+                  **{f"c{i}": orjson.dumps(rows).decode() for i, (_, rows) in enumerate(children)}}
+        reservations = stock.reserve_params(reserve)
+        single = len(reservations) == 1
+        stmt = _family_sql(head, tuple(table for table, _ in children), reserve_one=single)
+        try:
+            if single:
+                sql, args = _args(stmt, {**params, **reservations[0]})
+                stored = await self.raw.fetchval(sql, *args)
+            else:
+                async with self.raw.transaction():
+                    for one in reservations:
+                        sql, args = _args(stock.RESERVE, one)
+                        if await self.raw.execute(sql, *args) != "UPDATE 1":
+                            raise LostRace
+                    sql, args = _args(stmt, params)
+                    stored = await self.raw.fetchval(sql, *args)
+        except UniqueViolationError:
+            raise Duplicate from None
+        if not stored:
+            raise LostRace
