@@ -5,6 +5,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from oms.db import tables as t
+from oms.services.stock_check import stock_differences
 from tests.support import order, seed, stock_of
 
 CLIENTS = 32
@@ -35,6 +36,7 @@ async def test_32_clients_racing_for_the_last_20_units_sell_exactly_20(ctx, clie
         held = await conn.scalar(select(func.sum(t.fulfillment_lines.c.reserved)))
         orders = await conn.scalar(select(func.count()).select_from(t.orders))
     assert held == 20 and orders == 20
+    assert await stock_differences(ctx) == []
 
 
 async def test_the_same_order_sent_twice_at_once_is_captured_once(ctx, client):
@@ -58,3 +60,4 @@ async def test_the_same_order_sent_twice_at_once_is_captured_once(ctx, client):
         assert await conn.scalar(select(func.count()).select_from(t.orders)) == 1
         assert await conn.scalar(select(func.count()).select_from(t.events).where(
             t.events.c.type == "order.created")) == 1
+    assert await stock_differences(ctx) == []
