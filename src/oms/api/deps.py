@@ -11,7 +11,8 @@ from ..services.context import Context
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
+    # async: a plain function dependency would be run in a worker thread on every request
     return request.app.state.ctx
 
 

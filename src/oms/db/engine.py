@@ -74,8 +74,12 @@ class Database:
             async with self.write() as conn:
                 yield SqlCapture(conn)
             return
-        async with self.engine.connect() as conn:
-            yield PgCapture((await conn.get_raw_connection()).driver_connection)
+        # Straight from the pool: the statements run on the driver connection (see ``capture_tx``).
+        pooled = await self.engine.raw_connection()
+        try:
+            yield PgCapture(pooled.driver_connection)
+        finally:
+            pooled.close()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
