@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
 from seed import bench_network, fresh_postgres  # noqa: E402
@@ -43,8 +44,8 @@ def start_server(db_url: str, workers: int, key: str) -> tuple[subprocess.Popen,
     return proc, f"http://127.0.0.1:{port}"
 
 
-async def wait_ready(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_ready(url: str, patience: float = 60) -> None:
+    deadline = time.monotonic() + patience
     async with aiohttp.ClientSession() as s:
         while time.monotonic() < deadline:
             try:
@@ -54,7 +55,7 @@ async def wait_ready(url: str, timeout: float = 60) -> None:
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.2)
-    raise SystemExit(f"server at {url} not ready after {timeout}s")
+    raise SystemExit(f"server at {url} not ready after {patience}s")
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -94,14 +95,19 @@ async def drive(url: str, key: str, clients: int, seconds: float, make_request) 
             "p99": percentile(latencies, 99) * 1000}
 
 
+HOME = {"line1": "1 rue de la Paix", "postal_code": "75002", "city": "Paris", "country": "FR",
+        "lat": 48.8686, "lng": 2.3318}
+
+
 def order_body(skus: list[str], run: str):
+    """Single-line home orders, each with its own channel reference, spread over the SKUs."""
     def make(n: int, i: int):
-        sku = skus[(n * 7 + i) % len(skus)]
-        body = ('{"channel":"web","external_ref":"%s-%d-%d","customer":{"name":"Bench","email":"b@example.com"},'
-                '"lines":[{"sku":"%s","quantity":1,"unit_price":{"amount":1999,"currency":"EUR"}}],'
-                '"delivery":{"mode":"home_standard","address":{"line1":"1 rue de la Paix","postal_code":"75002",'
-                '"city":"Paris","country":"FR","lat":48.8686,"lng":2.3318}}}') % (run, n, i, sku)
-        return "POST", "/v1/orders", body
+        body = {"channel": "web", "external_ref": f"{run}-{n}-{i}",
+                "customer": {"name": "Bench", "email": "bench@example.com"},
+                "lines": [{"sku": skus[(n * 7 + i) % len(skus)], "quantity": 1,
+                           "unit_price": {"amount": 1999, "currency": "EUR"}}],
+                "delivery": {"mode": "home_standard", "address": HOME}}
+        return "POST", "/v1/orders", orjson.dumps(body)
     return make
 
 
@@ -147,7 +153,8 @@ async def main() -> None:
     print(f"server: {where}; {args.clients} concurrent clients; {args.seconds:.0f} s per measure")
     print(f"{'endpoint':<26}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}  failures")
     for name, m in (("GET /healthz (empty)", empty), ("POST /v1/orders (1 line)", capture)):
-        print(f"{name:<26}{m['rate']:>10.0f}{m['p50']:>10.2f}{m['p95']:>10.2f}{m['p99']:>10.2f}  {m['failures'] or '-'}")
+        figures = f"{m['rate']:>10.0f}{m['p50']:>10.2f}{m['p95']:>10.2f}{m['p99']:>10.2f}"
+        print(f"{name:<26}{figures}  {m['failures'] or '-'}")
     print(f"capture / empty endpoint: {capture['rate'] / empty['rate']:.1%}")
 
 

@@ -24,7 +24,7 @@ F = FStatus
         (F.PICKED, F.SHIPPED, False),
         (F.SHIPPED, F.DELIVERED, False),
         (F.PICKED, F.READY_FOR_PICKUP, True),
-        (F.SHIPPED, F.READY_FOR_PICKUP, True),
+        (F.SHIPPED, F.READY_FOR_PICKUP, True),  # see the transfer tests below
         (F.READY_FOR_PICKUP, F.COLLECTED, True),
         (F.READY_FOR_PICKUP, F.CANCELLED, True),
     ],
@@ -77,3 +77,15 @@ def test_closed_statuses_are_final_and_every_action_targets_a_status():
 )
 def test_order_status_is_derived_from_fulfillments(statuses, unallocated, pickup, expected):
     assert derive_order_status(statuses, unallocated_units=unallocated, pickup=pickup) == expected
+
+
+def test_a_transfer_is_ready_for_pickup_only_once_shipped_to_the_pickup_node():
+    with pytest.raises(IllegalTransition):
+        check_transition(F.PICKED, F.READY_FOR_PICKUP, pickup=True, transfer=True)
+    assert check_transition(F.PICKED, F.SHIPPED, pickup=True, transfer=True) == F.SHIPPED
+    assert check_transition(F.SHIPPED, F.READY_FOR_PICKUP, pickup=True, transfer=True) == F.READY_FOR_PICKUP
+
+
+def test_a_pickup_from_the_collecting_node_itself_is_never_shipped():
+    with pytest.raises(IllegalTransition):
+        check_transition(F.PICKED, F.SHIPPED, pickup=True)

@@ -26,10 +26,14 @@ def problem(status: int, code: str, title: str, detail: str, instance: str, **ex
 
 
 def _field(loc: tuple) -> str:
-    # FastAPI prefixes the part of the request ("body", "query", …); the client wants the field path.
+    """The field path a client knows: FastAPI's leading "body"/"query"/… dropped; a bulk body's items
+    named ``items.N`` as the services name them."""
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:] or parts
+        if parts[0] == "body" and len(loc) > 1 and isinstance(loc[1], int):
+            parts[0] = "items"
+        else:
+            parts = parts[1:] or parts
     return ".".join(parts)
 
 

@@ -40,6 +40,7 @@ class FulfillmentOut(BaseModel):
     id: str
     order_id: str
     node_id: str
+    handover_node_id: str | None
     status: str
     details: dict[str, Any]
     lines: list[FulfillmentLineOut]

@@ -168,6 +168,8 @@ fulfillments = Table(
     Column("id", String(40), primary_key=True),
     Column("order_id", String(40), ForeignKey("orders.id"), nullable=False),
     Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    # For pickup modes, where the customer collects: that node marks it ready and hands it over.
+    Column("handover_node_id", String(64), nullable=True),
     Column("status", String(32), nullable=False),
     # What the node told us: carrier, tracking, pickup code, rejection reason.
     Column("details", Json, nullable=False),
@@ -175,6 +177,7 @@ fulfillments = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index(None, "order_id"),
     Index(None, "node_id", "status"),
+    Index(None, "handover_node_id"),
 )
 
 # ``reserved`` is what this line still holds at the node: the order reservations are these rows.

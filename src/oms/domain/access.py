@@ -3,7 +3,11 @@
 from dataclasses import dataclass
 
 from .errors import Forbidden
+from .lifecycle import FStatus
 from .vocabulary import Role
+
+# What the node where the customer collects does with a parcel another node sent.
+HANDOVER_STEPS = frozenset({FStatus.READY_FOR_PICKUP, FStatus.COLLECTED})
 
 
 @dataclass(frozen=True)
@@ -32,16 +36,19 @@ class Principal:
             raise Forbidden(f"role {self.role} cannot create or change orders")
         self.require_order_read(channel)
 
-    def require_fulfillment_read(self, node_id: str) -> None:
+    def require_fulfillment_read(self, node_id: str, handover_node_id: str | None = None) -> None:
+        """A node sees the work it sends and the parcels it hands over to customers."""
         if self.role == Role.CHANNEL:
             raise Forbidden("channel keys see fulfillments inside their orders")
-        if self.role == Role.NODE and node_id != self.scope:
+        if self.role == Role.NODE and self.scope not in (node_id, handover_node_id):
             raise Forbidden(f"this key is scoped to node {self.scope!r}, not {node_id!r}")
 
-    def require_fulfillment_action(self, node_id: str) -> None:
+    def require_fulfillment_action(self, node_id: str, requested: str, handover_node_id: str | None = None) -> None:
         if self.role == Role.VIEWER:
             raise Forbidden("viewer keys cannot confirm fulfillments")
-        self.require_fulfillment_read(node_id)
+        self.require_fulfillment_read(node_id, handover_node_id)
+        if self.role == Role.NODE and self.scope != node_id and requested not in HANDOVER_STEPS:
+            raise Forbidden(f"node {self.scope} collects this order: it may mark it ready and hand it over only")
 
     def channel_filter(self) -> str | None:
         """The channel a listing must be limited to, if any."""

@@ -55,6 +55,7 @@ class IllegalTransition(Conflict):
     title = "Illegal status transition"
 
     def __init__(self, entity: str, current: str, requested: str) -> None:
+        current, requested = str(current), str(requested)  # plain text, also for status enums
         super().__init__(
             f"{entity} is {current!r} and cannot become {requested!r}",
             current_status=current,

@@ -57,11 +57,19 @@ HOLDING = frozenset({F.RELEASED, F.ACCEPTED, F.PICKED, F.READY_FOR_PICKUP})
 CLOSED = frozenset({F.DELIVERED, F.COLLECTED, F.REJECTED, F.CANCELLED})
 
 
-def check_transition(current: str, requested: str, *, pickup: bool) -> FStatus:
-    """The requested status if the table allows it for this kind of delivery, else IllegalTransition."""
+def check_transition(current: str, requested: str, *, pickup: bool, transfer: bool = False) -> FStatus:
+    """The requested status if the table allows it for this kind of delivery, else IllegalTransition.
+
+    ``transfer``: a pickup order sent from another node than the one where the customer collects; it
+    is shipped there first and only then ready. Without a transfer nothing is shipped for a pickup.
+    """
     cur, req = FStatus(current), FStatus(requested)
     allowed = req in FULFILLMENT_TRANSITIONS[cur]
-    if allowed and ((pickup and req in HOME_ONLY) or (not pickup and req in PICKUP_ONLY)):
+    if (pickup and req in HOME_ONLY) or (not pickup and req in PICKUP_ONLY):
+        allowed = False
+    if pickup and transfer and req == F.READY_FOR_PICKUP and cur != F.SHIPPED:
+        allowed = False
+    if pickup and not transfer and req == F.SHIPPED:
         allowed = False
     if not allowed:
         raise IllegalTransition("fulfillment", cur, req)

@@ -30,8 +30,10 @@ def check_order(
             problems.add("delivery.pickup_node_id", f"unknown node {pickup_node_id!r}")
         elif not pickup.active:
             problems.add("delivery.pickup_node_id", f"node {pickup.id} is not active")
+            pickup = None
         elif mode not in pickup.hands_over:
             problems.add("delivery.mode", f"node {pickup.id} ({pickup.type}) does not hand over {mode} orders")
+            pickup = None  # one reason is enough for this field
         else:
             destination = (pickup.lat, pickup.lng)
 

@@ -3,7 +3,7 @@
 from ..db import stock
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.errors import Conflict, FieldError, IllegalTransition
+from ..domain.errors import Conflict, FieldError, IllegalTransition, Problems
 from ..domain.lifecycle import HOLDING, FStatus, OStatus
 from .context import Context
 from .inputs import CancelIn
@@ -67,16 +67,20 @@ def _targets(state: OrderState, body: CancelIn) -> list[tuple[int, int]]:
         targets = [(ln["line_no"], _cancellable(state, ln["line_no"])) for ln in state.lines]
         return [(n, q) for n, q in targets if q > 0]
 
-    errors, targets, asked = [], [], {}
+    wrong = Problems()
+    lines = []
     for i, want in enumerate(body.lines):
         matches = [ln for ln in state.lines if ln["line_no"] == want.line_no or ln["sku"] == want.sku]
         if not matches:
-            errors.append(FieldError(f"lines.{i}", f"no line {want.line_no or want.sku!r} in this order"))
-            continue
-        if len(matches) > 1:
-            errors.append(FieldError(f"lines.{i}.sku", f"{want.sku} is on several lines; give line_no instead"))
-            continue
-        line_no = matches[0]["line_no"]
+            wrong.add(f"lines.{i}", f"no line {want.line_no or want.sku!r} in this order")
+        elif len(matches) > 1:
+            wrong.add(f"lines.{i}.sku", f"{want.sku} is on several lines; give line_no instead")
+        else:
+            lines.append((i, want, matches[0]["line_no"]))
+    wrong.raise_if_any()  # naming a line the order does not have is bad input (422), not a conflict
+
+    errors, targets, asked = [], [], {}
+    for i, want, line_no in lines:
         can = _cancellable(state, line_no) - asked.get(line_no, 0)
         qty = want.quantity or can
         if qty > can or qty == 0:

@@ -76,7 +76,7 @@ async def _store(ctx: Context, order: OrderIn, needs: list[Need], candidates, de
     async with ctx.db.capture() as tx:
         # Planned on what is available now; storing re-checks it under the row lock (conditional update).
         plan = plan_first_rule(needs, candidates, await tx.available(n.sku for n in needs), destination)
-        fuls, flines = _fulfillment_rows(order_id, plan, at)
+        fuls, flines = _fulfillment_rows(order_id, plan, at, order.delivery.pickup_node_id)
         view = order_view(o, lines, fuls, flines)
         created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
@@ -85,12 +85,12 @@ async def _store(ctx: Context, order: OrderIn, needs: list[Need], candidates, de
     return view
 
 
-def _fulfillment_rows(order_id: str, plan, at) -> tuple[list[dict], list[dict]]:
+def _fulfillment_rows(order_id: str, plan, at, handover_node_id: str | None) -> tuple[list[dict], list[dict]]:
     fuls, flines = [], []
     for node_id, node_needs in sorted(plan.items()):
         f_id = new_id("ful")
-        fuls.append({"id": f_id, "order_id": order_id, "node_id": node_id, "status": FStatus.RELEASED,
-                     "details": {}, "created_at": at, "updated_at": at})
+        fuls.append({"id": f_id, "order_id": order_id, "node_id": node_id, "handover_node_id": handover_node_id,
+                     "status": FStatus.RELEASED, "details": {}, "created_at": at, "updated_at": at})
         flines += [
             {"fulfillment_id": f_id, "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
              "picked": None, "shipped": 0, "cancelled": 0, "short": 0, "reserved": n.quantity}

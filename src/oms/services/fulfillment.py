@@ -26,25 +26,27 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
             raise NotFound(f"no fulfillment {fulfillment_id!r}")
         state = await OrderState.load(conn, order_id)
         f = state.fulfillment(fulfillment_id)
-        principal.require_fulfillment_action(f["node_id"])
-        lines = state.lines_of(f)
         requested = ACTIONS[action]
+        principal.require_fulfillment_action(f["node_id"], requested, f["handover_node_id"])
+        lines = state.lines_of(f)
         actor = principal.actor
 
+        # Check the move first (nothing may touch stock for an illegal one), record it after its effects
+        # so the event tells what was picked, the carrier and tracking number, or the pickup code.
+        state.check(f, requested)
         if requested == FStatus.PICKED:
             short = _apply_pick(lines, body)
-            state.move(f, requested, actor=actor, at=at, reason=body.reason)
             if short:
                 await stock.consume(conn, short, reason="short_pick", ref=fulfillment_id)
-                state.record("fulfillment.short_picked", actor=actor, at=at, reason=body.reason,
-                             data={"fulfillment_id": fulfillment_id,
-                                   "lines": [{"sku": s, "quantity": q} for _, s, q in short]})
+        else:
+            await _effects(conn, f, lines, requested, body, fulfillment_id)
+        state.move(f, requested, actor=actor, at=at, reason=body.reason)
+        if requested == FStatus.PICKED and short:
+            state.record("fulfillment.short_picked", actor=actor, at=at, reason=body.reason,
+                         data={"fulfillment_id": fulfillment_id,
+                               "lines": [{"sku": s, "quantity": q} for _, s, q in short]})
             if not any(still_to_send(fl) for fl in lines):
                 state.move(f, FStatus.CANCELLED, actor=actor, at=at, reason="nothing found when picking")
-        else:
-            # Check the move first: nothing below may touch stock for an illegal transition.
-            state.move(f, requested, actor=actor, at=at, reason=body.reason)
-            await _effects(conn, f, lines, requested, body, fulfillment_id)
         return await state.save(conn, actor=actor, at=at, reason=body.reason)
 
 

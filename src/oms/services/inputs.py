@@ -3,7 +3,7 @@
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator, model_validator
 
 from ..domain.vocabulary import PICKUP_MODES, Channel, DeliveryMode, NodeType
 
@@ -114,17 +114,25 @@ class OrderLineIn(Strict):
 
 class DeliveryIn(Strict):
     mode: DeliveryMode
-    address: Address | None = None
-    pickup_node_id: NodeId | None = None
+    # Checked even when absent, so a missing one is reported on its own field.
+    address: Address | None = Field(default=None, validate_default=True)
+    pickup_node_id: NodeId | None = Field(default=None, validate_default=True)
 
-    @model_validator(mode="after")
-    def _where(self):
-        if self.mode in PICKUP_MODES:
-            if self.pickup_node_id is None:
-                raise ValueError(f"mode {self.mode} needs pickup_node_id")
-        elif self.address is None:
-            raise ValueError(f"mode {self.mode} needs an address with lat and lng")
-        return self
+    @field_validator("address")
+    @classmethod
+    def _address_for_home(cls, value: Address | None, info: ValidationInfo):
+        mode = info.data.get("mode")
+        if value is None and mode is not None and mode not in PICKUP_MODES:
+            raise ValueError(f"mode {mode} needs an address with lat and lng")
+        return value
+
+    @field_validator("pickup_node_id")
+    @classmethod
+    def _node_for_pickup(cls, value: str | None, info: ValidationInfo):
+        mode = info.data.get("mode")
+        if value is None and mode in PICKUP_MODES:
+            raise ValueError(f"mode {mode} needs the node where the customer collects")
+        return value
 
 
 class OrderIn(Strict):
@@ -134,12 +142,13 @@ class OrderIn(Strict):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     delivery: DeliveryIn
 
-    @model_validator(mode="after")
-    def _one_currency(self):
-        currencies = {line.unit_price.currency for line in self.lines}
+    @field_validator("lines")
+    @classmethod
+    def _one_currency(cls, lines: list[OrderLineIn]):
+        currencies = {line.unit_price.currency for line in lines}
         if len(currencies) > 1:
             raise ValueError(f"all lines must be in one currency, got {', '.join(sorted(currencies))}")
-        return self
+        return lines
 
 
 class CancelLine(Strict):

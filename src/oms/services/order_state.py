@@ -65,8 +65,14 @@ class OrderState:
                    if fl["fulfillment_id"] in live and line_no in (None, fl["line_no"]))
         return wanted - held
 
+    def check(self, f: dict, requested: str) -> None:
+        """IllegalTransition unless the lifecycle lets this fulfilment order move to ``requested``."""
+        transfer = f["handover_node_id"] not in (None, f["node_id"])
+        check_transition(f["status"], requested, pickup=self.pickup, transfer=transfer)
+
     def move(self, f: dict, requested: str, *, actor: str, at: datetime, reason: str | None = None) -> None:
-        f["status"] = check_transition(f["status"], requested, pickup=self.pickup)
+        self.check(f, requested)
+        f["status"] = requested
         f["updated_at"] = at
         self.events.append(event(f"fulfillment.{f['status']}", order_id=self.order["id"], actor=actor, at=at,
                                  reason=reason, data=fulfillment_view(f, self.lines_of(f))))

@@ -12,6 +12,7 @@ def fulfillment_view(f: Mapping, flines: Iterable[Mapping]) -> dict:
         "id": f["id"],
         "order_id": f["order_id"],
         "node_id": f["node_id"],
+        "handover_node_id": f["handover_node_id"],
         "status": f["status"],
         "details": f["details"],
         "lines": [

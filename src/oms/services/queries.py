@@ -1,6 +1,6 @@
 """Reading orders, their timelines and fulfilment work."""
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
@@ -94,19 +94,20 @@ async def get_fulfillment(ctx: Context, fulfillment_id: str, *, principal: Princ
         found = await _fulfillment_rows(conn, select(t.fulfillments).where(t.fulfillments.c.id == fulfillment_id))
     if not found:
         raise NotFound(f"no fulfillment {fulfillment_id!r}")
-    principal.require_fulfillment_read(found[0]["node_id"])
+    principal.require_fulfillment_read(found[0]["node_id"], found[0]["handover_node_id"])
     return found[0]
 
 
 async def list_fulfillments(ctx: Context, *, principal: Principal, node_id: str | None, status: str | None,
                             cursor: str | None, limit: int) -> dict:
-    """Oldest first, the order a node works through its queue. A node key sees only its node."""
+    """Oldest first, the order a node works through its queue: what it sends and what it hands over.
+    A node key sees only its node's."""
     node_id = node_id or principal.node_filter()
     principal.require_fulfillment_read(node_id or "")
     c = t.fulfillments.c
     query = select(t.fulfillments).order_by(c.id).limit(limit + 1)
     if node_id:
-        query = query.where(c.node_id == node_id)
+        query = query.where(or_(c.node_id == node_id, c.handover_node_id == node_id))
     if status:
         query = query.where(c.status == status)
     if after := pages.decode(cursor):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 05:30:42.641452
+Create Date: 2026-11-25 06:01:59.134728
 """
 
 import sqlalchemy as sa
@@ -44,9 +44,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=120), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column(
-            "data",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
@@ -57,9 +55,7 @@ def upgrade() -> None:
 
     op.create_table(
         "movements",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("node_id", sa.String(length=64), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("delta", sa.Integer(), nullable=False),
@@ -77,22 +73,16 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=20), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column(
-            "address",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "address", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lng", sa.Float(), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column(
-            "fulfills",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "fulfills", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column(
-            "hands_over",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "hands_over", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column(
             "opening_hours",
@@ -115,9 +105,7 @@ def upgrade() -> None:
         sa.Column("customer_email", sa.String(length=320), nullable=False),
         sa.Column("delivery_mode", sa.String(length=32), nullable=False),
         sa.Column(
-            "delivery",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "delivery", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("total_amount", sa.BigInteger(), nullable=False),
@@ -151,11 +139,10 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("order_id", sa.String(length=40), nullable=False),
         sa.Column("node_id", sa.String(length=64), nullable=False),
+        sa.Column("handover_node_id", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column(
-            "details",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "details", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -164,9 +151,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fulfillments")),
     )
     with op.batch_alter_table("fulfillments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_fulfillments_node_id_status"), ["node_id", "status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_fulfillments_handover_node_id"), ["handover_node_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_fulfillments_node_id_status"), ["node_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_fulfillments_order_id"), ["order_id"], unique=False)
 
     op.create_table(
@@ -208,16 +194,12 @@ def upgrade() -> None:
         sa.Column("short", sa.Integer(), nullable=False),
         sa.Column("reserved", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["fulfillment_id"],
-            ["fulfillments.id"],
-            name=op.f("fk_fulfillment_lines_fulfillment_id_fulfillments"),
+            ["fulfillment_id"], ["fulfillments.id"], name=op.f("fk_fulfillment_lines_fulfillment_id_fulfillments")
         ),
         sa.PrimaryKeyConstraint("fulfillment_id", "line_no", name=op.f("pk_fulfillment_lines")),
     )
     with op.batch_alter_table("fulfillment_lines", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_fulfillment_lines_node_id_sku"), ["node_id", "sku"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_fulfillment_lines_node_id_sku"), ["node_id", "sku"], unique=False)
 
 
 def downgrade() -> None:
@@ -234,6 +216,7 @@ def downgrade() -> None:
     with op.batch_alter_table("fulfillments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_fulfillments_order_id"))
         batch_op.drop_index(batch_op.f("ix_fulfillments_node_id_status"))
+        batch_op.drop_index(batch_op.f("ix_fulfillments_handover_node_id"))
 
     op.drop_table("fulfillments")
     op.drop_table("products")
