@@ -1,6 +1,8 @@
 """The ``oms`` command: serve, migrate, manage keys, load the demo retailer, import CSV files."""
 
 import asyncio
+import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -8,7 +10,8 @@ from rich.console import Console
 
 from .bootstrap import build_context, prepare
 from .config import Settings
-from .domain.errors import OmsError
+from .domain.errors import InvalidInput, OmsError
+from .importer import Kind
 
 app = typer.Typer(help="Order Management System for omnichannel retail.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -33,7 +36,7 @@ def run(coro_fn):
     try:
         return asyncio.run(main())
     except OmsError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}")
+        err.print("error:", exc.detail, style="red", markup=False, highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -65,10 +68,76 @@ def db_upgrade():
 
 @keys_app.command("create")
 def keys_create(role: Annotated[str, typer.Option(help="admin, channel, node or viewer")],
-                scope: Annotated[str | None, typer.Option(help="the channel (channel keys) or node id (node keys)")] = None,
+                scope: Annotated[str | None,
+                                 typer.Option(help="the channel (channel keys) or node id (node keys)")] = None,
                 name: Annotated[str, typer.Option(help="a label for the key")] = ""):
     """Create an API key and print it (it is stored hashed: this is the only time it is shown)."""
     from .services.keys import create_key
 
     key, principal = run(lambda ctx: create_key(ctx.db, role=role, scope=scope, name=name))
     console.print(f"{principal.role}{' ' + principal.scope if principal.scope else ''}: [bold]{key}[/bold]")
+
+
+@app.command()
+def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
+                                                help="Load nothing if the database has products")] = False):
+    """Load the demo retailer (2 DCs, 42 stores, 10 lockers, a supplier, 500 SKUs) and show its API keys."""
+    from .demo.load import KEYS_FILE, load_demo
+
+    with console.status("Loading the demo retailer…"):
+        summary = run(lambda ctx: load_demo(ctx, if_empty=if_empty))
+    if summary.loaded:
+        nodes = ", ".join(f"{kind} {n}" for kind, n in summary.nodes.items())
+        console.print(f"Demo retailer loaded. Nodes: {nodes}. Products: {summary.products}. "
+                      f"Stock: {summary.stock_rows} rows, {summary.units} units.")
+    else:
+        console.print("The database already has products: the demo was not loaded.")
+    if summary.keys:
+        console.print(f"Demo API keys (also in {KEYS_FILE}), send as `Authorization: Bearer <key>`:", markup=False)
+        for k in summary.keys:
+            console.print(f"  {k.role:<8} {k.scope or '':<16} {k.key}", markup=False, highlight=False)
+    else:
+        console.print("No demo keys on file; create one with `oms keys create --role admin`.", markup=False)
+
+
+@app.command("import")
+def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")],
+               file: Annotated[Path, typer.Argument(help="a CSV file with a header row", metavar="FILE.csv")]):
+    """Import products, nodes or stock counts from a CSV file: all rows, or none if any row is bad.
+
+    Columns, in any order, named by a header row:
+
+    \b
+    products: sku, name, weight_g, length_mm, width_mm, height_mm,
+        price_amount (cents), currency; optional: bulky, hazardous
+    nodes: id, type, name, line1, postal_code, city, country, lat, lng;
+        optional: timezone, fulfills, hands_over (lists split by |),
+        opening_hours ("mon-fri 09:00-19:00; sat 10:00-18:00"),
+        daily_capacity, active
+    stock: node_id, sku, on_hand; optional: safety_stock
+    """
+    from rich.progress import Progress
+
+    from . import importer
+
+    def fail(exc: InvalidInput):
+        err.print(exc.detail, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+    try:
+        rows = importer.read_file(kind, file)
+    except InvalidInput as exc:
+        fail(exc)
+
+    async def write(ctx):
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"{kind} from {file.name}", total=len(rows))
+            try:
+                return await importer.write(ctx, kind, rows, file.name, progress=lambda n: bar.advance(task, n))
+            except InvalidInput as exc:
+                bar.stop()
+                fail(exc)
+
+    started = time.perf_counter()
+    count = run(write)
+    console.print(f"{count} {kind} imported from {file.name} in {time.perf_counter() - started:.1f} s.")

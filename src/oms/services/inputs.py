@@ -1,16 +1,18 @@
 """What the services accept: validated shapes shared by the API (JSON bodies) and the CLI (CSV rows)."""
 
+import re
 from typing import Annotated
 from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator, model_validator
 
-from ..domain.vocabulary import PICKUP_MODES, Channel, DeliveryMode, NodeType
+from ..domain.vocabulary import PICKUP_MODES, STOCKLESS_NODE_TYPES, Channel, DeliveryMode, NodeType
 
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
 NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
 _TIMEZONES = frozenset(available_timezones())
+_HHMM = re.compile(r"^([01]\d|2[0-4]):[0-5]\d$")
 
 
 class Strict(BaseModel):
@@ -59,10 +61,9 @@ class OpeningHours(Strict):
         for day, spans in self.model_dump().items():
             for start, end in spans:
                 for t in (start, end):
-                    hh, _, mm = t.partition(":")
-                    if not (hh.isdigit() and mm.isdigit() and len(mm) == 2 and int(hh) <= 24 and int(mm) < 60):
-                        raise ValueError(f"{day}: {t!r} is not a HH:MM time")
-                if start >= end:
+                    if not _HHMM.match(t) or t > "24:00":
+                        raise ValueError(f"{day}: {t!r} is not a HH:MM time between 00:00 and 24:00")
+                if start >= end:  # zero-padded HH:MM strings sort as times do
                     raise ValueError(f"{day}: opens at {start} but closes at {end}")
         return self
 
@@ -87,10 +88,12 @@ class NodeIn(Strict):
         return value
 
     @model_validator(mode="after")
-    def _collect_modes(self):
+    def _modes(self):
         wrong = [m for m in self.hands_over if m not in PICKUP_MODES]
         if wrong:
             raise ValueError(f"hands_over takes pickup modes only, not {', '.join(wrong)}")
+        if self.fulfills and self.type in STOCKLESS_NODE_TYPES:
+            raise ValueError(f"a {self.type} holds no stock, so it fulfills no mode")
         return self
 
 

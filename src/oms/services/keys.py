@@ -41,13 +41,15 @@ async def create_key(db: Database, *, role: str, scope: str | None = None, name:
     parsed = check_role(role, scope)
     plain = key or "oms_" + secrets.token_urlsafe(32)
     key_id = new_id("key")
+    c = t.api_keys.c
     async with db.write() as conn:
-        exists = await conn.scalar(select(t.api_keys.c.id).where(t.api_keys.c.key_hash == hash_key(plain)))
-        if exists is None:
-            await conn.execute(insert(t.api_keys).values(
-                id=key_id, name=name or f"{role} key", role=parsed, scope=scope,
-                key_hash=hash_key(plain), created_at=now()))
-    return plain, Principal(exists or key_id, parsed, scope)
+        stored = (await conn.execute(select(c.id, c.role, c.scope).where(c.key_hash == hash_key(plain)))).first()
+        if stored is not None:  # a given key that exists already keeps what it was made with
+            return plain, Principal(stored.id, Role(stored.role), stored.scope)
+        await conn.execute(insert(t.api_keys).values(
+            id=key_id, name=name or f"{role} key", role=parsed, scope=scope,
+            key_hash=hash_key(plain), created_at=now()))
+    return plain, Principal(key_id, parsed, scope)
 
 
 class KeyCache:

@@ -1,0 +1,119 @@
+"""The demo retailer, Maison Lumen (home and lifestyle goods, France), built from the files in ``data/``.
+
+- ``nodes.csv``: its distribution centres, stores, lockers and drop-ship supplier, in the import format.
+- ``catalogue.json``: word lists from which the SKUs are drawn.
+- ``stock.json``: how stock is spread over the nodes.
+
+Every draw comes from a ``random.Random`` seeded from those files, so each build gives the same retailer.
+"""
+
+import json
+import random
+from importlib import resources
+
+from ..domain.vocabulary import NodeType
+from ..importer import Kind, read_text
+from ..services.inputs import NodeIn, ProductIn, StockIn
+
+DATA = resources.files(__package__) / "data"
+
+
+def _json(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def build() -> tuple[list[ProductIn], list[NodeIn], list[StockIn]]:
+    products, nodes = build_products(), build_nodes()
+    return products, nodes, build_stock(products, nodes)
+
+
+def build_nodes() -> list[NodeIn]:
+    # The same reader as ``oms import nodes``, so the demo file is also a worked example of the format.
+    return [row.item for row in read_text(Kind.NODES, (DATA / "nodes.csv").read_text(encoding="utf-8"), "nodes.csv")]
+
+
+def _about(rng: random.Random, low_high: list[int], step: int) -> int:
+    return max(step, round(rng.randint(*low_high) / step) * step)
+
+
+def _price(rng: random.Random, low_high: list[int]) -> int:
+    # Shop prices end in .90 or .99.
+    euros = rng.randint(low_high[0] // 100 + 1, max(low_high[0] // 100 + 1, low_high[1] // 100))
+    return euros * 100 - rng.choice((1, 10))
+
+
+def _name(rng: random.Random, kind: dict, category: dict, collections: list[str]) -> str:
+    # Commas between the words spare French its gender agreement ("vert" / "verte").
+    noun, collection = kind["noun"], rng.choice(collections)
+    parts = [noun.replace("{c}", collection) if "{c}" in noun else f"{noun} {collection}"]
+    for words in (kind.get("materials", category["materials"]), kind.get("colours", category["colours"])):
+        if words:
+            parts.append(rng.choice(words))
+    return ", ".join(parts)
+
+
+def build_products() -> list[ProductIn]:
+    catalogue = _json("catalogue.json")
+    rng = random.Random(catalogue["seed"])
+    categories = catalogue["categories"]
+    counts = [catalogue["sku_count"] * c["share"] // 100 for c in categories]
+    counts[-1] += catalogue["sku_count"] - sum(counts)
+    products, names = [], set()
+    for category, count in zip(categories, counts, strict=True):
+        for number in range(1, count + 1):
+            for _ in range(50):  # a repeated name is drawn again
+                kind = rng.choice(category["types"])
+                name = _name(rng, kind, category, catalogue["collections"])
+                if name not in names:
+                    break
+            names.add(name)
+            length, width, height = (_about(rng, span, 10) for span in kind["size_mm"])
+            products.append(ProductIn(
+                sku=f"{category['code']}-{number:04d}", name=name, weight_g=_about(rng, kind["weight_g"], 10),
+                length_mm=length, width_mm=width, height_mm=height,
+                price={"amount": _price(rng, kind["price"]), "currency": catalogue["currency"]},
+                bulky=kind.get("bulky", False), hazardous=kind.get("hazardous", False),
+            ))
+    return products
+
+
+def build_stock(products: list[ProductIn], nodes: list[NodeIn]) -> list[StockIn]:
+    plan = _json("stock.json")
+    rng = random.Random(plan["seed"])
+    of_type = {t: [n.id for n in nodes if n.type == t] for t in NodeType}
+    dcs, stores, suppliers = of_type[NodeType.WAREHOUSE], of_type[NodeType.STORE], of_type[NodeType.SUPPLIER]
+    profiles = plan["profiles"]
+    units: dict[tuple[str, str], int] = {}
+
+    def put(node_ids, sku: str, span: list[int], chance: float = 1.0) -> None:
+        chosen = [n for n in node_ids if rng.random() < chance] or [rng.choice(node_ids)]
+        for node_id in chosen:
+            units[(node_id, sku)] = units.get((node_id, sku), 0) + rng.randint(*span)
+
+    for p in products:
+        if p.bulky:
+            # Big furniture is too large for a shop's back room: DCs and the supplier only.
+            bulky = plan["bulky"]
+            if rng.random() >= bulky["supplier_only_chance"]:
+                put(dcs, p.sku, bulky["dc_units"], bulky["dc_chance"])
+            put(suppliers, p.sku, bulky["supplier_units"])
+            continue
+        profile = rng.choices(list(profiles), weights=[v["weight"] for v in profiles.values()])[0]
+        rule = profiles[profile]
+        if profile == "broad":
+            put(dcs, p.sku, rule["dc_units"], rule["dc_chance"])
+            put(stores, p.sku, rule["store_units"], rule["store_chance"])
+            if p.sku.startswith("GAR-") and rng.random() < plan["supplier_garden_chance"]:
+                put(suppliers, p.sku, plan["supplier_units"])
+        elif profile == "dc_only":
+            put(dcs, p.sku, rule["dc_units"], rule["dc_chance"])
+        elif profile == "few_stores":
+            for store in rng.sample(stores, rng.randint(*rule["stores"])):
+                put([store], p.sku, rule["store_units"])
+        else:  # scarce: one to three units in all, on one or two nodes
+            total = rng.randint(*rule["total_units"])
+            holders = rng.sample(stores + dcs, rng.randint(1, min(2, total)))
+            for unit in range(total):
+                key = (holders[unit % len(holders)], p.sku)
+                units[key] = units.get(key, 0) + 1
+    return [StockIn(node_id=node_id, sku=sku, on_hand=n) for (node_id, sku), n in units.items()]

@@ -1,0 +1,90 @@
+"""Load the demo retailer through the ordinary services, and give it one API key per role.
+
+The keys are kept in a file (mode 600) so that ``make run`` can show them at every start. A key that
+is already in the file is registered again rather than replaced: loading the demo twice keeps the keys
+a user has already pasted somewhere.
+"""
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..services import reference
+from ..services.context import Context
+from ..services.keys import create_key
+from .generate import build
+
+KEYS_FILE = Path("var") / "demo-keys.txt"
+# One key per role; the node key works for the first Paris store.
+ROLES = (("admin", None), ("channel", "web"), ("node", "ST-PARIS-RIVOLI"), ("viewer", None))
+
+
+@dataclass(frozen=True)
+class DemoKey:
+    role: str
+    scope: str | None
+    key: str
+
+
+@dataclass
+class Summary:
+    loaded: bool
+    nodes: dict[str, int] = field(default_factory=dict)  # node type -> how many
+    products: int = 0
+    stock_rows: int = 0
+    units: int = 0
+    keys: list[DemoKey] = field(default_factory=list)
+
+
+def read_keys(path: Path) -> list[DemoKey]:
+    """The keys in the file, or none when there is no file. Lines: ``role scope key``, ``-`` for no scope."""
+    if not path.exists():
+        return []
+    keys = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and not line.startswith("#"):
+            keys.append(DemoKey(parts[0], None if parts[1] == "-" else parts[1], parts[2]))
+    return keys
+
+
+def write_keys(path: Path, keys: list[DemoKey]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# OMS demo API keys: send one as `Authorization: Bearer <key>`", "# role scope key"]
+    lines += [f"{k.role} {k.scope or '-'} {k.key}" for k in keys]
+    # Created private, and chmod'ed too in case an older file was made with wider permissions.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
+
+
+async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE) -> Summary:
+    """Load (or reload) the demo. With ``if_empty``, a database that has products is left untouched.
+
+    Untouched means no keys are created either: the database may hold a real retailer's data.
+    """
+    if if_empty and (await reference.list_products(ctx, cursor=None, limit=1))["items"]:
+        return Summary(loaded=False, keys=read_keys(keys_file))
+
+    products, nodes, stock = build()
+    await reference.upsert_products(ctx, products)
+    await reference.upsert_nodes(ctx, nodes)
+    await reference.set_stock(ctx, stock, ref="demo")
+
+    known = {(k.role, k.scope): k.key for k in read_keys(keys_file)}
+    keys = []
+    for role, scope in ROLES:
+        plain, _ = await create_key(ctx.db, role=role, scope=scope, name=f"demo {role}",
+                                    key=known.get((role, scope)))
+        keys.append(DemoKey(role, scope, plain))
+    write_keys(keys_file, keys)
+    return Summary(
+        loaded=True,
+        nodes=dict(Counter(str(n.type) for n in nodes)),
+        products=len(products),
+        stock_rows=len(stock),
+        units=sum(s.on_hand for s in stock),
+        keys=keys,
+    )

@@ -1,0 +1,289 @@
+"""CSV import of products, nodes and stock counts: every bad row is reported, and a bad file imports nothing.
+
+The files are UTF-8 (a leading BOM is fine), comma-separated (or semicolon-separated when the header
+line has semicolons and no commas, as French spreadsheets export them), with a header row naming the
+columns in any order. An empty cell means "not given": the field's default applies, or it is reported
+as missing. Booleans are true/false (also yes/no, 1/0).
+
+    products  sku,name,weight_g,length_mm,width_mm,height_mm,price_amount,currency[,bulky][,hazardous]
+              price_amount in minor units (1299 with currency EUR is 12.99 €)
+    nodes     id,type,name,line1,postal_code,city,country,lat,lng
+              [,timezone][,fulfills][,hands_over][,opening_hours][,daily_capacity][,active]
+              fulfills and hands_over: delivery modes separated by | (home_standard|click_and_collect)
+              opening_hours: day or day range, then spans, days separated by ;
+                  mon-fri 09:00-19:00; sat 10:00-12:30,14:00-18:00; sun 10:00-13:00
+              or the JSON object the API takes ({"mon": [["09:00", "19:00"]]}); days not named are closed
+    stock     node_id,sku,on_hand[,safety_stock]
+              an empty safety_stock keeps the node's current one (0 for a new row)
+
+Errors name the file, the line as a text editor counts it (the header is line 1) and the column:
+``stock.csv line 7, column on_hand: Input should be greater than or equal to 0``.
+"""
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .domain.errors import FieldError, InvalidInput
+from .services import reference
+from .services.context import Context
+from .services.inputs import NodeIn, ProductIn, StockIn
+
+SHOWN_ERRORS = 50
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Kind(StrEnum):
+    PRODUCTS = "products"
+    NODES = "nodes"
+    STOCK = "stock"
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    item: BaseModel
+
+
+@dataclass(frozen=True)
+class Layout:
+    model: type[BaseModel]
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    # Cells to the model's input; a cell it cannot read is left out and reported as (column, reason).
+    shape: Callable[[dict[str, str], list[tuple[str, str]]], dict]
+    # Where a nested field of the model comes from: (outer, inner) -> column.
+    nested: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The column to blame for a rule that looks at the whole row (NodeIn checks hands_over that way).
+    whole_row: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+def _modes(cell: str) -> list[str]:
+    return [m.strip() for m in cell.split("|") if m.strip()]
+
+
+def _span(text: str) -> tuple[str, str]:
+    match = re.fullmatch(r"(\d\d:\d\d)-(\d\d:\d\d)", text.strip())
+    if not match:
+        raise ValueError(f"{text.strip()!r} is not a HH:MM-HH:MM span")
+    return match[1], match[2]
+
+
+def parse_hours(cell: str) -> dict[str, list[tuple[str, str]]]:
+    """``mon-fri 09:00-19:00; sat 10:00-12:30,14:00-18:00`` (or a JSON object) as OpeningHours input."""
+    if cell.lstrip().startswith("{"):
+        try:
+            return json.loads(cell)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON: {exc.msg}") from None
+    hours: dict[str, list[tuple[str, str]]] = {}
+    for part in filter(None, (p.strip() for p in cell.split(";"))):
+        days, _, spans = part.partition(" ")
+        first, _, last = days.lower().partition("-")
+        if first not in DAYS or (last and last not in DAYS):
+            raise ValueError(f"{days!r} is not a day (mon … sun) or a range of days (mon-fri)")
+        start, end = DAYS.index(first), DAYS.index(last or first)
+        if end < start:
+            raise ValueError(f"{days!r} runs backwards; write the days from mon to sun")
+        if not spans.strip():
+            raise ValueError(f"{days!r} has no opening times")
+        parsed = [_span(s) for s in spans.split(",")]
+        for day in DAYS[start : end + 1]:
+            if day in hours:
+                raise ValueError(f"{day} is given twice")
+            hours[day] = parsed
+    return hours
+
+
+def _product(c: dict[str, str], bad: list[tuple[str, str]]) -> dict:
+    price = {k: v for k, v in (("amount", c.pop("price_amount", None)), ("currency", c.pop("currency", None))) if v}
+    return {**c, "price": price}
+
+
+def _node(c: dict[str, str], bad: list[tuple[str, str]]) -> dict:
+    address = {k: c.pop(k) for k in ("line1", "postal_code", "city", "country", "lat", "lng") if k in c}
+    for key in ("fulfills", "hands_over"):
+        if key in c:
+            c[key] = _modes(c[key])
+    if "opening_hours" in c:
+        try:
+            c["opening_hours"] = parse_hours(c.pop("opening_hours"))
+        except ValueError as exc:
+            bad.append(("opening_hours", str(exc)))
+    return {**c, "address": address}
+
+
+LAYOUTS = {
+    Kind.PRODUCTS: Layout(
+        ProductIn,
+        ("sku", "name", "weight_g", "length_mm", "width_mm", "height_mm", "price_amount", "currency"),
+        ("bulky", "hazardous"),
+        _product,
+        nested={("price", "amount"): "price_amount", ("price", "currency"): "currency"},
+    ),
+    Kind.NODES: Layout(
+        NodeIn,
+        ("id", "type", "name", "line1", "postal_code", "city", "country", "lat", "lng"),
+        ("timezone", "fulfills", "hands_over", "opening_hours", "daily_capacity", "active"),
+        _node,
+        nested={("address", k): k for k in ("line1", "postal_code", "city", "country", "lat", "lng")},
+        whole_row="hands_over",
+    ),
+    Kind.STOCK: Layout(StockIn, ("node_id", "sku", "on_hand"), ("safety_stock",), lambda c, bad: c),
+}
+
+
+def _column(layout: Layout, loc: tuple) -> str | None:
+    if not loc:
+        return layout.whole_row
+    if len(loc) > 1 and (loc[0], loc[1]) in layout.nested:
+        return layout.nested[(loc[0], loc[1])]
+    return str(loc[0]) if str(loc[0]) in layout.columns else layout.whole_row
+
+
+def _where(name: str, line: int, column: str | None) -> str:
+    return f"{name} line {line}" + (f", column {column}" if column else "")
+
+
+def _reason(error: dict) -> str:
+    return "missing value" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
+
+
+def _invalid(name: str, errors: list[FieldError]) -> InvalidInput:
+    shown = [f"{e.field}: {e.reason}" for e in errors[:SHOWN_ERRORS]]
+    if len(errors) > SHOWN_ERRORS:
+        shown.append(f"… and {len(errors) - SHOWN_ERRORS} more")
+    bad_lines = {e.field.partition(", column ")[0] for e in errors}
+    head = f"{name}: {len(bad_lines)} bad line{'s' if len(bad_lines) != 1 else ''}, nothing imported"
+    return InvalidInput(errors, detail="\n".join([head, *shown]))
+
+
+def _header(layout: Layout, name: str, header: list[str]) -> list[FieldError]:
+    errors, seen = [], set()
+    for col in header:
+        if col not in layout.columns:
+            known = ", ".join(layout.columns)
+            errors.append(FieldError(f"{name} line 1", f"unknown column {col!r} (the columns are {known})"))
+        elif col in seen:
+            errors.append(FieldError(f"{name} line 1", f"column {col} is given twice"))
+        seen.add(col)
+    errors += [FieldError(f"{name} line 1", f"missing column {col}") for col in layout.required if col not in seen]
+    return errors
+
+
+def parse(kind: Kind, lines: Iterable[str], name: str) -> list[Row]:
+    """The file's rows as validated input models, or InvalidInput listing every bad line."""
+    layout = LAYOUTS[kind]
+    lines = iter(lines)
+    first = next(lines, "")
+    delimiter = ";" if ";" in first and "," not in first else ","
+    reader = csv.reader(_chain(first, lines), delimiter=delimiter)
+    try:
+        return _rows(layout, reader, name)
+    except csv.Error as exc:
+        raise _invalid(name, [FieldError(_where(name, reader.line_num, None), f"unreadable CSV: {exc}")]) from None
+
+
+def _rows(layout: Layout, reader, name: str) -> list[Row]:
+    header = [h.strip().lower() for h in next(reader, [])]
+    if not any(header):
+        raise _invalid(name, [FieldError(f"{name} line 1", "the file is empty; a header row is needed")])
+    errors = _header(layout, name, header)
+    if errors:
+        raise _invalid(name, errors)
+
+    rows: list[Row] = []
+    line = reader.line_num + 1  # the line the next record starts on (a quoted cell may span lines)
+    for record in reader:
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines are allowed anywhere
+        if len(record) != len(header):
+            errors.append(FieldError(_where(name, start, None),
+                                     f"{len(record)} cells, but the header has {len(header)} columns"))
+            continue
+        cells = {col: cell.strip() for col, cell in zip(header, record, strict=True) if cell.strip()}
+        unreadable: list[tuple[str, str]] = []
+        data = layout.shape(cells, unreadable)
+        found = [FieldError(_where(name, start, column), reason) for column, reason in unreadable]
+        try:
+            item = layout.model.model_validate(data)
+        except ValidationError as exc:
+            for e in exc.errors():
+                column = _column(layout, e["loc"])
+                # A cell left out as unreadable is already reported; it is not "missing" as well.
+                if not (e["type"] == "missing" and column in dict(unreadable)):
+                    found.append(FieldError(_where(name, start, column), _reason(e)))
+        if found:
+            errors += found
+        else:
+            rows.append(Row(start, item))
+    if errors:
+        raise _invalid(name, errors)
+    return rows
+
+
+def _chain(first: str, rest: Iterable[str]):
+    yield first
+    yield from rest
+
+
+def read_file(kind: Kind, path: Path) -> list[Row]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            return parse(kind, f, path.name)
+    except UnicodeDecodeError as exc:
+        problem = FieldError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+    except OSError as exc:
+        problem = FieldError(str(path), exc.strerror or str(exc))
+    raise InvalidInput([problem], detail=f"{problem.field}: {problem.reason}")
+
+
+def read_text(kind: Kind, text: str, name: str) -> list[Row]:
+    return parse(kind, io.StringIO(text, newline=""), name)
+
+
+def _from_service(exc: InvalidInput, rows: list[Row], kind: Kind, name: str) -> InvalidInput:
+    """The service names items by position (``items.3.sku``); the user wants the file's line and column."""
+    layout = LAYOUTS[kind]
+
+    def line_of(match: re.Match) -> str:
+        i = int(match[1])
+        return f"line {rows[i].line}" if i < len(rows) else match[0]
+
+    errors = []
+    for e in exc.errors:
+        parts = e.field.split(".")
+        reason = re.sub(r"\bitems\.(\d+)\b", line_of, e.reason)
+        if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit() and int(parts[1]) < len(rows):
+            column = _column(layout, tuple(parts[2:])) if len(parts) > 2 else None
+            errors.append(FieldError(_where(name, rows[int(parts[1])].line, column), reason))
+        else:
+            errors.append(FieldError(f"{name} {e.field}", reason))
+    return _invalid(name, errors)
+
+
+WRITERS = {Kind.PRODUCTS: reference.upsert_products, Kind.NODES: reference.upsert_nodes}
+
+
+async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Store the rows in one transaction; the service's complaints come back as file lines and columns."""
+    items = [r.item for r in rows]
+    try:
+        if kind is Kind.STOCK:
+            return await reference.set_stock(ctx, items, ref=f"import {name}", progress=progress)
+        return await WRITERS[kind](ctx, items, progress=progress)
+    except InvalidInput as exc:
+        raise _from_service(exc, rows, kind, name) from None
