@@ -43,6 +43,20 @@ async def _bump_reference(conn: AsyncConnection, dialect: str) -> None:
     await conn.execute(update(t.counters).where(c.name == REFERENCE).values(value=c.value + 1))
 
 
+async def _upsert_reference(ctx: Context, table, key: str, rows: list[dict], progress: Progress) -> int:
+    """Create or replace reference rows in one transaction and bump the version the caches watch."""
+    if not rows:
+        return 0
+    stmt = upsert(ctx.db.dialect, table, [key], [k for k in rows[0] if k != key])
+    async with ctx.db.write() as conn:
+        for chunk in _chunks(rows):
+            await conn.execute(stmt, chunk)
+            if progress:
+                progress(len(chunk))
+        await _bump_reference(conn, ctx.db.dialect)
+    return len(rows)
+
+
 async def upsert_products(ctx: Context, items: Sequence[ProductIn], progress: Progress = None) -> int:
     _no_duplicates(items, lambda p: p.sku, "sku")
     stamp = now()
@@ -51,14 +65,7 @@ async def upsert_products(ctx: Context, items: Sequence[ProductIn], progress: Pr
          "updated_at": stamp}
         for p in items
     ]
-    stmt = upsert(ctx.db.dialect, t.products, ["sku"], [k for k in rows[0] if k != "sku"]) if rows else None
-    async with ctx.db.write() as conn:
-        for chunk in _chunks(rows):
-            await conn.execute(stmt, chunk)
-            if progress:
-                progress(len(chunk))
-        await _bump_reference(conn, ctx.db.dialect)
-    return len(rows)
+    return await _upsert_reference(ctx, t.products, "sku", rows, progress)
 
 
 async def upsert_nodes(ctx: Context, items: Sequence[NodeIn], progress: Progress = None) -> int:
@@ -69,14 +76,7 @@ async def upsert_nodes(ctx: Context, items: Sequence[NodeIn], progress: Progress
          "lat": n.address.lat, "lng": n.address.lng, "updated_at": stamp}
         for n in items
     ]
-    stmt = upsert(ctx.db.dialect, t.nodes, ["id"], [k for k in rows[0] if k != "id"]) if rows else None
-    async with ctx.db.write() as conn:
-        for chunk in _chunks(rows):
-            await conn.execute(stmt, chunk)
-            if progress:
-                progress(len(chunk))
-        await _bump_reference(conn, ctx.db.dialect)
-    return len(rows)
+    return await _upsert_reference(ctx, t.nodes, "id", rows, progress)
 
 
 async def set_stock(ctx: Context, items: Sequence[StockIn], *, ref: str | None = None,
