@@ -1,4 +1,5 @@
-"""A small network for the tests: one DC near Paris, two stores, one locker bank, three products."""
+"""A small network for the tests (one DC near Paris, two stores, one locker bank, three products) and
+the HTTP helpers the API tests share."""
 
 from dataclasses import dataclass
 
@@ -81,3 +82,66 @@ def order(ref="WEB-1", lines=(("SKU-A", 1),), mode="home_standard", channel="web
 async def stock_of(client, keys: Keys, sku: str) -> dict[str, dict]:
     r = await client.get("/v1/inventory", params={"sku": sku}, headers=keys.h("admin"))
     return {row["node_id"]: row for row in r.json()["items"]}
+
+
+# --- HTTP helpers --------------------------------------------------------------------------------------------
+
+PROBLEM = "application/problem+json"
+
+
+def problem(r, status: int, code: str) -> dict:
+    """Assert that ``r`` is a problem+json answer with this status and code; answer its body."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    body = r.json()
+    assert body["status"] == status and body["code"] == code
+    return body
+
+
+async def capture(client, keys: Keys, body, who="web") -> dict:
+    """Place an order as ``who`` and answer the stored order (201 asserted)."""
+    r = await client.post("/v1/orders", json=body, headers=keys.h(who))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def ful_at(view: dict, node_id: str) -> dict:
+    """The one fulfilment of the order sent from ``node_id``."""
+    [f] = [f for f in view["fulfillments"] if f["node_id"] == node_id]
+    return f
+
+
+async def act(client, headers: dict, fulfillment_id: str, action: str, **body) -> httpx.Response:
+    """POST a fulfilment action (accept, pick, ship, …) and answer the raw response."""
+    return await client.post(f"/v1/fulfillments/{fulfillment_id}/{action}", json=body, headers=headers)
+
+
+async def confirm(client, headers: dict, fulfillment_id: str, action: str, **body) -> dict:
+    """POST a fulfilment action, assert 200 and answer the order view."""
+    r = await act(client, headers, fulfillment_id, action, **body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def all_stock(client, keys: Keys) -> dict[tuple[str, str], dict]:
+    """(node, sku) -> the inventory row (on_hand, reserved, safety_stock, available …) for every stock row."""
+    r = await client.get("/v1/inventory", params={"limit": 500}, headers=keys.h("admin"))
+    assert r.status_code == 200, r.text
+    return {(i["node_id"], i["sku"]): i for i in r.json()["items"]}
+
+
+async def on_hand_reserved(client, keys: Keys, sku: str, node_id: str) -> tuple[int, int]:
+    row = (await stock_of(client, keys, sku))[node_id]
+    return row["on_hand"], row["reserved"]
+
+
+async def accepted_order(ctx, client, ref: str, lines, **order_args) -> tuple[Keys, dict, str]:
+    """Seed, place a web order whose first fulfilment ST-PARIS sends, and have ST-PARIS accept it.
+
+    Answers the keys, the order as placed and that fulfilment's id.
+    """
+    keys = await seed(ctx, client)
+    placed = await capture(client, keys, order(ref, lines, **order_args))
+    fid = placed["fulfillments"][0]["id"]
+    await confirm(client, keys.h("store_paris"), fid, "accept")
+    return keys, placed, fid

@@ -78,6 +78,29 @@ def keys_create(role: Annotated[str, typer.Option(help="admin, channel, node or 
     console.print(f"{principal.role}{' ' + principal.scope if principal.scope else ''}: [bold]{key}[/bold]")
 
 
+@keys_app.command("list")
+def keys_list():
+    """List the API keys (never the keys themselves: only their hashes are stored)."""
+    from rich.table import Table
+
+    from .services.keys import list_keys
+
+    table = Table("id", "name", "role", "scope", "created", "revoked")
+    for k in run(lambda ctx: list_keys(ctx.db)):
+        table.add_row(k["id"], k["name"], k["role"], k["scope"] or "", f"{k['created_at']:%Y-%m-%d %H:%M}",
+                      f"{k['revoked_at']:%Y-%m-%d %H:%M}" if k["revoked_at"] else "")
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id, as `oms keys list` shows it")]):
+    """Revoke a key: it is refused from now on (servers trust a key they checked for OMS_KEY_CACHE_SECONDS)."""
+    from .services.keys import revoke_key
+
+    run(lambda ctx: revoke_key(ctx.db, key_id))
+    console.print(f"key {key_id} revoked")
+
+
 @app.command()
 def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
                                                 help="Load nothing if the database has products")] = False):

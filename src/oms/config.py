@@ -19,8 +19,6 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(default=10.0, ge=0)
     # How often the reference data (products, nodes) is checked for a newer version.
     reference_refresh_seconds: float = Field(default=1.0, ge=0)
-    host: str = "127.0.0.1"
-    port: int = 8000
 
 
 def async_url(url: str) -> str:

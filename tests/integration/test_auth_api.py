@@ -2,23 +2,7 @@
 
 import pytest
 
-from tests.support import PRODUCTS, order, seed
-
-PROBLEM = "application/problem+json"
-
-
-def problem(r, status: int, code: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM)
-    body = r.json()
-    assert body["status"] == status and body["code"] == code
-    return body
-
-
-async def capture(client, keys, body, who="web") -> dict:
-    r = await client.post("/v1/orders", json=body, headers=keys.h(who))
-    assert r.status_code == 201, r.text
-    return r.json()
+from tests.support import PRODUCTS, capture, order, problem, seed
 
 
 async def two_orders(ctx, client):

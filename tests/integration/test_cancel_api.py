@@ -1,46 +1,31 @@
 """Cancelling whole orders and some of their units, through HTTP: statuses and released stock."""
 
 from oms.services.keys import create_key
-from tests.support import order, seed
+from tests.support import (
+    accepted_order,
+    act,
+    all_stock,
+    capture,
+    confirm,
+    ful_at,
+    on_hand_reserved,
+    order,
+    problem,
+    seed,
+)
 
-PROBLEM = "application/problem+json"
 SPLIT = [("SKU-A", 1), ("SKU-B", 2), ("SKU-C", 1)]  # ST-PARIS sends lines 1 and 3, DC-PARIS line 2
-
-
-async def all_stock(client, keys) -> dict[tuple[str, str], tuple[int, int]]:
-    """(node, sku) -> (on_hand, reserved) for every stock row."""
-    r = await client.get("/v1/inventory", params={"limit": 500}, headers=keys.h("admin"))
-    assert r.status_code == 200, r.text
-    return {(i["node_id"], i["sku"]): (i["on_hand"], i["reserved"]) for i in r.json()["items"]}
-
-
-async def capture(client, keys, body, who="web") -> dict:
-    r = await client.post("/v1/orders", json=body, headers=keys.h(who))
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 async def cancel(client, keys, order_id, body=None, who="web"):
     return await client.post(f"/v1/orders/{order_id}/cancel", json=body or {}, headers=keys.h(who))
 
 
-async def confirm(client, headers, fulfillment_id, action, **body) -> dict:
-    r = await client.post(f"/v1/fulfillments/{fulfillment_id}/{action}", json=body, headers=headers)
+async def cancel_ok(client, keys, order_id, body=None) -> dict:
+    """Cancel as the web channel, assert 200 and answer the order view."""
+    r = await cancel(client, keys, order_id, body)
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def ful_at(view: dict, node_id: str) -> dict:
-    [f] = [f for f in view["fulfillments"] if f["node_id"] == node_id]
-    return f
-
-
-def problem(r, status: int, code: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM)
-    body = r.json()
-    assert body["status"] == status and body["code"] == code
-    return body
 
 
 async def test_cancelling_the_whole_order_releases_every_reservation(ctx, client):
@@ -49,9 +34,7 @@ async def test_cancelling_the_whole_order_releases_every_reservation(ctx, client
     placed = await capture(client, keys, order("X-1", SPLIT))
     assert await all_stock(client, keys) != before
 
-    r = await cancel(client, keys, placed["id"], {"reason": "customer changed their mind"})
-    assert r.status_code == 200, r.text
-    view = r.json()
+    view = await cancel_ok(client, keys, placed["id"], {"reason": "customer changed their mind"})
     assert view["status"] == "cancelled"
     assert [ln["cancelled"] for ln in view["lines"]] == [1, 2, 1]
     assert {f["status"] for f in view["fulfillments"]} == {"cancelled"}
@@ -74,24 +57,20 @@ async def test_a_cancelled_fulfillment_cannot_be_confirmed_any_more(ctx, client)
     placed = await capture(client, keys, order("X-2", [("SKU-A", 1)]))
     assert (await cancel(client, keys, placed["id"])).status_code == 200
     fid = placed["fulfillments"][0]["id"]
-    r = await client.post(f"/v1/fulfillments/{fid}/accept", json={}, headers=keys.h("store_paris"))
-    body = problem(r, 409, "illegal_transition")
+    body = problem(await act(client, keys.h("store_paris"), fid, "accept"), 409, "illegal_transition")
     assert (body["current_status"], body["requested_status"]) == ("cancelled", "accepted")
 
 
 async def test_cancelling_some_units_of_a_line_by_sku_releases_only_those(ctx, client):
     keys = await seed(ctx, client)
     placed = await capture(client, keys, order("X-3", [("SKU-A", 3)]))
-    r = await cancel(client, keys, placed["id"], {"lines": [{"sku": "SKU-A", "quantity": 1}]})
-    assert r.status_code == 200, r.text
-    view = r.json()
+    view = await cancel_ok(client, keys, placed["id"], {"lines": [{"sku": "SKU-A", "quantity": 1}]})
     assert view["status"] == "created"
     assert view["lines"][0]["quantity"] == 3 and view["lines"][0]["cancelled"] == 1
     f = ful_at(view, "ST-PARIS")
     assert f["status"] == "released"
     assert (f["lines"][0]["cancelled"], f["lines"][0]["reserved"]) == (1, 2)
-    stock = await all_stock(client, keys)
-    assert stock[("ST-PARIS", "SKU-A")] == (5, 2)
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 2)
     events = (await client.get(f"/v1/orders/{placed['id']}/events", headers=keys.h("web"))).json()
     assert "order.lines_cancelled" in [e["type"] for e in events]
 
@@ -100,52 +79,41 @@ async def test_cancelling_a_line_by_number_leaves_the_other_nodes_work_alone(ctx
     keys = await seed(ctx, client)
     placed = await capture(client, keys, order("X-4", SPLIT))
     before = await all_stock(client, keys)
-    r = await cancel(client, keys, placed["id"], {"lines": [{"line_no": 2}]})
-    assert r.status_code == 200, r.text
-    view = r.json()
+    view = await cancel_ok(client, keys, placed["id"], {"lines": [{"line_no": 2}]})
     assert view["status"] == "created"
     assert [ln["cancelled"] for ln in view["lines"]] == [0, 2, 0]
     assert ful_at(view, "DC-PARIS")["status"] == "cancelled"
     assert ful_at(view, "ST-PARIS")["status"] == "released"
     after = await all_stock(client, keys)
-    assert {k: v for k, v in after.items() if v != before[k]} == {("DC-PARIS", "SKU-B"): (10, 0)}
+    changed = {k: (v["on_hand"], v["reserved"]) for k, v in after.items() if v != before[k]}
+    assert changed == {("DC-PARIS", "SKU-B"): (10, 0)}
 
 
 async def test_cancelling_every_remaining_unit_line_by_line_cancels_the_order(ctx, client):
     keys = await seed(ctx, client)
     placed = await capture(client, keys, order("X-5", [("SKU-A", 2)]))
     await cancel(client, keys, placed["id"], {"lines": [{"sku": "SKU-A", "quantity": 1}]})
-    r = await cancel(client, keys, placed["id"], {"lines": [{"line_no": 1, "quantity": 1}]})
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "cancelled"
-    assert (await all_stock(client, keys))[("ST-PARIS", "SKU-A")] == (5, 0)
+    view = await cancel_ok(client, keys, placed["id"], {"lines": [{"line_no": 1, "quantity": 1}]})
+    assert view["status"] == "cancelled"
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 0)
 
 
 async def test_cancelling_a_picked_order_puts_the_units_back(ctx, client):
-    keys = await seed(ctx, client)
-    placed = await capture(client, keys, order("X-6", [("SKU-A", 2)]))
-    fid = placed["fulfillments"][0]["id"]
-    await confirm(client, keys.h("store_paris"), fid, "accept")
+    keys, placed, fid = await accepted_order(ctx, client, "X-6", [("SKU-A", 2)])
     await confirm(client, keys.h("store_paris"), fid, "pick")
-    r = await cancel(client, keys, placed["id"])
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "cancelled"
-    assert (await all_stock(client, keys))[("ST-PARIS", "SKU-A")] == (5, 0)
+    assert (await cancel_ok(client, keys, placed["id"]))["status"] == "cancelled"
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 0)
 
 
 async def test_an_order_awaiting_sourcing_after_a_short_pick_can_be_cancelled(ctx, client):
-    keys = await seed(ctx, client)
-    placed = await capture(client, keys, order("X-7", [("SKU-A", 3)]))
-    fid = placed["fulfillments"][0]["id"]
-    await confirm(client, keys.h("store_paris"), fid, "accept")
+    keys, placed, fid = await accepted_order(ctx, client, "X-7", [("SKU-A", 3)])
     picked = await confirm(client, keys.h("store_paris"), fid, "pick", lines=[{"sku": "SKU-A", "quantity": 1}])
     assert picked["status"] == "awaiting_sourcing"
-    r = await cancel(client, keys, placed["id"])
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "cancelled"
-    assert r.json()["lines"][0]["cancelled"] == 3
+    view = await cancel_ok(client, keys, placed["id"])
+    assert view["status"] == "cancelled"
+    assert view["lines"][0]["cancelled"] == 3
     # The two units not found stay written off; the one found is free again.
-    assert (await all_stock(client, keys))[("ST-PARIS", "SKU-A")] == (3, 0)
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (3, 0)
 
 
 async def test_nothing_can_be_cancelled_once_it_has_left_the_node(ctx, client):
@@ -166,10 +134,8 @@ async def test_nothing_can_be_cancelled_once_it_has_left_the_node(ctx, client):
     assert [ln["cancelled"] for ln in got["lines"]] == [0, 0, 0]
 
     # The part still at the DC can be cancelled; the order is then wholly shipped.
-    r = await cancel(client, keys, placed["id"], {"lines": [{"line_no": 2}]})
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "shipped"
-    assert (await all_stock(client, keys))[("DC-PARIS", "SKU-B")] == (10, 0)
+    assert (await cancel_ok(client, keys, placed["id"], {"lines": [{"line_no": 2}]}))["status"] == "shipped"
+    assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (10, 0)
 
 
 async def test_cancelling_more_units_than_are_left_is_409_and_changes_nothing(ctx, client):

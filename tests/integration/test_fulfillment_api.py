@@ -8,49 +8,24 @@ from sqlalchemy import select
 
 from oms.db import tables as t
 from oms.services.keys import create_key
-from tests.support import order, seed, stock_of
-
-PROBLEM = "application/problem+json"
-
-
-async def capture(client, keys, body, who="web") -> dict:
-    r = await client.post("/v1/orders", json=body, headers=keys.h(who))
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def ful_at(view: dict, node_id: str) -> dict:
-    [f] = [f for f in view["fulfillments"] if f["node_id"] == node_id]
-    return f
-
-
-async def act(client, key_headers, fulfillment_id, action, **body):
-    return await client.post(f"/v1/fulfillments/{fulfillment_id}/{action}", json=body, headers=key_headers)
-
-
-async def ok(client, key_headers, fulfillment_id, action, **body) -> dict:
-    r = await act(client, key_headers, fulfillment_id, action, **body)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def problem(r, status: int, code: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM)
-    body = r.json()
-    assert body["status"] == status and body["code"] == code
-    return body
+from tests.support import (
+    accepted_order,
+    act,
+    capture,
+    confirm,
+    ful_at,
+    on_hand_reserved,
+    order,
+    problem,
+    seed,
+    stock_of,
+)
 
 
 async def order_status(client, keys, order_id) -> str:
     r = await client.get(f"/v1/orders/{order_id}", headers=keys.h("admin"))
     assert r.status_code == 200, r.text
     return r.json()["status"]
-
-
-async def on_hand_reserved(client, keys, sku, node) -> tuple[int, int]:
-    row = (await stock_of(client, keys, sku))[node]
-    return row["on_hand"], row["reserved"]
 
 
 async def dc_key(ctx) -> dict:
@@ -67,17 +42,17 @@ async def test_accept_pick_ship_deliver_moves_the_order_and_takes_the_units_out_
     fid = ful_at(placed, "ST-PARIS")["id"]
     store = keys.h("store_paris")
 
-    view = await ok(client, store, fid, "accept")
+    view = await confirm(client, store, fid, "accept")
     assert view["id"] == placed["id"] and view["status"] == "accepted"
     assert ful_at(view, "ST-PARIS")["status"] == "accepted"
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 2)
 
-    view = await ok(client, store, fid, "pick")
+    view = await confirm(client, store, fid, "pick")
     assert view["status"] == "picked"
     assert ful_at(view, "ST-PARIS")["lines"][0]["picked"] == 2
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 2)
 
-    view = await ok(client, store, fid, "ship", carrier="colissimo", tracking_number="6A123")
+    view = await confirm(client, store, fid, "ship", carrier="colissimo", tracking_number="6A123")
     assert view["status"] == "shipped"
     f = ful_at(view, "ST-PARIS")
     assert f["status"] == "shipped"
@@ -86,7 +61,7 @@ async def test_accept_pick_ship_deliver_moves_the_order_and_takes_the_units_out_
     inv = (await stock_of(client, keys, "SKU-A"))["ST-PARIS"]
     assert (inv["on_hand"], inv["reserved"], inv["available"]) == (3, 0, 3)
 
-    view = await ok(client, store, fid, "deliver")
+    view = await confirm(client, store, fid, "deliver")
     assert view["status"] == "delivered"
     assert await order_status(client, keys, placed["id"]) == "delivered"
     r = await client.get(f"/v1/fulfillments/{fid}", headers=store)
@@ -95,11 +70,8 @@ async def test_accept_pick_ship_deliver_moves_the_order_and_takes_the_units_out_
 
 
 async def test_a_node_may_ship_without_confirming_the_pick(ctx, client):
-    keys = await seed(ctx, client)
-    placed = await capture(client, keys, order("H-2", [("SKU-A", 1)]))
-    fid = placed["fulfillments"][0]["id"]
-    await ok(client, keys.h("store_paris"), fid, "accept")
-    view = await ok(client, keys.h("store_paris"), fid, "ship")
+    keys, _, fid = await accepted_order(ctx, client, "H-2", [("SKU-A", 1)])
+    view = await confirm(client, keys.h("store_paris"), fid, "ship")
     assert view["status"] == "shipped"
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (4, 0)
 
@@ -110,31 +82,28 @@ async def test_a_two_node_order_is_partially_shipped_until_both_parts_leave(ctx,
     store, dc = ful_at(placed, "ST-PARIS")["id"], ful_at(placed, "DC-PARIS")["id"]
     dc_h = await dc_key(ctx)
 
-    assert (await ok(client, keys.h("store_paris"), store, "accept"))["status"] == "created"
-    assert (await ok(client, dc_h, dc, "accept"))["status"] == "accepted"
-    assert (await ok(client, keys.h("store_paris"), store, "ship", carrier="dpd"))["status"] == "partially_shipped"
+    assert (await confirm(client, keys.h("store_paris"), store, "accept"))["status"] == "created"
+    assert (await confirm(client, dc_h, dc, "accept"))["status"] == "accepted"
+    assert (await confirm(client, keys.h("store_paris"), store, "ship", carrier="dpd"))["status"] == "partially_shipped"
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (4, 0)
     assert await on_hand_reserved(client, keys, "SKU-C", "ST-PARIS") == (1, 0)
     assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (10, 2)
 
-    assert (await ok(client, dc_h, dc, "ship", carrier="ups"))["status"] == "shipped"
+    assert (await confirm(client, dc_h, dc, "ship", carrier="ups"))["status"] == "shipped"
     assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (8, 0)
-    assert (await ok(client, dc_h, dc, "deliver"))["status"] == "partially_delivered"
-    assert (await ok(client, keys.h("store_paris"), store, "deliver"))["status"] == "delivered"
+    assert (await confirm(client, dc_h, dc, "deliver"))["status"] == "partially_delivered"
+    assert (await confirm(client, keys.h("store_paris"), store, "deliver"))["status"] == "delivered"
 
 
 # --- pickup ------------------------------------------------------------------------------------------------
 
 
 async def test_click_and_collect_ready_then_collected_with_the_pickup_code(ctx, client):
-    keys = await seed(ctx, client)
-    placed = await capture(
-        client, keys, order("C-1", [("SKU-A", 2)], mode="click_and_collect", pickup_node_id="ST-PARIS")
+    keys, placed, fid = await accepted_order(
+        ctx, client, "C-1", [("SKU-A", 2)], mode="click_and_collect", pickup_node_id="ST-PARIS"
     )
-    fid = placed["fulfillments"][0]["id"]
     store = keys.h("store_paris")
-    await ok(client, store, fid, "accept")
-    view = await ok(client, store, fid, "ready")
+    view = await confirm(client, store, fid, "ready")
     assert view["status"] == "ready_for_pickup"
     code = ful_at(view, "ST-PARIS")["details"]["pickup_code"]
     assert re.fullmatch(r"\d{6}", code)
@@ -148,22 +117,19 @@ async def test_click_and_collect_ready_then_collected_with_the_pickup_code(ctx, 
     assert await order_status(client, keys, placed["id"]) == "ready_for_pickup"
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 2)
 
-    view = await ok(client, store, fid, "collect", pickup_code=code)
+    view = await confirm(client, store, fid, "collect", pickup_code=code)
     assert view["status"] == "collected"
     assert ful_at(view, "ST-PARIS")["lines"][0]["shipped"] == 2
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (3, 0)
 
 
 async def test_the_node_may_set_its_own_pickup_code(ctx, client):
-    keys = await seed(ctx, client)
-    placed = await capture(
-        client, keys, order("C-2", [("SKU-C", 1)], mode="reserve_in_store", pickup_node_id="ST-PARIS")
+    keys, _, fid = await accepted_order(
+        ctx, client, "C-2", [("SKU-C", 1)], mode="reserve_in_store", pickup_node_id="ST-PARIS"
     )
-    fid = placed["fulfillments"][0]["id"]
-    await ok(client, keys.h("store_paris"), fid, "accept")
-    view = await ok(client, keys.h("store_paris"), fid, "ready", pickup_code="ADA-42")
+    view = await confirm(client, keys.h("store_paris"), fid, "ready", pickup_code="ADA-42")
     assert ful_at(view, "ST-PARIS")["details"]["pickup_code"] == "ADA-42"
-    assert (await ok(client, keys.h("store_paris"), fid, "collect", pickup_code="ADA-42"))["status"] == "collected"
+    assert (await confirm(client, keys.h("store_paris"), fid, "collect", pickup_code="ADA-42"))["status"] == "collected"
 
 
 async def test_click_and_collect_sent_from_the_dc_is_handed_over_by_the_store(ctx, client):
@@ -174,17 +140,17 @@ async def test_click_and_collect_sent_from_the_dc_is_handed_over_by_the_store(ct
     )
     fid = ful_at(placed, "DC-PARIS")["id"]
     dc_h = await dc_key(ctx)
-    await ok(client, dc_h, fid, "accept")
-    assert (await ok(client, dc_h, fid, "ship", carrier="internal"))["status"] == "shipped"
+    await confirm(client, dc_h, fid, "accept")
+    assert (await confirm(client, dc_h, fid, "ship", carrier="internal"))["status"] == "shipped"
     assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (9, 0)
     # The store where the parcel arrives finds it in its queue, confirms it ready, then hands it over.
     r = await client.get("/v1/fulfillments", headers=keys.h("store_paris"))
     assert r.status_code == 200, r.text
     [arriving] = [f for f in r.json()["items"] if f["order_id"] == placed["id"]]
-    view = await ok(client, keys.h("store_paris"), arriving["id"], "ready")
+    view = await confirm(client, keys.h("store_paris"), arriving["id"], "ready")
     assert view["status"] == "ready_for_pickup"
     [code] = [f["details"]["pickup_code"] for f in view["fulfillments"] if "pickup_code" in f["details"]]
-    view = await ok(client, keys.h("store_paris"), arriving["id"], "collect", pickup_code=code)
+    view = await confirm(client, keys.h("store_paris"), arriving["id"], "collect", pickup_code=code)
     assert view["status"] == "collected"
     assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (9, 0)
 
@@ -193,12 +159,9 @@ async def test_click_and_collect_sent_from_the_dc_is_handed_over_by_the_store(ct
 
 
 async def test_a_short_pick_leaves_the_order_awaiting_sourcing_and_writes_off_the_missing_units(ctx, client):
-    keys = await seed(ctx, client)
-    placed = await capture(client, keys, order("SP-1", [("SKU-A", 3)]))
-    fid = placed["fulfillments"][0]["id"]
+    keys, placed, fid = await accepted_order(ctx, client, "SP-1", [("SKU-A", 3)])
     store = keys.h("store_paris")
-    await ok(client, store, fid, "accept")
-    view = await ok(client, store, fid, "pick", lines=[{"sku": "SKU-A", "quantity": 1}], reason="shelf empty")
+    view = await confirm(client, store, fid, "pick", lines=[{"sku": "SKU-A", "quantity": 1}], reason="shelf empty")
     assert view["status"] == "awaiting_sourcing"
     line = ful_at(view, "ST-PARIS")["lines"][0]
     assert (line["picked"], line["short"], line["reserved"]) == (1, 2, 1)
@@ -221,30 +184,19 @@ async def test_a_short_pick_leaves_the_order_awaiting_sourcing_and_writes_off_th
 
 
 async def test_nothing_found_cancels_the_fulfillment_and_the_order_awaits_sourcing(ctx, client):
-    keys = await seed(ctx, client)
-    placed = await capture(client, keys, order("SP-2", [("SKU-A", 2)]))
-    fid = placed["fulfillments"][0]["id"]
-    await ok(client, keys.h("store_paris"), fid, "accept")
-    view = await ok(client, keys.h("store_paris"), fid, "pick", lines=[{"sku": "SKU-A", "quantity": 0}])
+    keys, _, fid = await accepted_order(ctx, client, "SP-2", [("SKU-A", 2)])
+    view = await confirm(client, keys.h("store_paris"), fid, "pick", lines=[{"sku": "SKU-A", "quantity": 0}])
     assert view["status"] == "awaiting_sourcing"
     assert ful_at(view, "ST-PARIS")["status"] == "cancelled"
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (3, 0)
 
 
 async def test_picking_more_than_ordered_or_another_sku_is_refused(ctx, client):
-    keys = await seed(ctx, client)
-    placed = await capture(client, keys, order("SP-3", [("SKU-A", 2)]))
-    fid = placed["fulfillments"][0]["id"]
-    await ok(client, keys.h("store_paris"), fid, "accept")
-    problem(
-        await act(client, keys.h("store_paris"), fid, "pick", lines=[{"sku": "SKU-A", "quantity": 3}]),
-        422,
-        "invalid_input",
-    )
+    keys, placed, fid = await accepted_order(ctx, client, "SP-3", [("SKU-A", 2)])
+    store = keys.h("store_paris")
+    problem(await act(client, store, fid, "pick", lines=[{"sku": "SKU-A", "quantity": 3}]), 422, "invalid_input")
     body = problem(
-        await act(client, keys.h("store_paris"), fid, "pick", lines=[{"sku": "SKU-C", "quantity": 1}]),
-        422,
-        "invalid_input",
+        await act(client, store, fid, "pick", lines=[{"sku": "SKU-C", "quantity": 1}]), 422, "invalid_input"
     )
     assert "lines.0.sku" in [e["field"] for e in body["errors"]]
     assert await order_status(client, keys, placed["id"]) == "accepted"
@@ -255,7 +207,7 @@ async def test_a_rejection_releases_the_reservation_and_the_order_awaits_sourcin
     keys = await seed(ctx, client)
     placed = await capture(client, keys, order("RJ-1", [("SKU-A", 2)]))
     fid = placed["fulfillments"][0]["id"]
-    view = await ok(client, keys.h("store_paris"), fid, "reject", reason="flooded stock room")
+    view = await confirm(client, keys.h("store_paris"), fid, "reject", reason="flooded stock room")
     assert view["status"] == "awaiting_sourcing"
     f = ful_at(view, "ST-PARIS")
     assert f["status"] == "rejected" and f["details"]["reject_reason"] == "flooded stock room"
@@ -275,8 +227,8 @@ async def test_a_rejection_releases_the_reservation_and_the_order_awaits_sourcin
     [
         ("home_standard", [], "ship", "released", "shipped"),
         ("home_standard", [], "pick", "released", "picked"),
-        ("home_standard", ["accept", "ship", "deliver"], "deliver", "delivered", "delivered"),
-        ("home_standard", ["accept"], "accept", "accepted", "accepted"),
+        ("home_standard", ["accept", "ship", "deliver"], "ship", "delivered", "shipped"),
+        ("home_standard", ["accept", "pick"], "accept", "picked", "accepted"),
         ("home_standard", ["accept"], "ready", "accepted", "ready_for_pickup"),
         ("home_standard", ["accept", "ship"], "collect", "shipped", "collected"),
         # Collected where it is kept: nothing is shipped.
@@ -293,7 +245,7 @@ async def test_an_illegal_move_is_409_naming_both_statuses_and_changes_nothing(
     placed = await capture(client, keys, order("IL-1", [("SKU-A", 1)], mode=mode, **where))
     fid = placed["fulfillments"][0]["id"]
     for step in before:
-        await ok(client, keys.h("store_paris"), fid, step)
+        await confirm(client, keys.h("store_paris"), fid, step)
     order_before = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json()
     stock_before = await stock_of(client, keys, "SKU-A")
 
@@ -322,7 +274,7 @@ async def test_a_nodes_queue_lists_its_work_by_status(ctx, client):
     keys = await seed(ctx, client)
     a = await capture(client, keys, order("Q-1", [("SKU-A", 1)]))
     b = await capture(client, keys, order("Q-2", [("SKU-A", 1)]))
-    await ok(client, keys.h("store_paris"), a["fulfillments"][0]["id"], "accept")
+    await confirm(client, keys.h("store_paris"), a["fulfillments"][0]["id"], "accept")
 
     async def queue(**params):
         r = await client.get("/v1/fulfillments", params=params, headers=keys.h("store_paris"))
@@ -346,10 +298,10 @@ async def _delivered_order(client, keys, ref="TL-1"):
     placed = await capture(client, keys, order(ref, [("SKU-A", 1)]))
     fid = placed["fulfillments"][0]["id"]
     store = keys.h("store_paris")
-    await ok(client, store, fid, "accept", reason="on it")
-    await ok(client, store, fid, "pick")
-    await ok(client, store, fid, "ship", carrier="dpd", tracking_number="T1")
-    await ok(client, store, fid, "deliver")
+    await confirm(client, store, fid, "accept", reason="on it")
+    await confirm(client, store, fid, "pick")
+    await confirm(client, store, fid, "ship", carrier="dpd", tracking_number="T1")
+    await confirm(client, store, fid, "deliver")
     r = await client.get(f"/v1/orders/{placed['id']}/events", headers=keys.h("web"))
     assert r.status_code == 200, r.text
     return fid, r.json()
@@ -409,15 +361,28 @@ async def test_the_shipped_event_tells_the_carrier_tracking_number_and_shipped_u
 
 
 async def test_the_ready_event_tells_the_pickup_code(ctx, client):
-    keys = await seed(ctx, client)
-    placed = await capture(
-        client, keys, order("TL-2", [("SKU-A", 1)], mode="click_and_collect", pickup_node_id="ST-PARIS")
+    keys, placed, fid = await accepted_order(
+        ctx, client, "TL-2", [("SKU-A", 1)], mode="click_and_collect", pickup_node_id="ST-PARIS"
     )
-    fid = placed["fulfillments"][0]["id"]
-    await ok(client, keys.h("store_paris"), fid, "accept")
-    view = await ok(client, keys.h("store_paris"), fid, "ready")
+    view = await confirm(client, keys.h("store_paris"), fid, "ready")
     code = ful_at(view, "ST-PARIS")["details"]["pickup_code"]
     events = (await client.get(f"/v1/orders/{placed['id']}/events", headers=keys.h("web"))).json()
     [ready] = [e for e in events if e["type"] == "fulfillment.ready_for_pickup"]
     # The channel learns the code from this event to pass it on to the customer.
     assert ready["data"]["details"]["pickup_code"] == code
+
+
+@pytest.mark.parametrize("steps", [["accept"], ["accept", "pick"], ["accept", "ship"], ["accept", "ship", "deliver"]])
+async def test_a_confirmation_sent_again_answers_the_same_and_changes_nothing(ctx, client, steps):
+    keys = await seed(ctx, client)
+    placed = await capture(client, keys, order("AGAIN-1", [("SKU-A", 2)]))
+    fid = placed["fulfillments"][0]["id"]
+    for step in steps:
+        first = await confirm(client, keys.h("store_paris"), fid, step, carrier="dpd", tracking_number="T1")
+    timeline = (await client.get(f"/v1/orders/{placed['id']}/events", headers=keys.h("admin"))).json()
+    stock = await stock_of(client, keys, "SKU-A")
+
+    again = await confirm(client, keys.h("store_paris"), fid, steps[-1], carrier="dpd", tracking_number="T1")
+    assert again == first
+    assert (await client.get(f"/v1/orders/{placed['id']}/events", headers=keys.h("admin"))).json() == timeline
+    assert await stock_of(client, keys, "SKU-A") == stock

@@ -2,13 +2,7 @@ from sqlalchemy import update
 
 from oms.db import tables as t
 from oms.services.stock_check import stock_differences
-from tests.support import order, seed
-
-
-async def act(client, keys, who, f_id, action, **body):
-    r = await client.post(f"/v1/fulfillments/{f_id}/{action}", json=body, headers=keys.h(who))
-    assert r.status_code == 200, r.text
-    return r.json()
+from tests.support import confirm, order, seed
 
 
 async def test_counters_agree_with_ledger_and_fulfillments_after_every_kind_of_change(ctx, client):
@@ -20,12 +14,12 @@ async def test_counters_agree_with_ledger_and_fulfillments_after_every_kind_of_c
     assert await stock_differences(ctx) == []
 
     f1 = shipped["fulfillments"][0]
-    who = "store_paris" if f1["node_id"] == "ST-PARIS" else "admin"
-    await act(client, keys, who, f1["id"], "accept")
-    await act(client, keys, who, f1["id"], "ship", carrier="colissimo", tracking_number="6A123")
+    sender = keys.h("store_paris" if f1["node_id"] == "ST-PARIS" else "admin")
+    await confirm(client, sender, f1["id"], "accept")
+    await confirm(client, sender, f1["id"], "ship", carrier="colissimo", tracking_number="6A123")
     f2 = short["fulfillments"][0]
-    await act(client, keys, "admin", f2["id"], "accept")
-    await act(client, keys, "admin", f2["id"], "pick", lines=[{"sku": "SKU-A", "quantity": 1}])
+    await confirm(client, keys.h("admin"), f2["id"], "accept")
+    await confirm(client, keys.h("admin"), f2["id"], "pick", lines=[{"sku": "SKU-A", "quantity": 1}])
     r = await client.post(f"/v1/orders/{cancelled['id']}/cancel", json={"reason": "test"}, headers=keys.h("web"))
     assert r.status_code == 200, r.text
     assert await stock_differences(ctx) == []

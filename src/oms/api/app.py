@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from .. import __version__
 from ..services.context import Context
 from . import fulfillments, health, orders, problems, reference
+from .guard import RejectControlCharacters
 
 
 def create_app(ctx: Context, *, on_start=None) -> FastAPI:
@@ -28,6 +29,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     )
     app.state.ctx = ctx
     problems.install(app)
+    app.add_middleware(RejectControlCharacters)
     for module in (health, orders, fulfillments, reference):
         app.include_router(module.router)
     return app

@@ -4,15 +4,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 
+from ..domain.lifecycle import ACTIONS
 from ..services import fulfillment, queries
 from ..services.inputs import ActionIn
 from .deps import Caller, Ctx
 from .json import Json
-from .schemas import PROBLEMS, FulfillmentOut, FulfillmentPage, OrderOut
+from .schemas import PROBLEMS, FulfillmentPage, FulfillmentWork, OrderOut
 
 router = APIRouter(prefix="/v1/fulfillments", tags=["fulfillments"], responses=PROBLEMS)
 
-Action = Literal["accept", "reject", "pick", "ship", "deliver", "ready", "collect"]
+Action = Literal[tuple(ACTIONS)]  # the actions the lifecycle knows, listed in the API docs
 
 
 @router.get("", response_model=FulfillmentPage)
@@ -25,7 +26,7 @@ async def list_fulfillments(
                                                 cursor=cursor, limit=limit))
 
 
-@router.get("/{fulfillment_id}", response_model=FulfillmentOut)
+@router.get("/{fulfillment_id}", response_model=FulfillmentWork)
 async def get_fulfillment(fulfillment_id: str, ctx: Ctx, caller: Caller):
     return Json(await queries.get_fulfillment(ctx, fulfillment_id, principal=caller))
 

@@ -1,5 +1,7 @@
 """Liveness and readiness."""
 
+import logging
+
 from fastapi import APIRouter
 from sqlalchemy import text
 
@@ -8,6 +10,7 @@ from .deps import Ctx
 from .json import Json
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("oms.health")
 
 
 @router.get("/healthz")
@@ -23,8 +26,9 @@ async def readyz(ctx: Ctx):
         async with ctx.db.read() as conn:
             await conn.execute(text("SELECT 1"))
         current = await current_revision(ctx.db.engine)
-    except Exception as exc:  # any failure to reach the database means not ready
-        return Json({"status": "unavailable", "database": str(exc)[:200]}, status_code=503)
+    except Exception:  # any failure to reach the database means not ready; the detail goes to the log only
+        log.warning("readiness check failed", exc_info=True)
+        return Json({"status": "unavailable", "database": "unreachable"}, status_code=503)
     head = head_revision()
     if current != head:
         return Json({"status": "unavailable", "migration": current, "expected": head}, status_code=503)

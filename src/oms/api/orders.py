@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=PROBLEMS)
              responses={200: {"model": OrderOut, "description": "The same order was captured before"}})
 async def capture_order(
     order: OrderIn, ctx: Ctx, caller: Caller,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")] = None,
 ):
     """Capture an order: choose the nodes, reserve the stock, store it — or nothing at all.
 

@@ -1,7 +1,11 @@
 """Errors as RFC 9457 ``application/problem+json``: mapped here once, from the domain's error tree."""
 
+import logging
+
+from asyncpg import exceptions as asyncpg_exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
 from ..domain.errors import (
@@ -14,6 +18,7 @@ from ..domain.errors import (
 )
 from .json import Json
 
+log = logging.getLogger("oms.api")
 STATUS = [(InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Unauthenticated, 401), (Forbidden, 403)]
 PROBLEM = "application/problem+json"
 
@@ -52,6 +57,19 @@ def install(app: FastAPI) -> None:
                   for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return problem(422, "invalid_input", "Invalid input", detail, request.url.path, errors=errors)
+
+    @app.exception_handler(sa_exc.DataError)
+    @app.exception_handler(asyncpg_exc.DataError)
+    async def _unstorable(request: Request, exc: Exception):
+        # A value the database cannot take (out of range, a NUL byte in a query string …) is bad input.
+        detail = "a value in the request cannot be stored or searched by the database"
+        return problem(422, "invalid_input", "Invalid input", detail, request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "internal_error", "Internal error", "the server failed; the error is logged",
+                       request.url.path)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):

@@ -36,6 +36,14 @@ class FulfillmentLineOut(BaseModel):
     reserved: int
 
 
+class OrderBrief(BaseModel):
+    id: str
+    status: str
+    channel: str
+    customer: Customer
+    delivery: dict[str, Any]
+
+
 class FulfillmentOut(BaseModel):
     id: str
     order_id: str
@@ -46,6 +54,12 @@ class FulfillmentOut(BaseModel):
     lines: list[FulfillmentLineOut]
     created_at: str
     updated_at: str
+
+
+class FulfillmentWork(FulfillmentOut):
+    """A fulfilment order as its node reads it: with the customer and the delivery it serves."""
+
+    order: OrderBrief
 
 
 class OrderOut(BaseModel):
@@ -67,7 +81,7 @@ class OrderPage(Page):
 
 
 class FulfillmentPage(Page):
-    items: list[FulfillmentOut]
+    items: list[FulfillmentWork]
 
 
 class EventOut(BaseModel):

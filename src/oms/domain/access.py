@@ -44,11 +44,20 @@ class Principal:
             raise Forbidden(f"this key is scoped to node {self.scope!r}, not {node_id!r}")
 
     def require_fulfillment_action(self, node_id: str, requested: str, handover_node_id: str | None = None) -> None:
+        """The sending node does the work; on a transfer, the collecting node alone readies and hands over."""
         if self.role == Role.VIEWER:
             raise Forbidden("viewer keys cannot confirm fulfillments")
         self.require_fulfillment_read(node_id, handover_node_id)
-        if self.role == Role.NODE and self.scope != node_id and requested not in HANDOVER_STEPS:
-            raise Forbidden(f"node {self.scope} collects this order: it may mark it ready and hand it over only")
+        if self.role != Role.NODE or handover_node_id in (None, node_id):
+            return
+        actor_node = handover_node_id if requested in HANDOVER_STEPS else node_id
+        if self.scope != actor_node:
+            raise Forbidden(f"on a transfer from {node_id} to {handover_node_id}, {requested} is done by "
+                            f"{actor_node}, not {self.scope}")
+
+    def sees_fulfillment(self, node_id: str, handover_node_id: str | None) -> bool:
+        """Whether an order's answer may show this fulfilment order to this key."""
+        return self.role != Role.NODE or self.scope in (node_id, handover_node_id)
 
     def channel_filter(self) -> str | None:
         """The channel a listing must be limited to, if any."""

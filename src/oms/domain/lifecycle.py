@@ -52,8 +52,9 @@ ACTIONS: dict[str, FStatus] = {
     "collect": F.COLLECTED,
 }
 
-# Statuses in which the node still holds the units in reserve (not shipped, not handed over).
-HOLDING = frozenset({F.RELEASED, F.ACCEPTED, F.PICKED, F.READY_FOR_PICKUP})
+# Statuses in which units may still be reserved at the sending node, least work done first. (A transfer
+# that is ready for pickup holds nothing any more: its units left when it was shipped.)
+HOLDING = (F.RELEASED, F.ACCEPTED, F.PICKED, F.READY_FOR_PICKUP)
 CLOSED = frozenset({F.DELIVERED, F.COLLECTED, F.REJECTED, F.CANCELLED})
 
 

@@ -47,6 +47,7 @@ def check_order(
         candidates = [Candidate(n.id, n.lat, n.lng) for n in nodes.values() if n.active and mode in n.fulfills]
         if not candidates:
             problems.add("delivery.mode", f"no active node serves {mode}")
+    if destination is None and not problems.errors:
+        problems.add("delivery.address", f"mode {mode} needs an address with lat and lng")
     problems.raise_if_any()
-    assert destination is not None  # an address is required by the input shape for other modes
     return candidates, destination

@@ -9,9 +9,6 @@ from .context import Context
 from .inputs import CancelIn
 from .order_state import OrderState, still_to_send
 
-# Cancel first where the node has done the least work.
-_WORK_ORDER = [FStatus.RELEASED, FStatus.ACCEPTED, FStatus.PICKED, FStatus.READY_FOR_PICKUP]
-
 
 async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal: Principal) -> dict:
     at = now()
@@ -50,7 +47,8 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
 def _holding(state: OrderState, line_no: int) -> list[dict]:
     fuls = {f["id"]: f for f in state.fuls if f["status"] in HOLDING}
     found = [fl for fl in state.flines if fl["line_no"] == line_no and fl["fulfillment_id"] in fuls and fl["reserved"]]
-    return sorted(found, key=lambda fl: _WORK_ORDER.index(fuls[fl["fulfillment_id"]]["status"]))
+    # Cancel first where the node has done the least work.
+    return sorted(found, key=lambda fl: HOLDING.index(fuls[fl["fulfillment_id"]]["status"]))
 
 
 def _cancellable(state: OrderState, line_no: int) -> int:

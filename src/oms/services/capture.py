@@ -1,6 +1,6 @@
 """Order capture: validate, choose the nodes, reserve, store the order and its event — one transaction."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..db import tables as t
 from ..db.capture_tx import Duplicate, LostRace
@@ -42,7 +42,7 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
             existing = await _find_existing(ctx, order, idempotency_key)
             if existing is not None:
                 return existing, False
-            # The first request was rolled back after ours collided with it: try again.
+            # Nothing to answer with (the colliding request did not commit after all): try again.
         except LostRace:
             pass
         except OutOfStock:
@@ -51,7 +51,7 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
             if existing is not None:
                 return existing, False
             raise
-    raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs])
+    raise Conflict(f"the stock of these lines changed under {ATTEMPTS} attempts in a row; try again")
 
 
 async def _store(ctx: Context, order: OrderIn, needs: list[Need], candidates, destination, principal: Principal,
@@ -100,15 +100,22 @@ def _fulfillment_rows(order_id: str, plan, at, handover_node_id: str | None) -> 
 
 
 async def _find_existing(ctx: Context, order: OrderIn, idempotency_key: str | None) -> dict | None:
+    """The order this request repeats: by its Idempotency-Key first, else by its channel reference.
+
+    A key already used for another channel reference is a client bug, refused rather than answered
+    with an unrelated order.
+    """
     c = t.orders.c
-    same = c.external_ref == order.external_ref
-    if idempotency_key:
-        same = or_(same, c.idempotency_key == idempotency_key)
     async with ctx.db.read() as conn:
-        order_id = await conn.scalar(select(c.id).where(c.channel == order.channel, same).limit(1))
+        order_id = None
+        if idempotency_key:
+            row = (await conn.execute(select(c.id, c.external_ref).where(
+                c.channel == order.channel, c.idempotency_key == idempotency_key))).first()
+            if row is not None and row.external_ref != order.external_ref:
+                raise Conflict(f"Idempotency-Key {idempotency_key!r} was used for order {row.id} "
+                               f"(external_ref {row.external_ref!r}), not for {order.external_ref!r}")
+            order_id = row.id if row else None
         if order_id is None:
-            return None
-        found = await load_order(conn, order_id)
-    if found is None:
-        raise Conflict(f"order {order_id} vanished while being read")
-    return found
+            order_id = await conn.scalar(select(c.id).where(c.channel == order.channel,
+                                                            c.external_ref == order.external_ref))
+        return await load_order(conn, order_id) if order_id else None

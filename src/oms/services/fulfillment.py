@@ -13,6 +13,7 @@ from ..domain.lifecycle import ACTIONS, FStatus
 from .context import Context
 from .inputs import ActionIn
 from .order_state import OrderState, still_to_send
+from .order_view import visible_to
 
 
 async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *, principal: Principal) -> dict:
@@ -28,12 +29,16 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         f = state.fulfillment(fulfillment_id)
         requested = ACTIONS[action]
         principal.require_fulfillment_action(f["node_id"], requested, f["handover_node_id"])
+        if f["status"] == requested:
+            # A confirmation sent again (a retry after a timeout) changes nothing and answers the same.
+            return visible_to(principal, state.view())
         lines = state.lines_of(f)
         actor = principal.actor
 
         # Check the move first (nothing may touch stock for an illegal one), record it after its effects
         # so the event tells what was picked, the carrier and tracking number, or the pickup code.
         state.check(f, requested)
+        short: list[tuple[str, str, int]] = []
         if requested == FStatus.PICKED:
             short = _apply_pick(lines, body)
             if short:
@@ -41,13 +46,13 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         else:
             await _effects(conn, f, lines, requested, body, fulfillment_id)
         state.move(f, requested, actor=actor, at=at, reason=body.reason)
-        if requested == FStatus.PICKED and short:
+        if short:
             state.record("fulfillment.short_picked", actor=actor, at=at, reason=body.reason,
                          data={"fulfillment_id": fulfillment_id,
                                "lines": [{"sku": s, "quantity": q} for _, s, q in short]})
             if not any(still_to_send(fl) for fl in lines):
                 state.move(f, FStatus.CANCELLED, actor=actor, at=at, reason="nothing found when picking")
-        return await state.save(conn, actor=actor, at=at, reason=body.reason)
+        return visible_to(principal, await state.save(conn, actor=actor, at=at, reason=body.reason))
 
 
 async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: ActionIn, ref: str) -> None:

@@ -12,25 +12,38 @@ Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A
 NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
 _TIMEZONES = frozenset(available_timezones())
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):[0-5]\d$")
+
+
+INT32 = 2**31 - 1  # the largest count an Integer column holds
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value):
+        # Control characters (a NUL above all) cannot be stored by PostgreSQL and never belong in these fields.
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value
+
 
 class Money(Strict):
-    amount: int = Field(ge=0, description="Minor units (cents)")
+    # Bounded so that 200 lines x 10,000 units x the amount still fit in a 64-bit total.
+    amount: int = Field(ge=0, le=10**12, description="Minor units (cents)")
     currency: Currency
 
 
 class ProductIn(Strict):
     sku: Sku
     name: str = Field(min_length=1, max_length=200)
-    weight_g: int = Field(gt=0)
-    length_mm: int = Field(gt=0)
-    width_mm: int = Field(gt=0)
-    height_mm: int = Field(gt=0)
+    weight_g: int = Field(gt=0, le=INT32)
+    length_mm: int = Field(gt=0, le=INT32)
+    width_mm: int = Field(gt=0, le=INT32)
+    height_mm: int = Field(gt=0, le=INT32)
     price: Money
     bulky: bool = False
     hazardous: bool = False
@@ -77,7 +90,7 @@ class NodeIn(Strict):
     fulfills: list[DeliveryMode] = Field(default=[], description="Delivery modes this node sends stock for")
     hands_over: list[DeliveryMode] = Field(default=[], description="Delivery modes customers collect here")
     opening_hours: OpeningHours = OpeningHours()
-    daily_capacity: int = Field(default=1000, ge=0, description="Orders a day the node can prepare")
+    daily_capacity: int = Field(default=1000, ge=0, le=INT32, description="Orders a day the node can prepare")
     active: bool = True
 
     @field_validator("timezone")
@@ -100,8 +113,8 @@ class NodeIn(Strict):
 class StockIn(Strict):
     node_id: NodeId
     sku: Sku
-    on_hand: int = Field(ge=0)
-    safety_stock: int | None = Field(default=None, ge=0)
+    on_hand: int = Field(ge=0, le=INT32)
+    safety_stock: int | None = Field(default=None, ge=0, le=INT32)
 
 
 class Customer(Strict):
@@ -135,6 +148,8 @@ class DeliveryIn(Strict):
         mode = info.data.get("mode")
         if value is None and mode in PICKUP_MODES:
             raise ValueError(f"mode {mode} needs the node where the customer collects")
+        if value is not None and mode is not None and mode not in PICKUP_MODES:
+            raise ValueError(f"mode {mode} is delivered to an address; pickup_node_id is for pickup modes")
         return value
 
 
@@ -156,8 +171,8 @@ class OrderIn(Strict):
 
 class CancelLine(Strict):
     sku: Sku | None = None
-    line_no: int | None = Field(default=None, ge=1)
-    quantity: int | None = Field(default=None, gt=0, description="Default: all that is left on the line")
+    line_no: int | None = Field(default=None, ge=1, le=INT32)
+    quantity: int | None = Field(default=None, gt=0, le=INT32, description="Default: all that is left on the line")
 
     @model_validator(mode="after")
     def _which(self):
@@ -167,13 +182,13 @@ class CancelLine(Strict):
 
 
 class CancelIn(Strict):
-    lines: list[CancelLine] | None = Field(default=None, description="Omit to cancel the whole order")
+    lines: list[CancelLine] | None = Field(default=None, min_length=1, description="Omit to cancel the whole order")
     reason: str | None = Field(default=None, max_length=500)
 
 
 class PickedLine(Strict):
     sku: Sku
-    quantity: int = Field(ge=0)
+    quantity: int = Field(ge=0, le=INT32)
 
 
 class ActionIn(Strict):

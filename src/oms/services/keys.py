@@ -8,15 +8,15 @@ import hashlib
 import secrets
 import time
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from ..db import tables as t
 from ..db.engine import Database
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.errors import FieldError, InvalidInput, Unauthenticated
+from ..domain.errors import FieldError, InvalidInput, NotFound, Unauthenticated
 from ..domain.ids import new_id
-from ..domain.vocabulary import SCOPED_ROLES, Role
+from ..domain.vocabulary import SCOPED_ROLES, Channel, Role
 
 
 def hash_key(key: str) -> str:
@@ -32,6 +32,8 @@ def check_role(role: str, scope: str | None) -> Role:
         raise InvalidInput([FieldError("scope", f"role {role} needs a scope (a channel or a node id)")])
     if parsed not in SCOPED_ROLES and scope:
         raise InvalidInput([FieldError("scope", f"role {role} takes no scope")])
+    if parsed == Role.CHANNEL and scope not in set(Channel):
+        raise InvalidInput([FieldError("scope", f"a channel key's scope is one of {', '.join(Channel)}")])
     return parsed
 
 
@@ -50,6 +52,23 @@ async def create_key(db: Database, *, role: str, scope: str | None = None, name:
             id=key_id, name=name or f"{role} key", role=parsed, scope=scope,
             key_hash=hash_key(plain), created_at=now()))
     return plain, Principal(key_id, parsed, scope)
+
+
+async def list_keys(db: Database) -> list[dict]:
+    c = t.api_keys.c
+    async with db.read() as conn:
+        rows = await conn.execute(select(c.id, c.name, c.role, c.scope, c.created_at, c.revoked_at).order_by(c.id))
+        return [dict(r._mapping) for r in rows]
+
+
+async def revoke_key(db: Database, key_id: str) -> None:
+    """Refuse the key from now on (a server that verified it lately trusts it for its cache delay more)."""
+    c = t.api_keys.c
+    async with db.write() as conn:
+        done = await conn.execute(update(t.api_keys).where(c.id == key_id, c.revoked_at.is_(None))
+                                  .values(revoked_at=now()))
+        if done.rowcount == 0:
+            raise NotFound(f"no active key {key_id!r}")
 
 
 class KeyCache:

@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable, Mapping
 
+from ..domain.access import Principal
+
 
 def _money(amount: int, currency: str) -> dict:
     return {"amount": amount, "currency": currency}
@@ -50,3 +52,9 @@ def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapp
         "created_at": o["created_at"].isoformat(),
         "updated_at": o["updated_at"].isoformat(),
     }
+
+
+def visible_to(principal: Principal, view: dict) -> dict:
+    """The order as this key may see it: a node key sees only the fulfilment orders it sends or hands over."""
+    shown = [f for f in view["fulfillments"] if principal.sees_fulfillment(f["node_id"], f["handover_node_id"])]
+    return view if len(shown) == len(view["fulfillments"]) else {**view, "fulfillments": shown}

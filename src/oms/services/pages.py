@@ -12,14 +12,15 @@ def encode(key: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-def decode(cursor: str | None) -> list | None:
+def decode(cursor: str | None, size: int = 1) -> list[str] | None:
+    """The key a cursor carries: ``size`` strings, or InvalidInput for anything this API did not make."""
     if not cursor:
         return None
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
         value = None
-    if not isinstance(value, list):
+    if not (isinstance(value, list) and len(value) == size and all(isinstance(v, str) for v in value)):
         raise InvalidInput([FieldError("cursor", "not a cursor this API returned")])
     return value
 

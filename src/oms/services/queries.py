@@ -69,10 +69,14 @@ async def list_orders(ctx: Context, *, principal: Principal, channel: str | None
 
 
 async def order_events(ctx: Context, order_id: str, *, principal: Principal) -> list[dict]:
-    await get_order(ctx, order_id, principal=principal)
+    principal.require_order_read()
     c = t.events.c
     async with ctx.db.read() as conn:
-        rows = await conn.execute(select(t.events).where(c.order_id == order_id).order_by(c.occurred_at, c.id))
+        channel = await conn.scalar(select(t.orders.c.channel).where(t.orders.c.id == order_id))
+        if channel is None:
+            raise NotFound(f"no order {order_id!r}")
+        principal.require_order_read(channel)
+        rows = await conn.execute(select(t.events).where(c.order_id == order_id).order_by(c.id))
         return [event_view(r) for r in rows]
 
 
@@ -80,13 +84,19 @@ async def _fulfillment_rows(conn: AsyncConnection, query) -> list[dict]:
     fuls = (await conn.execute(query)).mappings().all()
     if not fuls:
         return []
-    fl = t.fulfillment_lines.c
+    fl, o = t.fulfillment_lines.c, t.orders.c
     by_f: dict[str, list] = {}
     for row in (await conn.execute(
         select(t.fulfillment_lines).where(fl.fulfillment_id.in_([f["id"] for f in fuls]))
     )).mappings():
         by_f.setdefault(row["fulfillment_id"], []).append(row)
-    return [fulfillment_view(f, by_f.get(f["id"], [])) for f in fuls]
+    # What the node needs to do the work: who the customer is and where it goes.
+    orders = {r.id: {"id": r.id, "status": r.status, "channel": r.channel,
+                     "customer": {"name": r.customer_name, "email": r.customer_email}, "delivery": r.delivery}
+              for r in await conn.execute(
+                  select(o.id, o.status, o.channel, o.customer_name, o.customer_email, o.delivery)
+                  .where(o.id.in_({f["order_id"] for f in fuls})))}
+    return [{**fulfillment_view(f, by_f.get(f["id"], [])), "order": orders[f["order_id"]]} for f in fuls]
 
 
 async def get_fulfillment(ctx: Context, fulfillment_id: str, *, principal: Principal) -> dict:

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
@@ -47,6 +47,7 @@ async def _upsert_reference(ctx: Context, table, key: str, rows: list[dict], pro
     """Create or replace reference rows in one transaction and bump the version the caches watch."""
     if not rows:
         return 0
+    rows = sorted(rows, key=lambda row: row[key])  # key order: overlapping bulk calls cannot deadlock
     stmt = upsert(ctx.db.dialect, table, [key], [k for k in rows[0] if k != key])
     async with ctx.db.write() as conn:
         for chunk in _chunks(rows):
@@ -98,36 +99,48 @@ async def set_stock(ctx: Context, items: Sequence[StockIn], *, ref: str | None =
 
     c = t.inventory.c
     stamp = now()
+    # Key order, like every other writer of stock rows, so that concurrent writers cannot deadlock.
+    ordered = sorted(items, key=lambda s: (s.node_id, s.sku))
     async with ctx.db.write() as conn:
-        for chunk in _chunks(items):
+        for chunk in _chunks(ordered):
             keys = [(s.node_id, s.sku) for s in chunk]
+            # Missing rows are created at zero first, so the lock below covers every counted row: two
+            # counts of a new row then queue instead of both starting from nothing.
+            await conn.execute(insert_unless_exists(ctx.db.dialect, t.inventory), [
+                {"node_id": n, "sku": k, "on_hand": 0, "reserved": 0, "safety_stock": 0, "updated_at": stamp}
+                for n, k in keys
+            ])
             current = {
                 (r.node_id, r.sku): (r.on_hand, r.safety_stock)
                 for r in await conn.execute(
                     select(c.node_id, c.sku, c.on_hand, c.safety_stock)
                     .where(tuple_(c.node_id, c.sku).in_(keys))
+                    .order_by(c.node_id, c.sku)
                     .with_for_update()
                 )
             }
             rows, moves = [], []
             for s in chunk:
-                before, safety = current.get((s.node_id, s.sku), (0, 0))
-                rows.append({"node_id": s.node_id, "sku": s.sku, "on_hand": s.on_hand, "reserved": 0,
-                             "safety_stock": safety if s.safety_stock is None else s.safety_stock,
-                             "updated_at": stamp})
+                before, safety = current[(s.node_id, s.sku)]
+                rows.append({"k_node": s.node_id, "k_sku": s.sku, "on_hand": s.on_hand, "updated_at": stamp,
+                             "safety_stock": safety if s.safety_stock is None else s.safety_stock})
                 if s.on_hand != before:
                     moves.append({"node_id": s.node_id, "sku": s.sku, "delta": s.on_hand - before,
                                   "reason": "count", "ref": ref, "occurred_at": stamp})
-            # ``reserved`` is only set for new rows: the upsert never touches a live reservation.
-            await conn.execute(
-                upsert(ctx.db.dialect, t.inventory, ["node_id", "sku"], ["on_hand", "safety_stock", "updated_at"]),
-                rows,
-            )
+            # Reserved is left alone: a count never touches live reservations.
+            await conn.execute(_SET_COUNT, rows)
             if moves:
                 await conn.execute(t.movements.insert(), moves)
             if progress:
                 progress(len(chunk))
     return len(items)
+
+
+_SET_COUNT = (
+    update(t.inventory)
+    .where(t.inventory.c.node_id == bindparam("k_node"), t.inventory.c.sku == bindparam("k_sku"))
+    .values(on_hand=bindparam("on_hand"), safety_stock=bindparam("safety_stock"), updated_at=bindparam("updated_at"))
+)
 
 
 def _product_view(r) -> dict:
@@ -173,7 +186,7 @@ async def list_inventory(ctx: Context, *, sku: str | None, node_id: str | None, 
         query = query.where(c.sku == sku)
     if node_id:
         query = query.where(c.node_id == node_id)
-    if after := pages.decode(cursor):
+    if after := pages.decode(cursor, 2):
         query = query.where(tuple_(c.sku, c.node_id) > tuple_(*after))
     async with ctx.db.read() as conn:
         items = [

@@ -5,6 +5,7 @@ checks the counter at most every ``refresh_seconds``; a SKU or node it does not 
 immediate reload, so a new product is never refused for being too new.
 """
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -35,22 +36,29 @@ class ReferenceCache:
         self.refresh_seconds = refresh_seconds
         self._snapshot = Snapshot(-1, {}, {})
         self._checked_at = float("-inf")
+        self._lock = asyncio.Lock()  # concurrent requests that find it stale wait for one reload
 
-    async def get(self, db: Database, *, force: bool = False) -> Snapshot:
-        if not force and time.monotonic() - self._checked_at < self.refresh_seconds:
+    async def get(self, db: Database, *, now: bool = False) -> Snapshot:
+        """The snapshot, checked against the version counter if ``refresh_seconds`` passed (or ``now``)."""
+        if not now and time.monotonic() - self._checked_at < self.refresh_seconds:
             return self._snapshot
-        async with db.read() as conn:
-            version = await read_version(conn)
-            if force or version != self._snapshot.version:
-                self._snapshot = await _load(conn, version)
-        self._checked_at = time.monotonic()
+        async with self._lock:
+            if now or time.monotonic() - self._checked_at >= self.refresh_seconds:
+                async with db.read() as conn:
+                    version = await read_version(conn)
+                    if version != self._snapshot.version:
+                        self._snapshot = await _load(conn, version)
+                self._checked_at = time.monotonic()
         return self._snapshot
 
     async def knowing(self, db: Database, skus: set[str], node_ids: set[str]) -> Snapshot:
-        """A snapshot, reloaded first if it lacks any of these SKUs or nodes."""
+        """A snapshot, checked against the version counter first if it lacks any of these SKUs or nodes.
+
+        Only a moved counter reloads: unknown SKUs sent again and again cost one small read each.
+        """
         snap = await self.get(db)
         if not skus <= snap.products.keys() or not node_ids <= snap.nodes.keys():
-            snap = await self.get(db, force=True)
+            snap = await self.get(db, now=True)
         return snap
 
 
