@@ -32,7 +32,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .domain.errors import FieldError, InvalidInput
-from .services import reference
+from .services import reference, stock_feeds
 from .services.context import Context
 from .services.inputs import NodeIn, ProductIn, StockIn
 
@@ -283,7 +283,7 @@ async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
     items = [r.item for r in rows]
     try:
         if kind is Kind.STOCK:
-            return await reference.set_stock(ctx, items, ref=f"import {name}", progress=progress)
+            return await stock_feeds.set_stock(ctx, items, ref=f"import {name}", progress=progress)
         return await WRITERS[kind](ctx, items, progress=progress)
     except InvalidInput as exc:
         raise _from_service(exc, rows, kind, name) from None

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from oms.cli import app
 from oms.demo.generate import build
 from oms.demo.load import ROLES, load_demo, read_keys
-from oms.services import reference
+from oms.services import reference, stock_feeds
 from oms.services.inputs import StockIn
 from tests.support import order
 
@@ -88,7 +88,7 @@ async def test_load_demo_then_if_empty_loads_nothing(ctx, tmp_path):
     # A count taken since must survive: a second run with if_empty writes nothing.
     first = summary.keys[0]
     sku = (await reference.list_products(ctx, cursor=None, limit=1))["items"][0]["sku"]
-    await reference.set_stock(ctx, [StockIn(node_id="DC-PARIS-NORD", sku=sku, on_hand=777)])
+    await stock_feeds.set_stock(ctx, [StockIn(node_id="DC-PARIS-NORD", sku=sku, on_hand=777)])
     before = await count(ctx)
     again = await load_demo(ctx, if_empty=True, keys_file=keys_file)
     assert not again.loaded and again.keys == summary.keys and again.keys[0] == first

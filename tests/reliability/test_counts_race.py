@@ -3,8 +3,8 @@
 import asyncio
 
 from oms.services.inputs import StockIn
-from oms.services.reference import set_stock
 from oms.services.stock_check import stock_differences
+from oms.services.stock_feeds import set_stock
 from tests.support import order, seed
 
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from ..services import reference
+from ..services import reference, stock_feeds
 from ..services.inputs import NodeIn, ProductIn, StockIn
 from .deps import Caller, Ctx
 from .json import Json
@@ -44,7 +44,7 @@ async def list_nodes(ctx: Ctx, caller: Caller, type: str | None = None, cursor: 
 async def set_stock(items: Annotated[list[StockIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
     """Set on-hand counts per node and SKU (a stock count), all or nothing; each change goes to the ledger."""
     caller.require_admin()
-    return Json({"upserted": await reference.set_stock(ctx, items, ref="api")})
+    return Json({"upserted": await stock_feeds.set_stock(ctx, items, ref="api")})
 
 
 @router.get("/inventory", response_model=Page)

@@ -111,6 +111,8 @@ inventory = Table(
     Column("on_hand", Integer, nullable=False),
     Column("reserved", Integer, nullable=False, default=0),
     Column("safety_stock", Integer, nullable=False, default=0),
+    # When the count that on_hand rests on was taken: older counts and older deltas no longer apply.
+    Column("counted_at", UtcDateTime, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False, default=now),
     Index(None, "sku"),
 )
@@ -125,8 +127,13 @@ movements = Table(
     Column("delta", Integer, nullable=False),
     Column("reason", String(32), nullable=False),
     Column("ref", String(200), nullable=True),
+    # When it happened at the node (a feed's own time), and when the OMS wrote it down.
     Column("occurred_at", UtcDateTime, nullable=False, default=now),
-    Index(None, "node_id", "sku"),
+    Column("recorded_at", UtcDateTime, nullable=True, default=now),
+    # The feed message it came from: a message sent twice is recorded once.
+    Column("source_event_id", String(200), nullable=True),
+    Index(None, "node_id", "sku", "occurred_at"),
+    Index(None, "source_event_id", unique=True),
 )
 
 orders = Table(

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..services import reference
+from ..services import reference, stock_feeds
 from ..services.context import Context
 from ..services.keys import create_key
 from .generate import build
@@ -71,7 +71,7 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     products, nodes, stock = build()
     await reference.upsert_products(ctx, products)
     await reference.upsert_nodes(ctx, nodes)
-    await reference.set_stock(ctx, stock, ref="demo")
+    await stock_feeds.set_stock(ctx, stock, ref="demo")
 
     known = {(k.role, k.scope): k.key for k in read_keys(keys_file)}
     keys = []

@@ -59,6 +59,16 @@ class Principal:
         """Whether an order's answer may show this fulfilment order to this key."""
         return self.role != Role.NODE or self.scope in (node_id, handover_node_id)
 
+    def require_stock_feed(self, node_ids: set[str]) -> None:
+        """Stock counts and movements come from an admin, or from a node about itself only."""
+        if self.role == Role.ADMIN:
+            return
+        if self.role != Role.NODE:
+            raise Forbidden(f"role {self.role} cannot report stock; admin or node keys can")
+        others = sorted(node_ids - {self.scope})
+        if others:
+            raise Forbidden(f"this key reports for node {self.scope!r} only, not {', '.join(others)}")
+
     def channel_filter(self) -> str | None:
         """The channel a listing must be limited to, if any."""
         return self.scope if self.role == Role.CHANNEL else None

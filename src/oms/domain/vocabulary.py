@@ -48,6 +48,16 @@ SAME_NODE_MODES = frozenset({DeliveryMode.RESERVE_IN_STORE, DeliveryMode.STORE_C
 STOCKLESS_NODE_TYPES = frozenset({NodeType.LOCKER, NodeType.PICKUP_POINT})
 
 
+class FeedReason(StrEnum):
+    """Why a node says its stock moved."""
+
+    SALE = "sale"
+    RECEIPT = "receipt"
+    ADJUSTMENT = "adjustment"
+    DAMAGE = "damage"
+    RETURN = "return"
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     CHANNEL = "channel"  # scope: one channel

@@ -1,12 +1,22 @@
 """What the services accept: validated shapes shared by the API (JSON bodies) and the CLI (CSV rows)."""
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from ..domain.vocabulary import PICKUP_MODES, STOCKLESS_NODE_TYPES, Channel, DeliveryMode, NodeType
+from ..domain.vocabulary import PICKUP_MODES, STOCKLESS_NODE_TYPES, Channel, DeliveryMode, FeedReason, NodeType
 
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
 NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
@@ -17,6 +27,8 @@ _HHMM = re.compile(r"^([01]\d|2[0-4]):[0-5]\d$")
 
 
 INT32 = 2**31 - 1  # the largest count an Integer column holds
+# How far ahead of this server's clock a node's clock may be before its times are refused.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class Strict(BaseModel):
@@ -115,6 +127,51 @@ class StockIn(Strict):
     sku: Sku
     on_hand: int = Field(ge=0, le=INT32)
     safety_stock: int | None = Field(default=None, ge=0, le=INT32)
+
+
+class CountIn(Strict):
+    sku: Sku
+    on_hand: int = Field(ge=0, le=INT32)
+
+
+class SnapshotIn(Strict):
+    """A node's full count: absolute on-hand per SKU, as counted at ``counted_at``."""
+
+    node_id: NodeId
+    counted_at: AwareDatetime = Field(description="When the count was taken (with its UTC offset)")
+    items: list[CountIn] = Field(min_length=1, max_length=5000)
+
+    @field_validator("counted_at")
+    @classmethod
+    def _not_future(cls, value: datetime) -> datetime:
+        if value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("is in the future")
+        return value
+
+
+class DeltaIn(Strict):
+    """One movement reported by a node: a till sale, a receipt, an adjustment, a damage, a return."""
+
+    event_id: str = Field(min_length=1, max_length=200, description="The sender's id: a resend is a no-op")
+    node_id: NodeId
+    sku: Sku
+    delta: int = Field(ge=-INT32, le=INT32, description="Units in (+) or out (-)")
+    reason: FeedReason
+    occurred_at: AwareDatetime = Field(description="When it happened at the node (with its UTC offset)")
+
+    @field_validator("delta")
+    @classmethod
+    def _moves(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("a movement moves at least one unit")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_future(cls, value: datetime) -> datetime:
+        if value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("is in the future")
+        return value
 
 
 class Customer(Strict):

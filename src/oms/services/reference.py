@@ -2,19 +2,18 @@
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..db.statements import insert_unless_exists, upsert
 from ..db.tables import now
-from ..domain.errors import FieldError, InvalidInput
 from ..domain.inventory import atp
-from ..domain.vocabulary import STOCKLESS_NODE_TYPES
 from . import pages
 from .context import Context
-from .inputs import NodeIn, ProductIn, StockIn
+from .inputs import NodeIn, ProductIn
 from .reference_cache import REFERENCE
+from .validation import no_duplicates
 
 CHUNK = 1000
 Progress = Callable[[int], None] | None
@@ -23,18 +22,6 @@ Progress = Callable[[int], None] | None
 def _chunks(rows: Sequence, size: int = CHUNK):
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
-
-
-def _no_duplicates(items: Sequence, key, what: str, path: str = "items") -> None:
-    seen: dict = {}
-    errors = []
-    for i, item in enumerate(items):
-        k = key(item)
-        if k in seen:
-            errors.append(FieldError(f"{path}.{i}", f"{what} {k} already given at {path}.{seen[k]}"))
-        seen.setdefault(k, i)
-    if errors:
-        raise InvalidInput(errors)
 
 
 async def _bump_reference(conn: AsyncConnection, dialect: str) -> None:
@@ -59,7 +46,7 @@ async def _upsert_reference(ctx: Context, table, key: str, rows: list[dict], pro
 
 
 async def upsert_products(ctx: Context, items: Sequence[ProductIn], progress: Progress = None) -> int:
-    _no_duplicates(items, lambda p: p.sku, "sku")
+    no_duplicates(items, lambda p: p.sku, "sku")
     stamp = now()
     rows = [
         {**p.model_dump(exclude={"price"}), "price_amount": p.price.amount, "currency": p.price.currency,
@@ -70,7 +57,7 @@ async def upsert_products(ctx: Context, items: Sequence[ProductIn], progress: Pr
 
 
 async def upsert_nodes(ctx: Context, items: Sequence[NodeIn], progress: Progress = None) -> int:
-    _no_duplicates(items, lambda n: n.id, "node")
+    no_duplicates(items, lambda n: n.id, "node")
     stamp = now()
     rows = [
         {**n.model_dump(mode="json", exclude={"address"}), "address": n.address.model_dump(),
@@ -78,69 +65,6 @@ async def upsert_nodes(ctx: Context, items: Sequence[NodeIn], progress: Progress
         for n in items
     ]
     return await _upsert_reference(ctx, t.nodes, "id", rows, progress)
-
-
-async def set_stock(ctx: Context, items: Sequence[StockIn], *, ref: str | None = None,
-                    progress: Progress = None) -> int:
-    """Absolute counts per node and SKU. Each change of on-hand is written to the movement ledger."""
-    _no_duplicates(items, lambda s: (s.node_id, s.sku), "node and sku")
-    snap = await ctx.reference.knowing(ctx.db, {s.sku for s in items}, {s.node_id for s in items})
-    errors = []
-    for i, s in enumerate(items):
-        node = snap.nodes.get(s.node_id)
-        if node is None:
-            errors.append(FieldError(f"items.{i}.node_id", f"unknown node {s.node_id!r}"))
-        elif node.type in STOCKLESS_NODE_TYPES:
-            errors.append(FieldError(f"items.{i}.node_id", f"a {node.type} holds no stock"))
-        if s.sku not in snap.products:
-            errors.append(FieldError(f"items.{i}.sku", f"unknown sku {s.sku!r}"))
-    if errors:
-        raise InvalidInput(errors)
-
-    c = t.inventory.c
-    stamp = now()
-    # Key order, like every other writer of stock rows, so that concurrent writers cannot deadlock.
-    ordered = sorted(items, key=lambda s: (s.node_id, s.sku))
-    async with ctx.db.write() as conn:
-        for chunk in _chunks(ordered):
-            keys = [(s.node_id, s.sku) for s in chunk]
-            # Missing rows are created at zero first, so the lock below covers every counted row: two
-            # counts of a new row then queue instead of both starting from nothing.
-            await conn.execute(insert_unless_exists(ctx.db.dialect, t.inventory), [
-                {"node_id": n, "sku": k, "on_hand": 0, "reserved": 0, "safety_stock": 0, "updated_at": stamp}
-                for n, k in keys
-            ])
-            current = {
-                (r.node_id, r.sku): (r.on_hand, r.safety_stock)
-                for r in await conn.execute(
-                    select(c.node_id, c.sku, c.on_hand, c.safety_stock)
-                    .where(tuple_(c.node_id, c.sku).in_(keys))
-                    .order_by(c.node_id, c.sku)
-                    .with_for_update()
-                )
-            }
-            rows, moves = [], []
-            for s in chunk:
-                before, safety = current[(s.node_id, s.sku)]
-                rows.append({"k_node": s.node_id, "k_sku": s.sku, "on_hand": s.on_hand, "updated_at": stamp,
-                             "safety_stock": safety if s.safety_stock is None else s.safety_stock})
-                if s.on_hand != before:
-                    moves.append({"node_id": s.node_id, "sku": s.sku, "delta": s.on_hand - before,
-                                  "reason": "count", "ref": ref, "occurred_at": stamp})
-            # Reserved is left alone: a count never touches live reservations.
-            await conn.execute(_SET_COUNT, rows)
-            if moves:
-                await conn.execute(t.movements.insert(), moves)
-            if progress:
-                progress(len(chunk))
-    return len(items)
-
-
-_SET_COUNT = (
-    update(t.inventory)
-    .where(t.inventory.c.node_id == bindparam("k_node"), t.inventory.c.sku == bindparam("k_sku"))
-    .values(on_hand=bindparam("on_hand"), safety_stock=bindparam("safety_stock"), updated_at=bindparam("updated_at"))
-)
 
 
 def _product_view(r) -> dict:
