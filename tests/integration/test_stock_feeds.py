@@ -1,0 +1,156 @@
+"""Stock feeds: counts and movements from the nodes, sent twice, late or out of order."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from oms.services.stock_check import stock_differences
+from tests.support import problem, seed, stock_of
+
+# Feed times sit in the past of the test run; the rows they touch were never counted by the seed, which
+# counts at the time it runs (a count later than all of them would make them stale).
+T0 = datetime.now(UTC) - timedelta(days=1)
+
+
+def at(minutes: int) -> str:
+    return (T0 + timedelta(minutes=minutes)).isoformat()
+
+
+def snapshot(node_id, minutes, **counts):
+    return {"node_id": node_id, "counted_at": at(minutes),
+            "items": [{"sku": sku.replace("_", "-"), "on_hand": q} for sku, q in counts.items()]}
+
+
+def move(event_id, minutes, delta, node_id="ST-PARIS", sku="SKU-B", reason="sale"):
+    return {"event_id": event_id, "node_id": node_id, "sku": sku, "delta": delta, "reason": reason,
+            "occurred_at": at(minutes)}
+
+
+async def on_hand(client, keys, node_id="ST-PARIS", sku="SKU-B") -> int:
+    return (await stock_of(client, keys, sku))[node_id]["on_hand"]
+
+
+async def post_moves(client, keys, items, who="admin"):
+    r = await client.post("/v1/inventory/movements", json=items, headers=keys.h(who))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def post_snapshot(client, keys, body, who="admin"):
+    r = await client.post("/v1/inventory/snapshots", json=body, headers=keys.h(who))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_a_count_then_sales_receipts_and_a_resend(ctx, client):
+    keys = await seed(ctx, client)
+    assert await post_snapshot(client, keys, snapshot("ST-PARIS", 0, SKU_B=10, SKU_C=4)) == {"applied": 1, "stale": 1}
+    assert await on_hand(client, keys) == 10
+    batch = [move("pos-1", 5, -2), move("pos-2", 6, -1), move("rcv-1", 7, 6, reason="receipt")]
+    assert await post_moves(client, keys, batch) == {"applied": 3, "duplicates": 0, "stale": 0}
+    assert await on_hand(client, keys) == 13
+    # The same messages again, and one twice in the same call: nothing changes.
+    assert await post_moves(client, keys, batch + [batch[0]]) == {"applied": 0, "duplicates": 4, "stale": 0}
+    assert await on_hand(client, keys) == 13
+    assert await stock_differences(ctx) == []
+
+
+async def test_a_movement_older_than_the_count_is_already_in_it(ctx, client):
+    keys = await seed(ctx, client)
+    await post_snapshot(client, keys, snapshot("ST-PARIS", 10, SKU_B=7))
+    assert await post_moves(client, keys, [move("pos-9", 9, -3)]) == {"applied": 0, "duplicates": 0, "stale": 1}
+    assert await on_hand(client, keys) == 7
+    assert await stock_differences(ctx) == []
+
+
+async def test_a_count_arriving_after_newer_movements_keeps_them_on_top(ctx, client):
+    keys = await seed(ctx, client)
+    await post_moves(client, keys, [move("pos-1", 20, -2), move("pos-2", 5, -1)])
+    # Counted at minute 10: the sale at minute 5 is in the count, the one at minute 20 is not.
+    await post_snapshot(client, keys, snapshot("ST-PARIS", 10, SKU_B=9))
+    assert await on_hand(client, keys) == 7
+    # An older count, or the same one again, is stale and changes nothing.
+    assert await post_snapshot(client, keys, snapshot("ST-PARIS", 3, SKU_B=50)) == {"applied": 0, "stale": 1}
+    assert await post_snapshot(client, keys, snapshot("ST-PARIS", 10, SKU_B=9)) == {"applied": 0, "stale": 1}
+    assert await on_hand(client, keys) == 7
+    assert await stock_differences(ctx) == []
+
+
+def _feed(rng: random.Random, node_id: str, sku: str) -> tuple[list[tuple[str, dict]], int]:
+    """A feed of counts and movements at distinct minutes, and the stock it must end at."""
+    minutes = rng.sample(range(1, 500), 14)
+    messages, events = [], []
+    for i, minute in enumerate(minutes):
+        if i % 4 == 0:
+            count = rng.randint(0, 40)
+            messages.append(("count", {"node_id": node_id, "counted_at": at(minute),
+                                       "items": [{"sku": sku, "on_hand": count}]}))
+            events.append((minute, "count", count))
+        else:
+            delta = rng.choice([-3, -2, -1, 1, 2, 5])
+            messages.append(("move", move(f"{node_id}-{sku}-{minute}", minute, delta, node_id, sku)))
+            events.append((minute, "move", delta))
+    last_count = max((e for e in events if e[1] == "count"), key=lambda e: e[0])
+    expected = last_count[2] + sum(d for minute, kind, d in events if kind == "move" and minute > last_count[0])
+    return messages, expected
+
+
+@pytest.mark.parametrize("seed_value", [1, 2, 3])
+async def test_the_same_feed_shuffled_and_with_duplicates_ends_at_the_same_stock(ctx, client, seed_value):
+    keys = await seed(ctx, client)
+    rng = random.Random(seed_value)
+    for node_id, sku in [("ST-PARIS", "SKU-B"), ("ST-LYON", "SKU-A"), ("DC-PARIS", "SKU-C")]:
+        messages, expected = _feed(rng, node_id, sku)
+        replay = messages + rng.sample(messages, 5)  # some sent twice
+        rng.shuffle(replay)
+        for kind, body in replay:
+            if kind == "count":
+                await post_snapshot(client, keys, body)
+            else:
+                await post_moves(client, keys, [body])
+        assert await on_hand(client, keys, node_id, sku) == expected
+    assert await stock_differences(ctx) == []
+
+
+async def test_a_bad_row_rejects_the_whole_call_by_name(ctx, client):
+    keys = await seed(ctx, client)
+    before = await stock_of(client, keys, "SKU-B")
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    r = await client.post("/v1/inventory/movements", headers=keys.h("admin"), json=[
+        move("ok-1", 5, -1), move("bad-1", 5, -1, node_id="NOPE"), move("bad-2", 5, -1, sku="NOPE"),
+        move("bad-3", 5, -1, node_id="LK-PARIS")])
+    assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == [
+        "items.1.node_id", "items.2.sku", "items.3.node_id"]
+    r = await client.post("/v1/inventory/movements", headers=keys.h("admin"),
+                          json=[move("ok-1", 5, -1), {**move("bad-4", 5, 0), "occurred_at": future}])
+    assert {e["field"] for e in problem(r, 422, "invalid_input")["errors"]} == {"items.1.delta", "items.1.occurred_at"}
+    r = await client.post("/v1/inventory/snapshots", headers=keys.h("admin"),
+                          json={"node_id": "ST-PARIS", "counted_at": "2026-11-20T08:00:00", "items": [
+                              {"sku": "SKU-A", "on_hand": -1}]})
+    assert {e["field"] for e in problem(r, 422, "invalid_input")["errors"]} == {"counted_at", "items.0.on_hand"}
+    assert await stock_of(client, keys, "SKU-B") == before
+
+
+async def test_a_store_reports_its_own_stock_only(ctx, client):
+    keys = await seed(ctx, client)
+    assert (await post_moves(client, keys, [move("st-1", 5, -1)], who="store_paris"))["applied"] == 1
+    r = await client.post("/v1/inventory/movements", headers=keys.h("store_paris"),
+                          json=[move("st-2", 5, -1, node_id="ST-LYON")])
+    problem(r, 403, "forbidden")
+    r = await client.post("/v1/inventory/snapshots", headers=keys.h("web"), json=snapshot("ST-PARIS", 1, SKU_B=1))
+    problem(r, 403, "forbidden")
+
+
+async def test_a_sale_at_the_till_is_no_longer_available_online(ctx, client):
+    keys = await seed(ctx, client)
+    # ST-PARIS sells its 5 mugs at the till, after the seed counted them.
+    sold = {**move("till-1", 0, -5, sku="SKU-A"), "occurred_at": datetime.now(UTC).isoformat()}
+    assert (await post_moves(client, keys, [sold]))["applied"] == 1
+    inv = await stock_of(client, keys, "SKU-A")
+    assert inv["ST-PARIS"]["available"] == 0
+    r = await client.post("/v1/orders", headers=keys.h("web"), json={
+        "channel": "web", "external_ref": "AFTER-TILL", "customer": {"name": "Ada", "email": "ada@example.com"},
+        "lines": [{"sku": "SKU-A", "quantity": 1, "unit_price": {"amount": 1299, "currency": "EUR"}}],
+        "delivery": {"mode": "reserve_in_store", "pickup_node_id": "ST-PARIS"}})
+    problem(r, 409, "out_of_stock")
