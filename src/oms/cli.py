@@ -101,6 +101,30 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id, as `om
     console.print(f"key {key_id} revoked")
 
 
+inventory_app = typer.Typer(help="Stock.", no_args_is_help=True)
+app.add_typer(inventory_app, name="inventory")
+
+
+@inventory_app.command("check")
+def inventory_check():
+    """Re-derive on-hand from the movement ledger and reserved from the open fulfilment lines; list every
+    difference. Exits 1 if there is any."""
+    from rich.table import Table
+
+    from .services.stock_check import stock_differences
+
+    differences = run(stock_differences)
+    if not differences:
+        console.print("stock is consistent: on-hand matches the ledger, reserved matches the open reservations")
+        return
+    table = Table("node", "sku", "on hand", "ledger", "reserved", "held by fulfilments")
+    for d in differences:
+        table.add_row(d["node_id"], d["sku"], str(d["on_hand"]), str(d["ledger_on_hand"]), str(d["reserved"]),
+                      str(d["held_by_fulfillments"]))
+    console.print(table)
+    raise typer.Exit(1)
+
+
 @app.command()
 def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
                                                 help="Load nothing if the database has products")] = False):
