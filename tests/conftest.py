@@ -86,7 +86,7 @@ def database_url(request, tmp_path, sqlite_template):
 @pytest.fixture
 async def ctx(database_url):
     context = build_context(Settings(database_url=database_url, key_cache_seconds=0,
-                                     reference_refresh_seconds=0))
+                                     reference_refresh_seconds=0, availability_max_age_seconds=0))
     await prepare(context)
     yield context
     await context.db.dispose()

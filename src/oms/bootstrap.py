@@ -11,6 +11,7 @@ from .db.migrate import upgrade
 from .services.context import Context
 from .services.keys import KeyCache, create_key
 from .services.reference_cache import ReferenceCache
+from .services.stock_mirror import StockMirror
 
 
 def build_context(settings: Settings) -> Context:
@@ -20,6 +21,7 @@ def build_context(settings: Settings) -> Context:
         db=Database(engine),
         reference=ReferenceCache(settings.reference_refresh_seconds),
         keys=KeyCache(settings.key_cache_seconds),
+        stock=StockMirror(settings.availability_max_age_seconds),
     )
 
 

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(default=10.0, ge=0)
     # How often the reference data (products, nodes) is checked for a newer version.
     reference_refresh_seconds: float = Field(default=1.0, ge=0)
+    # How old the in-memory stock behind availability answers may be before it is brought up to date.
+    availability_max_age_seconds: float = Field(default=0.25, ge=0)
 
 
 def async_url(url: str) -> str:

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from .. import __version__
 from ..services.context import Context
-from . import fulfillments, health, orders, problems, reference, stock_feeds
+from . import availability, fulfillments, health, orders, problems, reference, stock_feeds
 from .guard import RejectControlCharacters
 
 
@@ -30,6 +30,6 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     app.state.ctx = ctx
     problems.install(app)
     app.add_middleware(RejectControlCharacters)
-    for module in (health, orders, fulfillments, reference, stock_feeds):
+    for module in (health, orders, fulfillments, reference, stock_feeds, availability):
         app.include_router(module.router)
     return app

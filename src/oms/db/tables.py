@@ -113,8 +113,10 @@ inventory = Table(
     Column("safety_stock", Integer, nullable=False, default=0),
     # When the count that on_hand rests on was taken: older counts and older deltas no longer apply.
     Column("counted_at", UtcDateTime, nullable=True),
+    # Every writer stamps it: the in-memory stock mirror reads the rows changed since its last look.
     Column("updated_at", UtcDateTime, nullable=False, default=now),
     Index(None, "sku"),
+    Index(None, "updated_at"),
 )
 
 # Append-only: every change of on_hand, so on_hand can always be re-derived (sum of delta).

@@ -59,6 +59,12 @@ class Principal:
         """Whether an order's answer may show this fulfilment order to this key."""
         return self.role != Role.NODE or self.scope in (node_id, handover_node_id)
 
+    def require_availability(self, channel: str) -> None:
+        """Availability is read for a channel: a channel key for its own, admin and viewer keys for any."""
+        if self.role == Role.NODE:
+            raise Forbidden("node keys do not read network availability")
+        self.require_order_read(channel)
+
     def require_stock_feed(self, node_ids: set[str]) -> None:
         """Stock counts and movements come from an admin, or from a node about itself only."""
         if self.role == Role.ADMIN:

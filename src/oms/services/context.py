@@ -6,6 +6,7 @@ from ..config import Settings
 from ..db.engine import Database
 from .keys import KeyCache
 from .reference_cache import ReferenceCache
+from .stock_mirror import StockMirror
 
 
 @dataclass
@@ -14,3 +15,4 @@ class Context:
     db: Database
     reference: ReferenceCache = field(default_factory=ReferenceCache)
     keys: KeyCache = field(default_factory=KeyCache)
+    stock: StockMirror = field(default_factory=StockMirror)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 06:31:46.985785
+Create Date: 2026-11-25 06:36:47.790624
 """
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("inventory", schema=None) as batch_op:
         batch_op.add_column(sa.Column("counted_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index(batch_op.f("ix_inventory_updated_at"), ["updated_at"], unique=False)
 
     with op.batch_alter_table("movements", schema=None) as batch_op:
         batch_op.add_column(sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=True))
@@ -39,4 +40,5 @@ def downgrade() -> None:
         batch_op.drop_column("recorded_at")
 
     with op.batch_alter_table("inventory", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inventory_updated_at"))
         batch_op.drop_column("counted_at")

@@ -1,0 +1,61 @@
+"""Availability to promise, as channels see it: per node, per delivery mode, over the network, near a point."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .geo import haversine_km
+from .inventory import atp
+from .reference import NodeRef
+from .vocabulary import STOCKLESS_NODE_TYPES, NodeType
+
+# Node types a customer can walk into, for "in stores near me".
+WALK_IN = frozenset({NodeType.STORE})
+
+
+@dataclass(frozen=True)
+class Stock:
+    on_hand: int
+    reserved: int
+    safety_stock: int
+
+    @property
+    def available(self) -> int:
+        return atp(self.on_hand, self.reserved, self.safety_stock)
+
+
+@dataclass(frozen=True)
+class Near:
+    lat: float
+    lng: float
+    radius_km: float
+    limit: int = 20
+
+
+def sellable_nodes(nodes: Iterable[NodeRef]) -> list[NodeRef]:
+    """Nodes whose stock may be promised: active and holding stock."""
+    return [n for n in nodes if n.active and n.type not in STOCKLESS_NODE_TYPES]
+
+
+def sku_availability(sku: str, stock: Mapping[str, Stock], nodes: list[NodeRef], near: Near | None) -> dict:
+    """One SKU's availability over ``nodes``: network total, per node (with stock), per mode, near a point."""
+    per_node = {n.id: stock[n.id].available for n in nodes if n.id in stock}
+    modes: dict[str, int] = {}
+    for n in nodes:
+        for mode in n.fulfills:
+            modes[mode] = modes.get(mode, 0) + per_node.get(n.id, 0)
+    answer = {
+        "sku": sku,
+        "available": sum(per_node.values()),
+        "nodes": [{"node_id": node_id, "available": q} for node_id, q in sorted(per_node.items()) if q > 0],
+        "modes": dict(sorted(modes.items())),
+    }
+    if near is not None:
+        close = sorted(
+            (haversine_km(near.lat, near.lng, n.lat, n.lng), n.id)
+            for n in nodes if n.type in WALK_IN
+        )
+        answer["near"] = [
+            {"node_id": node_id, "distance_km": round(km, 1), "available": per_node.get(node_id, 0)}
+            for km, node_id in close if km <= near.radius_km
+        ][: near.limit]
+    return answer

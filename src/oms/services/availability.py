@@ -1,0 +1,26 @@
+"""Availability for channels: per SKU, network total, per node, per delivery mode and near a point."""
+
+from collections.abc import Sequence
+
+from ..domain.access import Principal
+from ..domain.availability import Near, sellable_nodes, sku_availability
+from ..domain.errors import FieldError, InvalidInput
+from .context import Context
+
+
+async def availability(ctx: Context, *, principal: Principal, channel: str, skus: Sequence[str],
+                       near: Near | None = None) -> dict:
+    """Served from memory (``StockMirror``); ``as_of`` says how fresh the numbers are."""
+    principal.require_availability(channel)
+    snap = await ctx.reference.knowing(ctx.db, set(skus), set())
+    unknown = [FieldError(f"skus.{i}", f"unknown sku {sku!r}") for i, sku in enumerate(skus)
+               if sku not in snap.products]
+    if unknown:
+        raise InvalidInput(unknown)
+    stock, as_of = await ctx.stock.current(ctx.db)
+    nodes = sellable_nodes(snap.nodes.values())
+    return {
+        "channel": channel,
+        "as_of": as_of.isoformat(),
+        "items": [sku_availability(sku, stock.get(sku, {}), nodes, near) for sku in skus],
+    }
