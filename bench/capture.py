@@ -14,86 +14,14 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
+from common import ROOT, drive, start_server, wait_ready  # noqa: E402
 from seed import bench_network, fresh_postgres  # noqa: E402
-
-ROOT = Path(__file__).parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db_url: str, workers: int, key: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "OMS_DATABASE_URL": db_url, "OMS_BOOTSTRAP_ADMIN_KEY": key}
-    oms = Path(sys.executable).parent / "oms"
-    proc = subprocess.Popen([str(oms), "serve", "--port", str(port), "--workers", str(workers)], env=env,
-                            stdout=subprocess.DEVNULL, start_new_session=True)
-    return proc, f"http://127.0.0.1:{port}"
-
-
-async def wait_ready(url: str, patience: float = 60) -> None:
-    deadline = time.monotonic() + patience
-    async with aiohttp.ClientSession() as s:
-        while time.monotonic() < deadline:
-            try:
-                async with s.get(url + "/readyz") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise SystemExit(f"server at {url} not ready after {patience}s")
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
-
-
-async def drive(url: str, key: str, clients: int, seconds: float, make_request) -> dict:
-    """``clients`` loops sending requests back to back for ``seconds``; latencies of the successful ones."""
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    latencies: list[float] = []
-    failures: dict[int, int] = {}
-    stop = time.monotonic() + seconds
-    connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
-
-        async def client(n: int) -> None:
-            i = 0
-            while time.monotonic() < stop:
-                method, path, body = make_request(n, i)
-                i += 1
-                t0 = time.perf_counter()
-                async with session.request(method, url + path, data=body) as r:
-                    await r.read()
-                    if r.status < 300:
-                        latencies.append(time.perf_counter() - t0)
-                    else:
-                        failures[r.status] = failures.get(r.status, 0) + 1
-
-        started = time.monotonic()
-        await asyncio.gather(*(client(n) for n in range(clients)))
-        elapsed = time.monotonic() - started
-    latencies.sort()
-    return {"rate": len(latencies) / elapsed, "ok": len(latencies), "failures": failures,
-            "p50": percentile(latencies, 50) * 1000, "p95": percentile(latencies, 95) * 1000,
-            "p99": percentile(latencies, 99) * 1000}
-
 
 HOME = {"line1": "1 rue de la Paix", "postal_code": "75002", "city": "Paris", "country": "FR",
         "lat": 48.8686, "lng": 2.3318}

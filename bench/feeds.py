@@ -24,7 +24,7 @@ import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from capture import ROOT, percentile, start_server, wait_ready  # noqa: E402
+from common import ROOT, percentile, start_server, wait_ready  # noqa: E402
 from seed import bench_network, fresh_postgres  # noqa: E402
 
 

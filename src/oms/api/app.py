@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from .. import __version__
 from ..services.context import Context
@@ -30,6 +31,14 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     app.state.ctx = ctx
     problems.install(app)
     app.add_middleware(RejectControlCharacters)
-    for module in (health, orders, fulfillments, reference, stock_feeds, availability):
+    # Routes are matched in order, each costing a few microseconds: the most asked come first (the probes,
+    # availability, capture), so the hot paths do not pay for the rest.
+    for module in (health, availability, orders, fulfillments, reference, stock_feeds):
         app.include_router(module.router)
+    # The busiest reads skip FastAPI's per-request machinery (route resolution, dependency solving: about
+    # 60 µs a request, more than their own work). They are plain Starlette routes matched first, taking
+    # the request alone and checking their parameters themselves; the FastAPI routes of the same paths
+    # are never reached for these methods and stay for the OpenAPI document.
+    for path, endpoint in (("/healthz", health.healthz), ("/v1/availability/{sku}", availability.one)):
+        app.router.routes.insert(0, Route(path, endpoint, methods=["GET"]))
     return app

@@ -2,7 +2,7 @@
 
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import text
 
 from ..db.migrate import current_revision, head_revision
@@ -14,7 +14,7 @@ log = logging.getLogger("oms.health")
 
 
 @router.get("/healthz")
-async def healthz():
+async def healthz(request: Request):
     """The process is up."""
     return Json({"status": "ok"})
 

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from ..domain.access import Principal
 from ..domain.availability import Near, sellable_nodes, sku_availability
-from ..domain.errors import FieldError, InvalidInput
+from ..domain.errors import FieldError, InvalidInput, NotFound
 from .context import Context
 
 
@@ -24,3 +24,20 @@ async def availability(ctx: Context, *, principal: Principal, channel: str, skus
         "as_of": as_of.isoformat(),
         "items": [sku_availability(sku, stock.get(sku, {}), nodes, near) for sku in skus],
     }
+
+
+async def product_page(ctx: Context, *, principal: Principal, channel: str, sku: str, near: Near | None) -> dict:
+    """One SKU for a product page: the batch answer's item, kept in memory while nothing moves."""
+    principal.require_availability(channel)
+    snap = await ctx.reference.knowing(ctx.db, {sku}, set())
+    if sku not in snap.products:
+        raise NotFound(f"no sku {sku!r}")
+    stock, as_of = await ctx.stock.current(ctx.db)
+    versions = (snap.version, ctx.stock.version)
+    if near is None and (kept := ctx.pages.get(versions, (channel, sku))) is not None:
+        return {**kept, "as_of": as_of.isoformat()}  # still true as of the latest look
+    item = sku_availability(sku, stock.get(sku, {}), sellable_nodes(snap.nodes.values()), near)
+    answer = {"channel": channel, "as_of": as_of.isoformat(), **item}
+    if near is None:
+        ctx.pages.put((channel, sku), answer)
+    return answer

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from ..config import Settings
 from ..db.engine import Database
 from .keys import KeyCache
+from .page_cache import PageCache
 from .reference_cache import ReferenceCache
 from .stock_mirror import StockMirror
 
@@ -16,3 +17,4 @@ class Context:
     reference: ReferenceCache = field(default_factory=ReferenceCache)
     keys: KeyCache = field(default_factory=KeyCache)
     stock: StockMirror = field(default_factory=StockMirror)
+    pages: PageCache = field(default_factory=PageCache)

@@ -27,16 +27,31 @@ class StockMirror:
         self.max_age = max_age_seconds
         self.by_sku: dict[str, dict[str, Stock]] = {}
         self.as_of: datetime | None = None
+        self.version = 0  # moves whenever a look changed something: answers built on it can be kept
         self._watermark: datetime | None = None
         self._looked_at = float("-inf")
-        self._lock = asyncio.Lock()  # one look at a time; the others wait for it and share it
+        self._lock = asyncio.Lock()  # one look at a time
+        self._looking: asyncio.Task | None = None
 
     async def current(self, db: Database) -> tuple[dict[str, dict[str, Stock]], datetime]:
-        if time.monotonic() - self._looked_at >= self.max_age:
-            async with self._lock:
-                if time.monotonic() - self._looked_at >= self.max_age:
-                    await self._look(db)
+        """The mirror, brought up to date first when it is older than ``max_age``.
+
+        With a ``max_age`` of zero every read waits for a look (exact, for tests and strict setups).
+        Otherwise a read never waits once there is a mirror: it starts a look in the background and
+        answers with what it has, so a slow query never stalls the pages (their ``as_of`` tells).
+        """
+        if time.monotonic() - self._looked_at < self.max_age:
+            return self.by_sku, self.as_of
+        if self.as_of is None or self.max_age == 0:
+            await self._look_once(db)
+        elif self._looking is None or self._looking.done():
+            self._looking = asyncio.create_task(self._look_once(db))
         return self.by_sku, self.as_of
+
+    async def _look_once(self, db: Database) -> None:
+        async with self._lock:
+            if self.max_age == 0 or time.monotonic() - self._looked_at >= self.max_age:
+                await self._look(db)
 
     async def _look(self, db: Database) -> None:
         started, looked_at = now(), time.monotonic()
@@ -46,7 +61,11 @@ class StockMirror:
         newest = self._watermark
         async with db.read() as conn:
             for node_id, sku, on_hand, reserved, safety, updated_at in await conn.execute(query):
-                self.by_sku.setdefault(sku, {})[node_id] = Stock(on_hand, reserved, safety)
+                stock = Stock(on_hand, reserved, safety)
+                row = self.by_sku.setdefault(sku, {})
+                if row.get(node_id) != stock:
+                    row[node_id] = stock
+                    self.version += 1
                 if newest is None or updated_at > newest:
                     newest = updated_at
         self._watermark = newest
