@@ -49,6 +49,8 @@ async def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--hot", action="store_true",
+                    help="every order for one SKU held at the DC only: all reservations hit one stock row")
     args = ap.parse_args()
 
     proc = None
@@ -68,6 +70,8 @@ async def main() -> None:
         await wait_ready(url)
         if proc is not None:
             skus = await bench_network(url, key)
+        if args.hot:
+            skus = skus[-1:]  # the network's last SKU is stocked at the DC alone
         run = secrets.token_hex(3)
         await drive(url, key, args.clients, 2, order_body(skus, run + "w"))  # warm caches and pools
         empty = await drive(url, key, args.clients, args.seconds, lambda n, i: ("GET", "/healthz", None))
@@ -77,7 +81,7 @@ async def main() -> None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
 
-    where = args.url or f"{args.db}, {args.workers} worker(s)"
+    where = (args.url or f"{args.db}, {args.workers} worker(s)") + (", one hot SKU" if args.hot else "")
     print(f"server: {where}; {args.clients} concurrent clients; {args.seconds:.0f} s per measure")
     print(f"{'endpoint':<26}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}  failures")
     for name, m in (("GET /healthz (empty)", empty), ("POST /v1/orders (1 line)", capture)):
