@@ -1,0 +1,112 @@
+"""Random interleavings of feeds, orders, cancels, rejections, short picks and shipments (Hypothesis).
+
+After every step the stock must add up: on-hand equals the sum of the movement ledger and reserved
+equals the units the open fulfilment lines hold; and a capture only ever takes units that were free.
+"""
+
+import asyncio
+import shutil
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from oms.api.app import create_app
+from oms.bootstrap import build_context, prepare
+from oms.config import Settings
+from oms.services.stock_check import stock_differences
+from tests.support import order, seed
+
+NODES = ["DC-PARIS", "ST-PARIS", "ST-LYON"]
+SKUS = ["SKU-A", "SKU-B", "SKU-C"]
+
+count = st.tuples(st.just("count"), st.sampled_from(NODES), st.sampled_from(SKUS), st.integers(0, 8),
+                  st.integers(0, 240))
+move = st.tuples(st.just("move"), st.sampled_from(NODES), st.sampled_from(SKUS), st.sampled_from([-3, -1, 1, 4]),
+                 st.integers(0, 240), st.integers(0, 6))
+buy = st.tuples(st.just("buy"), st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 4)), min_size=1,
+                                         max_size=3))
+act = st.tuples(st.sampled_from(["cancel", "reject", "short", "ship"]), st.integers(0, 20))
+steps = st.lists(st.one_of(count, move, buy, buy, act, act), min_size=5, max_size=25)
+
+
+async def _run(template: Path, plan: list) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "oms.db"
+        shutil.copy(template, db)
+        ctx = build_context(Settings(database_url=f"sqlite:///{db}", key_cache_seconds=0,
+                                     reference_refresh_seconds=0, availability_max_age_seconds=0))
+        await prepare(ctx)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(ctx)),
+                                         base_url="http://oms") as client:
+                await _steps(ctx, client, plan)
+        finally:
+            await ctx.db.dispose()
+
+
+async def _steps(ctx, client, plan: list) -> None:
+    keys = await seed(ctx, client)
+    start = datetime.now(UTC)  # feed times come after the seed's counts, within the allowed clock skew
+    admin = keys.h("admin")
+    orders: list[dict] = []
+    for n, step in enumerate(plan):
+        kind = step[0]
+        if kind == "count":
+            _, node, sku, qty, second = step
+            body = {"node_id": node, "counted_at": (start + timedelta(seconds=second)).isoformat(),
+                    "items": [{"sku": sku, "on_hand": qty}]}
+            assert (await client.post("/v1/inventory/snapshots", json=body, headers=admin)).status_code == 200
+        elif kind == "move":
+            _, node, sku, delta, second, event = step
+            body = [{"event_id": f"e{event}", "node_id": node, "sku": sku, "delta": delta, "reason": "adjustment",
+                     "occurred_at": (start + timedelta(seconds=second)).isoformat()}]
+            r = await client.post("/v1/inventory/movements", json=body, headers=admin)
+            assert r.status_code == 200, r.text
+        elif kind == "buy":
+            before = {(r["node_id"], r["sku"]): r for r in await _rows(client, admin)}
+            r = await client.post("/v1/orders", json=order(f"P-{n}", step[1]), headers=keys.h("web"))
+            assert r.status_code in (201, 409), r.text
+            if r.status_code == 201:
+                orders.append(r.json())
+                for f in r.json()["fulfillments"]:
+                    for line in f["lines"]:
+                        row = before[(f["node_id"], line["sku"])]
+                        assert row["available"] >= line["quantity"]  # only free units were taken
+        elif orders:
+            target = orders[step[1] % len(orders)]
+            await _act(client, admin, kind, target)
+        assert await stock_differences(ctx) == [], f"after step {n}: {step}"
+        assert all(r["available"] >= 0 for r in await _rows(client, admin))
+
+
+async def _rows(client, admin) -> list[dict]:
+    return (await client.get("/v1/inventory", params={"limit": 500}, headers=admin)).json()["items"]
+
+
+async def _act(client, admin, kind: str, target: dict) -> None:
+    if kind == "cancel":
+        r = await client.post(f"/v1/orders/{target['id']}/cancel", json={}, headers=admin)
+        assert r.status_code in (200, 409), r.text
+        return
+    f = target["fulfillments"][0]
+    if kind == "reject":
+        r = await client.post(f"/v1/fulfillments/{f['id']}/reject", json={"reason": "no"}, headers=admin)
+        assert r.status_code in (200, 409), r.text
+        return
+    await client.post(f"/v1/fulfillments/{f['id']}/accept", headers=admin)
+    if kind == "short":
+        picked = [{"sku": line["sku"], "quantity": line["quantity"] // 2} for line in f["lines"]]
+        r = await client.post(f"/v1/fulfillments/{f['id']}/pick", json={"lines": picked}, headers=admin)
+    else:
+        r = await client.post(f"/v1/fulfillments/{f['id']}/ship", json={"carrier": "x"}, headers=admin)
+    assert r.status_code in (200, 409), r.text
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=steps)
+def test_stock_always_adds_up_whatever_happens_in_whatever_order(sqlite_template, plan):
+    asyncio.run(_run(sqlite_template, plan))
