@@ -1,6 +1,8 @@
 """The one composition root: settings in, a ready service context and app out. Nothing is built at import."""
 
+import asyncio
 import gc
+import logging
 
 from fastapi import FastAPI
 
@@ -9,6 +11,7 @@ from .config import Settings
 from .db.engine import Database, make_engine
 from .db.migrate import upgrade
 from .services.context import Context
+from .services.holds import release_expired
 from .services.keys import KeyCache, create_key
 from .services.reference_cache import ReferenceCache
 from .services.stock_mirror import StockMirror
@@ -51,5 +54,18 @@ def build_app(settings: Settings | None = None) -> FastAPI:
     async def on_start() -> None:
         await prepare(ctx)
         tune_gc()
+        if ctx.settings.hold_sweep_seconds > 0:
+            ctx.background.append(asyncio.create_task(sweep_holds(ctx)))
 
     return create_app(ctx, on_start=on_start)
+
+
+async def sweep_holds(ctx: Context) -> None:
+    """Release expired holds every few seconds; every server process may run it (locked rows are skipped)."""
+    log = logging.getLogger("oms.holds")
+    while True:
+        await asyncio.sleep(ctx.settings.hold_sweep_seconds)
+        try:
+            await release_expired(ctx)
+        except Exception:  # a failed sweep is retried at the next tick; capture also frees expired holds
+            log.exception("releasing expired holds failed")

@@ -117,10 +117,10 @@ def inventory_check():
     if not differences:
         console.print("stock is consistent: on-hand matches the ledger, reserved matches the open reservations")
         return
-    table = Table("node", "sku", "on hand", "ledger", "reserved", "held by fulfilments")
+    table = Table("node", "sku", "on hand", "ledger", "reserved", "held by orders and holds")
     for d in differences:
         table.add_row(d["node_id"], d["sku"], str(d["on_hand"]), str(d["ledger_on_hand"]), str(d["reserved"]),
-                      str(d["held_by_fulfillments"]))
+                      str(d["held_by_reservations"]))
     console.print(table)
     raise typer.Exit(1)
 

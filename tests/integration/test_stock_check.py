@@ -32,4 +32,4 @@ async def test_a_broken_counter_is_reported(ctx, client):
         await conn.execute(update(t.inventory).where(t.inventory.c.sku == "SKU-A", t.inventory.c.node_id == "DC-PARIS")
                            .values(reserved=t.inventory.c.reserved + 3))
     assert await stock_differences(ctx) == [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 100,
-                                             "ledger_on_hand": 100, "reserved": 3, "held_by_fulfillments": 0}]
+                                             "ledger_on_hand": 100, "reserved": 3, "held_by_reservations": 0}]

@@ -1,7 +1,8 @@
-"""Random interleavings of feeds, orders, cancels, rejections, short picks and shipments (Hypothesis).
+"""Random interleavings of feeds, holds, orders, cancels, rejections, short picks and shipments (Hypothesis).
 
 After every step the stock must add up: on-hand equals the sum of the movement ledger and reserved
-equals the units the open fulfilment lines hold; and a capture only ever takes units that were free.
+equals the units the open fulfilment lines and holds keep; and a capture only ever takes units that were
+free (or its own hold's).
 """
 
 import asyncio
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from oms.api.app import create_app
 from oms.bootstrap import build_context, prepare
 from oms.config import Settings
+from oms.services.holds import release_expired
 from oms.services.stock_check import stock_differences
 from tests.support import order, seed
 
@@ -30,7 +32,10 @@ move = st.tuples(st.just("move"), st.sampled_from(NODES), st.sampled_from(SKUS),
 buy = st.tuples(st.just("buy"), st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 4)), min_size=1,
                                          max_size=3))
 act = st.tuples(st.sampled_from(["cancel", "reject", "short", "ship"]), st.integers(0, 20))
-steps = st.lists(st.one_of(count, move, buy, buy, act, act), min_size=5, max_size=25)
+hold = st.tuples(st.just("hold"), st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 3)), min_size=1,
+                                           max_size=2))
+about_hold = st.tuples(st.sampled_from(["unhold", "expire", "buy_held"]), st.integers(0, 20))
+steps = st.lists(st.one_of(count, move, buy, buy, act, act, hold, about_hold), min_size=5, max_size=25)
 
 
 async def _run(template: Path, plan: list) -> None:
@@ -53,6 +58,7 @@ async def _steps(ctx, client, plan: list) -> None:
     start = datetime.now(UTC)  # feed times come after the seed's counts, within the allowed clock skew
     admin = keys.h("admin")
     orders: list[dict] = []
+    holds: list[tuple[dict, list]] = []
     for n, step in enumerate(plan):
         kind = step[0]
         if kind == "count":
@@ -76,7 +82,26 @@ async def _steps(ctx, client, plan: list) -> None:
                     for line in f["lines"]:
                         row = before[(f["node_id"], line["sku"])]
                         assert row["available"] >= line["quantity"]  # only free units were taken
-        elif orders:
+        elif kind == "hold":
+            body = {"channel": "web", "lines": [{"sku": s, "quantity": q} for s, q in step[1]],
+                    "delivery": order()["delivery"], "ttl_seconds": 600}
+            r = await client.post("/v1/holds", json=body, headers=keys.h("web"))
+            assert r.status_code in (201, 409), r.text
+            if r.status_code == 201:
+                holds.append((r.json(), step[1]))
+        elif kind == "expire":
+            await release_expired(ctx, at=datetime.now(UTC) + timedelta(hours=1))
+        elif kind in ("unhold", "buy_held") and holds:
+            held, lines = holds[step[1] % len(holds)]
+            if kind == "unhold":
+                assert (await client.delete(f"/v1/holds/{held['id']}", headers=keys.h("web"))).status_code == 200
+            else:
+                body = {**order(f"P-{n}", lines), "hold_id": held["id"]}
+                r = await client.post("/v1/orders", json=body, headers=keys.h("web"))
+                assert r.status_code in (201, 409), r.text
+                if r.status_code == 201:
+                    orders.append(r.json())
+        elif kind in ("cancel", "reject", "short", "ship") and orders:
             target = orders[step[1] % len(orders)]
             await _act(client, admin, kind, target)
         assert await stock_differences(ctx) == [], f"after step {n}: {step}"

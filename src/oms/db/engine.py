@@ -68,9 +68,13 @@ class Database:
                 yield conn
 
     @asynccontextmanager
-    async def capture(self) -> AsyncIterator[SqlCapture | PgCapture]:
-        """The order-capture unit of work (see ``capture_tx``): all of the order is stored, or none of it."""
-        if self.dialect != "postgresql":
+    async def capture(self, *, transaction: bool = False) -> AsyncIterator[SqlCapture | PgCapture]:
+        """The order-capture unit of work (see ``capture_tx``): all of the order is stored, or none of it.
+
+        ``transaction``: the capture does more in the same transaction (taking a hold), so it runs as
+        ordinary SQLAlchemy statements in one, on every database.
+        """
+        if self.dialect != "postgresql" or transaction:
             async with self.write() as conn:
                 yield SqlCapture(conn)
             return

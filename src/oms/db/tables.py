@@ -207,6 +207,33 @@ fulfillment_lines = Table(
     Index(None, "node_id", "sku"),
 )
 
+# Cart and checkout holds: units kept for a shopper for a while; they expire by themselves.
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("ref", String(100), nullable=True),
+    Column("status", String(16), nullable=False),  # active, released, expired, converted
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "status", "expires_at"),
+)
+
+# ``reserved`` is what the hold still keeps at the node: these rows are reservations too.
+hold_lines = Table(
+    "hold_lines",
+    metadata,
+    Column("hold_id", String(40), ForeignKey("holds.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("node_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    Index(None, "node_id", "sku"),
+)
+
 # The order timeline and the transactional outbox in one: written in the change's own transaction,
 # published later by the relay (``published_at``), and kept as the order's history.
 events = Table(

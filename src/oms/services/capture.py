@@ -9,12 +9,13 @@ from ..domain.access import Principal
 from ..domain.errors import Conflict, OutOfStock
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus
-from ..domain.ordering import check_order
 from ..domain.sourcing import Need, plan_first_rule
 from .context import Context
 from .events import event
+from .holds import release_expired, take_hold
 from .inputs import OrderIn
 from .order_view import order_view
+from .planning import prepare
 from .queries import load_order
 
 # A lost race means the plan was made on numbers another order has just changed: read and plan again.
@@ -26,14 +27,9 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
                         idempotency_key: str | None = None) -> tuple[dict, bool]:
     """The stored order and whether it was created now (False: the same order was captured before)."""
     principal.require_order_write(order.channel)
-    delivery = order.delivery
-    skus = [line.sku for line in order.lines]
-    pickup_ids = {delivery.pickup_node_id} if delivery.pickup_node_id else set()
-    snap = await ctx.reference.knowing(ctx.db, set(skus), pickup_ids)
-    point = (delivery.address.lat, delivery.address.lng) if delivery.address else None
-    candidates, destination = check_order(skus, delivery.mode, delivery.pickup_node_id, point,
-                                          snap.products, snap.nodes)
-    needs = [Need(i + 1, line.sku, line.quantity) for i, line in enumerate(order.lines)]
+    request = await prepare(ctx, order.lines, order.delivery)
+    needs, candidates, destination = request.needs, request.candidates, request.destination
+    expired_released = False
 
     for _ in range(ATTEMPTS):
         try:
@@ -50,7 +46,10 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
             existing = await _find_existing(ctx, order, idempotency_key)
             if existing is not None:
                 return existing, False
-            raise
+            # Expired holds never block a sale: free those on these SKUs now, and plan again once.
+            if expired_released or not await release_expired(ctx, skus={n.sku for n in needs}):
+                raise
+            expired_released = True
     raise Conflict(f"the stock of these lines changed under {ATTEMPTS} attempts in a row; try again")
 
 
@@ -73,7 +72,9 @@ async def _store(ctx: Context, order: OrderIn, needs: list[Need], candidates, de
          "unit_price": ln.unit_price.amount}
         for i, ln in enumerate(order.lines)
     ]
-    async with ctx.db.capture() as tx:
+    async with ctx.db.capture(transaction=order.hold_id is not None) as tx:
+        if order.hold_id:  # the hold's units come back in this transaction, for this order alone
+            await take_hold(tx.conn, order.hold_id, order.channel)
         # Planned on what is available now; storing re-checks it under the row lock (conditional update).
         plan = plan_first_rule(needs, candidates, await tx.available(n.sku for n in needs), destination)
         fuls, flines = _fulfillment_rows(order_id, plan, at, order.delivery.pickup_node_id)

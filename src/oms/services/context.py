@@ -18,3 +18,4 @@ class Context:
     keys: KeyCache = field(default_factory=KeyCache)
     stock: StockMirror = field(default_factory=StockMirror)
     pages: PageCache = field(default_factory=PageCache)
+    background: list = field(default_factory=list)  # tasks the server runs beside the requests

@@ -216,6 +216,7 @@ class OrderIn(Strict):
     customer: Customer
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     delivery: DeliveryIn
+    hold_id: str | None = Field(default=None, max_length=40, description="A hold whose units this order takes")
 
     @field_validator("lines")
     @classmethod
@@ -224,6 +225,21 @@ class OrderIn(Strict):
         if len(currencies) > 1:
             raise ValueError(f"all lines must be in one currency, got {', '.join(sorted(currencies))}")
         return lines
+
+
+class HoldLineIn(Strict):
+    sku: Sku
+    quantity: int = Field(gt=0, le=10_000)
+
+
+class HoldIn(Strict):
+    """Units kept for a shopper's cart or checkout until ``ttl_seconds`` pass, or the order converts them."""
+
+    channel: Channel
+    ref: str | None = Field(default=None, max_length=100, description="The cart or checkout it is for")
+    lines: list[HoldLineIn] = Field(min_length=1, max_length=200)
+    delivery: DeliveryIn
+    ttl_seconds: int = Field(default=900, ge=30, le=3600)
 
 
 class CancelLine(Strict):

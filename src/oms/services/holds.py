@@ -1,0 +1,128 @@
+"""Cart and checkout holds: units kept for a shopper for a while, released when they expire.
+
+A hold reserves like an order does (the same conditional update, so holds cannot oversell either) and
+its ``hold_lines.reserved`` count among the reservations. An expired hold never blocks a sale: a sweeper
+releases expired holds every few seconds, and a capture that finds too little stock releases the
+expired holds on its SKUs at once and tries again. An order that names its hold takes the held units
+in the same transaction, instead of competing with its own hold.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..db import stock
+from ..db import tables as t
+from ..db.capture_tx import LostRace
+from ..db.tables import now
+from ..domain.access import Principal
+from ..domain.errors import Conflict, FieldError, InvalidInput, NotFound, OutOfStock
+from ..domain.ids import new_id
+from ..domain.sourcing import plan_first_rule
+from .context import Context
+from .inputs import HoldIn
+from .planning import prepare
+
+h, hl = t.holds.c, t.hold_lines.c
+ATTEMPTS = 20
+
+
+def _view(hold: dict, lines: Iterable[dict]) -> dict:
+    return {"id": hold["id"], "channel": hold["channel"], "ref": hold["ref"], "status": hold["status"],
+            "expires_at": hold["expires_at"].isoformat(), "created_at": hold["created_at"].isoformat(),
+            "lines": [{"line_no": x["line_no"], "sku": x["sku"], "quantity": x["quantity"], "node_id": x["node_id"],
+                       "reserved": x["reserved"]} for x in sorted(lines, key=lambda x: x["line_no"])]}
+
+
+async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal) -> dict:
+    principal.require_order_write(body.channel)
+    request = await prepare(ctx, body.lines, body.delivery)
+    skus = {n.sku for n in request.needs}
+    for attempt in range(ATTEMPTS):
+        at = now()
+        hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": "active",
+                "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at}
+        try:
+            async with ctx.db.write() as conn:
+                plan = plan_first_rule(request.needs, request.candidates, await stock.available(conn, skus),
+                                       request.destination)
+                lines = [{"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku,
+                          "quantity": n.quantity, "reserved": n.quantity}
+                         for node_id, needs in plan.items() for n in needs]
+                if not await stock.reserve(conn, [(x["node_id"], x["sku"], x["quantity"]) for x in lines]):
+                    raise LostRace  # another reservation took the last units: plan again on fresh numbers
+                await conn.execute(t.holds.insert(), hold)
+                await conn.execute(t.hold_lines.insert(), lines)
+                return _view(hold, lines)
+        except LostRace:
+            pass
+        except OutOfStock:
+            if attempt > 0 or not await release_expired(ctx, skus=skus):
+                raise
+    raise Conflict(f"the stock of these lines changed under {ATTEMPTS} attempts in a row; try again")
+
+
+async def _load(conn: AsyncConnection, hold_id: str, *, lock: bool = False) -> tuple[dict, list[dict]]:
+    query = select(t.holds).where(h.id == hold_id)
+    found = (await conn.execute(query.with_for_update() if lock else query)).mappings().first()
+    if found is None:
+        raise NotFound(f"no hold {hold_id!r}")
+    lines = (await conn.execute(select(t.hold_lines).where(hl.hold_id == hold_id))).mappings().all()
+    return dict(found), [dict(x) for x in lines]
+
+
+async def get_hold(ctx: Context, hold_id: str, *, principal: Principal) -> dict:
+    async with ctx.db.read() as conn:
+        hold, lines = await _load(conn, hold_id)
+    principal.require_order_read(hold["channel"])
+    return _view(hold, lines)
+
+
+async def _end(conn: AsyncConnection, hold: dict, lines: list[dict], status: str, at: datetime) -> None:
+    """Give back what the hold still keeps, and close it with ``status``."""
+    await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines])
+    await conn.execute(update(t.hold_lines).where(hl.hold_id == hold["id"]).values(reserved=0))
+    await conn.execute(update(t.holds).where(h.id == hold["id"]).values(status=status, updated_at=at))
+    hold["status"] = status
+    for x in lines:
+        x["reserved"] = 0
+
+
+async def release_hold(ctx: Context, hold_id: str, *, principal: Principal) -> dict:
+    """The shopper left: the units go back at once. Releasing a hold that has ended changes nothing."""
+    async with ctx.db.write() as conn:
+        hold, lines = await _load(conn, hold_id, lock=True)
+        principal.require_order_write(hold["channel"])
+        if hold["status"] == "active":
+            await _end(conn, hold, lines, "released", now())
+    return _view(hold, lines)
+
+
+async def release_expired(ctx: Context, *, at: datetime | None = None, skus: set[str] | None = None) -> int:
+    """End every active hold past its expiry (only those holding these SKUs, if given); how many."""
+    at = at or now()
+    query = select(h.id).where(h.status == "active", h.expires_at <= at).order_by(h.id)
+    if skus:
+        query = query.where(h.id.in_(select(hl.hold_id).where(hl.sku.in_(skus))))
+    ended = 0
+    async with ctx.db.write() as conn:
+        for hold_id in (await conn.scalars(query.with_for_update(skip_locked=True))).all():
+            hold, lines = await _load(conn, hold_id)
+            await _end(conn, hold, lines, "expired", at)
+            ended += 1
+    return ended
+
+
+async def take_hold(conn: AsyncConnection, hold_id: str, channel: str) -> bool:
+    """Inside a capture's transaction: free the hold's units for this very order. False if it has ended
+    (expired, released, used): the order then competes for stock like any other."""
+    hold, lines = await _load(conn, hold_id, lock=True)
+    if hold["channel"] != channel:
+        raise InvalidInput([FieldError("hold_id", f"hold {hold_id} belongs to channel {hold['channel']}")])
+    if hold["status"] != "active" or hold["expires_at"] <= now():
+        return False
+    await _end(conn, hold, lines, "converted", now())
+    return True
+

@@ -1,0 +1,102 @@
+"""Cart and checkout holds: keep units for a while, give them back, let an order take them."""
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from oms.db import tables as t
+from oms.db.tables import now
+from oms.services.holds import release_expired
+from oms.services.stock_check import stock_differences
+from tests.support import HOME, order, problem, seed, stock_of
+
+# All 14 units of SKU-B: 10 at the DC, 4 in Lyon (a line goes whole to one node).
+EVERY_SKU_B = [("SKU-B", 10), ("SKU-B", 4)]
+
+
+def hold(lines, ttl=900, channel="web"):
+    return {"channel": channel, "ref": "cart-1", "lines": [{"sku": s, "quantity": q} for s, q in lines],
+            "delivery": {"mode": "home_standard", "address": HOME}, "ttl_seconds": ttl}
+
+
+async def held(client, keys, body, who="web") -> dict:
+    r = await client.post("/v1/holds", json=body, headers=keys.h(who))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def free(client, keys, sku) -> int:
+    return sum(row["available"] for row in (await stock_of(client, keys, sku)).values())
+
+
+async def test_a_hold_keeps_units_until_released(ctx, client):
+    keys = await seed(ctx, client)
+    h = await held(client, keys, hold([("SKU-B", 3)]))
+    assert h["status"] == "active" and [(x["node_id"], x["reserved"]) for x in h["lines"]] == [("DC-PARIS", 3)]
+    assert await free(client, keys, "SKU-B") == 11
+    assert await stock_differences(ctx) == []
+    r = await client.delete(f"/v1/holds/{h['id']}", headers=keys.h("web"))
+    assert r.json()["status"] == "released" and await free(client, keys, "SKU-B") == 14
+    again = await client.delete(f"/v1/holds/{h['id']}", headers=keys.h("web"))
+    assert again.json()["status"] == "released" and await free(client, keys, "SKU-B") == 14
+    assert await stock_differences(ctx) == []
+
+
+async def test_holds_expire_by_themselves(ctx, client):
+    keys = await seed(ctx, client)
+    h = await held(client, keys, hold([("SKU-B", 5)], ttl=60))
+    assert await release_expired(ctx, at=now() + timedelta(seconds=59)) == 0
+    assert await release_expired(ctx, at=now() + timedelta(seconds=61)) == 1
+    got = (await client.get(f"/v1/holds/{h['id']}", headers=keys.h("web"))).json()
+    assert got["status"] == "expired" and await free(client, keys, "SKU-B") == 14
+    assert await stock_differences(ctx) == []
+
+
+async def test_an_expired_hold_never_blocks_a_sale(ctx, client):
+    keys = await seed(ctx, client)
+    await held(client, keys, hold(EVERY_SKU_B, ttl=60))
+    r = await client.post("/v1/orders", json=order("H-1", [("SKU-B", 1)]), headers=keys.h("web"))
+    problem(r, 409, "out_of_stock")
+    # Time passes (the sweeper has not run yet): the hold is past its expiry.
+    async with ctx.db.write() as conn:
+        await conn.execute(update(t.holds).values(expires_at=now() - timedelta(seconds=1)))
+    r = await client.post("/v1/orders", json=order("H-2", [("SKU-B", 1)]), headers=keys.h("web"))
+    assert r.status_code == 201, r.text
+    assert await stock_differences(ctx) == []
+
+
+async def test_an_order_takes_its_own_hold_instead_of_competing_with_it(ctx, client):
+    keys = await seed(ctx, client)
+    h = await held(client, keys, hold(EVERY_SKU_B))
+    body = {**order("H-3", EVERY_SKU_B), "hold_id": h["id"]}
+    r = await client.post("/v1/orders", json=body, headers=keys.h("web"))
+    assert r.status_code == 201, r.text
+    inv = await stock_of(client, keys, "SKU-B")
+    assert sum(row["reserved"] for row in inv.values()) == 14
+    assert (await client.get(f"/v1/holds/{h['id']}", headers=keys.h("web"))).json()["status"] == "converted"
+    problem(await client.post("/v1/orders", json=order("H-4", [("SKU-B", 1)]), headers=keys.h("web")),
+            409, "out_of_stock")
+    assert await stock_differences(ctx) == []
+
+
+async def test_a_hold_is_used_by_its_own_channel_only(ctx, client):
+    keys = await seed(ctx, client)
+    h = await held(client, keys, hold([("SKU-A", 1)]))
+    body = {**order("M-1", [("SKU-A", 1)], channel="marketplace"), "hold_id": h["id"]}
+    r = await client.post("/v1/orders", json=body, headers=keys.h("marketplace"))
+    assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "hold_id"
+    problem(await client.get(f"/v1/holds/{h['id']}", headers=keys.h("marketplace")), 403, "forbidden")
+    problem(await client.get("/v1/holds/nope", headers=keys.h("web")), 404, "not_found")
+
+
+async def test_32_shoppers_holding_the_last_20_units_hold_exactly_20(ctx, client):
+    keys = await seed(ctx, client)
+    await client.put("/v1/inventory", headers=keys.h("admin"), json=[
+        {"node_id": "ST-PARIS", "sku": "SKU-C", "on_hand": 12}, {"node_id": "ST-LYON", "sku": "SKU-C", "on_hand": 8}])
+    answers = await asyncio.gather(*(client.post("/v1/holds", json=hold([("SKU-C", 1)]), headers=keys.h("web"))
+                                     for _ in range(32)))
+    codes = [r.status_code for r in answers]
+    assert codes.count(201) == 20 and codes.count(409) == 12
+    assert await free(client, keys, "SKU-C") == 0
+    assert await stock_differences(ctx) == []
