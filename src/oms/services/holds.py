@@ -45,19 +45,18 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal) -> di
         hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": "active",
                 "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at}
         try:
-            async with ctx.db.write() as conn:
-                plan = plan_first_rule(request.needs, request.candidates, await stock.available(conn, skus),
+            # The same write path as order capture: on PostgreSQL, one statement for a one-row hold.
+            async with ctx.db.capture() as tx:
+                plan = plan_first_rule(request.needs, request.candidates, await tx.available(skus),
                                        request.destination)
                 lines = [{"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku,
                           "quantity": n.quantity, "reserved": n.quantity}
                          for node_id, needs in plan.items() for n in needs]
-                if not await stock.reserve(conn, [(x["node_id"], x["sku"], x["quantity"]) for x in lines]):
-                    raise LostRace  # another reservation took the last units: plan again on fresh numbers
-                await conn.execute(t.holds.insert(), hold)
-                await conn.execute(t.hold_lines.insert(), lines)
+                await tx.store(t.holds, hold, [(t.hold_lines, lines)],
+                               [(x["node_id"], x["sku"], x["quantity"]) for x in lines])
                 return _view(hold, lines)
         except LostRace:
-            pass
+            pass  # another reservation took the last units: plan again on fresh numbers
         except OutOfStock:
             if attempt > 0 or not await release_expired(ctx, skus=skus):
                 raise
