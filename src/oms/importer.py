@@ -5,7 +5,7 @@ line has semicolons and no commas, as French spreadsheets export them), with a h
 columns in any order. An empty cell means "not given": the field's default applies, or it is reported
 as missing. Booleans are true/false (also yes/no, 1/0).
 
-    products  sku,name,weight_g,length_mm,width_mm,height_mm,price_amount,currency[,bulky][,hazardous]
+    products  sku,name,weight_g,length_mm,width_mm,height_mm,price_amount,currency[,bulky][,hazardous][,active]
               price_amount in minor units (1299 with currency EUR is 12.99 €)
     nodes     id,type,name,line1,postal_code,city,country,lat,lng
               [,timezone][,fulfills][,hands_over][,opening_hours][,daily_capacity][,active]
@@ -128,7 +128,7 @@ LAYOUTS = {
     Kind.PRODUCTS: Layout(
         ProductIn,
         ("sku", "name", "weight_g", "length_mm", "width_mm", "height_mm", "price_amount", "currency"),
-        ("bulky", "hazardous"),
+        ("bulky", "hazardous", "active"),
         _product,
         nested={("price", "amount"): "price_amount", ("price", "currency"): "currency"},
     ),

@@ -72,6 +72,8 @@ products = Table(
     Column("currency", String(3), nullable=False),
     Column("bulky", Boolean, nullable=False, default=False),
     Column("hazardous", Boolean, nullable=False, default=False),
+    # Switched off (a recall, a withdrawal): not sold, not promised, anywhere.
+    Column("active", Boolean, nullable=False, default=True, server_default="1"),
     Column("updated_at", UtcDateTime, nullable=False, default=now),
 )
 

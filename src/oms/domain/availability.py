@@ -36,9 +36,12 @@ def sellable_nodes(nodes: Iterable[NodeRef]) -> list[NodeRef]:
     return [n for n in nodes if n.active and n.type not in STOCKLESS_NODE_TYPES]
 
 
-def sku_availability(sku: str, stock: Mapping[str, Stock], nodes: list[NodeRef], near: Near | None) -> dict:
-    """One SKU's availability over ``nodes``: network total, per node (with stock), per mode, near a point."""
-    per_node = {n.id: stock[n.id].available for n in nodes if n.id in stock}
+def sku_availability(sku: str, stock: Mapping[str, Stock], nodes: list[NodeRef], near: Near | None,
+                     *, active: bool = True) -> dict:
+    """One SKU's availability over ``nodes``: network total, per node (with stock), per mode, near a point.
+
+    A switched-off SKU (``active`` false) has nothing to promise anywhere."""
+    per_node = {n.id: stock[n.id].available for n in nodes if n.id in stock} if active else {}
     modes: dict[str, int] = {}
     for n in nodes:
         for mode in n.fulfills:

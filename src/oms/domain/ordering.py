@@ -21,6 +21,8 @@ def check_order(
     for i, sku in enumerate(skus):
         if sku not in products:
             problems.add(f"lines.{i}.sku", f"unknown sku {sku!r}")
+        elif not products[sku].active:
+            problems.add(f"lines.{i}.sku", f"{sku} is switched off (not for sale)")
 
     destination = address_point
     pickup = None

@@ -12,6 +12,7 @@ class ProductRef:
     currency: str
     bulky: bool
     hazardous: bool
+    active: bool = True
 
 
 @dataclass(frozen=True)

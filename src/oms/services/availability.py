@@ -22,7 +22,8 @@ async def availability(ctx: Context, *, principal: Principal, channel: str, skus
     return {
         "channel": channel,
         "as_of": as_of.isoformat(),
-        "items": [sku_availability(sku, stock.get(sku, {}), nodes, near) for sku in skus],
+        "items": [sku_availability(sku, stock.get(sku, {}), nodes, near, active=snap.products[sku].active)
+                  for sku in skus],
     }
 
 
@@ -36,7 +37,8 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
     versions = (snap.version, ctx.stock.version)
     if near is None and (kept := ctx.pages.get(versions, (channel, sku))) is not None:
         return {**kept, "as_of": as_of.isoformat()}  # still true as of the latest look
-    item = sku_availability(sku, stock.get(sku, {}), sellable_nodes(snap.nodes.values()), near)
+    item = sku_availability(sku, stock.get(sku, {}), sellable_nodes(snap.nodes.values()), near,
+                            active=snap.products[sku].active)
     answer = {"channel": channel, "as_of": as_of.isoformat(), **item}
     if near is None:
         ctx.pages.put((channel, sku), answer)

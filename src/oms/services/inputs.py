@@ -59,6 +59,7 @@ class ProductIn(Strict):
     price: Money
     bulky: bool = False
     hazardous: bool = False
+    active: bool = Field(default=True, description="false: switched off (a recall): not sold, not promised")
 
 
 class Address(Strict):

@@ -71,7 +71,7 @@ def _product_view(r) -> dict:
     return {"sku": r.sku, "name": r.name, "weight_g": r.weight_g, "length_mm": r.length_mm,
             "width_mm": r.width_mm, "height_mm": r.height_mm,
             "price": {"amount": r.price_amount, "currency": r.currency},
-            "bulky": r.bulky, "hazardous": r.hazardous}
+            "bulky": r.bulky, "hazardous": r.hazardous, "active": r.active}
 
 
 def _node_view(r) -> dict:

@@ -65,9 +65,9 @@ class ReferenceCache:
 async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     p, n = t.products.c, t.nodes.c
     products = {
-        r.sku: ProductRef(r.sku, r.name, r.weight_g, r.price_amount, r.currency, r.bulky, r.hazardous)
+        r.sku: ProductRef(r.sku, r.name, r.weight_g, r.price_amount, r.currency, r.bulky, r.hazardous, r.active)
         for r in await conn.execute(
-            select(p.sku, p.name, p.weight_g, p.price_amount, p.currency, p.bulky, p.hazardous)
+            select(p.sku, p.name, p.weight_g, p.price_amount, p.currency, p.bulky, p.hazardous, p.active)
         )
     }
     nodes = {
