@@ -30,18 +30,23 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
     request = await prepare(ctx, order.lines, order.delivery)
     needs, candidates, destination = request.needs, request.candidates, request.destination
     expired_released = False
+    from_memory = True  # the first plan uses the in-memory stock; any doubt, and the database is read
 
     for _ in range(ATTEMPTS):
         try:
-            return await _store(ctx, order, needs, candidates, destination, principal, idempotency_key), True
+            return await _store(ctx, order, needs, candidates, destination, principal, idempotency_key,
+                                from_memory), True
         except Duplicate:
             existing = await _find_existing(ctx, order, idempotency_key)
             if existing is not None:
                 return existing, False
             # Nothing to answer with (the colliding request did not commit after all): try again.
         except LostRace:
-            pass
+            from_memory = False
         except OutOfStock:
+            if from_memory:  # the mirror may be a moment behind a replenishment: ask the database
+                from_memory = False
+                continue
             # A replay must answer the order it replays, even when its units are gone since.
             existing = await _find_existing(ctx, order, idempotency_key)
             if existing is not None:
@@ -54,8 +59,11 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
 
 
 async def _store(ctx: Context, order: OrderIn, needs: list[Need], candidates, destination, principal: Principal,
-                 idempotency_key: str | None) -> dict:
-    """Plan on the stock available now, then store the order with its reservations (or Duplicate, LostRace)."""
+                 idempotency_key: str | None, from_memory: bool) -> dict:
+    """Plan on the stock available now, then store the order with its reservations (or Duplicate, LostRace).
+
+    ``from_memory``: plan on the stock mirror (a fraction of a second old) and save a round trip; the
+    conditional update decides all the same, and a plan it refuses is made again from the database."""
     at = now()
     order_id = new_id("ord")
     currency = order.lines[0].unit_price.currency
@@ -76,7 +84,9 @@ async def _store(ctx: Context, order: OrderIn, needs: list[Need], candidates, de
         if order.hold_id:  # the hold's units come back in this transaction, for this order alone
             await take_hold(tx.conn, order.hold_id, order.channel)
         # Planned on what is available now; storing re-checks it under the row lock (conditional update).
-        plan = plan_first_rule(needs, candidates, await tx.available(n.sku for n in needs), destination)
+        skus = {n.sku for n in needs}
+        available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
+        plan = plan_first_rule(needs, candidates, available, destination)
         fuls, flines = _fulfillment_rows(order_id, plan, at, order.delivery.pickup_node_id)
         view = order_view(o, lines, fuls, flines)
         created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)

@@ -40,15 +40,17 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal) -> di
     principal.require_order_write(body.channel)
     request = await prepare(ctx, body.lines, body.delivery)
     skus = {n.sku for n in request.needs}
-    for attempt in range(ATTEMPTS):
+    expired_released = False
+    from_memory = True  # as capture does: plan on the stock mirror first, on the database after any doubt
+    for _ in range(ATTEMPTS):
         at = now()
         hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": "active",
                 "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at}
         try:
             # The same write path as order capture: on PostgreSQL, one statement for a one-row hold.
             async with ctx.db.capture() as tx:
-                plan = plan_first_rule(request.needs, request.candidates, await tx.available(skus),
-                                       request.destination)
+                available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
+                plan = plan_first_rule(request.needs, request.candidates, available, request.destination)
                 lines = [{"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku,
                           "quantity": n.quantity, "reserved": n.quantity}
                          for node_id, needs in plan.items() for n in needs]
@@ -56,10 +58,14 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal) -> di
                                [(x["node_id"], x["sku"], x["quantity"]) for x in lines])
                 return _view(hold, lines)
         except LostRace:
-            pass  # another reservation took the last units: plan again on fresh numbers
+            from_memory = False  # another reservation took the last units: plan again on fresh numbers
         except OutOfStock:
-            if attempt > 0 or not await release_expired(ctx, skus=skus):
+            if from_memory:
+                from_memory = False
+                continue
+            if expired_released or not await release_expired(ctx, skus=skus):
                 raise
+            expired_released = True
     raise Conflict(f"the stock of these lines changed under {ATTEMPTS} attempts in a row; try again")
 
 

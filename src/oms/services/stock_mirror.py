@@ -71,3 +71,9 @@ class StockMirror:
         self._watermark = newest
         self.as_of = started
         self._looked_at = looked_at
+
+    async def available(self, db: Database, skus: set[str]) -> dict[tuple[str, str], int]:
+        """Units available per (node, sku) for these SKUs, as the mirror has them."""
+        by_sku, _ = await self.current(db)
+        return {(node_id, sku): stock.available for sku in skus for node_id, stock in by_sku.get(sku, {}).items()
+                if stock.available > 0}
