@@ -76,7 +76,8 @@ class SqlCapture:
     async def available(self, skus: Iterable[str]) -> dict[tuple[str, str], int]:
         return await stock.available(self.conn, skus)
 
-    async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]]) -> None:
+    async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
+                    guard: stock.Guard = stock.open_guard) -> None:
         inserted = await self.conn.execute(insert_unless_exists(self.conn.dialect.name, head).values(row)
                                            .returning(*head.primary_key.columns))
         if inserted.first() is None:
@@ -84,7 +85,7 @@ class SqlCapture:
         for table, rows in children:
             if rows:
                 await self.conn.execute(table.insert(), rows)
-        if not await stock.reserve(self.conn, reserve):
+        if not await stock.reserve(self.conn, reserve, guard):
             raise LostRace  # raised inside the transaction: everything above is rolled back
 
 
@@ -98,10 +99,11 @@ class PgCapture:
         sql, args = _args(stock.AVAILABLE_PG, {"skus": sorted(set(skus))})
         return {(n, s): q for n, s, q in await self.raw.fetch(sql, *args)}
 
-    async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]]) -> None:
+    async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
+                    guard: stock.Guard = stock.open_guard) -> None:
         params = {"head": orjson.dumps([row]).decode(),
                   **{f"c{i}": orjson.dumps(rows).decode() for i, (_, rows) in enumerate(children)}}
-        reservations = stock.reserve_params(reserve)
+        reservations = stock.reserve_params(reserve, guard)
         single = len(reservations) == 1
         stmt = _family_sql(head, tuple(table for table, _ in children), reserve_one=single)
         try:

@@ -1,8 +1,8 @@
 """Reservation and consumption of stock rows: the conditional updates that make overselling impossible."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import String, and_, any_, bindparam, select, update
+from sqlalchemy import String, and_, any_, bindparam, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -10,12 +10,21 @@ from . import tables as t
 from .tables import now
 
 c = t.inventory.c
+# Units are taken only if the row still has them, beyond its safety stock and what the channel must leave
+# (``keep``: units a store keeps for walk-in customers), and within the channel's ``share`` (percent).
 RESERVE = (
     update(t.inventory)
     .where(c.node_id == bindparam("n"), c.sku == bindparam("s"),
-           c.on_hand - c.reserved - c.safety_stock >= bindparam("q"))
+           (c.on_hand - c.reserved - c.safety_stock - bindparam("keep")) * bindparam("share")
+           >= bindparam("q") * literal_column("100"))
     .values(reserved=c.reserved + bindparam("q"), updated_at=bindparam("at"))
 )
+# (keep, share) for a node: what a channel's rules leave it of that node's stock.
+Guard = Callable[[str], tuple[int, int]]
+
+
+def open_guard(_node_id: str) -> tuple[int, int]:
+    return 0, 100
 _RELEASE = (
     update(t.inventory)
     .where(c.node_id == bindparam("n"), c.sku == bindparam("s"))
@@ -50,14 +59,15 @@ async def available(conn: AsyncConnection, skus: Iterable[str]) -> dict[tuple[st
     return {(n, s): q for n, s, q in await conn.execute(_AVAILABLE, {"skus": sorted(set(skus))})}
 
 
-def reserve_params(items: Iterable[tuple[str, str, int]]) -> list[dict]:
+def reserve_params(items: Iterable[tuple[str, str, int]], guard: Guard = open_guard) -> list[dict]:
     at = now()
-    return [{"n": node_id, "s": sku, "q": qty, "at": at} for node_id, sku, qty in _totals(items)]
+    return [{"n": node_id, "s": sku, "q": qty, "at": at, "keep": guard(node_id)[0], "share": guard(node_id)[1]}
+            for node_id, sku, qty in _totals(items)]
 
 
-async def reserve(conn: AsyncConnection, items: Iterable[tuple[str, str, int]]) -> bool:
+async def reserve(conn: AsyncConnection, items: Iterable[tuple[str, str, int]], guard: Guard = open_guard) -> bool:
     """Hold every unit or none: False as soon as one row lacks the units (the caller rolls back)."""
-    for params in reserve_params(items):
+    for params in reserve_params(items, guard):
         if (await conn.execute(RESERVE, params)).rowcount != 1:
             return False
     return True
