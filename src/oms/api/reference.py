@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from ..services import reference, stock_feeds
-from ..services.inputs import NodeIn, ProductIn, StockIn
+from ..services import reference, stock_feeds, stock_rules
+from ..services.inputs import NodeIn, ProductIn, StockIn, StockRulesIn
 from .deps import Caller, Ctx
 from .json import Json
 from .schemas import PROBLEMS, BulkResult, Page
@@ -52,3 +52,21 @@ async def list_inventory(ctx: Ctx, caller: Caller, sku: str | None = None, node_
                          cursor: str | None = None, limit: Limit = 100):
     """Stock rows: `on_hand`, `reserved`, `safety_stock` and `available` (to promise) per node and SKU."""
     return Json(await reference.list_inventory(ctx, sku=sku, node_id=node_id, cursor=cursor, limit=limit))
+
+
+@router.get("/stock-rules")
+async def get_stock_rules(ctx: Ctx, caller: Caller):
+    """The protection rules: safety stock by node type, walk-in units kept by stores, channel rules."""
+    return Json(await stock_rules.get_rules(ctx, principal=caller))
+
+
+@router.put("/stock-rules")
+async def put_stock_rules(body: StockRulesIn, ctx: Ctx, caller: Caller):
+    """Replace the protection rules. Availability and new orders follow them within a second.
+
+    `channels`: per channel, the node types it may use and the share (percent) of each node's available
+    units it may take, e.g. `{"marketplace": {"node_types": ["warehouse"], "share_percent": 30}}`.
+    `walk_in_units`: units of each SKU a store keeps for its shop floor, from every channel but `store`.
+    `safety_stock_by_node_type`: safety stock given to stock rows created without one.
+    """
+    return Json(await stock_rules.put_rules(ctx, body, principal=caller))

@@ -97,6 +97,15 @@ nodes = Table(
     Column("updated_at", UtcDateTime, nullable=False, default=now),
 )
 
+# Settings edited through the API (the stock protection rules), as JSON documents.
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Json, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 # One row per key; ``value`` is bumped whenever products or nodes change, so caches know to reload.
 counters = Table(
     "counters",

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from .geo import haversine_km
 from .inventory import atp
+from .protection import NO_RULES, Rules
 from .reference import NodeRef
 from .vocabulary import STOCKLESS_NODE_TYPES, NodeType
 
@@ -31,17 +32,19 @@ class Near:
     limit: int = 20
 
 
-def sellable_nodes(nodes: Iterable[NodeRef]) -> list[NodeRef]:
-    """Nodes whose stock may be promised: active and holding stock."""
-    return [n for n in nodes if n.active and n.type not in STOCKLESS_NODE_TYPES]
+def sellable_nodes(nodes: Iterable[NodeRef], rules: Rules = NO_RULES, channel: str = "") -> list[NodeRef]:
+    """Nodes whose stock may be promised to the channel: active, holding stock, allowed by its rules."""
+    return [n for n in nodes if n.active and n.type not in STOCKLESS_NODE_TYPES and rules.uses(channel, n.type)]
 
 
 def sku_availability(sku: str, stock: Mapping[str, Stock], nodes: list[NodeRef], near: Near | None,
-                     *, active: bool = True) -> dict:
+                     *, active: bool = True, rules: Rules = NO_RULES, channel: str = "") -> dict:
     """One SKU's availability over ``nodes``: network total, per node (with stock), per mode, near a point.
 
-    A switched-off SKU (``active`` false) has nothing to promise anywhere."""
-    per_node = {n.id: stock[n.id].available for n in nodes if n.id in stock} if active else {}
+    What each node shows is what the channel's rules leave it; a switched-off SKU (``active`` false) has
+    nothing to promise anywhere."""
+    per_node = {n.id: rules.promisable(channel, n.type, stock[n.id].available)
+                for n in nodes if n.id in stock} if active else {}
     modes: dict[str, int] = {}
     for n in nodes:
         for mode in n.fulfills:

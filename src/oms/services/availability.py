@@ -18,11 +18,12 @@ async def availability(ctx: Context, *, principal: Principal, channel: str, skus
     if unknown:
         raise InvalidInput(unknown)
     stock, as_of = await ctx.stock.current(ctx.db)
-    nodes = sellable_nodes(snap.nodes.values())
+    nodes = sellable_nodes(snap.nodes.values(), snap.rules, channel)
     return {
         "channel": channel,
         "as_of": as_of.isoformat(),
-        "items": [sku_availability(sku, stock.get(sku, {}), nodes, near, active=snap.products[sku].active)
+        "items": [sku_availability(sku, stock.get(sku, {}), nodes, near, active=snap.products[sku].active,
+                                   rules=snap.rules, channel=channel)
                   for sku in skus],
     }
 
@@ -37,8 +38,8 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
     versions = (snap.version, ctx.stock.version)
     if near is None and (kept := ctx.pages.get(versions, (channel, sku))) is not None:
         return {**kept, "as_of": as_of.isoformat()}  # still true as of the latest look
-    item = sku_availability(sku, stock.get(sku, {}), sellable_nodes(snap.nodes.values()), near,
-                            active=snap.products[sku].active)
+    item = sku_availability(sku, stock.get(sku, {}), sellable_nodes(snap.nodes.values(), snap.rules, channel),
+                            near, active=snap.products[sku].active, rules=snap.rules, channel=channel)
     answer = {"channel": channel, "as_of": as_of.isoformat(), **item}
     if near is None:
         ctx.pages.put((channel, sku), answer)

@@ -9,13 +9,13 @@ from ..domain.access import Principal
 from ..domain.errors import Conflict, OutOfStock
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus
-from ..domain.sourcing import Need, plan_first_rule
+from ..domain.sourcing import plan_first_rule
 from .context import Context
 from .events import event
 from .holds import release_expired, take_hold
 from .inputs import OrderIn
 from .order_view import order_view
-from .planning import prepare
+from .planning import Request, prepare
 from .queries import load_order
 
 # A lost race means the plan was made on numbers another order has just changed: read and plan again.
@@ -27,15 +27,13 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
                         idempotency_key: str | None = None) -> tuple[dict, bool]:
     """The stored order and whether it was created now (False: the same order was captured before)."""
     principal.require_order_write(order.channel)
-    request = await prepare(ctx, order.lines, order.delivery)
-    needs, candidates, destination = request.needs, request.candidates, request.destination
+    request = await prepare(ctx, order.channel, order.lines, order.delivery)
     expired_released = False
     from_memory = True  # the first plan uses the in-memory stock; any doubt, and the database is read
 
     for _ in range(ATTEMPTS):
         try:
-            return await _store(ctx, order, needs, candidates, destination, principal, idempotency_key,
-                                from_memory), True
+            return await _store(ctx, order, request, principal, idempotency_key, from_memory), True
         except Duplicate:
             existing = await _find_existing(ctx, order, idempotency_key)
             if existing is not None:
@@ -52,14 +50,14 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
             if existing is not None:
                 return existing, False
             # Expired holds never block a sale: free those on these SKUs now, and plan again once.
-            if expired_released or not await release_expired(ctx, skus={n.sku for n in needs}):
+            if expired_released or not await release_expired(ctx, skus={n.sku for n in request.needs}):
                 raise
             expired_released = True
     raise Conflict(f"the stock of these lines changed under {ATTEMPTS} attempts in a row; try again")
 
 
-async def _store(ctx: Context, order: OrderIn, needs: list[Need], candidates, destination, principal: Principal,
-                 idempotency_key: str | None, from_memory: bool) -> dict:
+async def _store(ctx: Context, order: OrderIn, request: Request, principal: Principal, idempotency_key: str | None,
+                 from_memory: bool) -> dict:
     """Plan on the stock available now, then store the order with its reservations (or Duplicate, LostRace).
 
     ``from_memory``: plan on the stock mirror (a fraction of a second old) and save a round trip; the
@@ -84,15 +82,16 @@ async def _store(ctx: Context, order: OrderIn, needs: list[Need], candidates, de
         if order.hold_id:  # the hold's units come back in this transaction, for this order alone
             await take_hold(tx.conn, order.hold_id, order.channel)
         # Planned on what is available now; storing re-checks it under the row lock (conditional update).
-        skus = {n.sku for n in needs}
+        skus = {n.sku for n in request.needs}
         available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
-        plan = plan_first_rule(needs, candidates, available, destination)
+        plan = plan_first_rule(request.needs, request.candidates, request.promisable(available), request.destination)
         fuls, flines = _fulfillment_rows(order_id, plan, at, order.delivery.pickup_node_id)
         view = order_view(o, lines, fuls, flines)
         created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
                     (t.events, [created])]
-        await tx.store(t.orders, o, children, [(fl["node_id"], fl["sku"], fl["quantity"]) for fl in flines])
+        await tx.store(t.orders, o, children, [(fl["node_id"], fl["sku"], fl["quantity"]) for fl in flines],
+                       request.guard)
     return view
 
 

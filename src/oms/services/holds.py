@@ -38,7 +38,7 @@ def _view(hold: dict, lines: Iterable[dict]) -> dict:
 
 async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal) -> dict:
     principal.require_order_write(body.channel)
-    request = await prepare(ctx, body.lines, body.delivery)
+    request = await prepare(ctx, body.channel, body.lines, body.delivery)
     skus = {n.sku for n in request.needs}
     expired_released = False
     from_memory = True  # as capture does: plan on the stock mirror first, on the database after any doubt
@@ -50,12 +50,13 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal) -> di
             # The same write path as order capture: on PostgreSQL, one statement for a one-row hold.
             async with ctx.db.capture() as tx:
                 available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
-                plan = plan_first_rule(request.needs, request.candidates, available, request.destination)
+                plan = plan_first_rule(request.needs, request.candidates, request.promisable(available),
+                                       request.destination)
                 lines = [{"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku,
                           "quantity": n.quantity, "reserved": n.quantity}
                          for node_id, needs in plan.items() for n in needs]
                 await tx.store(t.holds, hold, [(t.hold_lines, lines)],
-                               [(x["node_id"], x["sku"], x["quantity"]) for x in lines])
+                               [(x["node_id"], x["sku"], x["quantity"]) for x in lines], request.guard)
                 return _view(hold, lines)
         except LostRace:
             from_memory = False  # another reservation took the last units: plan again on fresh numbers

@@ -228,6 +228,21 @@ class OrderIn(Strict):
         return lines
 
 
+class ChannelRuleIn(Strict):
+    node_types: list[NodeType] | None = Field(default=None, description="Only these node types (all if absent)")
+    share_percent: int = Field(default=100, ge=0, le=100, description="At most this share of each node's units")
+
+
+class StockRulesIn(Strict):
+    """How much of each node's stock the channels may promise (see docs/api.md)."""
+
+    safety_stock_by_node_type: dict[NodeType, Annotated[int, Field(ge=0, le=INT32)]] = Field(
+        default={}, description="Safety stock given to stock rows created without one")
+    walk_in_units: int = Field(default=0, ge=0, le=INT32,
+                               description="Units of each SKU a store keeps for walk-in customers")
+    channels: dict[Channel, ChannelRuleIn] = {}
+
+
 class HoldLineIn(Strict):
     sku: Sku
     quantity: int = Field(gt=0, le=10_000)

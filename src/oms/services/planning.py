@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..domain.ordering import check_order
+from ..domain.protection import Rules
 from ..domain.sourcing import Candidate, Need
 from .context import Context
 from .inputs import DeliveryIn
@@ -14,10 +15,22 @@ class Request:
     needs: list[Need]
     candidates: list[Candidate]
     destination: tuple[float, float]
+    channel: str
+    rules: Rules
+    node_types: dict[str, str]
+
+    def promisable(self, available: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+        """What the channel's rules leave it of each node's available units."""
+        return {(n, s): self.rules.promisable(self.channel, self.node_types[n], q)
+                for (n, s), q in available.items() if n in self.node_types}
+
+    def guard(self, node_id: str) -> tuple[int, int]:
+        return self.rules.guard(self.channel, self.node_types[node_id])
 
 
-async def prepare(ctx: Context, lines: Sequence, delivery: DeliveryIn) -> Request:
-    """Lines (``sku``, ``quantity``) and a delivery checked against the reference data (InvalidInput)."""
+async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: DeliveryIn) -> Request:
+    """Lines (``sku``, ``quantity``) and a delivery checked against the reference data (InvalidInput); the
+    nodes the channel's rules let it use."""
     skus = [line.sku for line in lines]
     pickup_ids = {delivery.pickup_node_id} if delivery.pickup_node_id else set()
     snap = await ctx.reference.knowing(ctx.db, set(skus), pickup_ids)
@@ -25,4 +38,7 @@ async def prepare(ctx: Context, lines: Sequence, delivery: DeliveryIn) -> Reques
     candidates, destination = check_order(skus, delivery.mode, delivery.pickup_node_id, point,
                                           snap.products, snap.nodes)
     needs = [Need(i + 1, line.sku, line.quantity) for i, line in enumerate(lines)]
-    return Request(needs, candidates, destination)
+    rules = snap.rules
+    candidates = [c for c in candidates if rules.uses(channel, snap.nodes[c.node_id].type)]
+    node_types = {c.node_id: snap.nodes[c.node_id].type for c in candidates}
+    return Request(needs, candidates, destination, channel, rules, node_types)

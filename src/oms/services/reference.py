@@ -24,7 +24,7 @@ def _chunks(rows: Sequence, size: int = CHUNK):
         yield rows[start : start + size]
 
 
-async def _bump_reference(conn: AsyncConnection, dialect: str) -> None:
+async def bump_reference(conn: AsyncConnection, dialect: str) -> None:
     await conn.execute(insert_unless_exists(dialect, t.counters).values(name=REFERENCE, value=0))
     c = t.counters.c
     await conn.execute(update(t.counters).where(c.name == REFERENCE).values(value=c.value + 1))
@@ -41,7 +41,7 @@ async def _upsert_reference(ctx: Context, table, key: str, rows: list[dict], pro
             await conn.execute(stmt, chunk)
             if progress:
                 progress(len(chunk))
-        await _bump_reference(conn, ctx.db.dialect)
+        await bump_reference(conn, ctx.db.dialect)
     return len(rows)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..db.engine import Database
+from ..domain.protection import NO_RULES, SETTING, Rules, rules_from
 from ..domain.reference import NodeRef, ProductRef
 
 REFERENCE = "reference"
@@ -24,6 +25,7 @@ class Snapshot:
     version: int
     products: dict[str, ProductRef]
     nodes: dict[str, NodeRef]
+    rules: Rules = NO_RULES
 
 
 async def read_version(conn: AsyncConnection) -> int:
@@ -77,4 +79,6 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
             select(n.id, n.type, n.name, n.lat, n.lng, n.timezone, n.fulfills, n.hands_over, n.active)
         )
     }
-    return Snapshot(version, products, nodes)
+    c = t.settings.c
+    rules = rules_from(await conn.scalar(select(c.value).where(c.name == SETTING)))
+    return Snapshot(version, products, nodes, rules)

@@ -38,11 +38,13 @@ class Count:
     safety_stock: int | None = None  # None keeps the row's own
 
 
-async def _lock(conn: AsyncConnection, dialect: str, keys: list[tuple[str, str]], stamp: datetime) -> dict:
+async def _lock(conn: AsyncConnection, dialect: str, keys: list[tuple[str, str]], stamp: datetime,
+                safety_of: Callable[[str], int]) -> dict:
     """Lock the stock rows of ``keys`` (sorted), creating missing ones at zero first so the lock covers
-    them all: two writers of a new row then queue instead of both starting from nothing."""
+    them all: two writers of a new row then queue instead of both starting from nothing. A new row gets
+    ``safety_of(node_id)`` as its safety stock."""
     await conn.execute(insert_unless_exists(dialect, t.inventory), [
-        {"node_id": n, "sku": s, "on_hand": 0, "reserved": 0, "safety_stock": 0, "updated_at": stamp}
+        {"node_id": n, "sku": s, "on_hand": 0, "reserved": 0, "safety_stock": safety_of(n), "updated_at": stamp}
         for n, s in keys
     ])
     rows = await conn.execute(
@@ -52,6 +54,12 @@ async def _lock(conn: AsyncConnection, dialect: str, keys: list[tuple[str, str]]
         .with_for_update()
     )
     return {(r.node_id, r.sku): r for r in rows}
+
+
+async def _default_safety(ctx: Context) -> Callable[[str], int]:
+    """Safety stock for rows created now, by their node's type (the protection rules)."""
+    snap = await ctx.reference.get(ctx.db)
+    return lambda node_id: snap.rules.safety_for(snap.nodes[node_id].type)
 
 
 _SET = (
@@ -71,13 +79,14 @@ async def apply_counts(ctx: Context, counts: Sequence[Count], *, counted_at: dat
                        progress: Progress = None) -> tuple[int, int]:
     """Counts taken at ``counted_at``: (applied, stale). Each change of on-hand goes to the ledger."""
     stamp = now()
+    safety_of = await _default_safety(ctx)
     applied = stale = 0
     ordered = sorted(counts, key=lambda x: (x.node_id, x.sku))  # key order, like every writer of stock rows
     async with ctx.db.write() as conn:
         for start in range(0, len(ordered), CHUNK):
             chunk = ordered[start : start + CHUNK]
             keys = [(x.node_id, x.sku) for x in chunk]
-            rows = await _lock(conn, ctx.db.dialect, keys, stamp)
+            rows = await _lock(conn, ctx.db.dialect, keys, stamp, safety_of)
             later = {(r.node_id, r.sku): r.total for r in await conn.execute(
                 select(m.node_id, m.sku, func.sum(m.delta).label("total"))
                 .where(tuple_(m.node_id, m.sku).in_(keys), m.occurred_at > counted_at, m.reason != "count")
@@ -117,12 +126,13 @@ async def apply_deltas(ctx: Context, deltas: Sequence[DeltaIn]) -> dict:
     for d in deltas:
         first.setdefault(d.event_id, d)
     stamp = now()
+    safety_of = await _default_safety(ctx)
     keys = sorted({(d.node_id, d.sku) for d in first.values()})
     applied = stale = 0
     async with ctx.db.write() as conn:
         rows = {}
         for start in range(0, len(keys), CHUNK):
-            rows.update(await _lock(conn, ctx.db.dialect, keys[start : start + CHUNK], stamp))
+            rows.update(await _lock(conn, ctx.db.dialect, keys[start : start + CHUNK], stamp, safety_of))
         # Read only now, under the row locks: a concurrent call with the same messages has committed.
         ids = list(first)
         seen = set()
