@@ -9,19 +9,17 @@ then every client sends single-line home orders back to back for --seconds. Prin
 are recorded in docs/benchmarks.md.
 """
 
-import argparse
 import asyncio
-import os
 import secrets
-import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import ROOT, drive, start_server, wait_ready  # noqa: E402
-from seed import bench_network, fresh_postgres  # noqa: E402
+from common import bench_server, drive, print_table, server_arguments, wait_ready  # noqa: E402
 
 HOME = {"line1": "1 rue de la Paix", "postal_code": "75002", "city": "Paris", "country": "FR",
         "lat": 48.8686, "lng": 2.3318}
@@ -39,54 +37,37 @@ def order_body(skus: list[str], run: str):
     return make
 
 
+@asynccontextmanager
+async def running(url: str, key: str | None, skus: str) -> AsyncIterator[tuple[str, str, list[str]]]:
+    """A server started elsewhere (``--url``), already holding the given SKUs."""
+    listed = [s for s in skus.split(",") if s]
+    if not key or not listed:
+        raise SystemExit("--url needs --key and --skus")
+    await wait_ready(url)
+    yield url, key, listed
+
+
 async def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    ap.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/oms_bench")
+    ap = server_arguments(__doc__, db="sqlite")
     ap.add_argument("--url", help="an already running server (not seeded, needs --key and --skus)")
     ap.add_argument("--key", help="an API key allowed to capture web orders (with --url)")
     ap.add_argument("--skus", default="", help="comma-separated SKUs in stock (with --url)")
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--clients", type=int, default=32)
-    ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--hot", action="store_true",
                     help="every order for one SKU held at the DC only: all reservations hit one stock row")
     args = ap.parse_args()
 
-    proc = None
-    if args.url:
-        url, key, skus = args.url, args.key, [s for s in args.skus.split(",") if s]
-        if not key or not skus:
-            raise SystemExit("--url needs --key and --skus")
-    else:
-        key = "bench-" + secrets.token_hex(8)
-        if args.db == "postgres":
-            db_url = await fresh_postgres(args.postgres_url)
-        else:
-            path = ROOT / "var" / f"bench-{secrets.token_hex(4)}.db"
-            db_url = f"sqlite:///{path}"
-        proc, url = start_server(db_url, args.workers, key)
-    try:
-        await wait_ready(url)
-        if proc is not None:
-            skus = await bench_network(url, key)
+    server = running(args.url, args.key, args.skus) if args.url else bench_server(args)
+    async with server as (url, key, skus):
         if args.hot:
             skus = skus[-1:]  # the network's last SKU is stocked at the DC alone
         run = secrets.token_hex(3)
         await drive(url, key, args.clients, 2, order_body(skus, run + "w"))  # warm caches and pools
         empty = await drive(url, key, args.clients, args.seconds, lambda n, i: ("GET", "/healthz", None))
         capture = await drive(url, key, args.clients, args.seconds, order_body(skus, run))
-    finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
 
     where = (args.url or f"{args.db}, {args.workers} worker(s)") + (", one hot SKU" if args.hot else "")
-    print(f"server: {where}; {args.clients} concurrent clients; {args.seconds:.0f} s per measure")
-    print(f"{'endpoint':<26}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}  failures")
-    for name, m in (("GET /healthz (empty)", empty), ("POST /v1/orders (1 line)", capture)):
-        figures = f"{m['rate']:>10.0f}{m['p50']:>10.2f}{m['p95']:>10.2f}{m['p99']:>10.2f}"
-        print(f"{name:<26}{figures}  {m['failures'] or '-'}")
+    print_table(f"server: {where}; {args.clients} concurrent clients; {args.seconds:.0f} s per measure",
+                [("GET /healthz (empty)", empty), ("POST /v1/orders (1 line)", capture)])
     print(f"capture / empty endpoint: {capture['rate'] / empty['rate']:.1%}")
 
 

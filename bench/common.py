@@ -1,14 +1,21 @@
 """What the benchmarks share: a server process on a fresh database, and a load of concurrent clients."""
 
+import argparse
 import asyncio
 import os
+import secrets
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+
+from seed import bench_network, fresh_postgres
 
 ROOT = Path(__file__).parents[1]
 
@@ -83,3 +90,39 @@ async def drive(url: str, key: str, clients: int, seconds: float, make_request, 
     return {"rate": len(latencies) / elapsed, "ok": len(latencies), "failures": failures,
             "p50": percentile(latencies, 50) * 1000, "p95": percentile(latencies, 95) * 1000,
             "p99": percentile(latencies, 99) * 1000}
+
+
+def server_arguments(doc: str, *, db: str = "postgres", clients: int = 32, seconds: float = 15):
+    """The command line every benchmark shares: which database, how many workers, clients and seconds."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default=db)
+    ap.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/oms_bench")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--clients", type=int, default=clients)
+    ap.add_argument("--seconds", type=float, default=seconds)
+    return ap
+
+
+@asynccontextmanager
+async def bench_server(args) -> AsyncIterator[tuple[str, str, list[str]]]:
+    """``oms serve`` on a fresh database with the benchmark network: (url, admin key, SKUs); stopped after."""
+    key = "bench-" + secrets.token_hex(8)
+    if args.db == "postgres":
+        db_url = await fresh_postgres(args.postgres_url)
+    else:
+        db_url = f"sqlite:///{ROOT / 'var' / f'bench-{secrets.token_hex(4)}.db'}"
+    proc, url = start_server(db_url, args.workers, key)
+    try:
+        await wait_ready(url)
+        yield url, key, await bench_network(url, key)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def print_table(title: str, rows: list[tuple[str, dict]]) -> None:
+    print(title)
+    print(f"{'load':<28}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}  failures")
+    for name, m in rows:
+        figures = f"{m['rate']:>10.0f}{m['p50']:>10.2f}{m['p95']:>10.2f}{m['p99']:>10.2f}"
+        print(f"{name:<28}{figures}  {m['failures'] or '-'}")

@@ -9,12 +9,9 @@ row back through `GET /v1/inventory`, timing send-to-visible. Prints a table; th
 recorded in docs/benchmarks.md.
 """
 
-import argparse
 import asyncio
-import os
 import random
 import secrets
-import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -24,8 +21,7 @@ import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import ROOT, percentile, start_server, wait_ready  # noqa: E402
-from seed import bench_network, fresh_postgres  # noqa: E402
+from common import bench_server, percentile, server_arguments  # noqa: E402
 
 
 def movements(rows: list[tuple[str, str]], n: int, tag: str, rng: random.Random) -> list[dict]:
@@ -81,32 +77,15 @@ async def probe(url: str, headers: dict, node_id: str, sku: str, seconds: float)
 
 
 async def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
-    ap.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/oms_bench")
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--clients", type=int, default=4)
+    ap = server_arguments(__doc__, clients=4)
     ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--seconds", type=float, default=15)
     args = ap.parse_args()
-
-    key = "bench-" + secrets.token_hex(8)
-    if args.db == "postgres":
-        db_url = await fresh_postgres(args.postgres_url)
-    else:
-        db_url = f"sqlite:///{ROOT / 'var' / f'bench-{secrets.token_hex(4)}.db'}"
-    proc, url = start_server(db_url, args.workers, key)
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    try:
-        await wait_ready(url)
-        skus = await bench_network(url, key)
+    async with bench_server(args) as (url, key, skus):
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         rows = [("BENCH-DC", s) for s in skus] + [(f"BENCH-ST-{c}", s) for c in ("PAR", "LYO", "MAR") for s in skus]
         await load(url, headers, rows, args.clients, args.batch, 2)  # warm up
         bulk, waits = await asyncio.gather(load(url, headers, rows, args.clients, args.batch, args.seconds),
                                            probe(url, headers, "BENCH-DC", skus[0], args.seconds))
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
     print(f"server: {args.db}, {args.workers} worker(s); {args.clients} clients x {args.batch} movements per call; "
           f"{args.seconds:.0f} s")
     print(f"movements applied/s: {bulk['rate']:,.0f} ({bulk['calls']} calls)")

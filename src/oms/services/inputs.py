@@ -6,6 +6,7 @@ from typing import Annotated
 from zoneinfo import available_timezones
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -130,6 +131,16 @@ class StockIn(Strict):
     safety_stock: int | None = Field(default=None, ge=0, le=INT32)
 
 
+def _not_future(value: datetime) -> datetime:
+    if value > datetime.now(UTC) + CLOCK_SKEW:
+        raise ValueError("is in the future")
+    return value
+
+
+# A time a node reports: with its UTC offset, and not ahead of this server's clock (beyond the skew).
+NodeTime = Annotated[AwareDatetime, AfterValidator(_not_future)]
+
+
 class CountIn(Strict):
     sku: Sku
     on_hand: int = Field(ge=0, le=INT32)
@@ -139,15 +150,8 @@ class SnapshotIn(Strict):
     """A node's full count: absolute on-hand per SKU, as counted at ``counted_at``."""
 
     node_id: NodeId
-    counted_at: AwareDatetime = Field(description="When the count was taken (with its UTC offset)")
+    counted_at: NodeTime = Field(description="When the count was taken (with its UTC offset)")
     items: list[CountIn] = Field(min_length=1, max_length=5000)
-
-    @field_validator("counted_at")
-    @classmethod
-    def _not_future(cls, value: datetime) -> datetime:
-        if value > datetime.now(UTC) + CLOCK_SKEW:
-            raise ValueError("is in the future")
-        return value
 
 
 class DeltaIn(Strict):
@@ -158,20 +162,13 @@ class DeltaIn(Strict):
     sku: Sku
     delta: int = Field(ge=-INT32, le=INT32, description="Units in (+) or out (-)")
     reason: FeedReason
-    occurred_at: AwareDatetime = Field(description="When it happened at the node (with its UTC offset)")
+    occurred_at: NodeTime = Field(description="When it happened at the node (with its UTC offset)")
 
     @field_validator("delta")
     @classmethod
     def _moves(cls, value: int) -> int:
         if value == 0:
             raise ValueError("a movement moves at least one unit")
-        return value
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _not_future(cls, value: datetime) -> datetime:
-        if value > datetime.now(UTC) + CLOCK_SKEW:
-            raise ValueError("is in the future")
         return value
 
 
