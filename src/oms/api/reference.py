@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from ..services import reference, stock_feeds, stock_rules
-from ..services.inputs import NodeIn, ProductIn, StockIn, StockRulesIn
+from ..services import reference, stock_feeds, stock_rules, supply
+from ..services.inputs import NodeIn, ProductIn, StockIn, StockRulesIn, SupplyIn
 from .deps import Caller, Ctx
 from .json import Json
 from .schemas import PROBLEMS, BulkResult, Page
@@ -70,3 +70,16 @@ async def put_stock_rules(body: StockRulesIn, ctx: Ctx, caller: Caller):
     `safety_stock_by_node_type`: safety stock given to stock rows created without one.
     """
     return Json(await stock_rules.put_rules(ctx, body, principal=caller))
+
+
+@router.put("/supply", response_model=BulkResult)
+async def upsert_supply(items: Annotated[list[SupplyIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
+    """Purchase orders and transfers expected at nodes (by their reference), all or nothing. Availability
+    lists what is expected from today on, by date (`incoming`)."""
+    return Json({"upserted": await supply.upsert_supply(ctx, items, principal=caller)})
+
+
+@router.get("/supply", response_model=Page)
+async def list_supply(ctx: Ctx, caller: Caller, sku: str | None = None, node_id: str | None = None,
+                      status: str | None = None, cursor: str | None = None, limit: Limit = 100):
+    return Json(await supply.list_supply(ctx, sku=sku, node_id=node_id, status=status, cursor=cursor, limit=limit))

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -216,6 +217,21 @@ fulfillment_lines = Table(
     Column("short", Integer, nullable=False, default=0),
     Column("reserved", Integer, nullable=False),
     Index(None, "node_id", "sku"),
+)
+
+# Future supply: purchase orders and transfers on their way to a node, with the date they are expected.
+supply = Table(
+    "supply",
+    metadata,
+    Column("id", String(100), primary_key=True),  # the sender's reference (a PO line, a transfer)
+    Column("kind", String(20), nullable=False),  # purchase_order, transfer
+    Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    Column("sku", String(64), ForeignKey("products.sku"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("expected_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # expected, received, cancelled
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "sku", "status"),
 )
 
 # Cart and checkout holds: units kept for a shopper for a while; they expire by themselves.

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from .geo import haversine_km
 from .inventory import atp
@@ -37,8 +38,19 @@ def sellable_nodes(nodes: Iterable[NodeRef], rules: Rules = NO_RULES, channel: s
     return [n for n in nodes if n.active and n.type not in STOCKLESS_NODE_TYPES and rules.uses(channel, n.type)]
 
 
+def incoming(supply: Iterable[tuple[str, date, int]], nodes: list[NodeRef], today: date) -> list[dict]:
+    """Expected supply at these nodes from today on, summed by date: "none now, 12 on 3 December"."""
+    usable = {n.id for n in nodes}
+    by_date: dict[date, int] = {}
+    for node_id, expected_on, quantity in supply:
+        if node_id in usable and expected_on >= today:
+            by_date[expected_on] = by_date.get(expected_on, 0) + quantity
+    return [{"date": d.isoformat(), "quantity": q} for d, q in sorted(by_date.items())]
+
+
 def sku_availability(sku: str, stock: Mapping[str, Stock], nodes: list[NodeRef], near: Near | None,
-                     *, active: bool = True, rules: Rules = NO_RULES, channel: str = "") -> dict:
+                     *, active: bool = True, rules: Rules = NO_RULES, channel: str = "",
+                     supply: Iterable[tuple[str, date, int]] = (), today: date | None = None) -> dict:
     """One SKU's availability over ``nodes``: network total, per node (with stock), per mode, near a point.
 
     What each node shows is what the channel's rules leave it; a switched-off SKU (``active`` false) has
@@ -54,6 +66,7 @@ def sku_availability(sku: str, stock: Mapping[str, Stock], nodes: list[NodeRef],
         "available": sum(per_node.values()),
         "nodes": [{"node_id": node_id, "available": q} for node_id, q in sorted(per_node.items()) if q > 0],
         "modes": dict(sorted(modes.items())),
+        "incoming": incoming(supply, nodes, today) if active and today else [],
     }
     if near is not None:
         close = sorted(

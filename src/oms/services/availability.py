@@ -23,7 +23,8 @@ async def availability(ctx: Context, *, principal: Principal, channel: str, skus
         "channel": channel,
         "as_of": as_of.isoformat(),
         "items": [sku_availability(sku, stock.get(sku, {}), nodes, near, active=snap.products[sku].active,
-                                   rules=snap.rules, channel=channel)
+                                   rules=snap.rules, channel=channel, supply=snap.supply.get(sku, ()),
+                                   today=as_of.date())
                   for sku in skus],
     }
 
@@ -35,11 +36,12 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
     if sku not in snap.products:
         raise NotFound(f"no sku {sku!r}")
     stock, as_of = await ctx.stock.current(ctx.db)
-    versions = (snap.version, ctx.stock.version)
+    versions = (snap.version, ctx.stock.version, as_of.date())  # the date: supply before today drops out
     if near is None and (kept := ctx.pages.get(versions, (channel, sku))) is not None:
         return {**kept, "as_of": as_of.isoformat()}  # still true as of the latest look
     item = sku_availability(sku, stock.get(sku, {}), sellable_nodes(snap.nodes.values(), snap.rules, channel),
-                            near, active=snap.products[sku].active, rules=snap.rules, channel=channel)
+                            near, active=snap.products[sku].active, rules=snap.rules, channel=channel,
+                            supply=snap.supply.get(sku, ()), today=as_of.date())
     answer = {"channel": channel, "as_of": as_of.isoformat(), **item}
     if near is None:
         ctx.pages.put((channel, sku), answer)

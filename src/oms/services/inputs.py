@@ -1,8 +1,8 @@
 """What the services accept: validated shapes shared by the API (JSON bodies) and the CLI (CSV rows)."""
 
 import re
-from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -238,6 +238,18 @@ class StockRulesIn(Strict):
     walk_in_units: int = Field(default=0, ge=0, le=INT32,
                                description="Units of each SKU a store keeps for walk-in customers")
     channels: dict[Channel, ChannelRuleIn] = {}
+
+
+class SupplyIn(Strict):
+    """Units on their way to a node: a purchase order line or a transfer, expected on a date."""
+
+    id: str = Field(min_length=1, max_length=100, description="The sender's reference; sending it again updates it")
+    kind: Literal["purchase_order", "transfer"]
+    node_id: NodeId
+    sku: Sku
+    quantity: int = Field(gt=0, le=INT32)
+    expected_on: date
+    status: Literal["expected", "received", "cancelled"] = "expected"
 
 
 class HoldLineIn(Strict):

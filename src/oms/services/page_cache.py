@@ -5,10 +5,10 @@ class PageCache:
     """Product-page answers (one SKU, no point) kept until the stock or the reference data moves."""
 
     def __init__(self) -> None:
-        self._versions: tuple[int, int] = (-1, -1)
+        self._versions: tuple = ()
         self._answers: dict[tuple[str, str], dict] = {}
 
-    def get(self, versions: tuple[int, int], key: tuple[str, str]) -> dict | None:
+    def get(self, versions: tuple, key: tuple[str, str]) -> dict | None:
         if versions != self._versions:
             self._versions, self._answers = versions, {}
         return self._answers.get(key)

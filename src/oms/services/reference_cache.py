@@ -7,7 +7,8 @@ immediate reload, so a new product is never refused for being too new.
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,6 +27,8 @@ class Snapshot:
     products: dict[str, ProductRef]
     nodes: dict[str, NodeRef]
     rules: Rules = NO_RULES
+    # Expected supply per SKU: (node_id, expected_on, quantity).
+    supply: dict[str, list[tuple[str, date, int]]] = field(default_factory=dict)
 
 
 async def read_version(conn: AsyncConnection) -> int:
@@ -81,4 +84,9 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     }
     c = t.settings.c
     rules = rules_from(await conn.scalar(select(c.value).where(c.name == SETTING)))
-    return Snapshot(version, products, nodes, rules)
+    supply: dict[str, list[tuple[str, date, int]]] = {}
+    s = t.supply.c
+    for node_id, sku, expected_on, quantity in await conn.execute(
+            select(s.node_id, s.sku, s.expected_on, s.quantity).where(s.status == "expected")):
+        supply.setdefault(sku, []).append((node_id, expected_on, quantity))
+    return Snapshot(version, products, nodes, rules, supply)
