@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..config import async_url
-from .capture_tx import PgCapture, SqlCapture
+from .capture_tx import LostRace, PgCapture, SqlCapture
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
@@ -47,6 +47,13 @@ def _sqlite_engine(url: str, pool_size: int) -> AsyncEngine:
     return engine
 
 
+RETRYABLE = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
 class Database:
     """Opens transactions. ``write()`` is the unit of work: all of it commits, or none of it."""
 
@@ -74,16 +81,23 @@ class Database:
         ``transaction``: the capture does more in the same transaction (taking a hold), so it runs as
         ordinary SQLAlchemy statements in one, on every database.
         """
-        if self.dialect != "postgresql" or transaction:
-            async with self.write() as conn:
-                yield SqlCapture(conn)
-            return
-        # Straight from the pool: the statements run on the driver connection (see ``capture_tx``).
-        pooled = await self.engine.raw_connection()
         try:
-            yield PgCapture(pooled.driver_connection)
-        finally:
-            pooled.close()
+            if self.dialect != "postgresql" or transaction:
+                async with self.write() as conn:
+                    yield SqlCapture(conn)
+                return
+            # Straight from the pool: the statements run on the driver connection (see ``capture_tx``).
+            pooled = await self.engine.raw_connection()
+            try:
+                yield PgCapture(pooled.driver_connection)
+            finally:
+                pooled.close()
+        except Exception as exc:
+            # PostgreSQL broke a deadlock or a serialisation conflict by aborting this one: nothing was
+            # stored, so it is a lost race like any other, planned again by the caller.
+            if _sqlstate(exc) in RETRYABLE:
+                raise LostRace from exc
+            raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import String, and_, any_, bindparam, literal_column, select, update
+from sqlalchemy import BigInteger, String, and_, any_, bindparam, cast, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,7 +15,8 @@ c = t.inventory.c
 RESERVE = (
     update(t.inventory)
     .where(c.node_id == bindparam("n"), c.sku == bindparam("s"),
-           (c.on_hand - c.reserved - c.safety_stock - bindparam("keep")) * bindparam("share")
+           # 64-bit: a row with more than 21 million units must not overflow the product
+           cast(c.on_hand - c.reserved - c.safety_stock - bindparam("keep"), BigInteger) * bindparam("share")
            >= bindparam("q") * literal_column("100"))
     .values(reserved=c.reserved + bindparam("q"), updated_at=bindparam("at"))
 )

@@ -132,6 +132,8 @@ class StockIn(Strict):
 
 
 def _not_future(value: datetime) -> datetime:
+    if value.year < 2000:
+        raise ValueError("is before the year 2000")
     if value > datetime.now(UTC) + CLOCK_SKEW:
         raise ValueError("is in the future")
     return value

@@ -50,7 +50,7 @@ async def _lock(conn: AsyncConnection, dialect: str, keys: list[tuple[str, str]]
     rows = await conn.execute(
         select(c.node_id, c.sku, c.on_hand, c.safety_stock, c.counted_at)
         .where(tuple_(c.node_id, c.sku).in_(keys))
-        .order_by(c.node_id, c.sku)
+        .order_by(*_byte_order(dialect, c.node_id, c.sku))
         .with_for_update()
     )
     return {(r.node_id, r.sku): r for r in rows}
@@ -60,6 +60,12 @@ async def _default_safety(ctx: Context) -> Callable[[str], int]:
     """Safety stock for rows created now, by their node's type (the protection rules)."""
     snap = await ctx.reference.get(ctx.db)
     return lambda node_id: snap.rules.safety_for(snap.nodes[node_id].type)
+
+
+def _byte_order(dialect: str, *columns):
+    """Sort as Python does (by code point), like every other writer of stock rows: PostgreSQL's own
+    collation may sort keys otherwise, and two orders of locking deadlock. SQLite compares bytes already."""
+    return [col.collate("C") for col in columns] if dialect == "postgresql" else list(columns)
 
 
 _SET = (

@@ -1,9 +1,10 @@
 """Stock rows mirrored in memory, so availability answers without a database round trip.
 
-A read older than ``max_age`` seconds first asks the database for the rows changed since the last look
-(every writer stamps ``updated_at``), so what a product page is told is at most that old plus the time
-of one query; each answer says ``as_of``. Writers stamp ``updated_at`` before they commit, so each look
-reads again the last ``OVERLAP`` of the past: a slow commit is picked up by the next look.
+When the mirror is older than ``max_age`` seconds, a read starts a look at the rows changed since the
+last one (every writer stamps ``updated_at``) and answers with what it has; each answer says ``as_of``.
+Writers stamp ``updated_at`` before they commit, so each look reads again the last ``OVERLAP`` of the
+past; a write slower than that from stamp to commit (a long import, a clock apart) would be missed, so
+the whole mirror is read again every ``FULL_EVERY`` seconds as a backstop.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from ..db.tables import now
 from ..domain.availability import Stock
 
 OVERLAP = timedelta(seconds=2)
+FULL_EVERY = 30.0
 c = t.inventory.c
 _COLUMNS = (c.node_id, c.sku, c.on_hand, c.reserved, c.safety_stock, c.updated_at)
 
@@ -32,6 +34,7 @@ class StockMirror:
         self._looked_at = float("-inf")
         self._lock = asyncio.Lock()  # one look at a time
         self._looking: asyncio.Task | None = None
+        self._full_at = float("-inf")
 
     async def current(self, db: Database) -> tuple[dict[str, dict[str, Stock]], datetime]:
         """The mirror, brought up to date first when it is older than ``max_age``.
@@ -56,8 +59,10 @@ class StockMirror:
     async def _look(self, db: Database) -> None:
         started, looked_at = now(), time.monotonic()
         query = select(*_COLUMNS)
-        if self._watermark is not None:
+        if self._watermark is not None and looked_at - self._full_at < FULL_EVERY:
             query = query.where(c.updated_at > self._watermark - OVERLAP)
+        else:
+            self._full_at = looked_at
         newest = self._watermark
         async with db.read() as conn:
             for node_id, sku, on_hand, reserved, safety, updated_at in await conn.execute(query):
