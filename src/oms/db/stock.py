@@ -62,8 +62,11 @@ async def available(conn: AsyncConnection, skus: Iterable[str]) -> dict[tuple[st
 
 def reserve_params(items: Iterable[tuple[str, str, int]], guard: Guard = open_guard) -> list[dict]:
     at = now()
-    return [{"n": node_id, "s": sku, "q": qty, "at": at, "keep": guard(node_id)[0], "share": guard(node_id)[1]}
-            for node_id, sku, qty in _totals(items)]
+    params = []
+    for node_id, sku, qty in _totals(items):
+        keep, share = guard(node_id)
+        params.append({"n": node_id, "s": sku, "q": qty, "at": at, "keep": keep, "share": share})
+    return params
 
 
 async def reserve(conn: AsyncConnection, items: Iterable[tuple[str, str, int]], guard: Guard = open_guard) -> bool:

@@ -22,11 +22,15 @@ async def availability(ctx: Context, *, principal: Principal, channel: str, skus
     return {
         "channel": channel,
         "as_of": as_of.isoformat(),
-        "items": [sku_availability(sku, stock.get(sku, {}), nodes, near, active=snap.products[sku].active,
-                                   rules=snap.rules, channel=channel, supply=snap.supply.get(sku, ()),
-                                   today=as_of.date())
-                  for sku in skus],
+        "items": [_item(snap, stock, nodes, channel, sku, near, as_of) for sku in skus],
     }
+
+
+def _item(snap, stock, nodes, channel: str, sku: str, near: Near | None, as_of) -> dict:
+    """One SKU's answer, as both forms give it."""
+    return sku_availability(sku, stock.get(sku, {}), nodes, near, active=snap.products[sku].active,
+                            rules=snap.rules, channel=channel, supply=snap.supply.get(sku, ()),
+                            today=as_of.date())
 
 
 async def product_page(ctx: Context, *, principal: Principal, channel: str, sku: str, near: Near | None) -> dict:
@@ -39,9 +43,7 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
     versions = (snap.version, ctx.stock.version, as_of.date())  # the date: supply before today drops out
     if near is None and (kept := ctx.pages.get(versions, (channel, sku))) is not None:
         return {**kept, "as_of": as_of.isoformat()}  # still true as of the latest look
-    item = sku_availability(sku, stock.get(sku, {}), sellable_nodes(snap.nodes.values(), snap.rules, channel),
-                            near, active=snap.products[sku].active, rules=snap.rules, channel=channel,
-                            supply=snap.supply.get(sku, ()), today=as_of.date())
+    item = _item(snap, stock, sellable_nodes(snap.nodes.values(), snap.rules, channel), channel, sku, near, as_of)
     answer = {"channel": channel, "as_of": as_of.isoformat(), **item}
     if near is None:
         ctx.pages.put((channel, sku), answer)
