@@ -11,7 +11,7 @@ from .config import Settings
 from .db.engine import Database, make_engine
 from .db.migrate import upgrade
 from .services.context import Context
-from .services.holds import release_expired
+from .services.holds_expiry import release_expired
 from .services.keys import KeyCache, create_key
 from .services.reference_cache import ReferenceCache
 from .services.stock_mirror import StockMirror

@@ -7,9 +7,9 @@ from sqlalchemy import update
 
 from oms.db import tables as t
 from oms.db.tables import now
-from oms.services.holds import release_expired
+from oms.services.holds_expiry import release_expired
 from oms.services.stock_check import stock_differences
-from tests.support import HOME, order, problem, seed, stock_of
+from tests.support import HOME, capture, on_hand_reserved, order, problem, seed, stock_of
 
 # All 14 units of SKU-B: 10 at the DC, 4 in Lyon (a line goes whole to one node).
 EVERY_SKU_B = [("SKU-B", 10), ("SKU-B", 4)]
@@ -99,4 +99,58 @@ async def test_32_shoppers_holding_the_last_20_units_hold_exactly_20(ctx, client
     codes = [r.status_code for r in answers]
     assert codes.count(201) == 20 and codes.count(409) == 12
     assert await free(client, keys, "SKU-C") == 0
+    assert await stock_differences(ctx) == []
+
+
+async def test_a_converted_hold_keeps_its_units_even_past_its_channel_share(ctx, client):
+    """Marketplace may promise half of what is free. It held 5 of 10; the web then took 4. Taking the hold
+    back and reserving again would ask 5 of 6 free (more than half): the units must pass over as they are."""
+    keys = await seed(ctx, client)
+    r = await client.put("/v1/stock-rules", headers=keys.h("admin"),
+                         json={"channels": {"marketplace": {"node_types": ["warehouse"], "share_percent": 50}}})
+    assert r.status_code == 200, r.text
+    h = await held(client, keys, hold([("SKU-B", 5)], channel="marketplace"), who="marketplace")
+    await capture(client, keys, order("W-1", [("SKU-B", 4)]))
+    body = {**order("M-1", [("SKU-B", 5)], channel="marketplace"), "hold_id": h["id"]}
+    view = await capture(client, keys, body, who="marketplace")
+    assert [(f["node_id"], [ln["quantity"] for ln in f["lines"]]) for f in view["fulfillments"]] == [("DC-PARIS", [5])]
+    assert (await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS")) == (10, 9)
+    assert await stock_differences(ctx) == []
+
+
+async def test_a_converted_hold_ships_from_where_it_was_held(ctx, client):
+    keys = await seed(ctx, client)
+    h = await held(client, keys, hold([("SKU-A", 8)]))  # only the DC has 8
+    assert [x["node_id"] for x in h["lines"]] == ["DC-PARIS"]
+    # Paris store, nearer the customer, now has plenty: the order still takes the units held for it.
+    await client.put("/v1/inventory", headers=keys.h("admin"), json=[{"node_id": "ST-PARIS", "sku": "SKU-A",
+                                                                      "on_hand": 50}])
+    view = await capture(client, keys, {**order("H-5", [("SKU-A", 8)]), "hold_id": h["id"]})
+    assert [f["node_id"] for f in view["fulfillments"]] == ["DC-PARIS"]
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (50, 0)
+    assert await on_hand_reserved(client, keys, "SKU-A", "DC-PARIS") == (100, 8)
+    assert await stock_differences(ctx) == []
+
+
+async def test_an_order_for_more_or_other_than_held_plans_the_rest_and_gives_back_the_surplus(ctx, client):
+    keys = await seed(ctx, client)
+    h = await held(client, keys, hold([("SKU-A", 2), ("SKU-B", 3)]))
+    view = await capture(client, keys, {**order("H-6", [("SKU-A", 5)]), "hold_id": h["id"]})
+    reserved = {(f["node_id"], ln["sku"]): ln["quantity"] for f in view["fulfillments"] for ln in f["lines"]}
+    assert sum(reserved.values()) == 5 and {sku for _, sku in reserved} == {"SKU-A"}
+    assert sum(row["reserved"] for row in (await stock_of(client, keys, "SKU-A")).values()) == 5
+    assert await free(client, keys, "SKU-B") == 14  # the lamps held but not ordered are free again
+    assert (await client.get(f"/v1/holds/{h['id']}", headers=keys.h("web"))).json()["status"] == "converted"
+    assert await stock_differences(ctx) == []
+
+
+async def test_an_order_that_fails_leaves_its_hold_as_it_was(ctx, client):
+    keys = await seed(ctx, client)
+    h = await held(client, keys, hold([("SKU-B", 2)]))
+    r = await client.post("/v1/orders", json={**order("H-7", [("SKU-B", 2), ("SKU-C", 50)]), "hold_id": h["id"]},
+                          headers=keys.h("web"))
+    problem(r, 409, "out_of_stock")
+    got = (await client.get(f"/v1/holds/{h['id']}", headers=keys.h("web"))).json()
+    assert got["status"] == "active" and [x["reserved"] for x in got["lines"]] == [2]
+    assert await free(client, keys, "SKU-B") == 12
     assert await stock_differences(ctx) == []

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from oms.api.app import create_app
 from oms.bootstrap import build_context, prepare
 from oms.config import Settings
-from oms.services.holds import release_expired
+from oms.services.holds_expiry import release_expired
 from oms.services.stock_check import stock_differences
 from tests.support import order, seed
 

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from oms.domain.errors import OutOfStock
 from oms.domain.geo import haversine_km
-from oms.domain.sourcing import Candidate, Need, plan_first_rule
+from oms.domain.sourcing import Candidate, Need, merge_plans, plan_first_rule, take_held
 
 NEAR = Candidate("near", 48.86, 2.35)
 MID = Candidate("mid", 48.0, 2.0)
@@ -70,3 +70,29 @@ def test_a_plan_covers_every_line_within_stock_and_prefers_one_parcel(cands, raw
     if whole:
         nearest = min(whole, key=lambda c: (haversine_km(*HOME, c.lat, c.lng), c.node_id))
         assert list(plan) == [nearest.node_id]
+
+
+def test_held_units_serve_the_order_where_they_are():
+    needs = [Need(1, "A", 2), Need(2, "B", 1)]
+    plan, rest, unused = take_held(needs, [("far", "A", 2), ("near", "B", 1)], {"near", "far"})
+    assert plan == {"far": [Need(1, "A", 2)], "near": [Need(2, "B", 1)]}
+    assert rest == [] and unused == []
+
+
+def test_more_than_held_is_left_to_plan_and_surplus_is_given_back():
+    needs = [Need(1, "A", 5), Need(2, "C", 1)]
+    plan, rest, unused = take_held(needs, [("far", "A", 3), ("far", "B", 2), ("mid", "A", 1)], {"far", "mid"})
+    assert plan == {"far": [Need(1, "A", 3)], "mid": [Need(1, "A", 1)]}
+    assert rest == [Need(1, "A", 1), Need(2, "C", 1)]
+    assert unused == [("far", "B", 2)]
+
+
+def test_held_units_at_a_node_the_order_may_not_use_are_given_back():
+    plan, rest, unused = take_held([Need(1, "A", 2)], [("far", "A", 2)], {"near"})
+    assert plan == {} and rest == [Need(1, "A", 2)] and unused == [("far", "A", 2)]
+
+
+def test_merged_plans_sum_a_line_planned_twice_at_one_node():
+    second = {"far": [Need(2, "B", 1), Need(1, "A", 2)], "near": [Need(3, "C", 1)]}
+    merged = merge_plans({"far": [Need(1, "A", 3)]}, second)
+    assert merged == {"far": [Need(1, "A", 5), Need(2, "B", 1)], "near": [Need(3, "C", 1)]}

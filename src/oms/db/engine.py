@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from ..config import async_url
 from .capture_tx import LostRace, PgCapture, SqlCapture
+from .combiner import Combiner
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
@@ -62,6 +63,7 @@ class Database:
         self.dialect = engine.dialect.name
         # SQLite has one writer at a time; queueing here is cheaper than its busy-wait loop.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._combiner = Combiner()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -89,7 +91,7 @@ class Database:
             # Straight from the pool: the statements run on the driver connection (see ``capture_tx``).
             pooled = await self.engine.raw_connection()
             try:
-                yield PgCapture(pooled.driver_connection)
+                yield PgCapture(pooled.driver_connection, self._combiner)
             finally:
                 pooled.close()
         except Exception as exc:

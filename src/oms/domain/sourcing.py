@@ -61,3 +61,42 @@ def plan_first_rule(
     if missing:
         raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in missing])
     return plan
+
+
+def take_held(needs: list[Need], held: list[tuple[str, str, int]],
+              eligible: set[str]) -> tuple[Plan, list[Need], list[tuple[str, str, int]]]:
+    """Serve ``needs`` first from units a hold already keeps, ``(node_id, sku, units)``, at nodes still
+    ``eligible`` for the order: (the plan from held units, what is left to plan, held units not used).
+
+    Held units stay where they are: the order takes them as they are, without choosing again.
+    """
+    left: dict[tuple[str, str], int] = defaultdict(int)
+    for node_id, sku, units in held:
+        if units:
+            left[(node_id, sku)] += units
+    plan: Plan = {}
+    rest: list[Need] = []
+    for need in needs:
+        wanted = need.quantity
+        for (node_id, sku), units in sorted(left.items()):
+            if wanted and units and sku == need.sku and node_id in eligible:
+                taken = min(units, wanted)
+                left[(node_id, sku)] -= taken
+                wanted -= taken
+                plan.setdefault(node_id, []).append(Need(need.line_no, sku, taken))
+        if wanted:
+            rest.append(Need(need.line_no, need.sku, wanted))
+    unused = [(node_id, sku, units) for (node_id, sku), units in sorted(left.items()) if units]
+    return plan, rest, unused
+
+
+def merge_plans(first: Plan, second: Plan) -> Plan:
+    """Both plans in one: a line planned at the same node by both is one need for the sum."""
+    merged: dict[str, dict[int, Need]] = {}
+    for plan in (first, second):
+        for node_id, needs in plan.items():
+            lines = merged.setdefault(node_id, {})
+            for n in needs:
+                before = lines.get(n.line_no)
+                lines[n.line_no] = Need(n.line_no, n.sku, n.quantity + (before.quantity if before else 0))
+    return {node_id: [lines[k] for k in sorted(lines)] for node_id, lines in merged.items()}

@@ -2,25 +2,22 @@
 
 from sqlalchemy import select
 
+from ..db import stock
 from ..db import tables as t
-from ..db.capture_tx import Duplicate, LostRace
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.errors import Conflict, OutOfStock
+from ..domain.errors import Conflict
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus
-from ..domain.sourcing import plan_first_rule
+from ..domain.sourcing import merge_plans, plan_first_rule, take_held
 from .context import Context
 from .events import event
-from .holds import release_expired, take_hold
+from .holds import take_hold
 from .inputs import OrderIn
 from .order_view import order_view
 from .planning import Request, prepare
 from .queries import load_order
-
-# A lost race means the plan was made on numbers another order has just changed: read and plan again.
-# Every lost race is another order's won reservation, so stock runs out long before this bound.
-ATTEMPTS = 50
+from .reserving import reserving
 
 
 async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
@@ -28,32 +25,15 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
     """The stored order and whether it was created now (False: the same order was captured before)."""
     principal.require_order_write(order.channel)
     request = await prepare(ctx, order.channel, order.lines, order.delivery)
-    expired_released = False
-    from_memory = True  # the first plan uses the in-memory stock; any doubt, and the database is read
 
-    for _ in range(ATTEMPTS):
-        try:
-            return await _store(ctx, order, request, principal, idempotency_key, from_memory), True
-        except Duplicate:
-            existing = await _find_existing(ctx, order, idempotency_key)
-            if existing is not None:
-                return existing, False
-            # Nothing to answer with (the colliding request did not commit after all): try again.
-        except LostRace:
-            from_memory = False
-        except OutOfStock:
-            if from_memory:  # the mirror may be a moment behind a replenishment: ask the database
-                from_memory = False
-                continue
-            # A replay must answer the order it replays, even when its units are gone since.
-            existing = await _find_existing(ctx, order, idempotency_key)
-            if existing is not None:
-                return existing, False
-            # Expired holds never block a sale: free those on these SKUs now, and plan again once.
-            if expired_released or not await release_expired(ctx, skus={n.sku for n in request.needs}):
-                raise
-            expired_released = True
-    raise Conflict(f"the stock of these lines changed under {ATTEMPTS} attempts in a row; try again")
+    async def attempt(from_memory: bool) -> tuple[dict, bool]:
+        return await _store(ctx, order, request, principal, idempotency_key, from_memory), True
+
+    async def replayed() -> tuple[dict, bool] | None:
+        existing = await _find_existing(ctx, order, idempotency_key)
+        return (existing, False) if existing is not None else None
+
+    return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed)
 
 
 async def _store(ctx: Context, order: OrderIn, request: Request, principal: Principal, idempotency_key: str | None,
@@ -79,19 +59,23 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         for i, ln in enumerate(order.lines)
     ]
     async with ctx.db.capture(transaction=order.hold_id is not None) as tx:
-        if order.hold_id:  # the hold's units come back in this transaction, for this order alone
-            await take_hold(tx.conn, order.hold_id, order.channel)
-        # Planned on what is available now; storing re-checks it under the row lock (conditional update).
-        skus = {n.sku for n in request.needs}
-        available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
-        plan = plan_first_rule(request.needs, request.candidates, request.promisable(available), request.destination)
-        fuls, flines = _fulfillment_rows(order_id, plan, at, order.delivery.pickup_node_id)
+        from_hold, rest = {}, request.needs
+        if order.hold_id:  # the hold's units pass to this order, still reserved, in this transaction
+            held = await take_hold(tx.conn, order.hold_id, order.channel)
+            from_hold, rest, unused = take_held(request.needs, held, {c.node_id for c in request.candidates})
+            await stock.release(tx.conn, unused)
+        plan = {}
+        if rest:  # planned on what is available now; storing re-checks it under the row lock
+            skus = {n.sku for n in rest}
+            available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
+            plan = plan_first_rule(rest, request.candidates, request.promisable(available), request.destination)
+        fuls, flines = _fulfillment_rows(order_id, merge_plans(from_hold, plan), at, order.delivery.pickup_node_id)
         view = order_view(o, lines, fuls, flines)
         created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
                     (t.events, [created])]
-        await tx.store(t.orders, o, children, [(fl["node_id"], fl["sku"], fl["quantity"]) for fl in flines],
-                       request.guard)
+        await tx.store(t.orders, o, children, [(node_id, n.sku, n.quantity) for node_id, needs in plan.items()
+                                               for n in needs], request.guard)
     return view
 
 

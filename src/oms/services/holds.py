@@ -4,7 +4,7 @@ A hold reserves like an order does (the same conditional update, so holds cannot
 its ``hold_lines.reserved`` count among the reservations. An expired hold never blocks a sale: a sweeper
 releases expired holds every few seconds, and a capture that finds too little stock releases the
 expired holds on its SKUs at once and tries again. An order that names its hold takes the held units
-in the same transaction, instead of competing with its own hold.
+in the same transaction, where they are and still reserved, instead of competing with its own hold.
 """
 
 from collections.abc import Iterable
@@ -15,19 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import stock
 from ..db import tables as t
-from ..db.capture_tx import LostRace
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.errors import Conflict, FieldError, InvalidInput, NotFound, OutOfStock
+from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.ids import new_id
 from ..domain.sourcing import plan_first_rule
 from .context import Context
 from .inputs import HoldIn
 from .planning import prepare
+from .reserving import reserving
 
 h, hl = t.holds.c, t.hold_lines.c
-ATTEMPTS = 20
-SWEEP_BATCH = 500  # holds ended per transaction: short locks on hot rows
 
 
 def _view(hold: dict, lines: Iterable[dict]) -> dict:
@@ -40,35 +38,25 @@ def _view(hold: dict, lines: Iterable[dict]) -> dict:
 async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal) -> dict:
     principal.require_order_write(body.channel)
     request = await prepare(ctx, body.channel, body.lines, body.delivery)
-    skus = {n.sku for n in request.needs}
-    expired_released = False
-    from_memory = True  # as capture does: plan on the stock mirror first, on the database after any doubt
-    for _ in range(ATTEMPTS):
+
+    async def attempt(from_memory: bool) -> dict:
         at = now()
         hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": "active",
                 "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at}
-        try:
-            # The same write path as order capture: on PostgreSQL, one statement for a one-row hold.
-            async with ctx.db.capture() as tx:
-                available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
-                plan = plan_first_rule(request.needs, request.candidates, request.promisable(available),
-                                       request.destination)
-                lines = [{"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku,
-                          "quantity": n.quantity, "reserved": n.quantity}
-                         for node_id, needs in plan.items() for n in needs]
-                await tx.store(t.holds, hold, [(t.hold_lines, lines)],
-                               [(x["node_id"], x["sku"], x["quantity"]) for x in lines], request.guard)
-                return _view(hold, lines)
-        except LostRace:
-            from_memory = False  # another reservation took the last units: plan again on fresh numbers
-        except OutOfStock:
-            if from_memory:
-                from_memory = False
-                continue
-            if expired_released or not await release_expired(ctx, skus=skus):
-                raise
-            expired_released = True
-    raise Conflict(f"the stock of these lines changed under {ATTEMPTS} attempts in a row; try again")
+        # The same write path as order capture: on PostgreSQL, one statement for a one-row hold.
+        async with ctx.db.capture() as tx:
+            skus = {n.sku for n in request.needs}
+            available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
+            plan = plan_first_rule(request.needs, request.candidates, request.promisable(available),
+                                   request.destination)
+            lines = [{"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku,
+                      "quantity": n.quantity, "reserved": n.quantity}
+                     for node_id, needs in plan.items() for n in needs]
+            await tx.store(t.holds, hold, [(t.hold_lines, lines)],
+                           [(x["node_id"], x["sku"], x["quantity"]) for x in lines], request.guard)
+            return _view(hold, lines)
+
+    return await reserving(ctx, {n.sku for n in request.needs}, attempt)
 
 
 async def _load(conn: AsyncConnection, hold_id: str, *, lock: bool = False) -> tuple[dict, list[dict]]:
@@ -87,9 +75,12 @@ async def get_hold(ctx: Context, hold_id: str, *, principal: Principal) -> dict:
     return _view(hold, lines)
 
 
-async def _end(conn: AsyncConnection, hold: dict, lines: list[dict], status: str, at: datetime) -> None:
-    """Give back what the hold still keeps, and close it with ``status``."""
-    await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines])
+async def _end(conn: AsyncConnection, hold: dict, lines: list[dict], status: str, at: datetime,
+               *, give_back: bool = True) -> None:
+    """Close the hold with ``status``; what it still keeps goes back to stock, unless ``give_back`` is
+    False: the caller moves those units to another reservation in the same transaction."""
+    if give_back:
+        await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines])
     await conn.execute(update(t.hold_lines).where(hl.hold_id == hold["id"]).values(reserved=0))
     await conn.execute(update(t.holds).where(h.id == hold["id"]).values(status=status, updated_at=at))
     hold["status"] = status
@@ -107,32 +98,15 @@ async def release_hold(ctx: Context, hold_id: str, *, principal: Principal) -> d
     return _view(hold, lines)
 
 
-async def release_expired(ctx: Context, *, at: datetime | None = None, skus: set[str] | None = None) -> int:
-    """End every active hold past its expiry (only those holding these SKUs, if given); how many."""
-    at = at or now()
-    query = select(h.id).where(h.status == "active", h.expires_at <= at).order_by(h.id)
-    if skus:
-        query = query.where(h.id.in_(select(hl.hold_id).where(hl.sku.in_(skus))))
-    async with ctx.db.write() as conn:
-        ids = (await conn.scalars(query.limit(SWEEP_BATCH).with_for_update(skip_locked=True))).all()
-        if not ids:
-            return 0
-        lines = (await conn.execute(select(t.hold_lines).where(hl.hold_id.in_(ids)))).mappings().all()
-        # One release for all of them: rows in key order, as every writer takes them.
-        await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines])
-        await conn.execute(update(t.hold_lines).where(hl.hold_id.in_(ids)).values(reserved=0))
-        await conn.execute(update(t.holds).where(h.id.in_(ids)).values(status="expired", updated_at=at))
-    return len(ids)
-
-
-async def take_hold(conn: AsyncConnection, hold_id: str, channel: str) -> bool:
-    """Inside a capture's transaction: free the hold's units for this very order. False if it has ended
-    (expired, released, used): the order then competes for stock like any other."""
+async def take_hold(conn: AsyncConnection, hold_id: str, channel: str) -> list[tuple[str, str, int]]:
+    """Inside a capture's transaction: the units the hold keeps, ``(node_id, sku, units)``, handed to this
+    very order, still reserved (the order's plan places them or gives them back). Nothing if the hold
+    has ended (expired, released, used): the order then competes for stock like any other."""
     hold, lines = await _load(conn, hold_id, lock=True)
     if hold["channel"] != channel:
         raise InvalidInput([FieldError("hold_id", f"hold {hold_id} belongs to channel {hold['channel']}")])
     if hold["status"] != "active" or hold["expires_at"] <= now():
-        return False
-    await _end(conn, hold, lines, "converted", now())
-    return True
-
+        return []
+    held = [(x["node_id"], x["sku"], x["reserved"]) for x in lines]
+    await _end(conn, hold, lines, "converted", now(), give_back=False)
+    return held
