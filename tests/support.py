@@ -1,9 +1,11 @@
 """A small network for the tests (one DC near Paris, two stores, one locker bank, three products) and
 the HTTP helpers the API tests share."""
 
+import asyncio
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy import text
 
 from oms.services.keys import create_key
 
@@ -145,3 +147,17 @@ async def accepted_order(ctx, client, ref: str, lines, **order_args) -> tuple[Ke
     fid = placed["fulfillments"][0]["id"]
     await confirm(client, keys.h("store_paris"), fid, "accept")
     return keys, placed, fid
+
+
+async def until_blocked_by(ctx, pid: int, task: asyncio.Task) -> None:
+    """Return once some PostgreSQL backend waits for a lock held by ``pid`` (fails if ``task`` ends first,
+    or never waits)."""
+    deadline = asyncio.get_running_loop().time() + 10
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+    while True:
+        async with ctx.db.read() as conn:
+            if await conn.scalar(query, {"pid": pid}):
+                return
+        assert not task.done(), "the task ended without waiting for the other transaction's lock"
+        assert asyncio.get_running_loop().time() < deadline, "the task never waited for the other transaction"
+        await asyncio.sleep(0.01)

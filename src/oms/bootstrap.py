@@ -10,6 +10,7 @@ from .api.app import create_app
 from .config import Settings
 from .db.engine import Database, make_engine
 from .db.migrate import upgrade
+from .services.backorders import release_backorders
 from .services.context import Context
 from .services.holds_expiry import release_expired
 from .services.keys import KeyCache, create_key
@@ -55,17 +56,20 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         await prepare(ctx)
         tune_gc()
         if ctx.settings.hold_sweep_seconds > 0:
-            ctx.background.append(asyncio.create_task(sweep_holds(ctx)))
+            ctx.background.append(asyncio.create_task(sweep(ctx)))
 
     return create_app(ctx, on_start=on_start)
 
 
-async def sweep_holds(ctx: Context) -> None:
-    """Release expired holds every few seconds; every server process may run it (locked rows are skipped)."""
-    log = logging.getLogger("oms.holds")
+async def sweep(ctx: Context) -> None:
+    """Every few seconds: release expired holds, and backorders whose units are there. Every server process
+    may run it (holds locked by another are skipped; a backorder is released once, under its order's lock)."""
+    log = logging.getLogger("oms.sweep")
     while True:
         await asyncio.sleep(ctx.settings.hold_sweep_seconds)
-        try:
-            await release_expired(ctx)
-        except Exception:  # a failed sweep is retried at the next tick; capture also frees expired holds
-            log.exception("releasing expired holds failed")
+        # A failed sweep is retried at the next tick (captures also free expired holds when they need to).
+        for task in (release_expired, release_backorders):
+            try:
+                await task(ctx)
+            except Exception:
+                log.exception("%s failed", task.__name__)

@@ -106,23 +106,57 @@ app.add_typer(inventory_app, name="inventory")
 
 
 @inventory_app.command("check")
-def inventory_check():
-    """Re-derive on-hand from the movement ledger and reserved from the open fulfilment lines; list every
-    difference. Exits 1 if there is any."""
+def inventory_check(repair: Annotated[bool, typer.Option(
+        "--repair", help="Set each differing counter from its sources (on-hand from the ledger, reserved from the "
+                         "open reservations), in one transaction; safe while the service runs")] = False):
+    """Re-derive on-hand from the movement ledger and reserved from the open fulfilment lines and cart holds;
+    list every difference. Exits 1 if there is any, unless --repair repaired them all."""
     from rich.table import Table
 
-    from .services.stock_check import stock_differences
+    from .services.stock_check import promise_differences, repair_promises, repair_stock, stock_differences
 
-    differences = run(stock_differences)
-    if not differences:
-        console.print("stock is consistent: on-hand matches the ledger, reserved matches the open reservations")
+    async def check(ctx):
+        repaired = await repair_stock(ctx) if repair else []
+        promises_repaired = await repair_promises(ctx) if repair else []
+        return repaired, promises_repaired, await stock_differences(ctx), await promise_differences(ctx)
+
+    repaired, promises_repaired, differences, promises = run(check)
+    if promises_repaired:
+        table = Table("supply", "promised was", "promised now", title="supply promises repaired")
+        for d in promises_repaired:
+            table.add_row(d["supply_id"], str(d["promised"]), str(d["waiting"]))
+        console.print(table)
+    if repaired:
+        table = Table("node", "sku", "on hand was", "on hand now", "reserved was", "reserved now",
+                      title="differences found and repaired")
+        for d in repaired:
+            table.add_row(d["node_id"], d["sku"], _was(d["on_hand_was"]), str(d["on_hand"]),
+                          _was(d["reserved_was"]), str(d["reserved"]))
+        console.print(table)
+        console.print(f"{len(repaired)} stock row{'s' if len(repaired) != 1 else ''} repaired: on-hand set from "
+                      "the ledger (no movement recorded), reserved from the open reservations")
+    if not differences and not promises:
+        console.print("stock is consistent: on-hand matches the ledger, reserved matches the open reservations, "
+                      "supply promises match the backorders")
         return
-    table = Table("node", "sku", "on hand", "ledger", "reserved", "held by orders and holds")
-    for d in differences:
-        table.add_row(d["node_id"], d["sku"], str(d["on_hand"]), str(d["ledger_on_hand"]), str(d["reserved"]),
-                      str(d["held_by_reservations"]))
-    console.print(table)
+    if differences:
+        table = Table("node", "sku", "on hand", "ledger", "reserved", "held by orders and holds",
+                      title="still differing after the repair" if repair else None)
+        for d in differences:
+            table.add_row(d["node_id"], d["sku"], str(d["on_hand"]), str(d["ledger_on_hand"]), str(d["reserved"]),
+                          str(d["held_by_reservations"]))
+        console.print(table)
+    if promises:
+        table = Table("supply", "promised", "wanted by backorders",
+                      title="still differing after the repair" if repair else None)
+        for d in promises:
+            table.add_row(d["supply_id"], str(d["promised"]), str(d["waiting"]))
+        console.print(table)
     raise typer.Exit(1)
+
+
+def _was(value: int | None) -> str:
+    return "no row" if value is None else str(value)
 
 
 @app.command()

@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     reference_refresh_seconds: float = Field(default=1.0, ge=0)
     # How old the in-memory stock behind availability answers may be before it is brought up to date.
     availability_max_age_seconds: float = Field(default=0.25, ge=0)
-    # How often a server releases expired cart holds (0: never; captures still free them when needed).
+    # How often a server releases expired cart holds and backorders whose units are there (0: never;
+    # captures still free expired holds when they need to).
     hold_sweep_seconds: float = Field(default=5.0, ge=0)
 
 

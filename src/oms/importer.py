@@ -282,8 +282,9 @@ async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
     """Store the rows in one transaction; the service's complaints come back as file lines and columns."""
     items = [r.item for r in rows]
     try:
-        if kind is Kind.STOCK:
-            return await stock_feeds.set_stock(ctx, items, ref=f"import {name}", progress=progress)
+        if kind is Kind.STOCK:  # rows applied: a row resting on a later count is left as it is
+            applied, _stale = await stock_feeds.set_stock(ctx, items, ref=f"import {name}", progress=progress)
+            return applied
         return await WRITERS[kind](ctx, items, progress=progress)
     except InvalidInput as exc:
         raise _from_service(exc, rows, kind, name) from None

@@ -46,6 +46,7 @@ async def test_capture_answers_201_with_the_stored_order_and_reserves_its_units(
             "cancelled": 0,
             "short": 0,
             "reserved": 2,
+            "supply_id": None,
         }
     ]
     got = await client.get(f"/v1/orders/{body['id']}", headers=keys.h("web"))

@@ -154,3 +154,18 @@ async def test_an_order_that_fails_leaves_its_hold_as_it_was(ctx, client):
     assert got["status"] == "active" and [x["reserved"] for x in got["lines"]] == [2]
     assert await free(client, keys, "SKU-B") == 12
     assert await stock_differences(ctx) == []
+
+
+async def test_a_hold_sent_again_with_its_idempotency_key_holds_nothing_more(ctx, client):
+    keys = await seed(ctx, client)
+    headers = {**keys.h("web"), "Idempotency-Key": "cart-77-checkout"}
+    answers = await asyncio.gather(*(client.post("/v1/holds", json=hold([("SKU-B", 3)]), headers=headers)
+                                     for _ in range(5)))
+    assert sorted(r.status_code for r in answers) == [200, 200, 200, 200, 201]
+    assert len({r.json()["id"] for r in answers}) == 1
+    assert await free(client, keys, "SKU-B") == 11
+    # The key belongs to the channel's request: another channel's key of the same name is its own.
+    other = await client.post("/v1/holds", json=hold([("SKU-B", 1)], channel="marketplace"),
+                              headers={**keys.h("marketplace"), "Idempotency-Key": "cart-77-checkout"})
+    assert other.status_code == 201 and await free(client, keys, "SKU-B") == 10
+    assert await stock_differences(ctx) == []

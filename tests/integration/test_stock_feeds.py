@@ -1,12 +1,16 @@
 """Stock feeds: counts and movements from the nodes, sent twice, late or out of order."""
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select, text
 
+from oms.db import tables as t
+from oms.services.inputs import INT32
 from oms.services.stock_check import stock_differences
-from tests.support import problem, seed, stock_of
+from tests.support import problem, seed, stock_of, until_blocked_by
 
 # Feed times sit in the past of the test run; the rows they touch were never counted by the seed, which
 # counts at the time it runs (a count later than all of them would make them stale).
@@ -154,3 +158,134 @@ async def test_a_sale_at_the_till_is_no_longer_available_online(ctx, client):
         "lines": [{"sku": "SKU-A", "quantity": 1, "unit_price": {"amount": 1299, "currency": "EUR"}}],
         "delivery": {"mode": "reserve_in_store", "pickup_node_id": "ST-PARIS"}})
     problem(r, 409, "out_of_stock")
+
+
+# --- event ids are each node's own -------------------------------------------------------------------------
+
+
+async def test_two_nodes_may_send_the_same_event_id_but_one_node_only_once(ctx, client):
+    keys = await seed(ctx, client)
+    # Two till systems both number their messages from 1 (on rows the seed did not count).
+    paris, lyon = move("till-1", 5, -1, "ST-PARIS", "SKU-B"), move("till-1", 5, -2, "ST-LYON", "SKU-A")
+    assert await post_moves(client, keys, [paris, lyon, paris]) == {"applied": 2, "duplicates": 1, "stale": 0}
+    assert await tills(client, keys) == {("ST-PARIS", "SKU-B"): -1, ("ST-LYON", "SKU-A"): -2}
+    # Each sent again, in one call and then in two: nothing changes.
+    assert await post_moves(client, keys, [lyon, paris]) == {"applied": 0, "duplicates": 2, "stale": 0}
+    assert await post_moves(client, keys, [paris]) == {"applied": 0, "duplicates": 1, "stale": 0}
+    assert await post_moves(client, keys, [{**lyon, "sku": "SKU-C"}]) == {"applied": 0, "duplicates": 1, "stale": 0}
+    # A third node's till-1 is new again.
+    dc = move("till-1", 5, 4, node_id="DC-PARIS", sku="SKU-C")
+    assert await post_moves(client, keys, [dc]) == {"applied": 1, "duplicates": 0, "stale": 0}
+    assert await tills(client, keys) == {("ST-PARIS", "SKU-B"): -1, ("ST-LYON", "SKU-A"): -2, ("DC-PARIS", "SKU-C"): 4}
+    async with ctx.db.read() as conn:
+        assert await conn.scalar(select(func.count()).where(t.movements.c.source_event_id == "till-1")) == 3
+    assert await stock_differences(ctx) == []
+
+
+async def tills(client, keys) -> dict[tuple[str, str], int]:
+    """On-hand of the rows the seed did not count (those the feeds above move)."""
+    unseeded = {("ST-PARIS", "SKU-B"), ("ST-LYON", "SKU-A"), ("DC-PARIS", "SKU-C")}
+    return {k: q for k, q in (await all_on_hand(client, keys)).items() if k in unseeded}
+
+
+async def test_an_event_id_written_by_a_concurrent_call_is_a_duplicate_not_an_error(ctx, client):
+    """Another call writes the same node's event id while this one is under way (for another SKU, so no
+    row lock keeps them apart): when it commits, this call finds the id taken and applies nothing of it."""
+    if ctx.db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: two feed calls cannot overlap")
+    keys = await seed(ctx, client)
+    async with ctx.db.engine.connect() as other, other.begin():
+        inv = t.inventory.c
+        await other.execute(t.inventory.update().where(inv.node_id == "ST-PARIS", inv.sku == "SKU-A")
+                            .values(on_hand=inv.on_hand - 1))
+        await other.execute(t.movements.insert().values(node_id="ST-PARIS", sku="SKU-A", delta=-1, reason="sale",
+                                                        source_event_id="till-7"))
+        other_pid = await other.scalar(text("SELECT pg_backend_pid()"))
+        late = asyncio.create_task(client.post("/v1/inventory/movements", headers=keys.h("admin"), json=[
+            move("till-7", 5, -3, sku="SKU-B"), move("till-8", 5, -2, sku="SKU-B")]))
+        await until_blocked_by(ctx, other_pid, late)
+    r = await late
+    assert r.status_code == 200, r.text
+    assert r.json() == {"applied": 1, "duplicates": 1, "stale": 0}
+    assert await on_hand(client, keys, "ST-PARIS", "SKU-B") == -2
+    assert await on_hand(client, keys, "ST-PARIS", "SKU-A") == 4
+    assert await stock_differences(ctx) == []
+
+
+# --- on-hand stays within its column -----------------------------------------------------------------------
+
+
+def now_move(event_id, delta, node_id="ST-PARIS", sku="SKU-A", ahead=timedelta(0)):
+    """A movement that happened now (after the seed's count), or ``ahead`` of now within the clock skew."""
+    return {**move(event_id, 0, delta, node_id, sku), "occurred_at": (datetime.now(UTC) + ahead).isoformat()}
+
+
+async def test_movements_that_would_take_on_hand_out_of_range_are_refused_by_name(ctx, client):
+    keys = await seed(ctx, client)
+    before = await all_on_hand(client, keys)
+    # ST-PARIS holds 5 of SKU-A, ST-LYON 3 of SKU-C.
+    r = await client.post("/v1/inventory/movements", headers=keys.h("admin"), json=[
+        now_move("ok-1", -1, sku="SKU-C"),
+        now_move("big-1", INT32 - 5),  # exactly the most a row holds: fine on its own
+        now_move("low-1", -INT32, node_id="ST-LYON", sku="SKU-C"),
+        now_move("big-2", 1),  # one more
+        now_move("low-2", -4, node_id="ST-LYON", sku="SKU-C"),
+    ])
+    errors = problem(r, 422, "invalid_input")["errors"]
+    assert [e["field"] for e in errors] == ["items.3.delta", "items.4.delta"]
+    assert "2,147,483,648" in errors[0]["reason"] and "SKU-A at ST-PARIS" in errors[0]["reason"]
+    # Nothing of the call was written: its messages are new when sent again.
+    assert await all_on_hand(client, keys) == before
+    assert await post_moves(client, keys, [now_move("ok-1", -1, sku="SKU-C"), now_move("big-1", INT32 - 5)]) == {
+        "applied": 2, "duplicates": 0, "stale": 0}
+    assert await on_hand(client, keys, sku="SKU-A") == INT32
+    # Across calls too: the row already at the top takes no more.
+    r = await client.post("/v1/inventory/movements", headers=keys.h("admin"), json=[now_move("big-3", 1)])
+    assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == ["items.0.delta"]
+    assert await post_moves(client, keys, [now_move("down-1", -INT32)]) == {"applied": 1, "duplicates": 0, "stale": 0}
+    assert await on_hand(client, keys, sku="SKU-A") == 0
+    assert await stock_differences(ctx) == []
+
+
+async def test_counts_that_would_take_on_hand_out_of_range_are_refused_by_name(ctx, client):
+    keys = await seed(ctx, client)
+    # A receipt of 1,000 at minute 20 stays on top of a count taken at minute 10.
+    await post_moves(client, keys, [move("rcv-1", 20, 1000, reason="receipt")])
+    r = await client.post("/v1/inventory/snapshots", headers=keys.h("admin"),
+                          json=snapshot("ST-PARIS", 10, SKU_B=INT32))
+    [error] = problem(r, 422, "invalid_input")["errors"]
+    assert error["field"] == "items.0.on_hand" and "2,147,484,647" in error["reason"]
+    # A count taken now, with a receipt the node dates a little ahead of this server's clock.
+    await post_moves(client, keys, [now_move("rcv-2", 1000, sku="SKU-C", ahead=timedelta(minutes=2))])
+    before = await all_on_hand(client, keys)
+    r = await client.put("/v1/inventory", headers=keys.h("admin"), json=[
+        {"node_id": "ST-PARIS", "sku": "SKU-A", "on_hand": 9},
+        {"node_id": "ST-PARIS", "sku": "SKU-C", "on_hand": INT32},
+    ])
+    assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == ["items.1.on_hand"]
+    assert await all_on_hand(client, keys) == before  # not even the good row
+    assert await stock_differences(ctx) == []
+
+
+async def all_on_hand(client, keys) -> dict[tuple[str, str], int]:
+    r = await client.get("/v1/inventory", params={"limit": 500}, headers=keys.h("admin"))
+    return {(i["node_id"], i["sku"]): i["on_hand"] for i in r.json()["items"]}
+
+
+# --- a count taken now says which rows it left as they were ------------------------------------------------
+
+
+async def test_setting_stock_answers_the_rows_a_later_count_made_stale(ctx, client):
+    keys = await seed(ctx, client)
+    # The store's count is dated a little ahead of this server's clock (within the allowed skew).
+    ahead = (datetime.now(UTC) + timedelta(minutes=3)).isoformat()
+    body = {"node_id": "ST-PARIS", "counted_at": ahead, "items": [{"sku": "SKU-A", "on_hand": 7}]}
+    assert await post_snapshot(client, keys, body) == {"applied": 1, "stale": 0}
+    r = await client.put("/v1/inventory", headers=keys.h("admin"), json=[
+        {"node_id": "ST-PARIS", "sku": "SKU-A", "on_hand": 50},
+        {"node_id": "ST-PARIS", "sku": "SKU-C", "on_hand": 9},
+    ])
+    assert r.status_code == 200, r.text
+    assert r.json() == {"upserted": 1, "stale": 1}
+    assert await on_hand(client, keys, sku="SKU-A") == 7 and await on_hand(client, keys, sku="SKU-C") == 9
+    assert await stock_differences(ctx) == []

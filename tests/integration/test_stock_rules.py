@@ -72,7 +72,7 @@ async def test_rules_are_checked_read_back_and_changed_by_admins_only(ctx, clien
             "channels": {"marketplace": {"node_types": ["warehouse"], "share_percent": 30}}}
     stored = await rules(client, keys, body)
     assert (await client.get("/v1/stock-rules", headers=keys.h("viewer"))).json() == stored
-    assert stored["channels"]["marketplace"] == {"node_types": ["warehouse"], "share_percent": 30}
+    assert stored["channels"]["marketplace"] == {"node_types": ["warehouse"], "share_percent": 30, "backorder": False}
     problem(await client.put("/v1/stock-rules", json=body, headers=keys.h("viewer")), 403, "forbidden")
     bad = {"walk_in_units": -1, "channels": {"marketplace": {"share_percent": 101}, "fax": {}},
            "safety_stock_by_node_type": {"castle": 1}}

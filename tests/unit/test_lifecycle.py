@@ -89,3 +89,17 @@ def test_a_transfer_is_ready_for_pickup_only_once_shipped_to_the_pickup_node():
 def test_a_pickup_from_the_collecting_node_itself_is_never_shipped():
     with pytest.raises(IllegalTransition):
         check_transition(F.PICKED, F.SHIPPED, pickup=True)
+
+
+def test_a_backordered_fulfilment_is_released_or_cancelled_and_nothing_else():
+    assert check_transition("backordered", "released", pickup=False) == FStatus.RELEASED
+    assert check_transition("backordered", "cancelled", pickup=False) == FStatus.CANCELLED
+    for requested in ("accepted", "picked", "shipped"):
+        with pytest.raises(IllegalTransition):
+            check_transition("backordered", requested, pickup=False)
+
+
+def test_an_order_waiting_for_supply_is_backordered_until_every_part_moves():
+    assert derive_order_status(["backordered", "released"], unallocated_units=0, pickup=False) == "backordered"
+    assert derive_order_status(["backordered", "shipped"], unallocated_units=0, pickup=False) == "partially_shipped"
+    assert derive_order_status(["released", "released"], unallocated_units=0, pickup=False) == "created"

@@ -4,7 +4,16 @@ from hypothesis import strategies as st
 
 from oms.domain.errors import OutOfStock
 from oms.domain.geo import haversine_km
-from oms.domain.sourcing import Candidate, Need, merge_plans, plan_first_rule, take_held
+from oms.domain.sourcing import (
+    Candidate,
+    Incoming,
+    Need,
+    merge_plans,
+    plan_backorders,
+    plan_first_rule,
+    plan_what_is_there,
+    take_held,
+)
 
 NEAR = Candidate("near", 48.86, 2.35)
 MID = Candidate("mid", 48.0, 2.0)
@@ -96,3 +105,24 @@ def test_merged_plans_sum_a_line_planned_twice_at_one_node():
     second = {"far": [Need(2, "B", 1), Need(1, "A", 2)], "near": [Need(3, "C", 1)]}
     merged = merge_plans({"far": [Need(1, "A", 3)]}, second)
     assert merged == {"far": [Need(1, "A", 5), Need(2, "B", 1)], "near": [Need(3, "C", 1)]}
+
+
+def test_what_stock_cannot_serve_is_named_not_refused():
+    needs = [Need(1, "A", 1), Need(2, "B", 4)]
+    plan, missing = plan_what_is_there(needs, [NEAR, FAR], {("far", "A"): 1, ("near", "B"): 3}, HOME)
+    assert plan == {"far": [Need(1, "A", 1)]} and missing == [Need(2, "B", 4)]
+
+
+def test_a_backorder_waits_for_the_soonest_supply_then_the_nearest():
+    from datetime import date
+    soon_far = Incoming("PO-1", "far", "A", 10, date(2026, 12, 3))
+    soon_near = Incoming("PO-2", "near", "A", 10, date(2026, 12, 3))
+    sooner_small = Incoming("PO-3", "mid", "A", 2, date(2026, 12, 1))
+    later = Incoming("PO-4", "near", "B", 5, date(2027, 1, 5))
+    elsewhere = Incoming("PO-5", "nowhere", "B", 50, date(2026, 11, 30))  # a node the order may not use
+    planned = plan_backorders([Need(1, "A", 4), Need(2, "B", 5), Need(3, "A", 7)], [NEAR, MID, FAR],
+                              [soon_far, soon_near, sooner_small, later, elsewhere], HOME)
+    assert [(n.line_no, x.supply_id) for n, x in planned] == [(1, "PO-2"), (2, "PO-4"), (3, "PO-1")]
+    with pytest.raises(OutOfStock) as e:
+        plan_backorders([Need(1, "B", 6)], [NEAR], [later], HOME)
+    assert e.value.extra["lines"] == [{"line_no": 1, "sku": "B", "quantity": 6}]

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..domain.access import Principal
@@ -32,3 +32,5 @@ async def principal_of(request: Request) -> Principal:
 
 Ctx = Annotated[Context, Depends(get_context)]
 Caller = Annotated[Principal, Depends(get_principal)]
+# A client's key for one create request: sending the request again with it answers what it created.
+IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]

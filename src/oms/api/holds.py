@@ -4,19 +4,21 @@ from fastapi import APIRouter
 
 from ..services import holds
 from ..services.inputs import HoldIn
-from .deps import Caller, Ctx
+from .deps import Caller, Ctx, IdempotencyKey
 from .json import Json
 from .schemas import PROBLEMS
 
 router = APIRouter(prefix="/v1/holds", tags=["holds"], responses=PROBLEMS)
 
 
-@router.post("", status_code=201)
-async def create_hold(body: HoldIn, ctx: Ctx, caller: Caller):
+@router.post("", status_code=201, responses={200: {"description": "The same hold was created before"}})
+async def create_hold(body: HoldIn, ctx: Ctx, caller: Caller, idempotency_key: IdempotencyKey = None):
     """Keep units for a cart or a checkout for `ttl_seconds` (default 15 minutes). An order that gives
     this `hold_id` takes the held units; otherwise they go back by themselves when the hold expires.
-    `409 out_of_stock` when the units are not there."""
-    return Json(await holds.create_hold(ctx, body, principal=caller), status_code=201)
+    `409 out_of_stock` when the units are not there. Sending the same `Idempotency-Key` again answers
+    `200` with the hold created first, and holds nothing more."""
+    view, created = await holds.create_hold(ctx, body, principal=caller, idempotency_key=idempotency_key)
+    return Json(view, status_code=201 if created else 200, headers={"Location": f"/v1/holds/{view['id']}"})
 
 
 @router.get("/{hold_id}")

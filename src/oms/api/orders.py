@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query
+from fastapi import APIRouter, Body, Query
 
 from ..services import cancel, capture, queries
 from ..services.inputs import CancelIn, OrderIn
-from .deps import Caller, Ctx
+from .deps import Caller, Ctx, IdempotencyKey
 from .json import Json
 from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=PROBLEMS)
              responses={200: {"model": OrderOut, "description": "The same order was captured before"}})
 async def capture_order(
     order: OrderIn, ctx: Ctx, caller: Caller,
-    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")] = None,
+    idempotency_key: IdempotencyKey = None,
 ):
     """Capture an order: choose the nodes, reserve the stock, store it — or nothing at all.
 

@@ -8,7 +8,7 @@ from ..services import reference, stock_feeds, stock_rules, supply
 from ..services.inputs import NodeIn, ProductIn, StockIn, StockRulesIn, SupplyIn
 from .deps import Caller, Ctx
 from .json import Json
-from .schemas import PROBLEMS, BulkResult, Page
+from .schemas import PROBLEMS, BulkResult, Page, StockCountResult
 
 router = APIRouter(prefix="/v1", tags=["reference data"], responses=PROBLEMS)
 BULK_MAX = 5000
@@ -40,11 +40,14 @@ async def list_nodes(ctx: Ctx, caller: Caller, type: str | None = None, cursor: 
     return Json(await reference.list_nodes(ctx, type=type, cursor=cursor, limit=limit))
 
 
-@router.put("/inventory", response_model=BulkResult)
+@router.put("/inventory", response_model=StockCountResult)
 async def set_stock(items: Annotated[list[StockIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
-    """Set on-hand counts per node and SKU (a stock count), all or nothing; each change goes to the ledger."""
+    """Set on-hand counts per node and SKU (a stock count taken now), all or nothing; each change goes to
+    the ledger. `upserted` counts the rows applied; `stale` the rows left as they were because a node sent
+    a count dated later than now (within the 5 minutes of clock skew allowed)."""
     caller.require_admin()
-    return Json({"upserted": await stock_feeds.set_stock(ctx, items, ref="api")})
+    applied, stale = await stock_feeds.set_stock(ctx, items, ref="api")
+    return Json({"upserted": applied, "stale": stale})
 
 
 @router.get("/inventory", response_model=Page)

@@ -107,4 +107,9 @@ class BulkResult(BaseModel):
     upserted: int
 
 
+class StockCountResult(BaseModel):
+    upserted: int  # rows whose count was applied
+    stale: int  # rows left as they were: they rest on a count dated later than this one
+
+
 PROBLEMS = {s: {"model": Problem, "content": {"application/problem+json": {}}} for s in (401, 403, 404, 409, 422)}

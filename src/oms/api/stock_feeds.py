@@ -31,6 +31,8 @@ async def post_snapshot(snapshot: SnapshotIn, ctx: Ctx, caller: Caller):
 
     Movements that happened after `counted_at` and were already received stay on top of the count; a
     count older than the one a row rests on is `stale` and changes nothing (so a resent count is a no-op).
+    A count that, with those movements, would take on-hand beyond what a stock row holds (±2,147,483,647)
+    is refused by name (`items.N.on_hand`).
     """
     caller.require_stock_feed({snapshot.node_id})
     applied, stale = await stock_feeds.apply_snapshot(ctx, snapshot)
@@ -42,8 +44,10 @@ async def post_movements(items: Annotated[list[DeltaIn], Body(min_length=1, max_
                          caller: Caller):
     """Up to 5,000 movements (sales, receipts, adjustments, damages, returns), applied whole or not at all.
 
-    An `event_id` already received is a `duplicate` and changes nothing; a movement that happened before
-    the count its row rests on is already in that count: it is recorded as `stale` and not applied.
+    An `event_id` already received from the same node is a `duplicate` and changes nothing (two nodes may
+    use the same ids); a movement that happened before the count its row rests on is already in that
+    count: it is recorded as `stale` and not applied. A movement that would take on-hand beyond what a
+    stock row holds (±2,147,483,647) is refused by name (`items.N.delta`).
     """
     caller.require_stock_feed({d.node_id for d in items})
     return Json(await stock_feeds.apply_deltas(ctx, items))

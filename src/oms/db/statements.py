@@ -17,3 +17,9 @@ def upsert(dialect: str, table: Table, keys: list[str], update: list[str]):
 def insert_unless_exists(dialect: str, table: Table):
     """INSERT … ON CONFLICT DO NOTHING: a duplicate on any unique key inserts nothing."""
     return _insert(dialect, table).on_conflict_do_nothing()
+
+
+def byte_order(dialect: str, *columns):
+    """Sort as Python does (by code point), like every other writer of stock rows: PostgreSQL's own
+    collation may sort keys otherwise, and two orders of locking deadlock. SQLite compares bytes already."""
+    return [col.collate("C") for col in columns] if dialect == "postgresql" else list(columns)

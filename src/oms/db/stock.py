@@ -15,8 +15,9 @@ c = t.inventory.c
 RESERVE = (
     update(t.inventory)
     .where(c.node_id == bindparam("n"), c.sku == bindparam("s"),
-           # 64-bit: a row with more than 21 million units must not overflow the product
-           cast(c.on_hand - c.reserved - c.safety_stock - bindparam("keep"), BigInteger) * bindparam("share")
+           # 64-bit from the start: neither the difference (on-hand may be far below zero) nor the product
+           # (more than 21 million units) may overflow the 32-bit columns
+           (cast(c.on_hand, BigInteger) - c.reserved - c.safety_stock - bindparam("keep")) * bindparam("share")
            >= bindparam("q") * literal_column("100"))
     .values(reserved=c.reserved + bindparam("q"), updated_at=bindparam("at"))
 )
@@ -48,7 +49,7 @@ def _totals(items: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int]]
     return [(n, s, q) for (n, s), q in sorted(sums.items())]
 
 
-_ATP = c.on_hand - c.reserved - c.safety_stock
+_ATP = cast(c.on_hand, BigInteger) - c.reserved - c.safety_stock
 _AVAILABLE = select(c.node_id, c.sku, _ATP).where(and_(c.sku.in_(bindparam("skus", expanding=True)), _ATP > 0))
 # The same on PostgreSQL's driver connection, which has arrays instead of expanding IN lists.
 AVAILABLE_PG = select(c.node_id, c.sku, _ATP).where(and_(c.sku == any_(bindparam("skus", type_=ARRAY(String))),

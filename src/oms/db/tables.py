@@ -144,10 +144,11 @@ movements = Table(
     # When it happened at the node (a feed's own time), and when the OMS wrote it down.
     Column("occurred_at", UtcDateTime, nullable=False, default=now),
     Column("recorded_at", UtcDateTime, nullable=True, default=now),
-    # The feed message it came from: a message sent twice is recorded once.
+    # The feed message it came from: a message sent twice is recorded once. Each node (a WMS, a till
+    # system) numbers its own messages, so an event id is unique per node, not across nodes.
     Column("source_event_id", String(200), nullable=True),
     Index(None, "node_id", "sku", "occurred_at"),
-    Index(None, "source_event_id", unique=True),
+    Index(None, "node_id", "source_event_id", unique=True),
 )
 
 orders = Table(
@@ -216,6 +217,8 @@ fulfillment_lines = Table(
     # Units the node could not find when picking.
     Column("short", Integer, nullable=False, default=0),
     Column("reserved", Integer, nullable=False),
+    # A backordered line waits for this expected supply, whose units it has been promised.
+    Column("supply_id", String(100), nullable=True),
     Index(None, "node_id", "sku"),
 )
 
@@ -230,6 +233,8 @@ supply = Table(
     Column("quantity", Integer, nullable=False),
     Column("expected_on", Date, nullable=False),
     Column("status", String(16), nullable=False),  # expected, received, cancelled
+    # Units promised to backordered order lines: never more than ``quantity``.
+    Column("allocated", Integer, nullable=False, default=0, server_default="0"),
     Column("updated_at", UtcDateTime, nullable=False),
     Index(None, "sku", "status"),
 )
@@ -245,7 +250,9 @@ holds = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
     Index(None, "status", "expires_at"),
+    UniqueConstraint("channel", "idempotency_key"),
 )
 
 # ``reserved`` is what the hold still keeps at the node: these rows are reservations too.

@@ -12,6 +12,7 @@ from .errors import IllegalTransition
 
 
 class FStatus(StrEnum):
+    BACKORDERED = "backordered"  # waits for expected supply at its node; released when the units are there
     RELEASED = "released"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
@@ -25,6 +26,7 @@ class FStatus(StrEnum):
 
 F = FStatus
 FULFILLMENT_TRANSITIONS: dict[FStatus, frozenset[FStatus]] = {
+    F.BACKORDERED: frozenset({F.RELEASED, F.CANCELLED}),
     F.RELEASED: frozenset({F.ACCEPTED, F.REJECTED, F.CANCELLED}),
     # A node may skip the pick confirmation: shipping or readying an accepted order means all was picked.
     F.ACCEPTED: frozenset({F.PICKED, F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
@@ -78,6 +80,7 @@ def check_transition(current: str, requested: str, *, pickup: bool, transfer: bo
 
 
 class OStatus(StrEnum):
+    BACKORDERED = "backordered"
     CREATED = "created"
     ACCEPTED = "accepted"
     PICKED = "picked"
@@ -94,9 +97,9 @@ class OStatus(StrEnum):
 
 
 # How far a fulfilment order has gone; the order is as far as its least advanced part.
-_PROGRESS = {F.RELEASED: 0, F.ACCEPTED: 1, F.PICKED: 2, F.SHIPPED: 3, F.READY_FOR_PICKUP: 4,
+_PROGRESS = {F.BACKORDERED: -1, F.RELEASED: 0, F.ACCEPTED: 1, F.PICKED: 2, F.SHIPPED: 3, F.READY_FOR_PICKUP: 4,
              F.DELIVERED: 5, F.COLLECTED: 5}
-_WHOLE = {0: OStatus.CREATED, 1: OStatus.ACCEPTED, 2: OStatus.PICKED, 3: OStatus.SHIPPED,
+_WHOLE = {-1: OStatus.BACKORDERED, 0: OStatus.CREATED, 1: OStatus.ACCEPTED, 2: OStatus.PICKED, 3: OStatus.SHIPPED,
           4: OStatus.READY_FOR_PICKUP}
 _PARTIAL = {3: OStatus.PARTIALLY_SHIPPED, 4: OStatus.PARTIALLY_READY}
 

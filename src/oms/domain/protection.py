@@ -4,7 +4,8 @@
 - walk-in units: a store keeps this many units of each SKU for customers in the shop, against every
   channel but the store's own tills;
 - channel rules: a channel may be limited to some node types (a marketplace served from the DCs only)
-  and to a share of each node's available units (a marketplace sees at most 30 %).
+  and to a share of each node's available units (a marketplace sees at most 30 %), and may let orders
+  wait for expected supply when stock is short (backorders).
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from .vocabulary import Channel, NodeType
 class ChannelRule:
     node_types: frozenset[str] | None = None  # None: every node type
     share_percent: int = 100
+    backorder: bool = False  # an order may wait for expected supply (purchase orders, transfers)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,6 @@ def rules_from(document: dict | None) -> Rules:
         safety_stock_by_node_type=dict(document.get("safety_stock_by_node_type", {})),
         walk_in_units=document.get("walk_in_units", 0),
         channels={channel: ChannelRule(frozenset(r["node_types"]) if r.get("node_types") is not None else None,
-                                       r.get("share_percent", 100))
+                                       r.get("share_percent", 100), r.get("backorder", False))
                   for channel, r in document.get("channels", {}).items()},
     )

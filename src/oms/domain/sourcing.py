@@ -7,6 +7,7 @@ behind the same function signature.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from .errors import OutOfStock
 from .geo import haversine_km
@@ -37,14 +38,26 @@ def plan_first_rule(
     destination: tuple[float, float],
 ) -> Plan:
     """A plan over ``candidates`` using ``available[(node_id, sku)]`` units, or OutOfStock naming the lines."""
-    lat, lng = destination
-    by_distance = sorted(candidates, key=lambda c: (haversine_km(lat, lng, c.lat, c.lng), c.node_id))
+    plan, missing = plan_what_is_there(needs, candidates, available, destination)
+    if missing:
+        raise OutOfStock(_named(missing))
+    return plan
+
+
+def plan_what_is_there(
+    needs: list[Need],
+    candidates: list[Candidate],
+    available: dict[tuple[str, str], int],
+    destination: tuple[float, float],
+) -> tuple[Plan, list[Need]]:
+    """The first rule's plan for the lines stock can serve, and the lines it cannot."""
+    by_distance = _by_distance(candidates, destination)
     total: dict[str, int] = defaultdict(int)
     for need in needs:
         total[need.sku] += need.quantity
     for cand in by_distance:
         if all(available.get((cand.node_id, sku), 0) >= qty for sku, qty in total.items()):
-            return {cand.node_id: list(needs)}
+            return {cand.node_id: list(needs)}, []
 
     left = dict(available)
     plan: Plan = {}
@@ -58,9 +71,48 @@ def plan_first_rule(
                 break
         else:
             missing.append(need)
+    return plan, missing
+
+
+def _by_distance(candidates: list[Candidate], destination: tuple[float, float]) -> list[Candidate]:
+    lat, lng = destination
+    return sorted(candidates, key=lambda c: (haversine_km(lat, lng, c.lat, c.lng), c.node_id))
+
+
+def _named(needs: list[Need]) -> list[dict]:
+    return [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """Expected supply (a purchase order or transfer line) and its units not yet promised to backorders."""
+    supply_id: str
+    node_id: str
+    sku: str
+    units: int
+    expected_on: date
+
+
+def plan_backorders(needs: list[Need], candidates: list[Candidate], incoming: list[Incoming],
+                    destination: tuple[float, float]) -> list[tuple[Need, Incoming]]:
+    """Each line whole against the supply that brings it soonest (the nearest node among supplies due the
+    same day) at a node the order may use; OutOfStock naming the lines no expected supply covers."""
+    rank = {c.node_id: i for i, c in enumerate(_by_distance(candidates, destination))}
+    ordered = sorted((x for x in incoming if x.node_id in rank),
+                     key=lambda x: (x.expected_on, rank[x.node_id], x.supply_id))
+    left = {x.supply_id: x.units for x in ordered}
+    planned, missing = [], []
+    for need in needs:
+        for x in ordered:
+            if x.sku == need.sku and left[x.supply_id] >= need.quantity:
+                left[x.supply_id] -= need.quantity
+                planned.append((need, x))
+                break
+        else:
+            missing.append(need)
     if missing:
-        raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in missing])
-    return plan
+        raise OutOfStock(_named(missing))
+    return planned
 
 
 def take_held(needs: list[Need], held: list[tuple[str, str, int]],

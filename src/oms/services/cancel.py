@@ -1,6 +1,7 @@
-"""Cancelling a whole order or some of its units before they leave the node; reservations are released."""
+"""Cancelling a whole order or some of its units before they leave the node; reservations are released,
+and units promised from expected supply (backorders) are given back to it."""
 
-from ..db import stock
+from ..db import stock, supply_promises
 from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict, FieldError, IllegalTransition, Problems
@@ -8,6 +9,10 @@ from ..domain.lifecycle import HOLDING, FStatus, OStatus
 from .context import Context
 from .inputs import CancelIn
 from .order_state import OrderState, still_to_send
+from .reference import bump_reference
+
+# Fulfilment orders whose units can still be cancelled, least work done first.
+CANCELLABLE = (FStatus.BACKORDERED, *HOLDING)
 
 
 async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal: Principal) -> dict:
@@ -18,24 +23,31 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
         if state.order["status"] == OStatus.CANCELLED:
             raise IllegalTransition("order", OStatus.CANCELLED, OStatus.CANCELLED)
         targets = _targets(state, body)
-        released = []
+        released, promised = [], []
         for line_no, qty in targets:
             line = next(ln for ln in state.lines if ln["line_no"] == line_no)
             # Units no node holds go first; the rest come off the fulfilment lines that still hold them.
             free = max(0, state.unallocated(line_no))
             line["cancelled"] += qty
             qty -= min(qty, free)
-            for fl in _holding(state, line_no):
-                take = min(qty, fl["reserved"])
+            for fl, units in _holding(state, line_no):
+                take = min(qty, units)
                 fl["cancelled"] += take
-                fl["reserved"] -= take
                 qty -= take
-                if take:
+                if not take:
+                    continue
+                if fl["reserved"]:
+                    fl["reserved"] -= take
                     released.append((fl["node_id"], fl["sku"], take))
+                else:  # a backordered line: the supply keeps its units for others
+                    promised.append((fl["supply_id"], take))
         await stock.release(conn, released)
+        await supply_promises.give_back(conn, promised)
+        if promised:
+            await bump_reference(conn, ctx.db.dialect)  # availability shows those units coming again
         for f in state.fuls:
             lines = state.lines_of(f)
-            if f["status"] in HOLDING and not any(still_to_send(fl) for fl in lines):
+            if f["status"] in CANCELLABLE and not any(still_to_send(fl) for fl in lines):
                 state.move(f, FStatus.CANCELLED, actor=principal.actor, at=at, reason=body.reason)
         whole = body.lines is None
         state.record("order.cancelled" if whole else "order.lines_cancelled", actor=principal.actor, at=at,
@@ -44,15 +56,23 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
         return await state.save(conn, actor=principal.actor, at=at, reason=body.reason)
 
 
-def _holding(state: OrderState, line_no: int) -> list[dict]:
-    fuls = {f["id"]: f for f in state.fuls if f["status"] in HOLDING}
-    found = [fl for fl in state.flines if fl["line_no"] == line_no and fl["fulfillment_id"] in fuls and fl["reserved"]]
+def _holding(state: OrderState, line_no: int) -> list[tuple[dict, int]]:
+    """The line's fulfilment lines with units that can still be cancelled, and how many: the reserved
+    ones, or all those still to send of a backordered line (it holds no stock yet)."""
+    fuls = {f["id"]: f for f in state.fuls if f["status"] in CANCELLABLE}
+    found = []
+    for fl in state.flines:
+        if fl["line_no"] == line_no and fl["fulfillment_id"] in fuls:
+            waiting = fuls[fl["fulfillment_id"]]["status"] == FStatus.BACKORDERED
+            units = still_to_send(fl) if waiting else fl["reserved"]
+            if units:
+                found.append((fl, units))
     # Cancel first where the node has done the least work.
-    return sorted(found, key=lambda fl: HOLDING.index(fuls[fl["fulfillment_id"]]["status"]))
+    return sorted(found, key=lambda x: CANCELLABLE.index(fuls[x[0]["fulfillment_id"]]["status"]))
 
 
 def _cancellable(state: OrderState, line_no: int) -> int:
-    return state.unallocated(line_no) + sum(fl["reserved"] for fl in _holding(state, line_no))
+    return state.unallocated(line_no) + sum(units for _, units in _holding(state, line_no))
 
 
 def _targets(state: OrderState, body: CancelIn) -> list[tuple[int, int]]:

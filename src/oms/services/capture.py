@@ -2,14 +2,24 @@
 
 from sqlalchemy import select
 
-from ..db import stock
+from ..db import stock, supply_promises
 from ..db import tables as t
+from ..db.capture_tx import LostRace
 from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict
 from ..domain.ids import new_id
-from ..domain.lifecycle import FStatus, OStatus
-from ..domain.sourcing import merge_plans, plan_first_rule, take_held
+from ..domain.lifecycle import FStatus, OStatus, derive_order_status
+from ..domain.sourcing import (
+    Incoming,
+    Need,
+    merge_plans,
+    plan_backorders,
+    plan_first_rule,
+    plan_what_is_there,
+    take_held,
+)
+from ..domain.vocabulary import PICKUP_MODES
 from .context import Context
 from .events import event
 from .holds import take_hold
@@ -17,7 +27,8 @@ from .inputs import OrderIn
 from .order_view import order_view
 from .planning import Request, prepare
 from .queries import load_order
-from .reserving import reserving
+from .reference import bump_reference
+from .reserving import Try, reserving
 
 
 async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
@@ -26,22 +37,24 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
     principal.require_order_write(order.channel)
     request = await prepare(ctx, order.channel, order.lines, order.delivery)
 
-    async def attempt(from_memory: bool) -> tuple[dict, bool]:
-        return await _store(ctx, order, request, principal, idempotency_key, from_memory), True
+    async def attempt(tries: Try) -> tuple[dict, bool]:
+        return await _store(ctx, order, request, principal, idempotency_key, tries), True
 
     async def replayed() -> tuple[dict, bool] | None:
         existing = await _find_existing(ctx, order, idempotency_key)
         return (existing, False) if existing is not None else None
 
-    return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed)
+    return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed, fallback=request.backorder)
 
 
 async def _store(ctx: Context, order: OrderIn, request: Request, principal: Principal, idempotency_key: str | None,
-                 from_memory: bool) -> dict:
+                 tries: Try) -> dict:
     """Plan on the stock available now, then store the order with its reservations (or Duplicate, LostRace).
 
-    ``from_memory``: plan on the stock mirror (a fraction of a second old) and save a round trip; the
-    conditional update decides all the same, and a plan it refuses is made again from the database."""
+    ``tries.from_memory``: plan on the stock mirror (a fraction of a second old) and save a round trip;
+    the conditional update decides all the same, and a plan it refuses is made again from the database.
+    ``tries.settled``: what stock cannot serve now is really missing; if the channel allows it, those
+    lines wait for expected supply (backorders), in a transaction that also promises them its units."""
     at = now()
     order_id = new_id("ord")
     currency = order.lines[0].unit_price.currency
@@ -58,18 +71,29 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
          "unit_price": ln.unit_price.amount}
         for i, ln in enumerate(order.lines)
     ]
-    async with ctx.db.capture(transaction=order.hold_id is not None) as tx:
+    waits = tries.settled and request.backorder
+    async with ctx.db.capture(transaction=order.hold_id is not None or waits) as tx:
         from_hold, rest = {}, request.needs
         if order.hold_id:  # the hold's units pass to this order, still reserved, in this transaction
             held = await take_hold(tx.conn, order.hold_id, order.channel)
             from_hold, rest, unused = take_held(request.needs, held, {c.node_id for c in request.candidates})
             await stock.release(tx.conn, unused)
-        plan = {}
+        plan, backorders = {}, []
         if rest:  # planned on what is available now; storing re-checks it under the row lock
             skus = {n.sku for n in rest}
-            available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
-            plan = plan_first_rule(rest, request.candidates, request.promisable(available), request.destination)
+            available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
+            if waits:
+                plan, missing = plan_what_is_there(rest, request.candidates, request.promisable(available),
+                                                   request.destination)
+                if missing:
+                    backorders = await _wait_for_supply(ctx, tx.conn, missing, request)
+            else:
+                plan = plan_first_rule(rest, request.candidates, request.promisable(available), request.destination)
         fuls, flines = _fulfillment_rows(order_id, merge_plans(from_hold, plan), at, order.delivery.pickup_node_id)
+        more_fuls, more_flines = _backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
+        fuls, flines = fuls + more_fuls, flines + more_flines
+        o["status"] = derive_order_status([f["status"] for f in fuls], unallocated_units=0,
+                                          pickup=order.delivery.mode in PICKUP_MODES)
         view = order_view(o, lines, fuls, flines)
         created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
@@ -79,18 +103,51 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
     return view
 
 
+async def _wait_for_supply(ctx: Context, conn, missing: list[Need], request: Request) -> list[tuple[Need, Incoming]]:
+    """Lines stock cannot serve, each promised units of an expected supply (or OutOfStock, or LostRace
+    if another order promised them first)."""
+    incoming = await supply_promises.incoming(conn, {n.sku for n in missing}, {c.node_id for c in request.candidates})
+    backorders = plan_backorders(missing, request.candidates, incoming, request.destination)
+    if not await supply_promises.promise(conn, [(x.supply_id, n.quantity) for n, x in backorders]):
+        raise LostRace
+    await bump_reference(conn, ctx.db.dialect)  # availability shows fewer units to come
+    return backorders
+
+
 def _fulfillment_rows(order_id: str, plan, at, handover_node_id: str | None) -> tuple[list[dict], list[dict]]:
     fuls, flines = [], []
     for node_id, node_needs in sorted(plan.items()):
         f_id = new_id("ful")
-        fuls.append({"id": f_id, "order_id": order_id, "node_id": node_id, "handover_node_id": handover_node_id,
-                     "status": FStatus.RELEASED, "details": {}, "created_at": at, "updated_at": at})
-        flines += [
-            {"fulfillment_id": f_id, "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
-             "picked": None, "shipped": 0, "cancelled": 0, "short": 0, "reserved": n.quantity}
-            for n in node_needs
-        ]
+        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, FStatus.RELEASED, {}, at))
+        flines += [_fulfillment_line(f_id, node_id, n, reserved=n.quantity) for n in node_needs]
     return fuls, flines
+
+
+def _backordered_rows(order_id: str, backorders: list[tuple[Need, Incoming]], at,
+                      handover_node_id: str | None) -> tuple[list[dict], list[dict]]:
+    """One fulfilment order per node that expects the supply, released to it when the units are there."""
+    by_node: dict[str, list[tuple[Need, Incoming]]] = {}
+    for need, supply in backorders:
+        by_node.setdefault(supply.node_id, []).append((need, supply))
+    fuls, flines = [], []
+    for node_id, waiting in sorted(by_node.items()):
+        f_id = new_id("ful")
+        expected = max(x.expected_on for _, x in waiting).isoformat()
+        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, FStatus.BACKORDERED,
+                                 {"expected_on": expected}, at))
+        flines += [_fulfillment_line(f_id, node_id, n, reserved=0, supply_id=x.supply_id) for n, x in waiting]
+    return fuls, flines
+
+
+def _fulfillment(f_id: str, order_id: str, node_id: str, handover_node_id: str | None, status: FStatus,
+                 details: dict, at) -> dict:
+    return {"id": f_id, "order_id": order_id, "node_id": node_id, "handover_node_id": handover_node_id,
+            "status": status, "details": details, "created_at": at, "updated_at": at}
+
+
+def _fulfillment_line(f_id: str, node_id: str, n: Need, *, reserved: int, supply_id: str | None = None) -> dict:
+    return {"fulfillment_id": f_id, "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
+            "picked": None, "shipped": 0, "cancelled": 0, "short": 0, "reserved": reserved, "supply_id": supply_id}
 
 
 async def _find_existing(ctx: Context, order: OrderIn, idempotency_key: str | None) -> dict | None:

@@ -23,7 +23,7 @@ from ..domain.sourcing import plan_first_rule
 from .context import Context
 from .inputs import HoldIn
 from .planning import prepare
-from .reserving import reserving
+from .reserving import Try, reserving
 
 h, hl = t.holds.c, t.hold_lines.c
 
@@ -35,18 +35,21 @@ def _view(hold: dict, lines: Iterable[dict]) -> dict:
                        "reserved": x["reserved"]} for x in sorted(lines, key=lambda x: x["line_no"])]}
 
 
-async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal) -> dict:
+async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
+                      idempotency_key: str | None = None) -> tuple[dict, bool]:
+    """The hold and whether it was created now (False: the same ``idempotency_key`` created it before)."""
     principal.require_order_write(body.channel)
     request = await prepare(ctx, body.channel, body.lines, body.delivery)
 
-    async def attempt(from_memory: bool) -> dict:
+    async def attempt(tries: Try) -> tuple[dict, bool]:
         at = now()
         hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": "active",
-                "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at}
+                "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at,
+                "idempotency_key": idempotency_key}
         # The same write path as order capture: on PostgreSQL, one statement for a one-row hold.
         async with ctx.db.capture() as tx:
             skus = {n.sku for n in request.needs}
-            available = await ctx.stock.available(ctx.db, skus) if from_memory else await tx.available(skus)
+            available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
             plan = plan_first_rule(request.needs, request.candidates, request.promisable(available),
                                    request.destination)
             lines = [{"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku,
@@ -54,9 +57,17 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal) -> di
                      for node_id, needs in plan.items() for n in needs]
             await tx.store(t.holds, hold, [(t.hold_lines, lines)],
                            [(x["node_id"], x["sku"], x["quantity"]) for x in lines], request.guard)
-            return _view(hold, lines)
+            return _view(hold, lines), True
 
-    return await reserving(ctx, {n.sku for n in request.needs}, attempt)
+    async def replayed() -> tuple[dict, bool] | None:
+        if idempotency_key is None:
+            return None
+        async with ctx.db.read() as conn:
+            hold_id = await conn.scalar(select(h.id).where(h.channel == body.channel,
+                                                           h.idempotency_key == idempotency_key))
+            return (_view(*await _load(conn, hold_id)), False) if hold_id else None
+
+    return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed)
 
 
 async def _load(conn: AsyncConnection, hold_id: str, *, lock: bool = False) -> tuple[dict, list[dict]]:

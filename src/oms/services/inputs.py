@@ -159,7 +159,8 @@ class SnapshotIn(Strict):
 class DeltaIn(Strict):
     """One movement reported by a node: a till sale, a receipt, an adjustment, a damage, a return."""
 
-    event_id: str = Field(min_length=1, max_length=200, description="The sender's id: a resend is a no-op")
+    event_id: str = Field(min_length=1, max_length=200,
+                          description="The sending node's id for the message, unique per node: a resend is a no-op")
     node_id: NodeId
     sku: Sku
     delta: int = Field(ge=-INT32, le=INT32, description="Units in (+) or out (-)")
@@ -230,6 +231,7 @@ class OrderIn(Strict):
 class ChannelRuleIn(Strict):
     node_types: list[NodeType] | None = Field(default=None, description="Only these node types (all if absent)")
     share_percent: int = Field(default=100, ge=0, le=100, description="At most this share of each node's units")
+    backorder: bool = Field(default=False, description="Orders may wait for expected supply when stock is short")
 
 
 class StockRulesIn(Strict):

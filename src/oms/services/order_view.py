@@ -20,7 +20,7 @@ def fulfillment_view(f: Mapping, flines: Iterable[Mapping]) -> dict:
         "lines": [
             {"line_no": fl["line_no"], "sku": fl["sku"], "quantity": fl["quantity"], "picked": fl["picked"],
              "shipped": fl["shipped"], "cancelled": fl["cancelled"], "short": fl["short"],
-             "reserved": fl["reserved"]}
+             "reserved": fl["reserved"], "supply_id": fl.get("supply_id")}
             for fl in sorted(flines, key=lambda x: x["line_no"])
         ],
         "created_at": f["created_at"].isoformat(),

@@ -24,6 +24,11 @@ class Request:
         return {(n, s): self.rules.promisable(self.channel, self.node_types[n], q)
                 for (n, s), q in available.items() if n in self.node_types}
 
+    @property
+    def backorder(self) -> bool:
+        """Lines stock cannot serve may wait for expected supply."""
+        return self.rules.rule(self.channel).backorder
+
     def guard(self, node_id: str) -> tuple[int, int]:
         return self.rules.guard(self.channel, self.node_types[node_id])
 

@@ -87,6 +87,8 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     supply: dict[str, list[tuple[str, date, int]]] = {}
     s = t.supply.c
     for node_id, sku, expected_on, quantity in await conn.execute(
-            select(s.node_id, s.sku, s.expected_on, s.quantity).where(s.status == "expected")):
+            # Units already promised to backorders are not coming for anyone else.
+            select(s.node_id, s.sku, s.expected_on, s.quantity - s.allocated)
+            .where(s.status == "expected", s.quantity > s.allocated)):
         supply.setdefault(sku, []).append((node_id, expected_on, quantity))
     return Snapshot(version, products, nodes, rules, supply)

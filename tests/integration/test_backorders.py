@@ -1,0 +1,127 @@
+"""Backorders: when the channel allows it, an order waits for expected supply instead of being refused."""
+
+import asyncio
+
+from sqlalchemy import update
+
+from oms.db import tables as t
+from oms.services.backorders import release_backorders
+from oms.services.stock_check import promise_differences, repair_promises, stock_differences
+from tests.integration.test_supply import po
+from tests.support import act, capture, ful_at, on_hand_reserved, order, problem, seed
+
+# SKU-B: 10 at the DC, 4 in Lyon. Twenty lamps are expected at the DC in 8 days.
+PO = po("PO-9", "DC-PARIS", "SKU-B", 30, 8)
+
+
+async def backorders_for(client, keys, channel="web", supply=(PO,)) -> None:
+    r = await client.put("/v1/stock-rules", headers=keys.h("admin"), json={"channels": {channel: {"backorder": True}}})
+    assert r.status_code == 200, r.text
+    r = await client.put("/v1/supply", headers=keys.h("admin"), json=list(supply))
+    assert r.status_code == 200, r.text
+
+
+async def promised(client, keys, supply_id="PO-9") -> int:
+    items = (await client.get("/v1/supply", params={"sku": "SKU-B"}, headers=keys.h("viewer"))).json()["items"]
+    return next(x["promised"] for x in items if x["id"] == supply_id)
+
+
+async def test_without_the_channel_rule_an_order_is_refused_even_with_supply_coming(ctx, client):
+    keys = await seed(ctx, client)
+    await client.put("/v1/supply", headers=keys.h("admin"), json=[PO])
+    problem(await client.post("/v1/orders", json=order("B-1", [("SKU-B", 20)]), headers=keys.h("web")),
+            409, "out_of_stock")
+
+
+async def test_an_order_waits_for_supply_and_goes_to_the_node_when_it_arrives(ctx, client):
+    keys = await seed(ctx, client)
+    await backorders_for(client, keys)
+    view = await capture(client, keys, order("B-2", [("SKU-A", 1), ("SKU-B", 20)]))
+    waiting = ful_at(view, "DC-PARIS") if len(view["fulfillments"]) == 1 else next(
+        f for f in view["fulfillments"] if f["status"] == "backordered")
+    assert view["status"] == "backordered"
+    assert waiting["details"] == {"expected_on": PO["expected_on"]}
+    assert [(ln["sku"], ln["quantity"], ln["reserved"], ln["supply_id"]) for ln in waiting["lines"]] == [
+        ("SKU-B", 20, 0, "PO-9")]
+    assert sum(ln["reserved"] for f in view["fulfillments"] for ln in f["lines"] if ln["sku"] == "SKU-A") == 1
+    assert await promised(client, keys) == 20
+    assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (10, 0)  # the stock is not touched
+    c = (await client.get("/v1/availability/SKU-B", params={"channel": "web"}, headers=keys.h("web"))).json()
+    assert c["incoming"] == [{"date": PO["expected_on"], "quantity": 10}]  # 20 of the 30 are spoken for
+    assert await stock_differences(ctx) == [] and await promise_differences(ctx) == []
+
+    # The node cannot work on it yet; nothing is released while the units are not there.
+    problem(await act(client, keys.h("store_paris"), waiting["id"], "accept"), 403, "forbidden")
+    problem(await act(client, keys.h("admin"), waiting["id"], "accept"), 409, "illegal_transition")
+    assert await release_backorders(ctx) == 0
+
+    # The purchase order is received: the lamps are counted in, the supply closed.
+    await client.put("/v1/inventory", headers=keys.h("admin"), json=[{"node_id": "DC-PARIS", "sku": "SKU-B",
+                                                                      "on_hand": 40}])
+    await client.put("/v1/supply", headers=keys.h("admin"), json=[{**PO, "status": "received"}])
+    assert await release_backorders(ctx) == 1
+    got = (await client.get(f"/v1/orders/{view['id']}", headers=keys.h("web"))).json()
+    released = next(f for f in got["fulfillments"] if f["id"] == waiting["id"])
+    assert released["status"] == "released" and released["lines"][0]["reserved"] == 20
+    assert got["status"] == "created"
+    assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (40, 20)
+    assert await promised(client, keys) == 0
+    assert await release_backorders(ctx) == 0
+    events = (await client.get(f"/v1/orders/{view['id']}/events", headers=keys.h("web"))).json()
+    assert "fulfillment.released" in [e["type"] for e in events]
+    assert await stock_differences(ctx) == [] and await promise_differences(ctx) == []
+
+
+async def test_a_supply_is_never_promised_twice(ctx, client):
+    keys = await seed(ctx, client)
+    await backorders_for(client, keys)
+    answers = await asyncio.gather(*(client.post("/v1/orders", json=order(f"B-{i}", [("SKU-B", 8)]),
+                                                 headers=keys.h("web")) for i in range(6)))
+    codes = sorted(r.status_code for r in answers)
+    # 10 at the DC serve one order now; 30 to come serve three more (a line waits whole for one supply).
+    assert codes == [201, 201, 201, 201, 409, 409], [r.text for r in answers if r.status_code != 201]
+    statuses = sorted(r.json()["status"] for r in answers if r.status_code == 201)
+    assert statuses == ["backordered", "backordered", "backordered", "created"]
+    assert await promised(client, keys) == 24
+    assert await stock_differences(ctx) == [] and await promise_differences(ctx) == []
+
+
+async def test_cancelling_a_backorder_gives_its_units_back_to_the_supply(ctx, client):
+    keys = await seed(ctx, client)
+    await backorders_for(client, keys)
+    view = await capture(client, keys, order("B-3", [("SKU-B", 25)]))
+    assert await promised(client, keys) == 25
+    r = await client.post(f"/v1/orders/{view['id']}/cancel", json={"lines": [{"line_no": 1, "quantity": 5}]},
+                          headers=keys.h("web"))
+    assert r.status_code == 200, r.text
+    assert await promised(client, keys) == 20
+    r = await client.post(f"/v1/orders/{view['id']}/cancel", json={}, headers=keys.h("web"))
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled" and r.json()["fulfillments"][0]["status"] == "cancelled"
+    assert await promised(client, keys) == 0
+    assert await stock_differences(ctx) == [] and await promise_differences(ctx) == []
+
+
+async def test_a_supply_cannot_drop_below_what_it_promised(ctx, client):
+    keys = await seed(ctx, client)
+    await backorders_for(client, keys)
+    await capture(client, keys, order("B-4", [("SKU-B", 25)]))
+    r = await client.put("/v1/supply", headers=keys.h("admin"), json=[{**PO, "quantity": 24}])
+    assert problem(r, 409, "conflict")["errors"][0]["field"] == "items.0.quantity"
+    r = await client.put("/v1/supply", headers=keys.h("admin"), json=[{**PO, "status": "cancelled"}])
+    assert problem(r, 409, "conflict")["errors"][0]["field"] == "items.0.status"
+    r = await client.put("/v1/supply", headers=keys.h("admin"), json=[{**PO, "quantity": 25}])
+    assert r.status_code == 200, r.text
+    assert await promised(client, keys) == 25
+
+
+async def test_check_finds_and_repairs_a_supply_promise_out_of_step(ctx, client):
+    keys = await seed(ctx, client)
+    await backorders_for(client, keys)
+    await capture(client, keys, order("B-5", [("SKU-B", 12)]))
+    async with ctx.db.write() as conn:
+        await conn.execute(update(t.supply).where(t.supply.c.id == "PO-9").values(allocated=3))
+    assert await promise_differences(ctx) == [{"supply_id": "PO-9", "promised": 3, "waiting": 12}]
+    assert await repair_promises(ctx) == [{"supply_id": "PO-9", "promised": 3, "waiting": 12}]
+    assert await promise_differences(ctx) == [] and await repair_promises(ctx) == []
+    assert await promised(client, keys) == 12
