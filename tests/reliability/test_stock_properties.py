@@ -1,8 +1,9 @@
-"""Random interleavings of feeds, holds, orders, cancels, rejections, short picks and shipments (Hypothesis).
+"""Random interleavings of feeds, holds, orders, backorders, cancels, rejections, short picks and shipments
+(Hypothesis).
 
-After every step the stock must add up: on-hand equals the sum of the movement ledger and reserved
-equals the units the open fulfilment lines and holds keep; and a capture only ever takes units that were
-free (or its own hold's).
+After every step the stock must add up: on-hand equals the sum of the movement ledger, reserved equals
+the units the open fulfilment lines and holds keep, and each expected supply has promised exactly what
+its backorders wait for; and a capture only ever takes units that were free (or its own hold's).
 """
 
 import asyncio
@@ -18,8 +19,9 @@ from hypothesis import strategies as st
 from oms.api.app import create_app
 from oms.bootstrap import build_context, prepare
 from oms.config import Settings
+from oms.services.backorders import release_backorders
 from oms.services.holds_expiry import release_expired
-from oms.services.stock_check import stock_differences
+from oms.services.stock_check import promise_differences, stock_differences
 from tests.support import order, seed
 
 NODES = ["DC-PARIS", "ST-PARIS", "ST-LYON"]
@@ -35,7 +37,8 @@ act = st.tuples(st.sampled_from(["cancel", "reject", "short", "ship"]), st.integ
 hold = st.tuples(st.just("hold"), st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 3)), min_size=1,
                                            max_size=2))
 about_hold = st.tuples(st.sampled_from(["unhold", "expire", "buy_held"]), st.integers(0, 20))
-steps = st.lists(st.one_of(count, move, buy, buy, act, act, hold, about_hold), min_size=5, max_size=25)
+release = st.just(("release",))
+steps = st.lists(st.one_of(count, move, buy, buy, act, act, hold, about_hold, release), min_size=5, max_size=25)
 
 
 async def _run(template: Path, plan: list) -> None:
@@ -55,10 +58,19 @@ async def _run(template: Path, plan: list) -> None:
 
 async def _steps(ctx, client, plan: list) -> None:
     keys = await seed(ctx, client)
-    start = datetime.now(UTC)  # feed times come after the seed's counts, within the allowed clock skew
     admin = keys.h("admin")
+    # Little stock everywhere, so that orders often wait for supply.
+    await client.put("/v1/inventory", headers=admin, json=[{"node_id": node, "sku": sku, "on_hand": 2}
+                                                           for node in NODES for sku in SKUS])
+    start = datetime.now(UTC)  # feed times come after these counts, within the allowed clock skew
     orders: list[dict] = []
     holds: list[tuple[dict, list]] = []
+    # The web may wait for supply: a few units of each SKU are expected at the DC.
+    await client.put("/v1/stock-rules", json={"channels": {"web": {"backorder": True}}}, headers=admin)
+    expected = (start + timedelta(days=5)).date().isoformat()
+    await client.put("/v1/supply", headers=admin, json=[
+        {"id": f"PO-{sku}", "kind": "purchase_order", "node_id": "DC-PARIS", "sku": sku, "quantity": 6,
+         "expected_on": expected} for sku in SKUS])
     for n, step in enumerate(plan):
         kind = step[0]
         if kind == "count":
@@ -79,7 +91,7 @@ async def _steps(ctx, client, plan: list) -> None:
             if r.status_code == 201:
                 orders.append(r.json())
                 for f in r.json()["fulfillments"]:
-                    for line in f["lines"]:
+                    for line in f["lines"] if f["status"] != "backordered" else []:
                         row = before[(f["node_id"], line["sku"])]
                         assert row["available"] >= line["quantity"]  # only free units were taken
         elif kind == "hold":
@@ -89,6 +101,8 @@ async def _steps(ctx, client, plan: list) -> None:
             assert r.status_code in (201, 409), r.text
             if r.status_code == 201:
                 holds.append((r.json(), step[1]))
+        elif kind == "release":
+            await release_backorders(ctx)
         elif kind == "expire":
             await release_expired(ctx, at=datetime.now(UTC) + timedelta(hours=1))
         elif kind in ("unhold", "buy_held") and holds:
@@ -105,6 +119,7 @@ async def _steps(ctx, client, plan: list) -> None:
             target = orders[step[1] % len(orders)]
             await _act(client, admin, kind, target)
         assert await stock_differences(ctx) == [], f"after step {n}: {step}"
+        assert await promise_differences(ctx) == [], f"after step {n}: {step}"
         assert all(r["available"] >= 0 for r in await _rows(client, admin))
 
 
