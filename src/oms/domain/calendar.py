@@ -1,0 +1,118 @@
+"""Working time at a node: opening hours per weekday, dated exceptions, a timezone.
+
+Every promise is built from these few questions: when can this node have the parcel ready (picking and
+packing take working minutes, counted only while the node is open), and until when may the customer
+order and still get it then. Time is always an input (``at``), never read from the clock, and every
+answer is an aware datetime: local hours are turned into instants in the node's own timezone, so a
+daylight-saving change moves the instants, not the hours on the door.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DAY = timedelta(days=1)
+HORIZON_DAYS = 60  # a node shut for longer than this has no promise to give
+
+
+@dataclass(frozen=True)
+class Hours:
+    """One opening span in local wall-clock minutes of the day, 0 <= ``opens`` < ``closes`` <= 1440 (a span
+    never crosses midnight; 1440 is the midnight that ends the day)."""
+    opens: int
+    closes: int
+
+
+@dataclass(frozen=True)
+class Calendar:
+    timezone: str
+    # Opening spans per ISO weekday (1 = Monday … 7 = Sunday); a weekday absent or empty is closed.
+    weekly: dict[int, tuple[Hours, ...]]
+    # A date's own spans instead of its weekday's: empty for a holiday, other hours for a late opening.
+    exceptions: dict[date, tuple[Hours, ...]] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The node's open spans on this local date, as instants."""
+        hours = self.exceptions[day] if day in self.exceptions else self.weekly.get(day.isoweekday(), ())
+        return [(self._minute(day, h.opens), self._minute(day, h.closes)) for h in hours]
+
+    def _minute(self, day: date, minute: int) -> datetime:
+        if minute >= 1440:
+            return self.at(day + DAY, time(0))
+        return self.at(day, time(minute // 60, minute % 60))
+
+    def at(self, day: date, clock: time) -> datetime:
+        """The instant of a local clock time on a local date (in a spring-forward gap: just after it)."""
+        local = datetime.combine(day, clock, self.zone)
+        # A time that does not exist locally comes back shifted by the round trip; the real instant is
+        # the one it normalises to.
+        return local.astimezone(self.zone)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def is_open_day(self, day: date) -> bool:
+        return bool(self.spans(day))
+
+    def after_working(self, start: datetime, minutes: int) -> datetime | None:
+        """The instant ``minutes`` of opening time after ``start`` (None beyond the horizon). Zero minutes
+        from a closed moment is still the moment itself: nothing has to be done."""
+        left = timedelta(minutes=minutes)
+        if not left:
+            return start
+        day = self.local_date(start)
+        for _ in range(HORIZON_DAYS):
+            for opens, closes in self.spans(day):
+                begin = max(opens, start)
+                if begin >= closes:
+                    continue
+                if begin + left <= closes:
+                    return begin + left
+                left -= closes - begin
+            day += DAY
+        return None
+
+    def before_working(self, end: datetime, minutes: int) -> datetime | None:
+        """The latest instant from which ``minutes`` of opening time end by ``end`` (None beyond the
+        horizon): the order-by time for work that must be done by then."""
+        left = timedelta(minutes=minutes)
+        if not left:
+            return end
+        day = self.local_date(end)
+        for _ in range(HORIZON_DAYS):
+            for opens, closes in reversed(self.spans(day)):
+                finish = min(closes, end)
+                if finish <= opens:
+                    continue
+                if finish - left >= opens:
+                    return finish - left
+                left -= finish - opens
+            day -= DAY
+        return None
+
+    def next_open_days(self, start: date, *, include_start: bool = True):
+        """Open local dates from ``start`` on, within the horizon."""
+        day = start if include_start else start + DAY
+        for _ in range(HORIZON_DAYS):
+            if self.is_open_day(day):
+                yield day
+            day += DAY
+
+
+def hours(opens: str, closes: str) -> Hours:
+    """``("09:00", "19:30")`` → Hours; ``"24:00"`` closes at midnight (ValueError naming what is wrong)."""
+    def minute(text: str) -> int:
+        hh, sep, mm = text.partition(":")
+        if not (sep and len(hh) == 2 and len(mm) == 2 and hh.isdigit() and mm.isdigit()) \
+                or int(mm) > 59 or int(hh) * 60 + int(mm) > 1440:
+            raise ValueError(f"{text!r} is not a HH:MM time between 00:00 and 24:00")
+        return int(hh) * 60 + int(mm)
+
+    span = Hours(minute(opens), minute(closes))
+    if span.opens >= span.closes:
+        raise ValueError(f"opens at {opens} but closes at {closes}")
+    return span

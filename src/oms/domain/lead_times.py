@@ -1,0 +1,96 @@
+"""From an order time to a delivery window: processing at the node, the carrier's pickup, transit.
+
+    ready    = ``at`` + the node's processing minutes, counted in its opening hours;
+    shipped  = the first carrier pickup at the node (its cut-off time, on a day the node is open) that
+               is not before ``ready``;
+    delivered on the carrier's delivery days after ``shipped``: between ``transit_min`` and
+               ``transit_max`` of them, within the carrier's delivery hours;
+    order-by = the latest order time that still makes the same pickup (what "order within 2 h 13 min"
+               counts down to).
+Everything is computed in the node's timezone; nothing here reads the clock.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from .calendar import DAY, HORIZON_DAYS, Calendar
+
+
+@dataclass(frozen=True)
+class Band:
+    """Transit for destinations up to ``max_km`` away (straight line), in carrier delivery days."""
+    max_km: float
+    transit_min: int
+    transit_max: int
+
+
+@dataclass(frozen=True)
+class CarrierService:
+    id: str
+    mode: str  # the delivery mode it serves: home_standard, home_express, …
+    bands: tuple[Band, ...]  # by increasing max_km
+    delivery_weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5, 6})  # ISO weekdays it delivers
+    holidays: frozenset[date] = frozenset()  # dates it does not deliver
+    window: tuple[time, time] = (time(8), time(20))  # hours of delivery on the day
+
+    def band(self, km: float) -> Band | None:
+        return next((b for b in self.bands if km <= b.max_km), None)
+
+    def delivers_on(self, day: date) -> bool:
+        return day.isoweekday() in self.delivery_weekdays and day not in self.holidays
+
+    def after_delivery_days(self, day: date, count: int) -> date | None:
+        """The ``count``-th delivery day after ``day`` (0: ``day`` itself if it is one, else the next)."""
+        found = 0
+        for _ in range(HORIZON_DAYS):
+            if count == 0 and self.delivers_on(day):
+                return day
+            day += DAY
+            if self.delivers_on(day):
+                found += 1
+                if found >= count:
+                    return day
+        return None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    ready: datetime
+    shipped: datetime
+    order_by: datetime
+    earliest: datetime
+    latest: datetime
+
+
+def ready_at(calendar: Calendar, at: datetime, processing_minutes: int) -> datetime | None:
+    return calendar.after_working(at, processing_minutes)
+
+
+def next_pickup(calendar: Calendar, ready: datetime, cutoff: time) -> datetime | None:
+    """The first carrier pickup at the node not before ``ready``: the cut-off time of an open day."""
+    for day in calendar.next_open_days(calendar.local_date(ready)):
+        pickup = calendar.at(day, cutoff)
+        if pickup >= ready:
+            return pickup
+    return None
+
+
+def ship(calendar: Calendar, at: datetime, processing_minutes: int, cutoff: time, service: CarrierService,
+         km: float) -> Shipment | None:
+    """When a parcel ordered at ``at`` leaves the node and reaches a destination ``km`` away; None when
+    the service does not go that far or the node has no opening within the horizon."""
+    band = service.band(km)
+    ready = ready_at(calendar, at, processing_minutes)
+    if band is None or ready is None:
+        return None
+    shipped = next_pickup(calendar, ready, cutoff)
+    if shipped is None:
+        return None
+    order_by = calendar.before_working(shipped, processing_minutes)
+    ship_day = calendar.local_date(shipped)
+    first = service.after_delivery_days(ship_day, band.transit_min)
+    last = service.after_delivery_days(ship_day, band.transit_max)
+    if first is None or last is None or order_by is None:
+        return None
+    return Shipment(ready, shipped, max(order_by, at), calendar.at(first, service.window[0]),
+                    calendar.at(last, service.window[1]))

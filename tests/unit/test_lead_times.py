@@ -1,0 +1,95 @@
+"""Calendars and lead times: time is an input, hours are local, holidays and clock changes count."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from oms.domain.calendar import Calendar, hours
+from oms.domain.lead_times import Band, CarrierService, ship
+
+PARIS = ZoneInfo("Europe/Paris")
+WHIT_MONDAY = date(2026, 5, 25)  # a public holiday in France; the Saturday before is 23 May
+
+
+def paris(*args) -> datetime:
+    return datetime(*args, tzinfo=PARIS)
+
+
+def every(days, spans: str) -> dict:
+    return {d: tuple(hours(*x.split("-")) for x in spans.split(",")) for d in days}
+
+
+# A DC working Monday to Saturday 06:00-23:00; the carrier collects at 23:00; an hour to pick and pack.
+DC = Calendar("Europe/Paris", every(range(1, 7), "06:00-23:00"), {WHIT_MONDAY: ()})
+STANDARD = CarrierService("std", "home_standard", (Band(800, 1, 2), Band(2000, 3, 4)),
+                          holidays=frozenset({WHIT_MONDAY}))
+
+
+def test_an_order_a_minute_before_the_cutoff_leaves_tonight_one_after_waits_for_tuesday():
+    before = ship(DC, paris(2026, 5, 23, 21, 59), 60, time(23), STANDARD, km=300)
+    assert before.shipped == paris(2026, 5, 23, 23, 0)
+    assert before.order_by == paris(2026, 5, 23, 22, 0)
+    # Sunday no delivery, Monday a holiday: first delivery day Tuesday, at the latest Wednesday.
+    assert before.earliest == paris(2026, 5, 26, 8, 0) and before.latest == paris(2026, 5, 27, 20, 0)
+
+    after = ship(DC, paris(2026, 5, 23, 22, 1), 60, time(23), STANDARD, km=300)
+    assert after.ready == paris(2026, 5, 26, 6, 1)  # 59 minutes on Saturday, the last one on Tuesday
+    assert after.shipped == paris(2026, 5, 26, 23, 0)
+    assert after.order_by == paris(2026, 5, 26, 22, 0)
+    assert after.earliest == paris(2026, 5, 27, 8, 0) and after.latest == paris(2026, 5, 28, 20, 0)
+
+
+def test_farther_destinations_take_their_band_and_beyond_the_last_band_there_is_no_option():
+    far = ship(DC, paris(2026, 5, 19, 10, 0), 60, time(23), STANDARD, km=1500)
+    assert far.earliest.date() == date(2026, 5, 22) and far.latest.date() == date(2026, 5, 23)
+    assert ship(DC, paris(2026, 5, 19, 10, 0), 60, time(23), STANDARD, km=2500) is None
+
+
+def test_working_minutes_count_local_hours_across_the_spring_clock_change():
+    shop = Calendar("Europe/Paris", every(range(1, 8), "09:00-19:00"))
+    # Saturday 28 March 2026, 18:00: one hour today; on Sunday the clocks go forward at 02:00.
+    ready = shop.after_working(paris(2026, 3, 28, 18, 0), 120)
+    assert ready.astimezone(PARIS).replace(tzinfo=None) == datetime(2026, 3, 29, 10, 0)
+    assert ready == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # CEST, UTC+2 (a naive +1 h would say 09:00)
+
+
+def test_the_autumn_clock_change_gives_a_long_night_not_a_shifted_opening():
+    shop = Calendar("Europe/Paris", every(range(1, 8), "09:00-19:00"))
+    ready = shop.after_working(paris(2026, 10, 24, 18, 30), 60)
+    assert ready == datetime(2026, 10, 25, 8, 30, tzinfo=UTC)  # 09:30 CET on Sunday 25 October
+
+
+def test_a_store_closing_in_thirty_minutes_cannot_have_a_45_minute_pick_ready_tonight():
+    store = Calendar("Europe/Paris", every(range(1, 7), "10:00-20:00"))
+    assert store.after_working(paris(2026, 5, 20, 19, 0), 45) == paris(2026, 5, 20, 19, 45)
+    assert store.after_working(paris(2026, 5, 20, 19, 30), 45) == paris(2026, 5, 21, 10, 15)
+    # Ordered on Saturday evening: ready on Monday (closed on Sunday).
+    assert store.after_working(paris(2026, 5, 23, 19, 50), 45) == paris(2026, 5, 25, 10, 35)
+
+
+def test_split_days_and_the_latest_start_for_work_due_at_a_time():
+    lunch = Calendar("Europe/Paris", every(range(1, 6), "09:00-12:00,14:00-18:00"))
+    assert lunch.after_working(paris(2026, 5, 20, 11, 30), 60) == paris(2026, 5, 20, 14, 30)
+    assert lunch.before_working(paris(2026, 5, 20, 14, 30), 60) == paris(2026, 5, 20, 11, 30)
+    assert lunch.before_working(paris(2026, 5, 18, 9, 30), 60) == paris(2026, 5, 15, 17, 30)  # over a weekend
+    assert lunch.after_working(paris(2026, 5, 20, 3, 0), 0) == paris(2026, 5, 20, 3, 0)
+
+
+def test_a_node_never_open_has_no_promise():
+    shut = Calendar("Europe/Paris", {})
+    assert shut.after_working(paris(2026, 5, 20, 9, 0), 10) is None
+    assert ship(shut, paris(2026, 5, 20, 9, 0), 10, time(17), STANDARD, km=10) is None
+
+
+def test_a_day_may_close_at_midnight():
+    late = Calendar("Europe/Paris", every(range(1, 8), "18:00-24:00"))
+    assert late.spans(date(2026, 5, 20))[0][1] == paris(2026, 5, 21, 0, 0)
+    assert late.after_working(paris(2026, 5, 20, 23, 30), 60) == paris(2026, 5, 21, 18, 30)
+
+
+@pytest.mark.parametrize("span", [("9h", "18h"), ("18:00", "09:00"), ("10:00", "10:00"), ("10:00", "24:01"),
+                                  ("7:00", "09:00")])
+def test_bad_hours_are_refused_by_name(span):
+    with pytest.raises(ValueError, match="09:00|is not a HH:MM|closes at"):
+        hours(*span)
