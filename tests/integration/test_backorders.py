@@ -55,10 +55,9 @@ async def test_an_order_waits_for_supply_and_goes_to_the_node_when_it_arrives(ct
     problem(await act(client, keys.h("admin"), waiting["id"], "accept"), 409, "illegal_transition")
     assert await release_backorders(ctx) == 0
 
-    # The purchase order is received: the lamps are counted in, the supply closed.
+    # Lamps come back to the DC before the purchase order (a return, a recount): the sweep hands them over.
     await client.put("/v1/inventory", headers=keys.h("admin"), json=[{"node_id": "DC-PARIS", "sku": "SKU-B",
                                                                       "on_hand": 40}])
-    await client.put("/v1/supply", headers=keys.h("admin"), json=[{**PO, "status": "received"}])
     assert await release_backorders(ctx) == 1
     got = (await client.get(f"/v1/orders/{view['id']}", headers=keys.h("web"))).json()
     released = next(f for f in got["fulfillments"] if f["id"] == waiting["id"])
@@ -125,3 +124,41 @@ async def test_check_finds_and_repairs_a_supply_promise_out_of_step(ctx, client)
     assert await repair_promises(ctx) == [{"supply_id": "PO-9", "promised": 3, "waiting": 12}]
     assert await promise_differences(ctx) == [] and await repair_promises(ctx) == []
     assert await promised(client, keys) == 12
+
+
+async def test_a_received_supply_hands_its_units_to_its_backorders_at_once(ctx, client):
+    """Marked received, the supply's units are the waiting orders' own at that moment — before the count
+    that brings them in, and before any sweep: no other order can take them meanwhile."""
+    keys = await seed(ctx, client)
+    await backorders_for(client, keys)
+    waiting = await capture(client, keys, order("B-6", [("SKU-B", 20)]))
+    r = await client.put("/v1/supply", headers=keys.h("admin"), json=[{**PO, "status": "received"}])
+    assert r.status_code == 200, r.text
+    got = (await client.get(f"/v1/orders/{waiting['id']}", headers=keys.h("web"))).json()
+    assert got["status"] == "created" and got["fulfillments"][0]["status"] == "released"
+    assert got["fulfillments"][0]["lines"][0]["reserved"] == 20
+    assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (10, 20)  # the lamps not counted yet
+    problem(await client.post("/v1/orders", json=order("B-7", [("SKU-B", 5)]), headers=keys.h("web")),
+            409, "out_of_stock")  # the 10 lamps there are the waiting order's now; nothing more is expected
+    await client.put("/v1/inventory", headers=keys.h("admin"), json=[{"node_id": "DC-PARIS", "sku": "SKU-B",
+                                                                      "on_hand": 40}])
+    assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (40, 20)
+    assert await promised(client, keys) == 0 and await release_backorders(ctx) == 0
+    assert await stock_differences(ctx) == [] and await promise_differences(ctx) == []
+
+
+async def test_a_backorder_of_a_share_limited_channel_is_released_when_its_units_are_there(ctx, client):
+    """The share was applied when the order was promised its supply; it is not applied again to the units
+    it waits for (30 % of 40 would never cover 20)."""
+    keys = await seed(ctx, client)
+    r = await client.put("/v1/stock-rules", headers=keys.h("admin"), json={"channels": {"marketplace": {
+        "node_types": ["warehouse"], "share_percent": 30, "backorder": True}}})
+    assert r.status_code == 200, r.text
+    await client.put("/v1/supply", headers=keys.h("admin"), json=[PO])
+    view = await capture(client, keys, order("M-1", [("SKU-B", 20)], channel="marketplace"), who="marketplace")
+    assert view["status"] == "backordered"
+    await client.put("/v1/inventory", headers=keys.h("admin"), json=[{"node_id": "DC-PARIS", "sku": "SKU-B",
+                                                                      "on_hand": 40}])
+    assert await release_backorders(ctx) == 1
+    assert await on_hand_reserved(client, keys, "SKU-B", "DC-PARIS") == (40, 20)
+    assert await stock_differences(ctx) == [] and await promise_differences(ctx) == []

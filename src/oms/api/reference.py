@@ -78,11 +78,14 @@ async def put_stock_rules(body: StockRulesIn, ctx: Ctx, caller: Caller):
 @router.put("/supply", response_model=BulkResult)
 async def upsert_supply(items: Annotated[list[SupplyIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
     """Purchase orders and transfers expected at nodes (by their reference), all or nothing. Availability
-    lists what is expected from today on, by date (`incoming`)."""
+    lists what is expected from today on, by date (`incoming`). A supply marked `received` hands its units
+    to the backorders waiting for it; one with units promised to backorders cannot be cut below them,
+    cancelled or moved (`409`, naming each item)."""
     return Json({"upserted": await supply.upsert_supply(ctx, items, principal=caller)})
 
 
 @router.get("/supply", response_model=Page)
 async def list_supply(ctx: Ctx, caller: Caller, sku: str | None = None, node_id: str | None = None,
                       status: str | None = None, cursor: str | None = None, limit: Limit = 100):
+    """Expected supply; `promised` is how many of its units backordered orders wait for."""
     return Json(await supply.list_supply(ctx, sku=sku, node_id=node_id, status=status, cursor=cursor, limit=limit))

@@ -34,6 +34,7 @@ class FulfillmentLineOut(BaseModel):
     cancelled: int
     short: int
     reserved: int
+    supply_id: str | None = None  # a backordered line: the expected supply it waits for
 
 
 class OrderBrief(BaseModel):

@@ -18,10 +18,6 @@ from typing import Any
 Run = Callable[[list[Any]], Awaitable[list[Any]]]
 
 
-class Interrupted(RuntimeError):
-    """The statement carrying this request was interrupted: whether it was stored is unknown."""
-
-
 @dataclass
 class _Entry:
     item: Any
@@ -50,7 +46,8 @@ class Combiner:
             try:
                 outcome = await entry.future
             except asyncio.CancelledError:
-                if not entry.future.cancelled() and isinstance(entry.future.result(), _Lead):
+                done = entry.future.done() and not entry.future.cancelled()
+                if done and entry.future.exception() is None and isinstance(entry.future.result(), _Lead):
                     # Cancelled just as it was made leader: the batch must not be left waiting.
                     if not self._promote(entry.future.result().batch[1:]):
                         self._hand_over(key)
@@ -61,14 +58,32 @@ class Combiner:
         return self._answer(await self._lead(key, batch))
 
     async def _lead(self, key: Hashable, batch: list[_Entry]) -> Any:
+        """Run the batch to its end even if the leader is cancelled meanwhile: the others are answered,
+        and the leader's connection stays in use until the statement is over."""
+        task = asyncio.ensure_future(self._run(key, batch))
+        cancelled = False
+        while True:
+            try:
+                outcome = await asyncio.shield(task)
+                break
+            except asyncio.CancelledError:
+                if task.done():
+                    raise
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
+        return outcome
+
+    async def _run(self, key: Hashable, batch: list[_Entry]) -> Any:
         try:
             outcomes = await batch[0].run([e.item for e in batch])
-        except BaseException as exc:
-            unknown = exc if isinstance(exc, Exception) else Interrupted("the statement was interrupted")
-            outcomes = [exc] + [unknown] * (len(batch) - 1)
+        except Exception as exc:
+            outcomes = [exc] * len(batch)
         finally:
             self._hand_over(key)
         for entry, outcome in zip(batch[1:], outcomes[1:], strict=True):
+            if entry.future.done():  # its request was cancelled meanwhile: nobody waits for this answer
+                continue
             if isinstance(outcome, BaseException):
                 entry.future.set_exception(outcome)
             else:

@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import tables as t
+from .statements import insert_unless_exists
 from .tables import now
 
 c = t.inventory.c
@@ -31,6 +32,12 @@ _RELEASE = (
     update(t.inventory)
     .where(c.node_id == bindparam("n"), c.sku == bindparam("s"))
     .values(reserved=c.reserved - bindparam("q"), updated_at=bindparam("at"))
+)
+# Reserved whatever the row shows (units that are already the reserving order's own).
+_TAKE = (
+    update(t.inventory)
+    .where(c.node_id == bindparam("n"), c.sku == bindparam("s"))
+    .values(reserved=c.reserved + bindparam("q"), updated_at=bindparam("at"))
 )
 # Units leave the building: on-hand and the reservation that held them go down together.
 _CONSUME = (
@@ -95,3 +102,18 @@ async def consume(conn: AsyncConnection, items: Iterable[tuple[str, str, int]], 
             {"node_id": n, "sku": s, "delta": -q, "reason": reason, "ref": ref, "occurred_at": at}
             for n, s, q in totals
         ])
+
+
+async def reserve_arrived(conn: AsyncConnection, dialect: str, items: Iterable[tuple[str, str, int]],
+                          safety_of: Callable[[str], int]) -> None:
+    """Units of a received supply reserved for the orders that waited for them, unconditionally: they are
+    theirs, even before the count that brings them in is fed (available shows 0 meanwhile, not more).
+    A missing stock row is created at zero (``safety_of(node_id)`` as its safety stock)."""
+    totals = _totals(items)
+    if not totals:
+        return
+    at = now()
+    await conn.execute(insert_unless_exists(dialect, t.inventory), [
+        {"node_id": n, "sku": s, "on_hand": 0, "reserved": 0, "safety_stock": safety_of(n), "updated_at": at}
+        for n, s, _ in totals])
+    await conn.execute(_TAKE, [{"n": n, "s": s, "q": q, "at": at} for n, s, q in totals])

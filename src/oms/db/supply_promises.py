@@ -1,6 +1,7 @@
 """Units of expected supply promised to backordered order lines: never more than the supply brings."""
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,12 +19,13 @@ _PROMISE = (
 _GIVE_BACK = update(t.supply).where(s.id == bindparam("k_id")).values(allocated=s.allocated - bindparam("q"))
 
 
-async def incoming(conn: AsyncConnection, skus: Iterable[str], node_ids: Iterable[str]) -> list[Incoming]:
-    """Expected supply of these SKUs at these nodes with units not yet promised."""
+async def incoming(conn: AsyncConnection, skus: Iterable[str], node_ids: Iterable[str], today: date) -> list[Incoming]:
+    """Expected supply of these SKUs at these nodes, due from ``today`` on, with units not yet promised.
+    (A supply past its date without news is not promised: nobody knows when it comes.)"""
     rows = await conn.execute(
         select(s.id, s.node_id, s.sku, s.quantity - s.allocated, s.expected_on)
         .where(s.status == "expected", s.sku.in_(sorted(set(skus))), s.node_id.in_(sorted(set(node_ids))),
-               s.quantity > s.allocated))
+               s.quantity > s.allocated, s.expected_on >= today))
     return [Incoming(*row) for row in rows]
 
 

@@ -1,13 +1,22 @@
 """Backordered fulfilment orders go to their node when the units they wait for are there.
 
 A backordered line was promised units of an expected supply (``supply.allocated``) instead of stock.
-When the node has the units (the supply was received, or stock came back otherwise), the line reserves
-them like any order, gives its promise on the supply back, and the fulfilment order is released to the
-node. Oldest first: an order that waited keeps its place in the queue. Servers run this every few
-seconds with the hold sweeper; every write is one fulfilment order under its order's lock.
+- When the supply is marked received, the lines that waited for it take its units in that same write:
+  reserved at once at the node (even before the count that brings them in is fed, so that nobody else
+  can sell them meanwhile), the promise on the supply given back, the fulfilment order released.
+- Stock may also come back otherwise (a return, a cancelled order, a supply that never came while
+  others did): every few seconds, with the hold sweeper, each server releases the oldest backorders
+  whose node now has their units, reserved by the ordinary conditional update.
+The channel's share and walk-in rules were applied when the order was promised its supply; they are
+not applied a second time to the units it waits for. Locks are taken as every writer takes them: the
+order, then the stock rows, then the supply rows, then the reference counter.
 """
 
-from sqlalchemy import select
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import stock, supply_promises
 from ..db import tables as t
@@ -19,54 +28,90 @@ from .reference import bump_reference
 
 SYSTEM = "system:backorders"
 BATCH = 200
-f, fl = t.fulfillments.c, t.fulfillment_lines.c
+f, fl, inv = t.fulfillments.c, t.fulfillment_lines.c, t.inventory.c
+_STILL = fl.quantity - fl.cancelled - fl.short
+# A line still waiting whose node lacks its units (no stock row at all counts as none).
+_SHORT_LINE = (
+    select(1)
+    .select_from(t.fulfillment_lines.outerjoin(t.inventory, and_(inv.node_id == fl.node_id, inv.sku == fl.sku)))
+    .where(fl.fulfillment_id == f.id, fl.reserved == 0, _STILL > 0,
+           func.coalesce(inv.on_hand - inv.reserved - inv.safety_stock, 0) < _STILL)
+)
 
 
 class _NotYet(Exception):
     """The node lacks some of the units: nothing of the attempt is kept."""
 
 
+def _waiting(state: OrderState, ful: dict, supply_ids: set[str] | None = None) -> list[dict]:
+    """The fulfilment order's lines that still wait for units (for these supplies, if given)."""
+    return [x for x in state.lines_of(ful) if still_to_send(x) and not x["reserved"]
+            and (supply_ids is None or x["supply_id"] in supply_ids)]
+
+
+def _take(state: OrderState, ful: dict, lines: list[dict], at: datetime, actor: str, reason: str) -> None:
+    """The lines hold their units now; once none waits any more, the node gets the fulfilment order."""
+    for x in lines:
+        x["reserved"] = still_to_send(x)
+    if not _waiting(state, ful):
+        state.move(ful, FStatus.RELEASED, actor=actor, at=at, reason=reason)
+
+
 async def release_backorders(ctx: Context) -> int:
-    """Release every backordered fulfilment order whose node now has its units; how many were."""
+    """Release, oldest first, the backordered fulfilment orders whose node now has all their units; how many."""
     async with ctx.db.read() as conn:
-        waiting = (await conn.execute(select(f.id, f.order_id).where(f.status == FStatus.BACKORDERED)
-                                      .order_by(f.created_at, f.id).limit(BATCH))).all()
-        if not waiting:
-            return 0
-        wanted: dict[str, list[tuple[str, str, int]]] = {}
-        for r in await conn.execute(select(fl.fulfillment_id, fl.node_id, fl.sku, fl.quantity - fl.cancelled - fl.short)
-                                    .where(fl.fulfillment_id.in_([w.id for w in waiting]))):
-            wanted.setdefault(r[0], []).append((r[1], r[2], r[3]))
-        available = await stock.available(conn, {sku for lines in wanted.values() for _, sku, _ in lines})
-    snap = await ctx.reference.get(ctx.db)
+        ready = (await conn.execute(
+            select(f.id, f.order_id).where(f.status == FStatus.BACKORDERED, ~exists(_SHORT_LINE))
+            .order_by(f.created_at, f.id).limit(BATCH))).all()
     released = 0
-    for fulfillment_id, order_id in waiting:
-        # A first look without locks: most waiting orders are still waiting, and need no write.
-        if not all(available.get((n, s), 0) >= q for n, s, q in wanted.get(fulfillment_id, [])):
-            continue
+    for fulfillment_id, order_id in ready:
         try:
-            released += await _release(ctx, snap, fulfillment_id, order_id)
+            released += await _release(ctx, fulfillment_id, order_id)
         except _NotYet:
-            pass
+            pass  # another order took the units first
     return released
 
 
-async def _release(ctx: Context, snap, fulfillment_id: str, order_id: str) -> int:
+async def _release(ctx: Context, fulfillment_id: str, order_id: str) -> int:
     at = now()
     async with ctx.db.write() as conn:
         state = await OrderState.load(conn, order_id)
         ful = state.fulfillment(fulfillment_id)
         if ful["status"] != FStatus.BACKORDERED:
             return 0  # released or cancelled meanwhile
-        lines = [x for x in state.lines_of(ful) if still_to_send(x)]
-        keep_share = snap.rules.guard(state.order["channel"], snap.nodes[ful["node_id"]].type)
-        if not await stock.reserve(conn, [(x["node_id"], x["sku"], still_to_send(x)) for x in lines],
-                                   lambda _node: keep_share):
+        lines = _waiting(state, ful)
+        if not await stock.reserve(conn, [(x["node_id"], x["sku"], still_to_send(x)) for x in lines]):
             raise _NotYet  # leaves the transaction: the reservations made so far are rolled back
         await supply_promises.give_back(conn, [(x["supply_id"], still_to_send(x)) for x in lines if x["supply_id"]])
-        for x in lines:
-            x["reserved"] = still_to_send(x)
-        state.move(ful, FStatus.RELEASED, actor=SYSTEM, at=at, reason="the units it waited for are there")
+        _take(state, ful, lines, at, SYSTEM, "the units it waited for are there")
         await state.save(conn, actor=SYSTEM, at=at)
         await bump_reference(conn, ctx.db.dialect)  # the supply shows its units free again
     return 1
+
+
+async def release_received(conn: AsyncConnection, dialect: str, supply_ids: Iterable[str], *, actor: str,
+                           safety_of: Callable[[str], int]) -> dict[str, int]:
+    """Inside the write that marks these supplies received: every line waiting for them takes its units
+    now and its fulfilment order goes to the node once nothing of it waits any more. Answers the units
+    handed over per supply (the caller gives them back on the supply after locking it)."""
+    ids = set(supply_ids)
+    if not ids:
+        return {}
+    at = now()
+    order_ids = sorted(set((await conn.scalars(
+        select(f.order_id).join(t.fulfillment_lines, fl.fulfillment_id == f.id)
+        .where(f.status == FStatus.BACKORDERED, fl.supply_id.in_(sorted(ids)), fl.reserved == 0))).all()))
+    states = [await OrderState.load(conn, order_id) for order_id in order_ids]  # orders first, in id order
+    waiting = [(state, ful, _waiting(state, ful, ids)) for state in states for ful in state.fuls
+               if ful["status"] == FStatus.BACKORDERED]
+    units = [(x["node_id"], x["sku"], still_to_send(x)) for _, _, lines in waiting for x in lines]
+    await stock.reserve_arrived(conn, dialect, units, safety_of)
+    handed: dict[str, int] = {}
+    for state, ful, lines in waiting:
+        for x in lines:
+            handed[x["supply_id"]] = handed.get(x["supply_id"], 0) + still_to_send(x)
+        if lines:
+            _take(state, ful, lines, at, actor, "the supply it waited for was received")
+    for state in states:
+        await state.save(conn, actor=actor, at=at)
+    return handed

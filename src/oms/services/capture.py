@@ -85,8 +85,10 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
             if waits:
                 plan, missing = plan_what_is_there(rest, request.candidates, request.promisable(available),
                                                    request.destination)
-                if missing:
-                    backorders = await _wait_for_supply(ctx, tx.conn, missing, request)
+                if missing:  # promised after the stock below: every writer locks stock rows, then supply
+                    incoming = await supply_promises.incoming(tx.conn, {n.sku for n in missing},
+                                                              {c.node_id for c in request.candidates}, at.date())
+                    backorders = plan_backorders(missing, request.candidates, incoming, request.destination)
             else:
                 plan = plan_first_rule(rest, request.candidates, request.promisable(available), request.destination)
         fuls, flines = _fulfillment_rows(order_id, merge_plans(from_hold, plan), at, order.delivery.pickup_node_id)
@@ -100,18 +102,11 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                     (t.events, [created])]
         await tx.store(t.orders, o, children, [(node_id, n.sku, n.quantity) for node_id, needs in plan.items()
                                                for n in needs], request.guard)
+        if backorders:  # the supply's units, under its row lock: never promised twice
+            if not await supply_promises.promise(tx.conn, [(x.supply_id, n.quantity) for n, x in backorders]):
+                raise LostRace  # another order was promised them first: all of this order is rolled back
+            await bump_reference(tx.conn, ctx.db.dialect)  # availability shows fewer units to come
     return view
-
-
-async def _wait_for_supply(ctx: Context, conn, missing: list[Need], request: Request) -> list[tuple[Need, Incoming]]:
-    """Lines stock cannot serve, each promised units of an expected supply (or OutOfStock, or LostRace
-    if another order promised them first)."""
-    incoming = await supply_promises.incoming(conn, {n.sku for n in missing}, {c.node_id for c in request.candidates})
-    backorders = plan_backorders(missing, request.candidates, incoming, request.destination)
-    if not await supply_promises.promise(conn, [(x.supply_id, n.quantity) for n, x in backorders]):
-        raise LostRace
-    await bump_reference(conn, ctx.db.dialect)  # availability shows fewer units to come
-    return backorders
 
 
 def _fulfillment_rows(order_id: str, plan, at, handover_node_id: str | None) -> tuple[list[dict], list[dict]]:

@@ -113,7 +113,10 @@ async def take_hold(conn: AsyncConnection, hold_id: str, channel: str) -> list[t
     """Inside a capture's transaction: the units the hold keeps, ``(node_id, sku, units)``, handed to this
     very order, still reserved (the order's plan places them or gives them back). Nothing if the hold
     has ended (expired, released, used): the order then competes for stock like any other."""
-    hold, lines = await _load(conn, hold_id, lock=True)
+    try:
+        hold, lines = await _load(conn, hold_id, lock=True)
+    except NotFound:  # a field of the order that names nothing: bad input, not a missing resource
+        raise InvalidInput([FieldError("hold_id", f"no hold {hold_id!r}")]) from None
     if hold["channel"] != channel:
         raise InvalidInput([FieldError("hold_id", f"hold {hold_id} belongs to channel {hold['channel']}")])
     if hold["status"] != "active" or hold["expires_at"] <= now():

@@ -8,7 +8,7 @@ lines waiting for it still want. Any difference means a write path broke the rul
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
@@ -32,12 +32,13 @@ async def _differences(conn: AsyncConnection, keys: Sequence[Key] | None = None)
     ledger = dict(((r.node_id, r.sku), r.total) for r in await conn.execute(
         only(select(mv.node_id, mv.sku, func.sum(mv.delta).label("total")), t.movements)
         .group_by(mv.node_id, mv.sku)))
-    held: dict = {}
-    for table in (t.fulfillment_lines, t.hold_lines):  # order reservations, then cart holds
-        c = table.c
-        for r in await conn.execute(
-                only(select(c.node_id, c.sku, func.sum(c.reserved).label("total")), table).group_by(c.node_id, c.sku)):
-            held[(r.node_id, r.sku)] = held.get((r.node_id, r.sku), 0) + (r.total or 0)
+    # Order reservations and cart holds in ONE statement (one snapshot): an order converting a hold moves
+    # units from one to the other without touching the stock row, and two reads could miss them in both.
+    both = union_all(*(only(select(table.c.node_id, table.c.sku, table.c.reserved), table)
+                       for table in (t.fulfillment_lines, t.hold_lines))).subquery()
+    held = {(r.node_id, r.sku): r.total or 0 for r in await conn.execute(
+        select(both.c.node_id, both.c.sku, func.sum(both.c.reserved).label("total"))
+        .group_by(both.c.node_id, both.c.sku))}
     differences = []
     for key in sorted(set(counters) | set(ledger) | set(held)):
         on_hand, reserved = counters.get(key, (0, 0))
