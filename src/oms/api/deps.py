@@ -1,9 +1,12 @@
 """Request dependencies: the service context and the caller's identity."""
 
-from typing import Annotated
+import re
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
 
 from ..domain.access import Principal
 from ..services.context import Context
@@ -28,6 +31,26 @@ async def principal_of(request: Request) -> Principal:
     ctx: Context = request.app.state.ctx
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     return await ctx.keys.authenticate(ctx.db, key.strip() if scheme.lower() == "bearer" else None)
+
+
+M = TypeVar("M", bound=BaseModel)
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+async def body_of(request: Request, model: type[M]) -> M:
+    """The JSON body checked against ``model``, with the same 422 as FastAPI's own validation."""
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+
+
+def idempotency_key_of(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not _KEY.match(key):
+        raise RequestValidationError([{"loc": ("header", "Idempotency-Key"), "type": "value_error",
+                                       "msg": "1 to 200 printable ASCII characters, no spaces"}])
+    return key
 
 
 Ctx = Annotated[Context, Depends(get_context)]
