@@ -14,6 +14,7 @@ from .services.backorders import release_backorders
 from .services.context import Context
 from .services.holds_expiry import release_expired
 from .services.keys import KeyCache, create_key
+from .services.promise_ids import ensure_secret
 from .services.reference_cache import ReferenceCache
 from .services.stock_mirror import StockMirror
 
@@ -32,6 +33,7 @@ def build_context(settings: Settings) -> Context:
 async def prepare(ctx: Context) -> None:
     """Bring the database to the newest schema and create the bootstrap admin key if one is configured."""
     await upgrade(ctx.db.engine)
+    await ensure_secret(ctx.db)
     if ctx.settings.bootstrap_admin_key:
         await create_key(ctx.db, role="admin", name="bootstrap admin", key=ctx.settings.bootstrap_admin_key)
 

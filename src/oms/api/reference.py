@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from ..services import reference, stock_feeds, stock_rules, supply
-from ..services.inputs import NodeIn, ProductIn, StockIn, StockRulesIn, SupplyIn
+from ..services import carriers, delivery_prices, reference, stock_feeds, stock_rules, supply
+from ..services.inputs import CarrierServiceIn, DeliveryPricesIn, NodeIn, ProductIn, StockIn, StockRulesIn, SupplyIn
 from .deps import Caller, Ctx
 from .json import Json
 from .schemas import PROBLEMS, BulkResult, Page, StockCountResult
@@ -89,3 +89,29 @@ async def list_supply(ctx: Ctx, caller: Caller, sku: str | None = None, node_id:
                       status: str | None = None, cursor: str | None = None, limit: Limit = 100):
     """Expected supply; `promised` is how many of its units backordered orders wait for."""
     return Json(await supply.list_supply(ctx, sku=sku, node_id=node_id, status=status, cursor=cursor, limit=limit))
+
+
+@router.put("/carrier-services", response_model=BulkResult)
+async def upsert_carrier_services(items: Annotated[list[CarrierServiceIn], Body(max_length=BULK_MAX)], ctx: Ctx,
+                                  caller: Caller):
+    """Carrier services by id, all or nothing: the mode each serves (`home_standard`, `home_express`, or
+    `transfer` from a DC to a store), transit days and carrier cost by distance band, delivery days,
+    holidays and hours. Promises use them within a second."""
+    return Json({"upserted": await carriers.upsert_carrier_services(ctx, items, principal=caller)})
+
+
+@router.get("/carrier-services", response_model=Page)
+async def list_carrier_services(ctx: Ctx, caller: Caller, cursor: str | None = None, limit: Limit = 100):
+    return Json(await carriers.list_carrier_services(ctx, cursor=cursor, limit=limit))
+
+
+@router.get("/delivery-prices")
+async def get_delivery_prices(ctx: Ctx, caller: Caller):
+    return Json(await delivery_prices.get_prices(ctx))
+
+
+@router.put("/delivery-prices")
+async def put_delivery_prices(body: DeliveryPricesIn, ctx: Ctx, caller: Caller):
+    """What each delivery mode costs the customer: `{"currency": "EUR", "modes": {"home_standard":
+    {"amount": 499, "free_above": 5000}}}` (free from that cart total on; a mode absent is free)."""
+    return Json(await delivery_prices.put_prices(ctx, body, principal=caller))

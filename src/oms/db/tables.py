@@ -93,6 +93,11 @@ nodes = Table(
     # Delivery modes for which customers collect here.
     Column("hands_over", Json, nullable=False),
     Column("opening_hours", Json, nullable=False),
+    # Dated exceptions to the opening hours: {"2026-12-25": []} closed, or that day's own spans.
+    Column("exceptions", Json, nullable=False, default=dict, server_default="{}"),
+    # Minutes of opening time to pick and pack an order, and when carriers collect (local HH:MM).
+    Column("processing_minutes", Integer, nullable=False, default=60, server_default="60"),
+    Column("carrier_cutoff", String(5), nullable=False, default="17:00", server_default="17:00"),
     Column("daily_capacity", Integer, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False, default=now),
@@ -223,6 +228,21 @@ fulfillment_lines = Table(
 )
 
 # Future supply: purchase orders and transfers on their way to a node, with the date they are expected.
+carrier_services = Table(
+    "carrier_services",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("mode", String(32), nullable=False),  # the delivery mode it serves
+    # Transit and price by straight-line distance: [{"max_km", "transit_min", "transit_max", "base", "per_kg"}]
+    Column("bands", Json, nullable=False),
+    Column("delivery_weekdays", Json, nullable=False),  # ISO weekdays it delivers: [1, … 6]
+    Column("holidays", Json, nullable=False),  # dates it does not deliver
+    Column("window", Json, nullable=False),  # delivery hours on the day: ["08:00", "20:00"]
+    Column("active", Boolean, nullable=False, default=True),
+    Column("updated_at", UtcDateTime, nullable=False, default=now),
+)
+
 supply = Table(
     "supply",
     metadata,

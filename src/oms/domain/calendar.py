@@ -116,3 +116,19 @@ def hours(opens: str, closes: str) -> Hours:
     if span.opens >= span.closes:
         raise ValueError(f"opens at {opens} but closes at {closes}")
     return span
+
+
+def clock(text: str) -> time:
+    """``"17:00"`` → time; ``"24:00"`` is the last instant of the day."""
+    return time.max if text == "24:00" else time.fromisoformat(text)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def calendar_from(timezone: str, opening_hours: dict, exceptions: dict) -> Calendar:
+    """A node's calendar from its stored shape: ``{"mon": [["09:00", "19:00"]], …}`` and
+    ``{"2026-12-25": [], …}``."""
+    weekly = {i + 1: tuple(hours(*span) for span in opening_hours.get(day, ())) for i, day in enumerate(WEEKDAYS)}
+    dated = {date.fromisoformat(day): tuple(hours(*span) for span in spans) for day, spans in exceptions.items()}
+    return Calendar(timezone, weekly, dated)

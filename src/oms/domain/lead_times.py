@@ -13,7 +13,7 @@ Everything is computed in the node's timezone; nothing here reads the clock.
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from .calendar import DAY, HORIZON_DAYS, Calendar
+from .calendar import DAY, HORIZON_DAYS, Calendar, clock
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,11 @@ class Band:
     max_km: float
     transit_min: int
     transit_max: int
+    base: int = 0  # carrier cost per parcel, minor units
+    per_kg: int = 0  # … plus this per started kilogram
+
+    def cost(self, weight_g: int) -> int:
+        return self.base + self.per_kg * -(-weight_g // 1000)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,22 @@ class CarrierService:
                 if found >= count:
                     return day
         return None
+
+
+def service_from(row: dict) -> CarrierService:
+    """A carrier service from its stored shape (see ``CarrierServiceIn``)."""
+    start, end = (clock(x) for x in row["window"])
+    holidays = frozenset(date.fromisoformat(d) for d in row["holidays"])
+    return CarrierService(row["id"], row["mode"], tuple(Band(**b) for b in row["bands"]),
+                          frozenset(row["delivery_weekdays"]), holidays, (start, end))
+
+
+@dataclass(frozen=True)
+class NodeTimes:
+    """What a node's lead times need: its calendar, minutes to prepare an order, the carriers' pickup."""
+    calendar: Calendar
+    processing_minutes: int
+    cutoff: time
 
 
 @dataclass(frozen=True)

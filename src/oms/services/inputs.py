@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..domain.calendar import hours
 from ..domain.vocabulary import PICKUP_MODES, STOCKLESS_NODE_TYPES, Channel, DeliveryMode, FeedReason, NodeType
 
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
@@ -72,27 +73,34 @@ class Address(Strict):
     lng: float = Field(ge=-180, le=180)
 
 
+def _spans(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    for start, end in spans:
+        hours(start, end)  # ValueError naming what is wrong
+    return spans
+
+
+Spans = Annotated[list[tuple[str, str]], AfterValidator(_spans)]
+
+
+def _clock(value: str) -> str:
+    if not _HHMM.match(value) or value > "24:00":
+        raise ValueError(f"{value!r} is not a HH:MM time between 00:00 and 24:00")
+    return value
+
+
+Clock = Annotated[str, AfterValidator(_clock)]
+
+
 class OpeningHours(Strict):
     """Per weekday (``mon`` … ``sun``) a list of ``[open, close]`` local times, e.g. ``[["09:00", "19:30"]]``."""
 
-    mon: list[tuple[str, str]] = []
-    tue: list[tuple[str, str]] = []
-    wed: list[tuple[str, str]] = []
-    thu: list[tuple[str, str]] = []
-    fri: list[tuple[str, str]] = []
-    sat: list[tuple[str, str]] = []
-    sun: list[tuple[str, str]] = []
-
-    @model_validator(mode="after")
-    def _times(self):
-        for day, spans in self.model_dump().items():
-            for start, end in spans:
-                for t in (start, end):
-                    if not _HHMM.match(t) or t > "24:00":
-                        raise ValueError(f"{day}: {t!r} is not a HH:MM time between 00:00 and 24:00")
-                if start >= end:  # zero-padded HH:MM strings sort as times do
-                    raise ValueError(f"{day}: opens at {start} but closes at {end}")
-        return self
+    mon: Spans = []
+    tue: Spans = []
+    wed: Spans = []
+    thu: Spans = []
+    fri: Spans = []
+    sat: Spans = []
+    sun: Spans = []
 
 
 class NodeIn(Strict):
@@ -104,6 +112,11 @@ class NodeIn(Strict):
     fulfills: list[DeliveryMode] = Field(default=[], description="Delivery modes this node sends stock for")
     hands_over: list[DeliveryMode] = Field(default=[], description="Delivery modes customers collect here")
     opening_hours: OpeningHours = OpeningHours()
+    exceptions: dict[date, Spans] = Field(
+        default={}, description="A date's own opening spans instead of its weekday's: [] closed (a holiday)")
+    processing_minutes: int = Field(default=60, ge=0, le=10080,
+                                    description="Minutes of opening time to pick and pack an order")
+    carrier_cutoff: Clock = Field(default="17:00", description="When carriers collect parcels (local HH:MM)")
     daily_capacity: int = Field(default=1000, ge=0, le=INT32, description="Orders a day the node can prepare")
     active: bool = True
 
@@ -242,6 +255,94 @@ class StockRulesIn(Strict):
     walk_in_units: int = Field(default=0, ge=0, le=INT32,
                                description="Units of each SKU a store keeps for walk-in customers")
     channels: dict[Channel, ChannelRuleIn] = {}
+
+
+class BandIn(Strict):
+    """Transit and carrier cost for destinations up to ``max_km`` away (straight line)."""
+
+    max_km: float = Field(gt=0, le=20000)
+    transit_min: int = Field(ge=0, le=60, description="Carrier delivery days after pickup, at the soonest")
+    transit_max: int = Field(ge=0, le=60, description="… and at the latest")
+    base: int = Field(default=0, ge=0, le=10**9, description="Carrier cost per parcel, minor units")
+    per_kg: int = Field(default=0, ge=0, le=10**9, description="… plus this per started kilogram")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.transit_max < self.transit_min:
+            raise ValueError(f"transit_max {self.transit_max} is below transit_min {self.transit_min}")
+        return self
+
+
+class CarrierServiceIn(Strict):
+    """A carrier's service: what mode it serves, how long it takes by distance, when it delivers."""
+
+    id: NodeId
+    name: str = Field(min_length=1, max_length=200)
+    mode: Literal["home_standard", "home_express", "transfer"] = Field(
+        description="The delivery mode it serves; `transfer` carries stock from a DC to a store")
+    bands: list[BandIn] = Field(min_length=1, max_length=50, description="By increasing max_km")
+    delivery_weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default=[1, 2, 3, 4, 5, 6], min_length=1, max_length=7, description="ISO weekdays it delivers (1 = Monday)")
+    holidays: list[date] = Field(default=[], max_length=400, description="Dates it does not deliver")
+    window: tuple[Clock, Clock] = Field(default=("08:00", "20:00"), description="Delivery hours on the day")
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        limits = [b.max_km for b in self.bands]
+        if limits != sorted(set(limits)):
+            raise ValueError("bands must be in increasing max_km, each limit once")
+        hours(*self.window)
+        return self
+
+
+class PointIn(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+
+class DestinationIn(Strict):
+    """Where the cart goes: an address with coordinates, or a point ("near me")."""
+
+    address: Address | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _one(self):
+        has_point = self.lat is not None and self.lng is not None
+        if (self.address is None) == (not has_point) or (self.lat is None) != (self.lng is None):
+            raise ValueError("give an address with lat and lng, or lat and lng alone")
+        return self
+
+    @property
+    def point(self) -> tuple[float, float]:
+        return (self.address.lat, self.address.lng) if self.address else (self.lat, self.lng)
+
+
+class PromiseLineIn(Strict):
+    sku: Sku
+    quantity: int = Field(gt=0, le=10_000)
+
+
+class PromiseIn(Strict):
+    channel: Channel
+    lines: list[PromiseLineIn] = Field(min_length=1, max_length=200)
+    destination: DestinationIn
+    at: AwareDatetime | None = Field(default=None, description="When the order would be placed (default: now)")
+
+
+class ModePriceIn(Strict):
+    amount: int = Field(ge=0, le=10**9, description="Price to the customer, minor units")
+    free_above: int | None = Field(default=None, ge=0, le=10**12,
+                                   description="Free when the cart's lines total at least this")
+
+
+class DeliveryPricesIn(Strict):
+    """What each delivery mode costs the customer (a mode absent here is free)."""
+
+    currency: Currency = "EUR"
+    modes: dict[DeliveryMode, ModePriceIn] = {}
 
 
 class SupplyIn(Strict):

@@ -30,7 +30,7 @@ async def bump_reference(conn: AsyncConnection, dialect: str) -> None:
     await conn.execute(update(t.counters).where(c.name == REFERENCE).values(value=c.value + 1))
 
 
-async def _upsert_reference(ctx: Context, table, key: str, rows: list[dict], progress: Progress) -> int:
+async def upsert_reference(ctx: Context, table, key: str, rows: list[dict], progress: Progress) -> int:
     """Create or replace reference rows in one transaction and bump the version the caches watch."""
     if not rows:
         return 0
@@ -53,7 +53,7 @@ async def upsert_products(ctx: Context, items: Sequence[ProductIn], progress: Pr
          "updated_at": stamp}
         for p in items
     ]
-    return await _upsert_reference(ctx, t.products, "sku", rows, progress)
+    return await upsert_reference(ctx, t.products, "sku", rows, progress)
 
 
 async def upsert_nodes(ctx: Context, items: Sequence[NodeIn], progress: Progress = None) -> int:
@@ -64,7 +64,7 @@ async def upsert_nodes(ctx: Context, items: Sequence[NodeIn], progress: Progress
          "lat": n.address.lat, "lng": n.address.lng, "updated_at": stamp}
         for n in items
     ]
-    return await _upsert_reference(ctx, t.nodes, "id", rows, progress)
+    return await upsert_reference(ctx, t.nodes, "id", rows, progress)
 
 
 def _product_view(r) -> dict:
@@ -77,7 +77,8 @@ def _product_view(r) -> dict:
 def _node_view(r) -> dict:
     return {"id": r.id, "type": r.type, "name": r.name, "address": r.address, "timezone": r.timezone,
             "fulfills": r.fulfills, "hands_over": r.hands_over, "opening_hours": r.opening_hours,
-            "daily_capacity": r.daily_capacity, "active": r.active}
+            "exceptions": r.exceptions, "processing_minutes": r.processing_minutes,
+            "carrier_cutoff": r.carrier_cutoff, "daily_capacity": r.daily_capacity, "active": r.active}
 
 
 async def list_products(ctx: Context, *, cursor: str | None, limit: int) -> dict:

@@ -15,10 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..db.engine import Database
+from ..domain.calendar import calendar_from, clock
+from ..domain.lead_times import CarrierService, NodeTimes, service_from
 from ..domain.protection import NO_RULES, SETTING, Rules, rules_from
 from ..domain.reference import NodeRef, ProductRef
+from .promise_ids import read_secret
 
 REFERENCE = "reference"
+PRICES = "delivery_prices"  # the settings document of delivery prices
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,11 @@ class Snapshot:
     rules: Rules = NO_RULES
     # Expected supply per SKU: (node_id, expected_on, quantity).
     supply: dict[str, list[tuple[str, date, int]]] = field(default_factory=dict)
+    # Each node's calendar and lead times, and the active carrier services.
+    times: dict[str, NodeTimes] = field(default_factory=dict)
+    carriers: tuple[CarrierService, ...] = ()
+    prices: dict = field(default_factory=dict)  # the delivery prices document (see DeliveryPricesIn)
+    promise_secret: bytes = b""
 
 
 async def read_version(conn: AsyncConnection) -> int:
@@ -82,6 +91,15 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
             select(n.id, n.type, n.name, n.lat, n.lng, n.timezone, n.fulfills, n.hands_over, n.active)
         )
     }
+    times = {
+        r.id: NodeTimes(calendar_from(r.timezone, r.opening_hours, r.exceptions), r.processing_minutes,
+                        clock(r.carrier_cutoff))
+        for r in await conn.execute(select(n.id, n.timezone, n.opening_hours, n.exceptions, n.processing_minutes,
+                                           n.carrier_cutoff))
+    }
+    cs = t.carrier_services.c
+    carriers = tuple(service_from(dict(r._mapping)) for r in await conn.execute(
+        select(t.carrier_services).where(cs.active).order_by(cs.id)))
     c = t.settings.c
     rules = rules_from(await conn.scalar(select(c.value).where(c.name == SETTING)))
     supply: dict[str, list[tuple[str, date, int]]] = {}
@@ -91,4 +109,5 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
             select(s.node_id, s.sku, s.expected_on, s.quantity - s.allocated)
             .where(s.status == "expected", s.quantity > s.allocated)):
         supply.setdefault(sku, []).append((node_id, expected_on, quantity))
-    return Snapshot(version, products, nodes, rules, supply)
+    prices = await conn.scalar(select(c.value).where(c.name == PRICES)) or {}
+    return Snapshot(version, products, nodes, rules, supply, times, carriers, prices, await read_secret(conn))

@@ -1,0 +1,90 @@
+"""Delivery options a retailer can keep: for each mode, when, from where, at what internal cost.
+
+Built from the first sourcing rule (which nodes send the cart), each node's working time and the
+carriers' transit (``lead_times``). A mode that cannot be offered is absent, with the reason why.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .calendar import Calendar
+from .lead_times import CarrierService, NodeTimes, Shipment, ship
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One parcel of a plan: the node that sends it, its lead times, how far it goes, what it weighs."""
+    node_id: str
+    times: NodeTimes
+    km: float
+    weight_g: int
+
+
+@dataclass(frozen=True)
+class Option:
+    mode: str
+    nodes: tuple[str, ...]
+    earliest: datetime
+    latest: datetime
+    order_by: datetime
+    cost: int  # internal: carriers, minor units
+    services: tuple[str, ...] = ()
+    pickup_node_id: str | None = None
+
+
+class NotOffered(Exception):
+    """This mode cannot be promised; the message says why (for ``?explain=true``)."""
+
+
+def best_shipment(leg: Leg, services: list[CarrierService], at: datetime) -> tuple[Shipment, CarrierService, int]:
+    """The service that delivers this leg soonest (then the cheapest): its shipment, itself, its cost."""
+    found = []
+    for service in services:
+        shipment = ship(leg.times.calendar, at, leg.times.processing_minutes, leg.times.cutoff, service, leg.km)
+        if shipment is not None:
+            found.append((shipment.latest, service.band(leg.km).cost(leg.weight_g), shipment, service))
+    if not found:
+        raise NotOffered(f"no carrier service goes the {leg.km:.0f} km from {leg.node_id}")
+    _, cost, shipment, service = min(found, key=lambda x: (x[0], x[1], x[3].id))
+    return shipment, service, cost
+
+
+def delivered(mode: str, legs: list[Leg], services: list[CarrierService], at: datetime) -> Option:
+    """Home delivery of every leg of the plan: the order's window is its slowest parcel's."""
+    if not services:
+        raise NotOffered(f"no active carrier service for {mode}")
+    best = [best_shipment(leg, services, at) for leg in legs]
+    return Option(mode, tuple(leg.node_id for leg in legs),
+                  max(s.earliest for s, _, _ in best), max(s.latest for s, _, _ in best),
+                  min(s.order_by for s, _, _ in best), sum(cost for _, _, cost in best),
+                  tuple(service.id for _, service, _ in best))
+
+
+def prepared_at(mode: str, store_id: str, times: NodeTimes, at: datetime) -> Option:
+    """Picked from the store's own shelves: ready once its staff had the processing time, in its hours.
+    The order-by is the last moment that still makes it ready on the same day."""
+    calendar = times.calendar
+    ready = calendar.after_working(at, times.processing_minutes)
+    if ready is None:
+        raise NotOffered(f"{store_id} does not open in the coming weeks")
+    order_by = _same_day_order_by(calendar, ready, times.processing_minutes) or at
+    return Option(mode, (store_id,), ready, ready, max(order_by, at), 0, (), store_id)
+
+
+def transferred(mode: str, leg: Leg, transfers: list[CarrierService], store_id: str, store: NodeTimes,
+                at: datetime) -> Option:
+    """Sent from a DC to the store by a transfer service, then received and readied there."""
+    if not transfers:
+        raise NotOffered("no active transfer service brings stock to stores")
+    shipment, service, cost = best_shipment(leg, transfers, at)
+    # It arrives, at the latest, on the last day of its transit, when the carrier's day begins.
+    arrival = store.calendar.at(store.calendar.local_date(shipment.latest), service.window[0])
+    ready = store.calendar.after_working(arrival, store.processing_minutes)
+    if ready is None:
+        raise NotOffered(f"{store_id} does not open in the weeks after the transfer arrives")
+    return Option(mode, (leg.node_id,), ready, ready, shipment.order_by, cost, (service.id,), store_id)
+
+
+def _same_day_order_by(calendar: Calendar, ready: datetime, minutes: int) -> datetime | None:
+    spans = calendar.spans(calendar.local_date(ready))
+    return calendar.before_working(spans[-1][1], minutes) if spans else None

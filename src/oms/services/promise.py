@@ -1,0 +1,162 @@
+"""``POST /v1/promise``: the delivery options for a cart, each with a window the retailer can keep.
+
+Read-only and served from memory (reference data, calendars, carriers and the stock mirror): a cart
+page asks it far more often than orders are placed. Each option carries a signed ``promise_id``.
+"""
+
+from datetime import datetime, timedelta
+
+from ..domain.access import Principal
+from ..domain.errors import OutOfStock, Problems
+from ..domain.geo import haversine_km
+from ..domain.promise import Leg, NotOffered, Option, delivered, prepared_at, transferred
+from ..domain.sourcing import Candidate, Need, plan_first_rule
+from ..domain.vocabulary import DeliveryMode, NodeType
+from .context import Context
+from .inputs import PromiseIn
+from .promise_ids import sign
+from .reference_cache import Snapshot
+
+M = DeliveryMode
+HOME_MODES = (M.HOME_STANDARD, M.HOME_EXPRESS)
+STORE_RADIUS_KM = 25.0  # stores offered for collection around the destination
+STORES_OFFERED = 3
+VALID_FOR = timedelta(minutes=10)
+NOT_YET = {M.ONE_HOUR: "one-hour delivery needs courier capacity, not configurable yet",
+           M.SCHEDULED: "delivery slots are not configurable yet",
+           M.LOCKER: "locker banks' lead times and capacity are not configurable yet",
+           M.PICKUP_POINT: "relay points' lead times are not configurable yet"}
+
+
+async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explain: bool = False) -> dict:
+    principal.require_availability(body.channel)
+    at = body.at or datetime.now().astimezone()
+    skus = [line.sku for line in body.lines]
+    snap = await ctx.reference.knowing(ctx.db, set(skus), set())
+    _check_skus(snap, skus)
+    needs = [Need(i + 1, line.sku, line.quantity) for i, line in enumerate(body.lines)]
+    point = body.destination.point
+    rules, channel = snap.rules, body.channel
+    stock = await ctx.stock.available(ctx.db, set(skus))
+    usable = {n.id: n for n in snap.nodes.values() if n.active and rules.uses(channel, n.type)}
+    available = {(n, s): rules.promisable(channel, usable[n].type, q) for (n, s), q in stock.items() if n in usable}
+    weight = {sku: snap.products[sku].weight_g for sku in skus}
+
+    options: list[Option] = []
+    absent: dict[str, str] = {}
+
+    def attempt(mode: str, make) -> None:
+        try:
+            found = make()
+        except (NotOffered, OutOfStock) as exc:
+            absent.setdefault(mode, _reason(exc))
+            return
+        options.extend(found)
+
+    def legs(mode: str, near: tuple[float, float]) -> list[Leg]:
+        candidates = [Candidate(n.id, n.lat, n.lng) for n in usable.values() if mode in n.fulfills]
+        if not candidates:
+            raise NotOffered(f"no node the channel may use sends {mode}")
+        plan = plan_first_rule(needs, candidates, available, near)
+        return [Leg(node_id, snap.times[node_id], _km(snap, node_id, near),
+                    sum(weight[n.sku] * n.quantity for n in node_needs)) for node_id, node_needs in plan.items()]
+
+    for mode in HOME_MODES:
+        services = [c for c in snap.carriers if c.mode == mode]
+        attempt(mode, lambda mode=mode, services=services: [delivered(mode, legs(mode, point), services, at)])
+
+    stores = _stores_near(snap, usable, point)
+    transfers = [c for c in snap.carriers if c.mode == "transfer"]
+
+    def collect(mode: str, from_dcs: bool) -> list[Option]:
+        found, reasons = [], []
+        if not stores:
+            raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over orders")
+        for store in stores:
+            if mode not in store.hands_over:
+                reasons.append(f"{store.id} does not hand over {mode}")
+                continue
+            try:
+                found.append(_at_store(snap, mode, store, needs, available, weight, at, from_dcs, transfers,
+                                       usable))
+            except (NotOffered, OutOfStock) as exc:
+                reasons.append(f"{store.id}: {_reason(exc)}")
+        if not found:
+            raise NotOffered("; ".join(reasons))
+        return found
+
+    attempt(M.CLICK_AND_COLLECT, lambda: collect(M.CLICK_AND_COLLECT, True))
+    attempt(M.RESERVE_IN_STORE, lambda: collect(M.RESERVE_IN_STORE, False))
+    absent.update({mode: reason for mode, reason in NOT_YET.items()})
+
+    basket = sum(line.quantity * snap.products[line.sku].price_amount for line in body.lines)
+    answer = {"at": at.isoformat(), "options": [_view(snap, o, basket, at, channel) for o in options]}
+    if explain:
+        answer["absent"] = [{"mode": mode, "reason": reason} for mode, reason in absent.items()]
+    return answer
+
+
+def _check_skus(snap: Snapshot, skus: list[str]) -> None:
+    problems = Problems()
+    for i, sku in enumerate(skus):
+        if sku not in snap.products:
+            problems.add(f"lines.{i}.sku", f"unknown sku {sku!r}")
+        elif not snap.products[sku].active:
+            problems.add(f"lines.{i}.sku", f"{sku} is switched off (not for sale)")
+    problems.raise_if_any()
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OutOfStock):
+        return "not enough stock at the nodes that send it: " + ", ".join(
+            f"{x['sku']} x{x['quantity']}" for x in exc.extra["lines"])
+    return str(exc)
+
+
+def _km(snap: Snapshot, node_id: str, point: tuple[float, float]) -> float:
+    node = snap.nodes[node_id]
+    return haversine_km(node.lat, node.lng, *point)
+
+
+def _stores_near(snap: Snapshot, usable: dict, point: tuple[float, float]) -> list:
+    near = sorted((_km(snap, n.id, point), n.id) for n in snap.nodes.values()
+                  if n.active and n.type == NodeType.STORE and n.hands_over)
+    return [snap.nodes[node_id] for km, node_id in near if km <= STORE_RADIUS_KM][:STORES_OFFERED]
+
+
+def _at_store(snap: Snapshot, mode: str, store, needs: list[Need], available: dict, weight: dict, at: datetime,
+              from_dcs: bool, transfers: list, usable: dict) -> Option:
+    """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
+    own = store.id in usable and mode in store.fulfills and all(
+        available.get((store.id, n.sku), 0) >= n.quantity for n in needs)
+    if own:
+        return prepared_at(mode, store.id, snap.times[store.id], at)
+    if not from_dcs:
+        raise NotOffered(f"{store.id} lacks some of the lines on its shelves")
+    dcs = [Candidate(n.id, n.lat, n.lng) for n in usable.values()
+           if n.type == NodeType.WAREHOUSE and mode in n.fulfills]
+    if not dcs:
+        raise NotOffered(f"{store.id} lacks some lines and no DC the channel may use sends {mode}")
+    store_point = (store.lat, store.lng)
+    plan = plan_first_rule(needs, dcs, available, store_point)
+    if len(plan) > 1:
+        raise NotOffered(f"{store.id} lacks some lines and no single DC has them all")
+    [(dc_id, dc_needs)] = plan.items()
+    leg = Leg(dc_id, snap.times[dc_id], _km(snap, dc_id, store_point),
+              sum(weight[n.sku] * n.quantity for n in dc_needs))
+    return transferred(mode, leg, transfers, store.id, snap.times[store.id], at)
+
+
+def _view(snap: Snapshot, o: Option, basket: int, at: datetime, channel: str) -> dict:
+    prices = snap.prices or {}
+    rule = prices.get("modes", {}).get(o.mode)
+    amount = 0
+    if rule and not (rule.get("free_above") is not None and basket >= rule["free_above"]):
+        amount = rule["amount"]
+    expires = at + VALID_FOR
+    payload = {"mode": o.mode, "nodes": list(o.nodes), "pickup_node_id": o.pickup_node_id, "channel": channel,
+               "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "expires_at": expires.isoformat()}
+    return {"mode": o.mode, "price": {"amount": amount, "currency": prices.get("currency", "EUR")},
+            "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "cutoff": o.order_by.isoformat(),
+            "nodes": list(o.nodes), "pickup_node_id": o.pickup_node_id, "services": list(o.services),
+            "cost": o.cost, "promise_id": sign(snap.promise_secret, payload), "expires_at": expires.isoformat()}

@@ -1,0 +1,159 @@
+"""The delivery promise over HTTP: options per mode, with windows, cut-offs, prices and signed ids."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from oms.domain.errors import InvalidInput
+from oms.services.promise_ids import verify
+from tests.support import HOME, NODES, problem, seed
+
+PARIS = ZoneInfo("Europe/Paris")
+WHIT_MONDAY = "2026-05-25"  # a public holiday; Saturday 23 May comes before it
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def calendars(node: dict) -> dict:
+    if node["type"] == "warehouse":  # Monday to Saturday 06:00-23:00; the carriers collect at 23:00
+        return {**node, "opening_hours": {d: [["06:00", "23:00"]] for d in WEEK}, "exceptions": {WHIT_MONDAY: []},
+                "processing_minutes": 60, "carrier_cutoff": "23:00"}
+    return {**node, "opening_hours": {d: [["10:00", "20:00"]] for d in WEEK}, "exceptions": {WHIT_MONDAY: []},
+            "processing_minutes": 45, "carrier_cutoff": "17:00"}
+
+
+CARRIERS = [
+    {"id": "std", "name": "Standard", "mode": "home_standard", "holidays": [WHIT_MONDAY],
+     "bands": [{"max_km": 800, "transit_min": 1, "transit_max": 2, "base": 500, "per_kg": 50}]},
+    {"id": "exp", "name": "Express", "mode": "home_express", "holidays": [WHIT_MONDAY],
+     "bands": [{"max_km": 800, "transit_min": 1, "transit_max": 1, "base": 1200}]},
+    {"id": "shuttle", "name": "DC to store shuttle", "mode": "transfer", "holidays": [WHIT_MONDAY],
+     "bands": [{"max_km": 1000, "transit_min": 1, "transit_max": 2, "base": 300}]},
+]
+PRICES = {"currency": "EUR", "modes": {"home_standard": {"amount": 499, "free_above": 5000},
+                                       "home_express": {"amount": 999}}}
+
+
+async def network(ctx, client, carriers=CARRIERS):
+    keys = await seed(ctx, client)
+    for path, body in (("/v1/nodes", [calendars(n) for n in NODES]), ("/v1/carrier-services", carriers),
+                       ("/v1/delivery-prices", PRICES)):
+        r = await client.put(path, json=body, headers=keys.h("admin"))
+        assert r.status_code == 200, r.text
+    return keys
+
+
+async def ask(client, keys, lines, at, explain=False, who="web", **destination):
+    body = {"channel": "web", "lines": [{"sku": s, "quantity": q} for s, q in lines],
+            "destination": destination or {"address": HOME}, "at": at.isoformat()}
+    r = await client.post("/v1/promise", params={"explain": explain}, json=body, headers=keys.h(who))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def by_mode(answer, mode, pickup=None) -> dict:
+    [found] = [o for o in answer["options"] if o["mode"] == mode and (pickup is None or o["pickup_node_id"] == pickup)]
+    return found
+
+
+def paris(*args) -> str:
+    return datetime(*args, tzinfo=PARIS).isoformat()
+
+
+async def test_a_minute_before_the_saturday_cutoff_and_a_minute_after_before_a_holiday(ctx, client):
+    keys = await network(ctx, client)
+    before = by_mode(await ask(client, keys, [("SKU-B", 2)], datetime(2026, 5, 23, 21, 59, tzinfo=PARIS)),
+                     "home_standard")
+    assert before["nodes"] == ["DC-PARIS"] and before["services"] == ["std"]
+    assert before["cutoff"] == paris(2026, 5, 23, 22, 0)  # order within a minute
+    assert (before["earliest"], before["latest"]) == (paris(2026, 5, 26, 8, 0), paris(2026, 5, 27, 20, 0))
+    after = by_mode(await ask(client, keys, [("SKU-B", 2)], datetime(2026, 5, 23, 22, 1, tzinfo=PARIS)),
+                    "home_standard")
+    assert after["cutoff"] == paris(2026, 5, 26, 22, 0)  # Sunday closed, Monday a holiday
+    assert (after["earliest"], after["latest"]) == (paris(2026, 5, 27, 8, 0), paris(2026, 5, 28, 20, 0))
+
+
+async def test_prices_follow_the_rules_and_costs_the_carrier_bands(ctx, client):
+    keys = await network(ctx, client)
+    answer = await ask(client, keys, [("SKU-B", 2)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS))
+    standard, express = by_mode(answer, "home_standard"), by_mode(answer, "home_express")
+    assert standard["price"] == {"amount": 0, "currency": "EUR"}  # 2 lamps: 99.98 EUR, above 50 EUR
+    assert express["price"] == {"amount": 999, "currency": "EUR"}
+    assert standard["cost"] == 500 + 50 * 4  # 3.6 kg: four started kilograms
+    assert express["earliest"] == paris(2026, 5, 21, 8, 0) and express["latest"] == paris(2026, 5, 21, 20, 0)
+    cheap = by_mode(await ask(client, keys, [("SKU-A", 1)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS)),
+                    "home_standard")
+    assert cheap["price"]["amount"] == 499
+
+
+async def test_collect_in_store_from_its_shelves_or_through_a_transfer(ctx, client):
+    keys = await network(ctx, client)
+    wednesday = datetime(2026, 5, 20, 14, 0, tzinfo=PARIS)
+    mugs = by_mode(await ask(client, keys, [("SKU-A", 2)], wednesday, lat=48.86, lng=2.35),
+                   "click_and_collect", "ST-PARIS")
+    assert mugs["nodes"] == ["ST-PARIS"] and mugs["earliest"] == paris(2026, 5, 20, 14, 45)
+    assert mugs["cutoff"] == paris(2026, 5, 20, 19, 15)  # the last order the store can ready today
+    # Ordered when the store closes in 30 minutes: ready tomorrow morning.
+    late = by_mode(await ask(client, keys, [("SKU-A", 2)], datetime(2026, 5, 20, 19, 30, tzinfo=PARIS),
+                             lat=48.86, lng=2.35), "click_and_collect", "ST-PARIS")
+    assert late["earliest"] == paris(2026, 5, 21, 10, 15)  # 30 minutes tonight, 15 tomorrow at opening
+    # Lamps are not on the store's shelves: sent by the DC shuttle (1-2 days), then readied in the store.
+    lamps = by_mode(await ask(client, keys, [("SKU-B", 1)], wednesday, lat=48.86, lng=2.35),
+                    "click_and_collect", "ST-PARIS")
+    assert lamps["nodes"] == ["DC-PARIS"] and lamps["services"] == ["shuttle"]
+    assert lamps["earliest"] == paris(2026, 5, 22, 10, 45) and lamps["cutoff"] == paris(2026, 5, 20, 22, 0)
+    reserve = by_mode(await ask(client, keys, [("SKU-A", 2)], wednesday, lat=48.86, lng=2.35),
+                      "reserve_in_store", "ST-PARIS")
+    assert reserve["earliest"] == paris(2026, 5, 20, 14, 45)
+
+
+async def test_absent_modes_say_why_when_asked(ctx, client):
+    keys = await network(ctx, client, carriers=CARRIERS[:1])
+    answer = await ask(client, keys, [("SKU-B", 1)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS), explain=True,
+                       lat=48.86, lng=2.35)
+    modes = {o["mode"] for o in answer["options"]}
+    reasons = {x["mode"]: x["reason"] for x in answer["absent"]}
+    assert "home_standard" in modes and "home_express" not in modes
+    assert reasons["home_express"] == "no active carrier service for home_express"
+    assert "no active transfer service" in reasons["click_and_collect"]
+    assert "lacks some of the lines" in reasons["reserve_in_store"]
+    assert set(reasons) >= {"one_hour", "scheduled", "locker", "pickup_point"}
+    assert "absent" not in await ask(client, keys, [("SKU-B", 1)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS))
+    gone = await ask(client, keys, [("SKU-B", 50)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS), explain=True)
+    assert gone["options"] == [] and "not enough stock" in {x["mode"]: x["reason"] for x in gone["absent"]}[
+        "home_standard"]
+
+
+async def test_a_promise_id_is_signed_and_tampering_shows(ctx, client):
+    keys = await network(ctx, client)
+    option = by_mode(await ask(client, keys, [("SKU-B", 1)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS)),
+                     "home_standard")
+    snap = await ctx.reference.get(ctx.db, now=True)
+    payload = verify(snap.promise_secret, option["promise_id"])
+    assert payload["mode"] == "home_standard" and payload["latest"] == option["latest"]
+    assert option["expires_at"] == paris(2026, 5, 20, 10, 10)
+    head, signature = option["promise_id"].split(".")
+    with pytest.raises(InvalidInput):
+        verify(snap.promise_secret, head[:-2] + "xx." + signature)
+
+
+async def test_bad_requests_are_named(ctx, client):
+    keys = await network(ctx, client)
+    at = datetime(2026, 5, 20, 10, 0, tzinfo=PARIS).isoformat()
+    r = await client.post("/v1/promise", headers=keys.h("web"), json={
+        "channel": "web", "lines": [{"sku": "NOPE", "quantity": 1}], "destination": {"lat": 48.8, "lng": 2.3},
+        "at": at})
+    assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "lines.0.sku"
+    r = await client.post("/v1/promise", headers=keys.h("web"), json={
+        "channel": "web", "lines": [{"sku": "SKU-A", "quantity": 1}], "destination": {"lat": 48.8}, "at": at})
+    assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "destination"
+    r = await client.post("/v1/promise", headers=keys.h("store_paris"), json={
+        "channel": "web", "lines": [{"sku": "SKU-A", "quantity": 1}], "destination": {"lat": 48.8, "lng": 2.3}})
+    problem(r, 403, "forbidden")
+    bad_node = {**calendars(NODES[0]), "exceptions": {"2026-12-25": [["10:00", "09:00"]]}, "carrier_cutoff": "25:00"}
+    r = await client.put("/v1/nodes", json=[bad_node], headers=keys.h("admin"))
+    fields = {e["field"] for e in problem(r, 422, "invalid_input")["errors"]}
+    assert any(f.startswith("items.0.exceptions") for f in fields) and "items.0.carrier_cutoff" in fields
+    r = await client.put("/v1/carrier-services", json=[{**CARRIERS[0], "bands": [
+        {"max_km": 800, "transit_min": 3, "transit_max": 1}]}], headers=keys.h("admin"))
+    assert problem(r, 422, "invalid_input")["errors"][0]["field"].startswith("items.0.bands.0")
