@@ -145,3 +145,17 @@ def test_the_command_loads_the_demo_and_shows_the_keys(database_url, tmp_path, m
     result = runner.invoke(app, ["demo", "--if-empty"], env=env)
     assert result.exit_code == 0, result.output
     assert "not loaded" in result.output and all(k.key in result.output for k in keys)
+
+
+async def test_the_demo_promises_delivery_options(ctx, client, tmp_path):
+    summary = await load_demo(ctx, if_empty=False, keys_file=tmp_path / "demo-keys.txt")
+    web = {"Authorization": f"Bearer {next(k.key for k in summary.keys if k.role == 'channel')}"}
+    at_dc = (await reference.list_inventory(ctx, sku=None, node_id="DC-PARIS-NORD", cursor=None, limit=50))["items"]
+    sku = next(r["sku"] for r in at_dc if r["available"] >= 2)
+    r = await client.post("/v1/promise", params={"explain": True}, headers=web, json={
+        "channel": "web", "lines": [{"sku": sku, "quantity": 1}], "destination": {"lat": 48.8606, "lng": 2.3376},
+        "at": "2026-12-02T11:00:00+01:00"})
+    assert r.status_code == 200, r.text
+    modes = {o["mode"] for o in r.json()["options"]}
+    assert {"home_standard", "home_express", "click_and_collect"} <= modes, r.json()["absent"]
+    assert all(o["earliest"] > "2026-12-02T11:00:00+01:00" and o["promise_id"] for o in r.json()["options"])

@@ -13,7 +13,7 @@ from importlib import resources
 
 from ..domain.vocabulary import NodeType
 from ..importer import Kind, read_text
-from ..services.inputs import NodeIn, ProductIn, StockIn
+from ..services.inputs import CarrierServiceIn, DeliveryPricesIn, NodeIn, ProductIn, StockIn
 
 DATA = resources.files(__package__) / "data"
 
@@ -117,3 +117,10 @@ def build_stock(products: list[ProductIn], nodes: list[NodeIn]) -> list[StockIn]
                 key = (holders[unit % len(holders)], p.sku)
                 units[key] = units.get(key, 0) + 1
     return [StockIn(node_id=node_id, sku=sku, on_hand=n) for (node_id, sku), n in units.items()]
+
+
+def build_delivery() -> tuple[list[CarrierServiceIn], DeliveryPricesIn]:
+    """The demo's carrier services (standard, express, the DC-to-store shuttle) and delivery prices."""
+    data = _json("delivery.json")
+    return ([CarrierServiceIn.model_validate(c) for c in data["carrier_services"]],
+            DeliveryPricesIn.model_validate(data["prices"]))

@@ -10,12 +10,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..domain.access import Principal
+from ..domain.vocabulary import Role
 from ..services import reference, stock_feeds
+from ..services.carriers import upsert_carrier_services
 from ..services.context import Context
+from ..services.delivery_prices import put_prices
 from ..services.keys import create_key
-from .generate import build
+from .generate import build, build_delivery
 
 KEYS_FILE = Path("var") / "demo-keys.txt"
+SYSTEM = Principal("demo", Role.ADMIN)
 # One key per role; the node key works for the first Paris store.
 ROLES = (("admin", None), ("channel", "web"), ("node", "ST-PARIS-RIVOLI"), ("viewer", None))
 
@@ -72,6 +77,9 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     await reference.upsert_products(ctx, products)
     await reference.upsert_nodes(ctx, nodes)
     await stock_feeds.set_stock(ctx, stock, ref="demo")
+    carriers, prices = build_delivery()
+    await upsert_carrier_services(ctx, carriers, principal=SYSTEM)
+    await put_prices(ctx, prices, principal=SYSTEM)
 
     known = {(k.role, k.scope): k.key for k in read_keys(keys_file)}
     keys = []
