@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -104,20 +105,34 @@ def server_arguments(doc: str, *, db: str = "postgres", clients: int = 32, secon
 
 
 @asynccontextmanager
-async def bench_server(args) -> AsyncIterator[tuple[str, str, list[str]]]:
-    """``oms serve`` on a fresh database with the benchmark network: (url, admin key, SKUs); stopped after."""
+async def bench_server(args, *, demo: bool = False) -> AsyncIterator[tuple[str, str, list[str]]]:
+    """``oms serve`` on a fresh database with the benchmark network (or, with ``demo``, the demo retailer:
+    its SKUs stocked at the Paris DC): (url, admin key, SKUs); stopped after."""
     key = "bench-" + secrets.token_hex(8)
     if args.db == "postgres":
         db_url = await fresh_postgres(args.postgres_url)
     else:
         db_url = f"sqlite:///{ROOT / 'var' / f'bench-{secrets.token_hex(4)}.db'}"
+    if demo:
+        with tempfile.TemporaryDirectory() as tmp:  # its key file stays out of the user's var/
+            loading = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).parent / "oms"), "demo", cwd=tmp, stdout=subprocess.DEVNULL,
+                env={**os.environ, "OMS_DATABASE_URL": db_url})
+            if await loading.wait():
+                raise SystemExit("loading the demo failed")
     proc, url = start_server(db_url, args.workers, key)
     try:
         await wait_ready(url)
-        yield url, key, await bench_network(url, key)
+        yield url, key, await (demo_skus(url, key) if demo else bench_network(url, key))
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+async def demo_skus(url: str, key: str) -> list[str]:
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as s:
+        async with s.get(url + "/v1/inventory", params={"node_id": "DC-PARIS-NORD", "limit": 500}) as r:
+            return [row["sku"] for row in (await r.json())["items"] if row["available"] >= 10]
 
 
 def print_table(title: str, rows: list[tuple[str, dict]]) -> None:

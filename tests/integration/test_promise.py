@@ -147,6 +147,9 @@ async def test_bad_requests_are_named(ctx, client):
     r = await client.post("/v1/promise", headers=keys.h("web"), json={
         "channel": "web", "lines": [{"sku": "SKU-A", "quantity": 1}], "destination": {"lat": 48.8}, "at": at})
     assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "destination"
+    r = await client.post("/v1/promise", params={"explain": "maybe"}, headers=keys.h("web"), json={
+        "channel": "web", "lines": [{"sku": "SKU-A", "quantity": 1}], "destination": {"lat": 48.8, "lng": 2.3}})
+    assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "explain"
     r = await client.post("/v1/promise", headers=keys.h("store_paris"), json={
         "channel": "web", "lines": [{"sku": "SKU-A", "quantity": 1}], "destination": {"lat": 48.8, "lng": 2.3}})
     problem(r, 403, "forbidden")

@@ -66,7 +66,7 @@ def prepared_at(mode: str, store_id: str, times: NodeTimes, at: datetime) -> Opt
     calendar = times.calendar
     ready = calendar.after_working(at, times.processing_minutes)
     if ready is None:
-        raise NotOffered(f"{store_id} does not open in the coming weeks")
+        raise NotOffered("does not open in the coming weeks")
     order_by = _same_day_order_by(calendar, ready, times.processing_minutes) or at
     return Option(mode, (store_id,), ready, ready, max(order_by, at), 0, (), store_id)
 
@@ -81,7 +81,7 @@ def transferred(mode: str, leg: Leg, transfers: list[CarrierService], store_id: 
     arrival = store.calendar.at(store.calendar.local_date(shipment.latest), service.window[0])
     ready = store.calendar.after_working(arrival, store.processing_minutes)
     if ready is None:
-        raise NotOffered(f"{store_id} does not open in the weeks after the transfer arrives")
+        raise NotOffered("does not open in the weeks after the transfer arrives")
     return Option(mode, (leg.node_id,), ready, ready, shipment.order_by, cost, (service.id,), store_id)
 
 

@@ -132,15 +132,15 @@ def _at_store(snap: Snapshot, mode: str, store, needs: list[Need], available: di
     if own:
         return prepared_at(mode, store.id, snap.times[store.id], at)
     if not from_dcs:
-        raise NotOffered(f"{store.id} lacks some of the lines on its shelves")
+        raise NotOffered("lacks some of the lines on its shelves")
     dcs = [Candidate(n.id, n.lat, n.lng) for n in usable.values()
            if n.type == NodeType.WAREHOUSE and mode in n.fulfills]
     if not dcs:
-        raise NotOffered(f"{store.id} lacks some lines and no DC the channel may use sends {mode}")
+        raise NotOffered(f"lacks some lines, and no DC the channel may use sends {mode}")
     store_point = (store.lat, store.lng)
     plan = plan_first_rule(needs, dcs, available, store_point)
     if len(plan) > 1:
-        raise NotOffered(f"{store.id} lacks some lines and no single DC has them all")
+        raise NotOffered("lacks some lines, and no single DC has them all")
     [(dc_id, dc_needs)] = plan.items()
     leg = Leg(dc_id, snap.times[dc_id], _km(snap, dc_id, store_point),
               sum(weight[n.sku] * n.quantity for n in dc_needs))

@@ -1,0 +1,83 @@
+"""Delivery promise: a 3-line cart over the demo network (about 50 nodes) to a Paris address.
+
+    python bench/promise.py --db postgres
+
+First in-process (the service function, no HTTP): latencies of --calls promises. Then over HTTP with
+--clients keep-alive clients against `oms serve` on the same kind of database, next to the same
+server's empty endpoint. Prints the figures recorded in docs/benchmarks.md.
+"""
+
+import asyncio
+import random
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+from oms.bootstrap import build_context, prepare
+from oms.config import Settings
+from oms.demo.load import load_demo
+from oms.domain.access import Principal
+from oms.domain.vocabulary import Role
+from oms.services.inputs import PromiseIn
+from oms.services.promise import promise
+from oms.services.reference import list_inventory
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import bench_server, drive, percentile, print_table, server_arguments  # noqa: E402
+
+HOME = {"line1": "8 rue de Rivoli", "postal_code": "75004", "city": "Paris", "country": "FR",
+        "lat": 48.8556, "lng": 2.3601}
+
+
+def cart(skus: list[str], rng: random.Random) -> dict:
+    return {"channel": "web", "lines": [{"sku": s, "quantity": rng.randint(1, 2)} for s in rng.sample(skus, 3)],
+            "destination": {"address": HOME}}
+
+
+async def in_process(calls: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = build_context(Settings(database_url=f"sqlite:///{tmp}/oms.db"))
+        await prepare(ctx)
+        await load_demo(ctx, if_empty=False, keys_file=Path(tmp) / "keys.txt")
+        await ctx.reference.get(ctx.db, now=True)  # the data just loaded, without waiting for the refresh
+        rows = (await list_inventory(ctx, sku=None, node_id="DC-PARIS-NORD", cursor=None, limit=500))["items"]
+        skus = [r["sku"] for r in rows if r["available"] >= 10]
+        caller, rng = Principal("bench", Role.ADMIN), random.Random(7)
+        bodies = [PromiseIn.model_validate(cart(skus, rng)) for _ in range(calls)]
+        for body in bodies[:200]:  # warm the caches (reference data, stock mirror)
+            await promise(ctx, body, principal=caller)
+        latencies = []
+        for body in bodies:
+            t0 = time.perf_counter()
+            answer = await promise(ctx, body, principal=caller)
+            latencies.append(time.perf_counter() - t0)
+            assert answer["options"], answer
+        await ctx.db.dispose()
+    latencies.sort()
+    return {"calls": calls, **{f"p{p}": percentile(latencies, p) * 1000 for p in (50, 95, 99)}}
+
+
+async def main() -> None:
+    ap = server_arguments(__doc__)
+    ap.add_argument("--calls", type=int, default=5000)
+    args = ap.parse_args()
+    local = await in_process(args.calls)
+    print(f"in-process, {local['calls']} promises of a 3-line cart: p50 {local['p50']:.2f} ms, "
+          f"p95 {local['p95']:.2f} ms, p99 {local['p99']:.2f} ms")
+    async with bench_server(args, demo=True) as (url, key, skus):
+        rng = random.Random(secrets.randbits(32))
+        bodies = [orjson.dumps(cart(skus, rng)) for _ in range(1000)]
+        await drive(url, key, args.clients, 2, lambda n, i: ("POST", "/v1/promise", bodies[i % 1000]))
+        empty = await drive(url, key, args.clients, args.seconds, lambda n, i: ("GET", "/healthz", None))
+        promised = await drive(url, key, args.clients, args.seconds,
+                               lambda n, i: ("POST", "/v1/promise", bodies[(n * 31 + i) % 1000]))
+    print_table(f"server: {args.db}, {args.workers} worker(s); {args.clients} clients; {args.seconds:.0f} s",
+                [("GET /healthz (empty)", empty), ("POST /v1/promise (3 lines)", promised)])
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
