@@ -1,13 +1,13 @@
 """The delivery promise over HTTP: options per mode, with windows, cut-offs, prices and signed ids."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from oms.domain.errors import InvalidInput
 from oms.services.promise_ids import verify
-from tests.support import HOME, NODES, problem, seed
+from tests.support import HOME, NODES, order, problem, seed
 
 PARIS = ZoneInfo("Europe/Paris")
 WHIT_MONDAY = "2026-05-25"  # a public holiday; Saturday 23 May comes before it
@@ -160,3 +160,65 @@ async def test_bad_requests_are_named(ctx, client):
     r = await client.put("/v1/carrier-services", json=[{**CARRIERS[0], "bands": [
         {"max_km": 800, "transit_min": 3, "transit_max": 1}]}], headers=keys.h("admin"))
     assert problem(r, 422, "invalid_input")["errors"][0]["field"].startswith("items.0.bands.0")
+
+
+def placed(promise_id: str, mode="home_standard", ref="P-1", lines=(("SKU-B", 1),), **delivery) -> dict:
+    body = order(ref, lines, mode=mode, **delivery)
+    body["delivery"]["promise_id"] = promise_id
+    return body
+
+
+async def promised_now(client, keys, lines=(("SKU-B", 1),), mode="home_standard", **destination) -> dict:
+    body = {"channel": "web", "lines": [{"sku": s, "quantity": q} for s, q in lines],
+            "destination": destination or {"address": HOME}}
+    r = await client.post("/v1/promise", json=body, headers=keys.h("web"))
+    assert r.status_code == 200, r.text
+    return next(o for o in r.json()["options"] if o["mode"] == mode)
+
+
+async def test_an_order_keeps_its_promise_and_carries_the_promised_window(ctx, client):
+    keys = await network(ctx, client)
+    option = await promised_now(client, keys)
+    r = await client.post("/v1/orders", json=placed(option["promise_id"]), headers=keys.h("web"))
+    assert r.status_code == 201, r.text
+    assert r.json()["delivery"]["promised"] == {"promise_id": option["promise_id"], "earliest": option["earliest"],
+                                                "latest": option["latest"]}
+    collect = await promised_now(client, keys, lines=(("SKU-A", 1),), mode="click_and_collect", lat=48.86, lng=2.35)
+    assert collect["pickup_node_id"] == "ST-PARIS"
+    r = await client.post("/v1/orders", json=placed(collect["promise_id"], "click_and_collect", "P-2", (("SKU-A", 1),),
+                                                    pickup_node_id="ST-PARIS"), headers=keys.h("web"))
+    assert r.status_code == 201, r.text
+
+
+async def test_a_promise_that_does_not_fit_the_order_is_bad_input(ctx, client):
+    keys = await network(ctx, client)
+    option = await promised_now(client, keys)
+    head, signature = option["promise_id"].split(".")
+    for promise_id in (head + "." + signature[::-1], "prm_nonsense"):
+        r = await client.post("/v1/orders", json=placed(promise_id), headers=keys.h("web"))
+        assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "delivery.promise_id"
+    r = await client.post("/v1/orders", json=placed(option["promise_id"], "home_express"), headers=keys.h("web"))
+    reasons = problem(r, 422, "invalid_input")["errors"]
+    assert reasons[0]["field"] == "delivery.promise_id" and "home_standard" in reasons[0]["reason"]
+
+
+async def test_a_promise_that_can_no_longer_be_kept_is_refused_with_the_options_of_now(ctx, client):
+    keys = await network(ctx, client)
+    option = await promised_now(client, keys)
+    slower = {**CARRIERS[0], "bands": [{"max_km": 800, "transit_min": 4, "transit_max": 6, "base": 500}]}
+    assert (await client.put("/v1/carrier-services", json=[slower], headers=keys.h("admin"))).status_code == 200
+    await ctx.reference.get(ctx.db, now=True)
+    r = await client.post("/v1/orders", json=placed(option["promise_id"]), headers=keys.h("web"))
+    body = problem(r, 409, "promise_not_kept")
+    assert "can no longer be delivered by" in body["detail"]
+    now_standard = next(o for o in body["options"] if o["mode"] == "home_standard")
+    assert now_standard["latest"] > option["latest"]
+    assert (await client.get("/v1/orders", headers=keys.h("web"))).json()["items"] == []  # nothing stored
+
+
+async def test_an_expired_promise_is_refused(ctx, client):
+    keys = await network(ctx, client)
+    an_hour_ago = datetime.now(PARIS) - timedelta(hours=1)
+    option = by_mode(await ask(client, keys, [("SKU-B", 1)], an_hour_ago), "home_standard")
+    r = await client.post("/v1/orders", json=placed(option["promise_id"]), headers=keys.h("web"))
+    assert "expired" in problem(r, 409, "promise_not_kept")["detail"]

@@ -1,11 +1,14 @@
 """Calendars and lead times: time is an input, hours are local, holidays and clock changes count."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from oms.domain.calendar import Calendar, hours
+from oms.domain.calendar import Calendar, Hours, hours
 from oms.domain.lead_times import Band, CarrierService, ship
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -93,3 +96,37 @@ def test_a_day_may_close_at_midnight():
 def test_bad_hours_are_refused_by_name(span):
     with pytest.raises(ValueError, match="09:00|is not a HH:MM|closes at"):
         hours(*span)
+
+
+# --- properties, over random calendars and order times (daylight-saving changes included) ---------------------
+
+spans = st.lists(st.tuples(st.integers(0, 1439), st.integers(1, 720)), max_size=2).map(
+    lambda xs: tuple(sorted({Hours(a, min(a + d, 1440)) for a, d in xs}, key=lambda h: h.opens)))
+weekly = st.dictionaries(st.integers(1, 7), spans, min_size=1).filter(
+    lambda w: any(w.values()) and all(a.closes <= b.opens for s in w.values() for a, b in pairwise(s)))
+moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)).map(
+    lambda d: d.replace(tzinfo=PARIS))
+services = st.builds(
+    lambda lo, extra, days, holidays: CarrierService("svc", "home_standard", (Band(5000, lo, lo + extra),),
+                                                     frozenset(days), frozenset(holidays)),
+    st.integers(0, 4), st.integers(0, 3), st.sets(st.integers(1, 7), min_size=1),
+    st.sets(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 3, 1)), max_size=20))
+
+
+@settings(max_examples=300, deadline=None)
+@given(weekly=weekly, at=moments, minutes=st.integers(0, 900), cutoff=st.times(), service=services)
+def test_a_window_never_starts_before_the_work_and_the_transit_it_needs(weekly, at, minutes, cutoff, service):
+    node = Calendar("Europe/Paris", weekly)
+    shipment = ship(node, at, minutes, cutoff, service, km=100)
+    if shipment is None:
+        return  # no opening or delivery day within the horizon: no option, never a wrong one
+    assert shipment.ready >= at + timedelta(minutes=minutes)  # working minutes take at least that long
+    assert shipment.shipped >= shipment.ready
+    assert at <= shipment.order_by <= shipment.shipped
+    first = node.local_date(shipment.earliest)
+    assert (first - node.local_date(shipment.shipped)).days >= service.bands[0].transit_min
+    assert service.delivers_on(first) and shipment.earliest <= shipment.latest
+    # Ordering at the order-by time still makes the same pickup; a minute later, never an earlier one.
+    assert ship(node, shipment.order_by, minutes, cutoff, service, km=100).shipped == shipment.shipped
+    later = ship(node, shipment.order_by + timedelta(minutes=1), minutes, cutoff, service, km=100)
+    assert later is None or later.shipped >= shipment.shipped

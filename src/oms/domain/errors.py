@@ -94,3 +94,10 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidInput(self.errors)
+
+
+class PromiseNotKept(Conflict):
+    """A promise an order names can no longer be kept (expired, or the stock or calendars moved); the
+    answer lists the options there are now."""
+    code = "promise_not_kept"
+    title = "The promise can no longer be kept"

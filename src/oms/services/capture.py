@@ -26,6 +26,7 @@ from .holds import take_hold
 from .inputs import OrderIn
 from .order_view import order_view
 from .planning import Request, prepare
+from .promise import keep
 from .queries import load_order
 from .reference import bump_reference
 from .reserving import Try, reserving
@@ -36,9 +37,14 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
     """The stored order and whether it was created now (False: the same order was captured before)."""
     principal.require_order_write(order.channel)
     request = await prepare(ctx, order.channel, order.lines, order.delivery)
+    promised = None
+    if order.delivery.promise_id:  # checked before anything is reserved
+        promised = await keep(ctx, channel=order.channel, lines=[(n.sku, n.quantity) for n in request.needs],
+                              mode=order.delivery.mode, pickup_node_id=order.delivery.pickup_node_id,
+                              point=request.destination, promise_id=order.delivery.promise_id)
 
     async def attempt(tries: Try) -> tuple[dict, bool]:
-        return await _store(ctx, order, request, principal, idempotency_key, tries), True
+        return await _store(ctx, order, request, principal, idempotency_key, tries, promised), True
 
     async def replayed() -> tuple[dict, bool] | None:
         existing = await _find_existing(ctx, order, idempotency_key)
@@ -48,7 +54,7 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
 
 
 async def _store(ctx: Context, order: OrderIn, request: Request, principal: Principal, idempotency_key: str | None,
-                 tries: Try) -> dict:
+                 tries: Try, promised: dict | None = None) -> dict:
     """Plan on the stock available now, then store the order with its reservations (or Duplicate, LostRace).
 
     ``tries.from_memory``: plan on the stock mirror (a fraction of a second old) and save a round trip;
@@ -62,7 +68,10 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         "id": order_id, "channel": order.channel, "external_ref": order.external_ref,
         "idempotency_key": idempotency_key, "status": OStatus.CREATED,
         "customer_name": order.customer.name, "customer_email": order.customer.email,
-        "delivery_mode": order.delivery.mode, "delivery": order.delivery.model_dump(mode="json", exclude_none=True),
+        "delivery_mode": order.delivery.mode,
+        # The promised window, when the order keeps a promise: the service level it is held to.
+        "delivery": {**order.delivery.model_dump(mode="json", exclude_none=True),
+                     **({"promised": promised} if promised else {})},
         "currency": currency, "total_amount": sum(ln.quantity * ln.unit_price.amount for ln in order.lines),
         "created_at": at, "updated_at": at,
     }

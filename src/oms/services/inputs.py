@@ -204,6 +204,8 @@ class DeliveryIn(Strict):
     # Checked even when absent, so a missing one is reported on its own field.
     address: Address | None = Field(default=None, validate_default=True)
     pickup_node_id: NodeId | None = Field(default=None, validate_default=True)
+    promise_id: str | None = Field(default=None, min_length=1, max_length=2000,
+                                   description="The promise (POST /v1/promise) this order keeps")
 
     @field_validator("address")
     @classmethod

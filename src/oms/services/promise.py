@@ -7,14 +7,14 @@ page asks it far more often than orders are placed. Each option carries a signed
 from datetime import datetime, timedelta
 
 from ..domain.access import Principal
-from ..domain.errors import OutOfStock, Problems
+from ..domain.errors import OutOfStock, Problems, PromiseNotKept
 from ..domain.geo import haversine_km
 from ..domain.promise import Leg, NotOffered, Option, delivered, prepared_at, transferred
 from ..domain.sourcing import Candidate, Need, plan_first_rule
 from ..domain.vocabulary import DeliveryMode, NodeType
 from .context import Context
 from .inputs import PromiseIn
-from .promise_ids import sign
+from .promise_ids import sign, verify
 from .reference_cache import Snapshot
 
 M = DeliveryMode
@@ -34,9 +34,21 @@ async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explai
     skus = [line.sku for line in body.lines]
     snap = await ctx.reference.knowing(ctx.db, set(skus), set())
     _check_skus(snap, skus)
-    needs = [Need(i + 1, line.sku, line.quantity) for i, line in enumerate(body.lines)]
-    point = body.destination.point
-    rules, channel = snap.rules, body.channel
+    lines = [(line.sku, line.quantity) for line in body.lines]
+    options, absent = await options_for(ctx, snap, body.channel, lines, body.destination.point, at)
+    answer = {"at": at.isoformat(), "options": [view(snap, o, lines, at, body.channel) for o in options]}
+    if explain:
+        answer["absent"] = [{"mode": mode, "reason": reason} for mode, reason in absent.items()]
+    return answer
+
+
+async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple[str, int]],
+                      point: tuple[float, float], at: datetime) -> tuple[list[Option], dict[str, str]]:
+    """Every option the cart ``lines`` (sku, quantity) has to ``point`` at ``at``, and why each absent mode
+    is absent."""
+    skus = [sku for sku, _ in lines]
+    needs = [Need(i + 1, sku, quantity) for i, (sku, quantity) in enumerate(lines)]
+    rules = snap.rules
     stock = await ctx.stock.available(ctx.db, set(skus))
     usable = {n.id: n for n in snap.nodes.values() if n.active and rules.uses(channel, n.type)}
     available = {(n, s): rules.promisable(channel, usable[n].type, q) for (n, s), q in stock.items() if n in usable}
@@ -88,12 +100,38 @@ async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explai
     attempt(M.CLICK_AND_COLLECT, lambda: collect(M.CLICK_AND_COLLECT, True))
     attempt(M.RESERVE_IN_STORE, lambda: collect(M.RESERVE_IN_STORE, False))
     absent.update({mode: reason for mode, reason in NOT_YET.items()})
+    return options, absent
 
-    basket = sum(line.quantity * snap.products[line.sku].price_amount for line in body.lines)
-    answer = {"at": at.isoformat(), "options": [_view(snap, o, basket, at, channel) for o in options]}
-    if explain:
-        answer["absent"] = [{"mode": mode, "reason": reason} for mode, reason in absent.items()]
-    return answer
+
+async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode: str,
+               pickup_node_id: str | None, point: tuple[float, float], promise_id: str) -> dict:
+    """The promised window an order may carry, if the promise it names is still feasible: same mode (and
+    store), delivered no later than promised. Otherwise PromiseNotKept with the options there are now.
+
+    Feasibility is judged on the stock, calendars and carriers of now, for an order placed when the
+    promise was made: within its few minutes of validity the clock alone does not break a promise
+    (a store's "ready at 11:13" does not slip by the seconds the checkout took)."""
+    snap = await ctx.reference.get(ctx.db)
+    promised = verify(snap.promise_secret, promise_id)
+    wrong = Problems()
+    for name, given, expected in (("channel", channel, promised["channel"]), ("mode", mode, promised["mode"]),
+                                  ("pickup_node_id", pickup_node_id, promised["pickup_node_id"])):
+        if given != expected:
+            wrong.add("delivery.promise_id", f"the promise is for {name} {expected!r}, not {given!r}")
+    wrong.raise_if_any()
+    at = datetime.now().astimezone()
+
+    async def refuse(reason: str) -> PromiseNotKept:
+        options, _ = await options_for(ctx, snap, channel, lines, point, at)
+        return PromiseNotKept(reason, options=[view(snap, o, lines, at, channel) for o in options])
+
+    if at > datetime.fromisoformat(promised["expires_at"]):
+        raise await refuse(f"promise expired at {promised['expires_at']}")
+    options, _ = await options_for(ctx, snap, channel, lines, point, datetime.fromisoformat(promised["at"]))
+    same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id]
+    if not same or min(o.latest for o in same) > datetime.fromisoformat(promised["latest"]):
+        raise await refuse(f"{mode} can no longer be delivered by {promised['latest']}")
+    return {"promise_id": promise_id, "earliest": promised["earliest"], "latest": promised["latest"]}
 
 
 def _check_skus(snap: Snapshot, skus: list[str]) -> None:
@@ -147,14 +185,16 @@ def _at_store(snap: Snapshot, mode: str, store, needs: list[Need], available: di
     return transferred(mode, leg, transfers, store.id, snap.times[store.id], at)
 
 
-def _view(snap: Snapshot, o: Option, basket: int, at: datetime, channel: str) -> dict:
+def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], at: datetime, channel: str) -> dict:
     prices = snap.prices or {}
     rule = prices.get("modes", {}).get(o.mode)
+    basket = sum(quantity * snap.products[sku].price_amount for sku, quantity in lines)
     amount = 0
     if rule and not (rule.get("free_above") is not None and basket >= rule["free_above"]):
         amount = rule["amount"]
     expires = at + VALID_FOR
     payload = {"mode": o.mode, "nodes": list(o.nodes), "pickup_node_id": o.pickup_node_id, "channel": channel,
+               "at": at.isoformat(),
                "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "expires_at": expires.isoformat()}
     return {"mode": o.mode, "price": {"amount": amount, "currency": prices.get("currency", "EUR")},
             "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "cutoff": o.order_by.isoformat(),
