@@ -75,8 +75,14 @@ async def main() -> None:
         empty = await drive(url, key, args.clients, args.seconds, lambda n, i: ("GET", "/healthz", None))
         promised = await drive(url, key, args.clients, args.seconds,
                                lambda n, i: ("POST", "/v1/promise", bodies[(n * 31 + i) % 1000]))
+        # Product pages: any SKU, shoppers spread over Paris (about 100 distinct rounded points).
+        pages = [f"/v1/promise/{rng.choice(skus)}?channel=web&lat={48.80 + rng.randrange(10) / 100:.2f}"
+                 f"&lng={2.25 + rng.randrange(10) / 100:.2f}" for _ in range(5000)]
+        page = await drive(url, key, args.clients, args.seconds,
+                           lambda n, i: ("GET", pages[(n * 97 + i) % len(pages)], None))
     print_table(f"server: {args.db}, {args.workers} worker(s); {args.clients} clients; {args.seconds:.0f} s",
-                [("GET /healthz (empty)", empty), ("POST /v1/promise (3 lines)", promised)])
+                [("GET /healthz (empty)", empty), ("POST /v1/promise (3 lines)", promised),
+                 ("GET /v1/promise/{sku} (page)", page)])
 
 
 if __name__ == "__main__":

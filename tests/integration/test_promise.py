@@ -222,3 +222,30 @@ async def test_an_expired_promise_is_refused(ctx, client):
     option = by_mode(await ask(client, keys, [("SKU-B", 1)], an_hour_ago), "home_standard")
     r = await client.post("/v1/orders", json=placed(option["promise_id"]), headers=keys.h("web"))
     assert "expired" in problem(r, 409, "promise_not_kept")["detail"]
+
+
+async def test_the_product_page_says_when_each_mode_can_be_had_near_a_point(ctx, client):
+    keys = await network(ctx, client)
+    params = {"channel": "web", "lat": 48.86, "lng": 2.35}
+    r = await client.get("/v1/promise/SKU-A", params=params, headers=keys.h("web"))
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert page["sku"] == "SKU-A" and page["available"] == 105  # 100 at the DC, 5 in the Paris store
+    modes = {m["mode"]: m for m in page["modes"]}
+    assert {"home_standard", "home_express", "click_and_collect", "reserve_in_store"} <= set(modes)
+    assert modes["click_and_collect"]["pickup_node_id"] == "ST-PARIS"
+    assert [m["earliest"] for m in page["modes"]] == sorted(m["earliest"] for m in page["modes"])
+    again = await client.get("/v1/promise/SKU-A", params=params, headers=keys.h("web"))
+    assert again.json() == page
+    # Sold out in Paris: the shelf options go, the rest stays (and the page shows it at once).
+    await client.put("/v1/inventory", headers=keys.h("admin"), json=[{"node_id": "ST-PARIS", "sku": "SKU-A",
+                                                                      "on_hand": 0}])
+    after = (await client.get("/v1/promise/SKU-A", params=params, headers=keys.h("web"))).json()
+    modes = {m["mode"]: m for m in after["modes"]}
+    assert after["available"] == 100 and "reserve_in_store" not in modes
+    assert modes["click_and_collect"]["earliest"] > page["modes"][0]["earliest"]  # now through the shuttle
+
+    problem(await client.get("/v1/promise/NOPE", params=params, headers=keys.h("web")), 404, "not_found")
+    r = await client.get("/v1/promise/SKU-A", params={"channel": "web"}, headers=keys.h("web"))
+    assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "lat"
+    problem(await client.get("/v1/promise/SKU-A", params=params, headers=keys.h("store_paris")), 403, "forbidden")

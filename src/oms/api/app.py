@@ -45,6 +45,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
                                    ("/v1/availability/{sku}", availability.one, "GET"),
                                    ("/v1/orders", orders.capture_order_fast, "POST"),
                                    ("/v1/holds", holds.create_hold_fast, "POST"),
-                                   ("/v1/promise", promise.promise_options_fast, "POST")):
+                                   ("/v1/promise", promise.promise_options_fast, "POST"),
+                                   ("/v1/promise/{sku}", promise.product_page, "GET")):
         app.router.routes.insert(0, Route(path, endpoint, methods=[method]))
     return app

@@ -46,12 +46,12 @@ async def one(request: Request):
     """
     ctx = request.app.state.ctx
     caller = await principal_of(request)
-    channel, near = _page_query(request.query_params)
+    channel, near = page_query(request.query_params)
     return Json(await availability.product_page(ctx, principal=caller, channel=channel,
                                                 sku=request.path_params["sku"], near=near))
 
 
-def _page_query(query) -> tuple[str, Near | None]:
+def page_query(query) -> tuple[str, Near | None]:
     problems = Problems()
     channel = query.get("channel")
     if channel not in _CHANNELS:

@@ -3,8 +3,11 @@
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 
+from ..domain.errors import FieldError, InvalidInput
+from ..domain.vocabulary import Channel
 from ..services import promise
 from ..services.inputs import PromiseIn
+from .availability import page_query
 from .deps import Caller, Ctx, body_of, principal_of
 from .json import Json
 from .schemas import PROBLEMS
@@ -33,3 +36,25 @@ async def promise_options_fast(request: Request):
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+
+
+_PAGE_PARAMETERS = [
+    {"name": "sku", "in": "path", "required": True, "schema": {"type": "string"}},
+    {"name": "channel", "in": "query", "required": True, "schema": {"type": "string", "enum": list(Channel)}},
+    {"name": "lat", "in": "query", "required": True, "schema": {"type": "number", "minimum": -90, "maximum": 90}},
+    {"name": "lng", "in": "query", "required": True, "schema": {"type": "number", "minimum": -180, "maximum": 180}},
+]
+
+
+@router.get("/{sku}", openapi_extra={"parameters": _PAGE_PARAMETERS})
+async def product_page(request: Request):
+    """One SKU near a point, for a product page: the units the channel may sell and, per mode, the
+    soonest window (`earliest`, `latest`, the order-by `cutoff`; for collection, the store). Answers are
+    kept for the minute while nothing moves; asked on every page view, so this route reads its
+    parameters itself (they are checked all the same)."""
+    channel, near = page_query(request.query_params)
+    if near is None:
+        raise InvalidInput([FieldError("lat", "give lat and lng: the point the shopper is near")])
+    return Json(await promise.product_page(request.app.state.ctx, principal=await principal_of(request),
+                                           channel=channel, sku=request.path_params["sku"],
+                                           point=(near.lat, near.lng)))

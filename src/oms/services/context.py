@@ -18,4 +18,5 @@ class Context:
     keys: KeyCache = field(default_factory=KeyCache)
     stock: StockMirror = field(default_factory=StockMirror)
     pages: PageCache = field(default_factory=PageCache)
+    promise_pages: PageCache = field(default_factory=PageCache)
     background: list = field(default_factory=list)  # tasks the server runs beside the requests

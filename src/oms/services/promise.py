@@ -7,7 +7,7 @@ page asks it far more often than orders are placed. Each option carries a signed
 from datetime import datetime, timedelta
 
 from ..domain.access import Principal
-from ..domain.errors import OutOfStock, Problems, PromiseNotKept
+from ..domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
 from ..domain.geo import haversine_km
 from ..domain.promise import Leg, NotOffered, Option, delivered, prepared_at, transferred
 from ..domain.sourcing import Candidate, Need, plan_first_rule
@@ -132,6 +132,38 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
     if not same or min(o.latest for o in same) > datetime.fromisoformat(promised["latest"]):
         raise await refuse(f"{mode} can no longer be delivered by {promised['latest']}")
     return {"promise_id": promise_id, "earliest": promised["earliest"], "latest": promised["latest"]}
+
+
+async def product_page(ctx: Context, *, principal: Principal, channel: str, sku: str,
+                       point: tuple[float, float]) -> dict:
+    """One SKU near a point, for a product page: units the channel may sell, and per mode the soonest
+    window (for collection: the store that has it soonest). Kept for the minute while the stock and the
+    reference data do not move; points are rounded to about a kilometre."""
+    principal.require_availability(channel)
+    snap = await ctx.reference.knowing(ctx.db, {sku}, set())
+    if sku not in snap.products:
+        raise NotFound(f"no sku {sku!r}")
+    stock = await ctx.stock.available(ctx.db, {sku})
+    minute = datetime.now().astimezone().replace(second=0, microsecond=0)
+    near = (round(point[0], 2), round(point[1], 2))
+    versions, key = (snap.version, ctx.stock.version, minute), (channel, sku, near)
+    if (kept := ctx.promise_pages.get(versions, key)) is not None:
+        return kept
+    rules = snap.rules
+    available = sum(rules.promisable(channel, snap.nodes[n].type, q) for (n, _), q in stock.items()
+                    if n in snap.nodes and snap.nodes[n].active and rules.uses(channel, snap.nodes[n].type))
+    options, _ = await options_for(ctx, snap, channel, [(sku, 1)], near, minute) if snap.products[sku].active \
+        else ([], {})
+    soonest: dict[str, Option] = {}
+    for o in options:
+        if o.mode not in soonest or (o.earliest, o.latest) < (soonest[o.mode].earliest, soonest[o.mode].latest):
+            soonest[o.mode] = o
+    answer = {"sku": sku, "channel": channel, "at": minute.isoformat(), "available": available if options else 0,
+              "modes": [{"mode": o.mode, "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(),
+                         "cutoff": o.order_by.isoformat(), "pickup_node_id": o.pickup_node_id}
+                        for o in sorted(soonest.values(), key=lambda o: (o.earliest, o.mode))]}
+    ctx.promise_pages.put(key, answer)
+    return answer
 
 
 def _check_skus(snap: Snapshot, skus: list[str]) -> None:
