@@ -249,3 +249,19 @@ async def test_the_product_page_says_when_each_mode_can_be_had_near_a_point(ctx,
     r = await client.get("/v1/promise/SKU-A", params={"channel": "web"}, headers=keys.h("web"))
     assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "lat"
     problem(await client.get("/v1/promise/SKU-A", params=params, headers=keys.h("store_paris")), 403, "forbidden")
+
+
+async def test_a_cart_can_go_to_a_nearby_locker_bank(ctx, client):
+    lockers = {"id": "lk", "name": "To locker banks", "mode": "locker", "holidays": [WHIT_MONDAY],
+               "bands": [{"max_km": 100, "transit_min": 1, "transit_max": 1, "base": 300}], "window": ["07:00", "12:00"]}
+    keys = await network(ctx, client, carriers=[*CARRIERS, lockers])
+    answer = await ask(client, keys, [("SKU-B", 1)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS), explain=True,
+                       lat=48.871, lng=2.331)
+    locker = by_mode(answer, "locker")
+    assert locker["pickup_node_id"] == "LK-PARIS" and locker["nodes"] == ["DC-PARIS"] and locker["services"] == ["lk"]
+    assert (locker["earliest"], locker["latest"]) == (paris(2026, 5, 21, 7, 0), paris(2026, 5, 21, 12, 0))
+    reasons = {x["mode"]: x["reason"] for x in answer["absent"]}
+    assert reasons["pickup_point"] == "no pickup point within 10 km takes orders"
+    far = await ask(client, keys, [("SKU-B", 1)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS), explain=True,
+                    lat=45.76, lng=4.84)
+    assert "locker" in {x["mode"] for x in far["absent"]}

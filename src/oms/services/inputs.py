@@ -280,8 +280,9 @@ class CarrierServiceIn(Strict):
 
     id: NodeId
     name: str = Field(min_length=1, max_length=200)
-    mode: Literal["home_standard", "home_express", "transfer"] = Field(
-        description="The delivery mode it serves; `transfer` carries stock from a DC to a store")
+    mode: Literal["home_standard", "home_express", "locker", "pickup_point", "transfer"] = Field(
+        description="The delivery mode it serves (to homes, locker banks or relay points); `transfer` carries "
+                    "stock from a DC to a store")
     bands: list[BandIn] = Field(min_length=1, max_length=50, description="By increasing max_km")
     delivery_weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
         default=[1, 2, 3, 4, 5, 6], min_length=1, max_length=7, description="ISO weekdays it delivers (1 = Monday)")

@@ -4,6 +4,7 @@ Read-only and served from memory (reference data, calendars, carriers and the st
 page asks it far more often than orders are placed. Each option carries a signed ``promise_id``.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ..domain.access import Principal
@@ -22,10 +23,9 @@ HOME_MODES = (M.HOME_STANDARD, M.HOME_EXPRESS)
 STORE_RADIUS_KM = 25.0  # stores offered for collection around the destination
 STORES_OFFERED = 3
 VALID_FOR = timedelta(minutes=10)
+POINT_RADIUS_KM = 10.0  # locker banks and relay points offered around the destination
 NOT_YET = {M.ONE_HOUR: "one-hour delivery needs courier capacity, not configurable yet",
-           M.SCHEDULED: "delivery slots are not configurable yet",
-           M.LOCKER: "locker banks' lead times and capacity are not configurable yet",
-           M.PICKUP_POINT: "relay points' lead times are not configurable yet"}
+           M.SCHEDULED: "delivery slots are not configurable yet"}
 
 
 async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explain: bool = False) -> dict:
@@ -97,6 +97,26 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
             raise NotOffered("; ".join(reasons))
         return found
 
+    def drop_off(mode: str) -> list[Option]:
+        """Carried to the nearest locker banks or relay points that take this mode."""
+        services = [c for c in snap.carriers if c.mode == mode]
+        banks = _points_near(snap, mode, point)
+        if not banks:
+            raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
+        found, reasons = [], []
+        for bank in banks:
+            try:
+                option = delivered(mode, legs(mode, (bank.lat, bank.lng)), services, at)
+            except (NotOffered, OutOfStock) as exc:
+                reasons.append(f"{bank.id}: {_reason(exc)}")
+                continue
+            found.append(replace(option, pickup_node_id=bank.id))
+        if not found:
+            raise NotOffered("; ".join(reasons))
+        return found
+
+    for mode in (M.LOCKER, M.PICKUP_POINT):
+        attempt(mode, lambda mode=mode: drop_off(mode))
     attempt(M.CLICK_AND_COLLECT, lambda: collect(M.CLICK_AND_COLLECT, True))
     attempt(M.RESERVE_IN_STORE, lambda: collect(M.RESERVE_IN_STORE, False))
     absent.update({mode: reason for mode, reason in NOT_YET.items()})
@@ -192,6 +212,12 @@ def _stores_near(snap: Snapshot, usable: dict, point: tuple[float, float]) -> li
     near = sorted((_km(snap, n.id, point), n.id) for n in snap.nodes.values()
                   if n.active and n.type == NodeType.STORE and n.hands_over)
     return [snap.nodes[node_id] for km, node_id in near if km <= STORE_RADIUS_KM][:STORES_OFFERED]
+
+
+def _points_near(snap: Snapshot, mode: str, point: tuple[float, float]) -> list:
+    near = sorted((_km(snap, n.id, point), n.id) for n in snap.nodes.values() if n.active and mode in n.hands_over
+                  and n.type in (NodeType.LOCKER, NodeType.PICKUP_POINT))
+    return [snap.nodes[node_id] for km, node_id in near if km <= POINT_RADIUS_KM][:STORES_OFFERED]
 
 
 def _at_store(snap: Snapshot, mode: str, store, needs: list[Need], available: dict, weight: dict, at: datetime,
