@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oms.domain.errors import InvalidInput
-from oms.services.promise_ids import verify
+from oms.services.promise_ids import sign, verify
 from tests.support import HOME, NODES, order, problem, seed
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -97,11 +97,12 @@ async def test_collect_in_store_from_its_shelves_or_through_a_transfer(ctx, clie
     late = by_mode(await ask(client, keys, [("SKU-A", 2)], datetime(2026, 5, 20, 19, 30, tzinfo=PARIS),
                              lat=48.86, lng=2.35), "click_and_collect", "ST-PARIS")
     assert late["earliest"] == paris(2026, 5, 21, 10, 15)  # 30 minutes tonight, 15 tomorrow at opening
-    # Lamps are not on the store's shelves: sent by the DC shuttle (1-2 days), then readied in the store.
+    # Lamps are not on the store's shelves: sent by the DC shuttle (1-2 days, by Friday 20:00 at the latest),
+    # then received and readied in the store: Saturday morning.
     lamps = by_mode(await ask(client, keys, [("SKU-B", 1)], wednesday, lat=48.86, lng=2.35),
                     "click_and_collect", "ST-PARIS")
     assert lamps["nodes"] == ["DC-PARIS"] and lamps["services"] == ["shuttle"]
-    assert lamps["earliest"] == paris(2026, 5, 22, 10, 45) and lamps["cutoff"] == paris(2026, 5, 20, 22, 0)
+    assert lamps["earliest"] == paris(2026, 5, 23, 10, 45) and lamps["cutoff"] == paris(2026, 5, 20, 22, 0)
     reserve = by_mode(await ask(client, keys, [("SKU-A", 2)], wednesday, lat=48.86, lng=2.35),
                       "reserve_in_store", "ST-PARIS")
     assert reserve["earliest"] == paris(2026, 5, 20, 14, 45)
@@ -126,12 +127,13 @@ async def test_absent_modes_say_why_when_asked(ctx, client):
 
 async def test_a_promise_id_is_signed_and_tampering_shows(ctx, client):
     keys = await network(ctx, client)
-    option = by_mode(await ask(client, keys, [("SKU-B", 1)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS)),
-                     "home_standard")
+    before = datetime.now(PARIS)
+    option = await promised_now(client, keys)
     snap = await ctx.reference.get(ctx.db, now=True)
     payload = verify(snap.promise_secret, option["promise_id"])
     assert payload["mode"] == "home_standard" and payload["latest"] == option["latest"]
-    assert option["expires_at"] == paris(2026, 5, 20, 10, 10)
+    expires = datetime.fromisoformat(option["expires_at"])
+    assert before + timedelta(minutes=10) <= expires <= datetime.now(PARIS) + timedelta(minutes=10)
     head, signature = option["promise_id"].split(".")
     with pytest.raises(InvalidInput):
         verify(snap.promise_secret, head[:-2] + "xx." + signature)
@@ -218,9 +220,12 @@ async def test_a_promise_that_can_no_longer_be_kept_is_refused_with_the_options_
 
 async def test_an_expired_promise_is_refused(ctx, client):
     keys = await network(ctx, client)
+    option = await promised_now(client, keys)
+    snap = await ctx.reference.get(ctx.db, now=True)
     an_hour_ago = datetime.now(PARIS) - timedelta(hours=1)
-    option = by_mode(await ask(client, keys, [("SKU-B", 1)], an_hour_ago), "home_standard")
-    r = await client.post("/v1/orders", json=placed(option["promise_id"]), headers=keys.h("web"))
+    payload = {**verify(snap.promise_secret, option["promise_id"]), "at": an_hour_ago.isoformat(),
+               "expires_at": (an_hour_ago + timedelta(minutes=10)).isoformat()}
+    r = await client.post("/v1/orders", json=placed(sign(snap.promise_secret, payload)), headers=keys.h("web"))
     assert "expired" in problem(r, 409, "promise_not_kept")["detail"]
 
 
@@ -253,7 +258,8 @@ async def test_the_product_page_says_when_each_mode_can_be_had_near_a_point(ctx,
 
 async def test_a_cart_can_go_to_a_nearby_locker_bank(ctx, client):
     lockers = {"id": "lk", "name": "To locker banks", "mode": "locker", "holidays": [WHIT_MONDAY],
-               "bands": [{"max_km": 100, "transit_min": 1, "transit_max": 1, "base": 300}], "window": ["07:00", "12:00"]}
+               "bands": [{"max_km": 100, "transit_min": 1, "transit_max": 1, "base": 300}],
+               "window": ["07:00", "12:00"]}
     keys = await network(ctx, client, carriers=[*CARRIERS, lockers])
     answer = await ask(client, keys, [("SKU-B", 1)], datetime(2026, 5, 20, 10, 0, tzinfo=PARIS), explain=True,
                        lat=48.871, lng=2.331)

@@ -76,7 +76,8 @@ def test_split_days_and_the_latest_start_for_work_due_at_a_time():
     assert lunch.after_working(paris(2026, 5, 20, 11, 30), 60) == paris(2026, 5, 20, 14, 30)
     assert lunch.before_working(paris(2026, 5, 20, 14, 30), 60) == paris(2026, 5, 20, 11, 30)
     assert lunch.before_working(paris(2026, 5, 18, 9, 30), 60) == paris(2026, 5, 15, 17, 30)  # over a weekend
-    assert lunch.after_working(paris(2026, 5, 20, 3, 0), 0) == paris(2026, 5, 20, 3, 0)
+    assert lunch.after_working(paris(2026, 5, 20, 3, 0), 0) == paris(2026, 5, 20, 9, 0)  # nothing to do: opening
+    assert lunch.before_working(paris(2026, 5, 20, 13, 0), 0) == paris(2026, 5, 20, 12, 0)  # the last open moment
 
 
 def test_a_node_never_open_has_no_promise():

@@ -2,13 +2,16 @@
 
 Every promise is built from these few questions: when can this node have the parcel ready (picking and
 packing take working minutes, counted only while the node is open), and until when may the customer
-order and still get it then. Time is always an input (``at``), never read from the clock, and every
-answer is an aware datetime: local hours are turned into instants in the node's own timezone, so a
-daylight-saving change moves the instants, not the hours on the door.
+order and still get it then. Time is always an input (``at``), never read from the clock.
+
+Local hours are turned into instants in the node's own timezone, so a daylight-saving change moves the
+instants, not the hours on the door. Every instant here carries the fixed UTC offset it has locally
+(``instant``): Python adds and compares datetimes that share a zone by their wall clocks, which is wrong
+across a clock change; with fixed offsets, sums and comparisons are exact and the local time still shows.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 DAY = timedelta(days=1)
@@ -38,7 +41,8 @@ class Calendar:
     def spans(self, day: date) -> list[tuple[datetime, datetime]]:
         """The node's open spans on this local date, as instants."""
         hours = self.exceptions[day] if day in self.exceptions else self.weekly.get(day.isoweekday(), ())
-        return [(self._minute(day, h.opens), self._minute(day, h.closes)) for h in hours]
+        return [(self._minute(day, h.opens), self._minute(day, h.closes))
+                for h in sorted(hours, key=lambda h: h.opens)]
 
     def _minute(self, day: date, minute: int) -> datetime:
         if minute >= 1440:
@@ -46,50 +50,53 @@ class Calendar:
         return self.at(day, time(minute // 60, minute % 60))
 
     def at(self, day: date, clock: time) -> datetime:
-        """The instant of a local clock time on a local date (in a spring-forward gap: just after it)."""
-        local = datetime.combine(day, clock, self.zone)
-        # A time that does not exist locally comes back shifted by the round trip; the real instant is
-        # the one it normalises to.
-        return local.astimezone(self.zone)
+        """The instant of a local clock time on a local date. A time a spring-forward gap skips is read
+        with the offset before the change (02:30 becomes 03:30 summer time); in an autumn overlap, the
+        first of the two."""
+        return self.instant(datetime.combine(day, clock).replace(tzinfo=self.zone, fold=0).astimezone(UTC))
+
+    def instant(self, moment: datetime) -> datetime:
+        """The same instant, with the node's local UTC offset at that instant as a fixed offset."""
+        local = moment.astimezone(UTC).astimezone(self.zone)
+        return local.replace(tzinfo=timezone(local.utcoffset()))
 
     def local_date(self, moment: datetime) -> date:
-        return moment.astimezone(self.zone).date()
+        return moment.astimezone(UTC).astimezone(self.zone).date()
 
     def is_open_day(self, day: date) -> bool:
         return bool(self.spans(day))
 
     def after_working(self, start: datetime, minutes: int) -> datetime | None:
-        """The instant ``minutes`` of opening time after ``start`` (None beyond the horizon). Zero minutes
-        from a closed moment is still the moment itself: nothing has to be done."""
+        """The instant ``minutes`` of opening time after ``start`` (None beyond the horizon). With zero
+        minutes: ``start`` if the node is open then, else its next opening."""
+        start = self.instant(start)
         left = timedelta(minutes=minutes)
-        if not left:
-            return start
-        day = self.local_date(start)
+        day = self.local_date(start) - DAY  # the day before: its span may end at this day's midnight
         for _ in range(HORIZON_DAYS):
             for opens, closes in self.spans(day):
                 begin = max(opens, start)
-                if begin >= closes:
+                if begin > closes or (begin == closes and left):
                     continue
                 if begin + left <= closes:
-                    return begin + left
+                    return self.instant(begin + left)
                 left -= closes - begin
             day += DAY
         return None
 
     def before_working(self, end: datetime, minutes: int) -> datetime | None:
         """The latest instant from which ``minutes`` of opening time end by ``end`` (None beyond the
-        horizon): the order-by time for work that must be done by then."""
+        horizon): the order-by time for work that must be done by then. With zero minutes: the last
+        moment the node is open up to ``end``."""
+        end = self.instant(end)
         left = timedelta(minutes=minutes)
-        if not left:
-            return end
         day = self.local_date(end)
         for _ in range(HORIZON_DAYS):
             for opens, closes in reversed(self.spans(day)):
                 finish = min(closes, end)
-                if finish <= opens:
+                if finish < opens or (finish == opens and left):
                     continue
                 if finish - left >= opens:
-                    return finish - left
+                    return self.instant(finish - left)
                 left -= finish - opens
             day -= DAY
         return None

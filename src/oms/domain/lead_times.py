@@ -110,8 +110,11 @@ def ship(calendar: Calendar, at: datetime, processing_minutes: int, cutoff: time
     order_by = calendar.before_working(shipped, processing_minutes)
     ship_day = calendar.local_date(shipped)
     first = service.after_delivery_days(ship_day, band.transit_min)
+    if first is not None and calendar.at(first, service.window[1]) <= shipped:
+        first = service.after_delivery_days(first, 1)  # same-day transit, but it leaves after the day's rounds
     last = service.after_delivery_days(ship_day, band.transit_max)
     if first is None or last is None or order_by is None:
         return None
-    return Shipment(ready, shipped, max(order_by, at), calendar.at(first, service.window[0]),
-                    calendar.at(last, service.window[1]))
+    last = max(first, last)
+    earliest = max(calendar.at(first, service.window[0]), shipped)  # never delivered before it leaves
+    return Shipment(ready, shipped, max(order_by, calendar.instant(at)), earliest, calendar.at(last, service.window[1]))

@@ -38,6 +38,9 @@ class NotOffered(Exception):
 
 def best_shipment(leg: Leg, services: list[CarrierService], at: datetime) -> tuple[Shipment, CarrierService, int]:
     """The service that delivers this leg soonest (then the cheapest): its shipment, itself, its cost."""
+    calendar = leg.times.calendar
+    if calendar.after_working(at, leg.times.processing_minutes) is None:
+        raise NotOffered(f"{leg.node_id} does not open in the coming weeks")
     found = []
     for service in services:
         shipment = ship(leg.times.calendar, at, leg.times.processing_minutes, leg.times.cutoff, service, leg.km)
@@ -77,9 +80,8 @@ def transferred(mode: str, leg: Leg, transfers: list[CarrierService], store_id: 
     if not transfers:
         raise NotOffered("no active transfer service brings stock to stores")
     shipment, service, cost = best_shipment(leg, transfers, at)
-    # It arrives, at the latest, on the last day of its transit, when the carrier's day begins.
-    arrival = store.calendar.at(store.calendar.local_date(shipment.latest), service.window[0])
-    ready = store.calendar.after_working(arrival, store.processing_minutes)
+    # Received when it has surely arrived (the end of its window), then readied in the store's hours.
+    ready = store.calendar.after_working(shipment.latest, store.processing_minutes)
     if ready is None:
         raise NotOffered("does not open in the weeks after the transfer arrives")
     return Option(mode, (leg.node_id,), ready, ready, shipment.order_by, cost, (service.id,), store_id)

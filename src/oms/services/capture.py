@@ -7,7 +7,7 @@ from ..db import tables as t
 from ..db.capture_tx import LostRace
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.errors import Conflict
+from ..domain.errors import Conflict, PromiseNotKept
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus, derive_order_status
 from ..domain.sourcing import (
@@ -22,7 +22,7 @@ from ..domain.sourcing import (
 from ..domain.vocabulary import PICKUP_MODES
 from .context import Context
 from .events import event
-from .holds import take_hold
+from .holds import held_units, take_hold
 from .inputs import OrderIn
 from .order_view import order_view
 from .planning import Request, prepare
@@ -39,9 +39,17 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
     request = await prepare(ctx, order.channel, order.lines, order.delivery)
     promised = None
     if order.delivery.promise_id:  # checked before anything is reserved
-        promised = await keep(ctx, channel=order.channel, lines=[(n.sku, n.quantity) for n in request.needs],
-                              mode=order.delivery.mode, pickup_node_id=order.delivery.pickup_node_id,
-                              point=request.destination, promise_id=order.delivery.promise_id)
+        held = await held_units(ctx, order.hold_id, order.channel) if order.hold_id else None
+        try:
+            promised = await keep(ctx, channel=order.channel, lines=[(n.sku, n.quantity) for n in request.needs],
+                                  mode=order.delivery.mode, pickup_node_id=order.delivery.pickup_node_id,
+                                  point=request.destination, promise_id=order.delivery.promise_id, held=held)
+        except PromiseNotKept:
+            # A replay answers the order it repeats, even when that order's own units broke the promise since.
+            existing = await _find_existing(ctx, order, idempotency_key)
+            if existing is None:
+                raise
+            return existing, False
 
     async def attempt(tries: Try) -> tuple[dict, bool]:
         return await _store(ctx, order, request, principal, idempotency_key, tries, promised), True

@@ -79,6 +79,22 @@ async def _load(conn: AsyncConnection, hold_id: str, *, lock: bool = False) -> t
     return dict(found), [dict(x) for x in lines]
 
 
+async def held_units(ctx: Context, hold_id: str, channel: str) -> dict[tuple[str, str], int]:
+    """What an active hold of this channel keeps, (node, sku) -> units; nothing for any other hold (the
+    capture that takes it says what is wrong with it)."""
+    async with ctx.db.read() as conn:
+        try:
+            hold, lines = await _load(conn, hold_id)
+        except NotFound:
+            return {}
+    if hold["status"] != "active" or hold["channel"] != channel or hold["expires_at"] <= now():
+        return {}
+    units: dict[tuple[str, str], int] = {}
+    for x in lines:
+        units[(x["node_id"], x["sku"])] = units.get((x["node_id"], x["sku"]), 0) + x["reserved"]
+    return units
+
+
 async def get_hold(ctx: Context, hold_id: str, *, principal: Principal) -> dict:
     async with ctx.db.read() as conn:
         hold, lines = await _load(conn, hold_id)

@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
@@ -74,9 +75,13 @@ class Address(Strict):
 
 
 def _spans(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    for start, end in spans:
+    ordered = sorted(spans)
+    for start, end in ordered:
         hours(start, end)  # ValueError naming what is wrong
-    return spans
+    for (start, end), (later, last) in pairwise(ordered):
+        if later < end:
+            raise ValueError(f"spans {start}-{end} and {later}-{last} overlap")
+    return ordered
 
 
 Spans = Annotated[list[tuple[str, str]], AfterValidator(_spans)]
@@ -204,7 +209,7 @@ class DeliveryIn(Strict):
     # Checked even when absent, so a missing one is reported on its own field.
     address: Address | None = Field(default=None, validate_default=True)
     pickup_node_id: NodeId | None = Field(default=None, validate_default=True)
-    promise_id: str | None = Field(default=None, min_length=1, max_length=2000,
+    promise_id: str | None = Field(default=None, min_length=1, max_length=4000,
                                    description="The promise (POST /v1/promise) this order keeps")
 
     @field_validator("address")
@@ -332,7 +337,20 @@ class PromiseIn(Strict):
     channel: Channel
     lines: list[PromiseLineIn] = Field(min_length=1, max_length=200)
     destination: DestinationIn
-    at: AwareDatetime | None = Field(default=None, description="When the order would be placed (default: now)")
+    at: AwareDatetime | None = Field(
+        default=None, description="When the order would be placed (default: now); a time other than now "
+                                  "answers what would be offered then, without promise ids")
+
+    @field_validator("at")
+    @classmethod
+    def _within_a_year(cls, value: datetime | None) -> datetime | None:
+        try:
+            far = value is not None and abs(value - datetime.now(UTC)) > timedelta(days=366)
+        except OverflowError:  # beyond what a datetime holds once in UTC (year 1, year 9999)
+            far = True
+        if far:
+            raise ValueError("must be within a year of now")
+        return value
 
 
 class ModePriceIn(Strict):

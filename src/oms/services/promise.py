@@ -23,6 +23,7 @@ HOME_MODES = (M.HOME_STANDARD, M.HOME_EXPRESS)
 STORE_RADIUS_KM = 25.0  # stores offered for collection around the destination
 STORES_OFFERED = 3
 VALID_FOR = timedelta(minutes=10)
+LIVE = timedelta(minutes=1)  # an ``at`` this close to the server's clock is "now"
 POINT_RADIUS_KM = 10.0  # locker banks and relay points offered around the destination
 NOT_YET = {M.ONE_HOUR: "one-hour delivery needs courier capacity, not configurable yet",
            M.SCHEDULED: "delivery slots are not configurable yet"}
@@ -30,28 +31,34 @@ NOT_YET = {M.ONE_HOUR: "one-hour delivery needs courier capacity, not configurab
 
 async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explain: bool = False) -> dict:
     principal.require_availability(body.channel)
-    at = body.at or datetime.now().astimezone()
+    now = datetime.now().astimezone()
+    at = body.at or now
     skus = [line.sku for line in body.lines]
     snap = await ctx.reference.knowing(ctx.db, set(skus), set())
     _check_skus(snap, skus)
     lines = [(line.sku, line.quantity) for line in body.lines]
     options, absent = await options_for(ctx, snap, body.channel, lines, body.destination.point, at)
-    answer = {"at": at.isoformat(), "options": [view(snap, o, lines, at, body.channel) for o in options]}
+    # Only a promise made for now can be kept by an order: one asked for another time is a what-if answer.
+    issued = now if abs(at - now) <= LIVE else None
+    answer = {"at": at.isoformat(), "options": [view(snap, o, lines, body.channel, issued) for o in options]}
     if explain:
         answer["absent"] = [{"mode": mode, "reason": reason} for mode, reason in absent.items()]
     return answer
 
 
 async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple[str, int]],
-                      point: tuple[float, float], at: datetime) -> tuple[list[Option], dict[str, str]]:
+                      point: tuple[float, float], at: datetime,
+                      held: dict[tuple[str, str], int] | None = None) -> tuple[list[Option], dict[str, str]]:
     """Every option the cart ``lines`` (sku, quantity) has to ``point`` at ``at``, and why each absent mode
-    is absent."""
+    is absent. ``held``: units a hold keeps for this very cart, (node, sku) -> units, counted as free."""
     skus = [sku for sku, _ in lines]
     needs = [Need(i + 1, sku, quantity) for i, (sku, quantity) in enumerate(lines)]
     rules = snap.rules
     stock = await ctx.stock.available(ctx.db, set(skus))
     usable = {n.id: n for n in snap.nodes.values() if n.active and rules.uses(channel, n.type)}
     available = {(n, s): rules.promisable(channel, usable[n].type, q) for (n, s), q in stock.items() if n in usable}
+    for key, units in (held or {}).items():  # the hold's units are the cart's own, whatever the rules
+        available[key] = available.get(key, 0) + units
     weight = {sku: snap.products[sku].weight_g for sku in skus}
 
     options: list[Option] = []
@@ -77,17 +84,14 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
         services = [c for c in snap.carriers if c.mode == mode]
         attempt(mode, lambda mode=mode, services=services: [delivered(mode, legs(mode, point), services, at)])
 
-    stores = _stores_near(snap, usable, point)
     transfers = [c for c in snap.carriers if c.mode == "transfer"]
 
     def collect(mode: str, from_dcs: bool) -> list[Option]:
         found, reasons = [], []
+        stores = _handing_over(snap, mode, point, (NodeType.STORE,), STORE_RADIUS_KM)
         if not stores:
-            raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over orders")
+            raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over {mode}")
         for store in stores:
-            if mode not in store.hands_over:
-                reasons.append(f"{store.id} does not hand over {mode}")
-                continue
             try:
                 found.append(_at_store(snap, mode, store, needs, available, weight, at, from_dcs, transfers,
                                        usable))
@@ -100,7 +104,7 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
     def drop_off(mode: str) -> list[Option]:
         """Carried to the nearest locker banks or relay points that take this mode."""
         services = [c for c in snap.carriers if c.mode == mode]
-        banks = _points_near(snap, mode, point)
+        banks = _handing_over(snap, mode, point, (NodeType.LOCKER, NodeType.PICKUP_POINT), POINT_RADIUS_KM)
         if not banks:
             raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
         found, reasons = [], []
@@ -124,7 +128,8 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
 
 
 async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode: str,
-               pickup_node_id: str | None, point: tuple[float, float], promise_id: str) -> dict:
+               pickup_node_id: str | None, point: tuple[float, float], promise_id: str,
+               held: dict[tuple[str, str], int] | None = None) -> dict:
     """The promised window an order may carry, if the promise it names is still feasible: same mode (and
     store), delivered no later than promised. Otherwise PromiseNotKept with the options there are now.
 
@@ -142,12 +147,12 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
     at = datetime.now().astimezone()
 
     async def refuse(reason: str) -> PromiseNotKept:
-        options, _ = await options_for(ctx, snap, channel, lines, point, at)
-        return PromiseNotKept(reason, options=[view(snap, o, lines, at, channel) for o in options])
+        options, _ = await options_for(ctx, snap, channel, lines, point, at, held)
+        return PromiseNotKept(reason, options=[view(snap, o, lines, channel, at) for o in options])
 
     if at > datetime.fromisoformat(promised["expires_at"]):
         raise await refuse(f"promise expired at {promised['expires_at']}")
-    options, _ = await options_for(ctx, snap, channel, lines, point, datetime.fromisoformat(promised["at"]))
+    options, _ = await options_for(ctx, snap, channel, lines, point, datetime.fromisoformat(promised["at"]), held)
     same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id]
     if not same or min(o.latest for o in same) > datetime.fromisoformat(promised["latest"]):
         raise await refuse(f"{mode} can no longer be delivered by {promised['latest']}")
@@ -208,23 +213,21 @@ def _km(snap: Snapshot, node_id: str, point: tuple[float, float]) -> float:
     return haversine_km(node.lat, node.lng, *point)
 
 
-def _stores_near(snap: Snapshot, usable: dict, point: tuple[float, float]) -> list:
+def _handing_over(snap: Snapshot, mode: str, point: tuple[float, float], types: tuple, radius_km: float) -> list:
+    """The nearest active nodes of these types that hand over ``mode``, within the radius."""
     near = sorted((_km(snap, n.id, point), n.id) for n in snap.nodes.values()
-                  if n.active and n.type == NodeType.STORE and n.hands_over)
-    return [snap.nodes[node_id] for km, node_id in near if km <= STORE_RADIUS_KM][:STORES_OFFERED]
-
-
-def _points_near(snap: Snapshot, mode: str, point: tuple[float, float]) -> list:
-    near = sorted((_km(snap, n.id, point), n.id) for n in snap.nodes.values() if n.active and mode in n.hands_over
-                  and n.type in (NodeType.LOCKER, NodeType.PICKUP_POINT))
-    return [snap.nodes[node_id] for km, node_id in near if km <= POINT_RADIUS_KM][:STORES_OFFERED]
+                  if n.active and n.type in types and mode in n.hands_over)
+    return [snap.nodes[node_id] for km, node_id in near if km <= radius_km][:STORES_OFFERED]
 
 
 def _at_store(snap: Snapshot, mode: str, store, needs: list[Need], available: dict, weight: dict, at: datetime,
               from_dcs: bool, transfers: list, usable: dict) -> Option:
     """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
+    wanted: dict[str, int] = {}
+    for n in needs:  # a SKU named on several lines is taken once from the shelf, for all of them
+        wanted[n.sku] = wanted.get(n.sku, 0) + n.quantity
     own = store.id in usable and mode in store.fulfills and all(
-        available.get((store.id, n.sku), 0) >= n.quantity for n in needs)
+        available.get((store.id, sku), 0) >= quantity for sku, quantity in wanted.items())
     if own:
         return prepared_at(mode, store.id, snap.times[store.id], at)
     if not from_dcs:
@@ -243,18 +246,21 @@ def _at_store(snap: Snapshot, mode: str, store, needs: list[Need], available: di
     return transferred(mode, leg, transfers, store.id, snap.times[store.id], at)
 
 
-def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], at: datetime, channel: str) -> dict:
+def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, issued: datetime | None) -> dict:
+    """An option as answered; ``issued``: the server time a promise id is given at (None: none is)."""
     prices = snap.prices or {}
     rule = prices.get("modes", {}).get(o.mode)
     basket = sum(quantity * snap.products[sku].price_amount for sku, quantity in lines)
     amount = 0
     if rule and not (rule.get("free_above") is not None and basket >= rule["free_above"]):
         amount = rule["amount"]
-    expires = at + VALID_FOR
-    payload = {"mode": o.mode, "nodes": list(o.nodes), "pickup_node_id": o.pickup_node_id, "channel": channel,
-               "at": at.isoformat(),
-               "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "expires_at": expires.isoformat()}
+    promise_id = expires = None
+    if issued is not None:
+        expires = (issued + VALID_FOR).isoformat()
+        promise_id = sign(snap.promise_secret, {
+            "mode": o.mode, "pickup_node_id": o.pickup_node_id, "channel": channel, "at": issued.isoformat(),
+            "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "expires_at": expires})
     return {"mode": o.mode, "price": {"amount": amount, "currency": prices.get("currency", "EUR")},
             "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "cutoff": o.order_by.isoformat(),
             "nodes": list(o.nodes), "pickup_node_id": o.pickup_node_id, "services": list(o.services),
-            "cost": o.cost, "promise_id": sign(snap.promise_secret, payload), "expires_at": expires.isoformat()}
+            "cost": o.cost, "promise_id": promise_id, "expires_at": expires}

@@ -49,6 +49,6 @@ def verify(secret: bytes, promise_id: str, field: str = "delivery.promise_id") -
         good = hmac.compare_digest(_b64(hmac.new(secret, body, hashlib.sha256).digest()[:16]), signature)
         if good:
             return orjson.loads(body)
-    except (ValueError, orjson.JSONDecodeError):
+    except (ValueError, TypeError, orjson.JSONDecodeError):  # not base64, not ASCII, not JSON: not ours
         pass
     raise InvalidInput([FieldError(field, "not a promise id given by this OMS")])
