@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oms.domain.calendar import Calendar, Hours, hours
+from oms.domain.calendar import Calendar, Hours, clock, hours
 from oms.domain.lead_times import Band, CarrierService, ship
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -84,6 +84,12 @@ def test_a_node_never_open_has_no_promise():
     shut = Calendar("Europe/Paris", {})
     assert shut.after_working(paris(2026, 5, 20, 9, 0), 10) is None
     assert ship(shut, paris(2026, 5, 20, 9, 0), 10, time(17), STANDARD, km=10) is None
+
+
+def test_a_cutoff_at_24_00_is_the_midnight_that_ends_the_day():
+    dc = Calendar("Europe/Paris", every(range(1, 8), "06:00-24:00"))
+    shipment = ship(dc, paris(2026, 5, 20, 22, 0), 60, clock("24:00"), STANDARD, km=300)
+    assert shipment.shipped == paris(2026, 5, 21, 0, 0) and shipment.order_by == paris(2026, 5, 20, 23, 0)
 
 
 def test_a_day_may_close_at_midnight():

@@ -52,7 +52,9 @@ class Calendar:
     def at(self, day: date, clock: time) -> datetime:
         """The instant of a local clock time on a local date. A time a spring-forward gap skips is read
         with the offset before the change (02:30 becomes 03:30 summer time); in an autumn overlap, the
-        first of the two."""
+        first of the two. ``time.max`` stands for 24:00: the midnight that ends the day."""
+        if clock == time.max:
+            return self.at(day + DAY, time(0))
         return self.instant(datetime.combine(day, clock).replace(tzinfo=self.zone, fold=0).astimezone(UTC))
 
     def instant(self, moment: datetime) -> datetime:
