@@ -2,15 +2,12 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.access import Principal
-from . import pages
 from .context import Context
 from .inputs import CarrierServiceIn
-from .reference import upsert_reference
+from .reference import keyed_page, upsert_reference
 from .validation import no_duplicates
 
 
@@ -29,10 +26,4 @@ def carrier_view(r) -> dict:
 
 
 async def list_carrier_services(ctx: Context, *, cursor: str | None, limit: int) -> dict:
-    c = t.carrier_services.c
-    query = select(t.carrier_services).order_by(c.id).limit(limit + 1)
-    if after := pages.decode(cursor):
-        query = query.where(c.id > after[0])
-    async with ctx.db.read() as conn:
-        items = [carrier_view(r) for r in await conn.execute(query)]
-    return pages.page(items, limit, lambda x: [x["id"]])
+    return await keyed_page(ctx, t.carrier_services, "id", carrier_view, cursor=cursor, limit=limit)

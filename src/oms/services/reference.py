@@ -81,26 +81,28 @@ def _node_view(r) -> dict:
             "carrier_cutoff": r.carrier_cutoff, "daily_capacity": r.daily_capacity, "active": r.active}
 
 
-async def list_products(ctx: Context, *, cursor: str | None, limit: int) -> dict:
-    c = t.products.c
-    query = select(t.products).order_by(c.sku).limit(limit + 1)
+async def keyed_page(ctx: Context, table, key: str, view: Callable, *, cursor: str | None, limit: int,
+                     **filters: str | None) -> dict:
+    """A page of ``table`` in ``key`` order, the rows shown by ``view``; ``filters``: column=value, where
+    given."""
+    column = table.c[key]
+    query = select(table).order_by(column).limit(limit + 1)
+    for name, value in filters.items():
+        if value:
+            query = query.where(table.c[name] == value)
     if after := pages.decode(cursor):
-        query = query.where(c.sku > after[0])
+        query = query.where(column > after[0])
     async with ctx.db.read() as conn:
-        items = [_product_view(r) for r in await conn.execute(query)]
-    return pages.page(items, limit, lambda p: [p["sku"]])
+        items = [view(r) for r in await conn.execute(query)]
+    return pages.page(items, limit, lambda item: [item[key]])
+
+
+async def list_products(ctx: Context, *, cursor: str | None, limit: int) -> dict:
+    return await keyed_page(ctx, t.products, "sku", _product_view, cursor=cursor, limit=limit)
 
 
 async def list_nodes(ctx: Context, *, type: str | None, cursor: str | None, limit: int) -> dict:
-    c = t.nodes.c
-    query = select(t.nodes).order_by(c.id).limit(limit + 1)
-    if type:
-        query = query.where(c.type == type)
-    if after := pages.decode(cursor):
-        query = query.where(c.id > after[0])
-    async with ctx.db.read() as conn:
-        items = [_node_view(r) for r in await conn.execute(query)]
-    return pages.page(items, limit, lambda n: [n["id"]])
+    return await keyed_page(ctx, t.nodes, "id", _node_view, cursor=cursor, limit=limit, type=type)
 
 
 async def list_inventory(ctx: Context, *, sku: str | None, node_id: str | None, cursor: str | None,

@@ -11,11 +11,10 @@ from ..db.statements import upsert
 from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict
-from . import pages
 from .backorders import release_received
 from .context import Context
 from .inputs import SupplyIn
-from .reference import bump_reference
+from .reference import bump_reference, keyed_page
 from .validation import check_stock_rows, no_duplicates
 
 
@@ -83,17 +82,12 @@ async def _keep_promises(conn: AsyncConnection, items: Sequence[SupplyIn], hande
         raise Conflict("; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors=errors)
 
 
+def _supply_view(r) -> dict:
+    return {"id": r.id, "kind": r.kind, "node_id": r.node_id, "sku": r.sku, "quantity": r.quantity,
+            "expected_on": r.expected_on.isoformat(), "status": r.status, "promised": r.allocated}
+
+
 async def list_supply(ctx: Context, *, sku: str | None, node_id: str | None, status: str | None,
                       cursor: str | None, limit: int) -> dict:
-    c = t.supply.c
-    query = select(t.supply).order_by(c.id).limit(limit + 1)
-    for column, value in ((c.sku, sku), (c.node_id, node_id), (c.status, status)):
-        if value:
-            query = query.where(column == value)
-    if after := pages.decode(cursor):
-        query = query.where(c.id > after[0])
-    async with ctx.db.read() as conn:
-        items = [{"id": r.id, "kind": r.kind, "node_id": r.node_id, "sku": r.sku, "quantity": r.quantity,
-                  "expected_on": r.expected_on.isoformat(), "status": r.status, "promised": r.allocated}
-                 for r in await conn.execute(query)]
-    return pages.page(items, limit, lambda x: [x["id"]])
+    return await keyed_page(ctx, t.supply, "id", _supply_view, cursor=cursor, limit=limit, sku=sku,
+                            node_id=node_id, status=status)
