@@ -34,15 +34,19 @@ class Calendar:
     # A date's own spans instead of its weekday's: empty for a holiday, other hours for a late opening.
     exceptions: dict[date, tuple[Hours, ...]] = field(default_factory=dict)
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    def __post_init__(self) -> None:
+        # A promise asks the same days again and again: their spans, as instants, are worked out once.
+        object.__setattr__(self, "_spans", {})
+        object.__setattr__(self, "zone", ZoneInfo(self.timezone))
 
     def spans(self, day: date) -> list[tuple[datetime, datetime]]:
         """The node's open spans on this local date, as instants."""
-        hours = self.exceptions[day] if day in self.exceptions else self.weekly.get(day.isoweekday(), ())
-        return [(self._minute(day, h.opens), self._minute(day, h.closes))
-                for h in sorted(hours, key=lambda h: h.opens)]
+        found = self._spans.get(day)
+        if found is None:
+            hours = self.exceptions[day] if day in self.exceptions else self.weekly.get(day.isoweekday(), ())
+            found = self._spans[day] = [(self._minute(day, h.opens), self._minute(day, h.closes))
+                                        for h in sorted(hours, key=lambda h: h.opens)]
+        return found
 
     def _minute(self, day: date, minute: int) -> datetime:
         if minute >= 1440:

@@ -85,10 +85,11 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
         attempt(mode, lambda mode=mode, services=services: [delivered(mode, legs(mode, point), services, at)])
 
     transfers = [c for c in snap.carriers if c.mode == "transfer"]
+    distances = {n.id: _km(snap, n.id, point) for n in snap.nodes.values() if n.active and n.hands_over}
 
     def collect(mode: str, from_dcs: bool) -> list[Option]:
         found, reasons = [], []
-        stores = _handing_over(snap, mode, point, (NodeType.STORE,), STORE_RADIUS_KM)
+        stores = _handing_over(snap, mode, distances, (NodeType.STORE,), STORE_RADIUS_KM)
         if not stores:
             raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over {mode}")
         for store in stores:
@@ -104,7 +105,7 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
     def drop_off(mode: str) -> list[Option]:
         """Carried to the nearest locker banks or relay points that take this mode."""
         services = [c for c in snap.carriers if c.mode == mode]
-        banks = _handing_over(snap, mode, point, (NodeType.LOCKER, NodeType.PICKUP_POINT), POINT_RADIUS_KM)
+        banks = _handing_over(snap, mode, distances, (NodeType.LOCKER, NodeType.PICKUP_POINT), POINT_RADIUS_KM)
         if not banks:
             raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
         found, reasons = [], []
@@ -213,10 +214,11 @@ def _km(snap: Snapshot, node_id: str, point: tuple[float, float]) -> float:
     return haversine_km(node.lat, node.lng, *point)
 
 
-def _handing_over(snap: Snapshot, mode: str, point: tuple[float, float], types: tuple, radius_km: float) -> list:
-    """The nearest active nodes of these types that hand over ``mode``, within the radius."""
-    near = sorted((_km(snap, n.id, point), n.id) for n in snap.nodes.values()
-                  if n.active and n.type in types and mode in n.hands_over)
+def _handing_over(snap: Snapshot, mode: str, distances: dict[str, float], types: tuple, radius_km: float) -> list:
+    """The nearest active nodes of these types that hand over ``mode``, within the radius (``distances``:
+    from the destination, per node that hands over anything)."""
+    near = sorted((km, node_id) for node_id, km in distances.items()
+                  if snap.nodes[node_id].type in types and mode in snap.nodes[node_id].hands_over)
     return [snap.nodes[node_id] for km, node_id in near if km <= radius_km][:STORES_OFFERED]
 
 
