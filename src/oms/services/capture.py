@@ -95,19 +95,7 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
             held = await take_hold(tx.conn, order.hold_id, order.channel)
             from_hold, rest, unused = take_held(request.needs, held, {c.node_id for c in request.candidates})
             await stock.release(tx.conn, unused)
-        plan, backorders = {}, []
-        if rest:  # planned on what is available now; storing re-checks it under the row lock
-            skus = {n.sku for n in rest}
-            available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
-            if waits:
-                plan, missing = plan_what_is_there(rest, request.candidates, request.promisable(available),
-                                                   request.destination)
-                if missing:  # promised after the stock below: every writer locks stock rows, then supply
-                    incoming = await supply_promises.incoming(tx.conn, {n.sku for n in missing},
-                                                              {c.node_id for c in request.candidates}, at.date())
-                    backorders = plan_backorders(missing, request.candidates, incoming, request.destination)
-            else:
-                plan = plan_first_rule(rest, request.candidates, request.promisable(available), request.destination)
+        plan, backorders = await _plan(ctx, tx, request, rest, tries, waits, at) if rest else ({}, [])
         fuls, flines = _fulfillment_rows(order_id, merge_plans(from_hold, plan), at, order.delivery.pickup_node_id)
         more_fuls, more_flines = _backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
@@ -124,6 +112,23 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                 raise LostRace  # another order was promised them first: all of this order is rolled back
             await bump_reference(tx.conn, ctx.db.dialect)  # availability shows fewer units to come
     return view
+
+
+async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Try, waits: bool,
+                at) -> tuple[dict, list[tuple[Need, Incoming]]]:
+    """Where ``needs`` come from, planned on what is available now (storing re-checks it under the row
+    lock); with ``waits``, the lines stock cannot serve wait for expected supply instead."""
+    skus = {n.sku for n in needs}
+    available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
+    if not waits:
+        return plan_first_rule(needs, request.candidates, request.promisable(available), request.destination), []
+    plan, missing = plan_what_is_there(needs, request.candidates, request.promisable(available), request.destination)
+    if not missing:
+        return plan, []
+    # Supply is read now and promised after the stock is reserved: every writer locks stock rows, then supply.
+    incoming = await supply_promises.incoming(tx.conn, {n.sku for n in missing},
+                                              {c.node_id for c in request.candidates}, at.date())
+    return plan, plan_backorders(missing, request.candidates, incoming, request.destination)
 
 
 def _fulfillment_rows(order_id: str, plan, at, handover_node_id: str | None) -> tuple[list[dict], list[dict]]:
