@@ -188,7 +188,8 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
               "modes": [{"mode": o.mode, "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(),
                          "cutoff": o.order_by.isoformat(), "pickup_node_id": o.pickup_node_id}
                         for o in sorted(soonest.values(), key=lambda o: (o.earliest, o.mode))]}
-    ctx.promise_pages.put(key, answer)
+    if ctx.stock.version == versions[1]:  # not kept if the stock moved while it was being worked out
+        ctx.promise_pages.put(key, answer)
     return answer
 
 
