@@ -22,6 +22,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
         yield
         for task in ctx.background:
             task.cancel()
+        await ctx.stock.close()
         await ctx.db.dispose()
 
     app = FastAPI(

@@ -51,6 +51,11 @@ class StockMirror:
             self._looking = asyncio.create_task(self._look_once(db))
         return self.by_sku, self.as_of
 
+    async def close(self) -> None:
+        """Let a look under way finish (before the database it reads is closed)."""
+        if self._looking is not None:
+            await asyncio.gather(self._looking, return_exceptions=True)
+
     async def _look_once(self, db: Database) -> None:
         async with self._lock:
             if self.max_age == 0 or time.monotonic() - self._looked_at >= self.max_age:
