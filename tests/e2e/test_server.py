@@ -24,7 +24,9 @@ def _free_port() -> int:
 @pytest.fixture
 def server(database_url):
     port = _free_port()
-    env = {**os.environ, "OMS_DATABASE_URL": database_url, "OMS_BOOTSTRAP_ADMIN_KEY": "e2e-admin-key"}
+    # Reference data checked at every request: a test reads back at once what it has just written.
+    env = {**os.environ, "OMS_DATABASE_URL": database_url, "OMS_BOOTSTRAP_ADMIN_KEY": "e2e-admin-key",
+           "OMS_REFERENCE_REFRESH_SECONDS": "0"}
     proc = subprocess.Popen([str(OMS), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -56,3 +58,28 @@ def test_the_served_api_takes_reference_data_and_an_order(server):
         assert http.get("/v1/orders").json()["items"][0]["id"] == created.json()["id"]
         assert http.get("/openapi.json").json()["info"]["title"] == "OMS"
         assert httpx.get(server + "/v1/orders").status_code == 401
+
+
+def test_the_served_api_promises_and_captures_what_it_promised(server):
+    from tests.integration.test_promise import CARRIERS, PRICES, calendars
+
+    admin = {"Authorization": "Bearer e2e-admin-key"}
+    with httpx.Client(base_url=server, headers=admin) as http:
+        for path, body in (("/v1/products", PRODUCTS), ("/v1/nodes", [calendars(n) for n in NODES]),
+                           ("/v1/inventory", STOCK), ("/v1/carrier-services", CARRIERS),
+                           ("/v1/delivery-prices", PRICES)):
+            assert http.put(path, json=body).status_code == 200, path
+        cart = {"channel": "web", "lines": [{"sku": "SKU-B", "quantity": 2}],
+                "destination": {"address": order()["delivery"]["address"]}}
+        answer = http.post("/v1/promise", json=cart, params={"explain": "true"})
+        assert answer.status_code == 200, answer.text
+        standard = next(o for o in answer.json()["options"] if o["mode"] == "home_standard")
+        body = order("E2E-P", [("SKU-B", 2)])
+        body["delivery"]["promise_id"] = standard["promise_id"]
+        created = http.post("/v1/orders", json=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["delivery"]["promised"]["latest"] == standard["latest"]
+        page = http.get("/v1/promise/SKU-B", params={"channel": "web", "lat": 48.86, "lng": 2.35})
+        assert page.status_code == 200 and page.json()["modes"], page.text
+        paths = http.get("/openapi.json").json()["paths"]
+        assert {"/v1/promise", "/v1/promise/{sku}", "/v1/carrier-services", "/v1/delivery-prices"} <= set(paths)
