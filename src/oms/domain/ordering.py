@@ -8,6 +8,15 @@ from .sourcing import Candidate
 from .vocabulary import PICKUP_MODES, SAME_NODE_MODES
 
 
+def check_skus(skus: Sequence[str], products: Mapping[str, ProductRef], problems: Problems) -> None:
+    """Every line's SKU is known and for sale; each that is not is named (``lines.N.sku``)."""
+    for i, sku in enumerate(skus):
+        if sku not in products:
+            problems.add(f"lines.{i}.sku", f"unknown sku {sku!r}")
+        elif not products[sku].active:
+            problems.add(f"lines.{i}.sku", f"{sku} is switched off (not for sale)")
+
+
 def check_order(
     skus: Sequence[str],
     mode: str,
@@ -18,11 +27,7 @@ def check_order(
 ) -> tuple[list[Candidate], tuple[float, float]]:
     """The nodes that may send this order and the point it goes to; InvalidInput naming every bad field."""
     problems = Problems()
-    for i, sku in enumerate(skus):
-        if sku not in products:
-            problems.add(f"lines.{i}.sku", f"unknown sku {sku!r}")
-        elif not products[sku].active:
-            problems.add(f"lines.{i}.sku", f"{sku} is switched off (not for sale)")
+    check_skus(skus, products, problems)
 
     destination = address_point
     pickup = None

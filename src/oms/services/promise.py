@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from ..domain.access import Principal
 from ..domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
 from ..domain.geo import haversine_km
+from ..domain.ordering import check_skus
 from ..domain.promise import Leg, NotOffered, Option, delivered, prepared_at, transferred
 from ..domain.sourcing import Candidate, Need, plan_first_rule
 from ..domain.vocabulary import DeliveryMode, NodeType
@@ -35,7 +36,9 @@ async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explai
     at = body.at or now
     skus = [line.sku for line in body.lines]
     snap = await ctx.reference.knowing(ctx.db, set(skus), set())
-    _check_skus(snap, skus)
+    problems = Problems()
+    check_skus(skus, snap.products, problems)
+    problems.raise_if_any()
     lines = [(line.sku, line.quantity) for line in body.lines]
     options, absent = await options_for(ctx, snap, body.channel, lines, body.destination.point, at)
     # Only a promise made for now can be kept by an order: one asked for another time is a what-if answer.
@@ -191,16 +194,6 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
     if ctx.stock.version == versions[1]:  # not kept if the stock moved while it was being worked out
         ctx.promise_pages.put(key, answer)
     return answer
-
-
-def _check_skus(snap: Snapshot, skus: list[str]) -> None:
-    problems = Problems()
-    for i, sku in enumerate(skus):
-        if sku not in snap.products:
-            problems.add(f"lines.{i}.sku", f"unknown sku {sku!r}")
-        elif not snap.products[sku].active:
-            problems.add(f"lines.{i}.sku", f"{sku} is switched off (not for sale)")
-    problems.raise_if_any()
 
 
 def _reason(exc: Exception) -> str:
