@@ -1,6 +1,7 @@
 """Reservation and consumption of stock rows: the conditional updates that make overselling impossible."""
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from sqlalchemy import BigInteger, String, and_, any_, bindparam, cast, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -113,7 +114,18 @@ async def reserve_arrived(conn: AsyncConnection, dialect: str, items: Iterable[t
     if not totals:
         return
     at = now()
-    await conn.execute(insert_unless_exists(dialect, t.inventory), [
-        {"node_id": n, "sku": s, "on_hand": 0, "reserved": 0, "safety_stock": safety_of(n), "updated_at": at}
-        for n, s, _ in totals])
+    await create_missing(conn, dialect, [(n, s) for n, s, _ in totals], at, safety_of)
     await conn.execute(_TAKE, [{"n": n, "s": s, "q": q, "at": at} for n, s, q in totals])
+
+
+async def create_missing(conn: AsyncConnection, dialect: str, keys: list[tuple[str, str]], stamp: datetime,
+                         safety_of: Callable[[str], int]) -> set[tuple[str, str]]:
+    """Create the stock rows of ``keys`` that do not exist yet, at zero (``safety_of(node_id)`` as safety
+    stock), so that a lock taken next covers them all; answers the keys created."""
+    if not keys:
+        return set()
+    created = await conn.execute(
+        insert_unless_exists(dialect, t.inventory).returning(c.node_id, c.sku),
+        [{"node_id": n, "sku": s, "on_hand": 0, "reserved": 0, "safety_stock": safety_of(n), "updated_at": stamp}
+         for n, s in keys])
+    return {(n, s) for n, s in created}

@@ -11,8 +11,9 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db import stock
 from ..db import tables as t
-from ..db.statements import byte_order, insert_unless_exists
+from ..db.statements import byte_order
 from ..db.tables import now
 from ..domain.lifecycle import FStatus
 from .context import Context
@@ -112,11 +113,7 @@ async def _lock(conn: AsyncConnection, dialect: str, keys: list[Key], stamp: dat
                 safety_of: Callable[[str], int]) -> set[Key]:
     """Lock the stock rows of ``keys`` (sorted) in code-point order, as every writer of stock rows does,
     creating missing ones at zero first so the lock covers them all. Answers the keys created."""
-    created = await conn.execute(
-        insert_unless_exists(dialect, t.inventory).returning(inv.node_id, inv.sku),
-        [{"node_id": n, "sku": s, "on_hand": 0, "reserved": 0, "safety_stock": safety_of(n), "updated_at": stamp}
-         for n, s in keys])
-    created_keys = {(n, s) for n, s in created}
+    created_keys = await stock.create_missing(conn, dialect, keys, stamp, safety_of)
     await conn.execute(select(inv.node_id).where(tuple_(inv.node_id, inv.sku).in_(keys))
                        .order_by(*byte_order(dialect, inv.node_id, inv.sku)).with_for_update())
     return created_keys

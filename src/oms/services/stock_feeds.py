@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db import stock
 from ..db import tables as t
 from ..db.statements import byte_order, insert_unless_exists
 from ..db.tables import now
@@ -55,10 +56,7 @@ async def _lock(conn: AsyncConnection, dialect: str, keys: list[tuple[str, str]]
     """Lock the stock rows of ``keys`` (sorted), creating missing ones at zero first so the lock covers
     them all: two writers of a new row then queue instead of both starting from nothing. A new row gets
     ``safety_of(node_id)`` as its safety stock."""
-    await conn.execute(insert_unless_exists(dialect, t.inventory), [
-        {"node_id": n, "sku": s, "on_hand": 0, "reserved": 0, "safety_stock": safety_of(n), "updated_at": stamp}
-        for n, s in keys
-    ])
+    await stock.create_missing(conn, dialect, keys, stamp, safety_of)
     rows = await conn.execute(
         select(c.node_id, c.sku, c.on_hand, c.safety_stock, c.counted_at)
         .where(tuple_(c.node_id, c.sku).in_(keys))
