@@ -57,6 +57,7 @@ async def in_process(calls: int) -> dict:
             latencies.append(time.perf_counter() - t0)
             assert answer["options"], answer
         await ctx.stock.close()
+        await ctx.capacity.close()
         await ctx.db.dispose()
     latencies.sort()
     return {"calls": calls, **{f"p{p}": percentile(latencies, p) * 1000 for p in (50, 95, 99)}}

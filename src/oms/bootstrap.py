@@ -11,6 +11,7 @@ from .config import Settings
 from .db.engine import Database, make_engine
 from .db.migrate import upgrade
 from .services.backorders import release_backorders
+from .services.capacity_board import CapacityBoard
 from .services.context import Context
 from .services.holds_expiry import release_expired
 from .services.keys import KeyCache, create_key
@@ -27,6 +28,7 @@ def build_context(settings: Settings) -> Context:
         reference=ReferenceCache(settings.reference_refresh_seconds),
         keys=KeyCache(settings.key_cache_seconds),
         stock=StockMirror(settings.availability_max_age_seconds),
+        capacity=CapacityBoard(settings.availability_max_age_seconds),
     )
 
 

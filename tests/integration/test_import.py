@@ -82,7 +82,7 @@ async def test_a_good_file_of_each_kind_imports(ctx, tmp_path):
     assert store["opening_hours"]["mon"] == [["10:00", "12:30"], ["14:00", "19:00"]]
     assert store["opening_hours"]["sat"] == [["10:00", "19:00"]] and store["opening_hours"]["sun"] == []
     assert nodes["LK-1"]["opening_hours"]["mon"] == [["06:00", "22:00"]]
-    assert nodes["LK-1"]["fulfills"] == [] and nodes["LK-1"]["daily_capacity"] == 1000  # empty cell: the default
+    assert nodes["LK-1"]["fulfills"] == [] and nodes["LK-1"]["daily_capacity"] is None  # empty cell: no limit
 
     assert await inventory(ctx) == {("DC-1", "MUG-1"): (100, 5), ("DC-1", "SOFA-1"): (4, 0), ("ST-1", "MUG-1"): (6, 0)}
 

@@ -23,6 +23,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
         for task in ctx.background:
             task.cancel()
         await ctx.stock.close()
+        await ctx.capacity.close()
         await ctx.db.dispose()
 
     app = FastAPI(

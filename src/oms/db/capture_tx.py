@@ -10,6 +10,8 @@ Capture is the hottest write, so its cost is counted in round trips to the datab
 - PostgreSQL, several rows to reserve: a transaction that reserves them one by one in key order (so
   concurrent orders cannot deadlock), then the same statement without its reservation part.
 - SQLite: the same steps as separate statements inside the write transaction.
+An order at nodes with a daily capacity also takes its places there (``capacity``), after the stock,
+in the same statement or transaction; the table's check refuses overbooking and undoes everything.
 On PostgreSQL the statements run on the asyncpg connection itself, compiled once: SQLAlchemy's own
 execution costs more CPU here than the database's work (figures in docs/benchmarks.md).
 """
@@ -19,14 +21,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import orjson
-from asyncpg.exceptions import UniqueViolationError
+from asyncpg.exceptions import CheckViolationError, UniqueViolationError
 from sqlalchemy import Table, literal_column, text
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 
-from . import stock
+from . import capacity, stock
+from .capacity import Taken
 from .combiner import Combiner
 from .statements import insert_unless_exists
 
@@ -44,6 +47,10 @@ class LostRace(Exception):
     """Some units were taken by another order since availability was read."""
 
 
+class CapacityFull(LostRace):
+    """A node's day was filled by other orders since its capacity was read: plan again on fresh numbers."""
+
+
 @lru_cache(maxsize=64)
 def _compiled(stmt: ClauseElement) -> tuple[str, tuple[str, ...], dict]:
     compiled = stmt.compile(dialect=_ASYNCPG)
@@ -57,13 +64,19 @@ def _args(stmt: ClauseElement, params: dict) -> tuple[str, list]:
 
 
 @lru_cache(maxsize=16)
-def _family_sql(head: Table, children: tuple[Table, ...], *, reserve_one: bool) -> ClauseElement:
+def _family_sql(head: Table, children: tuple[Table, ...], *, reserve_one: bool, takes: bool = False) -> ClauseElement:
     ctes = []
     gate = ""
     if reserve_one:
         reserve = stock.RESERVE.returning(literal_column("1")).compile(dialect=_NAMED)
         ctes.append(f"r AS ({reserve})")
         gate = "WHERE EXISTS (SELECT 1 FROM r)"
+    if takes:
+        # The places, only once the units are reserved; a full day fails the check and the whole statement.
+        ctes.append("k AS (INSERT INTO capacity_use (node_id, day, used, cap) SELECT x.n, x.d, x.q, x.cap "
+                    "FROM jsonb_to_recordset(CAST(:places AS jsonb)) AS x(n varchar, d date, q int, cap int) "
+                    f"{gate} ON CONFLICT (node_id, day) DO UPDATE SET used = capacity_use.used + excluded.used, "
+                    "cap = excluded.cap RETURNING 1)")
     ctes.append(f"h AS (INSERT INTO {head.name} SELECT * FROM jsonb_populate_recordset(NULL::{head.name}, "
                 f"CAST(:head AS jsonb)) {gate} RETURNING 1)")
     ctes += [f"c{i} AS (INSERT INTO {t.name} SELECT * FROM jsonb_populate_recordset(NULL::{t.name}, "
@@ -81,7 +94,7 @@ class SqlCapture:
         return await stock.available(self.conn, skus)
 
     async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
-                    guard: stock.Guard = stock.open_guard) -> None:
+                    guard: stock.Guard = stock.open_guard, takes: list[Taken] = ()) -> None:
         inserted = await self.conn.execute(insert_unless_exists(self.conn.dialect.name, head).values(row)
                                            .returning(*head.primary_key.columns))
         if inserted.first() is None:
@@ -89,8 +102,11 @@ class SqlCapture:
         for table, rows in children:
             if rows:
                 await self.conn.execute(table.insert(), rows)
+        # Raised inside the transaction: everything above is rolled back.
         if not await stock.reserve(self.conn, reserve, guard):
-            raise LostRace  # raised inside the transaction: everything above is rolled back
+            raise LostRace
+        if not await capacity.take(self.conn, list(takes)):
+            raise CapacityFull
 
 
 class PgCapture:
@@ -105,15 +121,16 @@ class PgCapture:
         return {(n, s): q for n, s, q in await self.raw.fetch(sql, *args)}
 
     async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
-                    guard: stock.Guard = stock.open_guard) -> None:
+                    guard: stock.Guard = stock.open_guard, takes: list[Taken] = ()) -> None:
         reservations = stock.reserve_params(reserve, guard)
         tables = tuple(table for table, _ in children)
-        family = _Family(head, tables, [row], [rows for _, rows in children])
+        family = _Family(head, tables, [row], [rows for _, rows in children], tuple(takes))
         if len(reservations) == 1:
-            # Reservations of the same row (and the same channel rule) queue here and go together.
+            # Reservations of the same row (and the same channel rule, and places on the same days)
+            # queue here and go together.
             one = reservations[0]
-            stmt = _family_sql(head, tables, reserve_one=True)
-            key = (stmt, one["n"], one["s"], one["keep"], one["share"])
+            stmt = _family_sql(head, tables, reserve_one=True, takes=bool(takes))
+            key = (stmt, one["n"], one["s"], one["keep"], one["share"], tuple((n, d, cap) for n, d, _, cap in takes))
             await self.combiner.submit(key, (family, one), lambda batch: self._store_batch(stmt, batch))
             return
         stmt = _family_sql(head, tables, reserve_one=False)
@@ -123,9 +140,14 @@ class PgCapture:
                     sql, args = _args(stock.RESERVE, one)
                     if await self.raw.execute(sql, *args) != "UPDATE 1":
                         raise LostRace
+                for one in capacity.params(takes):
+                    sql, args = _args(capacity.TAKE_PG, one)
+                    await self.raw.execute(sql, *args)
                 stored = await self.raw.fetchval(*_family_args(stmt, family))
         except UniqueViolationError:
             raise Duplicate from None
+        except CheckViolationError:
+            raise CapacityFull from None
         if not stored:
             raise LostRace
 
@@ -134,13 +156,16 @@ class PgCapture:
         few units for all, or one is a duplicate), each alone, so each gets its own answer."""
         if len(batch) > 1:
             families = [f for f, _ in batch]
-            merged = _Family(families[0].head, families[0].tables, [r for f in families for r in f.heads],
-                             [[r for f in families for r in f.children[i]] for i in range(len(families[0].tables))])
+            first = families[0]
+            takes = tuple((n, d, sum(f.takes[i][2] for f in families), cap) for i, (n, d, _, cap)
+                          in enumerate(first.takes))  # the same places, for all of them
+            merged = _Family(first.head, first.tables, [r for f in families for r in f.heads],
+                             [[r for f in families for r in f.children[i]] for i in range(len(first.tables))], takes)
             total = {**batch[0][1], "q": sum(one["q"] for _, one in batch)}
             try:
                 if await self.raw.fetchval(*_family_args(stmt, merged, total)) == len(batch):
                     return [None] * len(batch)
-            except UniqueViolationError:
+            except (UniqueViolationError, CheckViolationError):
                 pass  # nothing of the statement was stored
         return [await self._store_one(stmt, family, one) for family, one in batch]
 
@@ -149,6 +174,8 @@ class PgCapture:
             stored = await self.raw.fetchval(*_family_args(stmt, family, one))
         except UniqueViolationError:
             return Duplicate()
+        except CheckViolationError:
+            return CapacityFull()
         return None if stored else LostRace()
 
 
@@ -159,11 +186,13 @@ class _Family:
     tables: tuple[Table, ...]
     heads: list[dict]
     children: list[list[dict]]
+    takes: tuple[Taken, ...] = ()  # places in nodes' daily capacity
 
 
 def _family_args(stmt: ClauseElement, family: _Family, reservation: dict | None = None) -> list:
     params = {"head": orjson.dumps(family.heads).decode(),
               **{f"c{i}": orjson.dumps(rows).decode() for i, rows in enumerate(family.children)},
+              "places": orjson.dumps([{"n": n, "d": d, "q": q, "cap": cap} for n, d, q, cap in family.takes]).decode(),
               **(reservation or {})}
     sql, args = _args(stmt, params)
     return [sql, *args]

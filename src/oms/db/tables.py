@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -98,7 +99,9 @@ nodes = Table(
     # Minutes of opening time to pick and pack an order, and when carriers collect (local HH:MM).
     Column("processing_minutes", Integer, nullable=False, default=60, server_default="60"),
     Column("carrier_cutoff", String(5), nullable=False, default="17:00", server_default="17:00"),
-    Column("daily_capacity", Integer, nullable=False),
+    # Orders a day the node can take (fulfilment orders it prepares, parcels a locker bank or relay point
+    # receives); None: no limit. Consumed in ``capacity_use``.
+    Column("daily_capacity", Integer, nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False, default=now),
 )
@@ -227,7 +230,19 @@ fulfillment_lines = Table(
     Index(None, "node_id", "sku"),
 )
 
-# Future supply: purchase orders and transfers on their way to a node, with the date they are expected.
+# What each node's daily capacity has taken, per local date. ``cap`` is the limit the last taker was held
+# to: the check makes overbooking impossible whatever the writers do, and a refused taker changes nothing.
+capacity_use = Table(
+    "capacity_use",
+    metadata,
+    Column("node_id", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("used", Integer, nullable=False),
+    Column("cap", Integer, nullable=False),
+    CheckConstraint("used <= cap", name="within_cap"),
+)
+
+# Carrier services: how parcels travel from a node (transit by distance band, delivery days and hours).
 carrier_services = Table(
     "carrier_services",
     metadata,
@@ -243,6 +258,7 @@ carrier_services = Table(
     Column("updated_at", UtcDateTime, nullable=False, default=now),
 )
 
+# Future supply: purchase orders and transfers on their way to a node, with the date they are expected.
 supply = Table(
     "supply",
     metadata,

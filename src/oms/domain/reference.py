@@ -26,3 +26,4 @@ class NodeRef:
     fulfills: frozenset[str]
     hands_over: frozenset[str]
     active: bool
+    daily_capacity: int | None = None  # orders a day it can take; None: no limit

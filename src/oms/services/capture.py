@@ -1,5 +1,7 @@
 """Order capture: validate, choose the nodes, reserve, store the order and its event — one transaction."""
 
+from datetime import date
+
 from sqlalchemy import select
 
 from ..db import stock, supply_promises
@@ -7,12 +9,15 @@ from ..db import tables as t
 from ..db.capture_tx import LostRace
 from ..db.tables import now
 from ..domain.access import Principal
+from ..domain.capacity import Claim, counted
 from ..domain.errors import Conflict, PromiseNotKept
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus, derive_order_status
+from ..domain.promise import NoRoom, NotOffered
 from ..domain.sourcing import (
     Incoming,
     Need,
+    Plan,
     merge_plans,
     plan_backorders,
     plan_first_rule,
@@ -26,10 +31,11 @@ from .holds import held_units, take_hold
 from .inputs import OrderIn
 from .order_view import order_view
 from .planning import Request, prepare
-from .promise import keep
+from .promise import Kept, keep, missed, not_kept
 from .queries import load_order
 from .reference import bump_reference
 from .reserving import Try, reserving
+from .ways import Ways
 
 
 async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
@@ -37,39 +43,45 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
     """The stored order and whether it was created now (False: the same order was captured before)."""
     principal.require_order_write(order.channel)
     request = await prepare(ctx, order.channel, order.lines, order.delivery)
-    promised = None
-    if order.delivery.promise_id:  # checked before anything is reserved
-        held = await held_units(ctx, order.hold_id, order.channel) if order.hold_id else None
-        try:
-            promised = await keep(ctx, channel=order.channel, lines=[(n.sku, n.quantity) for n in request.needs],
-                                  mode=order.delivery.mode, pickup_node_id=order.delivery.pickup_node_id,
-                                  point=request.destination, promise_id=order.delivery.promise_id, held=held)
-        except PromiseNotKept:
-            # A replay answers the order it repeats, even when that order's own units broke the promise since.
+    promise = None
+    try:
+        if order.delivery.promise_id:  # checked before anything is reserved
+            held = await held_units(ctx, order.hold_id, order.channel) if order.hold_id else None
+            kept = await keep(ctx, channel=order.channel, lines=[(n.sku, n.quantity) for n in request.needs],
+                              mode=order.delivery.mode, pickup_node_id=order.delivery.pickup_node_id,
+                              point=request.destination, promise_id=order.delivery.promise_id, held=held)
+            promise = (kept, held)
+
+        async def attempt(tries: Try) -> tuple[dict, bool]:
+            return await _store(ctx, order, request, principal, idempotency_key, tries, promise), True
+
+        async def replayed() -> tuple[dict, bool] | None:
             existing = await _find_existing(ctx, order, idempotency_key)
-            if existing is None:
-                raise
-            return existing, False
+            return (existing, False) if existing is not None else None
 
-    async def attempt(tries: Try) -> tuple[dict, bool]:
-        return await _store(ctx, order, request, principal, idempotency_key, tries, promised), True
-
-    async def replayed() -> tuple[dict, bool] | None:
+        return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed, fallback=request.backorder)
+    except PromiseNotKept:
+        # A replay answers the order it repeats, even when that order's own units broke the promise since.
         existing = await _find_existing(ctx, order, idempotency_key)
-        return (existing, False) if existing is not None else None
-
-    return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed, fallback=request.backorder)
+        if existing is None:
+            raise
+        return existing, False
 
 
 async def _store(ctx: Context, order: OrderIn, request: Request, principal: Principal, idempotency_key: str | None,
-                 tries: Try, promised: dict | None = None) -> dict:
+                 tries: Try, promise: tuple[Kept, dict | None] | None = None) -> dict:
     """Plan on the stock available now, then store the order with its reservations (or Duplicate, LostRace).
 
     ``tries.from_memory``: plan on the stock mirror (a fraction of a second old) and save a round trip;
     the conditional update decides all the same, and a plan it refuses is made again from the database.
     ``tries.settled``: what stock cannot serve now is really missing; if the channel allows it, those
-    lines wait for expected supply (backorders), in a transaction that also promises them its units."""
+    lines wait for expected supply (backorders), in a transaction that also promises them its units.
+    ``promise``: the promise the order keeps, and the units its hold keeps for it."""
     at = now()
+    kept = promise[0] if promise else None
+    capacity = await ctx.capacity.current(ctx.db, request.snap, fresh=not tries.from_memory)
+    weight = {n.sku: request.snap.products[n.sku].weight_g for n in request.needs}
+    ways = Ways(request.snap, capacity, weight, kept.at if kept else at)
     order_id = new_id("ord")
     currency = order.lines[0].unit_price.currency
     o = {
@@ -79,7 +91,7 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         "delivery_mode": order.delivery.mode,
         # The promised window, when the order keeps a promise: the service level it is held to.
         "delivery": {**order.delivery.model_dump(mode="json", exclude_none=True),
-                     **({"promised": promised} if promised else {})},
+                     **({"promised": kept.window} if kept else {})},
         "currency": currency, "total_amount": sum(ln.quantity * ln.unit_price.amount for ln in order.lines),
         "created_at": at, "updated_at": at,
     }
@@ -95,8 +107,10 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
             held = await take_hold(tx.conn, order.hold_id, order.channel)
             from_hold, rest, unused = take_held(request.needs, held, {c.node_id for c in request.candidates})
             await stock.release(tx.conn, unused)
-        plan, backorders = await _plan(ctx, tx, request, rest, tries, waits, at) if rest else ({}, [])
-        fuls, flines = _fulfillment_rows(order_id, merge_plans(from_hold, plan), at, order.delivery.pickup_node_id)
+        plan, backorders = await _plan(ctx, tx, request, rest, tries, waits, at, ways) if rest else ({}, [])
+        sent = merge_plans(from_hold, plan)
+        places = await _places(ctx, order, request, sent, ways, promise)
+        fuls, flines = _fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places)
         more_fuls, more_flines = _backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
         o["status"] = derive_order_status([f["status"] for f in fuls], unallocated_units=0,
@@ -106,7 +120,8 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
                     (t.events, [created])]
         await tx.store(t.orders, o, children, [(node_id, n.sku, n.quantity) for node_id, needs in plan.items()
-                                               for n in needs], request.guard)
+                                               for n in needs],
+                       request.guard, counted((c for claims in places.values() for c in claims), capacity.limits))
         if backorders:  # the supply's units, under its row lock: never promised twice
             if not await supply_promises.promise(tx.conn, [(x.supply_id, n.quantity) for n, x in backorders]):
                 raise LostRace  # another order was promised them first: all of this order is rolled back
@@ -115,14 +130,17 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
 
 
 async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Try, waits: bool,
-                at) -> tuple[dict, list[tuple[Need, Incoming]]]:
+                at, ways: Ways) -> tuple[dict, list[tuple[Need, Incoming]]]:
     """Where ``needs`` come from, planned on what is available now (storing re-checks it under the row
-    lock); with ``waits``, the lines stock cannot serve wait for expected supply instead."""
+    lock), at nodes with room in their daily capacity first; with ``waits``, the lines stock cannot
+    serve wait for expected supply instead."""
     skus = {n.sku for n in needs}
     available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
+    promisable = request.promisable(available)
     if not waits:
-        return plan_first_rule(needs, request.candidates, request.promisable(available), request.destination), []
-    plan, missing = plan_what_is_there(needs, request.candidates, request.promisable(available), request.destination)
+        return ways.plan(lambda c: plan_first_rule(needs, c, promisable, request.destination), request.candidates), []
+    plan, missing = ways.plan(lambda c: plan_what_is_there(needs, c, promisable, request.destination),
+                              request.candidates)
     if not missing:
         return plan, []
     # Supply is read now and promised after the stock is reserved: every writer locks stock rows, then supply.
@@ -131,11 +149,55 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
     return plan, plan_backorders(missing, request.candidates, incoming, request.destination)
 
 
-def _fulfillment_rows(order_id: str, plan, at, handover_node_id: str | None) -> tuple[list[dict], list[dict]]:
+async def _places(ctx: Context, order: OrderIn, request: Request, plan: Plan, ways: Ways,
+                  promise: tuple[Kept, dict | None] | None) -> dict[str, list[Claim]]:
+    """The places each fulfilment order takes in nodes' daily capacity: its node's, on the day the node
+    does the work, and the pickup node's (a locker bank, a store receiving a transfer) on the day it
+    receives the parcel. With a promise, the plan must keep it (PromiseNotKept otherwise)."""
+    mode, pickup = order.delivery.mode, order.delivery.pickup_node_id
+    limits = ways.capacity.limits
+    if not plan or (promise is None and pickup not in limits and not any(n in limits for n in plan)):
+        return {}
+    try:
+        option = ways.option(mode, plan, request.destination, pickup)
+    except NotOffered as exc:
+        if promise is not None:
+            raise await _not_kept(ctx, order, request, promise, str(exc)) from None
+        if isinstance(exc, NoRoom):
+            raise Conflict(str(exc)) from None
+        option = _worked(ways, mode, plan, pickup)  # no lead times to go by: the day each node works it
+    if promise is not None and option.latest > promise[0].latest:
+        raise await _not_kept(ctx, order, request, promise, missed(mode, promise[0]))
+    days: dict[str, date] = {}
+    for node_id, day in option.claims:
+        days.setdefault(node_id, day)
+    handover = [(pickup, days[pickup])] if pickup in days and pickup not in plan else []
+    return {node_id: ([(node_id, days[node_id])] if node_id in days else []) + handover for node_id in plan}
+
+
+def _worked(ways: Ways, mode: str, plan: Plan, pickup: str | None):
+    try:
+        return ways.worked(mode, plan, pickup)
+    except NoRoom as exc:
+        raise Conflict(str(exc)) from None
+    except NotOffered:  # a node that never opens does no work to count
+        return ways.worked(mode, {}, pickup)
+
+
+async def _not_kept(ctx: Context, order: OrderIn, request: Request, promise: tuple[Kept, dict | None],
+                    reason: str) -> PromiseNotKept:
+    return await not_kept(ctx, request.snap, order.channel, [(n.sku, n.quantity) for n in request.needs],
+                          request.destination, promise[1], reason)
+
+
+def _fulfillment_rows(order_id: str, plan, at, handover_node_id: str | None,
+                      places: dict[str, list[Claim]]) -> tuple[list[dict], list[dict]]:
     fuls, flines = [], []
     for node_id, node_needs in sorted(plan.items()):
         f_id = new_id("ful")
-        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, FStatus.RELEASED, {}, at))
+        # The places it took, given back if it is cancelled before the work.
+        details = {"capacity": [[n, day.isoformat()] for n, day in places[node_id]]} if places.get(node_id) else {}
+        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, FStatus.RELEASED, details, at))
         flines += [_fulfillment_line(f_id, node_id, n, reserved=n.quantity) for n in node_needs]
     return fuls, flines
 

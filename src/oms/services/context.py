@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from ..config import Settings
 from ..db.engine import Database
+from .capacity_board import CapacityBoard
 from .keys import KeyCache
 from .page_cache import PageCache
 from .reference_cache import ReferenceCache
@@ -17,6 +18,7 @@ class Context:
     reference: ReferenceCache = field(default_factory=ReferenceCache)
     keys: KeyCache = field(default_factory=KeyCache)
     stock: StockMirror = field(default_factory=StockMirror)
+    capacity: CapacityBoard = field(default_factory=CapacityBoard)
     pages: PageCache = field(default_factory=PageCache)
     promise_pages: PageCache = field(default_factory=PageCache)
     background: list = field(default_factory=list)  # tasks the server runs beside the requests

@@ -122,7 +122,10 @@ class NodeIn(Strict):
     processing_minutes: int = Field(default=60, ge=0, le=10080,
                                     description="Minutes of opening time to pick and pack an order")
     carrier_cutoff: Clock = Field(default="17:00", description="When carriers collect parcels (local HH:MM)")
-    daily_capacity: int = Field(default=1000, ge=0, le=INT32, description="Orders a day the node can prepare")
+    daily_capacity: int | None = Field(
+        default=None, ge=0, le=INT32,
+        description="Orders a day the node can take: fulfilment orders it prepares, parcels a locker bank or "
+                    "relay point receives (by local date); null: no limit")
     active: bool = True
 
     @field_validator("timezone")

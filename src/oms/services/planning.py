@@ -8,6 +8,7 @@ from ..domain.protection import Rules
 from ..domain.sourcing import Candidate, Need
 from .context import Context
 from .inputs import DeliveryIn
+from .reference_cache import Snapshot
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Request:
     channel: str
     rules: Rules
     node_types: dict[str, str]
+    snap: Snapshot  # the reference data it was checked against
 
     def promisable(self, available: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
         """What the channel's rules leave it of each node's available units."""
@@ -46,4 +48,4 @@ async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: Deliver
     rules = snap.rules
     candidates = [c for c in candidates if rules.uses(channel, snap.nodes[c.node_id].type)]
     node_types = {c.node_id: snap.nodes[c.node_id].type for c in candidates}
-    return Request(needs, candidates, destination, channel, rules, node_types)
+    return Request(needs, candidates, destination, channel, rules, node_types, snap)

@@ -4,25 +4,26 @@ Read-only and served from memory (reference data, calendars, carriers and the st
 page asks it far more often than orders are placed. Each option carries a signed ``promise_id``.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.access import Principal
 from ..domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
 from ..domain.geo import haversine_km
 from ..domain.ordering import check_skus
-from ..domain.promise import Leg, NotOffered, Option, delivered, prepared_at, transferred
-from ..domain.sourcing import Candidate, Need, plan_first_rule
+from ..domain.promise import NotOffered, Option
+from ..domain.sourcing import Candidate, Need, Plan, plan_first_rule
 from ..domain.vocabulary import DeliveryMode, NodeType
 from .context import Context
 from .inputs import PromiseIn
 from .promise_ids import sign, verify
 from .reference_cache import Snapshot
+from .ways import HOME_MODES, Ways
 
 M = DeliveryMode
-HOME_MODES = (M.HOME_STANDARD, M.HOME_EXPRESS)
 STORE_RADIUS_KM = 25.0  # stores offered for collection around the destination
 STORES_OFFERED = 3
+TRIED = 2 * STORES_OFFERED  # nodes tried for them, nearest first, when the nearest cannot
 VALID_FOR = timedelta(minutes=10)
 LIVE = timedelta(minutes=1)  # an ``at`` this close to the server's clock is "now"
 POINT_RADIUS_KM = 10.0  # locker banks and relay points offered around the destination
@@ -58,11 +59,13 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
     needs = [Need(i + 1, sku, quantity) for i, (sku, quantity) in enumerate(lines)]
     rules = snap.rules
     stock = await ctx.stock.available(ctx.db, set(skus))
+    capacity = await ctx.capacity.current(ctx.db, snap)
     usable = {n.id: n for n in snap.nodes.values() if n.active and rules.uses(channel, n.type)}
     available = {(n, s): rules.promisable(channel, usable[n].type, q) for (n, s), q in stock.items() if n in usable}
     for key, units in (held or {}).items():  # the hold's units are the cart's own, whatever the rules
         available[key] = available.get(key, 0) + units
     weight = {sku: snap.products[sku].weight_g for sku in skus}
+    ways = Ways(snap, capacity, weight, at)
 
     options: list[Option] = []
     absent: dict[str, str] = {}
@@ -75,53 +78,29 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
             return
         options.extend(found)
 
-    def legs(mode: str, near: tuple[float, float]) -> list[Leg]:
+    def plan(mode: str, near: tuple[float, float]) -> Plan:
         candidates = [Candidate(n.id, n.lat, n.lng) for n in usable.values() if mode in n.fulfills]
         if not candidates:
             raise NotOffered(f"no node the channel may use sends {mode}")
-        plan = plan_first_rule(needs, candidates, available, near)
-        return [Leg(node_id, snap.times[node_id], _km(snap, node_id, near),
-                    sum(weight[n.sku] * n.quantity for n in node_needs)) for node_id, node_needs in plan.items()]
+        return ways.plan(lambda c: plan_first_rule(needs, c, available, near), candidates)
 
     for mode in HOME_MODES:
-        services = [c for c in snap.carriers if c.mode == mode]
-        attempt(mode, lambda mode=mode, services=services: [delivered(mode, legs(mode, point), services, at)])
+        attempt(mode, lambda mode=mode: [ways.delivered(mode, plan(mode, point), point)])
 
-    transfers = [c for c in snap.carriers if c.mode == "transfer"]
     distances = {n.id: _km(snap, n.id, point) for n in snap.nodes.values() if n.active and n.hands_over}
 
     def collect(mode: str, from_dcs: bool) -> list[Option]:
-        found, reasons = [], []
         stores = _handing_over(snap, mode, distances, (NodeType.STORE,), STORE_RADIUS_KM)
         if not stores:
             raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over {mode}")
-        for store in stores:
-            try:
-                found.append(_at_store(snap, mode, store, needs, available, weight, at, from_dcs, transfers,
-                                       usable))
-            except (NotOffered, OutOfStock) as exc:
-                reasons.append(f"{store.id}: {_reason(exc)}")
-        if not found:
-            raise NotOffered("; ".join(reasons))
-        return found
+        return _first_few(stores, lambda store: _at_store(ways, mode, store, needs, available, from_dcs, usable))
 
     def drop_off(mode: str) -> list[Option]:
-        """Carried to the nearest locker banks or relay points that take this mode."""
-        services = [c for c in snap.carriers if c.mode == mode]
+        """Carried to the nearest locker banks or relay points that take this mode and have room."""
         banks = _handing_over(snap, mode, distances, (NodeType.LOCKER, NodeType.PICKUP_POINT), POINT_RADIUS_KM)
         if not banks:
             raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
-        found, reasons = [], []
-        for bank in banks:
-            try:
-                option = delivered(mode, legs(mode, (bank.lat, bank.lng)), services, at)
-            except (NotOffered, OutOfStock) as exc:
-                reasons.append(f"{bank.id}: {_reason(exc)}")
-                continue
-            found.append(replace(option, pickup_node_id=bank.id))
-        if not found:
-            raise NotOffered("; ".join(reasons))
-        return found
+        return _first_few(banks, lambda bank: ways.dropped_off(mode, plan(mode, (bank.lat, bank.lng)), bank.id))
 
     for mode in (M.LOCKER, M.PICKUP_POINT):
         attempt(mode, lambda mode=mode: drop_off(mode))
@@ -131,15 +110,24 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
     return options, absent
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A promise an order may carry: the window stored on it, and what capture holds its plan to."""
+    window: dict  # {"promise_id", "earliest", "latest"}: the order's service level
+    at: datetime  # when the promise was made: the plan is judged as if ordered then
+    latest: datetime
+
+
 async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode: str,
                pickup_node_id: str | None, point: tuple[float, float], promise_id: str,
-               held: dict[tuple[str, str], int] | None = None) -> dict:
-    """The promised window an order may carry, if the promise it names is still feasible: same mode (and
-    store), delivered no later than promised. Otherwise PromiseNotKept with the options there are now.
+               held: dict[tuple[str, str], int] | None = None) -> Kept:
+    """The promise an order names, if it is still feasible: same mode (and store), delivered no later
+    than promised. Otherwise PromiseNotKept with the options there are now.
 
-    Feasibility is judged on the stock, calendars and carriers of now, for an order placed when the
-    promise was made: within its few minutes of validity the clock alone does not break a promise
-    (a store's "ready at 11:13" does not slip by the seconds the checkout took)."""
+    Feasibility is judged on the stock, calendars, carriers and capacity of now, for an order placed
+    when the promise was made: within its few minutes of validity the clock alone does not break a
+    promise (a store's "ready at 11:13" does not slip by the seconds the checkout took). Capture judges
+    the plan it stores the same way (``Kept.at``)."""
     snap = await ctx.reference.get(ctx.db)
     promised = verify(snap.promise_secret, promise_id)
     wrong = Problems()
@@ -148,19 +136,27 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
         if given != expected:
             wrong.add("delivery.promise_id", f"the promise is for {name} {expected!r}, not {given!r}")
     wrong.raise_if_any()
-    at = datetime.now().astimezone()
-
-    async def refuse(reason: str) -> PromiseNotKept:
-        options, _ = await options_for(ctx, snap, channel, lines, point, at, held)
-        return PromiseNotKept(reason, options=[view(snap, o, lines, channel, at) for o in options])
-
-    if at > datetime.fromisoformat(promised["expires_at"]):
-        raise await refuse(f"promise expired at {promised['expires_at']}")
-    options, _ = await options_for(ctx, snap, channel, lines, point, datetime.fromisoformat(promised["at"]), held)
+    if datetime.now().astimezone() > datetime.fromisoformat(promised["expires_at"]):
+        raise await not_kept(ctx, snap, channel, lines, point, held, f"promise expired at {promised['expires_at']}")
+    kept = Kept({"promise_id": promise_id, "earliest": promised["earliest"], "latest": promised["latest"]},
+                datetime.fromisoformat(promised["at"]), datetime.fromisoformat(promised["latest"]))
+    options, _ = await options_for(ctx, snap, channel, lines, point, kept.at, held)
     same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id]
-    if not same or min(o.latest for o in same) > datetime.fromisoformat(promised["latest"]):
-        raise await refuse(f"{mode} can no longer be delivered by {promised['latest']}")
-    return {"promise_id": promise_id, "earliest": promised["earliest"], "latest": promised["latest"]}
+    if not same or min(o.latest for o in same) > kept.latest:
+        raise await not_kept(ctx, snap, channel, lines, point, held, missed(mode, kept))
+    return kept
+
+
+def missed(mode: str, kept: Kept) -> str:
+    return f"{mode} can no longer be delivered by {kept.window['latest']}"
+
+
+async def not_kept(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple[str, int]],
+                   point: tuple[float, float], held: dict[tuple[str, str], int] | None, reason: str) -> PromiseNotKept:
+    """The refusal of a promise, with the options there are now instead."""
+    at = datetime.now().astimezone()
+    options, _ = await options_for(ctx, snap, channel, lines, point, at, held)
+    return PromiseNotKept(reason, options=[view(snap, o, lines, channel, at) for o in options])
 
 
 async def product_page(ctx: Context, *, principal: Principal, channel: str, sku: str,
@@ -209,15 +205,32 @@ def _km(snap: Snapshot, node_id: str, point: tuple[float, float]) -> float:
 
 
 def _handing_over(snap: Snapshot, mode: str, distances: dict[str, float], types: tuple, radius_km: float) -> list:
-    """The nearest active nodes of these types that hand over ``mode``, within the radius (``distances``:
-    from the destination, per node that hands over anything)."""
+    """The active nodes of these types that hand over ``mode`` within the radius, nearest first
+    (``distances``: from the destination, per node that hands over anything)."""
     near = sorted((km, node_id) for node_id, km in distances.items()
-                  if snap.nodes[node_id].type in types and mode in snap.nodes[node_id].hands_over)
-    return [snap.nodes[node_id] for km, node_id in near if km <= radius_km][:STORES_OFFERED]
+                  if km <= radius_km and snap.nodes[node_id].type in types and mode in snap.nodes[node_id].hands_over)
+    return [snap.nodes[node_id] for _, node_id in near[:TRIED]]
 
 
-def _at_store(snap: Snapshot, mode: str, store, needs: list[Need], available: dict, weight: dict, at: datetime,
-              from_dcs: bool, transfers: list, usable: dict) -> Option:
+def _first_few(nodes: list, option_at) -> list[Option]:
+    """The options of the first ``STORES_OFFERED`` of these nodes that can have one (a full one gives way
+    to the next), or NotOffered saying why none could."""
+    found, reasons = [], []
+    for node in nodes:
+        try:
+            found.append(option_at(node))
+        except (NotOffered, OutOfStock) as exc:
+            reasons.append(f"{node.id}: {_reason(exc)}")
+            continue
+        if len(found) == STORES_OFFERED:
+            break
+    if not found:
+        raise NotOffered("; ".join(reasons))
+    return found
+
+
+def _at_store(ways: "Ways", mode: str, store, needs: list[Need], available: dict, from_dcs: bool,
+              usable: dict) -> Option:
     """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
     wanted: dict[str, int] = {}
     for n in needs:  # a SKU named on several lines is taken once from the shelf, for all of them
@@ -225,21 +238,17 @@ def _at_store(snap: Snapshot, mode: str, store, needs: list[Need], available: di
     own = store.id in usable and mode in store.fulfills and all(
         available.get((store.id, sku), 0) >= quantity for sku, quantity in wanted.items())
     if own:
-        return prepared_at(mode, store.id, snap.times[store.id], at)
+        return ways.collected(mode, {store.id: needs}, store.id)
     if not from_dcs:
         raise NotOffered("lacks some of the lines on its shelves")
     dcs = [Candidate(n.id, n.lat, n.lng) for n in usable.values()
            if n.type == NodeType.WAREHOUSE and mode in n.fulfills]
     if not dcs:
         raise NotOffered(f"lacks some lines, and no DC the channel may use sends {mode}")
-    store_point = (store.lat, store.lng)
-    plan = plan_first_rule(needs, dcs, available, store_point)
+    plan = ways.plan(lambda c: plan_first_rule(needs, c, available, (store.lat, store.lng)), dcs)
     if len(plan) > 1:
         raise NotOffered("lacks some lines, and no single DC has them all")
-    [(dc_id, dc_needs)] = plan.items()
-    leg = Leg(dc_id, snap.times[dc_id], _km(snap, dc_id, store_point),
-              sum(weight[n.sku] * n.quantity for n in dc_needs))
-    return transferred(mode, leg, transfers, store.id, snap.times[store.id], at)
+    return ways.collected(mode, plan, store.id)
 
 
 def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, issued: datetime | None) -> dict:

@@ -86,9 +86,10 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     }
     nodes = {
         r.id: NodeRef(r.id, r.type, r.name, r.lat, r.lng, r.timezone, frozenset(r.fulfills),
-                      frozenset(r.hands_over), r.active)
+                      frozenset(r.hands_over), r.active, r.daily_capacity)
         for r in await conn.execute(
-            select(n.id, n.type, n.name, n.lat, n.lng, n.timezone, n.fulfills, n.hands_over, n.active)
+            select(n.id, n.type, n.name, n.lat, n.lng, n.timezone, n.fulfills, n.hands_over, n.active,
+                   n.daily_capacity)
         )
     }
     times = {

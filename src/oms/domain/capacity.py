@@ -1,0 +1,80 @@
+"""Daily capacity: how many orders a node can take on a local date, and what is left of it.
+
+A node with a limit prepares at most that many fulfilment orders a day (a locker bank or a relay point:
+receives that many parcels). Work is counted on the day it is done. When that day is full, the work
+waits for the next day with room: the promise shows the later date, and capture takes the place on
+that day. Nodes whose day is full are passed over for others with room when those can send the order.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from .calendar import DAY, HORIZON_DAYS
+from .errors import OutOfStock
+from .lead_times import NodeTimes
+
+Claim = tuple[str, date]  # one order's place in a node's capacity on a local date
+
+
+@dataclass(frozen=True)
+class Capacity:
+    limits: Mapping[str, int]  # orders a day, per node that has a limit
+    used: Mapping[Claim, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Only nodes with a full day need their calendar consulted.
+        object.__setattr__(self, "crowded", frozenset(n for (n, d), u in self.used.items()
+                                                      if n in self.limits and u >= self.limits[n]))
+
+    def has_room(self, node_id: str, day: date, orders: int = 1) -> bool:
+        limit = self.limits.get(node_id)
+        return limit is None or self.used.get((node_id, day), 0) + orders <= limit
+
+    def start(self, node_id: str, times: NodeTimes, at: datetime) -> datetime | None:
+        """The first moment from ``at`` on at which work begun at the node ends on a day with room (None:
+        no such day within the horizon)."""
+        if node_id not in self.crowded and self.limits.get(node_id, 1) > 0:
+            return at
+        calendar = times.calendar
+        start = at
+        for _ in range(HORIZON_DAYS):
+            ready = calendar.after_working(start, times.processing_minutes)
+            if ready is None:
+                return None
+            day = calendar.local_date(ready)
+            if self.has_room(node_id, day):
+                return start
+            start = calendar.at(day + DAY, time(0))  # the work waits for the next day
+        return None
+
+    def busy(self, node_ids: Iterable[str], times: Mapping[str, NodeTimes], at: datetime) -> set[str]:
+        """The nodes whose work would wait for a later day than it could be done on."""
+        return {n for n in node_ids if (n in self.crowded or self.limits.get(n) == 0)
+                and self.start(n, times[n], at) != at}
+
+
+NO_LIMITS = Capacity({})
+
+
+def counted(claims: Iterable[Claim], limits: Mapping[str, int]) -> list[tuple[str, date, int, int]]:
+    """(node, day, orders, limit) per place the claims take, only at nodes with a limit, in the order every
+    writer locks capacity rows (by node, then day) so that concurrent takers cannot deadlock."""
+    totals = Counter(c for c in claims if c[0] in limits)
+    return [(node_id, day, orders, limits[node_id]) for (node_id, day), orders in sorted(totals.items())]
+
+
+def around_busy(plan: Callable[[list], object], candidates: list, busy: set[str]):
+    """``plan(candidates)`` over the nodes with room first; over every node when those cannot send it all.
+
+    ``plan`` raises (OutOfStock) or answers ``(plan, missing)``; either way a shortfall means try all."""
+    if busy:
+        free = [c for c in candidates if c.node_id not in busy]
+        try:
+            found = plan(free)
+        except OutOfStock:
+            found = None
+        if found is not None and not (isinstance(found, tuple) and found[1]):
+            return found
+    return plan(candidates)

@@ -1,0 +1,93 @@
+"""How a plan (which nodes send which lines) reaches the customer in each delivery mode, and when.
+
+The promise asks it of the plans it tries; capture asks it of the plan it stores, so that the order's
+window and the places it takes in nodes' daily capacity are those of what is really sent.
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from ..domain.capacity import Capacity, around_busy
+from ..domain.geo import haversine_km
+from ..domain.promise import Leg, NoRoom, Option, delivered, prepared_at, transferred
+from ..domain.sourcing import Candidate, Plan
+from ..domain.vocabulary import DeliveryMode
+from .reference_cache import Snapshot
+
+M = DeliveryMode
+HOME_MODES = (M.HOME_STANDARD, M.HOME_EXPRESS)
+DROP_OFF_MODES = (M.LOCKER, M.PICKUP_POINT)
+COLLECT_MODES = (M.CLICK_AND_COLLECT, M.RESERVE_IN_STORE)
+
+
+class Ways:
+    """The options of plans, on one snapshot of reference data and capacity, for an order placed at ``at``."""
+
+    def __init__(self, snap: Snapshot, capacity: Capacity, weight: dict[str, int], at: datetime) -> None:
+        self.snap, self.capacity, self.weight, self.at = snap, capacity, weight, at
+        self._services: dict[str, list] = {}
+
+    def services(self, mode: str) -> list:
+        found = self._services.get(mode)
+        if found is None:
+            found = self._services[mode] = [c for c in self.snap.carriers if c.mode == mode]
+        return found
+
+    def plan(self, make: Callable[[list[Candidate]], Plan], candidates: list[Candidate]) -> Plan:
+        """``make(candidates)``, over the nodes whose daily capacity has room first."""
+        busy = self.capacity.busy([c.node_id for c in candidates], self.snap.times, self.at)
+        return around_busy(make, candidates, busy)
+
+    def option(self, mode: str, plan: Plan, point: tuple[float, float], pickup_node_id: str | None) -> Option:
+        """The option of this plan in ``mode`` (NotOffered when the mode cannot take it)."""
+        if mode in HOME_MODES:
+            return self.delivered(mode, plan, point)
+        if mode in DROP_OFF_MODES:
+            return self.dropped_off(mode, plan, pickup_node_id)
+        if mode in COLLECT_MODES:
+            return self.collected(mode, plan, pickup_node_id)
+        return self.worked(mode, plan, pickup_node_id)
+
+    def delivered(self, mode: str, plan: Plan, point: tuple[float, float]) -> Option:
+        return delivered(mode, self._legs(plan, point), self.services(mode), self.at, self.capacity)
+
+    def dropped_off(self, mode: str, plan: Plan, bank_id: str) -> Option:
+        """Carried to a locker bank or relay point, where each parcel takes a place on its delivery day."""
+        bank = self.snap.nodes[bank_id]
+        option = delivered(mode, self._legs(plan, (bank.lat, bank.lng)), self.services(mode), self.at, self.capacity)
+        day = self.snap.times[bank_id].calendar.local_date(option.earliest)
+        if not self.capacity.has_room(bank_id, day, len(plan)):
+            raise NoRoom(f"{bank_id} is full on {day.isoformat()}")
+        return replace(option, pickup_node_id=bank_id, claims=option.claims + ((bank_id, day),) * len(plan))
+
+    def collected(self, mode: str, plan: Plan, store_id: str) -> Option:
+        """Ready at the store: picked from its own shelves, or sent there from other nodes (the last
+        transfer to arrive sets the time)."""
+        times = self.snap.times[store_id]
+        if set(plan) == {store_id}:
+            return prepared_at(mode, store_id, times, self.at, self.capacity)
+        store = self.snap.nodes[store_id]
+        legs = self._legs({n: needs for n, needs in plan.items() if n != store_id}, (store.lat, store.lng))
+        each = [transferred(mode, leg, self.services("transfer"), store_id, times, self.at, self.capacity)
+                for leg in legs]
+        if store_id in plan:  # its own part is ready before the transfers arrive
+            each.append(prepared_at(mode, store_id, times, self.at, self.capacity))
+        last = max(each, key=lambda o: o.latest)
+        claims = tuple(c for o in each for c in o.claims if c[0] != store_id) + \
+            tuple(c for c in last.claims if c[0] == store_id)
+        return Option(mode, tuple(sorted(plan)), last.earliest, last.latest, min(o.order_by for o in each),
+                      sum(o.cost for o in each), tuple(s for o in each for s in o.services), store_id, claims)
+
+    def worked(self, mode: str, plan: Plan, pickup_node_id: str | None) -> Option:
+        """A mode with no lead times of its own yet: each node does the work in its hours, on a day it
+        has room for it."""
+        each = [prepared_at(mode, node_id, self.snap.times[node_id], self.at, self.capacity) for node_id in plan]
+        return Option(mode, tuple(sorted(plan)), max(o.earliest for o in each), max(o.latest for o in each),
+                      min(o.order_by for o in each), 0, (), pickup_node_id, tuple(c for o in each for c in o.claims))
+
+    def _legs(self, plan: Plan, near: tuple[float, float]) -> list[Leg]:
+        nodes = self.snap.nodes
+        return [Leg(node_id, self.snap.times[node_id],
+                    haversine_km(nodes[node_id].lat, nodes[node_id].lng, *near),
+                    sum(self.weight[n.sku] * n.quantity for n in needs)) for node_id, needs in plan.items()]
