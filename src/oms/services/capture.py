@@ -137,10 +137,12 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
     skus = {n.sku for n in needs}
     available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
     promisable = request.promisable(available)
+    pickup = request.pickup_node_id
     if not waits:
-        return ways.plan(lambda c: plan_first_rule(needs, c, promisable, request.destination), request.candidates), []
+        return ways.plan(lambda c: plan_first_rule(needs, c, promisable, request.destination), request.candidates,
+                         pickup), []
     plan, missing = ways.plan(lambda c: plan_what_is_there(needs, c, promisable, request.destination),
-                              request.candidates)
+                              request.candidates, pickup)
     if not missing:
         return plan, []
     # Supply is read now and promised after the stock is reserved: every writer locks stock rows, then supply.
@@ -170,7 +172,8 @@ async def _places(ctx: Context, order: OrderIn, request: Request, plan: Plan, wa
         raise await _not_kept(ctx, order, request, promise, missed(mode, promise[0]))
     days: dict[str, date] = {}
     for node_id, day in option.claims:
-        days.setdefault(node_id, day)
+        if node_id in limits:  # a node without a limit keeps no count (one set later starts from zero)
+            days.setdefault(node_id, day)
     handover = [(pickup, days[pickup])] if pickup in days and pickup not in plan else []
     return {node_id: ([(node_id, days[node_id])] if node_id in days else []) + handover for node_id in plan}
 

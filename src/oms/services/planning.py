@@ -20,6 +20,7 @@ class Request:
     rules: Rules
     node_types: dict[str, str]
     snap: Snapshot  # the reference data it was checked against
+    pickup_node_id: str | None = None  # where the customer collects, for pickup modes
 
     def promisable(self, available: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
         """What the channel's rules leave it of each node's available units."""
@@ -48,4 +49,4 @@ async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: Deliver
     rules = snap.rules
     candidates = [c for c in candidates if rules.uses(channel, snap.nodes[c.node_id].type)]
     node_types = {c.node_id: snap.nodes[c.node_id].type for c in candidates}
-    return Request(needs, candidates, destination, channel, rules, node_types, snap)
+    return Request(needs, candidates, destination, channel, rules, node_types, snap, delivery.pickup_node_id)

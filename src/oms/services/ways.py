@@ -34,9 +34,12 @@ class Ways:
             found = self._services[mode] = [c for c in self.snap.carriers if c.mode == mode]
         return found
 
-    def plan(self, make: Callable[[list[Candidate]], Plan], candidates: list[Candidate]) -> Plan:
-        """``make(candidates)``, over the nodes whose daily capacity has room first."""
-        busy = self.capacity.busy([c.node_id for c in candidates], self.snap.times, self.at)
+    def plan(self, make: Callable[[list[Candidate]], Plan], candidates: list[Candidate],
+             pickup_node_id: str | None = None) -> Plan:
+        """``make(candidates)``, over the nodes whose daily capacity has room first. A store the customer
+        collects from is never passed over: its own shelves on its next day with room beat a transfer."""
+        busy = self.capacity.busy([c.node_id for c in candidates if c.node_id != pickup_node_id],
+                                  self.snap.times, self.at)
         return around_busy(make, candidates, busy)
 
     def option(self, mode: str, plan: Plan, point: tuple[float, float], pickup_node_id: str | None) -> Option:
