@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -37,6 +38,22 @@ def order_body(skus: list[str], run: str):
     return make
 
 
+async def limit_capacity(url: str, key: str, capacity: int) -> None:
+    """Every node open round the clock with ``capacity`` orders a day, and a home carrier service, so that
+    capture works out each order's day and takes its place (the work a retailer's real network costs)."""
+    week = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    carrier = {"id": "bench-std", "name": "Bench standard", "mode": "home_standard",
+               "bands": [{"max_km": 2000, "transit_min": 1, "transit_max": 2, "base": 500, "per_kg": 50}]}
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as s:
+        async with s.get(url + "/v1/nodes", params={"limit": 500}) as r:
+            nodes = (await r.json())["items"]
+        for path, body in (("/v1/nodes", [{**n, "opening_hours": week, "daily_capacity": capacity} for n in nodes]),
+                           ("/v1/carrier-services", [carrier])):
+            async with s.put(url + path, json=body) as r:
+                if r.status != 200:
+                    raise SystemExit(f"{path} refused: {r.status} {await r.text()}")
+
+
 @asynccontextmanager
 async def running(url: str, key: str | None, skus: str) -> AsyncIterator[tuple[str, str, list[str]]]:
     """A server started elsewhere (``--url``), already holding the given SKUs."""
@@ -54,10 +71,15 @@ async def main() -> None:
     ap.add_argument("--skus", default="", help="comma-separated SKUs in stock (with --url)")
     ap.add_argument("--hot", action="store_true",
                     help="every order for one SKU held at the DC only: all reservations hit one stock row")
+    ap.add_argument("--capacity", type=int,
+                    help="give every node this daily capacity (and opening hours, a carrier service): each "
+                         "capture then takes a place in its node's day")
     args = ap.parse_args()
 
     server = running(args.url, args.key, args.skus) if args.url else bench_server(args)
     async with server as (url, key, skus):
+        if args.capacity is not None:
+            await limit_capacity(url, key, args.capacity)
         if args.hot:
             skus = skus[-1:]  # the network's last SKU is stocked at the DC alone
         run = secrets.token_hex(3)
@@ -65,7 +87,8 @@ async def main() -> None:
         empty = await drive(url, key, args.clients, args.seconds, lambda n, i: ("GET", "/healthz", None))
         capture = await drive(url, key, args.clients, args.seconds, order_body(skus, run))
 
-    where = (args.url or f"{args.db}, {args.workers} worker(s)") + (", one hot SKU" if args.hot else "")
+    where = (args.url or f"{args.db}, {args.workers} worker(s)") + (", one hot SKU" if args.hot else "") + \
+        (f", daily capacity {args.capacity:,} per node" if args.capacity is not None else "")
     print_table(f"server: {where}; {args.clients} concurrent clients; {args.seconds:.0f} s per measure",
                 [("GET /healthz (empty)", empty), ("POST /v1/orders (1 line)", capture)])
     print(f"capture / empty endpoint: {capture['rate'] / empty['rate']:.1%}")
