@@ -54,7 +54,7 @@ def promised(ref, lines, option, **delivery) -> dict:
 async def used(ctx, node_id: str) -> dict[date, int]:
     c = t.capacity_use.c
     async with ctx.db.read() as conn:
-        return {d: u for d, u in await conn.execute(select(c.day, c.used).where(c.node_id == node_id))}
+        return {d: u for d, u in await conn.execute(select(c.day, c.used).where(c.resource == node_id))}
 
 
 async def test_an_order_takes_a_place_in_its_node_s_day_and_a_cancel_gives_it_back(ctx, client):

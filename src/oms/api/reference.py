@@ -4,8 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from ..services import carriers, delivery_prices, reference, stock_feeds, stock_rules, supply
-from ..services.inputs import CarrierServiceIn, DeliveryPricesIn, NodeIn, ProductIn, StockIn, StockRulesIn, SupplyIn
+from ..services import carriers, delivery_capacity, delivery_prices, reference, stock_feeds, stock_rules, supply
+from ..services.inputs import (
+    CarrierServiceIn,
+    DeliveryCapacityIn,
+    DeliveryPricesIn,
+    NodeIn,
+    ProductIn,
+    StockIn,
+    StockRulesIn,
+    SupplyIn,
+)
 from .deps import Caller, Ctx
 from .json import Json
 from .schemas import PROBLEMS, BulkResult, Page, StockCountResult
@@ -108,6 +117,19 @@ async def list_carrier_services(ctx: Ctx, caller: Caller, cursor: str | None = N
 @router.get("/delivery-prices")
 async def get_delivery_prices(ctx: Ctx, caller: Caller):
     return Json(await delivery_prices.get_prices(ctx))
+
+
+@router.get("/delivery-capacity")
+async def get_delivery_capacity(ctx: Ctx, caller: Caller):
+    return Json(await delivery_capacity.get_delivery_capacity(ctx))
+
+
+@router.put("/delivery-capacity")
+async def put_delivery_capacity(body: DeliveryCapacityIn, ctx: Ctx, caller: Caller):
+    """The retailer's own deliveries: appointment `slots` (`scheduled`: a node's weekly windows, each taking
+    `capacity` orders a date) and `one_hour` couriers at stores (`couriers_per_hour` orders leaving in each
+    clock hour, within `max_km`). Replaced whole; promises use it within a second."""
+    return Json(await delivery_capacity.put_delivery_capacity(ctx, body, principal=caller))
 
 
 @router.put("/delivery-prices")

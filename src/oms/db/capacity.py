@@ -1,6 +1,7 @@
-"""Places in nodes' daily capacity: taken by a capture, in its transaction; given back by a cancel.
+"""Places in capacities (a node's day, a delivery slot): taken by a capture, in its transaction; given
+back by a cancel.
 
-Every writer takes capacity rows after the stock rows (and before supply rows), in (node, day) order.
+Every writer takes capacity rows after the stock rows (and before supply rows), in (resource, day) order.
 The table's check (``used <= cap``) refuses a taker that would overbook: the statement fails whole,
 so a capture that meets a full day stores nothing and plans again.
 """
@@ -16,19 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import tables as t
 
 c = t.capacity_use.c
-Taken = tuple[str, date, int, int]  # node, local date, orders, the node's limit
+Taken = tuple[str, date, int, int]  # resource, local date, orders, its limit
 
 
 def _take(insert):
-    stmt = insert(t.capacity_use).values(node_id=bindparam("n"), day=bindparam("d"), used=bindparam("q"),
+    stmt = insert(t.capacity_use).values(resource=bindparam("n"), day=bindparam("d"), used=bindparam("q"),
                                          cap=bindparam("cap"))
-    return stmt.on_conflict_do_update(index_elements=[c.node_id, c.day],
+    return stmt.on_conflict_do_update(index_elements=[c.resource, c.day],
                                       set_={"used": c.used + stmt.excluded.used, "cap": stmt.excluded.cap})
 
 
 TAKE_PG = _take(postgresql.insert)
 _TAKE = {"postgresql": TAKE_PG, "sqlite": _take(sqlite.insert)}
-_GIVE_BACK = (update(t.capacity_use).where(c.node_id == bindparam("n"), c.day == bindparam("d"))
+_GIVE_BACK = (update(t.capacity_use).where(c.resource == bindparam("n"), c.day == bindparam("d"))
               .values(used=c.used - bindparam("q")))
 
 
@@ -54,8 +55,8 @@ async def give_back(conn: AsyncConnection, claims: Iterable[tuple[str, date, int
 
 
 async def used_since(conn: AsyncConnection, day: date) -> dict[tuple[str, date], int]:
-    """Places taken per (node, local date) from ``day`` on (the days a promise can still be for)."""
-    rows = await conn.execute(select(c.node_id, c.day, c.used).where(c.day >= day, c.used > 0))
+    """Places taken per (resource, local date) from ``day`` on (the days a promise can still be for)."""
+    rows = await conn.execute(select(c.resource, c.day, c.used).where(c.day >= day, c.used > 0))
     return {(n, d): u for n, d, u in rows}
 
 

@@ -73,9 +73,9 @@ def _family_sql(head: Table, children: tuple[Table, ...], *, reserve_one: bool, 
         gate = "WHERE EXISTS (SELECT 1 FROM r)"
     if takes:
         # The places, only once the units are reserved; a full day fails the check and the whole statement.
-        ctes.append("k AS (INSERT INTO capacity_use (node_id, day, used, cap) SELECT x.n, x.d, x.q, x.cap "
+        ctes.append("k AS (INSERT INTO capacity_use (resource, day, used, cap) SELECT x.n, x.d, x.q, x.cap "
                     "FROM jsonb_to_recordset(CAST(:places AS jsonb)) AS x(n varchar, d date, q int, cap int) "
-                    f"{gate} ON CONFLICT (node_id, day) DO UPDATE SET used = capacity_use.used + excluded.used, "
+                    f"{gate} ON CONFLICT (resource, day) DO UPDATE SET used = capacity_use.used + excluded.used, "
                     "cap = excluded.cap RETURNING 1)")
     ctes.append(f"h AS (INSERT INTO {head.name} SELECT * FROM jsonb_populate_recordset(NULL::{head.name}, "
                 f"CAST(:head AS jsonb)) {gate} RETURNING 1)")

@@ -230,12 +230,13 @@ fulfillment_lines = Table(
     Index(None, "node_id", "sku"),
 )
 
-# What each node's daily capacity has taken, per local date. ``cap`` is the limit the last taker was held
-# to: the check makes overbooking impossible whatever the writers do, and a refused taker changes nothing.
+# What each capacity has taken, per local date: a node's daily capacity (``resource`` is its id) or a
+# delivery slot's (``DC-PARIS@08:00``). ``cap`` is the limit the last taker was held to: the check makes
+# overbooking impossible whatever the writers do, and a refused taker changes nothing.
 capacity_use = Table(
     "capacity_use",
     metadata,
-    Column("node_id", String(64), primary_key=True),
+    Column("resource", String(100), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("used", Integer, nullable=False),
     Column("cap", Integer, nullable=False),

@@ -13,7 +13,7 @@ from importlib import resources
 
 from ..domain.vocabulary import NodeType
 from ..importer import Kind, read_text
-from ..services.inputs import CarrierServiceIn, DeliveryPricesIn, NodeIn, ProductIn, StockIn
+from ..services.inputs import CarrierServiceIn, DeliveryCapacityIn, DeliveryPricesIn, NodeIn, ProductIn, StockIn
 
 DATA = resources.files(__package__) / "data"
 
@@ -119,8 +119,9 @@ def build_stock(products: list[ProductIn], nodes: list[NodeIn]) -> list[StockIn]
     return [StockIn(node_id=node_id, sku=sku, on_hand=n) for (node_id, sku), n in units.items()]
 
 
-def build_delivery() -> tuple[list[CarrierServiceIn], DeliveryPricesIn]:
-    """The demo's carrier services (standard, express, the DC-to-store shuttle) and delivery prices."""
+def build_delivery() -> tuple[list[CarrierServiceIn], DeliveryPricesIn, DeliveryCapacityIn]:
+    """The demo's carrier services (standard, express, the DC-to-store shuttle), delivery prices, and its
+    own deliveries (the DCs' appointment slots, one-hour couriers at five city stores)."""
     data = _json("delivery.json")
     return ([CarrierServiceIn.model_validate(c) for c in data["carrier_services"]],
-            DeliveryPricesIn.model_validate(data["prices"]))
+            DeliveryPricesIn.model_validate(data["prices"]), DeliveryCapacityIn.model_validate(data["capacity"]))

@@ -15,6 +15,7 @@ from ..domain.vocabulary import Role
 from ..services import reference, stock_feeds
 from ..services.carriers import upsert_carrier_services
 from ..services.context import Context
+from ..services.delivery_capacity import put_delivery_capacity
 from ..services.delivery_prices import put_prices
 from ..services.keys import create_key
 from .generate import build, build_delivery
@@ -77,9 +78,10 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     await reference.upsert_products(ctx, products)
     await reference.upsert_nodes(ctx, nodes)
     await stock_feeds.set_stock(ctx, stock, ref="demo")
-    carriers, prices = build_delivery()
+    carriers, prices, capacity = build_delivery()
     await upsert_carrier_services(ctx, carriers, principal=SYSTEM)
     await put_prices(ctx, prices, principal=SYSTEM)
+    await put_delivery_capacity(ctx, capacity, principal=SYSTEM)
 
     known = {(k.role, k.scope): k.key for k in read_keys(keys_file)}
     keys = []

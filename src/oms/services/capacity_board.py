@@ -35,6 +35,7 @@ class CapacityBoard:
         built = self._built
         if built is None or built[:2] != (snap.version, self._reads):
             limits = {n.id: n.daily_capacity for n in snap.nodes.values() if n.daily_capacity is not None}
+            limits.update(snap.couriers.limits())
             built = self._built = (snap.version, self._reads, Capacity(limits, self._used or {}))
         return built[2]
 

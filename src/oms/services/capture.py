@@ -1,6 +1,6 @@
 """Order capture: validate, choose the nodes, reserve, store the order and its event — one transaction."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -24,7 +24,7 @@ from ..domain.sourcing import (
     plan_what_is_there,
     take_held,
 )
-from ..domain.vocabulary import PICKUP_MODES
+from ..domain.vocabulary import PICKUP_MODES, DeliveryMode
 from .context import Context
 from .events import event
 from .holds import held_units, take_hold
@@ -36,6 +36,8 @@ from .queries import load_order
 from .reference import bump_reference
 from .reserving import Try, reserving
 from .ways import Ways
+
+OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)  # the retailer's vans and couriers
 
 
 async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
@@ -153,29 +155,38 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
 
 async def _places(ctx: Context, order: OrderIn, request: Request, plan: Plan, ways: Ways,
                   promise: tuple[Kept, dict | None] | None) -> dict[str, list[Claim]]:
-    """The places each fulfilment order takes in nodes' daily capacity: its node's, on the day the node
-    does the work, and the pickup node's (a locker bank, a store receiving a transfer) on the day it
-    receives the parcel. With a promise, the plan must keep it (PromiseNotKept otherwise)."""
+    """The places each fulfilment order takes: in its node's daily capacity, on the day the node does the
+    work; in the pickup node's (a locker bank, a store receiving a transfer) on the day it receives the
+    parcel; in the slot or the courier hour it goes in. With a promise, the plan must keep it
+    (PromiseNotKept otherwise); a slot or one-hour delivery that cannot be made is a Conflict."""
     mode, pickup = order.delivery.mode, order.delivery.pickup_node_id
     limits = ways.capacity.limits
-    if not plan or (promise is None and pickup not in limits and not any(n in limits for n in plan)):
+    if not plan or (promise is None and mode not in OWN_DELIVERY and pickup not in limits
+                    and not any(n in limits for n in plan)):
         return {}
+    slot = order.delivery.slot_start
+    if slot is None and promise is not None and mode == DeliveryMode.SCHEDULED:
+        slot = datetime.fromisoformat(promise[0].window["earliest"])  # the slot the promise is for
     try:
-        option = ways.option(mode, plan, request.destination, pickup)
+        option = ways.option(mode, plan, request.destination, pickup, slot)
     except NotOffered as exc:
         if promise is not None:
             raise await _not_kept(ctx, order, request, promise, str(exc)) from None
-        if isinstance(exc, NoRoom):
+        if isinstance(exc, NoRoom) or mode in OWN_DELIVERY:
             raise Conflict(str(exc)) from None
         option = _worked(ways, mode, plan, pickup)  # no lead times to go by: the day each node works it
     if promise is not None and option.latest > promise[0].latest:
         raise await _not_kept(ctx, order, request, promise, missed(mode, promise[0]))
-    days: dict[str, date] = {}
-    for node_id, day in option.claims:
-        if node_id in limits:  # a node without a limit keeps no count (one set later starts from zero)
-            days.setdefault(node_id, day)
-    handover = [(pickup, days[pickup])] if pickup in days and pickup not in plan else []
-    return {node_id: ([(node_id, days[node_id])] if node_id in days else []) + handover for node_id in plan}
+    # Only places with a limit are counted (one set later starts from zero); a parcel of the order takes
+    # its own node's place and one of each place the whole order goes through (bank, slot, courier hour).
+    own: dict[str, date] = {}
+    shared: dict[Claim, None] = {}
+    for resource, day in option.claims:
+        if resource in plan and resource in limits:
+            own.setdefault(resource, day)
+        elif resource not in plan and resource in limits:
+            shared[(resource, day)] = None
+    return {node_id: ([(node_id, own[node_id])] if node_id in own else []) + list(shared) for node_id in plan}
 
 
 def _worked(ways: Ways, mode: str, plan: Plan, pickup: str | None):

@@ -214,6 +214,16 @@ class DeliveryIn(Strict):
     pickup_node_id: NodeId | None = Field(default=None, validate_default=True)
     promise_id: str | None = Field(default=None, min_length=1, max_length=4000,
                                    description="The promise (POST /v1/promise) this order keeps")
+    slot_start: AwareDatetime | None = Field(
+        default=None, description="scheduled: the start of the slot chosen (else the promise's slot)")
+
+    @model_validator(mode="after")
+    def _slot_for_scheduled(self):
+        if self.mode == DeliveryMode.SCHEDULED and self.slot_start is None and self.promise_id is None:
+            raise ValueError("a scheduled delivery needs slot_start or the promise_id of a slot")
+        if self.mode != DeliveryMode.SCHEDULED and self.slot_start is not None:
+            raise ValueError(f"mode {self.mode} has no slots; slot_start is for scheduled deliveries")
+        return self
 
     @field_validator("address")
     @classmethod
@@ -305,6 +315,47 @@ class CarrierServiceIn(Strict):
             raise ValueError("bands must be in increasing max_km, each limit once")
         hours(*self.window)
         return self
+
+
+Weekday = Annotated[int, Field(ge=1, le=7)]
+
+
+class SlotIn(Strict):
+    """An appointment slot a node's own vans deliver every week (``scheduled``)."""
+
+    node_id: NodeId
+    weekdays: list[Weekday] = Field(default=[1, 2, 3, 4, 5, 6], min_length=1, max_length=7,
+                                    description="ISO weekdays it is offered (1 = Monday)")
+    start: Clock
+    end: Clock
+    capacity: int = Field(ge=0, le=INT32, description="Orders the slot takes on each date")
+    lead_minutes: int = Field(default=120, ge=0, le=10080,
+                              description="Minutes between an order being ready and the slot's start (loading, "
+                                          "the round)")
+    max_km: float = Field(default=30.0, gt=0, le=1000, description="How far from the node its vans go")
+    days_ahead: int = Field(default=7, ge=0, le=60, description="How many days ahead the slot is offered")
+
+    @model_validator(mode="after")
+    def _window(self):
+        hours(self.start, self.end)  # start before end, on one day
+        return self
+
+
+class OneHourIn(Strict):
+    """Delivery within the hour by couriers from a store (``one_hour``)."""
+
+    node_id: NodeId
+    couriers_per_hour: int = Field(ge=0, le=10_000, description="Orders its couriers can take leaving in each "
+                                                                "clock hour")
+    max_km: float = Field(default=5.0, gt=0, le=100, description="How far the couriers ride")
+    ride_minutes: int = Field(default=45, ge=1, le=240, description="The ride, at most")
+
+
+class DeliveryCapacityIn(Strict):
+    """The retailer's own deliveries and their capacity: appointment slots and one-hour couriers."""
+
+    slots: list[SlotIn] = Field(default=[], max_length=5000)
+    one_hour: list[OneHourIn] = Field(default=[], max_length=5000)
 
 
 class PointIn(Strict):

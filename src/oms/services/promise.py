@@ -27,8 +27,6 @@ TRIED = 2 * STORES_OFFERED  # nodes tried for them, nearest first, when the near
 VALID_FOR = timedelta(minutes=10)
 LIVE = timedelta(minutes=1)  # an ``at`` this close to the server's clock is "now"
 POINT_RADIUS_KM = 10.0  # locker banks and relay points offered around the destination
-NOT_YET = {M.ONE_HOUR: "one-hour delivery needs courier capacity, not configurable yet",
-           M.SCHEDULED: "delivery slots are not configurable yet"}
 
 
 async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explain: bool = False) -> dict:
@@ -102,11 +100,30 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
             raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
         return _first_few(banks, lambda bank: ways.dropped_off(mode, plan(mode, (bank.lat, bank.lng)), bank.id))
 
+    def own_delivery(mode: str, configured: dict, make) -> list[Option]:
+        """From the nearest node with the whole cart among those whose own vans or couriers deliver it."""
+        nodes = sorted((_km(snap, n, point), n) for n in configured if n in usable and mode in usable[n].fulfills)
+        if not nodes:
+            raise NotOffered(f"no node the channel may use has {mode.replace('_', ' ')} deliveries")
+        reasons = []
+        for _, node_id in nodes:
+            if not all(available.get((node_id, sku), 0) >= q for sku, q in _wanted(needs).items()):
+                reasons.append(f"{node_id}: lacks some of the lines")
+                continue
+            try:
+                return make(node_id)
+            except NotOffered as exc:
+                reasons.append(f"{node_id}: {exc}")
+        raise NotOffered("; ".join(reasons))
+
+    attempt(M.ONE_HOUR, lambda: own_delivery(M.ONE_HOUR, snap.couriers.one_hour,
+                                             lambda n: [ways.within_the_hour(M.ONE_HOUR, n, point)]))
+    attempt(M.SCHEDULED, lambda: own_delivery(M.SCHEDULED, snap.couriers.slots,
+                                              lambda n: ways.slots(M.SCHEDULED, n, point)))
     for mode in (M.LOCKER, M.PICKUP_POINT):
         attempt(mode, lambda mode=mode: drop_off(mode))
     attempt(M.CLICK_AND_COLLECT, lambda: collect(M.CLICK_AND_COLLECT, True))
     attempt(M.RESERVE_IN_STORE, lambda: collect(M.RESERVE_IN_STORE, False))
-    absent.update({mode: reason for mode, reason in NOT_YET.items()})
     return options, absent
 
 
@@ -141,7 +158,8 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
     kept = Kept({"promise_id": promise_id, "earliest": promised["earliest"], "latest": promised["latest"]},
                 datetime.fromisoformat(promised["at"]), datetime.fromisoformat(promised["latest"]))
     options, _ = await options_for(ctx, snap, channel, lines, point, kept.at, held)
-    same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id]
+    same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id
+            and (mode != M.SCHEDULED or o.earliest.isoformat() == kept.window["earliest"])]  # the same slot
     if not same or min(o.latest for o in same) > kept.latest:
         raise await not_kept(ctx, snap, channel, lines, point, held, missed(mode, kept))
     return kept
@@ -229,14 +247,19 @@ def _first_few(nodes: list, option_at) -> list[Option]:
     return found
 
 
+def _wanted(needs: list[Need]) -> dict[str, int]:
+    """Units per SKU: a SKU named on several lines is taken once from a shelf, for all of them."""
+    wanted: dict[str, int] = {}
+    for n in needs:
+        wanted[n.sku] = wanted.get(n.sku, 0) + n.quantity
+    return wanted
+
+
 def _at_store(ways: "Ways", mode: str, store, needs: list[Need], available: dict, from_dcs: bool,
               usable: dict) -> Option:
     """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
-    wanted: dict[str, int] = {}
-    for n in needs:  # a SKU named on several lines is taken once from the shelf, for all of them
-        wanted[n.sku] = wanted.get(n.sku, 0) + n.quantity
     own = store.id in usable and mode in store.fulfills and all(
-        available.get((store.id, sku), 0) >= quantity for sku, quantity in wanted.items())
+        available.get((store.id, sku), 0) >= quantity for sku, quantity in _wanted(needs).items())
     if own:
         return ways.collected(mode, {store.id: needs}, store.id)
     if not from_dcs:

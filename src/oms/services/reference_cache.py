@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db import tables as t
 from ..db.engine import Database
 from ..domain.calendar import calendar_from, clock
+from ..domain.couriers import NO_COURIERS, Couriers, couriers_from
 from ..domain.lead_times import CarrierService, NodeTimes, service_from
 from ..domain.protection import NO_RULES, SETTING, Rules, rules_from
 from ..domain.reference import NodeRef, ProductRef
@@ -23,6 +24,7 @@ from .promise_ids import read_secret
 
 REFERENCE = "reference"
 PRICES = "delivery_prices"  # the settings document of delivery prices
+COURIERS = "delivery_capacity"  # … of the retailer's own deliveries: slots and one-hour couriers
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Snapshot:
     carriers: tuple[CarrierService, ...] = ()
     prices: dict = field(default_factory=dict)  # the delivery prices document (see DeliveryPricesIn)
     promise_secret: bytes = b""
+    couriers: Couriers = NO_COURIERS  # appointment slots and one-hour couriers
 
 
 async def read_version(conn: AsyncConnection) -> int:
@@ -111,4 +114,5 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
             .where(s.status == "expected", s.quantity > s.allocated)):
         supply.setdefault(sku, []).append((node_id, expected_on, quantity))
     prices = await conn.scalar(select(c.value).where(c.name == PRICES)) or {}
-    return Snapshot(version, products, nodes, rules, supply, times, carriers, prices, await read_secret(conn))
+    couriers = couriers_from(await conn.scalar(select(c.value).where(c.name == COURIERS)) or {})
+    return Snapshot(version, products, nodes, rules, supply, times, carriers, prices, await read_secret(conn), couriers)

@@ -9,8 +9,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from ..domain.capacity import Capacity, around_busy
+from ..domain.couriers import slots, within_the_hour
 from ..domain.geo import haversine_km
-from ..domain.promise import Leg, NoRoom, Option, delivered, prepared_at, transferred
+from ..domain.promise import Leg, NoRoom, NotOffered, Option, delivered, prepared_at, transferred
 from ..domain.sourcing import Candidate, Plan
 from ..domain.vocabulary import DeliveryMode
 from .reference_cache import Snapshot
@@ -42,8 +43,16 @@ class Ways:
                                   self.snap.times, self.at)
         return around_busy(make, candidates, busy)
 
-    def option(self, mode: str, plan: Plan, point: tuple[float, float], pickup_node_id: str | None) -> Option:
-        """The option of this plan in ``mode`` (NotOffered when the mode cannot take it)."""
+    def option(self, mode: str, plan: Plan, point: tuple[float, float], pickup_node_id: str | None,
+               slot: datetime | None = None) -> Option:
+        """The option of this plan in ``mode`` (NotOffered when the mode cannot take it); ``slot``: the start
+        of the appointment slot chosen (``scheduled``)."""
+        if mode == M.SCHEDULED:
+            if slot is None:
+                raise NotOffered("a scheduled delivery needs the slot chosen")
+            return self.slots(mode, self._one_node(mode, plan), point, slot)[0]
+        if mode == M.ONE_HOUR:
+            return self.within_the_hour(mode, self._one_node(mode, plan), point)
         if mode in HOME_MODES:
             return self.delivered(mode, plan, point)
         if mode in DROP_OFF_MODES:
@@ -89,8 +98,32 @@ class Ways:
         return Option(mode, tuple(sorted(plan)), max(o.earliest for o in each), max(o.latest for o in each),
                       min(o.order_by for o in each), 0, (), pickup_node_id, tuple(c for o in each for c in o.claims))
 
+    def slots(self, mode: str, node_id: str, point: tuple[float, float], only: datetime | None = None) -> list[Option]:
+        """The node's appointment slots to ``point`` with room, soonest first (``only``: the one starting then)."""
+        offered = self.snap.couriers.slots.get(node_id)
+        if not offered:
+            raise NotOffered(f"{node_id} has no delivery slots")
+        return slots(mode, node_id, self.snap.times[node_id], offered, self.at, self.capacity,
+                     self._km(node_id, point), only)
+
+    def within_the_hour(self, mode: str, node_id: str, point: tuple[float, float]) -> Option:
+        rule = self.snap.couriers.one_hour.get(node_id)
+        if rule is None:
+            raise NotOffered(f"{node_id} has no one-hour couriers")
+        return within_the_hour(mode, node_id, self.snap.times[node_id], rule, self.at, self.capacity,
+                               self._km(node_id, point))
+
+    @staticmethod
+    def _one_node(mode: str, plan: Plan) -> str:
+        if len(plan) != 1:
+            raise NotOffered(f"{mode} comes from one node with the whole cart")
+        [node_id] = plan
+        return node_id
+
+    def _km(self, node_id: str, point: tuple[float, float]) -> float:
+        node = self.snap.nodes[node_id]
+        return haversine_km(node.lat, node.lng, *point)
+
     def _legs(self, plan: Plan, near: tuple[float, float]) -> list[Leg]:
-        nodes = self.snap.nodes
-        return [Leg(node_id, self.snap.times[node_id],
-                    haversine_km(nodes[node_id].lat, nodes[node_id].lng, *near),
+        return [Leg(node_id, self.snap.times[node_id], self._km(node_id, near),
                     sum(self.weight[n.sku] * n.quantity for n in needs)) for node_id, needs in plan.items()]

@@ -1,4 +1,4 @@
-"""capacity use: what each node's daily capacity has taken, per day; a node may have no limit
+"""capacity use: what each node's daily capacity and each delivery slot has taken, per day; a node may have no limit
 
 Revision ID: 0010
 Revises: 0009
@@ -17,12 +17,12 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "capacity_use",
-        sa.Column("node_id", sa.String(length=64), nullable=False),
+        sa.Column("resource", sa.String(length=100), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("used", sa.Integer(), nullable=False),
         sa.Column("cap", sa.Integer(), nullable=False),
         sa.CheckConstraint("used <= cap", name=op.f("ck_capacity_use_within_cap")),
-        sa.PrimaryKeyConstraint("node_id", "day", name=op.f("pk_capacity_use")),
+        sa.PrimaryKeyConstraint("resource", "day", name=op.f("pk_capacity_use")),
     )
     with op.batch_alter_table("nodes", schema=None) as batch_op:
         batch_op.alter_column("daily_capacity", existing_type=sa.Integer(), nullable=True)
