@@ -70,6 +70,18 @@ async def test_an_order_takes_a_place_in_its_node_s_day_and_a_cancel_gives_it_ba
     assert await used(ctx, "ST-PARIS") == {date.fromisoformat(day): 0}
 
 
+async def test_a_rejected_fulfilment_gives_its_place_back(ctx, client):
+    keys = await open_network(ctx, client, {"ST-PARIS": 1})
+    placed = await capture(client, keys, order("C-1", [("SKU-A", 1)], "click_and_collect", pickup_node_id="ST-PARIS"))
+    [ful] = placed["fulfillments"]
+    [[_, day]] = ful["details"]["capacity"]
+    r = await client.post(f"/v1/fulfillments/{ful['id']}/reject", json={"reason": "no staff"},
+                          headers=keys.h("store_paris"))
+    assert r.status_code == 200, r.text
+    assert "capacity" not in r.json()["fulfillments"][0]["details"]
+    assert await used(ctx, "ST-PARIS") == {date.fromisoformat(day): 0}
+
+
 async def test_a_full_store_is_promised_for_its_next_day_and_an_older_promise_is_not_kept(ctx, client):
     keys = await open_network(ctx, client, {"ST-PARIS": 1})
     first = by_mode(await promise(client, keys, [("SKU-A", 1)]), "click_and_collect", "ST-PARIS")

@@ -54,6 +54,11 @@ async def give_back(conn: AsyncConnection, claims: Iterable[tuple[str, date, int
         await conn.execute(_GIVE_BACK, {"n": node_id, "d": day, "q": orders})
 
 
+def places_of(fuls: Iterable[dict]) -> list[tuple[str, date, int]]:
+    """The places these fulfilment orders took at capture (``details.capacity``), to give back."""
+    return [(resource, date.fromisoformat(day), 1) for f in fuls for resource, day in f["details"].get("capacity", ())]
+
+
 async def used_since(conn: AsyncConnection, day: date) -> dict[tuple[str, date], int]:
     """Places taken per (resource, local date) from ``day`` on (the days a promise can still be for)."""
     rows = await conn.execute(select(c.resource, c.day, c.used).where(c.day >= day, c.used > 0))

@@ -1,8 +1,6 @@
 """Cancelling a whole order or some of its units before they leave the node; reservations are released,
 and units promised from expected supply (backorders) are given back to it."""
 
-from datetime import date
-
 from ..db import capacity, stock, supply_promises
 from ..db.tables import now
 from ..domain.access import Principal
@@ -47,7 +45,7 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
                   if f["status"] in CANCELLABLE and not any(still_to_send(fl) for fl in state.lines_of(f))]
         # Locks in every writer's order: stock rows, capacity rows, supply rows.
         await stock.release(conn, released)
-        await capacity.give_back(conn, places_of(ending))
+        await capacity.give_back(conn, capacity.places_of(ending))
         await supply_promises.give_back(conn, promised)
         if promised:
             await bump_reference(conn, ctx.db.dialect)  # availability shows those units coming again
@@ -58,11 +56,6 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
                      reason=body.reason, data={"order_id": order_id,
                                                "lines": [{"line_no": n, "quantity": q} for n, q in targets]})
         return await state.save(conn, actor=principal.actor, at=at, reason=body.reason)
-
-
-def places_of(fuls: list[dict]) -> list[tuple[str, date, int]]:
-    """The places in nodes' daily capacity these fulfilment orders took (see capture), to give back."""
-    return [(node_id, date.fromisoformat(day), 1) for f in fuls for node_id, day in f["details"].get("capacity", ())]
 
 
 def _holding(state: OrderState, line_no: int) -> list[tuple[dict, int]]:

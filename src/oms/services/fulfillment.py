@@ -4,7 +4,7 @@ import secrets
 
 from sqlalchemy import select
 
-from ..db import stock
+from ..db import capacity, stock
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.access import Principal
@@ -59,6 +59,9 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
     details = dict(f["details"])
     if status == FStatus.REJECTED:
         await stock.release(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines])
+        # The node will not do the work: its places go back (a new plan takes its own).
+        await capacity.give_back(conn, capacity.places_of([f]))
+        details.pop("capacity", None)
         for fl in lines:
             fl["reserved"] = 0
         details["reject_reason"] = body.reason
