@@ -70,6 +70,20 @@ async def test_an_order_takes_a_place_in_its_node_s_day_and_a_cancel_gives_it_ba
     assert await used(ctx, "ST-PARIS") == {date.fromisoformat(day): 0}
 
 
+async def test_a_cancel_after_picking_keeps_the_node_s_place_and_gives_back_the_bank_s(ctx, client):
+    keys = await open_network(ctx, client, {"DC-PARIS": 5, "LK-PARIS": 5})
+    placed = await capture(client, keys, order("L-1", [("SKU-B", 1)], "locker", pickup_node_id="LK-PARIS"))
+    [ful] = placed["fulfillments"]
+    assert sorted(r for r, _ in ful["details"]["capacity"]) == ["DC-PARIS", "LK-PARIS"]
+    for action, body in (("accept", {}), ("pick", {"lines": [{"sku": "SKU-B", "quantity": 1}]})):
+        r = await client.post(f"/v1/fulfillments/{ful['id']}/{action}", json=body, headers=keys.h("admin"))
+        assert r.status_code == 200, r.text
+    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={"reason": "changed mind"}, headers=keys.h("web"))
+    assert r.status_code == 200, r.text
+    assert list((await used(ctx, "DC-PARIS")).values()) == [1]  # the lamp was picked: that work was done
+    assert list((await used(ctx, "LK-PARIS")).values()) == [0]
+
+
 async def test_a_rejected_fulfilment_gives_its_place_back(ctx, client):
     keys = await open_network(ctx, client, {"ST-PARIS": 1})
     placed = await capture(client, keys, order("C-1", [("SKU-A", 1)], "click_and_collect", pickup_node_id="ST-PARIS"))

@@ -54,9 +54,12 @@ async def give_back(conn: AsyncConnection, claims: Iterable[tuple[str, date, int
         await conn.execute(_GIVE_BACK, {"n": node_id, "d": day, "q": orders})
 
 
-def places_of(fuls: Iterable[dict]) -> list[tuple[str, date, int]]:
-    """The places these fulfilment orders took at capture (``details.capacity``), to give back."""
-    return [(resource, date.fromisoformat(day), 1) for f in fuls for resource, day in f["details"].get("capacity", ())]
+def places_of(fuls: Iterable[dict], *, worked: bool = False) -> list[tuple[str, date, int]]:
+    """The places these fulfilment orders took at capture (``details.capacity``), to give back. ``worked``:
+    their nodes did the work (picked), so their own places stay taken; the others (a locker bank's, a
+    slot, a courier hour) go back."""
+    return [(resource, date.fromisoformat(day), 1) for f in fuls for resource, day in f["details"].get("capacity", ())
+            if not (worked and resource == f["node_id"])]
 
 
 async def used_since(conn: AsyncConnection, day: date) -> dict[tuple[str, date], int]:

@@ -65,16 +65,20 @@ def counted(claims: Iterable[Claim], limits: Mapping[str, int]) -> list[tuple[st
     return [(node_id, day, orders, limits[node_id]) for (node_id, day), orders in sorted(totals.items())]
 
 
-def around_busy(plan: Callable[[list], object], candidates: list, busy: set[str]):
-    """``plan(candidates)`` over the nodes with room first; over every node when those cannot send it all.
+def serves(plan: Callable[[list], object], candidates: list):
+    """``plan(candidates)`` if it sends everything, else None. ``plan`` raises OutOfStock or answers
+    ``(plan, missing)`` for what it cannot send."""
+    try:
+        found = plan(candidates)
+    except OutOfStock:
+        return None
+    return None if isinstance(found, tuple) and found[1] else found
 
-    ``plan`` raises (OutOfStock) or answers ``(plan, missing)``; either way a shortfall means try all."""
+
+def around_busy(plan: Callable[[list], object], candidates: list, busy: set[str]):
+    """``plan(candidates)`` over the nodes with room first; over every node when those cannot send it all."""
     if busy:
-        free = [c for c in candidates if c.node_id not in busy]
-        try:
-            found = plan(free)
-        except OutOfStock:
-            found = None
-        if found is not None and not (isinstance(found, tuple) and found[1]):
+        found = serves(plan, [c for c in candidates if c.node_id not in busy])
+        if found is not None:
             return found
     return plan(candidates)

@@ -13,6 +13,7 @@ from .reference import bump_reference
 
 # Fulfilment orders whose units can still be cancelled, least work done first.
 CANCELLABLE = (FStatus.BACKORDERED, *HOLDING)
+UNWORKED = (FStatus.RELEASED, FStatus.ACCEPTED)  # the node has not done the work its day's place was for
 
 
 async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal: Principal) -> dict:
@@ -45,7 +46,8 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
                   if f["status"] in CANCELLABLE and not any(still_to_send(fl) for fl in state.lines_of(f))]
         # Locks in every writer's order: stock rows, capacity rows, supply rows.
         await stock.release(conn, released)
-        await capacity.give_back(conn, capacity.places_of(ending))
+        await capacity.give_back(conn, capacity.places_of([f for f in ending if f["status"] in UNWORKED]) +
+                                 capacity.places_of([f for f in ending if f["status"] not in UNWORKED], worked=True))
         await supply_promises.give_back(conn, promised)
         if promised:
             await bump_reference(conn, ctx.db.dialect)  # availability shows those units coming again

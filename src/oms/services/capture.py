@@ -1,16 +1,16 @@
 """Order capture: validate, choose the nodes, reserve, store the order and its event — one transaction."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
 from ..db import stock, supply_promises
 from ..db import tables as t
-from ..db.capture_tx import LostRace
+from ..db.capture_tx import CapacityFull, LostRace
 from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.capacity import Claim, counted
-from ..domain.errors import Conflict, PromiseNotKept
+from ..domain.errors import Conflict, FieldError, InvalidInput, PromiseNotKept
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus, derive_order_status
 from ..domain.promise import NoRoom, NotOffered
@@ -35,7 +35,7 @@ from .promise import Kept, keep, missed, not_kept
 from .queries import load_order
 from .reference import bump_reference
 from .reserving import Try, reserving
-from .ways import Ways
+from .ways import Ways, wanted
 
 OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)  # the retailer's vans and couriers
 
@@ -84,6 +84,7 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
     capacity = await ctx.capacity.current(ctx.db, request.snap, fresh=not tries.from_memory)
     weight = {n.sku: request.snap.products[n.sku].weight_g for n in request.needs}
     ways = Ways(request.snap, capacity, weight, kept.at if kept else at)
+    slot = _slot(order, kept)
     order_id = new_id("ord")
     currency = order.lines[0].unit_price.currency
     o = {
@@ -107,11 +108,17 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         from_hold, rest = {}, request.needs
         if order.hold_id:  # the hold's units pass to this order, still reserved, in this transaction
             held = await take_hold(tx.conn, order.hold_id, order.channel)
-            from_hold, rest, unused = take_held(request.needs, held, {c.node_id for c in request.candidates})
+            # Held units go with the order from where they are held, unless its promise was made from elsewhere.
+            eligible = {c.node_id for c in request.candidates}
+            if kept and kept.nodes:
+                eligible &= set(kept.nodes)
+            from_hold, rest, unused = take_held(request.needs, held, eligible)
             await stock.release(tx.conn, unused)
-        plan, backorders = await _plan(ctx, tx, request, rest, tries, waits, at, ways) if rest else ({}, [])
+        keep = frozenset({request.pickup_node_id, *from_hold} - {None})
+        plan, backorders = await _plan(ctx, tx, request, rest, tries, waits, at, ways, order.delivery.mode,
+                                       kept.nodes if kept else (), keep, slot) if rest else ({}, [])
         sent = merge_plans(from_hold, plan)
-        places = await _places(ctx, order, request, sent, ways, promise)
+        places = await _places(ctx, order, request, sent, ways, promise, tries, slot)
         fuls, flines = _fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places)
         more_fuls, more_flines = _backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
@@ -131,20 +138,30 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
     return view
 
 
-async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Try, waits: bool,
-                at, ways: Ways) -> tuple[dict, list[tuple[Need, Incoming]]]:
+async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Try, waits: bool, at, ways: Ways,
+                mode: str, prefer: tuple[str, ...], keep: frozenset[str],
+                slot: datetime | None) -> tuple[dict, list[tuple[Need, Incoming]]]:
     """Where ``needs`` come from, planned on what is available now (storing re-checks it under the row
-    lock), at nodes with room in their daily capacity first; with ``waits``, the lines stock cannot
-    serve wait for expected supply instead."""
+    lock) the way the promise plans: from the nodes it was made from (``prefer``) first, at nodes with
+    room in their daily capacity first (``keep``: never passed over), for the retailer's own deliveries
+    from the nearest node that can make them. With ``waits``, the lines stock cannot serve wait for
+    expected supply instead."""
     skus = {n.sku for n in needs}
     available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
     promisable = request.promisable(available)
-    pickup = request.pickup_node_id
+    if mode in OWN_DELIVERY and not prefer:
+        try:
+            [first, *_] = ways.own(mode, [c.node_id for c in request.candidates], promisable, wanted(needs),
+                                   request.destination, slot)
+        except NotOffered as exc:
+            _doubt(tries)
+            raise Conflict(str(exc)) from None
+        prefer = first.nodes
     if not waits:
         return ways.plan(lambda c: plan_first_rule(needs, c, promisable, request.destination), request.candidates,
-                         pickup), []
+                         keep, prefer), []
     plan, missing = ways.plan(lambda c: plan_what_is_there(needs, c, promisable, request.destination),
-                              request.candidates, pickup)
+                              request.candidates, keep, prefer)
     if not missing:
         return plan, []
     # Supply is read now and promised after the stock is reserved: every writer locks stock rows, then supply.
@@ -153,8 +170,27 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
     return plan, plan_backorders(missing, request.candidates, incoming, request.destination)
 
 
+def _slot(order: OrderIn, kept: Kept | None) -> datetime | None:
+    """The start of the appointment slot a scheduled order goes in: the one it names, else its promise's."""
+    slot = order.delivery.slot_start
+    if order.delivery.mode != DeliveryMode.SCHEDULED or kept is None:
+        return slot
+    promised = datetime.fromisoformat(kept.window["earliest"])
+    if slot is not None and slot != promised:
+        raise InvalidInput([FieldError("delivery.slot_start", f"the promise is for the slot starting "
+                                                              f"{kept.window['earliest']}, not {slot.isoformat()}")])
+    return promised
+
+
+def _doubt(tries: Try) -> None:
+    """Capacity read from memory may be a moment old: before refusing on it, plan again on fresh numbers."""
+    if tries.from_memory:
+        raise CapacityFull
+
+
 async def _places(ctx: Context, order: OrderIn, request: Request, plan: Plan, ways: Ways,
-                  promise: tuple[Kept, dict | None] | None) -> dict[str, list[Claim]]:
+                  promise: tuple[Kept, dict | None] | None, tries: Try,
+                  slot: datetime | None) -> dict[str, list[Claim]]:
     """The places each fulfilment order takes: in its node's daily capacity, on the day the node does the
     work; in the pickup node's (a locker bank, a store receiving a transfer) on the day it receives the
     parcel; in the slot or the courier hour it goes in. With a promise, the plan must keep it
@@ -164,38 +200,47 @@ async def _places(ctx: Context, order: OrderIn, request: Request, plan: Plan, wa
     if not plan or (promise is None and mode not in OWN_DELIVERY and pickup not in limits
                     and not any(n in limits for n in plan)):
         return {}
-    slot = order.delivery.slot_start
-    if slot is None and promise is not None and mode == DeliveryMode.SCHEDULED:
-        slot = datetime.fromisoformat(promise[0].window["earliest"])  # the slot the promise is for
     try:
         option = ways.option(mode, plan, request.destination, pickup, slot)
     except NotOffered as exc:
+        _doubt(tries)
         if promise is not None:
             raise await _not_kept(ctx, order, request, promise, str(exc)) from None
         if isinstance(exc, NoRoom) or mode in OWN_DELIVERY:
             raise Conflict(str(exc)) from None
-        option = _worked(ways, mode, plan, pickup)  # no lead times to go by: the day each node works it
+        try:  # no lead times to go by: the day each node does the work
+            option = ways.worked(mode, plan, pickup)
+        except NoRoom as room:
+            _doubt(tries)
+            raise Conflict(str(room)) from None
+        except NotOffered:  # a node that never opens does no work to count
+            return {}
     if promise is not None and option.latest > promise[0].latest:
+        _doubt(tries)
         raise await _not_kept(ctx, order, request, promise, missed(mode, promise[0]))
-    # Only places with a limit are counted (one set later starts from zero); a parcel of the order takes
-    # its own node's place and one of each place the whole order goes through (bank, slot, courier hour).
-    own: dict[str, date] = {}
-    shared: dict[Claim, None] = {}
+    # Only places with a limit are counted (one set later starts from zero). Each fulfilment order takes
+    # its own node's place; the places the order takes elsewhere (a locker bank's, one per parcel; the
+    # store readying it; the slot; the courier hour) are shared out among them, as the option counts them.
+    nodes = sorted(plan)
+    places: dict[str, list[Claim]] = {node_id: [] for node_id in nodes}
+    shared = 0
     for resource, day in option.claims:
-        if resource in plan and resource in limits:
-            own.setdefault(resource, day)
-        elif resource not in plan and resource in limits:
-            shared[(resource, day)] = None
-    return {node_id: ([(node_id, own[node_id])] if node_id in own else []) + list(shared) for node_id in plan}
-
-
-def _worked(ways: Ways, mode: str, plan: Plan, pickup: str | None):
-    try:
-        return ways.worked(mode, plan, pickup)
-    except NoRoom as exc:
-        raise Conflict(str(exc)) from None
-    except NotOffered:  # a node that never opens does no work to count
-        return ways.worked(mode, {}, pickup)
+        if resource not in limits:
+            continue
+        if resource in places:
+            if not any(r == resource for r, _ in places[resource]):
+                places[resource].append((resource, day))
+        else:
+            places[nodes[shared % len(nodes)]].append((resource, day))
+            shared += 1
+    for resource, day, orders, _ in counted((c for claims in places.values() for c in claims), limits):
+        if not ways.capacity.has_room(resource, day, orders):  # the database would refuse it: say why now
+            _doubt(tries)
+            reason = f"{resource} is full on {day.isoformat()}"
+            if promise is not None:
+                raise await _not_kept(ctx, order, request, promise, reason)
+            raise Conflict(reason)
+    return places
 
 
 async def _not_kept(ctx: Context, order: OrderIn, request: Request, promise: tuple[Kept, dict | None],

@@ -51,6 +51,8 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
                          data={"fulfillment_id": fulfillment_id,
                                "lines": [{"sku": s, "quantity": q} for _, s, q in short]})
             if not any(still_to_send(fl) for fl in lines):
+                # The node did its work; the places the parcel would have taken further on go back.
+                await capacity.give_back(conn, capacity.places_of([f], worked=True))
                 state.move(f, FStatus.CANCELLED, actor=actor, at=at, reason="nothing found when picking")
         return visible_to(principal, await state.save(conn, actor=actor, at=at, reason=body.reason))
 

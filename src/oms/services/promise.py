@@ -18,7 +18,7 @@ from .context import Context
 from .inputs import PromiseIn
 from .promise_ids import sign, verify
 from .reference_cache import Snapshot
-from .ways import HOME_MODES, Ways
+from .ways import HOME_MODES, Ways, wanted
 
 M = DeliveryMode
 STORE_RADIUS_KM = 25.0  # stores offered for collection around the destination
@@ -50,9 +50,11 @@ async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explai
 
 async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple[str, int]],
                       point: tuple[float, float], at: datetime,
-                      held: dict[tuple[str, str], int] | None = None) -> tuple[list[Option], dict[str, str]]:
+                      held: dict[tuple[str, str], int] | None = None,
+                      prefer: tuple[str, ...] = ()) -> tuple[list[Option], dict[str, str]]:
     """Every option the cart ``lines`` (sku, quantity) has to ``point`` at ``at``, and why each absent mode
-    is absent. ``held``: units a hold keeps for this very cart, (node, sku) -> units, counted as free."""
+    is absent. ``held``: units a hold keeps for this very cart, (node, sku) -> units, counted as free.
+    ``prefer``: nodes to plan from first (those a promise was made from, to judge it as it was made)."""
     skus = [sku for sku, _ in lines]
     needs = [Need(i + 1, sku, quantity) for i, (sku, quantity) in enumerate(lines)]
     rules = snap.rules
@@ -64,6 +66,7 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
         available[key] = available.get(key, 0) + units
     weight = {sku: snap.products[sku].weight_g for sku in skus}
     ways = Ways(snap, capacity, weight, at)
+    holding = frozenset(n for n, _ in held or ())  # its units stay where they are held, as capture takes them
 
     options: list[Option] = []
     absent: dict[str, str] = {}
@@ -80,7 +83,7 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
         candidates = [Candidate(n.id, n.lat, n.lng) for n in usable.values() if mode in n.fulfills]
         if not candidates:
             raise NotOffered(f"no node the channel may use sends {mode}")
-        return ways.plan(lambda c: plan_first_rule(needs, c, available, near), candidates)
+        return ways.plan(lambda c: plan_first_rule(needs, c, available, near), candidates, holding, prefer)
 
     for mode in HOME_MODES:
         attempt(mode, lambda mode=mode: [ways.delivered(mode, plan(mode, point), point)])
@@ -100,26 +103,11 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
             raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
         return _first_few(banks, lambda bank: ways.dropped_off(mode, plan(mode, (bank.lat, bank.lng)), bank.id))
 
-    def own_delivery(mode: str, configured: dict, make) -> list[Option]:
-        """From the nearest node with the whole cart among those whose own vans or couriers deliver it."""
-        nodes = sorted((_km(snap, n, point), n) for n in configured if n in usable and mode in usable[n].fulfills)
-        if not nodes:
-            raise NotOffered(f"no node the channel may use has {mode.replace('_', ' ')} deliveries")
-        reasons = []
-        for _, node_id in nodes:
-            if not all(available.get((node_id, sku), 0) >= q for sku, q in _wanted(needs).items()):
-                reasons.append(f"{node_id}: lacks some of the lines")
-                continue
-            try:
-                return make(node_id)
-            except NotOffered as exc:
-                reasons.append(f"{node_id}: {exc}")
-        raise NotOffered("; ".join(reasons))
+    def own(mode: str) -> list[Option]:
+        return ways.own(mode, [n for n in usable if mode in usable[n].fulfills], available, wanted(needs), point)
 
-    attempt(M.ONE_HOUR, lambda: own_delivery(M.ONE_HOUR, snap.couriers.one_hour,
-                                             lambda n: [ways.within_the_hour(M.ONE_HOUR, n, point)]))
-    attempt(M.SCHEDULED, lambda: own_delivery(M.SCHEDULED, snap.couriers.slots,
-                                              lambda n: ways.slots(M.SCHEDULED, n, point)))
+    attempt(M.ONE_HOUR, lambda: own(M.ONE_HOUR))
+    attempt(M.SCHEDULED, lambda: own(M.SCHEDULED))
     for mode in (M.LOCKER, M.PICKUP_POINT):
         attempt(mode, lambda mode=mode: drop_off(mode))
     attempt(M.CLICK_AND_COLLECT, lambda: collect(M.CLICK_AND_COLLECT, True))
@@ -133,6 +121,7 @@ class Kept:
     window: dict  # {"promise_id", "earliest", "latest"}: the order's service level
     at: datetime  # when the promise was made: the plan is judged as if ordered then
     latest: datetime
+    nodes: tuple[str, ...] = ()  # where it was planned from: capture plans from there first
 
 
 async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode: str,
@@ -156,8 +145,9 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
     if datetime.now().astimezone() > datetime.fromisoformat(promised["expires_at"]):
         raise await not_kept(ctx, snap, channel, lines, point, held, f"promise expired at {promised['expires_at']}")
     kept = Kept({"promise_id": promise_id, "earliest": promised["earliest"], "latest": promised["latest"]},
-                datetime.fromisoformat(promised["at"]), datetime.fromisoformat(promised["latest"]))
-    options, _ = await options_for(ctx, snap, channel, lines, point, kept.at, held)
+                datetime.fromisoformat(promised["at"]), datetime.fromisoformat(promised["latest"]),
+                tuple(promised.get("nodes", ())))
+    options, _ = await options_for(ctx, snap, channel, lines, point, kept.at, held, kept.nodes)
     same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id
             and (mode != M.SCHEDULED or o.earliest.isoformat() == kept.window["earliest"])]  # the same slot
     if not same or min(o.latest for o in same) > kept.latest:
@@ -247,19 +237,11 @@ def _first_few(nodes: list, option_at) -> list[Option]:
     return found
 
 
-def _wanted(needs: list[Need]) -> dict[str, int]:
-    """Units per SKU: a SKU named on several lines is taken once from a shelf, for all of them."""
-    wanted: dict[str, int] = {}
-    for n in needs:
-        wanted[n.sku] = wanted.get(n.sku, 0) + n.quantity
-    return wanted
-
-
 def _at_store(ways: "Ways", mode: str, store, needs: list[Need], available: dict, from_dcs: bool,
               usable: dict) -> Option:
     """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
     own = store.id in usable and mode in store.fulfills and all(
-        available.get((store.id, sku), 0) >= quantity for sku, quantity in _wanted(needs).items())
+        available.get((store.id, sku), 0) >= quantity for sku, quantity in wanted(needs).items())
     if own:
         return ways.collected(mode, {store.id: needs}, store.id)
     if not from_dcs:
@@ -287,6 +269,7 @@ def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, 
         expires = (issued + VALID_FOR).isoformat()
         promise_id = sign(snap.promise_secret, {
             "mode": o.mode, "pickup_node_id": o.pickup_node_id, "channel": channel, "at": issued.isoformat(),
+            "nodes": list(o.nodes),
             "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "expires_at": expires})
     return {"mode": o.mode, "price": {"amount": amount, "currency": prices.get("currency", "EUR")},
             "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "cutoff": o.order_by.isoformat(),

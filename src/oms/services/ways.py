@@ -4,15 +4,15 @@ The promise asks it of the plans it tries; capture asks it of the plan it stores
 window and the places it takes in nodes' daily capacity are those of what is really sent.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from ..domain.capacity import Capacity, around_busy
+from ..domain.capacity import Capacity, around_busy, serves
 from ..domain.couriers import slots, within_the_hour
 from ..domain.geo import haversine_km
 from ..domain.promise import Leg, NoRoom, NotOffered, Option, delivered, prepared_at, transferred
-from ..domain.sourcing import Candidate, Plan
+from ..domain.sourcing import Candidate, Need, Plan
 from ..domain.vocabulary import DeliveryMode
 from .reference_cache import Snapshot
 
@@ -20,6 +20,14 @@ M = DeliveryMode
 HOME_MODES = (M.HOME_STANDARD, M.HOME_EXPRESS)
 DROP_OFF_MODES = (M.LOCKER, M.PICKUP_POINT)
 COLLECT_MODES = (M.CLICK_AND_COLLECT, M.RESERVE_IN_STORE)
+
+
+def wanted(needs: list[Need]) -> dict[str, int]:
+    """Units per SKU: a SKU named on several lines is taken once from a shelf, for all of them."""
+    found: dict[str, int] = {}
+    for n in needs:
+        found[n.sku] = found.get(n.sku, 0) + n.quantity
+    return found
 
 
 class Ways:
@@ -36,12 +44,42 @@ class Ways:
         return found
 
     def plan(self, make: Callable[[list[Candidate]], Plan], candidates: list[Candidate],
-             pickup_node_id: str | None = None) -> Plan:
-        """``make(candidates)``, over the nodes whose daily capacity has room first. A store the customer
-        collects from is never passed over: its own shelves on its next day with room beat a transfer."""
-        busy = self.capacity.busy([c.node_id for c in candidates if c.node_id != pickup_node_id],
-                                  self.snap.times, self.at)
+             keep: frozenset[str] = frozenset(), prefer: tuple[str, ...] = ()) -> Plan:
+        """``make(candidates)``: over the ``prefer`` nodes alone first (those a promise was made from), then
+        over the nodes whose daily capacity has room, then over all. ``keep``: nodes never passed over for
+        being full (the store the customer collects from: its own shelves on its next day with room beat
+        a transfer; the nodes holding units for the cart)."""
+        if prefer:
+            chosen = [c for c in candidates if c.node_id in prefer]
+            if chosen:
+                found = serves(make, chosen)
+                if found is not None:
+                    return found
+        busy = self.capacity.busy([c.node_id for c in candidates if c.node_id not in keep], self.snap.times, self.at)
         return around_busy(make, candidates, busy)
+
+    def own(self, mode: str, node_ids: Iterable[str], available: dict[tuple[str, str], int], wanted: dict[str, int],
+            point: tuple[float, float], slot: datetime | None = None) -> list[Option]:
+        """Delivered by the retailer's own vans (``scheduled``) or couriers (``one_hour``): the options of
+        the nearest of ``node_ids`` that has the whole cart and can deliver it; NotOffered saying why
+        none can."""
+        couriers = self.snap.couriers
+        configured = couriers.slots if mode == M.SCHEDULED else couriers.one_hour
+        nodes = sorted((self._km(n, point), n) for n in node_ids if n in configured)
+        if not nodes:
+            raise NotOffered(f"no node the channel may use has {mode.replace('_', ' ')} deliveries")
+        reasons = []
+        for _, node_id in nodes:
+            if not all(available.get((node_id, sku), 0) >= q for sku, q in wanted.items()):
+                reasons.append(f"{node_id}: lacks some of the lines")
+                continue
+            try:
+                if mode == M.SCHEDULED:
+                    return self.slots(mode, node_id, point, slot)
+                return [self.within_the_hour(mode, node_id, point)]
+            except NotOffered as exc:
+                reasons.append(f"{node_id}: {exc}")
+        raise NotOffered("; ".join(reasons))
 
     def option(self, mode: str, plan: Plan, point: tuple[float, float], pickup_node_id: str | None,
                slot: datetime | None = None) -> Option:
