@@ -37,6 +37,7 @@ class Calendar:
     def __post_init__(self) -> None:
         # A promise asks the same days again and again: their spans, as instants, are worked out once.
         object.__setattr__(self, "_spans", {})
+        object.__setattr__(self, "_at", {})
         object.__setattr__(self, "zone", ZoneInfo(self.timezone))
 
     def spans(self, day: date) -> list[tuple[datetime, datetime]]:
@@ -57,9 +58,16 @@ class Calendar:
         """The instant of a local clock time on a local date. A time a spring-forward gap skips is read
         with the offset before the change (02:30 becomes 03:30 summer time); in an autumn overlap, the
         first of the two. ``time.max`` stands for 24:00: the midnight that ends the day."""
-        if clock == time.max:
-            return self.at(day + DAY, time(0))
-        return self.instant(datetime.combine(day, clock).replace(tzinfo=self.zone, fold=0).astimezone(UTC))
+        found = self._at.get((day, clock))
+        if found is None:
+            if clock == time.max:
+                found = self.at(day + DAY, time(0))
+            else:
+                found = self.instant(datetime.combine(day, clock).replace(tzinfo=self.zone, fold=0).astimezone(UTC))
+            if len(self._at) > 100_000:  # the dates asked move on with time: forget the old ones now and then
+                self._at.clear()
+            self._at[(day, clock)] = found
+        return found
 
     def instant(self, moment: datetime) -> datetime:
         """The same instant, with the node's local UTC offset at that instant as a fixed offset."""

@@ -25,9 +25,8 @@ class Slot:
     max_km: float = 30.0
     days_ahead: int = 7
 
-    @property
-    def resource(self) -> str:
-        return f"{self.node_id}@{self.start:%H:%M}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resource", f"{self.node_id}@{self.start:%H:%M}")  # asked for every slot offered
 
 
 @dataclass(frozen=True)
@@ -72,10 +71,10 @@ SLOTS_OFFERED = 12  # the soonest slots with room
 
 
 def slots(mode: str, node_id: str, times: NodeTimes, offered: tuple[Slot, ...], at: datetime, capacity: Capacity,
-          km: float, only: datetime | None = None) -> list[Option]:
-    """The node's slots the cart can have, soonest first: ready (processing in the node's hours, on a day
-    its capacity has room) ``lead_minutes`` before the slot starts, the slot not full, the destination
-    within its reach. ``only``: just the slot starting then (capture of a chosen slot)."""
+          km: float, only: datetime | None = None, most: int = SLOTS_OFFERED) -> list[Option]:
+    """The node's slots the cart can have, soonest first, at most ``most``: ready (processing in the node's
+    hours, on a day its capacity has room) ``lead_minutes`` before the slot starts, the slot not full,
+    the destination within its reach. ``only``: just the slot starting then (capture of a chosen slot)."""
     calendar = times.calendar
     start = capacity.start(node_id, times, at)
     ready = calendar.after_working(start, times.processing_minutes) if start is not None else None
@@ -98,14 +97,14 @@ def slots(mode: str, node_id: str, times: NodeTimes, offered: tuple[Slot, ...], 
             order_by = calendar.before_working(begins - timedelta(minutes=slot.lead_minutes), times.processing_minutes)
             found.append(Option(mode, (node_id,), begins, calendar.at(day, slot.end), max(order_by or at, at), 0,
                                 (), None, ((slot.resource, day), *work)))
-        if len(found) >= SLOTS_OFFERED:
+        if len(found) >= most:
             break
     if not found:
         if full:
             raise NoRoom(f"the slots of {node_id} are full: " + ", ".join(full[:3]))
         raise NotOffered(f"{node_id} has no slot within reach" if only is None else
                          f"{node_id} has no slot starting {only.isoformat()} within reach")
-    return found[:SLOTS_OFFERED]
+    return found[:most]
 
 
 def within_the_hour(mode: str, node_id: str, times: NodeTimes, rule: OneHour, at: datetime,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.access import Principal
+from ..domain.couriers import SLOTS_OFFERED
 from ..domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
 from ..domain.geo import haversine_km
 from ..domain.ordering import check_skus
@@ -51,10 +52,13 @@ async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explai
 async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple[str, int]],
                       point: tuple[float, float], at: datetime,
                       held: dict[tuple[str, str], int] | None = None,
-                      prefer: tuple[str, ...] = ()) -> tuple[list[Option], dict[str, str]]:
+                      prefer: tuple[str, ...] = (), soonest: bool = False,
+                      slot: datetime | None = None) -> tuple[list[Option], dict[str, str]]:
     """Every option the cart ``lines`` (sku, quantity) has to ``point`` at ``at``, and why each absent mode
     is absent. ``held``: units a hold keeps for this very cart, (node, sku) -> units, counted as free.
-    ``prefer``: nodes to plan from first (those a promise was made from, to judge it as it was made)."""
+    ``prefer``: nodes to plan from first (those a promise was made from, to judge it as it was made).
+    ``soonest``: only the soonest appointment slot (the product page shows no more); ``slot``: only the
+    slot starting then."""
     skus = [sku for sku, _ in lines]
     needs = [Need(i + 1, sku, quantity) for i, (sku, quantity) in enumerate(lines)]
     rules = snap.rules
@@ -104,7 +108,8 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
         return _first_few(banks, lambda bank: ways.dropped_off(mode, plan(mode, (bank.lat, bank.lng)), bank.id))
 
     def own(mode: str) -> list[Option]:
-        return ways.own(mode, [n for n in usable if mode in usable[n].fulfills], available, wanted(needs), point)
+        return ways.own(mode, [n for n in usable if mode in usable[n].fulfills], available, wanted(needs), point,
+                        slot, most=1 if soonest else SLOTS_OFFERED)
 
     attempt(M.ONE_HOUR, lambda: own(M.ONE_HOUR))
     attempt(M.SCHEDULED, lambda: own(M.SCHEDULED))
@@ -147,7 +152,9 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
     kept = Kept({"promise_id": promise_id, "earliest": promised["earliest"], "latest": promised["latest"]},
                 datetime.fromisoformat(promised["at"]), datetime.fromisoformat(promised["latest"]),
                 tuple(promised.get("nodes", ())))
-    options, _ = await options_for(ctx, snap, channel, lines, point, kept.at, held, kept.nodes)
+    # A slot is judged by itself, wherever it now comes in the list of slots.
+    slot = datetime.fromisoformat(kept.window["earliest"]) if mode == M.SCHEDULED else None
+    options, _ = await options_for(ctx, snap, channel, lines, point, kept.at, held, kept.nodes, slot=slot)
     same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id
             and (mode != M.SCHEDULED or o.earliest.isoformat() == kept.window["earliest"])]  # the same slot
     if not same or min(o.latest for o in same) > kept.latest:
@@ -185,8 +192,8 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
     rules = snap.rules
     available = sum(rules.promisable(channel, snap.nodes[n].type, q) for (n, _), q in stock.items()
                     if n in snap.nodes and snap.nodes[n].active and rules.uses(channel, snap.nodes[n].type))
-    options, _ = await options_for(ctx, snap, channel, [(sku, 1)], near, minute) if snap.products[sku].active \
-        else ([], {})
+    options, _ = await options_for(ctx, snap, channel, [(sku, 1)], near, minute, soonest=True) \
+        if snap.products[sku].active else ([], {})
     soonest: dict[str, Option] = {}
     for o in options:
         if o.mode not in soonest or (o.earliest, o.latest) < (soonest[o.mode].earliest, soonest[o.mode].latest):
@@ -264,14 +271,14 @@ def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, 
     amount = 0
     if rule and not (rule.get("free_above") is not None and basket >= rule["free_above"]):
         amount = rule["amount"]
+    earliest, latest, nodes = o.earliest.isoformat(), o.latest.isoformat(), list(o.nodes)
     promise_id = expires = None
     if issued is not None:
         expires = (issued + VALID_FOR).isoformat()
         promise_id = sign(snap.promise_secret, {
             "mode": o.mode, "pickup_node_id": o.pickup_node_id, "channel": channel, "at": issued.isoformat(),
-            "nodes": list(o.nodes),
-            "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "expires_at": expires})
+            "nodes": nodes, "earliest": earliest, "latest": latest, "expires_at": expires})
     return {"mode": o.mode, "price": {"amount": amount, "currency": prices.get("currency", "EUR")},
-            "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(), "cutoff": o.order_by.isoformat(),
-            "nodes": list(o.nodes), "pickup_node_id": o.pickup_node_id, "services": list(o.services),
+            "earliest": earliest, "latest": latest, "cutoff": o.order_by.isoformat(),
+            "nodes": nodes, "pickup_node_id": o.pickup_node_id, "services": list(o.services),
             "cost": o.cost, "promise_id": promise_id, "expires_at": expires}

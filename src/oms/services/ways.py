@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from ..domain.capacity import Capacity, around_busy, serves
-from ..domain.couriers import slots, within_the_hour
+from ..domain.couriers import SLOTS_OFFERED, slots, within_the_hour
 from ..domain.geo import haversine_km
 from ..domain.promise import Leg, NoRoom, NotOffered, Option, delivered, prepared_at, transferred
 from ..domain.sourcing import Candidate, Need, Plan
@@ -59,7 +59,7 @@ class Ways:
         return around_busy(make, candidates, busy)
 
     def own(self, mode: str, node_ids: Iterable[str], available: dict[tuple[str, str], int], wanted: dict[str, int],
-            point: tuple[float, float], slot: datetime | None = None) -> list[Option]:
+            point: tuple[float, float], slot: datetime | None = None, most: int = SLOTS_OFFERED) -> list[Option]:
         """Delivered by the retailer's own vans (``scheduled``) or couriers (``one_hour``): the options of
         the nearest of ``node_ids`` that has the whole cart and can deliver it; NotOffered saying why
         none can."""
@@ -75,7 +75,7 @@ class Ways:
                 continue
             try:
                 if mode == M.SCHEDULED:
-                    return self.slots(mode, node_id, point, slot)
+                    return self.slots(mode, node_id, point, slot, most)
                 return [self.within_the_hour(mode, node_id, point)]
             except NotOffered as exc:
                 reasons.append(f"{node_id}: {exc}")
@@ -136,13 +136,14 @@ class Ways:
         return Option(mode, tuple(sorted(plan)), max(o.earliest for o in each), max(o.latest for o in each),
                       min(o.order_by for o in each), 0, (), pickup_node_id, tuple(c for o in each for c in o.claims))
 
-    def slots(self, mode: str, node_id: str, point: tuple[float, float], only: datetime | None = None) -> list[Option]:
+    def slots(self, mode: str, node_id: str, point: tuple[float, float], only: datetime | None = None,
+              most: int = SLOTS_OFFERED) -> list[Option]:
         """The node's appointment slots to ``point`` with room, soonest first (``only``: the one starting then)."""
         offered = self.snap.couriers.slots.get(node_id)
         if not offered:
             raise NotOffered(f"{node_id} has no delivery slots")
         return slots(mode, node_id, self.snap.times[node_id], offered, self.at, self.capacity,
-                     self._km(node_id, point), only)
+                     self._km(node_id, point), only, most)
 
     def within_the_hour(self, mode: str, node_id: str, point: tuple[float, float]) -> Option:
         rule = self.snap.couriers.one_hour.get(node_id)
