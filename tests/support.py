@@ -107,6 +107,13 @@ async def capture(client, keys: Keys, body, who="web") -> dict:
     return r.json()
 
 
+def sent_from(view: dict) -> dict[str, list[tuple[int, str, int]]]:
+    """node -> [(line_no, sku, quantity)] of the order's fulfilments."""
+    return {
+        f["node_id"]: [(ln["line_no"], ln["sku"], ln["quantity"]) for ln in f["lines"]] for f in view["fulfillments"]
+    }
+
+
 def ful_at(view: dict, node_id: str) -> dict:
     """The one fulfilment of the order sent from ``node_id``."""
     [f] = [f for f in view["fulfillments"] if f["node_id"] == node_id]

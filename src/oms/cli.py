@@ -194,7 +194,8 @@ def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")]
     nodes: id, type, name, line1, postal_code, city, country, lat, lng;
         optional: timezone, fulfills, hands_over (lists split by |),
         opening_hours ("mon-fri 09:00-19:00; sat 10:00-18:00"),
-        daily_capacity, active
+        daily_capacity, handling_cost_per_order, handling_cost_per_unit
+        (minor units), active
     stock: node_id, sku, on_hand; optional: safety_stock
     """
     from rich.progress import Progress

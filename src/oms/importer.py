@@ -8,7 +8,8 @@ as missing. Booleans are true/false (also yes/no, 1/0).
     products  sku,name,weight_g,length_mm,width_mm,height_mm,price_amount,currency[,bulky][,hazardous][,active]
               price_amount in minor units (1299 with currency EUR is 12.99 €)
     nodes     id,type,name,line1,postal_code,city,country,lat,lng
-              [,timezone][,fulfills][,hands_over][,opening_hours][,daily_capacity][,active]
+              [,timezone][,fulfills][,hands_over][,opening_hours][,daily_capacity]
+              [,handling_cost_per_order][,handling_cost_per_unit][,active]
               fulfills and hands_over: delivery modes separated by | (home_standard|click_and_collect)
               opening_hours: day or day range, then spans, days separated by ;
                   mon-fri 09:00-19:00; sat 10:00-12:30,14:00-18:00; sun 10:00-13:00
@@ -135,7 +136,8 @@ LAYOUTS = {
     Kind.NODES: Layout(
         NodeIn,
         ("id", "type", "name", "line1", "postal_code", "city", "country", "lat", "lng"),
-        ("timezone", "fulfills", "hands_over", "opening_hours", "daily_capacity", "active"),
+        ("timezone", "fulfills", "hands_over", "opening_hours", "daily_capacity", "handling_cost_per_order",
+         "handling_cost_per_unit", "active"),
         _node,
         nested={("address", k): k for k in ("line1", "postal_code", "city", "country", "lat", "lng")},
         whole_row="hands_over",

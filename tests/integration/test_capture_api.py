@@ -4,16 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from oms.db import tables as t
-from tests.support import HOME, all_stock, capture, order, problem, seed, stock_of
+from tests.support import HOME, all_stock, capture, order, problem, seed, sent_from, stock_of
 
 LYON_HOME = {**HOME, "city": "Lyon", "postal_code": "69002", "lat": 45.7578, "lng": 4.8320}
-
-
-def sent_from(view: dict) -> dict[str, list[tuple[int, str, int]]]:
-    """node -> [(line_no, sku, quantity)] of the order's fulfilments."""
-    return {
-        f["node_id"]: [(ln["line_no"], ln["sku"], ln["quantity"]) for ln in f["lines"]] for f in view["fulfillments"]
-    }
 
 
 # --- capture -----------------------------------------------------------------------------------------------

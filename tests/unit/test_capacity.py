@@ -9,7 +9,7 @@ import pytest
 from oms.domain.calendar import Calendar, hours
 from oms.domain.capacity import NO_LIMITS, Capacity, around_busy, counted
 from oms.domain.errors import OutOfStock
-from oms.domain.lead_times import Band, CarrierService, NodeTimes
+from oms.domain.lead_times import Band, CarrierService, NodeTimes, Rate
 from oms.domain.promise import Leg, NoRoom, delivered, prepared_at, transferred
 from oms.domain.sourcing import Candidate, Need, plan_first_rule
 
@@ -17,8 +17,8 @@ PARIS = ZoneInfo("Europe/Paris")
 # A store open Monday to Saturday 10:00-20:00; Sunday closed. Preparing an order takes 45 minutes.
 STORE = NodeTimes(Calendar("Europe/Paris", {d: (hours("10:00", "20:00"),) for d in range(1, 7)}), 45, time(17))
 DC = NodeTimes(Calendar("Europe/Paris", {d: (hours("06:00", "23:00"),) for d in range(1, 7)}), 60, time(23))
-STD = CarrierService("std", "home_standard", (Band(800, 1, 2, base=500),))
-SHUTTLE = CarrierService("shuttle", "transfer", (Band(1000, 1, 1, base=300),))
+STD = CarrierService("std", frozenset({"home_standard"}), (Band(800, 1, 2),), rates=(Rate(800, 500),))
+SHUTTLE = CarrierService("shuttle", frozenset({"transfer"}), (Band(1000, 1, 1),), rates=(Rate(1000, 300),))
 FRIDAY = datetime(2026, 12, 4, 14, 0, tzinfo=PARIS)
 
 

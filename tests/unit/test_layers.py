@@ -1,10 +1,12 @@
-"""The domain is plain Python: it imports nothing outside the standard library and itself."""
+"""The domain is plain Python: it imports nothing outside the standard library and itself, but for the
+solver package behind the sourcing model's programme (computation, no I/O)."""
 
 import ast
 import sys
 from pathlib import Path
 
 DOMAIN = Path(__file__).parents[2] / "src" / "oms" / "domain"
+SOLVER = {"mip.py": {"highspy"}}  # the only file that may load it
 
 
 def test_domain_imports_only_the_standard_library():
@@ -17,5 +19,6 @@ def test_domain_imports_only_the_standard_library():
                 names = [node.module or ""]
             else:
                 continue
-            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] not in sys.stdlib_module_names]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] not in sys.stdlib_module_names
+                          and n.split(".")[0] not in SOLVER.get(path.name, set())]
     assert offenders == []

@@ -25,7 +25,7 @@ def every(days, spans: str) -> dict:
 
 # A DC working Monday to Saturday 06:00-23:00; the carrier collects at 23:00; an hour to pick and pack.
 DC = Calendar("Europe/Paris", every(range(1, 7), "06:00-23:00"), {WHIT_MONDAY: ()})
-STANDARD = CarrierService("std", "home_standard", (Band(800, 1, 2), Band(2000, 3, 4)),
+STANDARD = CarrierService("std", frozenset({"home_standard"}), (Band(800, 1, 2), Band(2000, 3, 4)),
                           holidays=frozenset({WHIT_MONDAY}))
 
 
@@ -114,7 +114,7 @@ weekly = st.dictionaries(st.integers(1, 7), spans, min_size=1).filter(
 moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)).map(
     lambda d: d.replace(tzinfo=PARIS))
 services = st.builds(
-    lambda lo, extra, days, holidays: CarrierService("svc", "home_standard", (Band(5000, lo, lo + extra),),
+    lambda lo, extra, days, holidays: CarrierService("svc", frozenset({"home_standard"}), (Band(5000, lo, lo + extra),),
                                                      frozenset(days), frozenset(holidays)),
     st.integers(0, 4), st.integers(0, 3), st.sets(st.integers(1, 7), min_size=1),
     st.sets(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 3, 1)), max_size=20))

@@ -52,7 +52,7 @@ def test_the_latest_start_before_a_pickup_after_the_spring_gap_counts_real_hours
 
 
 def test_order_by_on_the_spring_change_night_still_makes_the_pickup():
-    std = CarrierService("std", "home_standard", (Band(800, 1, 2),))
+    std = CarrierService("std", frozenset({"home_standard"}), (Band(800, 1, 2),))
     at = paris(2026, 3, 28, 22, 0)
     shipment = ship(ROUND_THE_CLOCK, at, 240, time(5), std, km=100)
     again = ship(ROUND_THE_CLOCK, shipment.order_by.astimezone(UTC), 240, time(5), std, km=100)
@@ -87,7 +87,7 @@ def test_opening_spans_out_of_order_or_overlapping_are_refused_or_understood(spa
 
 def test_a_same_day_band_never_promises_a_window_that_ends_before_the_parcel_leaves():
     dc = Calendar("Europe/Paris", every_day("06:00", "23:00", range(1, 7)))
-    same_day = CarrierService("sameday", "home_express", (Band(50, 0, 0),))  # delivers 08:00-20:00
+    same_day = CarrierService("sameday", frozenset({"home_express"}), (Band(50, 0, 0),))  # delivers 08:00-20:00
     shipment = ship(dc, paris(2026, 5, 20, 10, 0), 60, time(23), same_day, km=10)
     assert shipment is None or shipment.latest >= shipment.shipped
     assert shipment is None or shipment.earliest >= shipment.shipped
@@ -98,7 +98,7 @@ def test_a_same_day_band_never_promises_a_window_that_ends_before_the_parcel_lea
 def test_a_transferred_collection_is_not_promised_before_the_shuttle_can_have_arrived():
     dc = NodeTimes(Calendar("Europe/Paris", every_day("06:00", "23:00", range(1, 7))), 60, time(23))
     store = NodeTimes(Calendar("Europe/Paris", every_day("10:00", "20:00", range(1, 7))), 45, time(17))
-    shuttle = CarrierService("shuttle", "transfer", (Band(1000, 1, 2),))  # delivers 08:00-20:00
+    shuttle = CarrierService("shuttle", frozenset({"transfer"}), (Band(1000, 1, 2),))  # delivers 08:00-20:00
     leg = Leg("DC", dc, 20.0, 1000)
     at = paris(2026, 5, 20, 14, 0)
     shipment, _, _ = best_shipment(leg, [shuttle], at)
@@ -120,7 +120,7 @@ def test_a_reservation_with_no_preparation_is_ready_when_the_store_opens_not_whi
 
 def test_a_node_that_never_opens_is_not_explained_as_out_of_the_carriers_reach():
     closed = NodeTimes(Calendar("Europe/Paris", {}), 60, time(17))  # NodeIn's default opening_hours: none
-    std = CarrierService("std", "home_standard", (Band(800, 1, 2),))
+    std = CarrierService("std", frozenset({"home_standard"}), (Band(800, 1, 2),))
     with pytest.raises(NotOffered) as refused:
         best_shipment(Leg("DC", closed, 17.0, 1000), [std], paris(2026, 5, 20, 10, 0))
     assert "no carrier service goes" not in str(refused.value)

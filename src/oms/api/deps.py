@@ -42,7 +42,19 @@ async def body_of(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate_json(await request.body())
     except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+        raise _as_request_error(exc) from None
+
+
+async def body_of_dict(data: dict, model: type[M]) -> M:
+    """An already parsed body checked against ``model``, with the same 422 as FastAPI's own validation."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _as_request_error(exc) from None
+
+
+def _as_request_error(exc: ValidationError) -> RequestValidationError:
+    return RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
 
 
 def idempotency_key_of(request: Request) -> str | None:

@@ -61,6 +61,15 @@ async def order_events(order_id: str, ctx: Ctx, caller: Caller):
     return Json(await queries.order_events(ctx, order_id, principal=caller))
 
 
+@router.get("/{order_id}/sourcing")
+async def order_sourcing(order_id: str, ctx: Ctx, caller: Caller):
+    """Why the order's units come from where they do: the `strategy`, the `shipments` with their cost
+    (`handling`, `carrier`, `depletion`, `total`) and distance, the `split_penalty`, the `total_cost`,
+    and every `candidates` node with what it had, its cost alone where it had everything, and why it was
+    not used (`rejected_because`)."""
+    return Json(await queries.order_sourcing(ctx, order_id, principal=caller))
+
+
 @router.post("/{order_id}/cancel", response_model=OrderOut)
 async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn, Body()] = CancelIn()):
     """Cancel the whole order (no `lines`) or some units of some lines, before they leave the node."""

@@ -11,11 +11,12 @@ from ..services.inputs import (
     DeliveryPricesIn,
     NodeIn,
     ProductIn,
+    SourcingSettingsIn,
     StockIn,
     StockRulesIn,
     SupplyIn,
 )
-from .deps import Caller, Ctx
+from .deps import Caller, Ctx, body_of_dict
 from .json import Json
 from .schemas import PROBLEMS, BulkResult, Page, StockCountResult
 
@@ -84,6 +85,25 @@ async def put_stock_rules(body: StockRulesIn, ctx: Ctx, caller: Caller):
     return Json(await stock_rules.put_rules(ctx, body, principal=caller))
 
 
+@router.get("/sourcing/settings")
+async def get_sourcing_settings(ctx: Ctx, caller: Caller):
+    """How orders are sourced: the split penalty, store depletion costs and each channel and mode's strategy."""
+    return Json(await stock_rules.get_sourcing(ctx, principal=caller))
+
+
+@router.put("/sourcing/settings")
+async def put_sourcing_settings(body: SourcingSettingsIn, ctx: Ctx, caller: Caller):
+    """Replace the sourcing settings; new orders follow them within a second.
+
+    `split_penalty`: the cost of each shipment beyond the first. `depletion_cost_per_unit` and
+    `store_protection_units`: each unit taken from a store that would leave it with fewer than that many
+    units of a SKU costs this much. `strategies`: per `channel` and `mode` (`"*"`: any), one of
+    `cost_optimal` (the default), `priority` (with `node_groups` in order), `nearest`, `fewest_shipments`,
+    with filters `max_km`, `node_groups`, `exclude_stores_below` and `max_shipments`.
+    """
+    return Json(await stock_rules.put_sourcing(ctx, body, principal=caller))
+
+
 @router.put("/supply", response_model=BulkResult)
 async def upsert_supply(items: Annotated[list[SupplyIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
     """Purchase orders and transfers expected at nodes (by their reference), all or nothing. Availability
@@ -112,6 +132,21 @@ async def upsert_carrier_services(items: Annotated[list[CarrierServiceIn], Body(
 @router.get("/carrier-services", response_model=Page)
 async def list_carrier_services(ctx: Ctx, caller: Caller, cursor: str | None = None, limit: Limit = 100):
     return Json(await carriers.list_carrier_services(ctx, cursor=cursor, limit=limit))
+
+
+@router.get("/carrier-services/{service_id}")
+async def get_carrier_service(service_id: str, ctx: Ctx, caller: Caller):
+    """One carrier service: the `modes` it serves, transit `bands` and cost `rate_bands` by distance."""
+    return Json(await carriers.get_carrier_service(ctx, service_id))
+
+
+@router.put("/carrier-services/{service_id}")
+async def put_carrier_service(service_id: str, body: Annotated[dict, Body()], ctx: Ctx, caller: Caller):
+    """Create or replace one carrier service (the body as in the bulk call; its `id` may be left out).
+    Sourcing prices each shipment from its `rate_bands`: `base + per_kg` × started kilograms, for the
+    straight-line distance from the node to the destination."""
+    item = await body_of_dict({"id": service_id, **body}, CarrierServiceIn)
+    return Json(await carriers.put_carrier_service(ctx, service_id, item, principal=caller))
 
 
 @router.get("/delivery-prices")

@@ -102,6 +102,9 @@ nodes = Table(
     # Orders a day the node can take (fulfilment orders it prepares, parcels a locker bank or relay point
     # receives); None: no limit. Consumed in ``capacity_use``.
     Column("daily_capacity", Integer, nullable=True),
+    # What preparing a shipment here costs (minor units): per fulfilment order and per unit. Sourcing weighs them.
+    Column("handling_cost_per_order", Integer, nullable=False, default=0, server_default="0"),
+    Column("handling_cost_per_unit", Integer, nullable=False, default=0, server_default="0"),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False, default=now),
 )
@@ -181,6 +184,14 @@ orders = Table(
     Index(None, "customer_email"),
 )
 
+# Why an order's units come from where they do: the plan, its cost term by term, the nodes passed over.
+sourcing_decisions = Table(
+    "sourcing_decisions",
+    metadata,
+    Column("order_id", String(40), ForeignKey("orders.id"), primary_key=True),
+    Column("explanation", Json, nullable=False),
+)
+
 order_lines = Table(
     "order_lines",
     metadata,
@@ -249,9 +260,11 @@ carrier_services = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("mode", String(32), nullable=False),  # the delivery mode it serves
-    # Transit and price by straight-line distance: [{"max_km", "transit_min", "transit_max", "base", "per_kg"}]
+    Column("modes", Json, nullable=False),  # the delivery modes it serves
+    # Transit by straight-line distance: [{"max_km", "transit_min", "transit_max"}]
     Column("bands", Json, nullable=False),
+    # What a parcel costs by straight-line distance: [{"max_km", "base", "per_kg"}] (minor units)
+    Column("rate_bands", Json, nullable=False),
     Column("delivery_weekdays", Json, nullable=False),  # ISO weekdays it delivers: [1, … 6]
     Column("holidays", Json, nullable=False),  # dates it does not deliver
     Column("window", Json, nullable=False),  # delivery hours on the day: ["08:00", "20:00"]

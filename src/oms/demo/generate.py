@@ -13,7 +13,15 @@ from importlib import resources
 
 from ..domain.vocabulary import NodeType
 from ..importer import Kind, read_text
-from ..services.inputs import CarrierServiceIn, DeliveryCapacityIn, DeliveryPricesIn, NodeIn, ProductIn, StockIn
+from ..services.inputs import (
+    CarrierServiceIn,
+    DeliveryCapacityIn,
+    DeliveryPricesIn,
+    NodeIn,
+    ProductIn,
+    SourcingSettingsIn,
+    StockIn,
+)
 
 DATA = resources.files(__package__) / "data"
 
@@ -125,3 +133,9 @@ def build_delivery() -> tuple[list[CarrierServiceIn], DeliveryPricesIn, Delivery
     data = _json("delivery.json")
     return ([CarrierServiceIn.model_validate(c) for c in data["carrier_services"]],
             DeliveryPricesIn.model_validate(data["prices"]), DeliveryCapacityIn.model_validate(data["capacity"]))
+
+
+def build_sourcing() -> SourcingSettingsIn:
+    """The demo's sourcing costs: a split penalty, two units of each SKU kept on a store's shelves, and
+    marketplace orders in one parcel."""
+    return SourcingSettingsIn.model_validate(_json("delivery.json")["sourcing"])

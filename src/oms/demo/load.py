@@ -18,7 +18,8 @@ from ..services.context import Context
 from ..services.delivery_capacity import put_delivery_capacity
 from ..services.delivery_prices import put_prices
 from ..services.keys import create_key
-from .generate import build, build_delivery
+from ..services.stock_rules import put_sourcing
+from .generate import build, build_delivery, build_sourcing
 
 KEYS_FILE = Path("var") / "demo-keys.txt"
 SYSTEM = Principal("demo", Role.ADMIN)
@@ -82,6 +83,7 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     await upsert_carrier_services(ctx, carriers, principal=SYSTEM)
     await put_prices(ctx, prices, principal=SYSTEM)
     await put_delivery_capacity(ctx, capacity, principal=SYSTEM)
+    await put_sourcing(ctx, build_sourcing(), principal=SYSTEM)
 
     known = {(k.role, k.scope): k.key for k in read_keys(keys_file)}
     keys = []

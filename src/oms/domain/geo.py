@@ -1,13 +1,38 @@
 """Distances on the Earth's surface, in kilometres."""
 
+from dataclasses import dataclass
 from math import asin, cos, radians, sin, sqrt
 
 EARTH_RADIUS_KM = 6371.0088
 
 
+@dataclass(frozen=True)
+class Place:
+    """A point with its trigonometry worked out once, for places measured from again and again."""
+    lat: float
+    lng: float
+    phi: float  # latitude in radians
+    lam: float  # longitude in radians
+    cos_phi: float
+
+
+def place(lat: float, lng: float) -> Place:
+    phi = radians(lat)
+    return Place(lat, lng, phi, radians(lng), cos(phi))
+
+
+def km_between(a: Place, b: Place) -> float:
+    """Great-circle (straight-line) distance."""
+    return _arc(a.phi, a.cos_phi, a.lam, b.phi, b.cos_phi, b.lam)
+
+
 def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle (straight-line) distance between two points given in degrees."""
     p1, p2 = radians(lat1), radians(lat2)
-    dp, dl = p2 - p1, radians(lng2 - lng1)
-    a = sin(dp / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(a)))
+    return _arc(p1, cos(p1), radians(lng1), p2, cos(p2), radians(lng2))
+
+
+def _arc(phi1: float, cos1: float, lam1: float, phi2: float, cos2: float, lam2: float) -> float:
+    """The haversine formula."""
+    h = sin((phi2 - phi1) / 2) ** 2 + cos1 * cos2 * sin((lam2 - lam1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(h)))

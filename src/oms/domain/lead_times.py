@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from .calendar import DAY, HORIZON_DAYS, Calendar, clock
+from .costs import kilos
 
 
 @dataclass(frozen=True)
@@ -22,24 +23,39 @@ class Band:
     max_km: float
     transit_min: int
     transit_max: int
-    base: int = 0  # carrier cost per parcel, minor units
-    per_kg: int = 0  # … plus this per started kilogram
+
+
+@dataclass(frozen=True)
+class Rate:
+    """What a parcel costs for destinations up to ``max_km`` away, minor units."""
+    max_km: float
+    base: int
+    per_kg: int = 0  # per started kilogram
 
     def cost(self, weight_g: int) -> int:
-        return self.base + self.per_kg * -(-weight_g // 1000)
+        return self.base + self.per_kg * kilos(weight_g)
+
+
+FREE = Rate(float("inf"), 0)
 
 
 @dataclass(frozen=True)
 class CarrierService:
     id: str
-    mode: str  # the delivery mode it serves: home_standard, home_express, …
+    modes: frozenset[str]  # the delivery modes it serves: home_standard, home_express, …
     bands: tuple[Band, ...]  # by increasing max_km
     delivery_weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5, 6})  # ISO weekdays it delivers
     holidays: frozenset[date] = frozenset()  # dates it does not deliver
     window: tuple[time, time] = (time(8), time(20))  # hours of delivery on the day
+    rates: tuple[Rate, ...] = ()  # by increasing max_km, as far as the bands go
 
     def band(self, km: float) -> Band | None:
         return next((b for b in self.bands if km <= b.max_km), None)
+
+    def rate(self, km: float) -> Rate:
+        """The rate for a distance the service carries (checked on input: the rates reach as far as the bands;
+        a service given no rates costs nothing)."""
+        return next((r for r in self.rates if km <= r.max_km), self.rates[-1] if self.rates else FREE)
 
     def delivers_on(self, day: date) -> bool:
         return day.isoweekday() in self.delivery_weekdays and day not in self.holidays
@@ -62,8 +78,10 @@ def service_from(row: dict) -> CarrierService:
     """A carrier service from its stored shape (see ``CarrierServiceIn``)."""
     start, end = (clock(x) for x in row["window"])
     holidays = frozenset(date.fromisoformat(d) for d in row["holidays"])
-    return CarrierService(row["id"], row["mode"], tuple(Band(**b) for b in row["bands"]),
-                          frozenset(row["delivery_weekdays"]), holidays, (start, end))
+    return CarrierService(row["id"], frozenset(row["modes"]),
+                          tuple(Band(b["max_km"], b["transit_min"], b["transit_max"]) for b in row["bands"]),
+                          frozenset(row["delivery_weekdays"]), holidays, (start, end),
+                          tuple(Rate(r["max_km"], r["base"], r.get("per_kg", 0)) for r in row["rate_bands"]))
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def best_shipment(leg: Leg, services: list[CarrierService], at: datetime,
     for service in services:
         shipment = ship(leg.times.calendar, start, leg.times.processing_minutes, leg.times.cutoff, service, leg.km)
         if shipment is not None:
-            found.append((shipment.latest, service.band(leg.km).cost(leg.weight_g), shipment, service))
+            found.append((shipment.latest, service.rate(leg.km).cost(leg.weight_g), shipment, service))
     if not found:
         raise NotOffered(f"no carrier service goes the {leg.km:.0f} km from {leg.node_id}")
     _, cost, shipment, service = min(found, key=lambda x: (x[0], x[1], x[3].id))

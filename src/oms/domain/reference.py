@@ -27,3 +27,5 @@ class NodeRef:
     hands_over: frozenset[str]
     active: bool
     daily_capacity: int | None = None  # orders a day it can take; None: no limit
+    handling_cost_per_order: int = 0  # minor units
+    handling_cost_per_unit: int = 0

@@ -20,8 +20,6 @@ from ..domain.sourcing import (
     Plan,
     merge_plans,
     plan_backorders,
-    plan_first_rule,
-    plan_what_is_there,
     take_held,
 )
 from ..domain.vocabulary import PICKUP_MODES, DeliveryMode
@@ -35,7 +33,8 @@ from .promise import Kept, keep, missed, not_kept
 from .queries import load_order
 from .reference import bump_reference
 from .reserving import Try, reserving
-from .ways import Ways, wanted
+from .sourcing import Sourcer
+from .ways import COLLECT_MODES, Ways, wanted
 
 OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)  # the retailer's vans and couriers
 
@@ -115,8 +114,12 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
             from_hold, rest, unused = take_held(request.needs, held, eligible)
             await stock.release(tx.conn, unused)
         keep = frozenset({request.pickup_node_id, *from_hold} - {None})
-        plan, backorders = await _plan(ctx, tx, request, rest, tries, waits, at, ways, order.delivery.mode,
-                                       kept.nodes if kept else (), keep, slot) if rest else ({}, [])
+        sourcer = Sourcer(request.snap, order.channel, order.delivery.mode, request.destination, weight,
+                          request.pickup_node_id)
+        # A promise is kept from where it was made; a collection without one from the store's own shelves first.
+        prefer = kept.nodes if kept else (request.pickup_node_id,) if order.delivery.mode in COLLECT_MODES else ()
+        plan, backorders, promisable = await _plan(ctx, tx, request, rest, tries, waits, at, ways, sourcer, prefer,
+                                                   keep, slot) if rest else ({}, [], {})
         sent = merge_plans(from_hold, plan)
         places = await _places(ctx, order, request, sent, ways, promise, tries, slot)
         fuls, flines = _fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places)
@@ -126,8 +129,10 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                                           pickup=order.delivery.mode in PICKUP_MODES)
         view = order_view(o, lines, fuls, flines)
         created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)
+        explained = sourcer.explain(sent, request.needs, request.candidates, promisable, currency,
+                                    _passed_over(request, ways, sent, prefer, keep))
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
-                    (t.events, [created])]
+                    (t.sourcing_decisions, [{"order_id": order_id, "explanation": explained}]), (t.events, [created])]
         await tx.store(t.orders, o, children, [(node_id, n.sku, n.quantity) for node_id, needs in plan.items()
                                                for n in needs],
                        request.guard, counted((c for claims in places.values() for c in claims), capacity.limits))
@@ -139,16 +144,17 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
 
 
 async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Try, waits: bool, at, ways: Ways,
-                mode: str, prefer: tuple[str, ...], keep: frozenset[str],
-                slot: datetime | None) -> tuple[dict, list[tuple[Need, Incoming]]]:
+                sourcer: Sourcer, prefer: tuple[str, ...], keep: frozenset[str],
+                slot: datetime | None) -> tuple[dict, list[tuple[Need, Incoming]], dict[str, int]]:
     """Where ``needs`` come from, planned on what is available now (storing re-checks it under the row
-    lock) the way the promise plans: from the nodes it was made from (``prefer``) first, at nodes with
-    room in their daily capacity first (``keep``: never passed over), for the retailer's own deliveries
-    from the nearest node that can make them. With ``waits``, the lines stock cannot serve wait for
-    expected supply instead."""
+    lock) by the channel and mode's strategy, the way the promise plans: from the nodes it was made from
+    (``prefer``) first, at nodes with room in their daily capacity first (``keep``: never passed over),
+    for the retailer's own deliveries from the nearest node that can make them. With ``waits``, the lines
+    stock cannot serve wait for expected supply instead. Also answers the units it planned on."""
     skus = {n.sku for n in needs}
     available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
     promisable = request.promisable(available)
+    mode = sourcer.mode
     if mode in OWN_DELIVERY and not prefer:
         try:
             [first, *_] = ways.own(mode, [c.node_id for c in request.candidates], promisable, wanted(needs),
@@ -158,16 +164,25 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
             raise Conflict(str(exc)) from None
         prefer = first.nodes
     if not waits:
-        return ways.plan(lambda c: plan_first_rule(needs, c, promisable, request.destination), request.candidates,
-                         keep, prefer), []
-    plan, missing = ways.plan(lambda c: plan_what_is_there(needs, c, promisable, request.destination),
-                              request.candidates, keep, prefer)
+        return ways.plan(sourcer.maker(needs, promisable), request.candidates, keep, prefer), [], promisable
+    plan, missing = ways.plan(sourcer.partial(needs, promisable), request.candidates, keep, prefer)
     if not missing:
-        return plan, []
+        return plan, [], promisable
     # Supply is read now and promised after the stock is reserved: every writer locks stock rows, then supply.
     incoming = await supply_promises.incoming(tx.conn, {n.sku for n in missing},
                                               {c.node_id for c in request.candidates}, at.date())
-    return plan, plan_backorders(missing, request.candidates, incoming, request.destination)
+    return plan, plan_backorders(missing, request.candidates, incoming, request.destination), promisable
+
+
+def _passed_over(request: Request, ways: Ways, plan: Plan, prefer: tuple[str, ...],
+                 keep: frozenset[str]) -> dict[str, str]:
+    """Nodes left out before the strategy chose, and why: a day with no room, or a promise made elsewhere."""
+    unused = [c.node_id for c in request.candidates if c.node_id not in plan]
+    reasons = {n: "its daily capacity is full" for n in ways.capacity.busy(
+        [n for n in unused if n not in keep], request.snap.times, ways.at)}
+    if prefer and set(plan) <= set(prefer):
+        reasons.update({n: f"the promise was made from {', '.join(prefer)}" for n in unused if n not in prefer})
+    return reasons
 
 
 def _slot(order: OrderIn, kept: Kept | None) -> datetime | None:

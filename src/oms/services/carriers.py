@@ -2,9 +2,12 @@
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.access import Principal
+from ..domain.errors import FieldError, InvalidInput, NotFound
 from .context import Context
 from .inputs import CarrierServiceIn
 from .reference import keyed_page, upsert_reference
@@ -20,8 +23,26 @@ async def upsert_carrier_services(ctx: Context, items: Sequence[CarrierServiceIn
     return await upsert_reference(ctx, t.carrier_services, "id", rows, None)
 
 
+async def put_carrier_service(ctx: Context, service_id: str, body: CarrierServiceIn, *,
+                              principal: Principal) -> dict:
+    """Create or replace one carrier service; the body's ``id``, when given, must be the path's."""
+    if body.id != service_id:
+        raise InvalidInput([FieldError("id", f"is {body.id!r} but the path names {service_id!r}")])
+    await upsert_carrier_services(ctx, [body], principal=principal)
+    return await get_carrier_service(ctx, service_id)
+
+
+async def get_carrier_service(ctx: Context, service_id: str) -> dict:
+    async with ctx.db.read() as conn:
+        row = (await conn.execute(select(t.carrier_services).where(t.carrier_services.c.id == service_id))).first()
+    if row is None:
+        raise NotFound(f"no carrier service {service_id!r}")
+    return carrier_view(row)
+
+
 def carrier_view(r) -> dict:
-    return {"id": r.id, "name": r.name, "mode": r.mode, "bands": r.bands, "delivery_weekdays": r.delivery_weekdays,
+    return {"id": r.id, "name": r.name, "modes": r.modes, "bands": r.bands, "rate_bands": r.rate_bands,
+            "delivery_weekdays": r.delivery_weekdays,
             "holidays": r.holidays, "window": r.window, "active": r.active}
 
 

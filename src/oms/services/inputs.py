@@ -126,6 +126,9 @@ class NodeIn(Strict):
         default=None, ge=0, le=INT32,
         description="Orders a day the node can take: fulfilment orders it prepares, parcels a locker bank or "
                     "relay point receives (by local date); null: no limit")
+    handling_cost_per_order: int = Field(default=0, ge=0, le=INT32,
+                                         description="What preparing one shipment here costs, minor units")
+    handling_cost_per_unit: int = Field(default=0, ge=0, le=INT32, description="… plus this per unit, minor units")
     active: bool = True
 
     @field_validator("timezone")
@@ -277,8 +280,55 @@ class StockRulesIn(Strict):
     channels: dict[Channel, ChannelRuleIn] = {}
 
 
+class StrategyIn(Strict):
+    """How orders of a channel and delivery mode are sourced ("*": any)."""
+
+    channel: Channel | Literal["*"] = "*"
+    mode: DeliveryMode | Literal["*"] = "*"
+    strategy: Literal["cost_optimal", "priority", "nearest", "fewest_shipments"] = "cost_optimal"
+    max_shipments: int = Field(default=0, ge=0, le=20, description="At most this many shipments; 0: no limit")
+    max_km: float | None = Field(default=None, gt=0, le=20000, description="Only nodes this close to the destination")
+    node_groups: list[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
+        default=[], max_length=20,
+        description="Node ids or node types, in groups: `priority` tries them in this order; for the other "
+                    "strategies, only nodes in a group are used")
+    exclude_stores_below: int = Field(default=0, ge=0, le=INT32,
+                                      description="A store with fewer units of a SKU is not asked for it")
+    split_lines: bool = Field(default=False, description="A line's units may come from several nodes (else each "
+                                                         "line comes whole from one node)")
+
+    @model_validator(mode="after")
+    def _groups(self):
+        if self.strategy == "priority" and not self.node_groups:
+            raise ValueError("the priority strategy needs node_groups, in priority order")
+        return self
+
+
+class SourcingSettingsIn(Strict):
+    """The cost settings of sourcing and the strategy of each channel and delivery mode."""
+
+    split_penalty: int = Field(default=0, ge=0, le=10**9,
+                               description="Cost of each shipment beyond the first (minor units)")
+    depletion_cost_per_unit: int = Field(default=0, ge=0, le=10**9,
+                                         description="Cost of each unit taken from a store below its protection level")
+    store_protection_units: int = Field(default=0, ge=0, le=INT32,
+                                        description="Units of each SKU a store keeps before depletion costs apply")
+    strategies: list[StrategyIn] = Field(default=[], max_length=200,
+                                         description="The most specific entry applies; the default is cost_optimal")
+
+    @model_validator(mode="after")
+    def _once(self):
+        seen = set()
+        for i, s in enumerate(self.strategies):
+            if (s.channel, s.mode) in seen:
+                raise ValueError(f"strategies.{i}: channel {s.channel} and mode {s.mode} are given twice")
+            seen.add((s.channel, s.mode))
+        return self
+
+
 class BandIn(Strict):
-    """Transit and carrier cost for destinations up to ``max_km`` away (straight line)."""
+    """Transit for destinations up to ``max_km`` away (straight line); ``base`` and ``per_kg`` here are a
+    shorthand for a rate band of the same reach, used when the service gives no ``rate_bands``."""
 
     max_km: float = Field(gt=0, le=20000)
     transit_min: int = Field(ge=0, le=60, description="Carrier delivery days after pickup, at the soonest")
@@ -293,26 +343,59 @@ class BandIn(Strict):
         return self
 
 
+class RateBandIn(Strict):
+    """What a parcel costs the retailer for destinations up to ``max_km`` away (straight line)."""
+
+    max_km: float = Field(gt=0, le=20000)
+    base: int = Field(ge=0, le=10**9, description="Per parcel, minor units")
+    per_kg: int = Field(default=0, ge=0, le=10**9, description="… plus this per started kilogram")
+
+
+CarrierMode = Literal["home_standard", "home_express", "locker", "pickup_point", "transfer"]
+
+
 class CarrierServiceIn(Strict):
-    """A carrier's service: what mode it serves, how long it takes by distance, when it delivers."""
+    """A carrier's service: the modes it serves, how long it takes and what it costs by distance, when it
+    delivers."""
 
     id: NodeId
     name: str = Field(min_length=1, max_length=200)
-    mode: Literal["home_standard", "home_express", "locker", "pickup_point", "transfer"] = Field(
-        description="The delivery mode it serves (to homes, locker banks or relay points); `transfer` carries "
-                    "stock from a DC to a store")
-    bands: list[BandIn] = Field(min_length=1, max_length=50, description="By increasing max_km")
+    modes: list[CarrierMode] = Field(
+        min_length=1, max_length=5, description="The delivery modes it serves (to homes, locker banks or relay "
+                                                "points); `transfer` carries stock from a DC to a store. A single "
+                                                "`mode` is accepted too")
+    bands: list[BandIn] = Field(min_length=1, max_length=50, description="Transit by increasing max_km")
+    rate_bands: list[RateBandIn] | None = Field(
+        default=None, max_length=50, description="Cost by increasing max_km; by default the bands' base and per_kg")
     delivery_weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
         default=[1, 2, 3, 4, 5, 6], min_length=1, max_length=7, description="ISO weekdays it delivers (1 = Monday)")
     holidays: list[date] = Field(default=[], max_length=400, description="Dates it does not deliver")
     window: tuple[Clock, Clock] = Field(default=("08:00", "20:00"), description="Delivery hours on the day")
     active: bool = True
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_mode(cls, data):
+        if isinstance(data, dict) and "mode" in data:
+            if "modes" in data:
+                raise ValueError("give modes or mode, not both")
+            data = {**data, "modes": [data["mode"]]}
+            del data["mode"]
+        return data
+
     @model_validator(mode="after")
     def _consistent(self):
-        limits = [b.max_km for b in self.bands]
-        if limits != sorted(set(limits)):
-            raise ValueError("bands must be in increasing max_km, each limit once")
+        if len(set(self.modes)) != len(self.modes):
+            raise ValueError("modes names a mode twice")
+        for name, bands in (("bands", self.bands), ("rate_bands", self.rate_bands or [])):
+            limits = [b.max_km for b in bands]
+            if limits != sorted(set(limits)):
+                raise ValueError(f"{name} must be in increasing max_km, each limit once")
+        if self.rate_bands is None:
+            self.rate_bands = [RateBandIn(max_km=b.max_km, base=b.base, per_kg=b.per_kg) for b in self.bands]
+        elif not self.rate_bands or self.rate_bands[-1].max_km < self.bands[-1].max_km:
+            raise ValueError(f"rate_bands must reach as far as bands ({self.bands[-1].max_km:g} km): a parcel the "
+                             f"service carries must have a cost")
         hours(*self.window)
         return self
 

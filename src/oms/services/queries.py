@@ -80,6 +80,21 @@ async def order_events(ctx: Context, order_id: str, *, principal: Principal) -> 
         return [event_view(r) for r in rows]
 
 
+async def order_sourcing(ctx: Context, order_id: str, *, principal: Principal) -> dict:
+    """Why the order's units come from where they do, as decided at capture."""
+    principal.require_order_read()
+    async with ctx.db.read() as conn:
+        found = (await conn.execute(select(t.orders.c.channel, t.sourcing_decisions.c.explanation)
+                                    .select_from(t.orders.outerjoin(t.sourcing_decisions))
+                                    .where(t.orders.c.id == order_id))).first()
+    if found is None:
+        raise NotFound(f"no order {order_id!r}")
+    principal.require_order_read(found.channel)
+    if found.explanation is None:
+        raise NotFound(f"order {order_id!r} was captured before sourcing decisions were kept")
+    return found.explanation
+
+
 async def _fulfillment_rows(conn: AsyncConnection, query) -> list[dict]:
     fuls = (await conn.execute(query)).mappings().all()
     if not fuls:

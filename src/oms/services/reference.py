@@ -78,7 +78,9 @@ def _node_view(r) -> dict:
     return {"id": r.id, "type": r.type, "name": r.name, "address": r.address, "timezone": r.timezone,
             "fulfills": r.fulfills, "hands_over": r.hands_over, "opening_hours": r.opening_hours,
             "exceptions": r.exceptions, "processing_minutes": r.processing_minutes,
-            "carrier_cutoff": r.carrier_cutoff, "daily_capacity": r.daily_capacity, "active": r.active}
+            "carrier_cutoff": r.carrier_cutoff, "daily_capacity": r.daily_capacity,
+            "handling_cost_per_order": r.handling_cost_per_order, "handling_cost_per_unit": r.handling_cost_per_unit,
+            "active": r.active}
 
 
 async def keyed_page(ctx: Context, table, key: str, view: Callable, *, cursor: str | None, limit: int,

@@ -20,6 +20,8 @@ from ..domain.couriers import NO_COURIERS, Couriers, couriers_from
 from ..domain.lead_times import CarrierService, NodeTimes, service_from
 from ..domain.protection import NO_RULES, SETTING, Rules, rules_from
 from ..domain.reference import NodeRef, ProductRef
+from ..domain.strategy import NO_SETTINGS, SourcingSettings, settings_from
+from ..domain.strategy import SETTING as SOURCING
 from .promise_ids import read_secret
 
 REFERENCE = "reference"
@@ -41,6 +43,16 @@ class Snapshot:
     prices: dict = field(default_factory=dict)  # the delivery prices document (see DeliveryPricesIn)
     promise_secret: bytes = b""
     couriers: Couriers = NO_COURIERS  # appointment slots and one-hour couriers
+    sourcing: SourcingSettings = NO_SETTINGS  # cost settings and strategies
+    # What hot paths derive from this data, worked out once per snapshot (see ``derived``).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key, make):
+        """``make()``, computed once for this snapshot: the data it derives from never changes in it."""
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = make()
+        return found
 
 
 async def read_version(conn: AsyncConnection) -> int:
@@ -89,10 +101,11 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     }
     nodes = {
         r.id: NodeRef(r.id, r.type, r.name, r.lat, r.lng, r.timezone, frozenset(r.fulfills),
-                      frozenset(r.hands_over), r.active, r.daily_capacity)
+                      frozenset(r.hands_over), r.active, r.daily_capacity, r.handling_cost_per_order,
+                      r.handling_cost_per_unit)
         for r in await conn.execute(
             select(n.id, n.type, n.name, n.lat, n.lng, n.timezone, n.fulfills, n.hands_over, n.active,
-                   n.daily_capacity)
+                   n.daily_capacity, n.handling_cost_per_order, n.handling_cost_per_unit)
         )
     }
     times = {
@@ -115,4 +128,6 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
         supply.setdefault(sku, []).append((node_id, expected_on, quantity))
     prices = await conn.scalar(select(c.value).where(c.name == PRICES)) or {}
     couriers = couriers_from(await conn.scalar(select(c.value).where(c.name == COURIERS)) or {})
-    return Snapshot(version, products, nodes, rules, supply, times, carriers, prices, await read_secret(conn), couriers)
+    sourcing = settings_from(await conn.scalar(select(c.value).where(c.name == SOURCING)))
+    return Snapshot(version, products, nodes, rules, supply, times, carriers, prices, await read_secret(conn), couriers,
+                    sourcing)

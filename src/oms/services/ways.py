@@ -40,7 +40,7 @@ class Ways:
     def services(self, mode: str) -> list:
         found = self._services.get(mode)
         if found is None:
-            found = self._services[mode] = [c for c in self.snap.carriers if c.mode == mode]
+            found = self._services[mode] = [c for c in self.snap.carriers if mode in c.modes]
         return found
 
     def plan(self, make: Callable[[list[Candidate]], Plan], candidates: list[Candidate],
