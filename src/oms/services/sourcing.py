@@ -17,7 +17,7 @@ from .reference_cache import Snapshot
 M = DeliveryMode
 OWN = (M.SCHEDULED, M.ONE_HOUR, M.STORE_CARRY_OUT)  # the retailer's vans, couriers, or the customer's hands
 COLLECTED = (M.CLICK_AND_COLLECT, M.RESERVE_IN_STORE)
-BY_COST = ("cost_optimal", "fewest_shipments")  # strategies that never use a node dearer than a plan in hand
+BY_COST = ("cost_optimal",)  # the strategy that never uses a node dearer than a plan in hand
 
 
 class Sourcer:
@@ -89,19 +89,28 @@ class Sourcer:
     def _worth_pricing(self, needs: list[Need], holders: list[Candidate],
                        available: dict[tuple[str, str], int]) -> list[Source]:
         """The holders priced, least costly to use first, until the next one's least possible shipment
-        costs more than the cheapest whole order from one of those priced. Exact: a plan using such a node
-        costs at least that shipment, so it cannot beat the plan already in hand."""
+        costs more than the cheapest whole order from one node priced; a node without the whole order is
+        passed over when its shipment, the split penalty and another shipment cost more. Exact: a plan
+        using a node left out costs more than the plan in hand."""
         ranked = sorted((self._floor(c.node_id), c.node_id) for c in holders)
         best, found, order = float("inf"), [], whole(needs, self.weight)
-        for floor, node_id in ranked:
+        least = [floor for floor, _ in ranked[:2]] + [0, 0]  # the two least floors (0: none)
+        for rank, (floor, node_id) in enumerate(ranked):
             if floor > best:
                 break
+            # A node without the whole order is only in plans of two shipments or more: its own, the split
+            # penalty and the least another node's shipment can cost.
+            other = least[1] if rank == 0 else least[0]
+            if floor + self.model.split_penalty + other > best and \
+                    any(available.get((node_id, sku), 0) < q for sku, q in order.wanted):
+                continue
             source = self.source(node_id)
-            if isinstance(source, Source):
-                found.append(source)
-                cost = alone(order, source, available, self.model)
-                if cost is not None and cost < best:
-                    best = cost
+            if not isinstance(source, Source):
+                continue
+            found.append(source)
+            cost = alone(order, source, available, self.model)
+            if cost is not None and cost < best:
+                best = cost
         return found
 
     def _floor(self, node_id: str) -> int:
