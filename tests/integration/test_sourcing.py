@@ -172,16 +172,38 @@ async def test_sourcing_settings_are_checked(ctx, client, settings, field):
     assert got.json()["strategies"] == [] and got.json()["split_penalty"] == 0  # nothing half-written
 
 
-async def test_the_promise_plans_as_capture_does_and_the_order_keeps_it(ctx, client):
-    keys = await priced(ctx, client)
+async def promised(client, keys, lines) -> dict:
     r = await client.post("/v1/promise", headers=keys.h("web"), json={
-        "channel": "web", "lines": [{"sku": "SKU-A", "quantity": 2}], "destination": {"address": HOME}})
+        "channel": "web", "lines": [{"sku": s, "quantity": q} for s, q in lines], "destination": {"address": HOME}})
     assert r.status_code == 200, r.text
     [standard] = [o for o in r.json()["options"] if o["mode"] == "home_standard"]
-    assert standard["nodes"] == ["DC-PARIS"]  # the cheapest, not the nearest
-    body = await capture(client, keys, order("W-1", [("SKU-A", 2)], promise_id=standard["promise_id"],
-                                             address=HOME))
+    return standard
+
+
+async def test_a_promise_is_kept_by_the_cheapest_nodes_quick_enough(ctx, client):
+    keys = await priced(ctx, client)
+    # The promise gives the soonest window (from the nearest node); the DC, as quick and cheaper, keeps it.
+    standard = await promised(client, keys, [("SKU-A", 2)])
+    assert standard["nodes"] == ["ST-PARIS"]
+    body = await capture(client, keys, order("W-1", [("SKU-A", 2)], promise_id=standard["promise_id"], address=HOME))
     assert sent_from(body) == {"DC-PARIS": [(1, "SKU-A", 2)]}
+    assert body["delivery"]["promised"]["latest"] == standard["latest"]
+
+
+async def test_a_cheaper_node_too_slow_for_the_promise_is_not_used(ctx, client):
+    keys = await priced(ctx, client)
+    # Lyon sends a rug for 960 (no handling cost there), Paris for 1,240; but Lyon's parcel takes a day
+    # longer (its distance band) than the window promised from Paris.
+    lyon = {**next(n for n in NODES if n["id"] == "ST-LYON"), "handling_cost_per_order": 0,
+            "handling_cost_per_unit": 0}
+    assert (await client.put("/v1/nodes", json=[lyon], headers=keys.h("admin"))).status_code == 200
+    assert sent_from(await capture(client, keys, order("W-0", [("SKU-C", 1)]))) == {"ST-LYON": [(1, "SKU-C", 1)]}
+    standard = await promised(client, keys, [("SKU-C", 1)])
+    body = await capture(client, keys, order("W-1", [("SKU-C", 1)], promise_id=standard["promise_id"], address=HOME))
+    assert sent_from(body) == {"ST-PARIS": [(1, "SKU-C", 1)]}
+    why = await explained(client, keys, body["id"])
+    lyon_why = next(c for c in why["candidates"] if c["node_id"] == "ST-LYON")
+    assert lyon_why["rejected_because"].startswith("too far for the promise")
 
 
 async def test_the_explanation_is_the_order_channels_to_read(ctx, client):

@@ -1,5 +1,6 @@
 """Order capture: validate, choose the nodes, reserve, store the order and its event — one transaction."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus, derive_order_status
 from ..domain.promise import NoRoom, NotOffered
 from ..domain.sourcing import (
+    Candidate,
     Incoming,
     Need,
     Plan,
@@ -34,9 +36,10 @@ from .queries import load_order
 from .reference import bump_reference
 from .reserving import Try, reserving
 from .sourcing import Sourcer
-from .ways import COLLECT_MODES, Ways, wanted
+from .ways import COLLECT_MODES, DROP_OFF_MODES, HOME_MODES, Ways, wanted
 
 OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)  # the retailer's vans and couriers
+CARRIED = (*HOME_MODES, *DROP_OFF_MODES)  # parcels a carrier takes from any node to the customer or a bank
 
 
 async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
@@ -116,10 +119,14 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         keep = frozenset({request.pickup_node_id, *from_hold} - {None})
         sourcer = Sourcer(request.snap, order.channel, order.delivery.mode, request.destination, weight,
                           request.pickup_node_id)
-        # A promise is kept from where it was made; a collection without one from the store's own shelves first.
-        prefer = kept.nodes if kept else (request.pickup_node_id,) if order.delivery.mode in COLLECT_MODES else ()
+        mode = order.delivery.mode
+        # A carrier's parcels keep a promise from any node quick enough (the cheapest such); other promises
+        # are kept from where they were made; a collection without one from the store's own shelves first.
+        prefer = () if kept and mode in CARRIED else kept.nodes if kept else \
+            (request.pickup_node_id,) if mode in COLLECT_MODES else ()
+        late: dict[str, str] = {}
         plan, backorders, promisable = await _plan(ctx, tx, request, rest, tries, waits, at, ways, sourcer, prefer,
-                                                   keep, slot) if rest else ({}, [], {})
+                                                   keep, slot, kept, late) if rest else ({}, [], {})
         sent = merge_plans(from_hold, plan)
         places = await _places(ctx, order, request, sent, ways, promise, tries, slot)
         fuls, flines = _fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places)
@@ -130,7 +137,7 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         view = order_view(o, lines, fuls, flines)
         created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)
         explained = sourcer.explain(sent, request.needs, request.candidates, promisable, currency,
-                                    _passed_over(request, ways, sent, prefer, keep))
+                                    {**_passed_over(request, ways, sent, prefer, keep), **late})
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
                     (t.sourcing_decisions, [{"order_id": order_id, "explanation": explained}]), (t.events, [created])]
         await tx.store(t.orders, o, children, [(node_id, n.sku, n.quantity) for node_id, needs in plan.items()
@@ -144,17 +151,21 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
 
 
 async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Try, waits: bool, at, ways: Ways,
-                sourcer: Sourcer, prefer: tuple[str, ...], keep: frozenset[str],
-                slot: datetime | None) -> tuple[dict, list[tuple[Need, Incoming]], dict[str, int]]:
+                sourcer: Sourcer, prefer: tuple[str, ...], keep: frozenset[str], slot: datetime | None,
+                kept: Kept | None, late: dict[str, str]) -> tuple[dict, list[tuple[Need, Incoming]], dict[str, int]]:
     """Where ``needs`` come from, planned on what is available now (storing re-checks it under the row
     lock) by the channel and mode's strategy, the way the promise plans: from the nodes it was made from
     (``prefer``) first, at nodes with room in their daily capacity first (``keep``: never passed over),
     for the retailer's own deliveries from the nearest node that can make them. With ``waits``, the lines
-    stock cannot serve wait for expected supply instead. Also answers the units it planned on."""
+    stock cannot serve wait for expected supply instead. With a promise carried by a carrier, only nodes
+    whose parcel arrives within the promised window are used (``late``: the others, and why). Also
+    answers the units it planned on."""
     skus = {n.sku for n in needs}
     available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
     promisable = request.promisable(available)
     mode = sourcer.mode
+    if kept and mode in CARRIED:
+        request = replace(request, candidates=_in_time(request, ways, needs, mode, kept.latest, promisable, late))
     if mode in OWN_DELIVERY and not prefer:
         try:
             [first, *_] = ways.own(mode, [c.node_id for c in request.candidates], promisable, wanted(needs),
@@ -172,6 +183,27 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
     incoming = await supply_promises.incoming(tx.conn, {n.sku for n in missing},
                                               {c.node_id for c in request.candidates}, at.date())
     return plan, plan_backorders(missing, request.candidates, incoming, request.destination), promisable
+
+
+def _in_time(request: Request, ways: Ways, needs: list[Need], mode: str, latest: datetime,
+             available: dict[tuple[str, str], int], late: dict[str, str]) -> list[Candidate]:
+    """The candidates holding some of the order whose own parcel would arrive by ``latest``: a plan is in
+    time when each of its parcels is, whatever the others carry. Notes the others in ``late``."""
+    holding = {n for (n, _), units in available.items() if units > 0}
+    found = []
+    for c in request.candidates:
+        if c.node_id not in holding:
+            continue
+        try:
+            option = ways.delivered(mode, {c.node_id: needs}, request.destination)
+        except NotOffered as exc:
+            late[c.node_id] = str(exc)
+            continue
+        if option.latest <= latest:
+            found.append(c)
+        else:
+            late[c.node_id] = f"too far for the promise: delivered by {option.latest.isoformat()}"
+    return found
 
 
 def _passed_over(request: Request, ways: Ways, plan: Plan, prefer: tuple[str, ...],

@@ -13,13 +13,12 @@ from ..domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
 from ..domain.geo import haversine_km
 from ..domain.ordering import check_skus
 from ..domain.promise import NotOffered, Option
-from ..domain.sourcing import Candidate, Need, Plan
+from ..domain.sourcing import Candidate, Need, Plan, plan_first_rule
 from ..domain.vocabulary import DeliveryMode, NodeType
 from .context import Context
 from .inputs import PromiseIn
 from .promise_ids import sign, verify
 from .reference_cache import Snapshot
-from .sourcing import Sourcer
 from .ways import HOME_MODES, Ways, wanted
 
 M = DeliveryMode
@@ -84,13 +83,11 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
             return
         options.extend(found)
 
-    def plan(mode: str, near: tuple[float, float], pickup: str | None = None) -> Plan:
-        """The channel and mode's sourcing plan (as capture makes it) for the cart to ``near``."""
+    def plan(mode: str, near: tuple[float, float]) -> Plan:
         candidates = [Candidate(n.id, n.lat, n.lng) for n in usable.values() if mode in n.fulfills]
         if not candidates:
             raise NotOffered(f"no node the channel may use sends {mode}")
-        sourcer = Sourcer(snap, channel, mode, near, weight, pickup)
-        return ways.plan(sourcer.maker(needs, available), candidates, holding, prefer)
+        return ways.plan(lambda c: plan_first_rule(needs, c, available, near), candidates, holding, prefer)
 
     for mode in HOME_MODES:
         attempt(mode, lambda mode=mode: [ways.delivered(mode, plan(mode, point), point)])
@@ -101,9 +98,7 @@ async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tu
         stores = _handing_over(snap, mode, distances, (NodeType.STORE,), STORE_RADIUS_KM)
         if not stores:
             raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over {mode}")
-        return _first_few(stores, lambda store: _at_store(ways, mode, store, needs, available, from_dcs, usable,
-                                                          Sourcer(snap, channel, mode, (store.lat, store.lng), weight,
-                                                                  store.id)))
+        return _first_few(stores, lambda store: _at_store(ways, mode, store, needs, available, from_dcs, usable))
 
     def drop_off(mode: str) -> list[Option]:
         """Carried to the nearest locker banks or relay points that take this mode and have room."""
@@ -250,9 +245,8 @@ def _first_few(nodes: list, option_at) -> list[Option]:
 
 
 def _at_store(ways: "Ways", mode: str, store, needs: list[Need], available: dict, from_dcs: bool,
-              usable: dict, sourcer: Sourcer) -> Option:
-    """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC
-    (the one the channel's sourcing strategy chooses)."""
+              usable: dict) -> Option:
+    """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
     own = store.id in usable and mode in store.fulfills and all(
         available.get((store.id, sku), 0) >= quantity for sku, quantity in wanted(needs).items())
     if own:
@@ -263,7 +257,7 @@ def _at_store(ways: "Ways", mode: str, store, needs: list[Need], available: dict
            if n.type == NodeType.WAREHOUSE and mode in n.fulfills]
     if not dcs:
         raise NotOffered(f"lacks some lines, and no DC the channel may use sends {mode}")
-    plan = ways.plan(sourcer.maker(needs, available), dcs)
+    plan = ways.plan(lambda c: plan_first_rule(needs, c, available, (store.lat, store.lng)), dcs)
     if len(plan) > 1:
         raise NotOffered("lacks some lines, and no single DC has them all")
     return ways.collected(mode, plan, store.id)
