@@ -212,3 +212,36 @@ async def test_the_explanation_is_the_order_channels_to_read(ctx, client):
     problem(await client.get(f"/v1/orders/{body['id']}/sourcing", headers=keys.h("marketplace")), 403, "forbidden")
     problem(await client.get("/v1/orders/ord_nope/sourcing", headers=keys.h("admin")), 404, "not_found")
     assert (await client.get(f"/v1/orders/{body['id']}/sourcing", headers=keys.h("viewer"))).status_code == 200
+
+
+async def test_stores_left_out_by_the_strategy_do_not_set_the_plan_to_beat(ctx, client):
+    # The Paris store would send a mug for almost nothing, but the strategy leaves out stores with fewer
+    # than 6 of a SKU (it has 5): the dear DC sends it, rather than nobody.
+    keys = await priced(ctx, client, strategies=[{"channel": "web", "exclude_stores_below": 6}])
+    paris = {**next(n for n in NODES if n["id"] == "ST-PARIS"), "handling_cost_per_order": 0,
+             "handling_cost_per_unit": 0}
+    dc = {**next(n for n in NODES if n["id"] == "DC-PARIS"), "handling_cost_per_order": 5000}
+    assert (await client.put("/v1/nodes", json=[paris, dc], headers=keys.h("admin"))).status_code == 200
+    body = await capture(client, keys, order("W-1", [("SKU-A", 1)]))
+    assert sent_from(body) == {"DC-PARIS": [(1, "SKU-A", 1)]}
+
+
+async def test_held_units_at_a_node_the_strategy_leaves_out_are_explained(ctx, client):
+    keys = await priced(ctx, client, depletion_cost_per_unit=300, store_protection_units=2)
+    r = await client.post("/v1/holds", headers=keys.h("web"), json={
+        "channel": "web", "ref": "cart-1", "lines": [{"sku": "SKU-B", "quantity": 1}],
+        "delivery": {"mode": "home_standard", "address": HOME}, "ttl_seconds": 900})
+    assert r.status_code == 201, r.text
+    hold_id = r.json()["id"]
+    r = await client.put("/v1/sourcing/settings", headers=keys.h("admin"), json={
+        "depletion_cost_per_unit": 300, "store_protection_units": 2,
+        "strategies": [{"channel": "web", "node_groups": [["store"]]}]})
+    assert r.status_code == 200, r.text
+    body = await capture(client, keys, {**order("W-1", [("SKU-B", 1)]), "hold_id": hold_id})
+    assert sent_from(body) == {"DC-PARIS": [(1, "SKU-B", 1)]}  # held units stay where they are held
+    why = await explained(client, keys, body["id"])
+    [shipment] = why["shipments"]
+    # 100 + 20 handling, 400 + 2 × 40 carriage; a DC keeps no units for a shop: no depletion.
+    assert shipment["cost"] == {"handling": 120, "carrier": 480, "depletion": 0, "total": 600}
+    dc = next(c for c in why["candidates"] if c["node_id"] == "DC-PARIS")
+    assert dc["available"]["SKU-B"] >= 1  # the held unit counts as there for this order

@@ -67,3 +67,21 @@ def test_stores_holding_few_units_are_left_out():
     one = [Need(1, "A", 1)]
     assert plan_by(Strategy("nearest"), one, available) == {"ST-NEAR": one}
     assert plan_by(Strategy("nearest", exclude_stores_below=3), one, available) == {"ST-FAR": one}
+
+
+def test_lines_named_together_wait_only_where_the_stock_cannot_serve_them():
+    """Two lines of one SKU and a third: X has 5 of A and B, Y 2 of A. Lines stay whole, so one A line
+    must wait for supply; the other and the B line are sent, not all three held back."""
+    from oms.domain.reference import NodeRef, ProductRef
+    from oms.domain.sourcing import Candidate
+    from oms.services.reference_cache import Snapshot
+    from oms.services.sourcing import Sourcer
+
+    nodes = {n: NodeRef(n, "warehouse", n, 48.0, 2.0 + i, "Europe/Paris", frozenset({"home_standard"}), frozenset(),
+                        True) for i, n in enumerate(("X", "Y"))}
+    products = {s: ProductRef(s, s, 500, 1000, "EUR", False, False) for s in ("A", "B")}
+    sourcer = Sourcer(Snapshot(1, products, nodes), "web", "home_standard", (48.0, 2.0), {"A": 500, "B": 500})
+    needs = [Need(1, "A", 3), Need(2, "A", 3), Need(3, "B", 1)]
+    plan, missing = sourcer.partial(needs, {("X", "A"): 5, ("X", "B"): 1, ("Y", "A"): 2})(
+        [Candidate("X", 48.0, 2.0), Candidate("Y", 48.0, 3.0)])
+    assert plan == {"X": [Need(1, "A", 3), Need(3, "B", 1)]} and missing == [Need(2, "A", 3)]

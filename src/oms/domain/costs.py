@@ -81,7 +81,7 @@ def shipment_cost(source: Source, needs: Iterable[Need], weight: dict[str, int],
         units[n.sku] = units.get(n.sku, 0) + n.quantity
     grams = sum(weight[sku] * q for sku, q in units.items())
     depleted = sum(max(0, q - above_protection(source, available.get((source.node_id, sku), 0)))
-                   for sku, q in units.items())
+                   for sku, q in units.items()) if source.protected else 0
     return ShipmentCost(source.handling_per_order + source.handling_per_unit * sum(units.values()),
                         source.base + source.per_kg * kilos(grams), model.depletion_per_unit * depleted)
 

@@ -11,7 +11,7 @@ from ..db.capture_tx import CapacityFull, LostRace
 from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.capacity import Claim, counted
-from ..domain.errors import Conflict, FieldError, InvalidInput, PromiseNotKept
+from ..domain.errors import Conflict, FieldError, InvalidInput, OutOfStock, PromiseNotKept
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus, derive_order_status
 from ..domain.promise import NoRoom, NotOffered
@@ -136,7 +136,11 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                                           pickup=order.delivery.mode in PICKUP_MODES)
         view = order_view(o, lines, fuls, flines)
         created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)
-        explained = sourcer.explain(sent, request.needs, request.candidates, promisable, currency,
+        there = dict(promisable)  # what the nodes had for this order: with the units its hold kept
+        for node_id, held_needs in from_hold.items():
+            for n in held_needs:
+                there[(node_id, n.sku)] = there.get((node_id, n.sku), 0) + n.quantity
+        explained = sourcer.explain(sent, request.needs, request.candidates, there, currency,
                                     {**_passed_over(request, ways, sent, prefer, keep), **late})
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
                     (t.sourcing_decisions, [{"order_id": order_id, "explanation": explained}]), (t.events, [created])]
@@ -165,7 +169,12 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
     promisable = request.promisable(available)
     mode = sourcer.mode
     if kept and mode in CARRIED:
-        request = replace(request, candidates=_in_time(request, ways, needs, mode, kept.latest, promisable, late))
+        in_time = replace(request, candidates=_in_time(request, ways, needs, mode, kept.latest, promisable, late))
+        try:
+            return ways.plan(sourcer.maker(needs, promisable), in_time.candidates, keep), [], promisable
+        except OutOfStock:  # the nodes quick enough cannot send it all: from the promise's nodes, if they still can
+            late.clear()
+            prefer = kept.nodes
     if mode in OWN_DELIVERY and not prefer:
         try:
             [first, *_] = ways.own(mode, [c.node_id for c in request.candidates], promisable, wanted(needs),

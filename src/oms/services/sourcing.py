@@ -9,8 +9,8 @@ from ..domain.cheapest import alone, whole
 from ..domain.costs import CostModel, Source, cost_of
 from ..domain.errors import OutOfStock
 from ..domain.geo import km_between, place
-from ..domain.sourcing import Candidate, Need, Plan
-from ..domain.strategy import allowed, choose
+from ..domain.sourcing import Candidate, Need, Plan, plan_what_is_there
+from ..domain.strategy import allowed, choose, narrowed
 from ..domain.vocabulary import DeliveryMode, NodeType
 from .reference_cache import Snapshot
 
@@ -43,7 +43,9 @@ class Sourcer:
             found = self._priced[node_id] = self._price(node_id)
         return found
 
-    def _price(self, node_id: str) -> Source | str:
+    def _price(self, node_id: str, filtered: bool = True) -> Source | str:
+        """The node priced for this order, or why it cannot send it; unless ``filtered``, always a Source
+        (a carrier reaching no further costs nothing here)."""
         node = self.snap.nodes[node_id]
         km = km_between(self._places[node_id], self._here)
         base = per_kg = 0
@@ -52,12 +54,13 @@ class Sourcer:
             bounds, rates = self.snap.derived(("rates", carried), lambda: _rate_steps(self.snap.carriers, carried))
             if bounds:  # with no service set up for the mode at all, carriers cost nothing here: nearest first
                 i = bisect_left(bounds, km)
-                if i == len(bounds) or rates[i] is None:
+                if i < len(bounds) and rates[i] is not None:
+                    base, per_kg = rates[i]
+                elif filtered:
                     return f"no {carried.replace('_', ' ')} carrier service reaches {km:.0f} km"
-                base, per_kg = rates[i]
         source = Source(node_id, node.handling_cost_per_order, node.handling_cost_per_unit, base, per_kg, round(km, 1),
                         self._protected if node.type == NodeType.STORE else 0)
-        if self._filtered and not allowed(self.strategy, source, node.type):
+        if filtered and self._filtered and not allowed(self.strategy, source, node.type):
             return f"left out by the {self.strategy.kind} strategy's filters"
         return source
 
@@ -72,8 +75,9 @@ class Sourcer:
     def maker(self, needs: list[Need], available: dict[tuple[str, str], int]) -> Callable[[list[Candidate]], Plan]:
         """``make(candidates)``: the strategy's plan over these candidates (see ``Ways.plan``)."""
         skus = {n.sku for n in needs}
+        types = {n: self.snap.nodes[n].type for (n, sku) in available if sku in skus}
+        available = narrowed(self.strategy, available, types)  # what the strategy leaves it to weigh and price
         holding = {n for (n, sku), units in available.items() if units > 0 and sku in skus}
-        types = {n: self.snap.nodes[n].type for n in holding}
 
         def make(candidates: list[Candidate]) -> Plan:
             # Only the nodes that hold some of it are weighed, and of those only the ones that could be in a
@@ -134,6 +138,11 @@ class Sourcer:
                     short = {x["line_no"] for x in exc.extra["lines"]} & {n.line_no for n in rest}
                     if not short:
                         raise
+                    if len(short) == len(rest) > 1:
+                        # Named all together (lines sharing a SKU, a shipment limit): the lines the first
+                        # rule cannot serve wait, the others are planned.
+                        _, first_missing = plan_what_is_there(rest, candidates, available, self.destination)
+                        short = {n.line_no for n in first_missing} or {rest[-1].line_no}
                     missing += [n for n in rest if n.line_no in short]
                     rest = [n for n in rest if n.line_no not in short]
             return {}, missing
@@ -144,7 +153,8 @@ class Sourcer:
         """Why this plan: its cost term by term, and each node that could have sent something, with its
         cost for the whole order where it has it all and why it was not used. ``passed_over``: nodes left
         out before the strategy chose (a full day, the promise), with the reason."""
-        priced = {n: s for n in plan if isinstance(s := self.source(n), Source)}
+        # A plan node the strategy would not price (held units stay where they are held) is priced all the same.
+        priced = {n: s if isinstance(s := self.source(n), Source) else self._price(n, filtered=False) for n in plan}
         costed = cost_of(plan, priced, self.weight, available, self.model)
         money = lambda amount: {"amount": amount, "currency": currency}  # noqa: E731
         wanted: dict[str, int] = {}
