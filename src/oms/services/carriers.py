@@ -20,6 +20,8 @@ async def upsert_carrier_services(ctx: Context, items: Sequence[CarrierServiceIn
     no_duplicates(items, lambda x: x.id, "carrier service")
     stamp = now()
     rows = [{**x.model_dump(mode="json"), "updated_at": stamp} for x in items]
+    for row in rows:  # prices live in the rate bands; on transit bands they were only a shorthand for them
+        row["bands"] = [{k: b[k] for k in ("max_km", "transit_min", "transit_max")} for b in row["bands"]]
     return await upsert_reference(ctx, t.carrier_services, "id", rows, None)
 
 
