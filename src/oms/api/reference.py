@@ -4,13 +4,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from ..services import carriers, delivery_capacity, delivery_prices, reference, stock_feeds, stock_rules, supply
+from ..services import (
+    carriers,
+    delivery_capacity,
+    delivery_prices,
+    reference,
+    simulate,
+    stock_feeds,
+    stock_rules,
+    supply,
+)
 from ..services.inputs import (
     CarrierServiceIn,
     DeliveryCapacityIn,
     DeliveryPricesIn,
     NodeIn,
     ProductIn,
+    SimulateIn,
     SourcingSettingsIn,
     StockIn,
     StockRulesIn,
@@ -102,6 +112,16 @@ async def put_sourcing_settings(body: SourcingSettingsIn, ctx: Ctx, caller: Call
     with filters `max_km`, `node_groups`, `exclude_stores_below` and `max_shipments`.
     """
     return Json(await stock_rules.put_sourcing(ctx, body, principal=caller))
+
+
+@router.post("/sourcing/simulate")
+async def simulate_sourcing(body: SimulateIn, ctx: Ctx, caller: Caller):
+    """Try a draft `strategy` (and, optionally, draft `split_penalty`, `depletion_cost_per_unit`,
+    `store_protection_units`) on up to 1,000 sample `orders` (`channel`, `lines`, `delivery`) beside the
+    live settings, reserving nothing. Each side sources the orders in turn on its own copy of the stock
+    available now. Answers each side's total cost, shipments, orders split, promise misses and orders it
+    could not serve, and each order's two plans."""
+    return Json(await simulate.simulate(ctx, body, principal=caller))
 
 
 @router.put("/supply", response_model=BulkResult)

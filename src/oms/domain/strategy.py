@@ -67,13 +67,17 @@ SETTING = "sourcing"  # the settings document that holds them
 def settings_from(document: dict | None) -> SourcingSettings:
     if not document:
         return NO_SETTINGS
-    rules = tuple(Rule(r.get("channel", ANY), r.get("mode", ANY), Strategy(
-        r.get("strategy", "cost_optimal"), r.get("max_shipments", 0), r.get("max_km"),
-        tuple(tuple(g) for g in r.get("node_groups", ())), r.get("exclude_stores_below", 0),
-        r.get("split_lines", False)))
-        for r in document.get("strategies", ()))
+    rules = tuple(Rule(r.get("channel", ANY), r.get("mode", ANY), strategy_from(r))
+                  for r in document.get("strategies", ()))
     return SourcingSettings(document.get("split_penalty", 0), document.get("depletion_cost_per_unit", 0),
                             document.get("store_protection_units", 0), rules)
+
+
+def strategy_from(r: dict) -> Strategy:
+    """A strategy from its stored shape (see ``StrategyIn``)."""
+    return Strategy(r.get("strategy", "cost_optimal"), r.get("max_shipments", 0), r.get("max_km"),
+                    tuple(tuple(g) for g in r.get("node_groups", ())), r.get("exclude_stores_below", 0),
+                    r.get("split_lines", False))
 
 
 def allowed(strategy: Strategy, source: Source, node_type: str) -> bool:

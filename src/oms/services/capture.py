@@ -36,10 +36,9 @@ from .queries import load_order
 from .reference import bump_reference
 from .reserving import Try, reserving
 from .sourcing import Sourcer
-from .ways import COLLECT_MODES, DROP_OFF_MODES, HOME_MODES, Ways, wanted
+from .ways import CARRIED, COLLECT_MODES, Ways, wanted
 
 OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)  # the retailer's vans and couriers
-CARRIED = (*HOME_MODES, *DROP_OFF_MODES)  # parcels a carrier takes from any node to the customer or a bank
 
 
 async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,

@@ -560,3 +560,21 @@ class ActionIn(Strict):
     carrier: str | None = Field(default=None, max_length=100, description="ship")
     tracking_number: str | None = Field(default=None, max_length=100, description="ship")
     pickup_code: str | None = Field(default=None, max_length=20, description="ready: set; collect: check")
+
+
+class SampleOrderIn(Strict):
+    """An order to source in a simulation: nothing is reserved or stored."""
+
+    channel: Channel
+    lines: list[PromiseLineIn] = Field(min_length=1, max_length=200)
+    delivery: DeliveryIn
+
+
+class SimulateIn(Strict):
+    """A draft strategy tried on sample orders, beside the live one."""
+
+    strategy: StrategyIn = Field(description="The draft; its channel and mode are not used")
+    split_penalty: int | None = Field(default=None, ge=0, le=10**9, description="Draft value (default: live)")
+    depletion_cost_per_unit: int | None = Field(default=None, ge=0, le=10**9, description="Draft value")
+    store_protection_units: int | None = Field(default=None, ge=0, le=INT32, description="Draft value")
+    orders: list[SampleOrderIn] = Field(min_length=1, max_length=1000)

@@ -10,7 +10,7 @@ from ..domain.costs import CostModel, Source, cost_of
 from ..domain.errors import OutOfStock
 from ..domain.geo import km_between, place
 from ..domain.sourcing import Candidate, Need, Plan, plan_what_is_there
-from ..domain.strategy import allowed, choose, narrowed
+from ..domain.strategy import SourcingSettings, Strategy, allowed, choose, narrowed
 from ..domain.vocabulary import DeliveryMode, NodeType
 from .reference_cache import Snapshot
 
@@ -24,11 +24,13 @@ class Sourcer:
     """The strategy and the priced nodes for one order's channel, mode and destination."""
 
     def __init__(self, snap: Snapshot, channel: str, mode: str, destination: tuple[float, float],
-                 weight: dict[str, int], pickup_node_id: str | None = None) -> None:
+                 weight: dict[str, int], pickup_node_id: str | None = None,
+                 draft: tuple[SourcingSettings, Strategy] | None = None) -> None:
+        """``draft``: settings and a strategy to try instead of the live ones (a simulation)."""
         self.snap, self.mode, self.destination, self.weight = snap, mode, destination, weight
         self.pickup_node_id = pickup_node_id
-        settings = snap.sourcing
-        self.strategy = settings.strategy(channel, mode)
+        settings = draft[0] if draft else snap.sourcing
+        self.strategy = draft[1] if draft else settings.strategy(channel, mode)
         self.model: CostModel = settings.model(self.strategy)
         self._protected = settings.store_protection_units
         self._priced: dict[str, Source | str] = {}
@@ -42,6 +44,12 @@ class Sourcer:
         if found is None:
             found = self._priced[node_id] = self._price(node_id)
         return found
+
+    def price_of(self, node_id: str) -> Source:
+        """The node priced for this order even where the strategy would not use it (units held there stay
+        where they are held; a simulation's live and draft plans are costed alike)."""
+        found = self.source(node_id)
+        return found if isinstance(found, Source) else self._price(node_id, filtered=False)
 
     def _price(self, node_id: str, filtered: bool = True) -> Source | str:
         """The node priced for this order, or why it cannot send it; unless ``filtered``, always a Source
@@ -153,8 +161,7 @@ class Sourcer:
         """Why this plan: its cost term by term, and each node that could have sent something, with its
         cost for the whole order where it has it all and why it was not used. ``passed_over``: nodes left
         out before the strategy chose (a full day, the promise), with the reason."""
-        # A plan node the strategy would not price (held units stay where they are held) is priced all the same.
-        priced = {n: s if isinstance(s := self.source(n), Source) else self._price(n, filtered=False) for n in plan}
+        priced = {n: self.price_of(n) for n in plan}
         costed = cost_of(plan, priced, self.weight, available, self.model)
         money = lambda amount: {"amount": amount, "currency": currency}  # noqa: E731
         wanted: dict[str, int] = {}

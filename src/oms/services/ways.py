@@ -20,6 +20,7 @@ M = DeliveryMode
 HOME_MODES = (M.HOME_STANDARD, M.HOME_EXPRESS)
 DROP_OFF_MODES = (M.LOCKER, M.PICKUP_POINT)
 COLLECT_MODES = (M.CLICK_AND_COLLECT, M.RESERVE_IN_STORE)
+CARRIED = (*HOME_MODES, *DROP_OFF_MODES)  # parcels a carrier takes from any node to the customer or a bank
 
 
 def wanted(needs: list[Need]) -> dict[str, int]:
