@@ -245,3 +245,31 @@ async def test_held_units_at_a_node_the_strategy_leaves_out_are_explained(ctx, c
     assert shipment["cost"] == {"handling": 120, "carrier": 480, "depletion": 0, "total": 600}
     dc = next(c for c in why["candidates"] if c["node_id"] == "DC-PARIS")
     assert dc["available"]["SKU-B"] >= 1  # the held unit counts as there for this order
+
+
+async def test_a_draft_strategy_is_tried_on_sample_orders_without_reserving(ctx, client):
+    keys = await priced(ctx, client, split_penalty=0)
+    before = (await client.get("/v1/inventory", headers=keys.h("admin"))).json()["items"]
+    samples = [{"channel": "web", "lines": [{"sku": sku, "quantity": 2}],
+                "delivery": {"mode": "home_standard", "address": HOME}} for sku in ("SKU-A", "SKU-C", "SKU-C")]
+    r = await client.post("/v1/sourcing/simulate", headers=keys.h("admin"),
+                          json={"strategy": {"strategy": "nearest"}, "orders": samples})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    live, draft = got["live"], got["draft"]
+    # Live (cost_optimal): mugs from the DC (580); the first 2 rugs from Paris (500 + 200 + 400 + 12 × 40),
+    # the next 2 from Lyon (300 + 100 + 600 + 12 × 60): each side takes what it sources.
+    assert [o["live"]["plan"][0]["node_id"] for o in got["orders"]] == ["DC-PARIS", "ST-PARIS", "ST-LYON"]
+    assert live["total_cost"]["amount"] == 580 + 1580 + 1720 and live["unserved"] == 0
+    # Draft (nearest): the mugs from the Paris store (1,140), then the same rugs.
+    assert [o["draft"]["plan"][0]["node_id"] for o in got["orders"]] == ["ST-PARIS", "ST-PARIS", "ST-LYON"]
+    assert draft["total_cost"]["amount"] == 1140 + 1580 + 1720
+    assert live["shipments"] == draft["shipments"] == 3 and live["split_orders"] == 0
+    # The Lyon rugs arrive a day after the window the Paris store could promise: one miss on each side.
+    assert live["promise_misses"] == draft["promise_misses"] == 1
+    assert (await client.get("/v1/inventory", headers=keys.h("admin"))).json()["items"] == before  # nothing taken
+    bad = problem(await client.post("/v1/sourcing/simulate", headers=keys.h("admin"), json={
+        "strategy": {}, "orders": [{**samples[0], "lines": [{"sku": "NOPE", "quantity": 1}]}]}), 422, "invalid_input")
+    assert "orders.0" in str(bad)
+    problem(await client.post("/v1/sourcing/simulate", headers=keys.h("web"),
+                              json={"strategy": {}, "orders": samples}), 403, "forbidden")
