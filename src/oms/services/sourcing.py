@@ -169,8 +169,11 @@ class Sourcer:
             wanted[n.sku] = wanted.get(n.sku, 0) + n.quantity
         listed = []
         for c in candidates:
-            source = self.source(c.node_id)
             units = {sku: available.get((c.node_id, sku), 0) for sku in wanted}
+            if not any(units.values()) and c.node_id not in plan:  # most of the network: said, not priced
+                listed.append({"node_id": c.node_id, "rejected_because": "no stock of these SKUs"})
+                continue
+            source = self.source(c.node_id)
             entry: dict = {"node_id": c.node_id, "available": units}
             if isinstance(source, Source):
                 entry["distance_km"] = source.km
@@ -216,8 +219,6 @@ def _rejected(node_id: str, plan: Plan, source: Source | str, units: dict[str, i
         return source
     if node_id in passed_over:
         return passed_over[node_id]
-    if not any(units.values()):
-        return "no stock of these SKUs"
     if below and node_type == NodeType.STORE and all(q < below for q in units.values()):
         return f"fewer than {below} units of each SKU (left to the shop)"
     return "a plan using it costs more" if all(units[s] >= q for s, q in wanted.items()) else \
