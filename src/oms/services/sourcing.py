@@ -13,6 +13,7 @@ from ..domain.sourcing import Candidate, Need, Plan, plan_what_is_there
 from ..domain.strategy import SourcingSettings, Strategy, allowed, choose, narrowed
 from ..domain.vocabulary import DeliveryMode, NodeType
 from .reference_cache import Snapshot
+from .ways import wanted as units_wanted
 
 M = DeliveryMode
 OWN = (M.SCHEDULED, M.ONE_HOUR, M.STORE_CARRY_OUT)  # the retailer's vans, couriers, or the customer's hands
@@ -164,9 +165,7 @@ class Sourcer:
         priced = {n: self.price_of(n) for n in plan}
         costed = cost_of(plan, priced, self.weight, available, self.model)
         money = lambda amount: {"amount": amount, "currency": currency}  # noqa: E731
-        wanted: dict[str, int] = {}
-        for n in needs:
-            wanted[n.sku] = wanted.get(n.sku, 0) + n.quantity
+        wanted = units_wanted(needs)
         listed = []
         for c in candidates:
             units = {sku: available.get((c.node_id, sku), 0) for sku in wanted}
