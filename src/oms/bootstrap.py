@@ -17,6 +17,8 @@ from .services.holds_expiry import release_expired
 from .services.keys import KeyCache, create_key
 from .services.promise_ids import ensure_secret
 from .services.reference_cache import ReferenceCache
+from .services.resourcing import retry_waiting
+from .services.sla import expire_unaccepted
 from .services.stock_mirror import StockMirror
 
 
@@ -66,13 +68,14 @@ def build_app(settings: Settings | None = None) -> FastAPI:
 
 
 async def sweep(ctx: Context) -> None:
-    """Every few seconds: release expired holds, and backorders whose units are there. Every server process
-    may run it (holds locked by another are skipped; a backorder is released once, under its order's lock)."""
+    """Every few seconds: release expired holds; withdraw the fulfilment orders a node did not accept in
+    time; release backorders whose units are there; source again the orders awaiting it. Every server
+    process may run it (holds locked by another are skipped; each order is changed under its row lock)."""
     log = logging.getLogger("oms.sweep")
     while True:
         await asyncio.sleep(ctx.settings.hold_sweep_seconds)
         # A failed sweep is retried at the next tick (captures also free expired holds when they need to).
-        for task in (release_expired, release_backorders):
+        for task in (release_expired, expire_unaccepted, release_backorders, retry_waiting):
             try:
                 await task(ctx)
             except Exception:

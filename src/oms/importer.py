@@ -9,7 +9,7 @@ as missing. Booleans are true/false (also yes/no, 1/0).
               price_amount in minor units (1299 with currency EUR is 12.99 €)
     nodes     id,type,name,line1,postal_code,city,country,lat,lng
               [,timezone][,fulfills][,hands_over][,opening_hours][,daily_capacity]
-              [,handling_cost_per_order][,handling_cost_per_unit][,active]
+              [,handling_cost_per_order][,handling_cost_per_unit][,accept_within_minutes][,active]
               fulfills and hands_over: delivery modes separated by | (home_standard|click_and_collect)
               opening_hours: day or day range, then spans, days separated by ;
                   mon-fri 09:00-19:00; sat 10:00-12:30,14:00-18:00; sun 10:00-13:00
@@ -137,7 +137,7 @@ LAYOUTS = {
         NodeIn,
         ("id", "type", "name", "line1", "postal_code", "city", "country", "lat", "lng"),
         ("timezone", "fulfills", "hands_over", "opening_hours", "daily_capacity", "handling_cost_per_order",
-         "handling_cost_per_unit", "active"),
+         "handling_cost_per_unit", "accept_within_minutes", "active"),
         _node,
         nested={("address", k): k for k in ("line1", "postal_code", "city", "country", "lat", "lng")},
         whole_row="hands_over",

@@ -107,11 +107,17 @@ async def test_cancelling_a_picked_order_puts_the_units_back(ctx, client):
 
 async def test_an_order_awaiting_sourcing_after_a_short_pick_can_be_cancelled(ctx, client):
     keys, placed, fid = await accepted_order(ctx, client, "X-7", [("SKU-A", 3)])
+    # No other node has the SKU: the units not found cannot be sourced again.
+    r = await client.put("/v1/inventory", json=[{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 0}],
+                         headers=keys.h("admin"))
+    assert r.status_code == 200, r.text
     picked = await confirm(client, keys.h("store_paris"), fid, "pick", lines=[{"sku": "SKU-A", "quantity": 1}])
     assert picked["status"] == "awaiting_sourcing"
+    assert picked["at_risk"]["missing"] == [{"line_no": 1, "sku": "SKU-A", "quantity": 2}]
     view = await cancel_ok(client, keys, placed["id"])
     assert view["status"] == "cancelled"
     assert view["lines"][0]["cancelled"] == 3
+    assert view["at_risk"] is None
     # The two units not found stay written off; the one found is free again.
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (3, 0)
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from oms.db import tables as t
 from tests.integration.test_promise import CARRIERS, by_mode
-from tests.support import NODES, capture, order, problem, seed
+from tests.support import NODES, capture, ful_at, order, problem, seed
 
 ALWAYS = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]
@@ -92,8 +92,12 @@ async def test_a_rejected_fulfilment_gives_its_place_back(ctx, client):
     r = await client.post(f"/v1/fulfillments/{ful['id']}/reject", json={"reason": "no staff"},
                           headers=keys.h("store_paris"))
     assert r.status_code == 200, r.text
-    assert "capacity" not in r.json()["fulfillments"][0]["details"]
-    assert await used(ctx, "ST-PARIS") == {date.fromisoformat(day): 0}
+    view = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json()
+    assert "capacity" not in ful_at(view, "ST-PARIS")["details"]
+    # The units come from the DC instead: the store takes a place on the day the transfer reaches it.
+    [[_, arrives]] = ful_at(view, "DC-PARIS")["details"]["capacity"]
+    assert arrives > day
+    assert await used(ctx, "ST-PARIS") == {date.fromisoformat(day): 0, date.fromisoformat(arrives): 1}
 
 
 async def test_a_full_store_is_promised_for_its_next_day_and_an_older_promise_is_not_kept(ctx, client):

@@ -158,11 +158,17 @@ async def test_click_and_collect_sent_from_the_dc_is_handed_over_by_the_store(ct
 # --- short pick and reject ---------------------------------------------------------------------------------
 
 
-async def test_a_short_pick_leaves_the_order_awaiting_sourcing_and_writes_off_the_missing_units(ctx, client):
+async def test_a_short_pick_writes_off_the_missing_units_and_sources_them_again(ctx, client):
     keys, placed, fid = await accepted_order(ctx, client, "SP-1", [("SKU-A", 3)])
     store = keys.h("store_paris")
     view = await confirm(client, store, fid, "pick", lines=[{"sku": "SKU-A", "quantity": 1}], reason="shelf empty")
-    assert view["status"] == "awaiting_sourcing"
+    assert [f["node_id"] for f in view["fulfillments"]] == ["ST-PARIS"]  # the store's key sees its own only
+    view = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json()
+    # The two units not found come from the DC, the only other node with the SKU.
+    again = ful_at(view, "DC-PARIS")
+    assert (again["status"], again["lines"][0]["quantity"], again["lines"][0]["reserved"]) == ("released", 2, 2)
+    assert view["status"] == "created" and view["at_risk"] is None
+    assert await on_hand_reserved(client, keys, "SKU-A", "DC-PARIS") == (100, 2)
     line = ful_at(view, "ST-PARIS")["lines"][0]
     assert (line["picked"], line["short"], line["reserved"]) == (1, 2, 1)
     # The two units not found are gone from on-hand; the one found is still held.
@@ -183,11 +189,13 @@ async def test_a_short_pick_leaves_the_order_awaiting_sourcing_and_writes_off_th
     assert short["reason"] == "shelf empty" and short["actor"] == "node:ST-PARIS"
 
 
-async def test_nothing_found_cancels_the_fulfillment_and_the_order_awaits_sourcing(ctx, client):
-    keys, _, fid = await accepted_order(ctx, client, "SP-2", [("SKU-A", 2)])
-    view = await confirm(client, keys.h("store_paris"), fid, "pick", lines=[{"sku": "SKU-A", "quantity": 0}])
-    assert view["status"] == "awaiting_sourcing"
+async def test_nothing_found_cancels_the_fulfillment_and_the_units_are_sourced_again(ctx, client):
+    keys, placed, fid = await accepted_order(ctx, client, "SP-2", [("SKU-A", 2)])
+    await confirm(client, keys.h("store_paris"), fid, "pick", lines=[{"sku": "SKU-A", "quantity": 0}])
+    view = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json()
+    assert view["status"] == "created"
     assert ful_at(view, "ST-PARIS")["status"] == "cancelled"
+    assert ful_at(view, "DC-PARIS")["lines"][0]["reserved"] == 2
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (3, 0)
 
 
@@ -203,12 +211,14 @@ async def test_picking_more_than_ordered_or_another_sku_is_refused(ctx, client):
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 2)
 
 
-async def test_a_rejection_releases_the_reservation_and_the_order_awaits_sourcing(ctx, client):
+async def test_a_rejection_releases_the_reservation_and_the_units_are_sourced_again(ctx, client):
     keys = await seed(ctx, client)
     placed = await capture(client, keys, order("RJ-1", [("SKU-A", 2)]))
     fid = placed["fulfillments"][0]["id"]
-    view = await confirm(client, keys.h("store_paris"), fid, "reject", reason="flooded stock room")
-    assert view["status"] == "awaiting_sourcing"
+    await confirm(client, keys.h("store_paris"), fid, "reject", reason="flooded stock room")
+    view = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json()
+    assert view["status"] == "created"
+    assert ful_at(view, "DC-PARIS")["details"]["resourced"] == "ST-PARIS rejected them"
     f = ful_at(view, "ST-PARIS")
     assert f["status"] == "rejected" and f["details"]["reject_reason"] == "flooded stock room"
     assert f["lines"][0]["reserved"] == 0

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
-from ..services import cancel, capture, queries
-from ..services.inputs import CancelIn, OrderIn
+from ..services import cancel, capture, queries, resourcing
+from ..services.inputs import CancelIn, OrderIn, ResourceIn
 from .deps import Caller, Ctx, IdempotencyKey, body_of, idempotency_key_of, principal_of
 from .json import Json
 from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage
@@ -74,3 +74,12 @@ async def order_sourcing(order_id: str, ctx: Ctx, caller: Caller):
 async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn, Body()] = CancelIn()):
     """Cancel the whole order (no `lines`) or some units of some lines, before they leave the node."""
     return Json(await cancel.cancel_order(ctx, order_id, body, principal=caller))
+
+
+@router.post("/{order_id}/resource", response_model=OrderOut)
+async def resource_order(order_id: str, ctx: Ctx, caller: Caller,
+                         body: Annotated[ResourceIn, Body()] = ResourceIn()):
+    """Plan again the units no node holds (a node rejected or did not find them). With `late`, a delivery
+    later than promised is accepted; 409 with the order's `at_risk` when nothing can be sent at all."""
+    reason = body.reason or ("a later delivery was accepted" if body.late else "asked to source again")
+    return Json(await resourcing.resource_order(ctx, order_id, reason=reason, late=body.late, principal=caller))

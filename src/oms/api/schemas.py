@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..services.inputs import Money
 
@@ -63,6 +63,15 @@ class FulfillmentWork(FulfillmentOut):
     order: OrderBrief
 
 
+class AtRisk(BaseModel):
+    """Units no node holds and no node can send in time: why, since when, and what can be done."""
+    reason: str
+    since: str
+    missing: list[dict[str, Any]] = Field(description="[{line_no, sku, quantity}] waiting for a node")
+    options: list[dict[str, Any]] = Field(
+        description="later_date {delivered_by, nodes}, partial {lines, cancel}, cancel_lines {lines}")
+
+
 class OrderOut(BaseModel):
     id: str
     channel: str
@@ -73,6 +82,7 @@ class OrderOut(BaseModel):
     total: Money
     lines: list[OrderLineOut]
     fulfillments: list[FulfillmentOut]
+    at_risk: AtRisk | None = None
     created_at: str
     updated_at: str
 

@@ -105,6 +105,8 @@ nodes = Table(
     # What preparing a shipment here costs (minor units): per fulfilment order and per unit. Sourcing weighs them.
     Column("handling_cost_per_order", Integer, nullable=False, default=0, server_default="0"),
     Column("handling_cost_per_unit", Integer, nullable=False, default=0, server_default="0"),
+    # Minutes a released fulfilment order may wait for the node to accept it before it goes elsewhere.
+    Column("accept_within_minutes", Integer, nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False, default=now),
 )
@@ -176,6 +178,8 @@ orders = Table(
     Column("delivery", Json, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("total_amount", BigInteger, nullable=False),
+    # Why the order may miss its promise, what is missing and the options left; null when on track.
+    Column("at_risk", Json, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("channel", "external_ref"),

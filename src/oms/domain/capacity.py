@@ -58,6 +58,26 @@ class Capacity:
 NO_LIMITS = Capacity({})
 
 
+def shared_out(claims: Iterable[Claim], nodes: Iterable[str], limits: Mapping[str, int]) -> dict[str, list[Claim]]:
+    """The places a plan's option takes, per fulfilment order (one per node): each node's own place in its
+    day, and the places taken elsewhere (a locker bank's, one per parcel; the store readying it; the slot;
+    the courier hour) shared out among them, as the option counts them. Only places with a limit count
+    (one set later starts from zero)."""
+    ordered = sorted(nodes)
+    places: dict[str, list[Claim]] = {node_id: [] for node_id in ordered}
+    shared = 0
+    for resource, day in claims:
+        if resource not in limits:
+            continue
+        if resource in places:
+            if not any(r == resource for r, _ in places[resource]):
+                places[resource].append((resource, day))
+        else:
+            places[ordered[shared % len(ordered)]].append((resource, day))
+            shared += 1
+    return places
+
+
 def counted(claims: Iterable[Claim], limits: Mapping[str, int]) -> list[tuple[str, date, int, int]]:
     """(node, day, orders, limit) per place the claims take, only at nodes with a limit, in the order every
     writer locks capacity rows (by node, then day) so that concurrent takers cannot deadlock."""

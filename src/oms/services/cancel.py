@@ -10,6 +10,7 @@ from .context import Context
 from .inputs import CancelIn
 from .order_state import OrderState, still_to_send
 from .reference import bump_reference
+from .resourcing import resource_order
 
 # Fulfilment orders whose units can still be cancelled, least work done first.
 CANCELLABLE = (FStatus.BACKORDERED, *HOLDING)
@@ -57,7 +58,11 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
         state.record("order.cancelled" if whole else "order.lines_cancelled", actor=principal.actor, at=at,
                      reason=body.reason, data={"order_id": order_id,
                                                "lines": [{"line_no": n, "quantity": q} for n, q in targets]})
-        return await state.save(conn, actor=principal.actor, at=at, reason=body.reason)
+        view = await state.save(conn, actor=principal.actor, at=at, reason=body.reason)
+    if view["status"] == OStatus.AWAITING_SOURCING:
+        # The lines that could not be sent are gone: the others may be sourced now (the partial option).
+        view = await resource_order(ctx, order_id, reason="the other lines were cancelled") or view
+    return view
 
 
 def _holding(state: OrderState, line_no: int) -> list[tuple[dict, int]]:

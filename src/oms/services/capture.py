@@ -10,13 +10,12 @@ from ..db import tables as t
 from ..db.capture_tx import CapacityFull, LostRace
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.capacity import Claim, counted
+from ..domain.capacity import Claim, counted, shared_out
 from ..domain.errors import Conflict, FieldError, InvalidInput, OutOfStock, PromiseNotKept
 from ..domain.ids import new_id
-from ..domain.lifecycle import FStatus, OStatus, derive_order_status
+from ..domain.lifecycle import OStatus, derive_order_status
 from ..domain.promise import NoRoom, NotOffered
 from ..domain.sourcing import (
-    Candidate,
     Incoming,
     Need,
     Plan,
@@ -27,6 +26,7 @@ from ..domain.sourcing import (
 from ..domain.vocabulary import PICKUP_MODES, DeliveryMode
 from .context import Context
 from .events import event
+from .fulfillment_rows import backordered_rows, fulfillment_rows
 from .holds import held_units, take_hold
 from .inputs import OrderIn
 from .order_view import order_view
@@ -128,8 +128,8 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                                                    keep, slot, kept, late) if rest else ({}, [], {})
         sent = merge_plans(from_hold, plan)
         places = await _places(ctx, order, request, sent, ways, promise, tries, slot)
-        fuls, flines = _fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places)
-        more_fuls, more_flines = _backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
+        fuls, flines = fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places)
+        more_fuls, more_flines = backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
         o["status"] = derive_order_status([f["status"] for f in fuls], unallocated_units=0,
                                           pickup=order.delivery.mode in PICKUP_MODES)
@@ -168,7 +168,8 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
     promisable = request.promisable(available)
     mode = sourcer.mode
     if kept and mode in CARRIED:
-        in_time = replace(request, candidates=_in_time(request, ways, needs, mode, kept.latest, promisable, late))
+        in_time = replace(request, candidates=ways.in_time(mode, request.candidates, needs, request.destination,
+                                                           kept.latest, promisable, late))
         try:
             return ways.plan(sourcer.maker(needs, promisable), in_time.candidates, keep), [], promisable
         except OutOfStock:  # the nodes quick enough cannot send it all: from the promise's nodes, if they still can
@@ -191,27 +192,6 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
     incoming = await supply_promises.incoming(tx.conn, {n.sku for n in missing},
                                               {c.node_id for c in request.candidates}, at.date())
     return plan, plan_backorders(missing, request.candidates, incoming, request.destination), promisable
-
-
-def _in_time(request: Request, ways: Ways, needs: list[Need], mode: str, latest: datetime,
-             available: dict[tuple[str, str], int], late: dict[str, str]) -> list[Candidate]:
-    """The candidates holding some of the order whose own parcel would arrive by ``latest``: a plan is in
-    time when each of its parcels is, whatever the others carry. Notes the others in ``late``."""
-    holding = {n for (n, _), units in available.items() if units > 0}
-    found = []
-    for c in request.candidates:
-        if c.node_id not in holding:
-            continue
-        try:
-            option = ways.delivered(mode, {c.node_id: needs}, request.destination)
-        except NotOffered as exc:
-            late[c.node_id] = str(exc)
-            continue
-        if option.latest <= latest:
-            found.append(c)
-        else:
-            late[c.node_id] = f"too far for the promise: delivered by {option.latest.isoformat()}"
-    return found
 
 
 def _passed_over(request: Request, ways: Ways, plan: Plan, prefer: tuple[str, ...],
@@ -273,21 +253,7 @@ async def _places(ctx: Context, order: OrderIn, request: Request, plan: Plan, wa
     if promise is not None and option.latest > promise[0].latest:
         _doubt(tries)
         raise await _not_kept(ctx, order, request, promise, missed(mode, promise[0]))
-    # Only places with a limit are counted (one set later starts from zero). Each fulfilment order takes
-    # its own node's place; the places the order takes elsewhere (a locker bank's, one per parcel; the
-    # store readying it; the slot; the courier hour) are shared out among them, as the option counts them.
-    nodes = sorted(plan)
-    places: dict[str, list[Claim]] = {node_id: [] for node_id in nodes}
-    shared = 0
-    for resource, day in option.claims:
-        if resource not in limits:
-            continue
-        if resource in places:
-            if not any(r == resource for r, _ in places[resource]):
-                places[resource].append((resource, day))
-        else:
-            places[nodes[shared % len(nodes)]].append((resource, day))
-            shared += 1
+    places = shared_out(option.claims, plan, limits)
     for resource, day, orders, _ in counted((c for claims in places.values() for c in claims), limits):
         if not ways.capacity.has_room(resource, day, orders):  # the database would refuse it: say why now
             _doubt(tries)
@@ -302,45 +268,6 @@ async def _not_kept(ctx: Context, order: OrderIn, request: Request, promise: tup
                     reason: str) -> PromiseNotKept:
     return await not_kept(ctx, request.snap, order.channel, [(n.sku, n.quantity) for n in request.needs],
                           request.destination, promise[1], reason)
-
-
-def _fulfillment_rows(order_id: str, plan, at, handover_node_id: str | None,
-                      places: dict[str, list[Claim]]) -> tuple[list[dict], list[dict]]:
-    fuls, flines = [], []
-    for node_id, node_needs in sorted(plan.items()):
-        f_id = new_id("ful")
-        # The places it took, given back if it is cancelled before the work.
-        details = {"capacity": [[n, day.isoformat()] for n, day in places[node_id]]} if places.get(node_id) else {}
-        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, FStatus.RELEASED, details, at))
-        flines += [_fulfillment_line(f_id, node_id, n, reserved=n.quantity) for n in node_needs]
-    return fuls, flines
-
-
-def _backordered_rows(order_id: str, backorders: list[tuple[Need, Incoming]], at,
-                      handover_node_id: str | None) -> tuple[list[dict], list[dict]]:
-    """One fulfilment order per node that expects the supply, released to it when the units are there."""
-    by_node: dict[str, list[tuple[Need, Incoming]]] = {}
-    for need, supply in backorders:
-        by_node.setdefault(supply.node_id, []).append((need, supply))
-    fuls, flines = [], []
-    for node_id, waiting in sorted(by_node.items()):
-        f_id = new_id("ful")
-        expected = max(x.expected_on for _, x in waiting).isoformat()
-        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, FStatus.BACKORDERED,
-                                 {"expected_on": expected}, at))
-        flines += [_fulfillment_line(f_id, node_id, n, reserved=0, supply_id=x.supply_id) for n, x in waiting]
-    return fuls, flines
-
-
-def _fulfillment(f_id: str, order_id: str, node_id: str, handover_node_id: str | None, status: FStatus,
-                 details: dict, at) -> dict:
-    return {"id": f_id, "order_id": order_id, "node_id": node_id, "handover_node_id": handover_node_id,
-            "status": status, "details": details, "created_at": at, "updated_at": at}
-
-
-def _fulfillment_line(f_id: str, node_id: str, n: Need, *, reserved: int, supply_id: str | None = None) -> dict:
-    return {"fulfillment_id": f_id, "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
-            "picked": None, "shipped": 0, "cancelled": 0, "short": 0, "reserved": reserved, "supply_id": supply_id}
 
 
 async def _find_existing(ctx: Context, order: OrderIn, idempotency_key: str | None) -> dict | None:

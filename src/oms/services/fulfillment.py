@@ -14,6 +14,7 @@ from .context import Context
 from .inputs import ActionIn
 from .order_state import OrderState, still_to_send
 from .order_view import visible_to
+from .resourcing import resource_order
 
 
 async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *, principal: Principal) -> dict:
@@ -54,20 +55,21 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
                 # The node did its work; the places the parcel would have taken further on go back.
                 await capacity.give_back(conn, capacity.places_of([f], worked=True))
                 state.move(f, FStatus.CANCELLED, actor=actor, at=at, reason="nothing found when picking")
-        return visible_to(principal, await state.save(conn, actor=actor, at=at, reason=body.reason))
+        view = await state.save(conn, actor=actor, at=at, reason=body.reason)
+    if requested == FStatus.REJECTED or short:
+        # The units the node will not send are planned again at once (a failure here leaves the order
+        # awaiting sourcing: the sweeper tries it again).
+        why = f"{f['node_id']} rejected them" if requested == FStatus.REJECTED else f"{f['node_id']} did not find them"
+        view = await resource_order(ctx, order_id, reason=why) or view
+    return visible_to(principal, view)
 
 
 async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: ActionIn, ref: str) -> None:
     details = dict(f["details"])
     if status == FStatus.REJECTED:
-        await stock.release(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines])
-        # The node will not do the work: its places go back (a new plan takes its own).
-        await capacity.give_back(conn, capacity.places_of([f]))
-        details.pop("capacity", None)
-        for fl in lines:
-            fl["reserved"] = 0
-        details["reject_reason"] = body.reason
-    elif status in (FStatus.SHIPPED, FStatus.COLLECTED):
+        await give_up(conn, f, lines, body.reason)
+        return
+    if status in (FStatus.SHIPPED, FStatus.COLLECTED):
         if status == FStatus.COLLECTED:
             expected = details.get("pickup_code")
             if expected and body.pickup_code != expected:
@@ -83,6 +85,17 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
     elif status == FStatus.READY_FOR_PICKUP:
         details["pickup_code"] = body.pickup_code or f"{secrets.randbelow(10**6):06d}"
     f["details"] = {k: v for k, v in details.items() if v is not None}
+
+
+async def give_up(conn, f: dict, lines: list[dict], reason: str | None) -> None:
+    """The node will not do the work (it rejected it, or let the time to accept it lapse): its units are
+    released and its places go back (a new plan takes its own)."""
+    await stock.release(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines])
+    await capacity.give_back(conn, capacity.places_of([f]))
+    for fl in lines:
+        fl["reserved"] = 0
+    details = {k: v for k, v in f["details"].items() if k != "capacity"}
+    f["details"] = {**details, "reject_reason": reason} if reason else details
 
 
 def _apply_pick(lines: list[dict], body: ActionIn) -> list[tuple[str, str, int]]:

@@ -129,6 +129,10 @@ class NodeIn(Strict):
     handling_cost_per_order: int = Field(default=0, ge=0, le=INT32,
                                          description="What preparing one shipment here costs, minor units")
     handling_cost_per_unit: int = Field(default=0, ge=0, le=INT32, description="… plus this per unit, minor units")
+    accept_within_minutes: int | None = Field(
+        default=None, ge=1, le=10080,
+        description="Minutes the node has to accept a released fulfilment order before it is sourced "
+                    "elsewhere; null: no limit")
     active: bool = True
 
     @field_validator("timezone")
@@ -544,6 +548,11 @@ class CancelLine(Strict):
 
 class CancelIn(Strict):
     lines: list[CancelLine] | None = Field(default=None, min_length=1, description="Omit to cancel the whole order")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ResourceIn(Strict):
+    late: bool = Field(default=False, description="Accept a later delivery than promised (the customer agreed)")
     reason: str | None = Field(default=None, max_length=500)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..domain.errors import NotFound
-from ..domain.lifecycle import FStatus, check_transition, derive_order_status
+from ..domain.lifecycle import FStatus, OStatus, check_transition, derive_order_status
 from ..domain.vocabulary import PICKUP_MODES
 from .events import event
 from .order_view import fulfillment_view, order_view
@@ -31,6 +31,7 @@ class OrderState:
         self.order, self.lines, self.fuls, self.flines = order, lines, fuls, flines
         self._before = copy.deepcopy((order, lines, fuls, flines))
         self.events: list[dict] = []
+        self._added: list[tuple[dict, list[dict]]] = []
 
     @classmethod
     async def load(cls, conn: AsyncConnection, order_id: str) -> "OrderState":
@@ -65,6 +66,14 @@ class OrderState:
                    if fl["fulfillment_id"] in live and line_no in (None, fl["line_no"]))
         return wanted - held
 
+    def add(self, f: dict, flines: list[dict], *, actor: str, at: datetime, reason: str | None = None) -> None:
+        """A new fulfilment order (units sourced again), stored on ``save``; its event says where it went."""
+        self.fuls.append(f)
+        self.flines.extend(flines)
+        self._added.append((f, flines))
+        self.events.append(event(f"fulfillment.{f['status']}", order_id=self.order["id"], actor=actor, at=at,
+                                 reason=reason, data=fulfillment_view(f, flines)))
+
     def check(self, f: dict, requested: str) -> None:
         """IllegalTransition unless the lifecycle lets this fulfilment order move to ``requested``."""
         transfer = f["handover_node_id"] not in (None, f["node_id"])
@@ -88,13 +97,20 @@ class OrderState:
                                      pickup=self.pickup)
         previous = self.order["status"]
         self.order["status"] = status
+        if status != OStatus.AWAITING_SOURCING:
+            self.order["at_risk"] = None  # nothing is missing any more: sent, or cancelled
         self.order["updated_at"] = at
         if status != previous:
             self.record("order.status_changed", actor=actor, at=at, reason=reason,
                         data={"order_id": self.order["id"], "from": previous, "to": status})
         o0, lines0, fuls0, flines0 = self._before
-        await _update_changed(conn, t.fulfillments, ["id"], fuls0, self.fuls)
-        await _update_changed(conn, t.fulfillment_lines, ["fulfillment_id", "line_no"], flines0, self.flines)
+        await _update_changed(conn, t.fulfillments, ["id"], fuls0, self.fuls[:len(fuls0)])
+        await _update_changed(conn, t.fulfillment_lines, ["fulfillment_id", "line_no"], flines0,
+                              self.flines[:len(flines0)])
+        if self._added:
+            await conn.execute(t.fulfillments.insert(), [f for f, _ in self._added])
+            await conn.execute(t.fulfillment_lines.insert(), [x for _, xs in self._added for x in xs])
+            self._added = []
         await _update_changed(conn, t.order_lines, ["order_id", "line_no"], lines0, self.lines)
         await _update_changed(conn, t.orders, ["id"], [o0], [self.order])
         if self.events:

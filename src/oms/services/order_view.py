@@ -49,6 +49,8 @@ def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapp
         "fulfillments": [
             fulfillment_view(f, by_f.get(f["id"], [])) for f in sorted(fulfillments, key=lambda x: x["id"])
         ],
+        # Why the order may miss its promise and the options left (re-sourcing found no way to keep it).
+        "at_risk": o.get("at_risk"),
         "created_at": o["created_at"].isoformat(),
         "updated_at": o["updated_at"].isoformat(),
     }

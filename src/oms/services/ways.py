@@ -59,6 +59,26 @@ class Ways:
         busy = self.capacity.busy([c.node_id for c in candidates if c.node_id not in keep], self.snap.times, self.at)
         return around_busy(make, candidates, busy)
 
+    def in_time(self, mode: str, candidates: list[Candidate], needs: list[Need], point: tuple[float, float],
+                latest: datetime, available: dict[tuple[str, str], int], late: dict[str, str]) -> list[Candidate]:
+        """The candidates holding some of the order whose own parcel would arrive by ``latest``: a plan is
+        in time when each of its parcels is, whatever the others carry. Notes the others in ``late``."""
+        holding = {n for (n, _), units in available.items() if units > 0}
+        found = []
+        for c in candidates:
+            if c.node_id not in holding:
+                continue
+            try:
+                option = self.delivered(mode, {c.node_id: needs}, point)
+            except NotOffered as exc:
+                late[c.node_id] = str(exc)
+                continue
+            if option.latest <= latest:
+                found.append(c)
+            else:
+                late[c.node_id] = f"too far for the promise: delivered by {option.latest.isoformat()}"
+        return found
+
     def own(self, mode: str, node_ids: Iterable[str], available: dict[tuple[str, str], int], wanted: dict[str, int],
             point: tuple[float, float], slot: datetime | None = None, most: int = SLOTS_OFFERED) -> list[Option]:
         """Delivered by the retailer's own vans (``scheduled``) or couriers (``one_hour``): the options of

@@ -1,0 +1,31 @@
+"""re-sourcing: how long a node has to accept a fulfilment order; an order's risk of missing its promise
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-11-28 04:20:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("nodes", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("accept_within_minutes", sa.Integer(), nullable=True))
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("at_risk", JSON, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("at_risk")
+    with op.batch_alter_table("nodes", schema=None) as batch_op:
+        batch_op.drop_column("accept_within_minutes")

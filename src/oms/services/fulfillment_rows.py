@@ -1,0 +1,50 @@
+"""The rows of new fulfilment orders: one per node sending part of an order, released to it, or waiting
+for expected supply there (backordered)."""
+
+from datetime import datetime
+
+from ..domain.capacity import Claim
+from ..domain.ids import new_id
+from ..domain.lifecycle import FStatus
+from ..domain.sourcing import Incoming, Need, Plan
+
+
+def fulfillment_rows(order_id: str, plan: Plan, at: datetime, handover_node_id: str | None,
+                     places: dict[str, list[Claim]], details: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """One released fulfilment order per node, its lines holding their units; ``details``: more to say."""
+    fuls, flines = [], []
+    for node_id, node_needs in sorted(plan.items()):
+        f_id = new_id("ful")
+        # The places it took, given back if it is cancelled before the work.
+        taken = {"capacity": [[n, day.isoformat()] for n, day in places[node_id]]} if places.get(node_id) else {}
+        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, FStatus.RELEASED,
+                                 {**(details or {}), **taken}, at))
+        flines += [_fulfillment_line(f_id, node_id, n, reserved=n.quantity) for n in node_needs]
+    return fuls, flines
+
+
+def backordered_rows(order_id: str, backorders: list[tuple[Need, Incoming]], at,
+                     handover_node_id: str | None) -> tuple[list[dict], list[dict]]:
+    """One fulfilment order per node that expects the supply, released to it when the units are there."""
+    by_node: dict[str, list[tuple[Need, Incoming]]] = {}
+    for need, supply in backorders:
+        by_node.setdefault(supply.node_id, []).append((need, supply))
+    fuls, flines = [], []
+    for node_id, waiting in sorted(by_node.items()):
+        f_id = new_id("ful")
+        expected = max(x.expected_on for _, x in waiting).isoformat()
+        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, FStatus.BACKORDERED,
+                                 {"expected_on": expected}, at))
+        flines += [_fulfillment_line(f_id, node_id, n, reserved=0, supply_id=x.supply_id) for n, x in waiting]
+    return fuls, flines
+
+
+def _fulfillment(f_id: str, order_id: str, node_id: str, handover_node_id: str | None, status: FStatus,
+                 details: dict, at) -> dict:
+    return {"id": f_id, "order_id": order_id, "node_id": node_id, "handover_node_id": handover_node_id,
+            "status": status, "details": details, "created_at": at, "updated_at": at}
+
+
+def _fulfillment_line(f_id: str, node_id: str, n: Need, *, reserved: int, supply_id: str | None = None) -> dict:
+    return {"fulfillment_id": f_id, "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
+            "picked": None, "shipped": 0, "cancelled": 0, "short": 0, "reserved": reserved, "supply_id": supply_id}

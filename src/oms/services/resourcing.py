@@ -1,0 +1,252 @@
+"""Re-sourcing: units a node will not send are planned again on the other nodes.
+
+A node rejects its fulfilment order, lets the time to accept it lapse (``accept_within_minutes``), or
+does not find units when picking: those units then belong to no live fulfilment order and the order
+awaits sourcing. Right after, in a transaction of its own (order, then stock, then capacity, as every
+writer locks), the missing units are planned by the channel and mode's strategy on the nodes that have
+not failed this order, reserved, and released to their nodes as new fulfilment orders (``order.resourced``).
+
+An order that carries a promise is re-sourced only from nodes that still keep it. When no node can, the
+order is flagged at risk (``at_risk`` on the order, an ``order.at_risk`` event for the channel) with the
+options left: a later date (``POST /v1/orders/{id}/resource`` with ``late``), the lines that can still be
+sent in time (cancel the others), or cancelling the lines. Orders awaiting sourcing are tried again by
+the sweeper every few seconds: stock may come back.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..db import capacity as capacity_rows
+from ..db import stock
+from ..db import tables as t
+from ..db.capture_tx import LostRace
+from ..db.tables import now
+from ..domain.access import Principal
+from ..domain.capacity import counted, shared_out
+from ..domain.errors import Conflict, InvalidInput, OutOfStock
+from ..domain.lifecycle import FStatus, OStatus
+from ..domain.promise import NoRoom, NotOffered, Option
+from ..domain.sourcing import Candidate, Need, Plan
+from ..domain.vocabulary import DeliveryMode
+from .context import Context
+from .fulfillment_rows import fulfillment_rows
+from .inputs import DeliveryIn
+from .order_state import OrderState
+from .planning import Request, prepare
+from .sourcing import Sourcer
+from .ways import CARRIED, Ways
+
+SYSTEM = "system:resourcing"
+ATTEMPTS = 3  # plans made again when stock or a day's places were taken meanwhile
+BATCH = 100  # orders awaiting sourcing tried per sweep
+OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)
+
+
+def missing(state: OrderState) -> list[Need]:
+    """Per order line, the units that no live fulfilment order is meant to send."""
+    found = []
+    for ln in sorted(state.lines, key=lambda x: x["line_no"]):
+        units = state.unallocated(ln["line_no"])
+        if units > 0:
+            found.append(Need(ln["line_no"], ln["sku"], units))
+    return found
+
+
+def failed(state: OrderState) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """The nodes that gave up a fulfilment order of this order (and why), and the SKUs a node did not find."""
+    gave_up = {f["node_id"]: f["details"].get("reject_reason") or "rejected" for f in state.fuls
+               if f["status"] == FStatus.REJECTED}
+    short = {(fl["node_id"], fl["sku"]) for fl in state.flines if fl["short"]}
+    return gave_up, short
+
+
+@dataclass
+class _Setting:
+    """What re-sourcing an order plans on: its request, priced nodes, ways and the stock available now."""
+    request: Request
+    sourcer: Sourcer
+    ways: Ways
+    candidates: list[Candidate]  # the nodes that have not failed this order
+    available: dict[tuple[str, str], int]
+    latest: datetime | None  # the promised latest delivery
+    slot: datetime | None
+    passed_over: dict[str, str]
+
+
+async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool = False, at: datetime | None = None,
+                         principal: Principal | None = None) -> dict | None:
+    """Plan the order's missing units again; the order as it now stands (None: it had nothing missing and
+    nothing changed). ``late``: a later delivery than promised is accepted (customer service asked for it);
+    then a Conflict says so when nothing can be sent at all. ``principal``: the caller, when asked through
+    the API (it must be allowed to change the order)."""
+    at = at or now()
+    actor = principal.actor if principal else SYSTEM
+    for _ in range(ATTEMPTS):
+        try:
+            async with ctx.db.write() as conn:
+                state = await OrderState.load(conn, order_id)
+                if principal is not None:
+                    principal.require_order_write(state.order["channel"])
+                changed = await _resource(ctx, conn, state, at=at, actor=actor, reason=reason, late=late)
+                if late and missing(state):
+                    raise Conflict(f"no node can send the missing units now: {state.order['at_risk']['reason']}",
+                                   at_risk=state.order["at_risk"])
+                if not changed:
+                    return state.view() if principal is not None else None
+                return await state.save(conn, actor=actor, at=at, reason=reason)
+        except LostRace:
+            continue  # stock or a day's places went to another order since they were read: plan again
+    return None  # the sweeper tries again
+
+
+async def retry_waiting(ctx: Context, *, at: datetime | None = None) -> int:
+    """Try again the orders awaiting sourcing, longest waiting first; how many were sourced."""
+    o = t.orders.c
+    async with ctx.db.read() as conn:
+        waiting = (await conn.scalars(select(o.id).where(o.status == OStatus.AWAITING_SOURCING)
+                                      .order_by(o.updated_at, o.id).limit(BATCH))).all()
+    done = 0
+    for order_id in waiting:
+        view = await resource_order(ctx, order_id, reason="tried again", at=at)
+        done += view is not None and view["status"] != OStatus.AWAITING_SOURCING
+    return done
+
+
+async def _resource(ctx: Context, conn, state: OrderState, *, at: datetime, actor: str, reason: str,
+                    late: bool) -> bool:
+    """Plan, reserve and release the missing units, or flag the order at risk; whether anything changed."""
+    needs = missing(state)
+    if not needs or state.order["status"] == OStatus.CANCELLED:
+        return False
+    try:
+        setting = await _setting(ctx, conn, state, needs, at)
+    except InvalidInput as exc:
+        return _flag(state, f"its delivery cannot be served any more ({exc})", needs, [], at, actor)
+    latest = None if late else setting.latest
+    plan, option, why = _plan(setting, needs, latest)
+    if plan is None:
+        return _flag(state, why, needs, _options(setting, needs), at, actor)
+    await _store(ctx, conn, state, setting, plan, option, needs, at=at, actor=actor, reason=reason, late=late)
+    return True
+
+
+async def _setting(ctx: Context, conn, state: OrderState, needs: list[Need], at: datetime) -> _Setting:
+    o = state.order
+    delivery = {k: v for k, v in o["delivery"].items() if k != "promised"}
+    request = await prepare(ctx, o["channel"], needs, DeliveryIn.model_validate(delivery))
+    request = replace(request, needs=needs)  # numbered as the order's lines
+    gave_up, short = failed(state)
+    snap = request.snap
+    available = request.promisable(await stock.available(conn, {n.sku for n in needs}))
+    for key in short:
+        available.pop(key, None)
+    weight = {n.sku: snap.products[n.sku].weight_g for n in needs}
+    ways = Ways(snap, await ctx.capacity.current(ctx.db, snap, fresh=True), weight, at)
+    sourcer = Sourcer(snap, o["channel"], o["delivery_mode"], request.destination, weight, request.pickup_node_id)
+    promised = o["delivery"].get("promised")
+    slot = o["delivery"].get("slot_start") or (promised["earliest"] if promised and
+                                               o["delivery_mode"] == DeliveryMode.SCHEDULED else None)
+    return _Setting(request, sourcer, ways, [c for c in request.candidates if c.node_id not in gave_up], available,
+                    datetime.fromisoformat(promised["latest"]) if promised else None,
+                    datetime.fromisoformat(slot) if slot else None,
+                    {n: f"gave up this order's fulfilment: {why}" for n, why in gave_up.items()})
+
+
+def _plan(s: _Setting, needs: list[Need], latest: datetime | None) -> tuple[Plan | None, Option | None, str]:
+    """The strategy's plan for ``needs`` and how it reaches the customer, delivered by ``latest`` if given;
+    else None and why not."""
+    mode, request = s.sourcer.mode, s.request
+    candidates = s.candidates
+    if latest is not None and mode in CARRIED:  # the cheapest of the nodes quick enough
+        candidates = s.ways.in_time(mode, candidates, needs, request.destination, latest, s.available,
+                                    s.passed_over)
+    keep = frozenset({request.pickup_node_id} - {None})
+    try:
+        plan = s.ways.plan(s.sourcer.maker(needs, s.available), candidates, keep)
+    except OutOfStock:
+        return None, None, ("no node the order may use can send them in time" if candidates != s.candidates
+                            else "no node the order may use has them now")
+    try:
+        option = s.ways.option(mode, plan, request.destination, request.pickup_node_id, s.slot)
+    except NotOffered as exc:
+        if isinstance(exc, NoRoom) or mode in OWN_DELIVERY:
+            return None, None, str(exc)
+        try:  # no lead times to go by: the day each node does the work
+            option = s.ways.worked(mode, plan, request.pickup_node_id)
+        except NotOffered:
+            option = None  # a node that never opens does no work to count
+    if latest is not None and option is not None and option.latest > latest:
+        return None, None, f"the nodes that have them deliver by {option.latest.isoformat()}, later than promised"
+    return plan, option, ""
+
+
+def _options(s: _Setting, needs: list[Need]) -> list[dict]:
+    """What can still be done for an order that cannot be sent as promised."""
+    lines = lambda ns: [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in ns]  # noqa: E731
+    found = []
+    if s.latest is not None:
+        plan, option, _ = _plan(s, needs, None)
+        if plan is not None:
+            found.append({"option": "later_date", "nodes": sorted(plan),
+                          "delivered_by": option.latest.isoformat() if option else None})
+    if len(needs) > 1:
+        served = [n for n in needs if _plan(s, [n], s.latest)[0] is not None]
+        if served and len(served) < len(needs):
+            found.append({"option": "partial", "lines": lines(served),
+                          "cancel": lines([n for n in needs if n not in served])})
+    found.append({"option": "cancel_lines", "lines": lines(needs)})
+    return found
+
+
+async def _store(ctx: Context, conn, state: OrderState, s: _Setting, plan: Plan, option: Option | None,
+                 needs: list[Need], *, at: datetime, actor: str, reason: str, late: bool) -> None:
+    """Reserve the plan's units and take its places (LostRace when another order took them first), then
+    release it to its nodes as new fulfilment orders."""
+    request, limits = s.request, s.ways.capacity.limits
+    places = shared_out(option.claims, plan, limits) if option else {}
+    taken = counted((c for claims in places.values() for c in claims), limits)
+    if any(not s.ways.capacity.has_room(resource, day, orders) for resource, day, orders, _ in taken):
+        raise LostRace  # read a moment ago: the capacity is read again with the next attempt
+    if not await stock.reserve(conn, [(node_id, n.sku, n.quantity) for node_id, ns in plan.items() for n in ns],
+                               request.guard):
+        raise LostRace
+    if not await capacity_rows.take(conn, taken):
+        raise LostRace
+    o = state.order
+    fuls, flines = fulfillment_rows(o["id"], plan, at, o["delivery"].get("pickup_node_id"), places,
+                                    {"resourced": reason})
+    for f in fuls:
+        state.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=actor, at=at, reason=reason)
+    state.record("order.resourced", actor=actor, at=at, reason=reason,
+                 data={"order_id": o["id"], "fulfillments": [f["id"] for f in fuls], "nodes": sorted(plan),
+                       "lines": [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs],
+                       "later_than_promised": late and s.latest is not None})
+    explained = s.sourcer.explain(plan, needs, request.candidates, s.available, o["currency"], s.passed_over)
+    await _explain(conn, o["id"], {"at": at.isoformat(), "reason": reason, **explained})
+
+
+async def _explain(conn, order_id: str, decision: dict) -> None:
+    """Add this re-sourcing to the order's sourcing explanation."""
+    d = t.sourcing_decisions.c
+    found = await conn.scalar(select(d.explanation).where(d.order_id == order_id))
+    if found is None:
+        await conn.execute(t.sourcing_decisions.insert().values(order_id=order_id,
+                                                                explanation={"resourced": [decision]}))
+    else:
+        await conn.execute(t.sourcing_decisions.update().where(d.order_id == order_id).values(
+            explanation={**found, "resourced": [*found.get("resourced", []), decision]}))
+
+
+def _flag(state: OrderState, reason: str, needs: list[Need], options: list[dict], at: datetime, actor: str) -> bool:
+    """Flag the order at risk (the channel is told once, and again when the reason or options change)."""
+    before = state.order.get("at_risk") or {}
+    risk = {"reason": reason, "since": before.get("since", at.isoformat()),
+            "missing": [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs],
+            "options": options}
+    if {**risk, "since": None} == {**before, "since": None}:
+        return False
+    state.order["at_risk"] = risk
+    state.record("order.at_risk", actor=actor, at=at, reason=reason, data={"order_id": state.order["id"], **risk})
+    return True
