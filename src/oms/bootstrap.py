@@ -20,6 +20,7 @@ from .services.reference_cache import ReferenceCache
 from .services.resourcing import retry_waiting
 from .services.sla import expire_unaccepted
 from .services.stock_mirror import StockMirror
+from .services.waves import release_due
 
 
 def build_context(settings: Settings) -> Context:
@@ -68,14 +69,15 @@ def build_app(settings: Settings | None = None) -> FastAPI:
 
 
 async def sweep(ctx: Context) -> None:
-    """Every few seconds: release expired holds; withdraw the fulfilment orders a node did not accept in
-    time; release backorders whose units are there; source again the orders awaiting it. Every server
-    process may run it (holds locked by another are skipped; each order is changed under its row lock)."""
+    """Every few seconds: release expired holds; release the planned work whose wave has come; withdraw
+    the fulfilment orders a node did not accept in time; release backorders whose units are there;
+    source again the orders awaiting it. Every server process may run it (holds locked by another are
+    skipped; each order is changed under its row lock)."""
     log = logging.getLogger("oms.sweep")
     while True:
         await asyncio.sleep(ctx.settings.hold_sweep_seconds)
         # A failed sweep is retried at the next tick (captures also free expired holds when they need to).
-        for task in (release_expired, expire_unaccepted, release_backorders, retry_waiting):
+        for task in (release_expired, release_due, expire_unaccepted, release_backorders, retry_waiting):
             try:
                 await task(ctx)
             except Exception:

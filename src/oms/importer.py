@@ -9,8 +9,10 @@ as missing. Booleans are true/false (also yes/no, 1/0).
               price_amount in minor units (1299 with currency EUR is 12.99 €)
     nodes     id,type,name,line1,postal_code,city,country,lat,lng
               [,timezone][,fulfills][,hands_over][,opening_hours][,daily_capacity]
-              [,handling_cost_per_order][,handling_cost_per_unit][,accept_within_minutes][,active]
+              [,handling_cost_per_order][,handling_cost_per_unit][,accept_within_minutes]
+              [,release_waves][,active]
               fulfills and hands_over: delivery modes separated by | (home_standard|click_and_collect)
+              release_waves: local times separated by | (08:00|14:00)
               opening_hours: day or day range, then spans, days separated by ;
                   mon-fri 09:00-19:00; sat 10:00-12:30,14:00-18:00; sun 10:00-13:00
               or the JSON object the API takes ({"mon": [["09:00", "19:00"]]}); days not named are closed
@@ -114,7 +116,7 @@ def _product(c: dict[str, str], bad: list[tuple[str, str]]) -> dict:
 
 def _node(c: dict[str, str], bad: list[tuple[str, str]]) -> dict:
     address = {k: c.pop(k) for k in ("line1", "postal_code", "city", "country", "lat", "lng") if k in c}
-    for key in ("fulfills", "hands_over"):
+    for key in ("fulfills", "hands_over", "release_waves"):
         if key in c:
             c[key] = _modes(c[key])
     if "opening_hours" in c:
@@ -137,7 +139,7 @@ LAYOUTS = {
         NodeIn,
         ("id", "type", "name", "line1", "postal_code", "city", "country", "lat", "lng"),
         ("timezone", "fulfills", "hands_over", "opening_hours", "daily_capacity", "handling_cost_per_order",
-         "handling_cost_per_unit", "accept_within_minutes", "active"),
+         "handling_cost_per_unit", "accept_within_minutes", "release_waves", "active"),
         _node,
         nested={("address", k): k for k in ("line1", "postal_code", "city", "country", "lat", "lng")},
         whole_row="hands_over",

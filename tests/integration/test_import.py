@@ -231,3 +231,17 @@ def test_the_command_imports_or_exits_1_with_every_error(database_url, tmp_path)
 
     result = runner.invoke(app, ["import", "stock", str(tmp_path / "missing.csv")], env=env)
     assert result.exit_code == 1 and "missing.csv: No such file or directory" in result.output
+
+
+async def test_release_waves_and_the_time_to_accept_import(ctx, tmp_path):
+    text = ("id,type,name,line1,postal_code,city,country,lat,lng,release_waves,accept_within_minutes\n"
+            "ST-2,store,Store Lille,1 rue Neuve,59000,Lille,FR,50.63,3.06,15:00|08:30,45\n"
+            "ST-3,store,Store Metz,1 rue Serpenoise,57000,Metz,FR,49.12,6.17,,\n")
+    assert await load(ctx, tmp_path, Kind.NODES, "nodes.csv", text) == 2
+    nodes = {n["id"]: n for n in (await reference.list_nodes(ctx, type=None, cursor=None, limit=10))["items"]}
+    assert (nodes["ST-2"]["release_waves"], nodes["ST-2"]["accept_within_minutes"]) == (["08:30", "15:00"], 45)
+    assert (nodes["ST-3"]["release_waves"], nodes["ST-3"]["accept_within_minutes"]) == ([], None)
+    bad = text.replace("15:00|08:30", "15h").replace(",45\n", ",0\n")
+    errors = await errors_of(ctx, tmp_path, Kind.NODES, "nodes.csv", bad)
+    assert sorted(e.split(":")[0] for e in errors) == ["nodes.csv line 2, column accept_within_minutes",
+                                                       "nodes.csv line 2, column release_waves"]

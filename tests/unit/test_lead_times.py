@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oms.domain.calendar import Calendar, Hours, clock, hours
-from oms.domain.lead_times import Band, CarrierService, ship
+from oms.domain.lead_times import Band, CarrierService, NodeTimes, ship
 
 PARIS = ZoneInfo("Europe/Paris")
 WHIT_MONDAY = date(2026, 5, 25)  # a public holiday in France; the Saturday before is 23 May
@@ -137,3 +137,43 @@ def test_a_window_never_starts_before_the_work_and_the_transit_it_needs(weekly, 
     assert ship(node, shipment.order_by, minutes, cutoff, service, km=100).shipped == shipment.shipped
     later = ship(node, shipment.order_by + timedelta(minutes=1), minutes, cutoff, service, km=100)
     assert later is None or later.shipped >= shipment.shipped
+
+
+# --- release waves ------------------------------------------------------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def waved(*waves: str) -> NodeTimes:
+    week = {d: (hours("09:00", "19:00"),) for d in range(1, 8)}
+    return NodeTimes(Calendar("Europe/Paris", week), 60, time(17), tuple(clock(w) for w in waves))
+
+
+@pytest.mark.parametrize(("planned", "released"), [
+    (datetime(2026, 11, 27, 7, 0), datetime(2026, 11, 27, 10, 0)),  # before the first wave
+    (datetime(2026, 11, 27, 10, 0), datetime(2026, 11, 27, 10, 0)),  # on a wave: that one
+    (datetime(2026, 11, 27, 10, 1), datetime(2026, 11, 27, 15, 0)),
+    (datetime(2026, 11, 27, 22, 30), datetime(2026, 11, 28, 10, 0)),  # after the last: tomorrow's first
+    (datetime(2026, 3, 29, 1, 0), datetime(2026, 3, 29, 10, 0)),  # the night summer time starts
+])
+def test_planned_work_reaches_the_node_at_its_next_release_wave(planned, released):
+    at = planned.replace(tzinfo=PARIS)
+    assert waved("10:00", "15:00").released(at) == released.replace(tzinfo=PARIS)
+
+
+def test_without_waves_work_reaches_the_node_at_once():
+    at = datetime(2026, 11, 27, 22, 30, tzinfo=PARIS)
+    assert waved().released(at) == at
+
+
+@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
+       st.lists(st.times(), min_size=1, max_size=4, unique=True))
+@settings(max_examples=200, deadline=None)
+def test_the_release_is_the_first_wave_not_before_the_plan(at, waves):
+    times = waved(*(f"{w:%H:%M}" for w in waves))
+    released = times.released(at)
+    assert at <= released <= at + timedelta(days=1, hours=2)
+    local = released.astimezone(PARIS)
+    # A wave time, or the instant a spring-forward gap moved it to.
+    assert any(local.time().replace(second=0, microsecond=0) == w.replace(second=0, microsecond=0) or
+               local.dst() != (local - timedelta(hours=1)).dst() for w in times.waves)

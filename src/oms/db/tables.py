@@ -107,6 +107,8 @@ nodes = Table(
     Column("handling_cost_per_unit", Integer, nullable=False, default=0, server_default="0"),
     # Minutes a released fulfilment order may wait for the node to accept it before it goes elsewhere.
     Column("accept_within_minutes", Integer, nullable=True),
+    # Local times at which the work planned for the node is released to it (none: at once).
+    Column("release_waves", Json, nullable=False, default=list, server_default="[]"),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False, default=now),
 )
@@ -222,6 +224,7 @@ fulfillments = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index(None, "order_id"),
     Index(None, "node_id", "status"),
+    Index(None, "status", "updated_at"),
     Index(None, "handover_node_id"),
 )
 

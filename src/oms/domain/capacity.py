@@ -34,7 +34,8 @@ class Capacity:
 
     def start(self, node_id: str, times: NodeTimes, at: datetime) -> datetime | None:
         """The first moment from ``at`` on at which work begun at the node ends on a day with room (None:
-        no such day within the horizon)."""
+        no such day within the horizon). Work planned at ``at`` begins at the node's next release wave."""
+        at = times.released(at)
         if node_id not in self.crowded and self.limits.get(node_id, 1) > 0:
             return at
         calendar = times.calendar
@@ -52,7 +53,7 @@ class Capacity:
     def busy(self, node_ids: Iterable[str], times: Mapping[str, NodeTimes], at: datetime) -> set[str]:
         """The nodes whose work would wait for a later day than it could be done on."""
         return {n for n in node_ids if (n in self.crowded or self.limits.get(n) == 0)
-                and self.start(n, times[n], at) != at}
+                and self.start(n, times[n], at) != times[n].released(at)}
 
 
 NO_LIMITS = Capacity({})

@@ -11,7 +11,7 @@ Everything is computed in the node's timezone; nothing here reads the clock.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from .calendar import DAY, HORIZON_DAYS, Calendar, clock
 from .costs import kilos
@@ -86,10 +86,24 @@ def service_from(row: dict) -> CarrierService:
 
 @dataclass(frozen=True)
 class NodeTimes:
-    """What a node's lead times need: its calendar, minutes to prepare an order, the carriers' pickup."""
+    """What a node's lead times need: its calendar, minutes to prepare an order, the carriers' pickup, and
+    the local times at which the work planned for it is released to it (none: at once)."""
     calendar: Calendar
     processing_minutes: int
     cutoff: time
+    waves: tuple[time, ...] = ()
+
+    def released(self, at: datetime) -> datetime:
+        """When work planned at ``at`` reaches the node: its next release wave, ``at`` itself without waves."""
+        if not self.waves:
+            return at
+        day = self.calendar.local_date(at)
+        for ahead in range(2):
+            for wave in self.waves:
+                moment = self.calendar.at(day + timedelta(days=ahead), wave)
+                if moment >= at:
+                    return moment
+        return at  # not reached: a wave comes every day
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from .errors import IllegalTransition
 
 class FStatus(StrEnum):
     BACKORDERED = "backordered"  # waits for expected supply at its node; released when the units are there
+    PLANNED = "planned"  # units reserved at its node, released to it at the node's next release wave
     RELEASED = "released"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
@@ -27,6 +28,7 @@ class FStatus(StrEnum):
 F = FStatus
 FULFILLMENT_TRANSITIONS: dict[FStatus, frozenset[FStatus]] = {
     F.BACKORDERED: frozenset({F.RELEASED, F.CANCELLED}),
+    F.PLANNED: frozenset({F.RELEASED, F.CANCELLED}),
     F.RELEASED: frozenset({F.ACCEPTED, F.REJECTED, F.CANCELLED}),
     # A node may skip the pick confirmation: shipping or readying an accepted order means all was picked.
     F.ACCEPTED: frozenset({F.PICKED, F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
@@ -56,7 +58,7 @@ ACTIONS: dict[str, FStatus] = {
 
 # Statuses in which units may still be reserved at the sending node, least work done first. (A transfer
 # that is ready for pickup holds nothing any more: its units left when it was shipped.)
-HOLDING = (F.RELEASED, F.ACCEPTED, F.PICKED, F.READY_FOR_PICKUP)
+HOLDING = (F.PLANNED, F.RELEASED, F.ACCEPTED, F.PICKED, F.READY_FOR_PICKUP)
 CLOSED = frozenset({F.DELIVERED, F.COLLECTED, F.REJECTED, F.CANCELLED})
 
 
@@ -97,8 +99,8 @@ class OStatus(StrEnum):
 
 
 # How far a fulfilment order has gone; the order is as far as its least advanced part.
-_PROGRESS = {F.BACKORDERED: -1, F.RELEASED: 0, F.ACCEPTED: 1, F.PICKED: 2, F.SHIPPED: 3, F.READY_FOR_PICKUP: 4,
-             F.DELIVERED: 5, F.COLLECTED: 5}
+_PROGRESS = {F.BACKORDERED: -1, F.PLANNED: 0, F.RELEASED: 0, F.ACCEPTED: 1, F.PICKED: 2, F.SHIPPED: 3,
+             F.READY_FOR_PICKUP: 4, F.DELIVERED: 5, F.COLLECTED: 5}
 _WHOLE = {-1: OStatus.BACKORDERED, 0: OStatus.CREATED, 1: OStatus.ACCEPTED, 2: OStatus.PICKED, 3: OStatus.SHIPPED,
           4: OStatus.READY_FOR_PICKUP}
 _PARTIAL = {3: OStatus.PARTIALLY_SHIPPED, 4: OStatus.PARTIALLY_READY}

@@ -14,7 +14,8 @@ from .resourcing import resource_order
 
 # Fulfilment orders whose units can still be cancelled, least work done first.
 CANCELLABLE = (FStatus.BACKORDERED, *HOLDING)
-UNWORKED = (FStatus.RELEASED, FStatus.ACCEPTED)  # the node has not done the work its day's place was for
+# The node has not done the work its day's place was for.
+UNWORKED = (FStatus.PLANNED, FStatus.RELEASED, FStatus.ACCEPTED)
 
 
 async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal: Principal) -> dict:

@@ -128,7 +128,8 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                                                    keep, slot, kept, late) if rest else ({}, [], {})
         sent = merge_plans(from_hold, plan)
         places = await _places(ctx, order, request, sent, ways, promise, tries, slot)
-        fuls, flines = fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places)
+        fuls, flines = fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places,
+                                        request.snap.times)
         more_fuls, more_flines = backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
         o["status"] = derive_order_status([f["status"] for f in fuls], unallocated_units=0,

@@ -1,24 +1,28 @@
 """The rows of new fulfilment orders: one per node sending part of an order, released to it, or waiting
 for expected supply there (backordered)."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from ..domain.capacity import Claim
 from ..domain.ids import new_id
+from ..domain.lead_times import NodeTimes
 from ..domain.lifecycle import FStatus
 from ..domain.sourcing import Incoming, Need, Plan
 
 
 def fulfillment_rows(order_id: str, plan: Plan, at: datetime, handover_node_id: str | None,
-                     places: dict[str, list[Claim]], details: dict | None = None) -> tuple[list[dict], list[dict]]:
-    """One released fulfilment order per node, its lines holding their units; ``details``: more to say."""
+                     places: dict[str, list[Claim]], times: Mapping[str, NodeTimes],
+                     details: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """One fulfilment order per node, its lines holding their units: released to the node at once, or
+    planned for its next release wave if it has waves (``times``); ``details``: more to say."""
     fuls, flines = [], []
     for node_id, node_needs in sorted(plan.items()):
         f_id = new_id("ful")
         # The places it took, given back if it is cancelled before the work.
         taken = {"capacity": [[n, day.isoformat()] for n, day in places[node_id]]} if places.get(node_id) else {}
-        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, FStatus.RELEASED,
-                                 {**(details or {}), **taken}, at))
+        status = FStatus.PLANNED if times[node_id].waves else FStatus.RELEASED
+        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, status, {**(details or {}), **taken}, at))
         flines += [_fulfillment_line(f_id, node_id, n, reserved=n.quantity) for n in node_needs]
     return fuls, flines
 

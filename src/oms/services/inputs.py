@@ -133,6 +133,10 @@ class NodeIn(Strict):
         default=None, ge=1, le=10080,
         description="Minutes the node has to accept a released fulfilment order before it is sourced "
                     "elsewhere; null: no limit")
+    release_waves: list[Clock] = Field(
+        default=[], max_length=48,
+        description="Local times (HH:MM) at which the work planned for the node is released to it, e.g. "
+                    "[\"08:00\", \"14:00\"]; none: released at once")
     active: bool = True
 
     @field_validator("timezone")
@@ -141,6 +145,13 @@ class NodeIn(Strict):
         if value not in _TIMEZONES:
             raise ValueError(f"unknown IANA timezone {value!r}")
         return value
+
+    @field_validator("release_waves")
+    @classmethod
+    def _waves(cls, value: list[str]) -> list[str]:
+        if "24:00" in value:
+            raise ValueError("a release wave is a time of day: 00:00 to 23:59")
+        return sorted(set(value))
 
     @model_validator(mode="after")
     def _modes(self):

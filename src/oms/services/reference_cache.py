@@ -110,9 +110,9 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     }
     times = {
         r.id: NodeTimes(calendar_from(r.timezone, r.opening_hours, r.exceptions), r.processing_minutes,
-                        clock(r.carrier_cutoff))
+                        clock(r.carrier_cutoff), tuple(clock(w) for w in r.release_waves))
         for r in await conn.execute(select(n.id, n.timezone, n.opening_hours, n.exceptions, n.processing_minutes,
-                                           n.carrier_cutoff))
+                                           n.carrier_cutoff, n.release_waves))
     }
     cs = t.carrier_services.c
     carriers = tuple(service_from(dict(r._mapping)) for r in await conn.execute(

@@ -1,0 +1,50 @@
+"""Release waves: a node with ``release_waves`` gets the work planned for it at those local times.
+
+Until its wave, a fulfilment order is ``planned``: its units are reserved at the node, the node does
+not see it as work yet, and it may still be re-planned with the other orders waiting (see
+``batch.py``). At each sweep, the planned fulfilment orders whose wave has come are released, oldest
+first (``fulfillment.released``). A node whose waves were removed gets its planned work at once.
+``at`` is an input, so that time can be told in tests.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..db import tables as t
+from ..db.tables import now
+from ..domain.lifecycle import FStatus
+from .context import Context
+from .order_state import OrderState
+
+SYSTEM = "system:waves"
+BATCH = 1000
+f = t.fulfillments.c
+
+
+async def planned(ctx: Context, *, at: datetime | None = None) -> list[tuple[str, str]]:
+    """The planned fulfilment orders whose wave has come by ``at``, oldest first: (id, order id)."""
+    at = at or now()
+    snap = await ctx.reference.get(ctx.db)
+    async with ctx.db.read() as conn:
+        rows = (await conn.execute(select(f.id, f.order_id, f.node_id, f.updated_at)
+                                   .where(f.status == FStatus.PLANNED).order_by(f.updated_at, f.id)
+                                   .limit(BATCH))).all()
+    return [(r.id, r.order_id) for r in rows
+            if r.node_id not in snap.times or snap.times[r.node_id].released(r.updated_at) <= at]
+
+
+async def release_due(ctx: Context, *, at: datetime | None = None) -> int:
+    """Release the planned fulfilment orders whose wave has come; how many."""
+    at = at or now()
+    released = 0
+    for fulfillment_id, order_id in await planned(ctx, at=at):
+        async with ctx.db.write() as conn:
+            state = await OrderState.load(conn, order_id)
+            ful = state.fulfillment(fulfillment_id)
+            if ful["status"] != FStatus.PLANNED:
+                continue  # re-planned or cancelled meanwhile
+            state.move(ful, FStatus.RELEASED, actor=SYSTEM, at=at, reason="its release wave")
+            await state.save(conn, actor=SYSTEM, at=at)
+            released += 1
+    return released
