@@ -1,4 +1,5 @@
-"""The sourcing model as a mixed-integer programme, solved exactly by HiGHS.
+"""The sourcing model as a mixed-integer programme, solved exactly by HiGHS: for one order, or jointly for
+orders that compete for the same units.
 
     x[l,s]  units of line l sent from source s (integer)
     y[s]    a shipment leaves s (binary)
@@ -10,81 +11,168 @@
     with      Σ_s x[l,s] = quantity[l];  Σ_{l of k} x[l,s] ≤ available[s,k];  x[l,s] ≤ quantity[l]·y[s];
               d[s,k] ≥ Σ_{l of k} x[l,s] − above_protection[s,k];  Σ y ≤ max_shipments.
 
+Jointly, each order has its own x, y, g, w (its own destination prices its sources), the units of a node's
+SKU are shared (Σ over the orders ≤ the pool, each order within what its channel may take) and so is
+its protection level (d counts what all of them take below it), and a node's daily capacity bounds the
+shipments leaving it.
+
 The same costs as ``costs``, but for one split penalty: ``costs`` charges it per shipment beyond the
 first, the programme per shipment (a constant apart, the same optimum). Solved to the optimum within
-``TIME_LIMIT_S``; an order too big for that takes the best plan found by then. Used for orders too
-big for the branch-and-bound, and by the benchmark to prove the branch-and-bound's answers optimal.
+the time limit; past it, the best plan found by then. Used for orders too big for the branch-and-bound,
+by the benchmark to prove the branch-and-bound's answers optimal, and by the batch re-optimisation.
 """
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import highspy
 
-from .costs import CostModel, Source, above_protection
+from .costs import CostModel, Source
 from .errors import OutOfStock
 from .sourcing import Need, Plan
 
 # An order this big is rare; past this, the best plan found so far is taken rather than holding capture.
 TIME_LIMIT_S = 2.0
+Key = tuple[str, str]  # (node, sku)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One order of a joint problem: what it needs, the sources it may use, what it may take of each."""
+    needs: list[Need]
+    sources: list[Source]
+    available: Mapping[Key, int]  # what its channel lets it take of each (node, sku), at most the pool
+    weight: Mapping[str, int]
+    model: CostModel
+    kept: frozenset[str] = frozenset()  # nodes of its current plan: among plans of equal cost, kept
+
+
+@dataclass(frozen=True)
+class Solved:
+    plans: list[Plan]
+    objective: float  # in minor units, split penalty charged per shipment
+    bound: float  # the solver's proven lower bound of the objective
+    optimal: bool
+
+
+def _highs(time_limit: float, rel_gap: float = 0.0) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", rel_gap)
+    h.setOptionValue("mip_abs_gap", 0.5)  # costs are whole minor units: a gap under 1 is the optimum
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("time_limit", time_limit)
+    return h
+
+
+class _Order:
+    """The variables of one order in a model, and the units it sends per (node, sku)."""
+
+    def __init__(self, h: highspy.Highs, a: Asked, scale: int = 1) -> None:
+        integer = highspy.HighsVarType.kInteger
+        needs, sources = a.needs, a.sources
+        self.a, self.x, self.y = a, {}, {}
+        self.sent: dict[Key, list] = {}
+        for j, s in enumerate(sources):
+            lines = [i for i, n in enumerate(needs) if a.available.get((s.node_id, n.sku), 0) > 0]
+            if not lines:
+                continue
+            # ``scale``: costs × scale, less one for a node the order uses now, so that of equal plans the
+            # current one stands (a batch moves nothing for no gain).
+            self.y[j] = h.addVariable(0, 1, (s.fixed + a.model.split_penalty) * scale - (s.node_id in a.kept),
+                                      integer)
+            for i in lines:
+                self.x[i, j] = h.addVariable(0, needs[i].quantity, s.handling_per_unit * scale, integer)
+                h.addConstr(self.x[i, j] <= needs[i].quantity * self.y[j])
+                self.sent.setdefault((s.node_id, needs[i].sku), []).append(self.x[i, j])
+            if s.per_kg:
+                g = h.addVariable(0, highspy.kHighsInf, s.per_kg * scale, integer)
+                h.addConstr(1000 * g >= sum(a.weight[needs[i].sku] * self.x[i, j] for i in lines))
+        for key, sent in self.sent.items():
+            if a.available.get(key, 0) < sum(needs[i].quantity for (i, j), v in self.x.items()
+                                              if (sources[j].node_id, needs[i].sku) == key):
+                h.addConstr(sum(sent) <= a.available[key])
+        for i, n in enumerate(needs):
+            sent = [self.x[i, j] for j in range(len(sources)) if (i, j) in self.x]
+            if not sent:
+                raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity}])
+            h.addConstr(sum(sent) == n.quantity)
+            if not a.model.split_lines:
+                whole = []
+                for j in range(len(sources)):
+                    if (i, j) in self.x:
+                        w = h.addVariable(0, 1, 0, integer)
+                        h.addConstr(self.x[i, j] == n.quantity * w)
+                        whole.append(w)
+                h.addConstr(sum(whole) == 1)
+        if a.model.max_shipments:
+            h.addConstr(sum(self.y.values()) <= a.model.max_shipments)
+
+    def plan(self, values) -> Plan:
+        plan: Plan = {}
+        for (i, j), var in self.x.items():
+            units = round(values[var.index])
+            if units:
+                n = self.a.needs[i]
+                plan.setdefault(self.a.sources[j].node_id, []).append(Need(n.line_no, n.sku, units))
+        return {node_id: sorted(lines, key=lambda n: n.line_no) for node_id, lines in plan.items()}
+
+
+def _depletion(h: highspy.Highs, sent: Mapping[Key, list], protected: Mapping[str, int], pool: Mapping[Key, int],
+               per_unit: int, already: Mapping[Key, int] | None = None) -> None:
+    """d ≥ what is taken of each (node, sku) below its protection level (``already``: taken by others)."""
+    if not per_unit:
+        return
+    for key, xs in sent.items():
+        units = pool.get(key, 0)
+        free = max(0, units - protected.get(key[0], 0))
+        if free < units:
+            d = h.addVariable(0, highspy.kHighsInf, per_unit)
+            h.addConstr(d >= sum(xs) + (already or {}).get(key, 0) - free)
+
+
+def _found(h: highspy.Highs) -> bool:
+    status = h.getModelStatus()
+    return status == highspy.HighsModelStatus.kOptimal or (
+        status == highspy.HighsModelStatus.kTimeLimit and h.getInfo().primal_solution_status == 2)
 
 
 def solve(needs: list[Need], sources: list[Source], available: dict[tuple[str, str], int],
           weight: dict[str, int], model: CostModel) -> Plan:
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 0.5)  # costs are whole minor units: a gap under 1 is the optimum
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("time_limit", TIME_LIMIT_S)
-    integer = highspy.HighsVarType.kInteger
-    x: dict[tuple[int, int], object] = {}
-    y, grams = {}, {}
-    skus = sorted({n.sku for n in needs})
-    for j, s in enumerate(sources):
-        lines = [i for i, n in enumerate(needs) if available.get((s.node_id, n.sku), 0) > 0]
-        if not lines:
-            continue
-        y[j] = h.addVariable(0, 1, s.fixed + model.split_penalty, integer)
-        for i in lines:
-            x[i, j] = h.addVariable(0, needs[i].quantity, s.handling_per_unit, integer)
-            h.addConstr(x[i, j] <= needs[i].quantity * y[j])
-        grams[j] = sum(weight[needs[i].sku] * x[i, j] for i in lines)
-        if s.per_kg:
-            g = h.addVariable(0, highspy.kHighsInf, s.per_kg, integer)
-            h.addConstr(1000 * g >= grams[j])
-        for sku in skus:
-            sent = [x[i, j] for i in lines if needs[i].sku == sku]
-            if not sent:
-                continue
-            units = available.get((s.node_id, sku), 0)
-            h.addConstr(sum(sent) <= units)
-            free = above_protection(s, units)
-            if model.depletion_per_unit and free < units:
-                d = h.addVariable(0, highspy.kHighsInf, model.depletion_per_unit)
-                h.addConstr(d >= sum(sent) - free)
-    for i, n in enumerate(needs):
-        sent = [x[i, j] for j in range(len(sources)) if (i, j) in x]
-        if not sent:
-            raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity}])
-        h.addConstr(sum(sent) == n.quantity)
-        if not model.split_lines:
-            whole = []
-            for j in range(len(sources)):
-                if (i, j) in x:
-                    w = h.addVariable(0, 1, 0, integer)
-                    h.addConstr(x[i, j] == n.quantity * w)
-                    whole.append(w)
-            h.addConstr(sum(whole) == 1)
-    if model.max_shipments:
-        h.addConstr(sum(y.values()) <= model.max_shipments)
+    h = _highs(TIME_LIMIT_S)
+    # Alone, an order's own limits are the node's units; the protection level is its depletion's.
+    order = _Order(h, Asked(needs, sources, available, weight, model))
+    _depletion(h, order.sent, {s.node_id: s.protected for s in sources}, available, model.depletion_per_unit)
     h.minimize()
-    status = h.getModelStatus()
-    found = status == highspy.HighsModelStatus.kOptimal or (
-        status == highspy.HighsModelStatus.kTimeLimit and h.getInfo().primal_solution_status == 2)
-    if not found:  # infeasible, or no plan found in the time allowed
+    if not _found(h):  # infeasible, or no plan found in the time allowed
         raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs])
+    return order.plan(h.getSolution().col_value)
+
+
+def solve_joint(asked: list[Asked], pool: Mapping[Key, int], depletion_per_unit: int,
+                protected: Mapping[str, int], taken_by_others: Mapping[Key, int],
+                room: Mapping[str, int], time_limit: float) -> Solved | None:
+    """The plans of least total cost for these orders together, within the ``pool`` of units (after
+    ``taken_by_others``, which also count towards the protection levels) and the shipments each node
+    has ``room`` for; None when none was found in the time allowed."""
+    scale = 1 + max((len(a.needs) for a in asked), default=0)  # room for the keep-what-is-there tie-break
+    h = _highs(time_limit, rel_gap=1e-6)
+    orders = [_Order(h, a, scale) for a in asked]
+    sent: dict[Key, list] = {}
+    for o in orders:
+        for key, xs in o.sent.items():
+            sent.setdefault(key, []).extend(xs)
+    for key, xs in sent.items():
+        h.addConstr(sum(xs) <= pool.get(key, 0) - taken_by_others.get(key, 0))
+    _depletion(h, sent, protected, pool, depletion_per_unit * scale, taken_by_others)
+    for node_id, limit in room.items():
+        leaving = [o.y[j] for o in orders for j, s in enumerate(o.a.sources) if s.node_id == node_id and j in o.y]
+        if leaving:
+            h.addConstr(sum(leaving) <= limit)
+    h.minimize()
+    if not _found(h):
+        return None
+    info = h.getInfo()
     values = h.getSolution().col_value
-    plan: Plan = {}
-    for (i, j), var in x.items():
-        units = round(values[var.index])
-        if units:
-            plan.setdefault(sources[j].node_id, []).append(Need(needs[i].line_no, needs[i].sku, units))
-    return {node_id: sorted(lines, key=lambda n: n.line_no) for node_id, lines in plan.items()}
+    return Solved([o.plan(values) for o in orders], info.objective_function_value / scale,
+                  info.mip_dual_bound / scale, h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
