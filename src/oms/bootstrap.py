@@ -11,6 +11,7 @@ from .config import Settings
 from .db.engine import Database, make_engine
 from .db.migrate import upgrade
 from .services.backorders import release_backorders
+from .services.batch import when_due
 from .services.capacity_board import CapacityBoard
 from .services.context import Context
 from .services.holds_expiry import release_expired
@@ -69,7 +70,8 @@ def build_app(settings: Settings | None = None) -> FastAPI:
 
 
 async def sweep(ctx: Context) -> None:
-    """Every few seconds: release expired holds; release the planned work whose wave has come; withdraw
+    """Every few seconds: release expired holds; plan the orders waiting for release again together when
+    stock moved; release the planned work whose wave has come; withdraw
     the fulfilment orders a node did not accept in time; release backorders whose units are there;
     source again the orders awaiting it. Every server process may run it (holds locked by another are
     skipped; each order is changed under its row lock)."""
@@ -77,7 +79,7 @@ async def sweep(ctx: Context) -> None:
     while True:
         await asyncio.sleep(ctx.settings.hold_sweep_seconds)
         # A failed sweep is retried at the next tick (captures also free expired holds when they need to).
-        for task in (release_expired, release_due, expire_unaccepted, release_backorders, retry_waiting):
+        for task in (release_expired, when_due, release_due, expire_unaccepted, release_backorders, retry_waiting):
             try:
                 await task(ctx)
             except Exception:

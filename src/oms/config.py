@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # How often a server releases expired cart holds and backorders whose units are there (0: never;
     # captures still free expired holds when they need to).
     hold_sweep_seconds: float = Field(default=5.0, ge=0)
+    # At most how often the sweep plans the orders waiting for release again together, when stock counts
+    # moved (0: only before a release wave and on demand).
+    reoptimise_seconds: float = Field(default=60.0, ge=0)
 
 
 def async_url(url: str) -> str:

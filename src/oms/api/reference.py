@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from ..services import (
+    batch,
     carriers,
     delivery_capacity,
     delivery_prices,
@@ -20,6 +21,7 @@ from ..services.inputs import (
     DeliveryPricesIn,
     NodeIn,
     ProductIn,
+    ReoptimiseIn,
     SimulateIn,
     SourcingSettingsIn,
     StockIn,
@@ -122,6 +124,16 @@ async def simulate_sourcing(body: SimulateIn, ctx: Ctx, caller: Caller):
     available now. Answers each side's total cost, shipments, orders split, promise misses and orders it
     could not serve, and each order's two plans."""
     return Json(await simulate.simulate(ctx, body, principal=caller))
+
+
+@router.post("/sourcing/reoptimise")
+async def reoptimise(ctx: Ctx, caller: Caller, body: Annotated[ReoptimiseIn, Body()] = ReoptimiseIn()):
+    """Plan the orders waiting for their nodes' release waves again, together: scarce units go where they
+    save the most. Answers the orders weighed, those planned jointly, those moved, the cost before and
+    after, the gain, a lower bound of any plan and whether the result is proven optimal; with
+    `"apply": false`, nothing is stored."""
+    caller.require_admin()
+    return Json(await batch.run(ctx, apply=body.apply))
 
 
 @router.put("/supply", response_model=BulkResult)

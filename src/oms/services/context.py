@@ -22,3 +22,4 @@ class Context:
     pages: PageCache = field(default_factory=PageCache)
     promise_pages: PageCache = field(default_factory=PageCache)
     background: list = field(default_factory=list)  # tasks the server runs beside the requests
+    batch: dict = field(default_factory=dict)  # when the waiting orders were last planned again together

@@ -567,6 +567,10 @@ class ResourceIn(Strict):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class ReoptimiseIn(Strict):
+    apply: bool = Field(default=True, description="false: answer what would change, store nothing")
+
+
 class PickedLine(Strict):
     sku: Sku
     quantity: int = Field(ge=0, le=INT32)

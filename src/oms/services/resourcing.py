@@ -31,6 +31,7 @@ from ..domain.promise import NoRoom, NotOffered, Option
 from ..domain.sourcing import Candidate, Need, Plan
 from ..domain.vocabulary import DeliveryMode
 from .context import Context
+from .decisions import add_decision
 from .fulfillment_rows import fulfillment_rows
 from .inputs import DeliveryIn
 from .order_state import OrderState
@@ -224,19 +225,7 @@ async def _store(ctx: Context, conn, state: OrderState, s: _Setting, plan: Plan,
                        "lines": [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs],
                        "later_than_promised": late and s.latest is not None})
     explained = s.sourcer.explain(plan, needs, request.candidates, s.available, o["currency"], s.passed_over)
-    await _explain(conn, o["id"], {"at": at.isoformat(), "reason": reason, **explained})
-
-
-async def _explain(conn, order_id: str, decision: dict) -> None:
-    """Add this re-sourcing to the order's sourcing explanation."""
-    d = t.sourcing_decisions.c
-    found = await conn.scalar(select(d.explanation).where(d.order_id == order_id))
-    if found is None:
-        await conn.execute(t.sourcing_decisions.insert().values(order_id=order_id,
-                                                                explanation={"resourced": [decision]}))
-    else:
-        await conn.execute(t.sourcing_decisions.update().where(d.order_id == order_id).values(
-            explanation={**found, "resourced": [*found.get("resourced", []), decision]}))
+    await add_decision(conn, o["id"], "resourced", {"at": at.isoformat(), "reason": reason, **explained})
 
 
 def _flag(state: OrderState, reason: str, needs: list[Need], options: list[dict], at: datetime, actor: str) -> bool:

@@ -3,7 +3,9 @@
 Until its wave, a fulfilment order is ``planned``: its units are reserved at the node, the node does
 not see it as work yet, and it may still be re-planned with the other orders waiting (see
 ``batch.py``). At each sweep, the planned fulfilment orders whose wave has come are released, oldest
-first (``fulfillment.released``). A node whose waves were removed gets its planned work at once.
+first (``fulfillment.released``). A node whose waves were removed gets its planned work at once. The
+wave is that of the moment the work was planned (``updated_at`` of a planned fulfilment order; kept when
+the batch plans it again).
 ``at`` is an input, so that time can be told in tests.
 """
 
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.lifecycle import FStatus
+from . import batch
 from .context import Context
 from .order_state import OrderState
 
@@ -35,9 +38,12 @@ async def planned(ctx: Context, *, at: datetime | None = None) -> list[tuple[str
 
 
 async def release_due(ctx: Context, *, at: datetime | None = None) -> int:
-    """Release the planned fulfilment orders whose wave has come; how many."""
+    """Release the planned fulfilment orders whose wave has come, the waiting orders planned again
+    together first; how many."""
     at = at or now()
     released = 0
+    if await planned(ctx, at=at):
+        await batch.run(ctx, at=at)
     for fulfillment_id, order_id in await planned(ctx, at=at):
         async with ctx.db.write() as conn:
             state = await OrderState.load(conn, order_id)
