@@ -30,7 +30,7 @@ def test_a_scarce_unit_goes_to_the_order_it_saves_the_most():
     out = reoptimise(orders, pool, 0, {}, {})
     assert out.changed == {"o1": {"ST1": [Need(1, "A", 1)]}, "o2": {"DC": [Need(1, "A", 1)]}}
     assert (out.before, out.after) == (500 + 2700, 700 + 500)
-    assert out.bound == 500 + 500 and out.joint == 2 and out.optimal
+    assert out.bound == 500 + 500 and out.competing == 2 and out.optimal and out.method == "solver"
 
 
 def test_nothing_moves_when_nothing_is_gained():
@@ -123,8 +123,17 @@ def test_the_batch_finds_the_joint_optimum(network):
     assert out.after == pricing.total(waits, plans) <= out.before
     assert out.bound <= best
     assert out.optimal and out.after == best
-    # What it answers fits: every unit planned, no node's SKU gives more than it has, no node ships more
-    # than its room.
+    fits(waits, plans, pool, room)
+    # One by one (a group too big for the solver): never worse than before, never better than the best.
+    out = reoptimise(waits, pool, model.depletion_per_unit, protected, room, exact_up_to=0)
+    plans = {w.key: out.changed.get(w.key, w.current) for w in waits}
+    assert best <= out.after == pricing.total(waits, plans) <= out.before
+    fits(waits, plans, pool, room)
+
+
+def fits(waits, plans, pool, room):
+    """What it answers fits: every unit planned, no node's SKU gives more than it has, no node ships more
+    than its room."""
     used, shipped = {}, {}
     for w in waits:
         sent = sorted((n.line_no, n.sku, n.quantity) for ns in plans[w.key].values() for n in ns)

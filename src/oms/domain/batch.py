@@ -6,9 +6,12 @@ pool): the sum of those costs is a lower bound of any joint plan, since another 
 units away from it (and depletion only grows with what others take). Where those plans fit together
 (no node's SKU asked for more than it has, no node asked for more shipments than its day has room for,
 no store's protection shared), they are the joint optimum. Otherwise the orders that use a contested
-node are planned jointly by the solver (``mip.solve_joint``), the others keeping their own plans. The
-result is kept only when it costs less than the plans the orders have now, and an order keeps its plan
-when no cheaper one is found for it.
+node are planned jointly by the solver (``mip.solve_joint``), with every order linked to them by a unit
+or a node's day they could both use: that is the whole problem of those orders, so its optimum is the
+optimum. When that group is too big to prove in time, the orders improve one by one instead, most to
+gain first, each taking its cheapest plan in what the others leave (the bound then says how far from the
+optimum the result may be). The result is kept only when it costs less than the plans the orders have
+now, and an order keeps its plan when no cheaper one is found for it.
 
 Costs here are ``costs``' terms, depletion counted per node and SKU over all the orders: units taken
 from a store below its protection level, whoever takes them.
@@ -18,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from .cheapest import cheapest
-from .costs import Source, above_protection, cost_of
+from .costs import CostModel, Source, above_protection, cost_of
 from .errors import OutOfStock
 from .mip import Asked, Key, solve_joint
 from .sourcing import Plan
@@ -38,8 +41,9 @@ class Outcome:
     before: int  # what the orders' plans cost now, in minor units
     after: int  # what they cost with the changes
     bound: int  # no joint plan costs less than this
-    joint: int  # orders planned jointly by the solver
-    optimal: bool  # ``after`` is proven the least possible (within the solver's time)
+    competing: int  # orders whose own plans did not fit together
+    optimal: bool  # ``after`` is proven the least possible
+    method: str = "own plans"  # how the competing orders were planned: "solver", "one by one"
 
 
 def reoptimise(waiting: list[Waiting], pool: Mapping[Key, int], depletion_per_unit: int,
@@ -52,29 +56,30 @@ def reoptimise(waiting: list[Waiting], pool: Mapping[Key, int], depletion_per_un
     bound = sum(pricing.alone(w, own[w.key]) for w in waiting)
     before = pricing.total(waiting, {w.key: w.current for w in waiting})
     contested = _contested(waiting, own, pool, protected, room, depletion_per_unit)
-    plans, optimal = dict(own), True
-    if contested:
+    plans, optimal, method = dict(own), True, "own plans"
+    closed = _closure(waiting, contested, room, exact_up_to) if contested else None
+    if contested and closed is None:
+        # Too many orders linked to the contested ones for the solver to prove the optimum in time: from
+        # the plans they have now, each takes its cheapest plan in what the others leave, most to gain first.
+        plans, optimal, method = _improve(waiting, pricing, own, pool, room), False, "one by one"
+    elif contested:
         # With every order that could use a unit or a shipment they could use, the joint problem is the
-        # whole problem of those orders: its optimum is the optimum. Past ``exact_up_to`` orders, only the
-        # contested ones are planned together (the bound then says how far from the optimum it may be).
-        closed = _closure(waiting, contested, room, exact_up_to)
-        complete = closed is not None
-        contested = closed or contested
-        joint = [w for w in waiting if w.key in contested]
-        others = [w for w in waiting if w.key not in contested]
+        # whole problem of those orders: its optimum is the optimum.
+        joint, method = [w for w in waiting if w.key in closed], "solver"
+        others = [w for w in waiting if w.key not in closed]
         taken = _usage(others, own)
         shipments = _shipments(others, own)
         solved = solve_joint([w.asked for w in joint], pool, depletion_per_unit, protected, taken,
                              {n: limit - shipments.get(n, 0) for n, limit in room.items()}, time_limit)
         if solved is None:  # nothing found in the time allowed: everything stays as it is
-            return Outcome({}, before, before, bound, len(joint), False)
+            return Outcome({}, before, before, bound, len(contested), False, method)
         plans.update(zip([w.key for w in joint], solved.plans, strict=True))
-        optimal = solved.optimal and complete
+        optimal = solved.optimal
     after = pricing.total(waiting, plans)
     if after >= before:
-        return Outcome({}, before, before, bound, len(contested), optimal and after == before)
+        return Outcome({}, before, before, bound, len(contested), optimal and after == before, method)
     changed = {w.key: plans[w.key] for w in waiting if _same(plans[w.key]) != _same(w.current)}
-    return Outcome(changed, before, after, bound, len(contested), optimal or after == bound)
+    return Outcome(changed, before, after, bound, len(contested), optimal or after == bound, method)
 
 
 class Pricing:
@@ -82,12 +87,16 @@ class Pricing:
 
     def __init__(self, pool: Mapping[Key, int], depletion_per_unit: int, protected: Mapping[str, int]) -> None:
         self.pool, self.depletion_per_unit, self.protected = pool, depletion_per_unit, protected
+        self._orders: dict[str, tuple[dict[str, Source], CostModel]] = {}
 
     def _handled(self, w: Waiting, plan: Plan) -> int:
         """The order's cost without depletion."""
-        sources = {s.node_id: s for s in w.asked.sources}
-        model = replace(w.asked.model, depletion_per_unit=0)
-        return cost_of(plan, sources, dict(w.asked.weight), dict(self.pool), model).total
+        found = self._orders.get(w.key)
+        if found is None:
+            found = self._orders[w.key] = ({s.node_id: s for s in w.asked.sources},
+                                           replace(w.asked.model, depletion_per_unit=0))
+        sources, model = found
+        return cost_of(plan, sources, w.asked.weight, self.pool, model).total
 
     def depleted(self, usage: Mapping[Key, int]) -> int:
         if not self.depletion_per_unit:
@@ -107,11 +116,18 @@ class Pricing:
 def _own(w: Waiting, pricing: Pricing) -> Plan:
     """The order's cheapest plan as if it were alone, its current plan where that costs as little."""
     a = w.asked
+    now = pricing.alone(w, w.current)
     try:
-        found = cheapest(a.needs, a.sources, dict(a.available), dict(a.weight), a.model)
+        found = cheapest(a.needs, _below(a, now), a.available, a.weight, a.model)
     except OutOfStock:
         return w.current
-    return w.current if pricing.alone(w, w.current) <= pricing.alone(w, found) else found
+    return w.current if now <= pricing.alone(w, found) else found
+
+
+def _below(a: Asked, cost: int) -> list[Source]:
+    """The sources that can be in a plan costing less than ``cost`` (any plan using a source costs at least
+    its shipment's handling of one unit and its carriage base), and the ones the order uses now."""
+    return [s for s in a.sources if s.fixed + s.handling_per_unit < cost or s.node_id in a.kept]
 
 
 def _usage(waiting: list[Waiting], plans: Mapping[str, Plan]) -> dict[Key, int]:
@@ -153,6 +169,45 @@ def _contested(waiting: list[Waiting], plans: Mapping[str, Plan], pool: Mapping[
         if node_id in room and len(keys) > room[node_id]:
             found.update(keys)
     return found
+
+
+def _improve(waiting: list[Waiting], pricing: Pricing, own: Mapping[str, Plan], pool: Mapping[Key, int],
+             room: Mapping[str, int], rounds: int = 2) -> dict[str, Plan]:
+    """From the plans the orders have now (they fit together), each order, most to gain first, takes the
+    cheapest plan that the units and shipments the others leave allow, when it costs less. Every step
+    keeps the plans fitting, and none costs more than before."""
+    plans = {w.key: w.current for w in waiting}
+    used, shipped = _usage(waiting, plans), _shipments(waiting, plans)
+    cost = {w.key: pricing.alone(w, w.current) for w in waiting}
+    gain = {w.key: cost[w.key] - pricing.alone(w, own[w.key]) for w in waiting}
+    for _ in range(rounds):
+        moved = False
+        for w in sorted((w for w in waiting if gain[w.key] > 0), key=lambda w: (-gain[w.key], w.key)):
+            a, mine = w.asked, plans[w.key]
+            held = _usage([w], {w.key: mine})
+            left = {k: min(units, pool.get(k, 0) - used.get(k, 0) + held.get(k, 0)) for k, units in a.available.items()}
+            sources = [s for s in _below(a, cost[w.key])
+                       if s.node_id not in room or shipped.get(s.node_id, 0) - (s.node_id in mine) < room[s.node_id]]
+            try:
+                found = cheapest(a.needs, sources, left, a.weight, a.model)
+            except OutOfStock:
+                continue
+            price = pricing.alone(w, found)
+            if price >= cost[w.key]:
+                continue
+            for k, units in held.items():
+                used[k] -= units
+            for node_id in mine:
+                shipped[node_id] -= 1
+            for k, units in _usage([w], {w.key: found}).items():
+                used[k] = used.get(k, 0) + units
+            for node_id in found:
+                shipped[node_id] = shipped.get(node_id, 0) + 1
+            plans[w.key], cost[w.key], moved = found, price, True
+            gain[w.key] = price - pricing.alone(w, own[w.key])
+        if not moved:
+            break
+    return plans
 
 
 def _closure(waiting: list[Waiting], contested: set[str], room: Mapping[str, int], most: int) -> set[str] | None:

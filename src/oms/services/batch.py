@@ -40,7 +40,7 @@ from ..domain.sourcing import Need, Plan
 from ..domain.strategy import narrowed
 from ..domain.vocabulary import NodeType
 from .context import Context
-from .decisions import add_decision
+from .decisions import add_decisions
 from .fulfillment_rows import fulfillment_rows
 from .inputs import DeliveryIn
 from .order_state import DEAD, OrderState
@@ -50,6 +50,7 @@ from .ways import CARRIED, Ways
 
 SYSTEM = "system:batch"
 TIME_LIMIT_S = 5.0  # the solver's share of a run
+REASON = "planned again with the orders waiting for release"
 
 
 @dataclass
@@ -72,23 +73,33 @@ async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
     orders, pool = await _load(ctx)
     capacity = await ctx.capacity.current(ctx.db, snap, fresh=True)
     ways = Ways(snap, capacity, {}, at)
-    built = [o for o in [await _build(ctx, snap, row, fuls, lines, pool, ways) for row, fuls, lines in orders] if o]
+    by_sku: dict[str, dict[Key, int]] = {}
+    for key, units in pool.items():
+        by_sku.setdefault(key[1], {})[key] = units
+    built = [o for o in [await _build(ctx, snap, row, fuls, lines, by_sku, ways) for row, fuls, lines in orders]
+             if o]
     by_key = {o.row["id"]: o for o in built}
     protected = {n.id: snap.sourcing.store_protection_units for n in snap.nodes.values() if n.type == NodeType.STORE}
     room = _room(ways, built)
+    loaded = time.perf_counter()
     outcome: Outcome = await asyncio.to_thread(
         reoptimise, [o.waiting for o in built], pool, snap.sourcing.depletion_cost_per_unit, protected, room,
         time_limit)
-    report = {"orders": len(built), "planned_jointly": outcome.joint, "moved": len(outcome.changed),
+    report = {"orders": len(built), "competing": outcome.competing, "method": outcome.method,
+              "moved": len(outcome.changed),
               "cost_before": outcome.before, "cost_after": outcome.after, "gain": outcome.before - outcome.after,
               "lower_bound": outcome.bound, "optimal": outcome.optimal, "applied": False}
+    planned = time.perf_counter()
     if apply and outcome.changed:
         try:
             await _store(ctx, ways, [(by_key[k], plan) for k, plan in sorted(outcome.changed.items())], at)
             report["applied"] = True
         except LostRace:
             report["stale"] = "orders or stock changed while planning; the next run plans again"
-    report["seconds"] = round(time.perf_counter() - started, 3)
+    done = time.perf_counter()
+    report["seconds"] = round(done - started, 3)
+    report["phases"] = {"load": round(loaded - started, 3), "plan": round(planned - loaded, 3),
+                        "store": round(done - planned, 3)}
     return report
 
 
@@ -118,8 +129,8 @@ async def _load(ctx: Context) -> tuple[list[tuple[dict, list[dict], list[dict]]]
     return found, pool
 
 
-async def _build(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[dict], pool: dict[Key, int],
-                 ways: Ways) -> _Order | None:
+async def _build(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[dict],
+                 by_sku: dict[str, dict[Key, int]], ways: Ways) -> _Order | None:
     """The order as the batch sees it, or None when it stays as it is (another strategy, a delivery that
     no longer checks out)."""
     needs: dict[int, Need] = {}
@@ -140,6 +151,7 @@ async def _build(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[di
     except InvalidInput:
         return None
     weight = {n.sku: snap.products[n.sku].weight_g for n in asked}
+    pool = {key: units for sku in weight for key, units in by_sku.get(sku, {}).items()}  # its SKUs' units
     sourcer = Sourcer(snap, row["channel"], row["delivery_mode"], request.destination, weight)
     if sourcer.strategy.kind not in BY_COST:
         return None
@@ -151,9 +163,8 @@ async def _build(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[di
                               datetime.fromisoformat(promised["latest"]), pool, {})
         candidates = [c for c in candidates if c in quick or c.node_id in current]
     types = {c.node_id: snap.nodes[c.node_id].type for c in candidates}
-    skus = set(weight)
-    available = narrowed(sourcer.strategy, {k: v for k, v in request.promisable(pool).items()
-                                            if k[0] in types and k[1] in skus and v > 0}, types)
+    available = narrowed(sourcer.strategy, {k: v for k, v in request.promisable(
+        {k: v for k, v in pool.items() if k[0] in types}).items() if v > 0}, types)
     for node_id, ns in current.items():  # what it holds stays its own to keep
         for n in ns:
             available[(node_id, n.sku)] = max(available.get((node_id, n.sku), 0), n.quantity)
@@ -188,12 +199,11 @@ def _room(ways: Ways, orders: list[_Order]) -> dict[str, int]:
 async def _store(ctx: Context, ways: Ways, moves: list[tuple[_Order, Plan]], at: datetime) -> None:
     """Store the moves in one transaction, or LostRace (nothing stored) when anything moved meanwhile."""
     async with ctx.db.write() as conn:
-        states = []
-        for o, _ in moves:  # the orders first, in id order
-            state = await OrderState.load(conn, o.row["id"])
-            if _planned(state) != _planned_rows(o.fuls, o.lines):
-                raise LostRace
-            states.append(state)
+        loaded = await OrderState.load_many(conn, [o.row["id"] for o, _ in moves])  # the orders first
+        states = [loaded.get(o.row["id"]) for o, _ in moves]
+        if any(s is None or _planned(s) != _planned_rows(o.fuls, o.lines) for s, (o, _) in zip(states, moves,
+                                                                                                 strict=True)):
+            raise LostRace
         delta: dict[Key, int] = {}
         for o, plan in moves:
             for x in o.lines:
@@ -221,15 +231,15 @@ async def _store(ctx: Context, ways: Ways, moves: list[tuple[_Order, Plan]], at:
             raise LostRace
         for state, (o, plan) in zip(states, moves, strict=True):
             _move(state, o, plan, places[o.row["id"]], at)
-            await add_decision(conn, o.row["id"], "replanned", {
-                "at": at.isoformat(), "reason": "planned again with the orders waiting for release",
-                **o.sourcer.explain(plan, o.waiting.asked.needs, [], dict(o.waiting.asked.available),
-                                    o.row["currency"], {})})
-            await state.save(conn, actor=SYSTEM, at=at)
+        await add_decisions(conn, "replanned", {o.row["id"]: {
+            "at": at.isoformat(), "reason": REASON,
+            **o.sourcer.explain(plan, o.waiting.asked.needs, [], dict(o.waiting.asked.available), o.row["currency"],
+                                {})} for o, plan in moves})
+        await OrderState.save_many(conn, states, actor=SYSTEM, at=at)
 
 
 def _move(state: OrderState, o: _Order, plan: Plan, places: dict, at: datetime) -> None:
-    reason = "planned again with the orders waiting for release"
+    reason = REASON
     before = {f["node_id"] for f in state.fuls if f["status"] == FStatus.PLANNED}
     # The work was planned when the order was: it waits for the wave it waited for, not a later one.
     since = min(f["updated_at"] for f in state.fuls if f["status"] == FStatus.PLANNED)

@@ -45,6 +45,33 @@ class OrderState:
             t.fulfillment_lines.c.fulfillment_id.in_([f["id"] for f in fuls])))).mappings() if fuls else []
         return cls(dict(o), [dict(x) for x in lines], fuls, [dict(x) for x in flines])
 
+    @classmethod
+    async def load_many(cls, conn: AsyncConnection, order_ids: list[str]) -> dict[str, "OrderState"]:
+        """Several orders under their row locks, taken in id order as every writer takes them; a few
+        queries for all of them."""
+        ids = sorted(set(order_ids))
+        found: dict[str, OrderState] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            orders = (await conn.execute(select(t.orders).where(t.orders.c.id.in_(chunk)).order_by(t.orders.c.id)
+                                         .with_for_update())).mappings().all()
+            lines = (await conn.execute(select(t.order_lines).where(t.order_lines.c.order_id.in_(chunk)))).mappings()
+            fuls = (await conn.execute(select(t.fulfillments).where(t.fulfillments.c.order_id.in_(chunk))))
+            fuls = [dict(f) for f in fuls.mappings()]
+            flines = (await conn.execute(select(t.fulfillment_lines).where(
+                t.fulfillment_lines.c.fulfillment_id.in_([f["id"] for f in fuls])))).mappings() if fuls else []
+            by_order: dict[str, tuple[list, list, list]] = {o["id"]: ([], [], []) for o in orders}
+            owner = {f["id"]: f["order_id"] for f in fuls}
+            for x in lines:
+                by_order[x["order_id"]][0].append(dict(x))
+            for f in fuls:
+                by_order[f["order_id"]][1].append(f)
+            for x in flines:
+                by_order[owner[x["fulfillment_id"]]][2].append(dict(x))
+            for o in orders:
+                found[o["id"]] = cls(dict(o), *by_order[o["id"]])
+        return found
+
     @property
     def pickup(self) -> bool:
         return self.order["delivery_mode"] in PICKUP_MODES
@@ -93,6 +120,36 @@ class OrderState:
         return order_view(self.order, self.lines, self.fuls, self.flines)
 
     async def save(self, conn: AsyncConnection, *, actor: str, at: datetime, reason: str | None = None) -> dict:
+        await self.save_many(conn, [self], actor=actor, at=at, reason=reason)
+        return self.view()
+
+    @staticmethod
+    async def save_many(conn: AsyncConnection, states: list["OrderState"], *, actor: str, at: datetime,
+                        reason: str | None = None) -> None:
+        """Store several changed orders, a statement per table for all of them."""
+        for state in states:
+            state._settle(actor=actor, at=at, reason=reason)
+        befores = [s._before for s in states]
+        await _update_changed(conn, t.fulfillments, ["id"], [f for b in befores for f in b[2]],
+                              [f for s, b in zip(states, befores, strict=True) for f in s.fuls[:len(b[2])]])
+        await _update_changed(conn, t.fulfillment_lines, ["fulfillment_id", "line_no"],
+                              [x for b in befores for x in b[3]],
+                              [x for s, b in zip(states, befores, strict=True) for x in s.flines[:len(b[3])]])
+        added = [a for s in states for a in s._added]
+        if added:
+            await conn.execute(t.fulfillments.insert(), [f for f, _ in added])
+            await conn.execute(t.fulfillment_lines.insert(), [x for _, xs in added for x in xs])
+        await _update_changed(conn, t.order_lines, ["order_id", "line_no"], [x for b in befores for x in b[1]],
+                              [x for s in states for x in s.lines])
+        await _update_changed(conn, t.orders, ["id"], [b[0] for b in befores], [s.order for s in states])
+        events = [e for s in states for e in s.events]
+        if events:
+            await conn.execute(t.events.insert(), events)
+        for s in states:
+            s._added, s.events = [], []
+
+    def _settle(self, *, actor: str, at: datetime, reason: str | None) -> None:
+        """The order's status from its fulfilment orders, and its event when it changes."""
         status = derive_order_status([f["status"] for f in self.fuls], unallocated_units=self.unallocated(),
                                      pickup=self.pickup)
         previous = self.order["status"]
@@ -103,19 +160,6 @@ class OrderState:
         if status != previous:
             self.record("order.status_changed", actor=actor, at=at, reason=reason,
                         data={"order_id": self.order["id"], "from": previous, "to": status})
-        o0, lines0, fuls0, flines0 = self._before
-        await _update_changed(conn, t.fulfillments, ["id"], fuls0, self.fuls[:len(fuls0)])
-        await _update_changed(conn, t.fulfillment_lines, ["fulfillment_id", "line_no"], flines0,
-                              self.flines[:len(flines0)])
-        if self._added:
-            await conn.execute(t.fulfillments.insert(), [f for f, _ in self._added])
-            await conn.execute(t.fulfillment_lines.insert(), [x for _, xs in self._added for x in xs])
-            self._added = []
-        await _update_changed(conn, t.order_lines, ["order_id", "line_no"], lines0, self.lines)
-        await _update_changed(conn, t.orders, ["id"], [o0], [self.order])
-        if self.events:
-            await conn.execute(t.events.insert(), self.events)
-        return self.view()
 
 
 async def _update_changed(conn: AsyncConnection, table, keys: list[str], before: list[dict], after: list[dict]) -> None:
