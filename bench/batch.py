@@ -44,6 +44,8 @@ async def main() -> None:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/oms_bench")
+    ap.add_argument("--prove", type=float, default=0,
+                    help="first give the solver this many seconds on all the competing orders, storing nothing")
     args = ap.parse_args()
 
     url = await fresh_postgres(args.postgres_url) if args.db == "postgres" else \
@@ -88,8 +90,10 @@ async def main() -> None:
     await stock_feeds.set_stock(ctx, [StockIn(node_id=first_dc, sku=s, on_hand=units // 2)
                                       for s, units in wanted.items() if units >= 2], ref="bench")
     print(f"{first_dc} restocked with half the units wanted of {len(wanted)} SKUs")
-    for label in ("first run", "second run"):
-        r = await batch.run(ctx)
+    runs = [("the solver on everything, stored nothing", dict(apply=False, exact_up_to=10**9, time_limit=args.prove))]
+    runs = runs if args.prove else []
+    for label, options in [*runs, ("first run", {}), ("second run", {})]:
+        r = await batch.run(ctx, **options)
         print(f"{label}: {r['orders']:,} orders weighed, {r['competing']:,} competing ({r['method']}), "
               f"{r['moved']:,} moved in {r['seconds']:.2f} s; cost {euros(r['cost_before'])} -> "
               f"{euros(r['cost_after'])}, gain {euros(r['gain'])} "

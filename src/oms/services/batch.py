@@ -50,6 +50,7 @@ from .ways import CARRIED, Ways
 
 SYSTEM = "system:batch"
 TIME_LIMIT_S = 5.0  # the solver's share of a run
+EXACT_UP_TO = 300  # orders the solver plans together within that time, measured on the demo network
 REASON = "planned again with the orders waiting for release"
 
 
@@ -65,8 +66,9 @@ class _Order:
 
 
 async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
-              time_limit: float = TIME_LIMIT_S) -> dict:
-    """Plan the waiting orders again together; the report (``applied``: whether the changes were stored)."""
+              time_limit: float = TIME_LIMIT_S, exact_up_to: int = EXACT_UP_TO) -> dict:
+    """Plan the waiting orders again together; the report (``applied``: whether the changes were stored).
+    ``exact_up_to``: the most orders the solver plans together (past it, one by one)."""
     at = at or now()
     started = time.perf_counter()
     snap = await ctx.reference.get(ctx.db)
@@ -84,7 +86,7 @@ async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
     loaded = time.perf_counter()
     outcome: Outcome = await asyncio.to_thread(
         reoptimise, [o.waiting for o in built], pool, snap.sourcing.depletion_cost_per_unit, protected, room,
-        time_limit)
+        time_limit, exact_up_to)
     report = {"orders": len(built), "competing": outcome.competing, "method": outcome.method,
               "moved": len(outcome.changed),
               "cost_before": outcome.before, "cost_after": outcome.after, "gain": outcome.before - outcome.after,
