@@ -59,6 +59,11 @@ def _search(needs: list[Need], sources: list[Source], available: dict[tuple[str,
         rest[k] = rest[k + 1] + u * min(sources[j].handling_per_unit for j in options[i])
     later = [sorted({i for i, _ in items[k:]}) for k in range(len(items) + 1)]  # lines still to place
     opening = [min(sources[j].fixed for j in options[i]) for i in range(len(needs))]
+    # Per source, read once: the search reads them at every step.
+    fixed = [s.fixed for s in sources]
+    per_unit = [s.handling_per_unit for s in sources]
+    per_kg = [s.per_kg for s in sources]
+    km = [s.km for s in sources]
 
     left = {(j, n.sku): available.get((s.node_id, n.sku), 0) for j, s in enumerate(sources) for n in needs}
     free = {(j, sku): max(0, units - sources[j].protected) for (j, sku), units in left.items()}
@@ -101,21 +106,24 @@ def _search(needs: list[Need], sources: list[Source], available: dict[tuple[str,
         w = weight[sku] * u
         follows = split and k > 0 and items[k - 1][0] == i  # a later unit of the same line
         children = []
+        above = best_cost - cost - rest[k + 1]  # a step costing this much or more cannot lead to a better plan
         for c in range(start if follows else 0, len(options[i])):
             j = options[i][c]
             key = (j, sku)
             if left[key] < u:
                 continue
-            s = sources[j]
             new = not units[j]
             if new and opened == limit:
                 continue
-            delta = s.handling_per_unit * u + s.per_kg * (kilos(grams[j] + w) - kilos(grams[j]))
+            g = grams[j]
+            delta = per_unit[j] * u + per_kg[j] * ((g + w + 999) // 1000 - (g + 999) // 1000)  # started kg
             if new:
-                delta += s.fixed + (penalty if opened else 0)
-            if depletion:
-                delta += depletion * (max(0, taken[key] + u - free[key]) - max(0, taken[key] - free[key]))
-            children.append((delta, s.km, c, j, new))
+                delta += fixed[j] + (penalty if opened else 0)
+            if depletion:  # units taken below the protection level, before and after this step
+                below = taken[key] - free[key]
+                delta += depletion * ((below + u if below + u > 0 else 0) - (below if below > 0 else 0))
+            if delta < above:
+                children.append((delta, km[j], c, j, new))
         children.sort()  # the cheapest step first (the nearest of equals): the first descent is a greedy plan
         for delta, _, c, j, new in children:
             if cost + delta + rest[k + 1] >= best_cost:

@@ -73,6 +73,7 @@ class _Order:
         needs, sources = a.needs, a.sources
         self.a, self.x, self.y = a, {}, {}
         self.sent: dict[Key, list] = {}
+        asked: dict[Key, int] = {}  # the most each (node, sku) could be asked for
         for j, s in enumerate(sources):
             lines = [i for i, n in enumerate(needs) if a.available.get((s.node_id, n.sku), 0) > 0]
             if not lines:
@@ -85,12 +86,12 @@ class _Order:
                 self.x[i, j] = h.addVariable(0, needs[i].quantity, s.handling_per_unit * scale, integer)
                 h.addConstr(self.x[i, j] <= needs[i].quantity * self.y[j])
                 self.sent.setdefault((s.node_id, needs[i].sku), []).append(self.x[i, j])
+                asked[(s.node_id, needs[i].sku)] = asked.get((s.node_id, needs[i].sku), 0) + needs[i].quantity
             if s.per_kg:
                 g = h.addVariable(0, highspy.kHighsInf, s.per_kg * scale, integer)
                 h.addConstr(1000 * g >= sum(a.weight[needs[i].sku] * self.x[i, j] for i in lines))
         for key, sent in self.sent.items():
-            if a.available.get(key, 0) < sum(needs[i].quantity for (i, j), v in self.x.items()
-                                              if (sources[j].node_id, needs[i].sku) == key):
+            if a.available.get(key, 0) < asked[key]:  # else the node has enough for every line asking it
                 h.addConstr(sum(sent) <= a.available[key])
         for i, n in enumerate(needs):
             sent = [self.x[i, j] for j in range(len(sources)) if (i, j) in self.x]
