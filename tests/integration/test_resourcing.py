@@ -4,10 +4,14 @@ cannot be sent as promised is flagged at risk with its options."""
 from datetime import timedelta
 
 from oms.db.tables import now
+from oms.services.backorders import release_backorders
 from oms.services.keys import create_key
 from oms.services.resourcing import retry_waiting
 from oms.services.sla import expire_unaccepted
+from oms.services.stock_check import promise_differences, stock_differences
+from tests.integration.test_backorders import backorders_for
 from tests.integration.test_sourcing import explained, priced, promised
+from tests.integration.test_supply import po
 from tests.support import HOME, NODES, capture, confirm, ful_at, on_hand_reserved, order, problem, seed, sent_from
 
 
@@ -210,3 +214,27 @@ async def test_a_lifted_time_limit_withdraws_nothing(ctx, client):
     bad = problem(await client.put("/v1/nodes", json=[{**store, "accept_within_minutes": 0}],
                                    headers=keys.h("admin")), 422, "invalid_input")
     assert "accept_within_minutes" in str(bad)
+
+
+async def test_lines_no_node_has_wait_for_supply_where_the_channel_allows_it(ctx, client):
+    keys = await seed(ctx, client)
+    await put(client, keys, "/v1/inventory", [{"node_id": "ST-LYON", "sku": "SKU-C", "on_hand": 0}])
+    await backorders_for(client, keys, supply=(po("PO-C", "DC-PARIS", "SKU-C", 5, 6),))
+    placed = await capture(client, keys, order("R-7", [("SKU-A", 2), ("SKU-C", 1)]))
+    assert sent_from(placed) == {"ST-PARIS": [(1, "SKU-A", 2), (2, "SKU-C", 1)]}
+    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject")
+
+    view = await get_order(client, keys, placed["id"])
+    # The mugs go from the DC now; the rug waits there for the supply expected in six days.
+    live_fuls = {(f["node_id"], f["status"]): [(x["sku"], x["quantity"], x["reserved"], x["supply_id"])
+                                               for x in f["lines"]]
+                 for f in view["fulfillments"] if f["status"] not in ("rejected", "cancelled")}
+    assert live_fuls == {("DC-PARIS", "released"): [("SKU-A", 2, 2, None)],
+                         ("DC-PARIS", "backordered"): [("SKU-C", 1, 0, "PO-C")]}
+    assert (view["status"], view["at_risk"]) == ("backordered", None)
+    supply = (await client.get("/v1/supply", params={"sku": "SKU-C"}, headers=keys.h("viewer"))).json()["items"]
+    assert [x["promised"] for x in supply] == [1]
+    assert await stock_differences(ctx) == [] and await promise_differences(ctx) == []
+    await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-C", "on_hand": 1}])
+    assert await release_backorders(ctx) == 1
+    assert (await get_order(client, keys, placed["id"]))["status"] == "created"

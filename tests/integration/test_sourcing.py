@@ -273,3 +273,24 @@ async def test_a_draft_strategy_is_tried_on_sample_orders_without_reserving(ctx,
     assert "orders.0" in str(bad)
     problem(await client.post("/v1/sourcing/simulate", headers=keys.h("web"),
                               json={"strategy": {}, "orders": samples}), 403, "forbidden")
+
+
+async def test_a_drop_ship_supplier_is_a_node_like_the_others_with_its_own_costs_and_lead_time(ctx, client):
+    keys = await priced(ctx, client)
+    # A supplier near Paris that handles orders for nothing but needs two working days to send them.
+    supplier = {**next(n for n in NODES if n["id"] == "DC-PARIS"), "id": "SUP-1", "type": "supplier",
+                "name": "Supplier", "fulfills": ["home_standard"], "hands_over": [], "processing_minutes": 1080,
+                "opening_hours": {d: [["08:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+                "handling_cost_per_order": 0, "handling_cost_per_unit": 0}
+    for path, body in (("/v1/nodes", [supplier]), ("/v1/inventory", [{"node_id": "SUP-1", "sku": "SKU-A",
+                                                                       "on_hand": 50}])):
+        r = await client.put(path, json=body, headers=keys.h("admin"))
+        assert r.status_code == 200, r.text
+    # Without a promise the cheapest sends it: the supplier (carriage only).
+    assert sent_from(await capture(client, keys, order("W-1", [("SKU-A", 1)]))) == {"SUP-1": [(1, "SKU-A", 1)]}
+    # With the soonest promise, its lead time leaves it out: the DC keeps the promise.
+    standard = await promised(client, keys, [("SKU-A", 1)])
+    body = await capture(client, keys, order("W-2", [("SKU-A", 1)], promise_id=standard["promise_id"], address=HOME))
+    assert sent_from(body) == {"DC-PARIS": [(1, "SKU-A", 1)]}
+    why = next(c for c in (await explained(client, keys, body["id"]))["candidates"] if c["node_id"] == "SUP-1")
+    assert why["rejected_because"].startswith("too far for the promise: delivered by")

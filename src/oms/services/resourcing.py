@@ -9,8 +9,10 @@ not failed this order, reserved, and released to their nodes as new fulfilment o
 An order that carries a promise is re-sourced only from nodes that still keep it. When no node can, the
 order is flagged at risk (``at_risk`` on the order, an ``order.at_risk`` event for the channel) with the
 options left: a later date (``POST /v1/orders/{id}/resource`` with ``late``), the lines that can still be
-sent in time (cancel the others), or cancelling the lines. Orders awaiting sourcing are tried again by
-the sweeper every few seconds: stock may come back.
+sent in time (cancel the others), or cancelling the lines. Where the channel allows backorders, an
+order without a promise (or whose later date was accepted) has the lines no node can send now wait for
+expected supply instead. Orders awaiting sourcing are tried again by the sweeper every few seconds:
+stock may come back.
 """
 
 from dataclasses import dataclass, replace
@@ -19,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..db import capacity as capacity_rows
-from ..db import stock
+from ..db import stock, supply_promises
 from ..db import tables as t
 from ..db.capture_tx import LostRace
 from ..db.tables import now
@@ -28,14 +30,15 @@ from ..domain.capacity import counted, shared_out
 from ..domain.errors import Conflict, InvalidInput, OutOfStock
 from ..domain.lifecycle import FStatus, OStatus
 from ..domain.promise import NoRoom, NotOffered, Option
-from ..domain.sourcing import Candidate, Need, Plan
+from ..domain.sourcing import Candidate, Need, Plan, plan_backorders
 from ..domain.vocabulary import DeliveryMode
 from .context import Context
 from .decisions import add_decision
-from .fulfillment_rows import fulfillment_rows
+from .fulfillment_rows import backordered_rows, fulfillment_rows
 from .inputs import DeliveryIn
 from .order_state import OrderState
 from .planning import Request, prepare
+from .reference import bump_reference
 from .sourcing import Sourcer
 from .ways import CARRIED, Ways
 
@@ -127,6 +130,9 @@ async def _resource(ctx: Context, conn, state: OrderState, *, at: datetime, acto
         return _flag(state, f"its delivery cannot be served any more ({exc})", needs, [], at, actor)
     latest = None if late else setting.latest
     plan, option, why = _plan(setting, needs, latest)
+    if plan is None and latest is None and setting.request.backorder and \
+            await _wait_for_supply(ctx, conn, state, setting, needs, at=at, actor=actor, reason=reason):
+        return True
     if plan is None:
         return _flag(state, why, needs, _options(setting, needs), at, actor)
     await _store(ctx, conn, state, setting, plan, option, needs, at=at, actor=actor, reason=reason, late=late)
@@ -170,17 +176,63 @@ def _plan(s: _Setting, needs: list[Need], latest: datetime | None) -> tuple[Plan
         return None, None, ("no node the order may use can send them in time" if candidates != s.candidates
                             else "no node the order may use has them now")
     try:
-        option = s.ways.option(mode, plan, request.destination, request.pickup_node_id, s.slot)
+        option = _option(s, plan)
     except NotOffered as exc:
-        if isinstance(exc, NoRoom) or mode in OWN_DELIVERY:
-            return None, None, str(exc)
-        try:  # no lead times to go by: the day each node does the work
-            option = s.ways.worked(mode, plan, request.pickup_node_id)
-        except NotOffered:
-            option = None  # a node that never opens does no work to count
+        return None, None, str(exc)
     if latest is not None and option is not None and option.latest > latest:
         return None, None, f"the nodes that have them deliver by {option.latest.isoformat()}, later than promised"
     return plan, option, ""
+
+
+def _option(s: _Setting, plan: Plan) -> Option | None:
+    """How the plan reaches the customer (None: a node that never opens, no work to count); NotOffered
+    when the mode cannot take it (a full day, a slot or courier no longer there)."""
+    mode, request = s.sourcer.mode, s.request
+    try:
+        return s.ways.option(mode, plan, request.destination, request.pickup_node_id, s.slot)
+    except NotOffered as exc:
+        if isinstance(exc, NoRoom) or mode in OWN_DELIVERY:
+            raise
+        try:  # no lead times to go by: the day each node does the work
+            return s.ways.worked(mode, plan, request.pickup_node_id)
+        except NotOffered:
+            return None
+
+
+async def _wait_for_supply(ctx: Context, conn, state: OrderState, s: _Setting, needs: list[Need], *,
+                           at: datetime, actor: str, reason: str) -> bool:
+    """Where the channel allows backorders: the lines the nodes can send now are sent, the others wait
+    for expected supply (a backordered fulfilment order, released when it is received). False when some
+    line has no supply coming either."""
+    keep = frozenset({s.request.pickup_node_id} - {None})
+    try:
+        served, short = s.ways.plan(s.sourcer.partial(needs, s.available), s.candidates, keep)
+        option = _option(s, served) if served else None
+    except (OutOfStock, NotOffered):
+        served, short, option = {}, needs, None
+    incoming = await supply_promises.incoming(conn, {n.sku for n in short}, {c.node_id for c in s.candidates},
+                                              at.date())
+    try:
+        waits = plan_backorders(short, s.candidates, incoming, s.request.destination)
+    except OutOfStock:
+        return False
+    if served:
+        await _store(ctx, conn, state, s, served, option, [n for n in needs if n not in short], at=at, actor=actor,
+                     reason=reason, late=False)
+    # Supply rows are locked after the stock and capacity rows, as every writer locks them.
+    if not await supply_promises.promise(conn, [(x.supply_id, n.quantity) for n, x in waits]):
+        raise LostRace
+    o = state.order
+    fuls, flines = backordered_rows(o["id"], waits, at, o["delivery"].get("pickup_node_id"))
+    for f in fuls:
+        state.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=actor, at=at, reason=reason)
+    state.record("order.resourced", actor=actor, at=at, reason=reason,
+                 data={"order_id": o["id"], "fulfillments": [f["id"] for f in fuls], "nodes": sorted(
+                     {f["node_id"] for f in fuls}), "lines": [{"line_no": n.line_no, "sku": n.sku,
+                                                               "quantity": n.quantity} for n, _ in waits],
+                       "backordered": True, "later_than_promised": False})
+    await bump_reference(conn, ctx.db.dialect)  # the supply shows fewer units to come
+    return True
 
 
 def _options(s: _Setting, needs: list[Need]) -> list[dict]:
