@@ -55,11 +55,11 @@ class Solved:
     optimal: bool
 
 
-def _highs(time_limit: float, rel_gap: float = 0.0) -> highspy.Highs:
+def _highs(time_limit: float, abs_gap: float = 0.5) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", rel_gap)
-    h.setOptionValue("mip_abs_gap", 0.5)  # costs are whole minor units: a gap under 1 is the optimum
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", abs_gap)  # costs are whole minor units: a gap under 1 is the optimum
     h.setOptionValue("threads", 1)
     h.setOptionValue("time_limit", time_limit)
     return h
@@ -78,8 +78,7 @@ class _Order:
             lines = [i for i, n in enumerate(needs) if a.available.get((s.node_id, n.sku), 0) > 0]
             if not lines:
                 continue
-            # ``scale``: costs × scale, less one for a node the order uses now, so that of equal plans the
-            # current one stands (a batch moves nothing for no gain).
+            # ``scale``: see ``solve_joint`` (a batch moves nothing for no gain).
             self.y[j] = h.addVariable(0, 1, (s.fixed + a.model.split_penalty) * scale - (s.node_id in a.kept),
                                       integer)
             for i in lines:
@@ -156,8 +155,10 @@ def solve_joint(asked: list[Asked], pool: Mapping[Key, int], depletion_per_unit:
     """The plans of least total cost for these orders together, within the ``pool`` of units (after
     ``taken_by_others``, which also count towards the protection levels) and the shipments each node
     has ``room`` for; None when none was found in the time allowed."""
-    scale = 1 + max((len(a.needs) for a in asked), default=0)  # room for the keep-what-is-there tie-break
-    h = _highs(time_limit, rel_gap=1e-6)
+    # Costs × scale, less one per node an order uses now: of plans that cost the same, the current ones
+    # stand; the scale passes the most those ones can add up to, so a cheaper plan always wins.
+    scale = 1 + sum(len(a.kept) for a in asked)
+    h = _highs(time_limit, abs_gap=scale - 0.5)  # a gap under one minor unit: the optimum
     orders = [_Order(h, a, scale) for a in asked]
     sent: dict[Key, list] = {}
     for o in orders:
