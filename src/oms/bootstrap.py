@@ -16,12 +16,16 @@ from .services.capacity_board import CapacityBoard
 from .services.context import Context
 from .services.holds_expiry import release_expired
 from .services.keys import KeyCache, create_key
+from .services.outbox import BATCH as RELAY_BATCH
+from .services.outbox import relay
 from .services.promise_ids import ensure_secret
 from .services.reference_cache import ReferenceCache
 from .services.resourcing import retry_waiting
 from .services.sla import expire_unaccepted
 from .services.stock_mirror import StockMirror
+from .services.stream import NatsStream
 from .services.waves import release_due
+from .services.webhook_sender import deliver_due
 
 
 def build_context(settings: Settings) -> Context:
@@ -33,6 +37,7 @@ def build_context(settings: Settings) -> Context:
         keys=KeyCache(settings.key_cache_seconds),
         stock=StockMirror(settings.availability_max_age_seconds),
         capacity=CapacityBoard(settings.availability_max_age_seconds),
+        stream=NatsStream(settings.nats_url, settings.nats_stream) if settings.nats_url else None,
     )
 
 
@@ -65,8 +70,24 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         tune_gc()
         if ctx.settings.hold_sweep_seconds > 0:
             ctx.background.append(asyncio.create_task(sweep(ctx)))
+        if ctx.settings.relay_seconds > 0:
+            ctx.background.append(asyncio.create_task(relay_loop(ctx)))
 
     return create_app(ctx, on_start=on_start)
+
+
+async def relay_loop(ctx: Context) -> None:
+    """Every ``OMS_RELAY_SECONDS``: hand the new events on (as long as there are more), then send the
+    webhook deliveries that are due. Every server process may run it."""
+    log = logging.getLogger("oms.relay")
+    while True:
+        await asyncio.sleep(ctx.settings.relay_seconds)
+        try:
+            while await relay(ctx) == RELAY_BATCH:
+                pass
+            await deliver_due(ctx)
+        except Exception:  # a partner or the stream down is retried at the next tick
+            log.exception("relay failed")
 
 
 async def sweep(ctx: Context) -> None:

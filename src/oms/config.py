@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     # At most how often the sweep plans the orders waiting for release again together, when stock counts
     # moved (0: only before a release wave and on demand).
     reoptimise_seconds: float = Field(default=60.0, ge=0)
+    # How often the outbox relay hands new events on and due webhook deliveries are sent (0: never).
+    relay_seconds: float = Field(default=0.5, ge=0)
+    # NATS server for the event stream (JetStream), e.g. nats://127.0.0.1:4222; none: no stream.
+    nats_url: str | None = None
+    nats_stream: str = "OMS_EVENTS"
 
 
 def async_url(url: str) -> str:

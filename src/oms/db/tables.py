@@ -342,6 +342,36 @@ events = Table(
     Index(None, "published_at"),
 )
 
+# Partners' subscriptions to event types ("*": all), each event signed with the subscription's secret.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("events", Json, nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# One event to one subscription: pending until the partner answers 2xx (delivered), retried with backoff,
+# dead after the last attempt (replayable). A subscription gets an order's events in their order.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("webhook_id", String(40), ForeignKey("webhooks.id"), primary_key=True),
+    Column("event_id", String(40), ForeignKey("events.id"), primary_key=True),
+    Column("order_id", String(40), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Index(None, "status", "next_attempt_at"),
+)
+
 api_keys = Table(
     "api_keys",
     metadata,

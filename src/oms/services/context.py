@@ -23,3 +23,4 @@ class Context:
     promise_pages: PageCache = field(default_factory=PageCache)
     background: list = field(default_factory=list)  # tasks the server runs beside the requests
     batch: dict = field(default_factory=dict)  # when the waiting orders were last planned again together
+    stream: object | None = None  # where the relay publishes events besides webhooks (``stream.NatsStream``)

@@ -4,6 +4,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -565,6 +566,38 @@ class CancelIn(Strict):
 class ResourceIn(Strict):
     late: bool = Field(default=False, description="Accept a later delivery than promised (the customer agreed)")
     reason: str | None = Field(default=None, max_length=500)
+
+
+_EVENT_TYPE = re.compile(r"^(\*|[a-z_]+\.(\*|[a-z_]+))$")
+
+
+class WebhookIn(Strict):
+    url: str = Field(min_length=8, max_length=2000, description="Where each event is POSTed (http or https)")
+    events: list[str] = Field(min_length=1, max_length=100,
+                              description='Event types ("order.created"), families ("order.*") or "*"')
+    secret: str = Field(min_length=16, max_length=200, description="Signs each delivery (X-OMS-Signature)")
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _types(cls, value: list[str]) -> list[str]:
+        wrong = [v for v in value if not _EVENT_TYPE.match(v)]
+        if wrong:
+            raise ValueError(f"not event types: {', '.join(repr(v) for v in wrong)} "
+                             '(e.g. "order.created", "order.*", "*")')
+        return sorted(set(value))
+
+
+class ReplayIn(Strict):
+    event_ids: list[str] | None = Field(default=None, min_length=1, max_length=1000,
+                                        description="These deliveries (any status); omit for every dead one")
 
 
 class ReoptimiseIn(Strict):

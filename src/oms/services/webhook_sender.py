@@ -1,0 +1,106 @@
+"""Webhook deliveries: each event POSTed to each subscription that wants it, signed, retried, in order.
+
+A subscription gets an order's events one after the other: only the oldest undelivered delivery of
+each (subscription, order) is sent, the next one once it is delivered or dead. Events of different
+orders go out side by side. A delivery is claimed before it is sent (its next attempt moved past the
+time the request may take), so two servers do not send it at once. A 2xx answer delivers it; anything
+else (an error status, a refused connection, a timeout) is an attempt, retried with growing waits; after
+the last attempt the delivery is dead until replayed. A partner may receive an event twice (its answer
+lost): it carries the same ``id`` each time.
+"""
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import and_, select, update
+
+from ..db import tables as t
+from ..db.tables import now
+from ..domain.webhooks import ATTEMPTS, next_attempt, signature
+from .context import Context
+from .outbox import payload
+
+SCAN = 5000  # pending deliveries looked at per pass, oldest first
+AT_ONCE = 20  # requests in flight
+TIMEOUT_S = 10.0
+d, e, w = t.webhook_deliveries.c, t.events.c, t.webhooks.c
+
+
+async def deliver_due(ctx: Context, *, at: datetime | None = None, client: httpx.AsyncClient | None = None) -> int:
+    """Send the deliveries due by ``at`` that are first in line; how many were delivered."""
+    at = at or now()
+    async with ctx.db.read() as conn:
+        rows = (await conn.execute(
+            select(d.webhook_id, d.event_id, d.order_id, d.attempts, d.next_attempt_at)
+            .where(d.status == "pending").order_by(d.event_id).limit(SCAN))).all()
+    heads, seen = [], set()
+    for r in rows:
+        line = (r.webhook_id, r.order_id or r.event_id)
+        if line in seen:
+            continue  # an older event of this order waits for this subscription
+        seen.add(line)
+        if r.next_attempt_at <= at:
+            heads.append(r)
+    claimed = await _claim(ctx, heads, at)
+    if not claimed:
+        return 0
+    async with ctx.db.read() as conn:
+        events = {r.id: r for r in (await conn.execute(
+            select(e.id, e.type, e.order_id, e.occurred_at, e.actor, e.reason, e.data)
+            .where(e.id.in_(sorted({r.event_id for r in claimed}))))).all()}
+        hooks = {r.id: r for r in (await conn.execute(
+            select(w.id, w.url, w.secret).where(w.id.in_(sorted({r.webhook_id for r in claimed}))))).all()}
+    own = client is None
+    client = client or httpx.AsyncClient(timeout=TIMEOUT_S)
+    gate = asyncio.Semaphore(AT_ONCE)
+    try:
+        async def send(r):
+            async with gate:
+                return r, await _post(client, hooks[r.webhook_id], events[r.event_id], r.attempts + 1)
+        results = await asyncio.gather(*(send(r) for r in claimed))
+    finally:
+        if own:
+            await client.aclose()
+    async with ctx.db.write() as conn:
+        for r, (status, error) in results:
+            tries = r.attempts + 1
+            ok = status is not None and 200 <= status < 300
+            values = {"attempts": tries, "last_status": status, "last_error": error}
+            if ok:
+                values.update(status="delivered", delivered_at=now(), next_attempt_at=None)
+            elif tries >= ATTEMPTS:
+                values.update(status="dead", next_attempt_at=None)
+            else:
+                values.update(next_attempt_at=next_attempt(tries, at))
+            await conn.execute(update(t.webhook_deliveries).where(
+                d.webhook_id == r.webhook_id, d.event_id == r.event_id).values(**values))
+    return sum(1 for _, (status, _) in results if status is not None and 200 <= status < 300)
+
+
+async def _claim(ctx: Context, heads: list, at: datetime) -> list:
+    """The deliveries this server now holds: their next attempt moved past the time a request may take, on
+    condition that no other server moved it first."""
+    claimed = []
+    later = at + timedelta(seconds=TIMEOUT_S * 3)
+    async with ctx.db.write() as conn:
+        for r in heads:
+            done = await conn.execute(update(t.webhook_deliveries).where(and_(
+                d.webhook_id == r.webhook_id, d.event_id == r.event_id, d.status == "pending",
+                d.next_attempt_at == r.next_attempt_at)).values(next_attempt_at=later))
+            if done.rowcount == 1:
+                claimed.append(r)
+    return claimed
+
+
+async def _post(client: httpx.AsyncClient, hook, event, attempt: int) -> tuple[int | None, str | None]:
+    """POST the event, signed; the answer's status, or None and why there was none."""
+    body = json.dumps(payload(event), separators=(",", ":"), default=str).encode()
+    headers = {"Content-Type": "application/json", "X-OMS-Signature": signature(hook.secret, body),
+               "X-OMS-Event-Id": event.id, "X-OMS-Event-Type": event.type, "X-OMS-Attempt": str(attempt)}
+    try:
+        answer = await client.post(hook.url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+    return answer.status_code, None if answer.is_success else answer.text[:500]
