@@ -37,7 +37,8 @@ def build_context(settings: Settings) -> Context:
         keys=KeyCache(settings.key_cache_seconds),
         stock=StockMirror(settings.availability_max_age_seconds),
         capacity=CapacityBoard(settings.availability_max_age_seconds),
-        stream=NatsStream(settings.nats_url, settings.nats_stream) if settings.nats_url else None,
+        stream=NatsStream(settings.nats_url, settings.nats_stream, settings.nats_subject) if settings.nats_url
+        else None,
     )
 
 

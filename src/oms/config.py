@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     # NATS server for the event stream (JetStream), e.g. nats://127.0.0.1:4222; none: no stream.
     nats_url: str | None = None
     nats_stream: str = "OMS_EVENTS"
+    nats_subject: str = "oms.events"
 
 
 def async_url(url: str) -> str:

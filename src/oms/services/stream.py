@@ -1,6 +1,6 @@
 """The event stream: every event published to NATS JetStream, for systems that consume a stream.
 
-Subject ``oms.events.<type>`` (``oms.events.order.created`` …), body the webhook body (JSON ``id``,
+Subject ``<OMS_NATS_SUBJECT>.<type>`` (``oms.events.order.created`` …), body the webhook body (JSON ``id``,
 ``type``, ``occurred_at``, ``order_id``, ``data``), header ``Nats-Msg-Id`` the event id: the stream keeps
 one copy of an event the relay publishes twice (a crash between publishing and marking it published).
 The stream (``OMS_NATS_STREAM``) is created on first use if it does not exist.
@@ -11,12 +11,10 @@ import json
 import nats
 from nats.js.errors import BadRequestError
 
-SUBJECTS = "oms.events"
-
 
 class NatsStream:
-    def __init__(self, url: str, name: str = "OMS_EVENTS") -> None:
-        self.url, self.name = url, name
+    def __init__(self, url: str, name: str = "OMS_EVENTS", subject: str = "oms.events") -> None:
+        self.url, self.name, self.subject = url, name, subject
         self._nc = None
         self._js = None
 
@@ -26,7 +24,7 @@ class NatsStream:
                                           allow_reconnect=True)
             self._js = self._nc.jetstream(timeout=5)
             try:
-                await self._js.add_stream(name=self.name, subjects=[f"{SUBJECTS}.>"])
+                await self._js.add_stream(name=self.name, subjects=[f"{self.subject}.>"])
             except BadRequestError:
                 pass  # it exists already (with its own settings, which are kept)
         return self._js
@@ -36,7 +34,7 @@ class NatsStream:
         js = await self._ready()
         for ev in events:
             body = json.dumps(ev, separators=(",", ":"), default=str).encode()
-            await js.publish(f"{SUBJECTS}.{ev['type']}", body, headers={"Nats-Msg-Id": ev["id"]})
+            await js.publish(f"{self.subject}.{ev['type']}", body, headers={"Nats-Msg-Id": ev["id"]})
 
     async def close(self) -> None:
         if self._nc is not None and not self._nc.is_closed:
