@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     nats_url: str | None = None
     nats_stream: str = "OMS_EVENTS"
     nats_subject: str = "oms.events"
+    # What a Prometheus scraper must send to read /metrics (none: open, like the health probes).
+    metrics_token: str | None = None
 
 
 def async_url(url: str) -> str:

@@ -1,11 +1,14 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and metrics."""
 
 import logging
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from ..db.migrate import current_revision, head_revision
+from ..domain.errors import Unauthenticated
+from ..services import metrics
 from .deps import Ctx
 from .json import Json
 
@@ -33,3 +36,14 @@ async def readyz(ctx: Ctx):
     if current != head:
         return Json({"status": "unavailable", "migration": current, "expected": head}, status_code=503)
     return Json({"status": "ok", "migration": current})
+
+
+@router.get("/metrics")
+async def prometheus(request: Request, ctx: Ctx):
+    """Prometheus metrics: orders captured by channel and mode, events by type (releases, rejections,
+    re-sourcings …), webhook failures, deliveries and lag, the outbox backlog, orders by status. With
+    `OMS_METRICS_TOKEN` set, the scraper sends it as `Authorization: Bearer <token>`."""
+    token = ctx.settings.metrics_token
+    if token and request.headers.get("authorization", "") != f"Bearer {token}":
+        raise Unauthenticated("send the metrics token as Authorization: Bearer <token>")
+    return Response(await metrics.scrape(ctx), media_type=CONTENT_TYPE_LATEST)

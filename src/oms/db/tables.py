@@ -372,6 +372,16 @@ webhook_deliveries = Table(
     Index(None, "status", "next_attempt_at"),
 )
 
+# Counters behind ``/metrics``, shared by every server process: events handed on per type, orders
+# captured per channel and mode, failed webhook attempts. ``labels`` is "key=value,key=value".
+counts = Table(
+    "counts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("labels", String(200), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
 api_keys = Table(
     "api_keys",
     metadata,

@@ -8,10 +8,12 @@ them unpublished and the next pass hands them on again (the stream drops the rep
 crash after it has lost nothing. Nothing reaches a partner except from here.
 """
 
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import select, update
 
+from ..db import counts
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.webhooks import wants
@@ -38,10 +40,19 @@ async def relay(ctx: Context, *, at: datetime | None = None) -> int:
                       for ev in events for h in hooks if wants(h.events, ev.type)]
         if deliveries:
             await conn.execute(t.webhook_deliveries.insert(), deliveries)
+        await counts.add(conn, counted(events))
         if ctx.stream is not None:  # a failure leaves the events unpublished: the next pass tries again
             await ctx.stream.publish([payload(ev) for ev in events])
         await conn.execute(update(t.events).where(e.id.in_([ev.id for ev in events])).values(published_at=at))
     return len(events)
+
+
+def counted(events) -> Counter:
+    """What the metrics count of these events: each type, and orders captured per channel and mode."""
+    found: Counter = Counter(("events", f"type={ev.type}") for ev in events)
+    found.update(("orders_captured", f"channel={ev.data.get('channel')},mode={ev.data.get('delivery', {}).get('mode')}")
+                 for ev in events if ev.type == "order.created")
+    return found
 
 
 def payload(ev) -> dict:

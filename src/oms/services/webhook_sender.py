@@ -11,11 +11,13 @@ lost): it carries the same ``id`` each time.
 
 import asyncio
 import json
+from collections import Counter
 from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import and_, select, update
 
+from ..db import counts
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.webhooks import ATTEMPTS, next_attempt, signature
@@ -63,7 +65,10 @@ async def deliver_due(ctx: Context, *, at: datetime | None = None, client: httpx
     finally:
         if own:
             await client.aclose()
+    failed = Counter(("webhook_failures", f"webhook={r.webhook_id}") for r, (status, _) in results
+                     if status is None or not 200 <= status < 300)
     async with ctx.db.write() as conn:
+        await counts.add(conn, failed)
         for r, (status, error) in results:
             tries = r.attempts + 1
             ok = status is not None and 200 <= status < 300

@@ -1,4 +1,5 @@
-"""webhooks: subscriptions of partners to event types, and each event's delivery to each of them
+"""webhooks: subscriptions of partners to event types, and each event's delivery to each of them; counts
+behind the metrics
 
 Revision ID: 0013
 Revises: 0012
@@ -48,9 +49,17 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_webhook_deliveries_status_next_attempt_at"), "webhook_deliveries",
                     ["status", "next_attempt_at"])
+    op.create_table(
+        "counts",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("labels", sa.String(length=200), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", "labels", name=op.f("pk_counts")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("counts")
     op.drop_index(op.f("ix_webhook_deliveries_status_next_attempt_at"), table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhooks")
