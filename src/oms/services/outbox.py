@@ -26,6 +26,9 @@ e, w = t.events.c, t.webhooks.c
 async def relay(ctx: Context, *, at: datetime | None = None) -> int:
     """Hand on the oldest unpublished events; how many."""
     at = at or now()
+    async with ctx.db.read() as conn:  # most passes find nothing: they take no write lock
+        if await conn.scalar(select(e.id).where(e.published_at.is_(None)).limit(1)) is None:
+            return 0
     async with ctx.db.write() as conn:
         query = (select(e.id, e.type, e.order_id, e.occurred_at, e.actor, e.reason, e.data)
                  .where(e.published_at.is_(None)).order_by(e.id).limit(BATCH))
