@@ -44,6 +44,17 @@ def test_a_gain_of_one_cent_is_taken():
     assert (out.before, out.after, out.optimal) == (91, 90, True)
 
 
+def test_nothing_is_claimed_proven_where_a_channel_may_take_only_part_of_the_pool():
+    pool = {("ST", "A"): 10, ("DC", "A"): 10}
+    available = {("ST", "A"): 8, ("DC", "A"): 10}  # the channel leaves two units to walk-in customers
+    sources = [Source("ST", 100, 0, 0, protected=3), Source("DC", 600, 0, 0)]
+    model = CostModel(depletion_per_unit=1000)
+    current = {"DC": [Need(1, "A", 6)]}
+    w = Waiting("o1", Asked([Need(1, "A", 6)], sources, available, {"A": 400}, model, frozenset(current)), current)
+    out = reoptimise([w], pool, 1000, {"ST": 3}, {})
+    assert not out.optimal and out.bound == 0
+
+
 def test_nothing_moves_when_nothing_is_gained():
     pool = {("DC", "A"): 5, ("ST1", "A"): 5}
     sources = [Source("DC", 100, 0, 400), Source("ST1", 100, 0, 400)]  # the same cost: keep what is there

@@ -54,6 +54,24 @@ async def give_back(conn: AsyncConnection, claims: Iterable[tuple[str, date, int
         await conn.execute(_GIVE_BACK, {"n": node_id, "d": day, "q": orders})
 
 
+async def shift(conn: AsyncConnection, back: Iterable[tuple[str, date, int]], taken: list[Taken]) -> bool:
+    """Give places back and take others in one pass over the rows, in (resource, day) order as every
+    writer locks them (only the difference per row is written); False when a day is full."""
+    net: dict[tuple[str, date], list[int]] = {}
+    for resource, day, orders in back:
+        net.setdefault((resource, day), [0, 0])[0] -= orders
+    for resource, day, orders, cap in taken:
+        entry = net.setdefault((resource, day), [0, cap])
+        entry[0] += orders
+        entry[1] = cap
+    for (resource, day), (orders, cap) in sorted(net.items()):
+        if orders < 0:
+            await give_back(conn, [(resource, day, -orders)])
+        elif orders > 0 and not await take(conn, [(resource, day, orders, cap)]):
+            return False
+    return True
+
+
 def places_of(fuls: Iterable[dict], *, worked: bool = False) -> list[tuple[str, date, int]]:
     """The places these fulfilment orders took at capture (``details.capacity``), to give back. ``worked``:
     their nodes did the work (picked), so their own places stay taken; the others (a locker bank's, a

@@ -53,7 +53,11 @@ def reoptimise(waiting: list[Waiting], pool: Mapping[Key, int], depletion_per_un
     most ``room[node]`` shipments (nodes not named: no limit)."""
     pricing = Pricing(pool, depletion_per_unit, protected)
     own = {w.key: _own(w, pricing) for w in waiting}
-    bound = sum(pricing.alone(w, own[w.key]) for w in waiting)
+    # Where an order may take less than the pool of some node's SKU (its channel keeps units back), its own
+    # plan weighs depletion on its share, the joint plans on the pool: neither a bound nor the optimum is
+    # then proven (0: the only bound then known).
+    proven = all(units == pool.get(key, 0) for w in waiting for key, units in w.asked.available.items())
+    bound = sum(pricing.alone(w, own[w.key]) for w in waiting) if proven else 0
     before = pricing.total(waiting, {w.key: w.current for w in waiting})
     contested = _contested(waiting, own, pool, protected, room, depletion_per_unit)
     plans, optimal, method = dict(own), True, "own plans"
@@ -75,11 +79,12 @@ def reoptimise(waiting: list[Waiting], pool: Mapping[Key, int], depletion_per_un
             return Outcome({}, before, before, bound, len(contested), False, method)
         plans.update(zip([w.key for w in joint], solved.plans, strict=True))
         optimal = solved.optimal
+    optimal = optimal and proven
     after = pricing.total(waiting, plans)
     if after >= before:
         return Outcome({}, before, before, bound, len(contested), optimal and after == before, method)
     changed = {w.key: plans[w.key] for w in waiting if _same(plans[w.key]) != _same(w.current)}
-    return Outcome(changed, before, after, bound, len(contested), optimal or after == bound, method)
+    return Outcome(changed, before, after, bound, len(contested), optimal or (after == bound and proven), method)
 
 
 class Pricing:

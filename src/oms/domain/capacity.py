@@ -47,7 +47,7 @@ class Capacity:
             day = calendar.local_date(ready)
             if self.has_room(node_id, day):
                 return start
-            start = calendar.at(day + DAY, time(0))  # the work waits for the next day
+            start = times.released(calendar.at(day + DAY, time(0)))  # the next day, from its first wave
         return None
 
     def busy(self, node_ids: Iterable[str], times: Mapping[str, NodeTimes], at: datetime) -> set[str]:

@@ -158,7 +158,7 @@ def solve_joint(asked: list[Asked], pool: Mapping[Key, int], depletion_per_unit:
     # Costs × scale, less one per node an order uses now: of plans that cost the same, the current ones
     # stand; the scale passes the most those ones can add up to, so a cheaper plan always wins.
     scale = 1 + sum(len(a.kept) for a in asked)
-    h = _highs(time_limit, abs_gap=scale - 0.5)  # a gap under one minor unit: the optimum
+    h = _highs(time_limit)  # a scaled gap under 1: the cheapest plans, and of equal ones the current
     orders = [_Order(h, a, scale) for a in asked]
     sent: dict[Key, list] = {}
     for o in orders:

@@ -19,7 +19,7 @@ passed, always just before a wave is released, and on demand (``POST /v1/sourcin
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -44,11 +44,12 @@ from .decisions import add_decisions
 from .fulfillment_rows import fulfillment_rows
 from .inputs import DeliveryIn
 from .order_state import DEAD, OrderState
-from .planning import prepare
+from .planning import Request, prepare
 from .sourcing import BY_COST, Sourcer
 from .ways import CARRIED, Ways
 
 SYSTEM = "system:batch"
+OPEN = (0, 100)  # a channel's guard at a node without stock rules: nothing kept back, all of it shared
 TIME_LIMIT_S = 5.0  # the solver's share of a run
 EXACT_UP_TO = 300  # orders the solver plans together within that time, measured on the demo network
 REASON = "planned again with the orders waiting for release"
@@ -63,6 +64,7 @@ class _Order:
     sourcer: Sourcer
     waiting: Waiting
     destination: tuple[float, float]
+    ways: Ways  # judged from when its work was planned
 
 
 async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
@@ -74,12 +76,15 @@ async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
     snap = await ctx.reference.get(ctx.db)
     orders, pool = await _load(ctx)
     capacity = await ctx.capacity.current(ctx.db, snap, fresh=True)
-    ways = Ways(snap, capacity, {}, at)
+    included = [i for i in [await _include(ctx, snap, *o) for o in orders] if i]
+    for i in included:  # the units these orders hold are theirs to move; those of the others stay held
+        for x in i.lines:
+            pool[(x["node_id"], x["sku"])] = pool.get((x["node_id"], x["sku"]), 0) + x["reserved"]
     by_sku: dict[str, dict[Key, int]] = {}
     for key, units in pool.items():
         by_sku.setdefault(key[1], {})[key] = units
-    built = [o for o in [await _build(ctx, snap, row, fuls, lines, by_sku, ways) for row, fuls, lines in orders]
-             if o]
+    ways = Ways(snap, capacity, {}, min((i.since for i in included), default=at))
+    built = [_build(i, by_sku, ways) for i in included]
     by_key = {o.row["id"]: o for o in built}
     protected = {n.id: snap.sourcing.store_protection_units for n in snap.nodes.values() if n.type == NodeType.STORE}
     room = _room(ways, built)
@@ -106,8 +111,7 @@ async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
 
 
 async def _load(ctx: Context) -> tuple[list[tuple[dict, list[dict], list[dict]]], dict[Key, int]]:
-    """The orders whose every live fulfilment order is planned, and the pool: the units available now
-    plus those these orders hold."""
+    """The orders whose every live fulfilment order is planned, and the units available now."""
     f, fl, o = t.fulfillments.c, t.fulfillment_lines.c, t.orders.c
     async with ctx.db.read() as conn:
         ids = select(f.order_id).where(f.status == FStatus.PLANNED).distinct().scalar_subquery()
@@ -123,18 +127,26 @@ async def _load(ctx: Context) -> tuple[list[tuple[dict, list[dict], list[dict]]]
         found = [(row, fuls[i], lines.get(i, [])) for i, row in sorted(rows.items())
                  if all(x["status"] in (FStatus.PLANNED, *DEAD) for x in fuls[i])]
         skus = {x["sku"] for _, _, ls in found for x in ls}
-        pool = await stock.available(conn, skus) if skus else {}
-    for _, _, ls in found:
-        for x in ls:
-            key = (x["node_id"], x["sku"])
-            pool[key] = pool.get(key, 0) + x["reserved"]
-    return found, pool
+        return found, await stock.available(conn, skus) if skus else {}
 
 
-async def _build(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[dict],
-                 by_sku: dict[str, dict[Key, int]], ways: Ways) -> _Order | None:
-    """The order as the batch sees it, or None when it stays as it is (another strategy, a delivery that
-    no longer checks out)."""
+@dataclass
+class _Included:
+    """An order the batch weighs, before the pool is known."""
+    row: dict
+    fuls: list[dict]
+    lines: list[dict]
+    request: Request
+    sourcer: Sourcer
+    needs: list[Need]
+    current: Plan
+    since: datetime  # when its work was planned: the wave it waits for
+
+
+async def _include(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[dict]) -> _Included | None:
+    """The order, if the batch may move it: a delivery that still checks out, the ``cost_optimal``
+    strategy, and a channel with no stock rules at its nodes (walk-in units, a share), which a joint
+    plan would have to share out between orders; else None: it stays as it is, holding its units."""
     needs: dict[int, Need] = {}
     current: Plan = {}
     for x in sorted(lines, key=lambda x: (x["line_no"], x["node_id"])):
@@ -152,29 +164,38 @@ async def _build(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[di
         request = await prepare(ctx, row["channel"], asked, DeliveryIn.model_validate(delivery))
     except InvalidInput:
         return None
+    if any(request.guard(c.node_id) != OPEN for c in request.candidates):
+        return None
     weight = {n.sku: snap.products[n.sku].weight_g for n in asked}
-    pool = {key: units for sku in weight for key, units in by_sku.get(sku, {}).items()}  # its SKUs' units
     sourcer = Sourcer(snap, row["channel"], row["delivery_mode"], request.destination, weight)
     if sourcer.strategy.kind not in BY_COST:
         return None
+    since = min(f["updated_at"] for f in fuls if f["status"] == FStatus.PLANNED)
+    return _Included(row, fuls, lines, replace(request, needs=asked), sourcer, asked, current, since)
+
+
+def _build(i: _Included, by_sku: dict[str, dict[Key, int]], ways: Ways) -> _Order:
+    """The order as the domain sees it, over the pool (its SKUs' units, what the waiting orders hold
+    included). Its options are judged from when its work was planned: the wave it waits for."""
+    snap, request, sourcer, current = ways.snap, i.request, i.sourcer, i.current
+    pool = {key: units for sku in sourcer.weight for key, units in by_sku.get(sku, {}).items()}
+    timed = Ways(snap, ways.capacity, sourcer.weight, i.since)
     candidates = request.candidates
-    promised = row["delivery"].get("promised")
+    promised = i.row["delivery"].get("promised")
     if promised:  # only nodes whose parcel still arrives in the window; the nodes it has now stay allowed
-        timed = Ways(ways.snap, ways.capacity, weight, ways.at)
-        quick = timed.in_time(row["delivery_mode"], candidates, asked, request.destination,
+        quick = timed.in_time(i.row["delivery_mode"], candidates, i.needs, request.destination,
                               datetime.fromisoformat(promised["latest"]), pool, {})
         candidates = [c for c in candidates if c in quick or c.node_id in current]
     types = {c.node_id: snap.nodes[c.node_id].type for c in candidates}
-    available = narrowed(sourcer.strategy, {k: v for k, v in request.promisable(
-        {k: v for k, v in pool.items() if k[0] in types}).items() if v > 0}, types)
+    available = narrowed(sourcer.strategy, {k: v for k, v in pool.items() if k[0] in types and v > 0}, types)
     for node_id, ns in current.items():  # what it holds stays its own to keep
         for n in ns:
             available[(node_id, n.sku)] = max(available.get((node_id, n.sku), 0), n.quantity)
     holders = sorted({n for n, _ in available} | set(current))
     sources = [s for n in holders if isinstance(s := (sourcer.source(n) if n not in current
                                                       else sourcer.price_of(n)), Source)]
-    a = Asked(asked, sources, available, weight, sourcer.model, frozenset(current))
-    return _Order(row, fuls, lines, sourcer, Waiting(row["id"], a, current), request.destination)
+    a = Asked(i.needs, sources, available, sourcer.weight, sourcer.model, frozenset(current))
+    return _Order(i.row, i.fuls, i.lines, sourcer, Waiting(i.row["id"], a, current), request.destination, timed)
 
 
 def _room(ways: Ways, orders: list[_Order]) -> dict[str, int]:
@@ -222,14 +243,13 @@ async def _store(ctx: Context, ways: Ways, moves: list[tuple[_Order, Plan]], at:
         places = {}
         for o, plan in moves:
             try:
-                option = Ways(ways.snap, ways.capacity, o.sourcer.weight, at).option(
-                    o.row["delivery_mode"], plan, o.destination, o.row["delivery"].get("pickup_node_id"))
+                option = o.ways.option(o.row["delivery_mode"], plan, o.destination,
+                                       o.row["delivery"].get("pickup_node_id"))
                 places[o.row["id"]] = shared_out(option.claims, plan, ways.capacity.limits)
             except NotOffered:
                 places[o.row["id"]] = {}
-        await capacity_rows.give_back(conn, capacity_rows.places_of(old))
         taken = counted((c for p in places.values() for claims in p.values() for c in claims), ways.capacity.limits)
-        if not await capacity_rows.take(conn, taken):
+        if not await capacity_rows.shift(conn, capacity_rows.places_of(old), taken):
             raise LostRace
         for state, (o, plan) in zip(states, moves, strict=True):
             _move(state, o, plan, places[o.row["id"]], at)

@@ -102,6 +102,8 @@ async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool
                 return await state.save(conn, actor=actor, at=at, reason=reason)
         except LostRace:
             continue  # stock or a day's places went to another order since they were read: plan again
+    if principal is not None:
+        raise Conflict(f"the stock of these lines changed under {ATTEMPTS} attempts in a row; try again")
     return None  # the sweeper tries again
 
 
