@@ -238,3 +238,21 @@ async def test_lines_no_node_has_wait_for_supply_where_the_channel_allows_it(ctx
     await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-C", "on_hand": 1}])
     assert await release_backorders(ctx) == 1
     assert (await get_order(client, keys, placed["id"]))["status"] == "created"
+
+
+async def test_each_sweep_tries_the_next_orders_awaiting_sourcing(ctx, client, monkeypatch):
+    from oms.services import resourcing
+    monkeypatch.setattr(resourcing, "BATCH", 1)
+    keys = await seed(ctx, client)
+    await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 0}])
+    placed = [await capture(client, keys, order(f"RR-{i}", [("SKU-A", 1)])) for i in range(2)]
+    for p in placed:
+        await confirm(client, keys.h("store_paris"), p["fulfillments"][0]["id"], "reject")
+    first, second = sorted(p["id"] for p in placed)
+    await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 1}])
+    assert await retry_waiting(ctx) == 1  # the first in id order takes the unit
+    assert await retry_waiting(ctx) == 0  # the next one: nothing left for it
+    await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 2}])
+    assert await retry_waiting(ctx) == 1  # from the start again: the second, still waiting
+    assert (await get_order(client, keys, second))["status"] == "created"
+    assert (await get_order(client, keys, first))["status"] == "created"

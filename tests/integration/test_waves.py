@@ -86,3 +86,23 @@ async def test_a_promise_from_a_node_with_waves_starts_the_work_at_the_wave(ctx,
     late = by_mode(await ask(client, keys, [("SKU-A", 2)], datetime(2026, 5, 20, 16, 1, tzinfo=PARIS),
                              lat=48.86, lng=2.35), "click_and_collect", "ST-PARIS")
     assert late["earliest"] == paris(2026, 5, 21, 16, 45)
+
+
+async def test_work_waiting_for_a_later_wave_does_not_hold_back_another_nodes(ctx, client, monkeypatch):
+    from oms.services import waves
+    monkeypatch.setattr(waves, "BATCH", 2)
+    keys = await seed(ctx, client)
+    local = datetime.now(PARIS)
+    # Paris's wave has just passed (its next is tomorrow); Lyon's comes in ten minutes.
+    late = {**next(n for n in NODES if n["id"] == "ST-PARIS"),
+            "release_waves": [(local - timedelta(minutes=2)).strftime("%H:%M")]}
+    soon = {**next(n for n in NODES if n["id"] == "ST-LYON"),
+            "release_waves": [(local + timedelta(minutes=10)).strftime("%H:%M")]}
+    assert (await client.put("/v1/nodes", json=[late, soon], headers=keys.h("admin"))).status_code == 200
+    waiting = [await capture(client, keys, order(f"L-{i}", [("SKU-A", 1)])) for i in range(3)]  # Paris, first
+    lyon = await capture(client, keys, order("Y-1", [("SKU-C", 3)]))  # only Lyon has three rugs
+    assert {f["node_id"] for p in waiting for f in p["fulfillments"]} == {"ST-PARIS"}
+    assert lyon["fulfillments"][0]["node_id"] == "ST-LYON"
+    at = datetime.now(PARIS) + timedelta(minutes=12)
+    assert [order_id for _, order_id in await waves.planned(ctx, at=at)] == [lyon["id"]]
+    assert await waves.release_due(ctx, at=at) == 1

@@ -177,3 +177,12 @@ def test_the_release_is_the_first_wave_not_before_the_plan(at, waves):
     # A wave time, or the instant a spring-forward gap moved it to.
     assert any(local.time().replace(second=0, microsecond=0) == w.replace(second=0, microsecond=0) or
                local.dst() != (local - timedelta(hours=1)).dst() for w in times.waves)
+
+
+@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
+       st.integers(0, 3 * 24 * 60), st.lists(st.times(), min_size=1, max_size=4, unique=True))
+@settings(max_examples=200, deadline=None)
+def test_work_is_released_by_a_moment_exactly_when_it_was_planned_by_the_last_wave_before(at, minutes, waves):
+    times = waved(*sorted({f"{w:%H:%M}" for w in waves}))
+    planned = at - timedelta(minutes=minutes)
+    assert (times.released(planned) <= at) == (planned <= times.last_wave(at))

@@ -105,6 +105,19 @@ class NodeTimes:
                     return moment
         return at  # not reached: a wave comes every day
 
+    def last_wave(self, at: datetime) -> datetime | None:
+        """The latest release wave at or before ``at`` (None without waves): work planned at or before it
+        has been released by ``at``."""
+        if not self.waves:
+            return None
+        day = self.calendar.local_date(at)
+        for back in range(2):
+            for wave in reversed(self.waves):
+                moment = self.calendar.at(day - timedelta(days=back), wave)
+                if moment <= at:
+                    return moment
+        return None  # not reached: a wave comes every day
+
 
 @dataclass(frozen=True)
 class Shipment:

@@ -22,5 +22,5 @@ class Context:
     pages: PageCache = field(default_factory=PageCache)
     promise_pages: PageCache = field(default_factory=PageCache)
     background: list = field(default_factory=list)  # tasks the server runs beside the requests
-    batch: dict = field(default_factory=dict)  # when the waiting orders were last planned again together
+    batch: dict = field(default_factory=dict)  # where the sweep's passes stand (the batch's last run …)
     stream: object | None = None  # where the relay publishes events besides webhooks (``stream.NatsStream``)

@@ -108,11 +108,18 @@ async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool
 
 
 async def retry_waiting(ctx: Context, *, at: datetime | None = None) -> int:
-    """Try again the orders awaiting sourcing, longest waiting first; how many were sourced."""
+    """Try again the next orders awaiting sourcing, in id order from where the last sweep stopped (an order
+    still at risk is not written, so its place in any other order would never move); how many were
+    sourced."""
     o = t.orders.c
+    after = ctx.batch.get("retried_after", "")
     async with ctx.db.read() as conn:
-        waiting = (await conn.scalars(select(o.id).where(o.status == OStatus.AWAITING_SOURCING)
-                                      .order_by(o.updated_at, o.id).limit(BATCH))).all()
+        for start in dict.fromkeys((after, "")):  # past the end: from the start again
+            waiting = (await conn.scalars(select(o.id).where(o.status == OStatus.AWAITING_SOURCING, o.id > start)
+                                          .order_by(o.id).limit(BATCH))).all()
+            if waiting:
+                break
+    ctx.batch["retried_after"] = waiting[-1] if len(waiting) == BATCH else ""
     done = 0
     for order_id in waiting:
         view = await resource_order(ctx, order_id, reason="tried again", at=at)

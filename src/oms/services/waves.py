@@ -26,15 +26,23 @@ f = t.fulfillments.c
 
 
 async def planned(ctx: Context, *, at: datetime | None = None) -> list[tuple[str, str]]:
-    """The planned fulfilment orders whose wave has come by ``at``, oldest first: (id, order id)."""
+    """The planned fulfilment orders whose wave has come by ``at``, oldest first: (id, order id). Asked
+    node by node, so that one node's work waiting for a later wave never holds back another's."""
     at = at or now()
     snap = await ctx.reference.get(ctx.db)
+    found = []
     async with ctx.db.read() as conn:
-        rows = (await conn.execute(select(f.id, f.order_id, f.node_id, f.updated_at)
-                                   .where(f.status == FStatus.PLANNED).order_by(f.updated_at, f.id)
-                                   .limit(BATCH))).all()
-    return [(r.id, r.order_id) for r in rows
-            if r.node_id not in snap.times or snap.times[r.node_id].released(r.updated_at) <= at]
+        nodes = (await conn.scalars(select(f.node_id).where(f.status == FStatus.PLANNED).distinct())).all()
+        for node_id in sorted(nodes):
+            times = snap.times.get(node_id)
+            wave = times.last_wave(at) if times and times.waves else at  # no waves (any more): at once
+            if wave is None:
+                continue
+            found += (await conn.execute(
+                select(f.id, f.order_id, f.updated_at).where(f.node_id == node_id, f.status == FStatus.PLANNED,
+                                                             f.updated_at <= wave)
+                .order_by(f.updated_at, f.id).limit(BATCH))).all()
+    return [(r.id, r.order_id) for r in sorted(found, key=lambda r: (r.updated_at, r.id))[:BATCH]]
 
 
 async def release_due(ctx: Context, *, at: datetime | None = None) -> int:
