@@ -69,6 +69,36 @@ async def test_accept_pick_ship_deliver_moves_the_order_and_takes_the_units_out_
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (3, 0)
 
 
+async def test_a_warehouse_packs_into_weighed_parcels_before_shipping(ctx, client):
+    keys = await seed(ctx, client)
+    placed = await capture(client, keys, order("PK-1", [("SKU-A", 2)]))
+    fid = ful_at(placed, "ST-PARIS")["id"]
+    store = keys.h("store_paris")
+    await confirm(client, store, fid, "accept")
+    await confirm(client, store, fid, "pick")
+    bad = problem(await act(client, store, fid, "pack"), 422, "invalid_input")
+    assert [e["field"] for e in bad["errors"]] == ["parcels"]
+    bad = problem(await act(client, store, fid, "pack", parcels=[{"weight_g": 0}]), 422, "invalid_input")
+    assert bad["errors"][0]["field"].startswith("parcels.0.weight_g")
+    parcels = [{"weight_g": 420, "reference": "BOX-1"}, {"weight_g": 380}]
+    view = await confirm(client, store, fid, "pack", parcels=parcels)
+    assert view["status"] == "packed" and ful_at(view, "ST-PARIS")["details"]["parcels"] == parcels
+    assert await confirm(client, store, fid, "pack", parcels=parcels) == view  # sent again: the same answer
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 2)  # still on the shelf's count
+    problem(await act(client, store, fid, "pick"), 409, "illegal_transition")
+    view = await confirm(client, store, fid, "ship", carrier="colissimo", tracking_number="6A124")
+    assert view["status"] == "shipped" and ful_at(view, "ST-PARIS")["details"]["parcels"] == parcels
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (3, 0)
+
+
+async def test_packed_work_can_still_be_cancelled(ctx, client):
+    keys, placed, fid = await accepted_order(ctx, client, "PK-2", [("SKU-A", 2)])
+    await confirm(client, keys.h("store_paris"), fid, "pack", parcels=[{"weight_g": 800}])
+    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={}, headers=keys.h("web"))
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 0)
+
+
 async def test_a_node_may_ship_without_confirming_the_pick(ctx, client):
     keys, _, fid = await accepted_order(ctx, client, "H-2", [("SKU-A", 1)])
     view = await confirm(client, keys.h("store_paris"), fid, "ship")

@@ -34,6 +34,7 @@ async def get_fulfillment(fulfillment_id: str, ctx: Ctx, caller: Caller):
 @router.post("/{fulfillment_id}/{action}", response_model=OrderOut)
 async def confirm(fulfillment_id: str, action: Action, ctx: Ctx, caller: Caller,
                   body: Annotated[ActionIn, Body()] = ActionIn()):
-    """A node's confirmation. `pick` takes the quantities found (fewer is a short pick); `ship` the carrier
+    """A node's confirmation. `pick` takes the quantities found (fewer is a short pick); `pack` the parcels
+    made, each weighed; `ship` the carrier
     and tracking number; `ready` an optional pickup code (one is made otherwise); `collect` checks it."""
     return Json(await fulfillment.act(ctx, fulfillment_id, action, body, principal=caller))

@@ -18,6 +18,7 @@ class FStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     PICKED = "picked"
+    PACKED = "packed"  # in parcels, weighed: ready for the carrier (or the counter)
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     READY_FOR_PICKUP = "ready_for_pickup"
@@ -30,9 +31,11 @@ FULFILLMENT_TRANSITIONS: dict[FStatus, frozenset[FStatus]] = {
     F.BACKORDERED: frozenset({F.RELEASED, F.CANCELLED}),
     F.PLANNED: frozenset({F.RELEASED, F.CANCELLED}),
     F.RELEASED: frozenset({F.ACCEPTED, F.REJECTED, F.CANCELLED}),
-    # A node may skip the pick confirmation: shipping or readying an accepted order means all was picked.
-    F.ACCEPTED: frozenset({F.PICKED, F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
-    F.PICKED: frozenset({F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
+    # A node may skip the pick and pack confirmations: shipping or readying an accepted order means all
+    # was picked (and packed).
+    F.ACCEPTED: frozenset({F.PICKED, F.PACKED, F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
+    F.PICKED: frozenset({F.PACKED, F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
+    F.PACKED: frozenset({F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
     # Shipped to a pickup node (a transfer for Click & Collect), it then becomes ready there.
     F.SHIPPED: frozenset({F.DELIVERED, F.READY_FOR_PICKUP}),
     F.READY_FOR_PICKUP: frozenset({F.COLLECTED, F.CANCELLED}),
@@ -50,6 +53,7 @@ ACTIONS: dict[str, FStatus] = {
     "accept": F.ACCEPTED,
     "reject": F.REJECTED,
     "pick": F.PICKED,
+    "pack": F.PACKED,
     "ship": F.SHIPPED,
     "deliver": F.DELIVERED,
     "ready": F.READY_FOR_PICKUP,
@@ -58,7 +62,7 @@ ACTIONS: dict[str, FStatus] = {
 
 # Statuses in which units may still be reserved at the sending node, least work done first. (A transfer
 # that is ready for pickup holds nothing any more: its units left when it was shipped.)
-HOLDING = (F.PLANNED, F.RELEASED, F.ACCEPTED, F.PICKED, F.READY_FOR_PICKUP)
+HOLDING = (F.PLANNED, F.RELEASED, F.ACCEPTED, F.PICKED, F.PACKED, F.READY_FOR_PICKUP)
 CLOSED = frozenset({F.DELIVERED, F.COLLECTED, F.REJECTED, F.CANCELLED})
 
 
@@ -86,6 +90,7 @@ class OStatus(StrEnum):
     CREATED = "created"
     ACCEPTED = "accepted"
     PICKED = "picked"
+    PACKED = "packed"
     PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
     PARTIALLY_DELIVERED = "partially_delivered"
@@ -99,10 +104,10 @@ class OStatus(StrEnum):
 
 
 # How far a fulfilment order has gone; the order is as far as its least advanced part.
-_PROGRESS = {F.BACKORDERED: -1, F.PLANNED: 0, F.RELEASED: 0, F.ACCEPTED: 1, F.PICKED: 2, F.SHIPPED: 3,
-             F.READY_FOR_PICKUP: 4, F.DELIVERED: 5, F.COLLECTED: 5}
-_WHOLE = {-1: OStatus.BACKORDERED, 0: OStatus.CREATED, 1: OStatus.ACCEPTED, 2: OStatus.PICKED, 3: OStatus.SHIPPED,
-          4: OStatus.READY_FOR_PICKUP}
+_PROGRESS = {F.BACKORDERED: -1, F.PLANNED: 0, F.RELEASED: 0, F.ACCEPTED: 1, F.PICKED: 2, F.PACKED: 2.5,
+             F.SHIPPED: 3, F.READY_FOR_PICKUP: 4, F.DELIVERED: 5, F.COLLECTED: 5}
+_WHOLE = {-1: OStatus.BACKORDERED, 0: OStatus.CREATED, 1: OStatus.ACCEPTED, 2: OStatus.PICKED, 2.5: OStatus.PACKED,
+          3: OStatus.SHIPPED, 4: OStatus.READY_FOR_PICKUP}
 _PARTIAL = {3: OStatus.PARTIALLY_SHIPPED, 4: OStatus.PARTIALLY_READY}
 
 

@@ -82,6 +82,10 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
             fl["reserved"] = 0
         if status == FStatus.SHIPPED:
             details.update(carrier=body.carrier, tracking_number=body.tracking_number)
+    elif status == FStatus.PACKED:
+        if not body.parcels:
+            raise InvalidInput([FieldError("parcels", "pack needs the parcels made, each with its weight_g")])
+        details["parcels"] = [p.model_dump(exclude_none=True) for p in body.parcels]
     elif status == FStatus.READY_FOR_PICKUP:
         details["pickup_code"] = body.pickup_code or f"{secrets.randbelow(10**6):06d}"
     f["details"] = {k: v for k, v in details.items() if v is not None}

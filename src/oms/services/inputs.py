@@ -609,6 +609,11 @@ class PickedLine(Strict):
     quantity: int = Field(ge=0, le=INT32)
 
 
+class ParcelIn(Strict):
+    weight_g: int = Field(gt=0, le=INT32, description="What the parcel weighs, grams")
+    reference: str | None = Field(default=None, max_length=100, description="The node's label for it")
+
+
 class ActionIn(Strict):
     """Details of a node's confirmation; which fields apply depends on the action."""
 
@@ -617,6 +622,8 @@ class ActionIn(Strict):
     carrier: str | None = Field(default=None, max_length=100, description="ship")
     tracking_number: str | None = Field(default=None, max_length=100, description="ship")
     pickup_code: str | None = Field(default=None, max_length=20, description="ready: set; collect: check")
+    parcels: list[ParcelIn] | None = Field(default=None, min_length=1, max_length=100,
+                                           description="pack: the parcels made, each weighed")
 
 
 class SampleOrderIn(Strict):
