@@ -35,6 +35,6 @@ async def get_fulfillment(fulfillment_id: str, ctx: Ctx, caller: Caller):
 async def confirm(fulfillment_id: str, action: Action, ctx: Ctx, caller: Caller,
                   body: Annotated[ActionIn, Body()] = ActionIn()):
     """A node's confirmation. `pick` takes the quantities found (fewer is a short pick); `pack` the parcels
-    made, each weighed; `ship` the carrier
-    and tracking number; `ready` an optional pickup code (one is made otherwise); `collect` checks it."""
+    made, each weighed; `ship` the carrier and tracking number; `ready` an optional pickup code (one is
+    made otherwise); `collect` checks it."""
     return Json(await fulfillment.act(ctx, fulfillment_id, action, body, principal=caller))
