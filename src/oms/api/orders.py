@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
-from ..services import cancel, capture, queries, resourcing
-from ..services.inputs import CancelIn, OrderIn, ResourceIn
+from ..services import cancel, capture, order_changes, queries, resourcing
+from ..services.inputs import AddressChangeIn, CancelIn, OrderIn, ResourceIn
 from .deps import Caller, Ctx, IdempotencyKey, body_of, idempotency_key_of, principal_of
 from .json import Json
 from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage
@@ -83,3 +83,10 @@ async def resource_order(order_id: str, ctx: Ctx, caller: Caller,
     later than promised is accepted; 409 with the order's `at_risk` when nothing can be sent at all."""
     reason = body.reason or ("a later delivery was accepted" if body.late else "asked to source again")
     return Json(await resourcing.resource_order(ctx, order_id, reason=reason, late=body.late, principal=caller))
+
+
+@router.put("/{order_id}/address", response_model=OrderOut)
+async def change_address(order_id: str, body: AddressChangeIn, ctx: Ctx, caller: Caller):
+    """Deliver to another address (`{"address": {…}, "reason"}`), while no unit has left a node: `409`
+    after; `422` for an order collected at a store or a locker."""
+    return Json(await order_changes.change_address(ctx, order_id, body, principal=caller))

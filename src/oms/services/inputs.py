@@ -595,6 +595,11 @@ class WebhookIn(Strict):
         return sorted(set(value))
 
 
+class AddressChangeIn(Strict):
+    address: Address
+    reason: str | None = Field(default=None, max_length=500)
+
+
 class ReplayIn(Strict):
     event_ids: list[str] | None = Field(default=None, min_length=1, max_length=1000,
                                         description="These deliveries (any status); omit for every dead one")
