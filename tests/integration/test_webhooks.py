@@ -179,3 +179,24 @@ async def test_only_an_admin_manages_webhooks(ctx, client):
     for who in ("web", "store_paris", "viewer"):
         problem(await client.post("/v1/webhooks", json=body, headers=keys.h(who)), 403, "forbidden")
     problem(await client.get("/v1/webhooks/whk_nope/deliveries", headers=keys.h("admin")), 404, "not_found")
+
+
+async def test_a_partner_that_is_down_holds_back_no_other(ctx, client, monkeypatch):
+    from oms.services import webhook_sender
+    monkeypatch.setattr(webhook_sender, "SCAN", 2)
+    keys = await seed(ctx, client)
+    await subscribe(client, keys, "http://127.0.0.1:9/down")  # first: its deliveries come first in line
+    port = free_port()
+    partner = Partner(port)
+    await partner.start()
+    try:
+        await subscribe(client, keys, f"http://127.0.0.1:{port}/hook", events=["order.created"])
+        placed = [await capture(client, keys, order(f"WH-P{i}", [("SKU-A", 1)])) for i in range(4)]
+        await relay(ctx)
+        at = now()
+        for _ in range(3):
+            await deliver_due(ctx, at=at)
+            at += timedelta(hours=1)
+        assert sorted(e["order_id"] for e in partner.accepted()) == sorted(p["id"] for p in placed)
+    finally:
+        await partner.stop()

@@ -24,7 +24,7 @@ from ..domain.webhooks import ATTEMPTS, next_attempt, signature
 from .context import Context
 from .outbox import payload
 
-SCAN = 5000  # pending deliveries looked at per pass, oldest first
+SCAN = 5000  # pending deliveries of a subscription looked at per pass, oldest first
 AT_ONCE = 20  # requests in flight
 TIMEOUT_S = 10.0
 d, e, w = t.webhook_deliveries.c, t.events.c, t.webhooks.c
@@ -33,10 +33,14 @@ d, e, w = t.webhook_deliveries.c, t.events.c, t.webhooks.c
 async def deliver_due(ctx: Context, *, at: datetime | None = None, client: httpx.AsyncClient | None = None) -> int:
     """Send the deliveries due by ``at`` that are first in line; how many were delivered."""
     at = at or now()
+    rows = []
     async with ctx.db.read() as conn:
-        rows = (await conn.execute(
-            select(d.webhook_id, d.event_id, d.order_id, d.attempts, d.next_attempt_at)
-            .where(d.status == "pending").order_by(d.event_id).limit(SCAN))).all()
+        # Subscription by subscription: a partner down with thousands waiting holds back no other partner.
+        hooks = (await conn.scalars(select(d.webhook_id).where(d.status == "pending").distinct())).all()
+        for webhook_id in sorted(hooks):
+            rows += (await conn.execute(
+                select(d.webhook_id, d.event_id, d.order_id, d.attempts, d.next_attempt_at)
+                .where(d.webhook_id == webhook_id, d.status == "pending").order_by(d.event_id).limit(SCAN))).all()
     heads, seen = [], set()
     for r in rows:
         line = (r.webhook_id, r.order_id or r.event_id)
