@@ -41,16 +41,10 @@ async def scrape(ctx: Context) -> bytes:
     families.append(_gauge("oms_outbox_backlog", "Events not yet handed on by the relay", backlog))
     families.append(_gauge("oms_outbox_oldest_seconds", "Age of the oldest event not yet handed on",
                            _age(oldest, at)))
-    by_status = GaugeMetricFamily("oms_webhook_deliveries", "Webhook deliveries by status", labels=["status"])
-    for status, count in deliveries:
-        by_status.add_metric([status], count)
-    families.append(by_status)
+    families.append(_by_status("oms_webhook_deliveries", "Webhook deliveries by status", deliveries))
     families.append(_gauge("oms_webhook_lag_seconds", "Age of the oldest webhook delivery not yet delivered",
                            _age(waiting, at)))
-    by_order = GaugeMetricFamily("oms_orders", "Orders by status", labels=["status"])
-    for status, count in orders:
-        by_order.add_metric([status], count)
-    families.append(by_order)
+    families.append(_by_status("oms_orders", "Orders by status", orders))
     registry = CollectorRegistry()
     registry.register(_Fixed(families))
     return generate_latest(registry)
@@ -62,6 +56,13 @@ class _Fixed:
 
     def collect(self):
         return iter(self.families)
+
+
+def _by_status(name: str, doc: str, counted) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, doc, labels=["status"])
+    for status, count in counted:
+        family.add_metric([status], count)
+    return family
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
