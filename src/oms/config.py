@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     nats_url: str | None = None
     nats_stream: str = "OMS_EVENTS"
     nats_subject: str = "oms.events"
+    # Each carrier's secret for signing its tracking updates (JSON: {"simulated": "…"}).
+    carrier_secrets: dict[str, str] = {}
     # What a Prometheus scraper must send to read /metrics (none: open, like the health probes).
     metrics_token: str | None = None
 

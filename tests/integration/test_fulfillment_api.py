@@ -334,13 +334,13 @@ async def test_a_nodes_queue_lists_its_work_by_status(ctx, client):
     assert [f["order_id"] for f in second["items"]] == [b["id"]] and second["next_cursor"] is None
 
 
-async def _delivered_order(client, keys, ref="TL-1"):
+async def _delivered_order(client, keys, ref="TL-1", tracking="T1"):
     placed = await capture(client, keys, order(ref, [("SKU-A", 1)]))
     fid = placed["fulfillments"][0]["id"]
     store = keys.h("store_paris")
     await confirm(client, store, fid, "accept", reason="on it")
     await confirm(client, store, fid, "pick")
-    await confirm(client, store, fid, "ship", carrier="dpd", tracking_number="T1")
+    await confirm(client, store, fid, "ship", carrier="dpd", tracking_number=tracking)
     await confirm(client, store, fid, "deliver")
     r = await client.get(f"/v1/orders/{placed['id']}/events", headers=keys.h("web"))
     assert r.status_code == 200, r.text
@@ -377,7 +377,7 @@ async def test_the_timeline_lists_changes_in_the_order_they_happened(ctx, client
     # Within one confirmation the fulfilment moves first, then the order's status follows from it.
     keys = await seed(ctx, client)
     for ref in ("TL-1", "TL-2", "TL-3"):
-        _, events = await _delivered_order(client, keys, ref)
+        _, events = await _delivered_order(client, keys, ref, tracking=f"T-{ref}")  # a carrier's own each
         assert [e["type"] for e in events] == [
             "order.created",
             "fulfillment.accepted",

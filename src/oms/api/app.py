@@ -8,7 +8,19 @@ from starlette.routing import Route
 
 from .. import __version__
 from ..services.context import Context
-from . import availability, fulfillments, health, holds, orders, problems, promise, reference, stock_feeds, webhooks
+from . import (
+    availability,
+    carriers,
+    fulfillments,
+    health,
+    holds,
+    orders,
+    problems,
+    promise,
+    reference,
+    stock_feeds,
+    webhooks,
+)
 from .guard import RejectControlCharacters
 
 
@@ -39,7 +51,8 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     app.add_middleware(RejectControlCharacters)
     # Routes are matched in order, each costing a few microseconds: the most asked come first (the probes,
     # availability, capture), so the hot paths do not pay for the rest.
-    for module in (health, availability, promise, orders, holds, fulfillments, reference, stock_feeds, webhooks):
+    for module in (health, availability, promise, orders, holds, fulfillments, reference, stock_feeds, webhooks,
+                   carriers):
         app.include_router(module.router)
     # The busiest calls skip FastAPI's per-request machinery (route resolution, dependency solving: about
     # 60 µs a request, more than the work of a page read). They are plain Starlette routes matched first,

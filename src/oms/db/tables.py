@@ -372,6 +372,17 @@ webhook_deliveries = Table(
     Index(None, "status", "next_attempt_at"),
 )
 
+# A parcel handed to a carrier, found again by its tracking number when the carrier reports on it.
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("carrier", String(100), primary_key=True),
+    Column("tracking_number", String(100), primary_key=True),
+    Column("fulfillment_id", String(40), ForeignKey("fulfillments.id"), nullable=False),
+    Column("label", String(500), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 # Counters behind ``/metrics``, shared by every server process: events handed on per type, orders
 # captured per channel and mode, failed webhook attempts. ``labels`` is "key=value,key=value".
 counts = Table(

@@ -8,8 +8,9 @@ from ..db import capacity, stock
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.errors import FieldError, InvalidInput, NotFound
+from ..domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from ..domain.lifecycle import ACTIONS, FStatus
+from .carrier_adapters import ADAPTERS
 from .context import Context
 from .inputs import ActionIn
 from .order_state import OrderState, still_to_send
@@ -74,14 +75,14 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
             expected = details.get("pickup_code")
             if expected and body.pickup_code != expected:
                 raise InvalidInput([FieldError("pickup_code", "does not match the code given to the customer")])
+        if status == FStatus.SHIPPED:
+            details.update(await _shipment(conn, f, body, details))
         # What is still reserved leaves the node now (for a transfer, it left when shipped).
         await stock.consume(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines],
                             reason="ship" if status == FStatus.SHIPPED else "collect", ref=ref)
         for fl in lines:
             fl["shipped"] += fl["reserved"]
             fl["reserved"] = 0
-        if status == FStatus.SHIPPED:
-            details.update(carrier=body.carrier, tracking_number=body.tracking_number)
     elif status == FStatus.PACKED:
         if not body.parcels:
             raise InvalidInput([FieldError("parcels", "pack needs the parcels made, each with its weight_g")])
@@ -89,6 +90,24 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
     elif status == FStatus.READY_FOR_PICKUP:
         details["pickup_code"] = body.pickup_code or f"{secrets.randbelow(10**6):06d}"
     f["details"] = {k: v for k, v in details.items() if v is not None}
+
+
+async def _shipment(conn, f: dict, body: ActionIn, details: dict) -> dict:
+    """The carrier and tracking number: booked with the carrier when the OMS has its adapter and the node
+    gave no number; kept in ``shipments`` so the carrier's tracking updates find the fulfilment order."""
+    number, label = body.tracking_number, None
+    adapter = ADAPTERS.get(body.carrier or "")
+    if adapter is not None and not number:
+        number, label = await adapter.book(f["id"], details.get("parcels", []), None)
+    if body.carrier and number:
+        s = t.shipments.c
+        held = await conn.scalar(select(s.fulfillment_id).where(s.carrier == body.carrier, s.tracking_number == number))
+        if held not in (None, f["id"]):
+            raise Conflict(f"{body.carrier} tracking number {number!r} is another shipment's ({held})")
+        if held is None:
+            await conn.execute(t.shipments.insert().values(carrier=body.carrier, tracking_number=number,
+                                                           fulfillment_id=f["id"], label=label, created_at=now()))
+    return {"carrier": body.carrier, "tracking_number": number, "label": label}
 
 
 async def give_up(conn, f: dict, lines: list[dict], reason: str | None) -> None:

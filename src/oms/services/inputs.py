@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from ..domain.calendar import hours
+from ..domain.tracking import Tracking
 from ..domain.vocabulary import PICKUP_MODES, STOCKLESS_NODE_TYPES, Channel, DeliveryMode, FeedReason, NodeType
 
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
@@ -598,6 +599,13 @@ class WebhookIn(Strict):
 class AddressChangeIn(Strict):
     address: Address
     reason: str | None = Field(default=None, max_length=500)
+
+
+class TrackingIn(Strict):
+    tracking_number: str = Field(min_length=1, max_length=100)
+    status: Tracking
+    occurred_at: AwareDatetime | None = None
+    description: str | None = Field(default=None, max_length=500)
 
 
 class ReplayIn(Strict):

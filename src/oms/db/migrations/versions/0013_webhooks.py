@@ -1,5 +1,5 @@
 """webhooks: subscriptions of partners to event types, and each event's delivery to each of them; counts
-behind the metrics
+behind the metrics; shipments handed to carriers, found again by their tracking number
 
 Revision ID: 0013
 Revises: 0012
@@ -50,6 +50,17 @@ def upgrade() -> None:
     op.create_index(op.f("ix_webhook_deliveries_status_next_attempt_at"), "webhook_deliveries",
                     ["status", "next_attempt_at"])
     op.create_table(
+        "shipments",
+        sa.Column("carrier", sa.String(length=100), nullable=False),
+        sa.Column("tracking_number", sa.String(length=100), nullable=False),
+        sa.Column("fulfillment_id", sa.String(length=40), nullable=False),
+        sa.Column("label", sa.String(length=500), nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.ForeignKeyConstraint(["fulfillment_id"], ["fulfillments.id"],
+                                name=op.f("fk_shipments_fulfillment_id_fulfillments")),
+        sa.PrimaryKeyConstraint("carrier", "tracking_number", name=op.f("pk_shipments")),
+    )
+    op.create_table(
         "counts",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("labels", sa.String(length=200), nullable=False),
@@ -60,6 +71,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("counts")
+    op.drop_table("shipments")
     op.drop_index(op.f("ix_webhook_deliveries_status_next_attempt_at"), table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhooks")

@@ -1,0 +1,51 @@
+"""Carriers' tracking updates, through a webhook each carrier signs with its secret
+(``OMS_CARRIER_SECRETS``, a JSON object carrier -> secret): the parcel's news goes into its order's
+timeline (``shipment.<status>``), and ``delivered`` moves the fulfilment order to delivered."""
+
+import hmac
+
+from sqlalchemy import select
+
+from ..db import tables as t
+from ..db.tables import now
+from ..domain.errors import NotFound, Unauthenticated
+from ..domain.lifecycle import FStatus
+from ..domain.tracking import MOVES
+from ..domain.webhooks import signature
+from .context import Context
+from .inputs import TrackingIn
+from .order_state import OrderState
+
+s = t.shipments.c
+
+
+def check_signature(ctx: Context, carrier: str, body: bytes, signed: str | None) -> None:
+    """Unauthenticated unless the raw ``body`` is signed with the carrier's secret."""
+    secret = ctx.settings.carrier_secrets.get(carrier)
+    if secret is None or not signed or not hmac.compare_digest(signature(secret, body), signed):
+        raise Unauthenticated(f"the update is not signed with {carrier!r}'s secret (X-Carrier-Signature)")
+
+
+async def record(ctx: Context, carrier: str, update: TrackingIn) -> dict:
+    """Apply a carrier's (signed) update; the order as it now stands."""
+    at = now()
+    async with ctx.db.write() as conn:
+        found = (await conn.execute(select(s.fulfillment_id).where(
+            s.carrier == carrier, s.tracking_number == update.tracking_number))).first()
+        if found is None:
+            raise NotFound(f"no shipment {update.tracking_number!r} with {carrier}")
+        order_id = await conn.scalar(select(t.fulfillments.c.order_id).where(t.fulfillments.c.id == found[0]))
+        state = await OrderState.load(conn, order_id)
+        ful = state.fulfillment(found[0])
+        actor = f"carrier:{carrier}"
+        news = {"status": update.status, "occurred_at": (update.occurred_at or at).isoformat(),
+                **({"description": update.description} if update.description else {})}
+        if news in ful["details"].get("tracking", []):
+            return state.view()  # sent again: nothing changes
+        ful["details"] = {**ful["details"], "tracking": [*ful["details"].get("tracking", []), news]}
+        state.record(f"shipment.{update.status}", actor=actor, at=at, reason=update.description,
+                     data={"fulfillment_id": ful["id"], "tracking_number": update.tracking_number, **news})
+        target = MOVES.get(update.status)
+        if target and ful["status"] == FStatus.SHIPPED:
+            state.move(ful, target, actor=actor, at=at)
+        return await state.save(conn, actor=actor, at=at)
