@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .costs import CostModel, Source, kilos
 from .errors import OutOfStock
-from .sourcing import Need, Plan
+from .sourcing import Need, Plan, named
 
 BUDGET = 5_000  # search steps before the order is handed to the solver
 
@@ -44,7 +44,7 @@ def _search(needs: list[Need], sources: list[Source], available: dict[tuple[str,
     short = [n for n in needs if sum(available.get((s.node_id, n.sku), 0) for s in sources) < _wanted(needs, n.sku)
              or not split and max((available.get((s.node_id, n.sku), 0) for s in sources), default=0) < n.quantity]
     if short:
-        raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in short])
+        raise OutOfStock(named(short))
     # Per line, the sources that can send it (a unit of it, where lines may be split).
     options = [[j for j, s in enumerate(sources)
                 if available.get((s.node_id, n.sku), 0) >= (1 if split else n.quantity)] for n in needs]
@@ -147,7 +147,7 @@ def _search(needs: list[Need], sources: list[Source], available: dict[tuple[str,
 
     go(0, 0, 0, 0)
     if best_at is None:  # only where the shipment limit leaves no way
-        raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs])
+        raise OutOfStock(named(needs))
     return _plan(needs, sources, best_at)
 
 

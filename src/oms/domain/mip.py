@@ -29,7 +29,7 @@ import highspy
 
 from .costs import CostModel, Source
 from .errors import OutOfStock
-from .sourcing import Need, Plan
+from .sourcing import Need, Plan, named
 
 # An order this big is rare; past this, the best plan found so far is taken rather than holding capture.
 TIME_LIMIT_S = 2.0
@@ -95,7 +95,7 @@ class _Order:
         for i, n in enumerate(needs):
             sent = [self.x[i, j] for j in range(len(sources)) if (i, j) in self.x]
             if not sent:
-                raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity}])
+                raise OutOfStock(named([n]))
             h.addConstr(sum(sent) == n.quantity)
             if not a.model.split_lines:
                 whole = []
@@ -145,7 +145,7 @@ def solve(needs: list[Need], sources: list[Source], available: dict[tuple[str, s
     _depletion(h, order.sent, {s.node_id: s.protected for s in sources}, available, model.depletion_per_unit)
     h.minimize()
     if not _found(h):  # infeasible, or no plan found in the time allowed
-        raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs])
+        raise OutOfStock(named(needs))
     return order.plan(h.getSolution().col_value)
 
 

@@ -40,7 +40,7 @@ def plan_first_rule(
     """A plan over ``candidates`` using ``available[(node_id, sku)]`` units, or OutOfStock naming the lines."""
     plan, missing = plan_what_is_there(needs, candidates, available, destination)
     if missing:
-        raise OutOfStock(_named(missing))
+        raise OutOfStock(named(missing))
     return plan
 
 
@@ -79,7 +79,8 @@ def _by_distance(candidates: list[Candidate], destination: tuple[float, float]) 
     return sorted(candidates, key=lambda c: (haversine_km(lat, lng, c.lat, c.lng), c.node_id))
 
 
-def _named(needs: list[Need]) -> list[dict]:
+def named(needs: list[Need]) -> list[dict]:
+    """Lines as answers and errors name them."""
     return [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs]
 
 
@@ -111,7 +112,7 @@ def plan_backorders(needs: list[Need], candidates: list[Candidate], incoming: li
         else:
             missing.append(need)
     if missing:
-        raise OutOfStock(_named(missing))
+        raise OutOfStock(named(missing))
     return planned
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from .cheapest import cheapest
 from .costs import CostModel, Source
 from .errors import OutOfStock
-from .sourcing import Candidate, Need, Plan, plan_first_rule
+from .sourcing import Candidate, Need, Plan, named, plan_first_rule
 
 KINDS = ("cost_optimal", "priority", "nearest", "fewest_shipments")
 ANY = "*"
@@ -110,7 +110,7 @@ def choose(strategy: Strategy, needs: list[Need], sources: list[Source], availab
         plan = plan_first_rule(needs, [Candidate(s.node_id, *where[s.node_id]) for s in sources], available,
                                destination)
         if model.max_shipments and len(plan) > model.max_shipments:
-            raise OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs])
+            raise OutOfStock(named(needs))
         return plan
     if strategy.kind == "fewest_shipments":
         counted = [replace(s, handling_per_order=s.handling_per_order + PER_PARCEL) for s in sources]
@@ -123,5 +123,5 @@ def choose(strategy: Strategy, needs: list[Need], sources: list[Source], availab
                 return cheapest(needs, within, available, weight, model)
             except OutOfStock as exc:
                 short = exc
-        raise short or OutOfStock([{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs])
+        raise short or OutOfStock(named(needs))
     return cheapest(needs, sources, available, weight, model)

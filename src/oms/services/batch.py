@@ -19,7 +19,7 @@ passed, always just before a wave is released, and on demand (``POST /v1/sourcin
 
 import asyncio
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -42,9 +42,8 @@ from ..domain.vocabulary import NodeType
 from .context import Context
 from .decisions import add_decisions
 from .fulfillment_rows import fulfillment_rows
-from .inputs import DeliveryIn
 from .order_state import DEAD, OrderState
-from .planning import Request, prepare
+from .planning import Request, prepare_stored
 from .sourcing import BY_COST, Sourcer
 from .ways import CARRIED, Ways
 
@@ -159,9 +158,8 @@ async def _include(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[
     if not needs:
         return None
     asked = list(needs.values())
-    delivery = {k: v for k, v in row["delivery"].items() if k != "promised"}
     try:
-        request = await prepare(ctx, row["channel"], asked, DeliveryIn.model_validate(delivery))
+        request = await prepare_stored(ctx, row, asked)
     except InvalidInput:
         return None
     if any(request.guard(c.node_id) != OPEN for c in request.candidates):
@@ -171,7 +169,7 @@ async def _include(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[
     if sourcer.strategy.kind not in BY_COST:
         return None
     since = min(f["updated_at"] for f in fuls if f["status"] == FStatus.PLANNED)
-    return _Included(row, fuls, lines, replace(request, needs=asked), sourcer, asked, current, since)
+    return _Included(row, fuls, lines, request, sourcer, asked, current, since)
 
 
 def _build(i: _Included, by_sku: dict[str, dict[Key, int]], ways: Ways) -> _Order:

@@ -1,7 +1,7 @@
 """What capture and holds share before touching stock: the checked request, the needs, the eligible nodes."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..domain.ordering import check_order
 from ..domain.protection import Rules
@@ -50,3 +50,11 @@ async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: Deliver
     candidates = [c for c in candidates if rules.uses(channel, snap.nodes[c.node_id].type)]
     node_types = {c.node_id: snap.nodes[c.node_id].type for c in candidates}
     return Request(needs, candidates, destination, channel, rules, node_types, snap, delivery.pickup_node_id)
+
+
+async def prepare_stored(ctx: Context, order: dict, needs: list[Need]) -> Request:
+    """The request of a stored order's ``needs`` (numbered as its lines), its delivery checked against the
+    reference data of now (InvalidInput when it no longer checks out: a store closed, a SKU switched off)."""
+    delivery = {k: v for k, v in order["delivery"].items() if k != "promised"}  # the window kept, not asked
+    request = await prepare(ctx, order["channel"], needs, DeliveryIn.model_validate(delivery))
+    return replace(request, needs=needs)

@@ -15,7 +15,7 @@ expected supply instead. Orders awaiting sourcing are tried again by the sweeper
 stock may come back.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -30,14 +30,13 @@ from ..domain.capacity import counted, shared_out
 from ..domain.errors import Conflict, InvalidInput, OutOfStock
 from ..domain.lifecycle import FStatus, OStatus
 from ..domain.promise import NoRoom, NotOffered, Option
-from ..domain.sourcing import Candidate, Need, Plan, plan_backorders
+from ..domain.sourcing import Candidate, Need, Plan, named, plan_backorders
 from ..domain.vocabulary import DeliveryMode
 from .context import Context
 from .decisions import add_decision
 from .fulfillment_rows import backordered_rows, fulfillment_rows
-from .inputs import DeliveryIn
 from .order_state import OrderState
-from .planning import Request, prepare
+from .planning import Request, prepare_stored
 from .reference import bump_reference
 from .sourcing import Sourcer
 from .ways import CARRIED, Ways
@@ -150,9 +149,7 @@ async def _resource(ctx: Context, conn, state: OrderState, *, at: datetime, acto
 
 async def _setting(ctx: Context, conn, state: OrderState, needs: list[Need], at: datetime) -> _Setting:
     o = state.order
-    delivery = {k: v for k, v in o["delivery"].items() if k != "promised"}
-    request = await prepare(ctx, o["channel"], needs, DeliveryIn.model_validate(delivery))
-    request = replace(request, needs=needs)  # numbered as the order's lines
+    request = await prepare_stored(ctx, o, needs)
     gave_up, short = failed(state)
     snap = request.snap
     available = request.promisable(await stock.available(conn, {n.sku for n in needs}))
@@ -237,8 +234,7 @@ async def _wait_for_supply(ctx: Context, conn, state: OrderState, s: _Setting, n
         state.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=actor, at=at, reason=reason)
     state.record("order.resourced", actor=actor, at=at, reason=reason,
                  data={"order_id": o["id"], "fulfillments": [f["id"] for f in fuls], "nodes": sorted(
-                     {f["node_id"] for f in fuls}), "lines": [{"line_no": n.line_no, "sku": n.sku,
-                                                               "quantity": n.quantity} for n, _ in waits],
+                     {f["node_id"] for f in fuls}), "lines": named([n for n, _ in waits]),
                        "backordered": True, "later_than_promised": False})
     await bump_reference(conn, ctx.db.dialect)  # the supply shows fewer units to come
     return True
@@ -246,7 +242,6 @@ async def _wait_for_supply(ctx: Context, conn, state: OrderState, s: _Setting, n
 
 def _options(s: _Setting, needs: list[Need]) -> list[dict]:
     """What can still be done for an order that cannot be sent as promised."""
-    lines = lambda ns: [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in ns]  # noqa: E731
     found = []
     if s.latest is not None:
         plan, option, _ = _plan(s, needs, None)
@@ -256,9 +251,9 @@ def _options(s: _Setting, needs: list[Need]) -> list[dict]:
     if len(needs) > 1:
         served = [n for n in needs if _plan(s, [n], s.latest)[0] is not None]
         if served and len(served) < len(needs):
-            found.append({"option": "partial", "lines": lines(served),
-                          "cancel": lines([n for n in needs if n not in served])})
-    found.append({"option": "cancel_lines", "lines": lines(needs)})
+            found.append({"option": "partial", "lines": named(served),
+                          "cancel": named([n for n in needs if n not in served])})
+    found.append({"option": "cancel_lines", "lines": named(needs)})
     return found
 
 
@@ -283,7 +278,7 @@ async def _store(ctx: Context, conn, state: OrderState, s: _Setting, plan: Plan,
         state.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=actor, at=at, reason=reason)
     state.record("order.resourced", actor=actor, at=at, reason=reason,
                  data={"order_id": o["id"], "fulfillments": [f["id"] for f in fuls], "nodes": sorted(plan),
-                       "lines": [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs],
+                       "lines": named(needs),
                        "later_than_promised": late and s.latest is not None})
     explained = s.sourcer.explain(plan, needs, request.candidates, s.available, o["currency"], s.passed_over)
     await add_decision(conn, o["id"], "resourced", {"at": at.isoformat(), "reason": reason, **explained})
@@ -293,7 +288,7 @@ def _flag(state: OrderState, reason: str, needs: list[Need], options: list[dict]
     """Flag the order at risk (the channel is told once, and again when the reason or options change)."""
     before = state.order.get("at_risk") or {}
     risk = {"reason": reason, "since": before.get("since", at.isoformat()),
-            "missing": [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs],
+            "missing": named(needs),
             "options": options}
     if {**risk, "since": None} == {**before, "since": None}:
         return False

@@ -70,12 +70,12 @@ async def deliver_due(ctx: Context, *, at: datetime | None = None, client: httpx
         if own:
             await client.aclose()
     failed = Counter(("webhook_failures", f"webhook={r.webhook_id}") for r, (status, _) in results
-                     if status is None or not 200 <= status < 300)
+                     if not _ok(status))
     async with ctx.db.write() as conn:
         await counts.add(conn, failed)
         for r, (status, error) in results:
             tries = r.attempts + 1
-            ok = status is not None and 200 <= status < 300
+            ok = _ok(status)
             values = {"attempts": tries, "last_status": status, "last_error": error}
             if ok:
                 values.update(status="delivered", delivered_at=now(), next_attempt_at=None)
@@ -85,7 +85,12 @@ async def deliver_due(ctx: Context, *, at: datetime | None = None, client: httpx
                 values.update(next_attempt_at=next_attempt(tries, at))
             await conn.execute(update(t.webhook_deliveries).where(
                 d.webhook_id == r.webhook_id, d.event_id == r.event_id).values(**values))
-    return sum(1 for _, (status, _) in results if status is not None and 200 <= status < 300)
+    return sum(1 for _, (status, _) in results if _ok(status))
+
+
+def _ok(status: int | None) -> bool:
+    """The partner took it: a 2xx answer."""
+    return status is not None and 200 <= status < 300
 
 
 async def _claim(ctx: Context, heads: list, at: datetime) -> list:
