@@ -18,6 +18,7 @@ from . import (
     problems,
     promise,
     reference,
+    returns,
     stock_feeds,
     webhooks,
 )
@@ -52,7 +53,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     # Routes are matched in order, each costing a few microseconds: the most asked come first (the probes,
     # availability, capture), so the hot paths do not pay for the rest.
     for module in (health, availability, promise, orders, holds, fulfillments, reference, stock_feeds, webhooks,
-                   carriers):
+                   carriers, returns):
         app.include_router(module.router)
     # The busiest calls skip FastAPI's per-request machinery (route resolution, dependency solving: about
     # 60 µs a request, more than the work of a page read). They are plain Starlette routes matched first,

@@ -22,6 +22,7 @@ class OrderLineOut(BaseModel):
     sku: str
     quantity: int
     cancelled: int
+    returned: int = Field(description="Units received back on returns")
     unit_price: Money
 
 
@@ -124,3 +125,35 @@ class StockCountResult(BaseModel):
 
 
 PROBLEMS = {s: {"model": Problem, "content": {"application/problem+json": {}}} for s in (401, 403, 404, 409, 422)}
+
+
+class ReturnLineOut(BaseModel):
+    line_no: int = Field(description="The order line")
+    sku: str
+    quantity: int
+    reason: str
+    received: int
+    restocked: int
+    damaged: int
+    to_inspect: int
+
+
+class ReturnOut(BaseModel):
+    id: str
+    order_id: str
+    order_channel: str
+    channel: str
+    kind: str = Field(description="customer, or undelivered (not collected, returned by the carrier)")
+    method: str
+    node_id: str | None
+    status: str
+    lines: list[ReturnLineOut]
+    refunded: Money
+    exchange_order_id: str | None
+    exchange_credit: Money = Field(description="The exchange order's value still to be paid by returned units")
+    created_at: str
+    updated_at: str
+
+
+class ReturnPage(Page):
+    items: list[ReturnOut]

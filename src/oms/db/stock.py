@@ -46,6 +46,12 @@ _CONSUME = (
     .where(c.node_id == bindparam("n"), c.sku == bindparam("s"))
     .values(on_hand=c.on_hand - bindparam("q"), reserved=c.reserved - bindparam("q"), updated_at=bindparam("at"))
 )
+# Units come into the building (a feed's movement, a returned unit put back on the shelf).
+ADD = (
+    update(t.inventory)
+    .where(c.node_id == bindparam("k_node"), c.sku == bindparam("k_sku"))
+    .values(on_hand=c.on_hand + bindparam("delta"), updated_at=bindparam("updated_at"))
+)
 
 
 def _totals(items: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
@@ -110,12 +116,17 @@ async def reserve_arrived(conn: AsyncConnection, dialect: str, items: Iterable[t
     """Units of a received supply reserved for the orders that waited for them, unconditionally: they are
     theirs, even before the count that brings them in is fed (available shows 0 meanwhile, not more).
     A missing stock row is created at zero (``safety_of(node_id)`` as its safety stock)."""
-    totals = _totals(items)
-    if not totals:
-        return
-    at = now()
+    totals, at = await _rows_for(conn, dialect, items, safety_of)
+    if totals:
+        await conn.execute(_TAKE, [{"n": n, "s": s, "q": q, "at": at} for n, s, q in totals])
+
+
+async def _rows_for(conn: AsyncConnection, dialect: str, items: Iterable[tuple[str, str, int]],
+                    safety_of: Callable[[str], int]) -> tuple[list[tuple[str, str, int]], datetime]:
+    """The quantities per key, in key order, once every key has its stock row; and the time stamped."""
+    totals, at = _totals(items), now()
     await create_missing(conn, dialect, [(n, s) for n, s, _ in totals], at, safety_of)
-    await conn.execute(_TAKE, [{"n": n, "s": s, "q": q, "at": at} for n, s, q in totals])
+    return totals, at
 
 
 async def create_missing(conn: AsyncConnection, dialect: str, keys: list[tuple[str, str]], stamp: datetime,
@@ -129,3 +140,16 @@ async def create_missing(conn: AsyncConnection, dialect: str, keys: list[tuple[s
         [{"node_id": n, "sku": s, "on_hand": 0, "reserved": 0, "safety_stock": safety_of(n), "updated_at": stamp}
          for n, s in keys])
     return {(n, s) for n, s in created}
+
+
+async def put_back(conn: AsyncConnection, dialect: str, items: Iterable[tuple[str, str, int]], *, reason: str,
+                   ref: str, safety_of: Callable[[str], int]) -> None:
+    """Units back on a node's shelves, sellable again (a returned unit restocked): on-hand rises, the
+    ledger says why. A missing stock row is created at zero first (``safety_of(node_id)`` as its safety)."""
+    totals, at = await _rows_for(conn, dialect, items, safety_of)
+    if not totals:
+        return
+    await conn.execute(ADD, [{"k_node": n, "k_sku": s, "delta": q, "updated_at": at} for n, s, q in totals])
+    await conn.execute(t.movements.insert(), [
+        {"node_id": n, "sku": s, "delta": q, "reason": reason, "ref": ref, "occurred_at": at} for n, s, q in totals
+    ])

@@ -207,6 +207,8 @@ order_lines = Table(
     Column("quantity", Integer, nullable=False),
     Column("cancelled", Integer, nullable=False, default=0),
     Column("unit_price", BigInteger, nullable=False),
+    # Units received back on returns (whatever became of them).
+    Column("returned", Integer, nullable=False, default=0, server_default="0"),
 )
 
 fulfillments = Table(
@@ -381,6 +383,44 @@ shipments = Table(
     Column("fulfillment_id", String(40), ForeignKey("fulfillments.id"), nullable=False),
     Column("label", String(500), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# A return (RMA): units of one order coming back, announced by any channel (also another than the order's),
+# received at a node that says what becomes of each (restocked, written off, kept to inspect).
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("order_id", String(40), ForeignKey("orders.id"), nullable=False),
+    Column("channel", String(20), nullable=False),  # where the customer started it
+    Column("kind", String(16), nullable=False),  # customer, undelivered
+    Column("method", String(16), nullable=False),  # mail, in_store
+    Column("node_id", String(64), nullable=True),  # where it is expected, if said
+    Column("status", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("refunded", BigInteger, nullable=False),  # refunds requested so far, minor units
+    # The exchange order's value, paid with the returned units' value before any refund.
+    Column("exchange_order_id", String(40), nullable=True),
+    Column("exchange_credit", BigInteger, nullable=False),
+    Column("idempotency_key", String(200), nullable=True, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "order_id"),
+)
+
+# One order line on a return: the units announced, received, and where they went.
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("return_id", String(40), ForeignKey("returns.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),  # the order line's number
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("received", Integer, nullable=False),
+    Column("restocked", Integer, nullable=False),
+    Column("damaged", Integer, nullable=False),
+    Column("to_inspect", Integer, nullable=False),
 )
 
 # Counters behind ``/metrics``, shared by every server process: events handed on per type, orders

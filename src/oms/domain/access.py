@@ -75,6 +75,35 @@ class Principal:
         if others:
             raise Forbidden(f"this key reports for node {self.scope!r} only, not {', '.join(others)}")
 
+    def require_return_start(self, channel: str) -> None:
+        """A return is started by an admin, or by a channel key in its own channel, for an order of any
+        channel (a web order brought back to a store)."""
+        if self.role not in (Role.ADMIN, Role.CHANNEL):
+            raise Forbidden(f"role {self.role} cannot start returns; admin or channel keys can")
+        if self.role == Role.CHANNEL and channel != self.scope:
+            raise Forbidden(f"this key is scoped to channel {self.scope!r}, not {channel!r}")
+
+    def sees_return(self, channels: tuple[str, str], node_id: str | None) -> bool:
+        """A channel key sees the returns it started and those of its orders; a node key those it is to
+        receive or received."""
+        if self.role == Role.CHANNEL:
+            return self.scope in channels
+        if self.role == Role.NODE:
+            return self.scope == node_id
+        return True
+
+    def require_return_change(self, channels: tuple[str, str]) -> None:
+        """Cancelling a return: an admin, or a channel key of the return's or the order's channel."""
+        if self.role not in (Role.ADMIN, Role.CHANNEL) or not self.sees_return(channels, None):
+            raise Forbidden("only an admin key or a key of the return's or the order's channel can change it")
+
+    def require_return_receipt(self, node_id: str) -> None:
+        """Returned units are received (and inspected) by an admin or by the node where they are."""
+        if self.role == Role.ADMIN:
+            return
+        if self.role != Role.NODE or self.scope != node_id:
+            raise Forbidden(f"units at {node_id} are received by its own node key or an admin key")
+
     def channel_filter(self) -> str | None:
         """The channel a listing must be limited to, if any."""
         return self.scope if self.role == Role.CHANNEL else None

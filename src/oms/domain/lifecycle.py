@@ -99,6 +99,8 @@ class OStatus(StrEnum):
     READY_FOR_PICKUP = "ready_for_pickup"
     PARTIALLY_COLLECTED = "partially_collected"
     COLLECTED = "collected"
+    PARTIALLY_RETURNED = "partially_returned"
+    RETURNED = "returned"
     AWAITING_SOURCING = "awaiting_sourcing"
     CANCELLED = "cancelled"
 
@@ -131,3 +133,16 @@ def derive_order_status(fulfillment_statuses: Iterable[str], *, unallocated_unit
     if high >= 3 and low < high:
         return _PARTIAL[high]
     return _WHOLE[low]
+
+
+# Orders that reached the customer, wholly or in part: only they show returns in their status.
+_ENDED = {OStatus.DELIVERED: True, OStatus.COLLECTED: True,
+          OStatus.PARTIALLY_DELIVERED: False, OStatus.PARTIALLY_COLLECTED: False}
+
+
+def with_returns(status: OStatus, *, returned_units: int, sent_units: int) -> OStatus:
+    """The status once returns are received: ``returned`` when every unit sent to the customer came back,
+    ``partially_returned`` when some did. An order still on its way keeps showing its progress."""
+    if returned_units <= 0 or status not in _ENDED:
+        return status
+    return OStatus.RETURNED if _ENDED[status] and returned_units >= sent_units else OStatus.PARTIALLY_RETURNED

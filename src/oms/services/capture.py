@@ -101,7 +101,7 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
     }
     lines = [
         {"order_id": order_id, "line_no": i + 1, "sku": ln.sku, "quantity": ln.quantity, "cancelled": 0,
-         "unit_price": ln.unit_price.amount}
+         "unit_price": ln.unit_price.amount, "returned": 0}
         for i, ln in enumerate(order.lines)
     ]
     waits = tries.settled and request.backorder

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..domain.errors import NotFound
-from ..domain.lifecycle import FStatus, OStatus, check_transition, derive_order_status
+from ..domain.lifecycle import FStatus, OStatus, check_transition, derive_order_status, with_returns
 from ..domain.vocabulary import PICKUP_MODES
 from .events import event
 from .order_view import fulfillment_view, order_view
@@ -152,6 +152,8 @@ class OrderState:
         """The order's status from its fulfilment orders, and its event when it changes."""
         status = derive_order_status([f["status"] for f in self.fuls], unallocated_units=self.unallocated(),
                                      pickup=self.pickup)
+        status = with_returns(status, returned_units=sum(ln["returned"] for ln in self.lines),
+                              sent_units=sum(fl["shipped"] for fl in self.flines))
         previous = self.order["status"]
         self.order["status"] = status
         if status != OStatus.AWAITING_SOURCING:

@@ -43,7 +43,8 @@ def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapp
         "total": _money(o["total_amount"], o["currency"]),
         "lines": [
             {"line_no": ln["line_no"], "sku": ln["sku"], "quantity": ln["quantity"],
-             "cancelled": ln["cancelled"], "unit_price": _money(ln["unit_price"], o["currency"])}
+             "cancelled": ln["cancelled"], "returned": ln["returned"],
+             "unit_price": _money(ln["unit_price"], o["currency"])}
             for ln in sorted(lines, key=lambda x: x["line_no"])
         ],
         "fulfillments": [

@@ -66,7 +66,7 @@ async def _lock(conn: AsyncConnection, dialect: str, keys: list[tuple[str, str]]
     return {(r.node_id, r.sku): r for r in rows}
 
 
-async def _default_safety(ctx: Context) -> Callable[[str], int]:
+async def default_safety(ctx: Context) -> Callable[[str], int]:
     """Safety stock for rows created now, by their node's type (the protection rules)."""
     snap = await ctx.reference.get(ctx.db)
     return lambda node_id: snap.rules.safety_for(snap.nodes[node_id].type)
@@ -78,11 +78,6 @@ _SET = (
     .values(on_hand=bindparam("on_hand"), safety_stock=bindparam("safety_stock"),
             counted_at=bindparam("counted_at"), updated_at=bindparam("updated_at"))
 )
-_ADD = (
-    update(t.inventory)
-    .where(c.node_id == bindparam("k_node"), c.sku == bindparam("k_sku"))
-    .values(on_hand=c.on_hand + bindparam("delta"), updated_at=bindparam("updated_at"))
-)
 
 
 async def apply_counts(ctx: Context, counts: Sequence[Count], *, counted_at: datetime, ref: str | None,
@@ -93,7 +88,7 @@ async def apply_counts(ctx: Context, counts: Sequence[Count], *, counted_at: dat
     is refused by name (``items.N.on_hand``) and nothing of the call is written.
     """
     stamp = now()
-    safety_of = await _default_safety(ctx)
+    safety_of = await default_safety(ctx)
     applied = stale = 0
     errors: list[tuple[int, FieldError]] = []
     ordered = sorted(counts, key=lambda x: (x.node_id, x.sku))  # key order, like every writer of stock rows
@@ -149,7 +144,7 @@ async def apply_deltas(ctx: Context, deltas: Sequence[DeltaIn]) -> dict:
     for i, d in enumerate(deltas):
         first.setdefault((d.node_id, d.event_id), i)
     stamp = now()
-    safety_of = await _default_safety(ctx)
+    safety_of = await default_safety(ctx)
     keys = sorted({(deltas[i].node_id, deltas[i].sku) for i in first.values()})
     # Written in (node, event id) order: two calls sharing event ids wait for each other in one order.
     order = sorted(first)
@@ -181,7 +176,7 @@ async def apply_deltas(ctx: Context, deltas: Sequence[DeltaIn]) -> dict:
         changes = [{"k_node": n, "k_sku": s, "delta": q, "updated_at": stamp}
                    for (n, s), q in sorted(totals.items()) if q]
         if changes:
-            await conn.execute(_ADD, changes)
+            await conn.execute(stock.ADD, changes)
     return {"applied": len(moved), "duplicates": len(deltas) - len(moved) - stale, "stale": stale}
 
 
