@@ -24,7 +24,8 @@ async def test_capture_answers_201_with_the_stored_order_and_reserves_its_units(
     assert body["customer"] == {"name": "Ada", "email": "ada@example.com"}
     assert body["total"] == {"amount": 2000, "currency": "EUR"}
     assert body["lines"] == [
-        {"line_no": 1, "sku": "SKU-A", "quantity": 2, "cancelled": 0, "unit_price": {"amount": 1000, "currency": "EUR"}}
+        {"line_no": 1, "sku": "SKU-A", "quantity": 2, "cancelled": 0, "returned": 0,
+         "unit_price": {"amount": 1000, "currency": "EUR"}}
     ]
     [ful] = body["fulfillments"]
     assert ful["id"].startswith("ful_") and ful["order_id"] == body["id"]
@@ -268,16 +269,22 @@ async def test_capture_writes_order_created_to_the_timeline_and_the_outbox(ctx, 
     body = await capture(client, keys, order("EV-1", [("SKU-A", 1)]))
     r = await client.get(f"/v1/orders/{body['id']}/events", headers=keys.h("web"))
     assert r.status_code == 200, r.text
-    [created] = r.json()
+    created, released = r.json()
     assert created["type"] == "order.created"
     assert created["actor"] == "channel:web"
+    # The node's work goes out with it: the lines, the customer and where it goes (a WMS works from it).
+    assert released["type"] == "fulfillment.released"
+    assert released["data"]["id"] == body["fulfillments"][0]["id"] and released["data"]["node_id"] == "ST-PARIS"
+    assert released["data"]["order"]["delivery"]["address"] == body["delivery"]["address"]
+    assert released["data"]["order"]["customer"] == body["customer"]
+    assert [(x["sku"], x["quantity"]) for x in released["data"]["lines"]] == [("SKU-A", 1)]
     assert created["occurred_at"] == body["created_at"]
     assert created["data"]["id"] == body["id"]
     assert created["data"]["fulfillments"][0]["node_id"] == "ST-PARIS"
     async with ctx.db.read() as conn:
         rows = (await conn.execute(select(t.events).where(t.events.c.order_id == body["id"]))).all()
     # Waiting in the outbox for the relay to publish it.
-    assert [(row.type, row.published_at) for row in rows] == [("order.created", None)]
+    assert [(row.type, row.published_at) for row in rows] == [("order.created", None), ("fulfillment.released", None)]
 
 
 # --- listing -----------------------------------------------------------------------------------------------

@@ -351,8 +351,8 @@ async def test_the_timeline_gives_every_change_with_time_actor_and_reason(ctx, c
     keys = await seed(ctx, client)
     fid, events = await _delivered_order(client, keys)
     assert sorted(e["type"] for e in events) == sorted(
-        ["order.created", "fulfillment.accepted", "fulfillment.picked", "fulfillment.shipped", "fulfillment.delivered"]
-        + ["order.status_changed"] * 4
+        ["order.created", "fulfillment.released", "fulfillment.accepted", "fulfillment.picked", "fulfillment.shipped",
+         "fulfillment.delivered"] + ["order.status_changed"] * 4
     )
     changes = sorted(
         (e["occurred_at"], e["data"]["from"], e["data"]["to"]) for e in events if e["type"] == "order.status_changed"
@@ -365,7 +365,9 @@ async def test_the_timeline_gives_every_change_with_time_actor_and_reason(ctx, c
     ]
     by_type = {e["type"]: e for e in events}
     assert by_type["order.created"]["actor"] == "channel:web"
-    assert {e["actor"] for e in events if e["type"] != "order.created"} == {"node:ST-PARIS"}
+    assert by_type["fulfillment.released"]["actor"] == "channel:web"  # released to the node at capture
+    assert {e["actor"] for e in events if e["occurred_at"] != by_type["order.created"]["occurred_at"]} \
+        == {"node:ST-PARIS"}
     assert by_type["fulfillment.accepted"]["reason"] == "on it"
     assert by_type["fulfillment.picked"]["reason"] is None
     times = [datetime.fromisoformat(e["occurred_at"]) for e in events]
@@ -380,6 +382,7 @@ async def test_the_timeline_lists_changes_in_the_order_they_happened(ctx, client
         _, events = await _delivered_order(client, keys, ref, tracking=f"T-{ref}")  # a carrier's own each
         assert [e["type"] for e in events] == [
             "order.created",
+            "fulfillment.released",
             "fulfillment.accepted",
             "order.status_changed",
             "fulfillment.picked",

@@ -51,7 +51,8 @@ async def test_a_rejection_is_sourced_again_on_the_other_nodes_and_explained(ctx
     assert await on_hand_reserved(client, keys, "SKU-A", "DC-PARIS") == (100, 2)
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 0)
     types = await event_types(client, keys, placed["id"])
-    assert types.index("fulfillment.rejected") < types.index("fulfillment.released") < types.index("order.resourced")
+    after = types[types.index("fulfillment.rejected"):]  # (the first release was the capture's)
+    assert after.index("fulfillment.released") < after.index("order.resourced")
 
     why = await explained(client, keys, placed["id"])
     assert [s["node_id"] for s in why["shipments"]] == ["ST-PARIS"]  # the decision at capture stays as it was

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.support import HOME, NODES, capture, order, problem, seed, sent_from
+from oms.services.keys import create_key
+from tests.support import HOME, NODES, capture, confirm, order, problem, seed, sent_from
 
 # Home deliveries: 4.00 € + 0.40 € per started kg within 50 km, 6.00 € + 0.60 € beyond.
 STANDARD = {"id": "std", "name": "Standard", "modes": ["home_standard"],
@@ -286,8 +287,19 @@ async def test_a_drop_ship_supplier_is_a_node_like_the_others_with_its_own_costs
                                                                        "on_hand": 50}])):
         r = await client.put(path, json=body, headers=keys.h("admin"))
         assert r.status_code == 200, r.text
-    # Without a promise the cheapest sends it: the supplier (carriage only).
-    assert sent_from(await capture(client, keys, order("W-1", [("SKU-A", 1)]))) == {"SUP-1": [(1, "SKU-A", 1)]}
+    # Without a promise the cheapest sends it: the supplier (carriage only), asked by a purchase request.
+    dropped = await capture(client, keys, order("W-1", [("SKU-A", 1)]))
+    assert sent_from(dropped) == {"SUP-1": [(1, "SKU-A", 1)]}
+    assert dropped["fulfillments"][0]["details"]["purchase_request"] is True
+    events = (await client.get(f"/v1/orders/{dropped['id']}/events", headers=keys.h("admin"))).json()
+    [request] = [e for e in events if e["type"] == "fulfillment.released"]
+    assert request["data"]["details"]["purchase_request"] and request["data"]["order"]["delivery"]["address"] == HOME
+    # The supplier confirms with its own key, and its shipment goes to the customer.
+    supplier_key, _ = await create_key(ctx.db, role="node", scope="SUP-1", name="supplier")
+    fid, h = dropped["fulfillments"][0]["id"], {"Authorization": f"Bearer {supplier_key}"}
+    await confirm(client, h, fid, "accept")
+    shipped = await confirm(client, h, fid, "ship", carrier="dhl", tracking_number="SUP-T-1")
+    assert shipped["status"] == "shipped"
     # With the soonest promise, its lead time leaves it out: the DC keeps the promise.
     standard = await promised(client, keys, [("SKU-A", 1)])
     body = await capture(client, keys, order("W-2", [("SKU-A", 1)], promise_id=standard["promise_id"], address=HOME))

@@ -270,7 +270,7 @@ def _move(state: OrderState, o: _Order, plan: Plan, places: dict, at: datetime) 
             f["details"] = {k: v for k, v in f["details"].items() if k != "capacity"}
             state.move(f, FStatus.CANCELLED, actor=SYSTEM, at=at, reason=reason)
     fuls, flines = fulfillment_rows(state.order["id"], plan, at, state.order["delivery"].get("pickup_node_id"),
-                                    places, o.sourcer.snap.times, {"replanned": reason})
+                                    places, o.sourcer.snap, {"replanned": reason})
     for f in fuls:
         f["updated_at"] = since if f["status"] == FStatus.PLANNED else at
         state.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=SYSTEM, at=at, reason=reason)

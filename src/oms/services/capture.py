@@ -13,7 +13,7 @@ from ..domain.access import Principal
 from ..domain.capacity import Claim, counted, shared_out
 from ..domain.errors import Conflict, FieldError, InvalidInput, OutOfStock, PromiseNotKept
 from ..domain.ids import new_id
-from ..domain.lifecycle import OStatus, derive_order_status
+from ..domain.lifecycle import FStatus, OStatus, derive_order_status
 from ..domain.promise import NoRoom, NotOffered
 from ..domain.sourcing import (
     Incoming,
@@ -29,7 +29,7 @@ from .events import event
 from .fulfillment_rows import backordered_rows, fulfillment_rows
 from .holds import held_units, take_hold
 from .inputs import OrderIn
-from .order_view import order_view
+from .order_view import order_view, release_message
 from .planning import Request, prepare
 from .promise import Kept, keep, missed, not_kept
 from .queries import load_order
@@ -129,13 +129,17 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         sent = merge_plans(from_hold, plan)
         places = await _places(ctx, order, request, sent, ways, promise, tries, slot)
         fuls, flines = fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places,
-                                        request.snap.times)
+                                        request.snap)
         more_fuls, more_flines = backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
         o["status"] = derive_order_status([f["status"] for f in fuls], unallocated_units=0,
                                           pickup=order.delivery.mode in PICKUP_MODES)
         view = order_view(o, lines, fuls, flines)
-        created = event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)
+        created = [event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)]
+        # What each node that has its work now receives (a WMS, a supplier's purchase request).
+        created += [event("fulfillment.released", order_id=order_id, actor=principal.actor, at=at,
+                          data=release_message(o, f, [x for x in flines if x["fulfillment_id"] == f["id"]]))
+                    for f in fuls if f["status"] == FStatus.RELEASED]
         there = dict(promisable)  # what the nodes had for this order: with the units its hold kept
         for node_id, held_needs in from_hold.items():
             for n in held_needs:
@@ -143,7 +147,7 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         explained = sourcer.explain(sent, request.needs, request.candidates, there, currency,
                                     {**_passed_over(request, ways, sent, prefer, keep), **late})
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
-                    (t.sourcing_decisions, [{"order_id": order_id, "explanation": explained}]), (t.events, [created])]
+                    (t.sourcing_decisions, [{"order_id": order_id, "explanation": explained}]), (t.events, created)]
         await tx.store(t.orders, o, children, [(node_id, n.sku, n.quantity) for node_id, needs in plan.items()
                                                for n in needs],
                        request.guard, counted((c for claims in places.values() for c in claims), capacity.limits))

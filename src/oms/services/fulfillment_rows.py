@@ -1,28 +1,31 @@
 """The rows of new fulfilment orders: one per node sending part of an order, released to it, or waiting
 for expected supply there (backordered)."""
 
-from collections.abc import Mapping
 from datetime import datetime
 
 from ..domain.capacity import Claim
 from ..domain.ids import new_id
-from ..domain.lead_times import NodeTimes
 from ..domain.lifecycle import FStatus
 from ..domain.sourcing import Incoming, Need, Plan
+from ..domain.vocabulary import NodeType
+from .reference_cache import Snapshot
 
 
 def fulfillment_rows(order_id: str, plan: Plan, at: datetime, handover_node_id: str | None,
-                     places: dict[str, list[Claim]], times: Mapping[str, NodeTimes],
+                     places: dict[str, list[Claim]], snap: Snapshot,
                      details: dict | None = None) -> tuple[list[dict], list[dict]]:
     """One fulfilment order per node, its lines holding their units: released to the node at once, or
-    planned for its next release wave if it has waves (``times``); ``details``: more to say."""
+    planned for its next release wave if it has waves; ``details``: more to say. A supplier's is a
+    purchase request: it ships to the customer itself (drop-ship)."""
     fuls, flines = [], []
     for node_id, node_needs in sorted(plan.items()):
         f_id = new_id("ful")
         # The places it took, given back if it is cancelled before the work.
         taken = {"capacity": [[n, day.isoformat()] for n, day in places[node_id]]} if places.get(node_id) else {}
-        status = FStatus.PLANNED if times[node_id].waves else FStatus.RELEASED
-        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, status, {**(details or {}), **taken}, at))
+        status = FStatus.PLANNED if snap.times[node_id].waves else FStatus.RELEASED
+        kind = {"purchase_request": True} if snap.nodes[node_id].type == NodeType.SUPPLIER else {}
+        fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, status,
+                                 {**(details or {}), **kind, **taken}, at))
         flines += [_fulfillment_line(f_id, node_id, n, reserved=n.quantity) for n in node_needs]
     return fuls, flines
 

@@ -16,7 +16,7 @@ from ..domain.errors import NotFound
 from ..domain.lifecycle import FStatus, OStatus, check_transition, derive_order_status, with_returns
 from ..domain.vocabulary import PICKUP_MODES
 from .events import event
-from .order_view import fulfillment_view, order_view
+from .order_view import fulfillment_view, order_view, release_message
 
 DEAD = (FStatus.REJECTED, FStatus.CANCELLED)
 
@@ -98,8 +98,7 @@ class OrderState:
         self.fuls.append(f)
         self.flines.extend(flines)
         self._added.append((f, flines))
-        self.events.append(event(f"fulfillment.{f['status']}", order_id=self.order["id"], actor=actor, at=at,
-                                 reason=reason, data=fulfillment_view(f, flines)))
+        self._moved(f, flines, actor=actor, at=at, reason=reason)
 
     def check(self, f: dict, requested: str) -> None:
         """IllegalTransition unless the lifecycle lets this fulfilment order move to ``requested``."""
@@ -110,8 +109,14 @@ class OrderState:
         self.check(f, requested)
         f["status"] = requested
         f["updated_at"] = at
+        self._moved(f, self.lines_of(f), actor=actor, at=at, reason=reason)
+
+    def _moved(self, f: dict, flines: list[dict], *, actor: str, at: datetime, reason: str | None) -> None:
+        """The event of a fulfilment order's new status; a release carries what the node needs to work."""
+        data = (release_message(self.order, f, flines) if f["status"] == FStatus.RELEASED
+                else fulfillment_view(f, flines))
         self.events.append(event(f"fulfillment.{f['status']}", order_id=self.order["id"], actor=actor, at=at,
-                                 reason=reason, data=fulfillment_view(f, self.lines_of(f))))
+                                 reason=reason, data=data))
 
     def record(self, type: str, *, actor: str, at: datetime, data: dict, reason: str | None = None) -> None:
         self.events.append(event(type, order_id=self.order["id"], actor=actor, at=at, reason=reason, data=data))

@@ -28,6 +28,17 @@ def fulfillment_view(f: Mapping, flines: Iterable[Mapping]) -> dict:
     }
 
 
+def order_brief(o: Mapping) -> dict:
+    """What a node needs of the order to do its work: who the customer is and where it goes."""
+    return {"id": o["id"], "status": o["status"], "channel": o["channel"],
+            "customer": {"name": o["customer_name"], "email": o["customer_email"]}, "delivery": o["delivery"]}
+
+
+def release_message(o: Mapping, f: Mapping, flines: Iterable[Mapping]) -> dict:
+    """``fulfillment.released``: the work as the node (its WMS, a supplier) receives it, with the order."""
+    return {**fulfillment_view(f, flines), "order": order_brief(o)}
+
+
 def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapping],
                flines: Iterable[Mapping]) -> dict:
     by_f: dict[str, list] = {}

@@ -9,7 +9,7 @@ from ..domain.errors import NotFound
 from . import pages
 from .context import Context
 from .events import event_view
-from .order_view import fulfillment_view, order_view
+from .order_view import fulfillment_view, order_brief, order_view
 
 MAX_ORDERS_PAGE = 100
 
@@ -106,11 +106,9 @@ async def _fulfillment_rows(conn: AsyncConnection, query) -> list[dict]:
     )).mappings():
         by_f.setdefault(row["fulfillment_id"], []).append(row)
     # What the node needs to do the work: who the customer is and where it goes.
-    orders = {r.id: {"id": r.id, "status": r.status, "channel": r.channel,
-                     "customer": {"name": r.customer_name, "email": r.customer_email}, "delivery": r.delivery}
-              for r in await conn.execute(
-                  select(o.id, o.status, o.channel, o.customer_name, o.customer_email, o.delivery)
-                  .where(o.id.in_({f["order_id"] for f in fuls})))}
+    orders = {r["id"]: order_brief(r) for r in (await conn.execute(
+        select(o.id, o.status, o.channel, o.customer_name, o.customer_email, o.delivery)
+        .where(o.id.in_({f["order_id"] for f in fuls})))).mappings()}
     return [{**fulfillment_view(f, by_f.get(f["id"], [])), "order": orders[f["order_id"]]} for f in fuls]
 
 

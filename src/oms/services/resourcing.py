@@ -273,7 +273,7 @@ async def _store(ctx: Context, conn, state: OrderState, s: _Setting, plan: Plan,
         raise LostRace
     o = state.order
     fuls, flines = fulfillment_rows(o["id"], plan, at, o["delivery"].get("pickup_node_id"), places,
-                                    request.snap.times, {"resourced": reason})
+                                    request.snap, {"resourced": reason})
     for f in fuls:
         state.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=actor, at=at, reason=reason)
     state.record("order.resourced", actor=actor, at=at, reason=reason,
