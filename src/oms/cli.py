@@ -196,7 +196,7 @@ def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")]
         opening_hours ("mon-fri 09:00-19:00; sat 10:00-18:00"),
         daily_capacity, handling_cost_per_order, handling_cost_per_unit
         (minor units), accept_within_minutes, release_waves (08:00|14:00),
-        active
+        confirms_cancel, collect_within_days, returns_to, active
     stock: node_id, sku, on_hand; optional: safety_stock
     """
     from rich.progress import Progress

@@ -200,3 +200,25 @@ async def test_a_partner_that_is_down_holds_back_no_other(ctx, client, monkeypat
         assert sorted(e["order_id"] for e in partner.accepted()) == sorted(p["id"] for p in placed)
     finally:
         await partner.stop()
+
+
+async def test_a_subscription_for_one_node_gets_only_the_events_about_its_work(ctx, client):
+    keys = await seed(ctx, client)
+    hooks = {}
+    for name, node in (("all", None), ("paris", "ST-PARIS"), ("dc", "DC-PARIS")):
+        r = await client.post("/v1/webhooks", headers=keys.h("admin"),
+                              json={"url": f"http://127.0.0.1:1/{name}", "events": ["fulfillment.*"],
+                                    "secret": "s" * 16, **({"node_id": node} if node else {})})
+        assert r.status_code == 201 and r.json()["node_id"] == node, r.text
+        hooks[name] = r.json()["id"]
+    placed = await capture(client, keys, order("WH-NODE", [("SKU-A", 1)]))
+    assert placed["fulfillments"][0]["node_id"] == "ST-PARIS"
+    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "accept")
+    await relay(ctx)
+
+    async def logged(name):
+        r = await client.get(f"/v1/webhooks/{hooks[name]}/deliveries", headers=keys.h("admin"))
+        return sorted(x["type"] for x in r.json()["items"])
+
+    assert await logged("all") == await logged("paris") == ["fulfillment.accepted", "fulfillment.released"]
+    assert await logged("dc") == []

@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query
 
 from ..domain.lifecycle import ACTIONS
-from ..services import fulfillment, queries
-from ..services.inputs import ActionIn
+from ..services import cancel_requests, fulfillment, queries
+from ..services.inputs import ActionIn, CancelIn
 from .deps import Caller, Ctx
 from .json import Json
 from .schemas import PROBLEMS, FulfillmentPage, FulfillmentWork, OrderOut
@@ -29,6 +29,22 @@ async def list_fulfillments(
 @router.get("/{fulfillment_id}", response_model=FulfillmentWork)
 async def get_fulfillment(fulfillment_id: str, ctx: Ctx, caller: Caller):
     return Json(await queries.get_fulfillment(ctx, fulfillment_id, principal=caller))
+
+
+@router.post("/{fulfillment_id}/confirm_cancel", response_model=OrderOut)
+async def confirm_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
+                         body: Annotated[CancelIn, Body()] = CancelIn()):
+    """The node confirms the cancel it was asked for (`details.cancel_request`): the units are released
+    and cancelled on the order."""
+    return Json(await cancel_requests.answer(ctx, fulfillment_id, True, body, principal=caller))
+
+
+@router.post("/{fulfillment_id}/refuse_cancel", response_model=OrderOut)
+async def refuse_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
+                        body: Annotated[CancelIn, Body()] = CancelIn()):
+    """The node cannot cancel (the parcel is closed, on the truck): the units will be sent; `reason` says
+    why. Shipping them answers the same."""
+    return Json(await cancel_requests.answer(ctx, fulfillment_id, False, body, principal=caller))
 
 
 @router.post("/{fulfillment_id}/{action}", response_model=OrderOut)

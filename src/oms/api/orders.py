@@ -72,8 +72,13 @@ async def order_sourcing(order_id: str, ctx: Ctx, caller: Caller):
 
 @router.post("/{order_id}/cancel", response_model=OrderOut)
 async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn, Body()] = CancelIn()):
-    """Cancel the whole order (no `lines`) or some units of some lines, before they leave the node."""
-    return Json(await cancel.cancel_order(ctx, order_id, body, principal=caller))
+    """Cancel the whole order (no `lines`) or some units of some lines, before they leave the node. Units
+    of work released to a node that confirms cancels wait for its answer: `202`, the fulfilment's
+    `details.cancel_request` says what is asked."""
+    view = await cancel.cancel_order(ctx, order_id, body, principal=caller)
+    # 202: part of it waits for a node that confirms cancels of the work it has.
+    waiting = any("cancel_request" in f["details"] for f in view["fulfillments"])
+    return Json(view, status_code=202 if waiting else 200)
 
 
 @router.post("/{order_id}/resource", response_model=OrderOut)

@@ -109,6 +109,11 @@ nodes = Table(
     Column("accept_within_minutes", Integer, nullable=True),
     # Local times at which the work planned for the node is released to it (none: at once).
     Column("release_waves", Json, nullable=False, default=list, server_default="[]"),
+    # A cancel of released work waits for the node's word (its WMS may have picked the units).
+    Column("confirms_cancel", Boolean, nullable=False, default=False, server_default="0"),
+    # Parcels ready here and not collected within these days go back to ``returns_to`` (or their sender).
+    Column("collect_within_days", Integer, nullable=True),
+    Column("returns_to", String(64), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False, default=now),
 )
@@ -352,6 +357,7 @@ webhooks = Table(
     Column("url", String(2000), nullable=False),
     Column("events", Json, nullable=False),
     Column("secret", String(200), nullable=False),
+    Column("node_id", String(64), nullable=True),  # only events about this node's work (a WMS's own)
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),
 )

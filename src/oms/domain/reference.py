@@ -29,3 +29,4 @@ class NodeRef:
     daily_capacity: int | None = None  # orders a day it can take; None: no limit
     handling_cost_per_order: int = 0  # minor units
     handling_cost_per_unit: int = 0
+    confirms_cancel: bool = False  # a cancel of work released to it waits for its word

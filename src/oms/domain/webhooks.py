@@ -14,6 +14,12 @@ def wants(events: list[str], event_type: str) -> bool:
     return any(e == "*" or e == event_type or (e.endswith(".*") and event_type.startswith(e[:-1])) for e in events)
 
 
+def about(node_id: str | None, data: dict) -> bool:
+    """Whether an event's data concerns a subscription limited to ``node_id`` (None: every event does):
+    the work it sends or the parcels it hands over."""
+    return node_id is None or node_id in (data.get("node_id"), data.get("handover_node_id"))
+
+
 def signature(secret: str, body: bytes) -> str:
     """The ``X-OMS-Signature`` header: HMAC-SHA256 of the raw body with the subscription's secret."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

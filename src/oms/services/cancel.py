@@ -16,29 +16,45 @@ from .resourcing import resource_order
 CANCELLABLE = (FStatus.BACKORDERED, *HOLDING)
 # The node has not done the work its day's place was for.
 UNWORKED = (FStatus.PLANNED, FStatus.RELEASED, FStatus.ACCEPTED)
+# Work the node has: where it confirms cancels, they wait for its word.
+ASKED = (FStatus.RELEASED, FStatus.ACCEPTED, FStatus.PICKED, FStatus.PACKED)
 
 
 async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal: Principal) -> dict:
+    """Cancel units at once where the node has not got the work or does not confirm cancels; where it
+    does (``confirms_cancel``) and has the work, ask it (``details.cancel_request``) and wait for its word."""
     at = now()
+    confirming = {n.id for n in (await ctx.reference.get(ctx.db)).nodes.values() if n.confirms_cancel}
     async with ctx.db.write() as conn:
         state = await OrderState.load(conn, order_id)
         principal.require_order_write(state.order["channel"])
         if state.order["status"] == OStatus.CANCELLED:
             raise IllegalTransition("order", OStatus.CANCELLED, OStatus.CANCELLED)
         targets = _targets(state, body)
-        released, promised = [], []
+        if not targets:
+            raise Conflict("nothing of this order can be cancelled now: what is left has left the nodes or "
+                           "waits for a node's answer to a cancel", current_status=state.order["status"])
+        released, promised, done = [], [], {}
+        asks: dict[str, dict[int, int]] = {}
         for line_no, qty in targets:
             line = next(ln for ln in state.lines if ln["line_no"] == line_no)
             # Units no node holds go first; the rest come off the fulfilment lines that still hold them.
-            free = max(0, state.unallocated(line_no))
-            line["cancelled"] += qty
-            qty -= min(qty, free)
+            free = min(qty, max(0, state.unallocated(line_no)))
+            line["cancelled"] += free
+            done[line_no] = free
+            qty -= free
             for fl, units in _holding(state, line_no):
                 take = min(qty, units)
-                fl["cancelled"] += take
                 qty -= take
                 if not take:
                     continue
+                f = state.fulfillment(fl["fulfillment_id"])
+                if f["node_id"] in confirming and f["status"] in ASKED:
+                    asks.setdefault(f["id"], {})[line_no] = asks.get(f["id"], {}).get(line_no, 0) + take
+                    continue
+                line["cancelled"] += take
+                done[line_no] += take
+                fl["cancelled"] += take
                 if fl["reserved"]:
                     fl["reserved"] -= take
                     released.append((fl["node_id"], fl["sku"], take))
@@ -48,22 +64,50 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
                   if f["status"] in CANCELLABLE and not any(still_to_send(fl) for fl in state.lines_of(f))]
         # Locks in every writer's order: stock rows, capacity rows, supply rows.
         await stock.release(conn, released)
-        await capacity.give_back(conn, capacity.places_of([f for f in ending if f["status"] in UNWORKED]) +
-                                 capacity.places_of([f for f in ending if f["status"] not in UNWORKED], worked=True))
+        await give_back_places(conn, ending)
         await supply_promises.give_back(conn, promised)
         if promised:
             await bump_reference(conn, ctx.db.dialect)  # availability shows those units coming again
         for f in ending:
             state.move(f, FStatus.CANCELLED, actor=principal.actor, at=at, reason=body.reason)
-        whole = body.lines is None
-        state.record("order.cancelled" if whole else "order.lines_cancelled", actor=principal.actor, at=at,
-                     reason=body.reason, data={"order_id": order_id,
-                                               "lines": [{"line_no": n, "quantity": q} for n, q in targets]})
+        cancelled = [{"line_no": n, "quantity": q} for n, q in done.items() if q]
+        if cancelled or not asks:
+            state.record("order.cancelled" if body.lines is None and not asks else "order.lines_cancelled",
+                         actor=principal.actor, at=at, reason=body.reason,
+                         data={"order_id": order_id, "lines": cancelled})
+        for f_id, lines in sorted(asks.items()):
+            _ask(state, state.fulfillment(f_id), lines, actor=principal.actor, at=at, reason=body.reason)
         view = await state.save(conn, actor=principal.actor, at=at, reason=body.reason)
     if view["status"] == OStatus.AWAITING_SOURCING:
         # The lines that could not be sent are gone: the others may be sourced now (the partial option).
         view = await resource_order(ctx, order_id, reason="the other lines were cancelled") or view
     return view
+
+
+async def give_back_places(conn, ending: list[dict]) -> None:
+    """The node-day places of fulfilment orders that end now: those of work not done yet, all of them; of
+    work done, the places further on (the parcel's)."""
+    await capacity.give_back(conn, capacity.places_of([f for f in ending if f["status"] in UNWORKED]) +
+                             capacity.places_of([f for f in ending if f["status"] not in UNWORKED], worked=True))
+
+
+def _ask(state: OrderState, f: dict, lines: dict[int, int], *, actor: str, at, reason: str | None) -> None:
+    """Ask the node to cancel units of work it has; asked again, the request grows."""
+    asked = dict(pending(f))
+    for line_no, qty in lines.items():
+        asked[line_no] = asked.get(line_no, 0) + qty
+    request = {"lines": [{"line_no": n, "quantity": q} for n, q in sorted(asked.items())],
+               "reason": reason, "requested_at": at.isoformat(), "by": actor}
+    f["details"] = {**f["details"], "cancel_request": request}
+    state.record("fulfillment.cancel_requested", actor=actor, at=at, reason=reason,
+                 data={"fulfillment_id": f["id"], "node_id": f["node_id"], "order_id": state.order["id"],
+                       "lines": [{"line_no": n, "quantity": q} for n, q in sorted(lines.items())],
+                       "cancel_request": request})
+
+
+def pending(f: dict) -> dict[int, int]:
+    """Units per order line that the node is asked to cancel and has not answered yet."""
+    return {x["line_no"]: x["quantity"] for x in f["details"].get("cancel_request", {}).get("lines", [])}
 
 
 def _holding(state: OrderState, line_no: int) -> list[tuple[dict, int]]:
@@ -73,8 +117,10 @@ def _holding(state: OrderState, line_no: int) -> list[tuple[dict, int]]:
     found = []
     for fl in state.flines:
         if fl["line_no"] == line_no and fl["fulfillment_id"] in fuls:
-            waiting = fuls[fl["fulfillment_id"]]["status"] == FStatus.BACKORDERED
-            units = still_to_send(fl) if waiting else fl["reserved"]
+            f = fuls[fl["fulfillment_id"]]
+            waiting = f["status"] == FStatus.BACKORDERED
+            # (units a node is already asked to cancel are not asked twice)
+            units = still_to_send(fl) if waiting else fl["reserved"] - pending(f).get(line_no, 0)
             if units:
                 found.append((fl, units))
     # Cancel first where the node has done the least work.

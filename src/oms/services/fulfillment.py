@@ -8,14 +8,19 @@ from ..db import capacity, stock
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from ..domain.errors import Conflict, FieldError, InvalidInput
 from ..domain.lifecycle import ACTIONS, FStatus
+from .cancel import pending
+from .cancel_requests import refuse
 from .carrier_adapters import ADAPTERS
 from .context import Context
 from .inputs import ActionIn
 from .order_state import OrderState, still_to_send
 from .order_view import visible_to
 from .resourcing import resource_order
+
+# The units leave the node: a cancel still waiting for the node's word can no longer be.
+LEAVING = (FStatus.SHIPPED, FStatus.COLLECTED)
 
 
 async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *, principal: Principal) -> dict:
@@ -24,11 +29,7 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         raise InvalidInput([FieldError("action", f"must be one of {', '.join(ACTIONS)}")])
     at = now()
     async with ctx.db.write() as conn:
-        order_id = await conn.scalar(select(t.fulfillments.c.order_id).where(t.fulfillments.c.id == fulfillment_id))
-        if order_id is None:
-            raise NotFound(f"no fulfillment {fulfillment_id!r}")
-        state = await OrderState.load(conn, order_id)
-        f = state.fulfillment(fulfillment_id)
+        state, f = await OrderState.of_fulfillment(conn, fulfillment_id)
         requested = ACTIONS[action]
         principal.require_fulfillment_action(f["node_id"], requested, f["handover_node_id"])
         if f["status"] == requested:
@@ -47,6 +48,8 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
                 await stock.consume(conn, short, reason="short_pick", ref=fulfillment_id)
         else:
             await _effects(conn, f, lines, requested, body, fulfillment_id)
+        if requested in LEAVING and (asked := pending(f)):
+            refuse(state, f, asked, actor=actor, at=at, reason=f"{action} before the cancel was confirmed")
         state.move(f, requested, actor=actor, at=at, reason=body.reason)
         if short:
             state.record("fulfillment.short_picked", actor=actor, at=at, reason=body.reason,
@@ -61,7 +64,7 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         # The units the node will not send are planned again at once (a failure here leaves the order
         # awaiting sourcing: the sweeper tries it again).
         why = f"{f['node_id']} rejected them" if requested == FStatus.REJECTED else f"{f['node_id']} did not find them"
-        view = await resource_order(ctx, order_id, reason=why) or view
+        view = await resource_order(ctx, f["order_id"], reason=why) or view
     return visible_to(principal, view)
 
 

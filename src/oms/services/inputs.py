@@ -139,6 +139,15 @@ class NodeIn(Strict):
         default=[], max_length=48,
         description="Local times (HH:MM) at which the work planned for the node is released to it, e.g. "
                     "[\"08:00\", \"14:00\"]; none: released at once")
+    confirms_cancel: bool = Field(
+        default=False, description="A cancel of work already released here waits for the node to confirm it "
+                                   "(its WMS may have picked or packed the units)")
+    collect_within_days: int | None = Field(
+        default=None, ge=1, le=365,
+        description="Days a customer has to collect a parcel ready here (a locker, a relay point, a store's "
+                    "counter) before it is sent back; null: no limit")
+    returns_to: NodeId | None = Field(
+        default=None, description="Where parcels not collected here go back to; the sending node when null")
     active: bool = True
 
     @field_validator("timezone")
@@ -577,6 +586,8 @@ class WebhookIn(Strict):
     events: list[str] = Field(min_length=1, max_length=100,
                               description='Event types ("order.created"), families ("order.*") or "*"')
     secret: str = Field(min_length=16, max_length=200, description="Signs each delivery (X-OMS-Signature)")
+    node_id: NodeId | None = Field(default=None, description="Only events about this node's work (its WMS's "
+                                                             "subscription): those whose data names it")
 
     @field_validator("url")
     @classmethod

@@ -46,6 +46,15 @@ class OrderState:
         return cls(dict(o), [dict(x) for x in lines], fuls, [dict(x) for x in flines])
 
     @classmethod
+    async def of_fulfillment(cls, conn: AsyncConnection, fulfillment_id: str) -> tuple["OrderState", dict]:
+        """The order a fulfilment order belongs to, under its lock, and that fulfilment order."""
+        order_id = await conn.scalar(select(t.fulfillments.c.order_id).where(t.fulfillments.c.id == fulfillment_id))
+        if order_id is None:
+            raise NotFound(f"no fulfillment {fulfillment_id!r}")
+        state = await cls.load(conn, order_id)
+        return state, state.fulfillment(fulfillment_id)
+
+    @classmethod
     async def load_many(cls, conn: AsyncConnection, order_ids: list[str]) -> dict[str, "OrderState"]:
         """Several orders under their row locks, taken in id order as every writer takes them; a few
         queries for all of them."""

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from ..db import counts
 from ..db import tables as t
 from ..db.tables import now
-from ..domain.webhooks import wants
+from ..domain.webhooks import about, wants
 from .context import Context
 
 BATCH = 500
@@ -37,10 +37,10 @@ async def relay(ctx: Context, *, at: datetime | None = None) -> int:
         events = (await conn.execute(query)).all()
         if not events:
             return 0
-        hooks = (await conn.execute(select(w.id, w.events).where(w.active))).all()
+        hooks = (await conn.execute(select(w.id, w.events, w.node_id).where(w.active))).all()
         deliveries = [{"webhook_id": h.id, "event_id": ev.id, "order_id": ev.order_id, "status": "pending",
                        "attempts": 0, "next_attempt_at": at, "created_at": at}
-                      for ev in events for h in hooks if wants(h.events, ev.type)]
+                      for ev in events for h in hooks if wants(h.events, ev.type) and about(h.node_id, ev.data)]
         if deliveries:
             await conn.execute(t.webhook_deliveries.insert(), deliveries)
         await counts.add(conn, counted(events))

@@ -80,7 +80,9 @@ def _node_view(r) -> dict:
             "exceptions": r.exceptions, "processing_minutes": r.processing_minutes,
             "carrier_cutoff": r.carrier_cutoff, "daily_capacity": r.daily_capacity,
             "handling_cost_per_order": r.handling_cost_per_order, "handling_cost_per_unit": r.handling_cost_per_unit,
-            "accept_within_minutes": r.accept_within_minutes, "release_waves": r.release_waves, "active": r.active}
+            "accept_within_minutes": r.accept_within_minutes, "release_waves": r.release_waves,
+            "confirms_cancel": r.confirms_cancel, "collect_within_days": r.collect_within_days,
+            "returns_to": r.returns_to, "active": r.active}
 
 
 async def keyed_page(ctx: Context, table, key: str, view: Callable, *, cursor: str | None, limit: int,

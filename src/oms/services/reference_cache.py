@@ -102,10 +102,10 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     nodes = {
         r.id: NodeRef(r.id, r.type, r.name, r.lat, r.lng, r.timezone, frozenset(r.fulfills),
                       frozenset(r.hands_over), r.active, r.daily_capacity, r.handling_cost_per_order,
-                      r.handling_cost_per_unit)
+                      r.handling_cost_per_unit, r.confirms_cancel)
         for r in await conn.execute(
             select(n.id, n.type, n.name, n.lat, n.lng, n.timezone, n.fulfills, n.hands_over, n.active,
-                   n.daily_capacity, n.handling_cost_per_order, n.handling_cost_per_unit)
+                   n.daily_capacity, n.handling_cost_per_order, n.handling_cost_per_unit, n.confirms_cancel)
         )
     }
     times = {

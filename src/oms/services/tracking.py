@@ -34,9 +34,7 @@ async def record(ctx: Context, carrier: str, update: TrackingIn) -> dict:
             s.carrier == carrier, s.tracking_number == update.tracking_number))).first()
         if found is None:
             raise NotFound(f"no shipment {update.tracking_number!r} with {carrier}")
-        order_id = await conn.scalar(select(t.fulfillments.c.order_id).where(t.fulfillments.c.id == found[0]))
-        state = await OrderState.load(conn, order_id)
-        ful = state.fulfillment(found[0])
+        state, ful = await OrderState.of_fulfillment(conn, found[0])
         actor = f"carrier:{carrier}"
         news = {"status": update.status, "occurred_at": (update.occurred_at or at).isoformat(),
                 **({"description": update.description} if update.description else {})}

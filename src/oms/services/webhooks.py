@@ -18,14 +18,14 @@ w, d, e = t.webhooks.c, t.webhook_deliveries.c, t.events.c
 
 def _view(r: Mapping) -> dict:
     """A subscription as shown: never its secret."""
-    return {"id": r["id"], "url": r["url"], "events": r["events"], "active": r["active"],
+    return {"id": r["id"], "url": r["url"], "events": r["events"], "node_id": r["node_id"], "active": r["active"],
             "created_at": r["created_at"].isoformat()}
 
 
 async def create(ctx: Context, body: WebhookIn, *, principal: Principal) -> dict:
     principal.require_admin()
     row = {"id": new_id("whk"), "url": body.url, "events": body.events, "secret": body.secret, "active": True,
-           "created_at": now()}
+           "node_id": body.node_id, "created_at": now()}
     async with ctx.db.write() as conn:
         await conn.execute(t.webhooks.insert().values(**row))
     return _view(row)
