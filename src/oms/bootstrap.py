@@ -24,6 +24,7 @@ from .services.resourcing import retry_waiting
 from .services.sla import expire_unaccepted
 from .services.stock_mirror import StockMirror
 from .services.stream import NatsStream
+from .services.uncollected import send_back_uncollected
 from .services.waves import release_due
 from .services.webhook_sender import deliver_due
 
@@ -93,15 +94,16 @@ async def relay_loop(ctx: Context) -> None:
 
 async def sweep(ctx: Context) -> None:
     """Every few seconds: release expired holds; plan the orders waiting for release again together when
-    stock moved; release the planned work whose wave has come; withdraw
-    the fulfilment orders a node did not accept in time; release backorders whose units are there;
-    source again the orders awaiting it. Every server process may run it (holds locked by another are
-    skipped; each order is changed under its row lock)."""
+    stock moved; release the planned work whose wave has come; withdraw the fulfilment orders a node did
+    not accept in time; release backorders whose units are there; source again the orders awaiting it;
+    send back the parcels not collected in time. Every server process may run it (holds locked by another
+    are skipped; each order is changed under its row lock)."""
     log = logging.getLogger("oms.sweep")
     while True:
         await asyncio.sleep(ctx.settings.hold_sweep_seconds)
         # A failed sweep is retried at the next tick (captures also free expired holds when they need to).
-        for task in (release_expired, when_due, release_due, expire_unaccepted, release_backorders, retry_waiting):
+        for task in (release_expired, when_due, release_due, expire_unaccepted, release_backorders, retry_waiting,
+                     send_back_uncollected):
             try:
                 await task(ctx)
             except Exception:

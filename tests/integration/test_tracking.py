@@ -74,3 +74,21 @@ async def test_a_tracking_number_belongs_to_one_shipment(ctx, client):
     problem(await act(client, keys.h("store_paris"), ofid, "ship", carrier="dpd", tracking_number="DPD-1"),
             409, "conflict")
     assert (await client.get(f"/v1/orders/{other['id']}", headers=keys.h("admin"))).json()["status"] == "accepted"
+
+
+async def test_a_parcel_returned_to_sender_is_a_return_to_its_node(ctx, client):
+    ctx.settings.carrier_secrets = {"simulated": SECRET}
+    keys, placed, fid = await accepted_order(ctx, client, "TR-RTS", [("SKU-A", 2)])
+    view = await confirm(client, keys.h("store_paris"), fid, "ship", carrier="simulated")
+    number = ful_at(view, "ST-PARIS")["details"]["tracking_number"]
+    body, headers = signed({"tracking_number": number, "status": "returned_to_sender",
+                            "description": "address unknown"})
+    r = await client.post("/v1/carriers/simulated/tracking", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled" and ful_at(r.json(), "ST-PARIS")["status"] == "cancelled"
+    again = await client.post("/v1/carriers/simulated/tracking", content=body, headers=headers)
+    assert again.json()["updated_at"] == r.json()["updated_at"]
+    [ret] = (await client.get("/v1/returns", params={"order_id": placed["id"]}, headers=keys.h("admin"))
+             ).json()["items"]
+    assert (ret["kind"], ret["node_id"], ret["lines"][0]["quantity"]) == ("undelivered", "ST-PARIS", 2)
+    assert ret["lines"][0]["reason"] == "returned to sender by simulated"

@@ -37,7 +37,8 @@ FULFILLMENT_TRANSITIONS: dict[FStatus, frozenset[FStatus]] = {
     F.PICKED: frozenset({F.PACKED, F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
     F.PACKED: frozenset({F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
     # Shipped to a pickup node (a transfer for Click & Collect), it then becomes ready there.
-    F.SHIPPED: frozenset({F.DELIVERED, F.READY_FOR_PICKUP}),
+    # ... or it comes back undelivered (the carrier returned it): its units are a return then.
+    F.SHIPPED: frozenset({F.DELIVERED, F.READY_FOR_PICKUP, F.CANCELLED}),
     F.READY_FOR_PICKUP: frozenset({F.COLLECTED, F.CANCELLED}),
     F.DELIVERED: frozenset(),
     F.COLLECTED: frozenset(),

@@ -77,6 +77,25 @@ async def start_return(ctx: Context, body: ReturnIn, *, principal: Principal,
     return return_view(ret, lines, state.order["channel"]), True
 
 
+async def undelivered(conn: AsyncConnection, state: OrderState, f: dict, node_id: str, reason: str, *,
+                      actor: str, at) -> str:
+    """A return for the units of a parcel coming back to ``node_id`` without reaching the customer (not
+    collected in time, returned by the carrier); received there like any return, and refunded then."""
+    return_id = new_id("ret")
+    lines = [{"return_id": return_id, "line_no": fl["line_no"], "sku": fl["sku"], "quantity": fl["shipped"],
+              "reason": reason, "received": 0, "restocked": 0, "damaged": 0, "to_inspect": 0}
+             for fl in state.lines_of(f) if fl["shipped"]]
+    ret = {"id": return_id, "order_id": state.order["id"], "channel": state.order["channel"],
+           "kind": Kind.UNDELIVERED, "method": "carrier", "node_id": node_id, "status": RStatus.REQUESTED,
+           "currency": state.order["currency"], "refunded": 0, "exchange_order_id": None, "exchange_credit": 0,
+           "idempotency_key": None, "created_at": at, "updated_at": at}
+    await conn.execute(t.returns.insert().values(ret))
+    await conn.execute(t.return_lines.insert(), lines)
+    state.record("return.created", actor=actor, at=at, reason=reason,
+                 data={"order_id": state.order["id"], "fulfillment_id": f["id"], **_event_data(ret, lines)})
+    return return_id
+
+
 async def _order(conn: AsyncConnection, order_id: str) -> tuple[OrderState, dict[int, int]]:
     """The order under its lock (one return at a time counts what is left) and the units per order line
     already on its returns."""

@@ -10,11 +10,12 @@ from ..db import tables as t
 from ..db.tables import now
 from ..domain.errors import NotFound, Unauthenticated
 from ..domain.lifecycle import FStatus
-from ..domain.tracking import MOVES
+from ..domain.tracking import MOVES, Tracking
 from ..domain.webhooks import signature
 from .context import Context
 from .inputs import TrackingIn
 from .order_state import OrderState
+from .uncollected import give_up_parcel
 
 s = t.shipments.c
 
@@ -38,12 +39,21 @@ async def record(ctx: Context, carrier: str, update: TrackingIn) -> dict:
         actor = f"carrier:{carrier}"
         news = {"status": update.status, "occurred_at": (update.occurred_at or at).isoformat(),
                 **({"description": update.description} if update.description else {})}
-        if news in ful["details"].get("tracking", []):
-            return state.view()  # sent again: nothing changes
+        seen = ful["details"].get("tracking", [])
+        if news in seen or (update.occurred_at is None and seen and _same(seen[-1], news)):
+            return state.view()  # sent again (without its time: the same as the last news): nothing changes
         ful["details"] = {**ful["details"], "tracking": [*ful["details"].get("tracking", []), news]}
         state.record(f"shipment.{update.status}", actor=actor, at=at, reason=update.description,
                      data={"fulfillment_id": ful["id"], "tracking_number": update.tracking_number, **news})
         target = MOVES.get(update.status)
         if target and ful["status"] == FStatus.SHIPPED:
             state.move(ful, target, actor=actor, at=at)
+        elif update.status == Tracking.RETURNED_TO_SENDER and ful["status"] == FStatus.SHIPPED:
+            # The parcel goes back to the node that sent it: a return to receive there, refunded then.
+            await give_up_parcel(conn, state, ful, f"returned to sender by {carrier}", ful["node_id"],
+                                 actor=actor, at=at)
         return await state.save(conn, actor=actor, at=at)
+
+
+def _same(a: dict, b: dict) -> bool:
+    return {k: v for k, v in a.items() if k != "occurred_at"} == {k: v for k, v in b.items() if k != "occurred_at"}
