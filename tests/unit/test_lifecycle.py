@@ -38,7 +38,7 @@ def test_allowed_moves(current, requested, pickup):
     [
         (F.RELEASED, F.SHIPPED, False),  # not accepted yet
         (F.DELIVERED, F.DELIVERED, False),
-        (F.SHIPPED, F.CANCELLED, False),  # the parcel has left
+        (F.DELIVERED, F.CANCELLED, False),  # it reached the customer: a return, not a cancel
         (F.SHIPPED, F.DELIVERED, True),  # a pickup order is collected, not delivered
         (F.PICKED, F.READY_FOR_PICKUP, False),  # a home order is never ready for pickup
         (F.REJECTED, F.ACCEPTED, False),
