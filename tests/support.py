@@ -2,6 +2,7 @@
 the HTTP helpers the API tests share."""
 
 import asyncio
+import socket
 from dataclasses import dataclass
 
 import httpx
@@ -168,3 +169,10 @@ async def until_blocked_by(ctx, pid: int, task: asyncio.Task) -> None:
         assert not task.done(), "the task ended without waiting for the other transaction's lock"
         assert asyncio.get_running_loop().time() < deadline, "the task never waited for the other transaction"
         await asyncio.sleep(0.01)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (for a test's own HTTP receiver)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

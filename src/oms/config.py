@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     nats_subject: str = "oms.events"
     # Each carrier's secret for signing its tracking updates (JSON: {"simulated": "…"}).
     carrier_secrets: dict[str, str] = {}
+    # Carriers (or a TMS) the OMS books shipments with over HTTP (JSON: {"colissimo": "https://…/book"}).
+    carrier_endpoints: dict[str, str] = {}
     # What a Prometheus scraper must send to read /metrics (none: open, like the health probes).
     metrics_token: str | None = None
 

@@ -5,7 +5,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import socket
 from datetime import timedelta
 
 import httpx
@@ -15,15 +14,9 @@ from aiohttp import web
 from oms.db.tables import now
 from oms.services.outbox import relay
 from oms.services.webhook_sender import deliver_due
-from tests.support import capture, confirm, order, problem, seed
+from tests.support import capture, confirm, free_port, order, problem, seed
 
 SECRET = "a-secret-of-some-length"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Partner:

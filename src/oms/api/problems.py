@@ -16,10 +16,12 @@ from ..domain.errors import (
     OmsError,
     Unauthenticated,
 )
+from ..services.carrier_adapters import CarrierUnavailable
 from .json import Json
 
 log = logging.getLogger("oms.api")
-STATUS = [(InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Unauthenticated, 401), (Forbidden, 403)]
+STATUS = [(InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Unauthenticated, 401), (Forbidden, 403),
+          (CarrierUnavailable, 502)]
 PROBLEM = "application/problem+json"
 
 

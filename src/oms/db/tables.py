@@ -414,6 +414,16 @@ returns = Table(
     Index(None, "order_id"),
 )
 
+# Stores offered a fulfilment order besides its node (competitive claiming), while it waits for an accept.
+fulfillment_offers = Table(
+    "fulfillment_offers",
+    metadata,
+    Column("fulfillment_id", String(40), ForeignKey("fulfillments.id"), primary_key=True),
+    Column("node_id", String(64), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "node_id"),
+)
+
 # One order line on a return: the units announced, received, and where they went.
 return_lines = Table(
     "return_lines",

@@ -36,11 +36,13 @@ class Principal:
             raise Forbidden(f"role {self.role} cannot create or change orders")
         self.require_order_read(channel)
 
-    def require_fulfillment_read(self, node_id: str, handover_node_id: str | None = None) -> None:
-        """A node sees the work it sends and the parcels it hands over to customers."""
+    def require_fulfillment_read(self, node_id: str, handover_node_id: str | None = None,
+                                 offered_to: tuple[str, ...] | list[str] = ()) -> None:
+        """A node sees the work it sends, the parcels it hands over to customers, and the work offered to
+        it (competitive claiming)."""
         if self.role == Role.CHANNEL:
             raise Forbidden("channel keys see fulfillments inside their orders")
-        if self.role == Role.NODE and self.scope not in (node_id, handover_node_id):
+        if self.role == Role.NODE and self.scope not in (node_id, handover_node_id, *offered_to):
             raise Forbidden(f"this key is scoped to node {self.scope!r}, not {node_id!r}")
 
     def require_fulfillment_action(self, node_id: str, requested: str, handover_node_id: str | None = None) -> None:

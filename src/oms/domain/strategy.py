@@ -30,6 +30,7 @@ class Strategy:
     node_groups: tuple[tuple[str, ...], ...] = ()  # node ids or node types; in priority order
     exclude_stores_below: int = 0  # a store with fewer units of a SKU is not asked for it
     split_lines: bool = False  # the channel accepts a line's units in several parcels
+    offer_to: int = 1  # a store's ship-from-store work is offered to this many stores; the first to accept wins
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def strategy_from(r: dict) -> Strategy:
     """A strategy from its stored shape (see ``StrategyIn``)."""
     return Strategy(r.get("strategy", "cost_optimal"), r.get("max_shipments", 0), r.get("max_km"),
                     tuple(tuple(g) for g in r.get("node_groups", ())), r.get("exclude_stores_below", 0),
-                    r.get("split_lines", False))
+                    r.get("split_lines", False), r.get("offer_to", 1))
 
 
 def allowed(strategy: Strategy, source: Source, node_type: str) -> bool:

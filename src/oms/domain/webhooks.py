@@ -16,8 +16,9 @@ def wants(events: list[str], event_type: str) -> bool:
 
 def about(node_id: str | None, data: dict) -> bool:
     """Whether an event's data concerns a subscription limited to ``node_id`` (None: every event does):
-    the work it sends or the parcels it hands over."""
-    return node_id is None or node_id in (data.get("node_id"), data.get("handover_node_id"))
+    the work it sends, the parcels it hands over, the work offered to it."""
+    offered = (data.get("details") or {}).get("offered_to", [])
+    return node_id is None or node_id in (data.get("node_id"), data.get("handover_node_id"), *offered)
 
 
 def signature(secret: str, body: bytes) -> str:

@@ -26,7 +26,7 @@ from ..domain.sourcing import (
 from ..domain.vocabulary import PICKUP_MODES, DeliveryMode
 from .context import Context
 from .events import event
-from .fulfillment_rows import backordered_rows, fulfillment_rows
+from .fulfillment_rows import backordered_rows, fulfillment_rows, offer_rows
 from .holds import held_units, take_hold
 from .inputs import OrderIn
 from .order_view import order_view, release_message
@@ -132,6 +132,11 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                                         request.snap)
         more_fuls, more_flines = backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
+        there = dict(promisable)  # what the nodes had for this order: with the units its hold kept
+        for node_id, held_needs in from_hold.items():
+            for n in held_needs:
+                there[(node_id, n.sku)] = there.get((node_id, n.sku), 0) + n.quantity
+        offers = offer_rows(fuls, flines, request, there, sourcer.strategy.offer_to, at)
         o["status"] = derive_order_status([f["status"] for f in fuls], unallocated_units=0,
                                           pickup=order.delivery.mode in PICKUP_MODES)
         view = order_view(o, lines, fuls, flines)
@@ -140,14 +145,12 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         created += [event("fulfillment.released", order_id=order_id, actor=principal.actor, at=at,
                           data=release_message(o, f, [x for x in flines if x["fulfillment_id"] == f["id"]]))
                     for f in fuls if f["status"] == FStatus.RELEASED]
-        there = dict(promisable)  # what the nodes had for this order: with the units its hold kept
-        for node_id, held_needs in from_hold.items():
-            for n in held_needs:
-                there[(node_id, n.sku)] = there.get((node_id, n.sku), 0) + n.quantity
         explained = sourcer.explain(sent, request.needs, request.candidates, there, currency,
                                     {**_passed_over(request, ways, sent, prefer, keep), **late})
         children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
                     (t.sourcing_decisions, [{"order_id": order_id, "explanation": explained}]), (t.events, created)]
+        if offers:  # (a table more only when there are offers: the common statement stays as it was)
+            children.append((t.fulfillment_offers, offers))
         await tx.store(t.orders, o, children, [(node_id, n.sku, n.quantity) for node_id, needs in plan.items()
                                                for n in needs],
                        request.guard, counted((c for claims in places.values() for c in claims), capacity.limits))

@@ -8,11 +8,13 @@ from ..db import capacity, stock
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.access import Principal
-from ..domain.errors import Conflict, FieldError, InvalidInput
+from ..domain.errors import Conflict, FieldError, Forbidden, InvalidInput
 from ..domain.lifecycle import ACTIONS, FStatus
+from ..domain.vocabulary import Role
 from .cancel import pending
 from .cancel_requests import refuse
-from .carrier_adapters import ADAPTERS
+from .carrier_adapters import adapters
+from .claims import decline, offered, take_over, withdraw
 from .context import Context
 from .inputs import ActionIn
 from .order_state import OrderState, still_to_send
@@ -27,10 +29,19 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
     """Apply a node's confirmation and answer the order as it now stands."""
     if action not in ACTIONS:
         raise InvalidInput([FieldError("action", f"must be one of {', '.join(ACTIONS)}")])
+    label = None
+    if action == "ship" and body.carrier and not body.tracking_number:
+        # Booked before the order is locked (a carrier may take seconds); a move the booking did not
+        # lead to leaves the label unused, as a carrier's unused labels are.
+        number, label = await _book(ctx, fulfillment_id, body, principal)
+        body = body.model_copy(update={"tracking_number": number}) if number else body
     at = now()
     async with ctx.db.write() as conn:
         state, f = await OrderState.of_fulfillment(conn, fulfillment_id)
         requested = ACTIONS[action]
+        if principal.role == Role.NODE and principal.scope in offered(f) and principal.scope != f["node_id"]:
+            await _answer_offer(ctx, conn, state, f, requested, principal, at, body.reason)
+            return visible_to(principal, await state.save(conn, actor=principal.actor, at=at, reason=body.reason))
         principal.require_fulfillment_action(f["node_id"], requested, f["handover_node_id"])
         if f["status"] == requested:
             # A confirmation sent again (a retry after a timeout) changes nothing and answers the same.
@@ -47,7 +58,9 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
             if short:
                 await stock.consume(conn, short, reason="short_pick", ref=fulfillment_id)
         else:
-            await _effects(conn, f, lines, requested, body, fulfillment_id)
+            await _effects(conn, f, lines, requested, body, fulfillment_id, label)
+        if requested == FStatus.ACCEPTED and offered(f):
+            await withdraw(conn, state, f, actor=actor, at=at, taken_by=f["node_id"])
         if requested in LEAVING and (asked := pending(f)):
             refuse(state, f, asked, actor=actor, at=at, reason=f"{action} before the cancel was confirmed")
         state.move(f, requested, actor=actor, at=at, reason=body.reason)
@@ -68,7 +81,19 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
     return visible_to(principal, view)
 
 
-async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: ActionIn, ref: str) -> None:
+async def _answer_offer(ctx: Context, conn, state: OrderState, f: dict, requested: FStatus, principal: Principal,
+                        at, reason: str | None) -> None:
+    """A store offered another's work accepts it (and takes it over) or declines it; nothing else."""
+    if requested == FStatus.ACCEPTED:
+        await take_over(ctx, conn, state, f, principal.scope, actor=principal.actor, at=at)
+    elif requested == FStatus.REJECTED:
+        await decline(conn, state, f, principal.scope, actor=principal.actor, at=at, reason=reason)
+    else:
+        raise Forbidden(f"{principal.scope} is offered this work: it accepts or rejects it first")
+
+
+async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: ActionIn, ref: str,
+                   label: str | None) -> None:
     details = dict(f["details"])
     if status == FStatus.REJECTED:
         await give_up(conn, f, lines, body.reason)
@@ -79,7 +104,7 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
             if expected and body.pickup_code != expected:
                 raise InvalidInput([FieldError("pickup_code", "does not match the code given to the customer")])
         if status == FStatus.SHIPPED:
-            details.update(await _shipment(conn, f, body, details))
+            details.update(await _shipment(conn, f, body, label))
         # What is still reserved leaves the node now (for a transfer, it left when shipped).
         await stock.consume(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines],
                             reason="ship" if status == FStatus.SHIPPED else "collect", ref=ref)
@@ -95,13 +120,30 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
     f["details"] = {k: v for k, v in details.items() if v is not None}
 
 
-async def _shipment(conn, f: dict, body: ActionIn, details: dict) -> dict:
-    """The carrier and tracking number: booked with the carrier when the OMS has its adapter and the node
-    gave no number; kept in ``shipments`` so the carrier's tracking updates find the fulfilment order."""
-    number, label = body.tracking_number, None
-    adapter = ADAPTERS.get(body.carrier or "")
-    if adapter is not None and not number:
-        number, label = await adapter.book(f["id"], details.get("parcels", []), None)
+async def _book(ctx: Context, fulfillment_id: str, body: ActionIn, principal: Principal
+                ) -> tuple[str | None, str | None]:
+    """The tracking number and label of a shipment booked with the carrier's adapter, when the OMS has
+    one (else none: the node gives its own number). Checked first: the key may ship this work, and the
+    work may be shipped now."""
+    adapter = adapters(ctx.settings.carrier_endpoints, ctx.settings.carrier_secrets).get(body.carrier)
+    if adapter is None:
+        return None, None
+    async with ctx.db.write() as conn:
+        state, f = await OrderState.of_fulfillment(conn, fulfillment_id)
+        principal.require_fulfillment_action(f["node_id"], FStatus.SHIPPED, f["handover_node_id"])
+        if f["status"] == FStatus.SHIPPED:
+            return None, None  # shipped already: the confirmation is a repeat
+        state.check(f, FStatus.SHIPPED)
+        address = state.order["delivery"].get("address")
+        if f["handover_node_id"] not in (None, f["node_id"]):  # a transfer: to the collecting node
+            address = await conn.scalar(select(t.nodes.c.address).where(t.nodes.c.id == f["handover_node_id"]))
+    return await adapter.book(fulfillment_id, f["details"].get("parcels", []), address)
+
+
+async def _shipment(conn, f: dict, body: ActionIn, label: str | None) -> dict:
+    """The carrier and tracking number (booked with the carrier, or the node's own), kept in ``shipments``
+    so the carrier's tracking updates find the fulfilment order."""
+    number = body.tracking_number
     if body.carrier and number:
         s = t.shipments.c
         held = await conn.scalar(select(s.fulfillment_id).where(s.carrier == body.carrier, s.tracking_number == number))

@@ -4,10 +4,12 @@ for expected supply there (backordered)."""
 from datetime import datetime
 
 from ..domain.capacity import Claim
+from ..domain.claims import rivals
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus
 from ..domain.sourcing import Incoming, Need, Plan
 from ..domain.vocabulary import NodeType
+from .planning import Request
 from .reference_cache import Snapshot
 
 
@@ -55,3 +57,23 @@ def _fulfillment(f_id: str, order_id: str, node_id: str, handover_node_id: str |
 def _fulfillment_line(f_id: str, node_id: str, n: Need, *, reserved: int, supply_id: str | None = None) -> dict:
     return {"fulfillment_id": f_id, "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
             "picked": None, "shipped": 0, "cancelled": 0, "short": 0, "reserved": reserved, "supply_id": supply_id}
+
+
+def offer_rows(fuls: list[dict], flines: list[dict], request: Request, available: dict[tuple[str, str], int],
+               offer_to: int, at: datetime) -> list[dict]:
+    """Competitive claiming: a store's ship-from-store work just released is offered to up to
+    ``offer_to - 1`` other stores that have all its units (``details.offered_to``); the rows to store."""
+    if offer_to <= 1:
+        return []
+    rows = []
+    for f in fuls:
+        if (f["status"] != FStatus.RELEASED or f["handover_node_id"]
+                or request.node_types.get(f["node_id"]) != NodeType.STORE):
+            continue
+        lines = [(x["sku"], x["quantity"]) for x in flines if x["fulfillment_id"] == f["id"]]
+        others = rivals(lines, f["node_id"], request.candidates, request.node_types, available,
+                        request.destination, offer_to - 1)
+        if others:
+            f["details"] = {**f["details"], "offered_to": others}
+            rows += [{"fulfillment_id": f["id"], "node_id": n, "created_at": at} for n in others]
+    return rows

@@ -322,6 +322,10 @@ class StrategyIn(Strict):
                                       description="A store with fewer units of a SKU is not asked for it")
     split_lines: bool = Field(default=False, description="A line's units may come from several nodes (else each "
                                                          "line comes whole from one node)")
+    offer_to: int = Field(default=1, ge=1, le=10,
+                          description="A store's ship-from-store work is offered to this many stores that can send "
+                                      "it whole (the chosen one and the nearest others); the first to accept "
+                                      "takes it. 1: no competition")
 
     @model_validator(mode="after")
     def _groups(self):

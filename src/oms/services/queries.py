@@ -1,11 +1,12 @@
 """Reading orders, their timelines and fulfilment work."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..domain.access import Principal
 from ..domain.errors import NotFound
+from ..domain.lifecycle import FStatus
 from . import pages
 from .context import Context
 from .events import event_view
@@ -117,7 +118,9 @@ async def get_fulfillment(ctx: Context, fulfillment_id: str, *, principal: Princ
         found = await _fulfillment_rows(conn, select(t.fulfillments).where(t.fulfillments.c.id == fulfillment_id))
     if not found:
         raise NotFound(f"no fulfillment {fulfillment_id!r}")
-    principal.require_fulfillment_read(found[0]["node_id"], found[0]["handover_node_id"])
+    f = found[0]
+    principal.require_fulfillment_read(f["node_id"], f["handover_node_id"],
+                                       f["details"].get("offered_to", []) if f["status"] == FStatus.RELEASED else [])
     return found[0]
 
 
@@ -130,7 +133,10 @@ async def list_fulfillments(ctx: Context, *, principal: Principal, node_id: str 
     c = t.fulfillments.c
     query = select(t.fulfillments).order_by(c.id).limit(limit + 1)
     if node_id:
-        query = query.where(or_(c.node_id == node_id, c.handover_node_id == node_id))
+        offers = t.fulfillment_offers.c
+        offered = select(offers.fulfillment_id).where(offers.node_id == node_id)
+        query = query.where(or_(c.node_id == node_id, c.handover_node_id == node_id,
+                                and_(c.id.in_(offered), c.status == FStatus.RELEASED)))
     if status:
         query = query.where(c.status == status)
     if after := pages.decode(cursor):
