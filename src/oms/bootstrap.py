@@ -16,6 +16,7 @@ from .services.capacity_board import CapacityBoard
 from .services.context import Context
 from .services.holds_expiry import release_expired
 from .services.keys import KeyCache, create_key
+from .services.low_stock import tell_low_stock
 from .services.outbox import BATCH as RELAY_BATCH
 from .services.outbox import relay
 from .services.promise_ids import ensure_secret
@@ -96,14 +97,14 @@ async def sweep(ctx: Context) -> None:
     """Every few seconds: release expired holds; plan the orders waiting for release again together when
     stock moved; release the planned work whose wave has come; withdraw the fulfilment orders a node did
     not accept in time; release backorders whose units are there; source again the orders awaiting it;
-    send back the parcels not collected in time. Every server process may run it (holds locked by another
-    are skipped; each order is changed under its row lock)."""
+    send back the parcels not collected in time; tell the stock rows that ran low. Every server process
+    may run it (holds locked by another are skipped; each order is changed under its row lock)."""
     log = logging.getLogger("oms.sweep")
     while True:
         await asyncio.sleep(ctx.settings.hold_sweep_seconds)
         # A failed sweep is retried at the next tick (captures also free expired holds when they need to).
         for task in (release_expired, when_due, release_due, expire_unaccepted, release_backorders, retry_waiting,
-                     send_back_uncollected):
+                     send_back_uncollected, tell_low_stock):
             try:
                 await task(ctx)
             except Exception:

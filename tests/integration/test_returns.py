@@ -158,7 +158,7 @@ async def test_units_kept_to_inspect_are_refunded_once_judged(ctx, client):
                               headers=keys.h("admin")), 409, "conflict")  # nothing received yet
     r = await client.post(f"{path}/receive", headers=keys.h("store_paris"),
                           json={"node_id": "ST-PARIS", "lines": [{"sku": "SKU-A", "quantity": 2,
-                                                                  "disposition": "inspect"}]})
+                                                                  "disposition": "to_inspect"}]})
     assert r.status_code == 200 and r.json()["status"] == "awaiting_inspection"
     assert r.json()["refunded"]["amount"] == 0 and not await events_of(client, keys, oid, "refund.requested")
     before = await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS")

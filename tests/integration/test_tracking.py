@@ -32,6 +32,9 @@ async def test_a_shipment_booked_with_the_carrier_is_followed_to_the_door(ctx, c
                             "occurred_at": "2026-11-30T10:12:00+01:00"})
     r = await client.post(url, content=body, headers=headers)
     assert r.json()["status"] == "delivered"
+    # The actual dates beside the promised window: delivered when the carrier says it was.
+    assert r.json()["dates"]["delivered"] == "2026-11-30T10:12:00+01:00"
+    assert r.json()["dates"]["first_shipped"] == ful_at(view, "ST-PARIS")["details"]["shipped_at"]
     again = await client.post(url, content=body, headers=headers)  # sent again: nothing changes
     assert again.json()["updated_at"] == r.json()["updated_at"]
     events = (await client.get(f"/v1/orders/{placed['id']}/events", headers=keys.h("admin"))).json()

@@ -1,9 +1,11 @@
 """Parcels not collected in time go back: from a locker as a return to the chosen node, refunded when
 received; from a store's own shelves released at once and refunded; a carrier's returned parcel too."""
 
+import json
 from datetime import timedelta
 
 from oms.db.tables import now
+from oms.domain.webhooks import signature
 from oms.services.uncollected import send_back_uncollected
 from tests.support import NODES, capture, confirm, on_hand_reserved, order, problem, seed
 
@@ -85,3 +87,24 @@ async def test_a_parcel_collected_in_time_stays_collected(ctx, client):
     code = (await confirm(client, store, fid, "ready"))["fulfillments"][0]["details"]["pickup_code"]
     await confirm(client, store, fid, "collect", pickup_code=code)
     assert await send_back_uncollected(ctx, at=now() + timedelta(days=5)) == 0
+
+
+async def test_a_carrier_delivering_to_a_locker_makes_it_ready_with_a_code(ctx, client):
+    ctx.settings.carrier_secrets = {"simulated": "locker-carrier-secret"}
+    keys = await seed(ctx, client)
+    placed = await capture(client, keys, order("UC-4", [("SKU-A", 1)], mode="locker", pickup_node_id="LK-PARIS"))
+    fid, admin = placed["fulfillments"][0]["id"], keys.h("admin")
+    await confirm(client, admin, fid, "accept")
+    shipped = await confirm(client, admin, fid, "ship", carrier="simulated")
+    number = shipped["fulfillments"][0]["details"]["tracking_number"]
+    body = json.dumps({"tracking_number": number, "status": "delivered"}).encode()
+    r = await client.post("/v1/carriers/simulated/tracking", content=body, headers={
+        "X-Carrier-Signature": signature("locker-carrier-secret", body), "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    [f] = r.json()["fulfillments"]
+    assert r.json()["status"] == "ready_for_pickup" and f["status"] == "ready_for_pickup"
+    code = f["details"]["pickup_code"]
+    [ready] = await events_of(client, keys, placed["id"], "fulfillment.ready_for_pickup")
+    assert ready["data"]["details"]["pickup_code"] == code and ready["actor"] == "carrier:simulated"
+    collected = await confirm(client, admin, fid, "collect", pickup_code=code)
+    assert collected["status"] == "collected"

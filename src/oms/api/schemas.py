@@ -83,6 +83,8 @@ class OrderOut(BaseModel):
     total: Money
     lines: list[OrderLineOut]
     fulfillments: list[FulfillmentOut]
+    dates: dict[str, Any] = Field(description="promised (the window kept), first_shipped, delivered (or "
+                                                "collected: once every part has)")
     at_risk: AtRisk | None = None
     created_at: str
     updated_at: str

@@ -414,6 +414,16 @@ returns = Table(
     Index(None, "order_id"),
 )
 
+# Stock rows whose available units fell below the rules' ``low_stock_below``: told once (inventory.low)
+# until they are back above it (inventory.replenished).
+low_stock = Table(
+    "low_stock",
+    metadata,
+    Column("node_id", String(64), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
+)
+
 # Stores offered a fulfilment order besides its node (competitive claiming), while it waits for an accept.
 fulfillment_offers = Table(
     "fulfillment_offers",

@@ -25,6 +25,7 @@ class Rules:
     safety_stock_by_node_type: dict[str, int] = field(default_factory=dict)
     walk_in_units: int = 0
     channels: dict[str, ChannelRule] = field(default_factory=dict)
+    low_stock_below: int = 0  # fewer available units of a SKU at a node than this: inventory.low (0: never)
 
     def rule(self, channel: str) -> ChannelRule:
         return self.channels.get(channel, OPEN)
@@ -62,4 +63,5 @@ def rules_from(document: dict | None) -> Rules:
         channels={channel: ChannelRule(frozenset(r["node_types"]) if r.get("node_types") is not None else None,
                                        r.get("share_percent", 100), r.get("backorder", False))
                   for channel, r in document.get("channels", {}).items()},
+        low_stock_below=document.get("low_stock_below", 0),
     )

@@ -116,8 +116,13 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
             raise InvalidInput([FieldError("parcels", "pack needs the parcels made, each with its weight_g")])
         details["parcels"] = [p.model_dump(exclude_none=True) for p in body.parcels]
     elif status == FStatus.READY_FOR_PICKUP:
-        details["pickup_code"] = body.pickup_code or f"{secrets.randbelow(10**6):06d}"
+        details["pickup_code"] = body.pickup_code or pickup_code()
     f["details"] = {k: v for k, v in details.items() if v is not None}
+
+
+def pickup_code() -> str:
+    """The code the customer gives to collect the parcel: six digits, unguessable."""
+    return f"{secrets.randbelow(10**6):06d}"
 
 
 async def _book(ctx: Context, fulfillment_id: str, body: ActionIn, principal: Principal

@@ -304,6 +304,9 @@ class StockRulesIn(Strict):
     walk_in_units: int = Field(default=0, ge=0, le=INT32,
                                description="Units of each SKU a store keeps for walk-in customers")
     channels: dict[Channel, ChannelRuleIn] = {}
+    low_stock_below: int = Field(default=0, ge=0, le=INT32,
+                                 description="An inventory.low event when a SKU's available units at a node fall "
+                                             "below this (inventory.replenished when back); 0: none")
 
 
 class StrategyIn(Strict):

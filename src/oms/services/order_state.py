@@ -19,6 +19,8 @@ from .events import event
 from .order_view import fulfillment_view, order_view, release_message
 
 DEAD = (FStatus.REJECTED, FStatus.CANCELLED)
+# Moves whose time the fulfilment order keeps (``details.shipped_at`` …).
+STAMPED = frozenset({FStatus.SHIPPED, FStatus.READY_FOR_PICKUP, FStatus.DELIVERED, FStatus.COLLECTED})
 
 
 def still_to_send(fl: dict) -> int:
@@ -114,10 +116,14 @@ class OrderState:
         transfer = f["handover_node_id"] not in (None, f["node_id"])
         check_transition(f["status"], requested, pickup=self.pickup, transfer=transfer)
 
-    def move(self, f: dict, requested: str, *, actor: str, at: datetime, reason: str | None = None) -> None:
+    def move(self, f: dict, requested: str, *, actor: str, at: datetime, reason: str | None = None,
+             happened: datetime | None = None) -> None:
+        """``happened``: when it really happened, if told (a carrier's delivery time), else ``at``."""
         self.check(f, requested)
         f["status"] = requested
         f["updated_at"] = at
+        if requested in STAMPED:  # the actual dates the order shows beside the promised ones
+            f["details"] = {**f["details"], f"{requested}_at": (happened or at).isoformat()}
         self._moved(f, self.lines_of(f), actor=actor, at=at, reason=reason)
 
     def _moved(self, f: dict, flines: list[dict], *, actor: str, at: datetime, reason: str | None) -> None:

@@ -61,11 +61,22 @@ def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapp
         "fulfillments": [
             fulfillment_view(f, by_f.get(f["id"], [])) for f in sorted(fulfillments, key=lambda x: x["id"])
         ],
+        "dates": dates(o, fulfillments),
         # Why the order may miss its promise and the options left (re-sourcing found no way to keep it).
         "at_risk": o.get("at_risk"),
         "created_at": o["created_at"].isoformat(),
         "updated_at": o["updated_at"].isoformat(),
     }
+
+
+def dates(o: Mapping, fulfillments: Iterable[Mapping]) -> dict:
+    """The promised window beside what happened: when the first parcel left, when the last reached the
+    customer (delivered or collected: only once every part has)."""
+    live = [f for f in fulfillments if f["status"] not in ("cancelled", "rejected")]
+    shipped = [f["details"]["shipped_at"] for f in live if "shipped_at" in f["details"]]
+    ended = [f["details"].get("delivered_at") or f["details"].get("collected_at") for f in live]
+    return {"promised": o["delivery"].get("promised"), "first_shipped": min(shipped, default=None),
+            "delivered": max(ended) if ended and all(ended) else None}
 
 
 def visible_to(principal: Principal, view: dict) -> dict:

@@ -44,7 +44,12 @@ class ReturnIn(Strict):
 class ReceivedLineIn(Strict):
     sku: Sku
     quantity: int = Field(gt=0, le=10_000)
-    disposition: Disposition
+    disposition: Disposition = Field(description="restock, damaged, or inspect (also said to_inspect)")
+
+    @field_validator("disposition", mode="before")
+    @classmethod
+    def _also(cls, value):
+        return Disposition.INSPECT if value == "to_inspect" else value
 
 
 class ReceiveIn(Strict):

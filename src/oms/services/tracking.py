@@ -11,8 +11,10 @@ from ..db.tables import now
 from ..domain.errors import NotFound, Unauthenticated
 from ..domain.lifecycle import FStatus
 from ..domain.tracking import MOVES, Tracking
+from ..domain.vocabulary import STOCKLESS_NODE_TYPES
 from ..domain.webhooks import signature
 from .context import Context
+from .fulfillment import pickup_code
 from .inputs import TrackingIn
 from .order_state import OrderState
 from .uncollected import give_up_parcel
@@ -46,8 +48,15 @@ async def record(ctx: Context, carrier: str, update: TrackingIn) -> dict:
         state.record(f"shipment.{update.status}", actor=actor, at=at, reason=update.description,
                      data={"fulfillment_id": ful["id"], "tracking_number": update.tracking_number, **news})
         target = MOVES.get(update.status)
-        if target and ful["status"] == FStatus.SHIPPED:
-            state.move(ful, target, actor=actor, at=at)
+        if target and ful["status"] == FStatus.SHIPPED and state.pickup:
+            # Delivered where the customer collects: a locker bank or relay point has it ready at once,
+            # with a code (in the event); a store readies it itself once on its shelf.
+            where = (await ctx.reference.get(ctx.db)).nodes.get(ful["handover_node_id"] or "")
+            if where is not None and where.type in STOCKLESS_NODE_TYPES:
+                ful["details"] = {**ful["details"], "pickup_code": pickup_code()}
+                state.move(ful, FStatus.READY_FOR_PICKUP, actor=actor, at=at)
+        elif target and ful["status"] == FStatus.SHIPPED:
+            state.move(ful, target, actor=actor, at=at, happened=update.occurred_at)
         elif update.status == Tracking.RETURNED_TO_SENDER and ful["status"] == FStatus.SHIPPED:
             # The parcel goes back to the node that sent it: a return to receive there, refunded then.
             await give_up_parcel(conn, state, ful, f"returned to sender by {carrier}", ful["node_id"],
