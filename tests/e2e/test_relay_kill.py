@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from tests.e2e.test_server import OMS, _free_port
-from tests.support import NODES, PRODUCTS, STOCK, order
+from tests.e2e.test_server import OMS
+from tests.support import NODES, PRODUCTS, STOCK, free_port, order
 
 ADMIN = {"Authorization": "Bearer e2e-admin-key"}
 
@@ -57,9 +57,9 @@ def wait_for(check, seconds: float = 60) -> bool:
 
 def test_a_killed_relay_loses_nothing(database_url):
     Partner.got = []
-    receiver = ThreadingHTTPServer(("127.0.0.1", _free_port()), Partner)
+    receiver = ThreadingHTTPServer(("127.0.0.1", free_port()), Partner)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    port = _free_port()
+    port = free_port()
     proc = start(database_url, port)
     url = f"http://127.0.0.1:{port}"
     try:

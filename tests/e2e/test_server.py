@@ -1,49 +1,13 @@
 """The real command: `oms serve` in its own process, spoken to over TCP."""
 
-import os
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support import NODES, PRODUCTS, STOCK, order
 
 OMS = Path(sys.executable).parent / "oms"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(database_url):
-    port = _free_port()
-    # Reference data checked at every request: a test reads back at once what it has just written.
-    env = {**os.environ, "OMS_DATABASE_URL": database_url, "OMS_BOOTSTRAP_ADMIN_KEY": "e2e-admin-key",
-           "OMS_REFERENCE_REFRESH_SECONDS": "0"}
-    proc = subprocess.Popen([str(OMS), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/readyz").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not become ready:\n{proc.stdout.read()}")
-        time.sleep(0.1)  # polling a process that is starting, not synchronising tests
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 def test_the_served_api_takes_reference_data_and_an_order(server):

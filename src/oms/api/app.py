@@ -4,9 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
 from .. import __version__
+from ..console import routes as console_routes
 from ..services.context import Context
 from . import (
     availability,
@@ -55,6 +57,9 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     for module in (health, availability, promise, orders, holds, fulfillments, reference, stock_feeds, webhooks,
                    carriers, returns):
         app.include_router(module.router)
+    # The console: pages and their one stylesheet, served from the package (nothing from the internet).
+    app.include_router(console_routes.router)
+    app.mount("/console/static", StaticFiles(directory=console_routes.HERE / "static"), name="console-static")
     # The busiest calls skip FastAPI's per-request machinery (route resolution, dependency solving: about
     # 60 µs a request, more than the work of a page read). They are plain Starlette routes matched first,
     # taking the request alone and checking it themselves with the same models; the FastAPI routes of the

@@ -459,6 +459,18 @@ counts = Table(
     Column("value", BigInteger, nullable=False),
 )
 
+# A person signed in to the console with an API key: the cookie holds a random token, stored here only as
+# its hash, with the form token that every change made through the console must carry.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("key_id", String(40), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
 api_keys = Table(
     "api_keys",
     metadata,

@@ -1,6 +1,8 @@
 """Reading orders, their timelines and fulfilment work."""
 
-from sqlalchemy import and_, or_, select
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
@@ -62,6 +64,30 @@ async def list_orders(ctx: Context, *, principal: Principal, channel: str | None
     for column, value in ((c.channel, channel), (c.status, status), (c.customer_email, customer_email)):
         if value:
             query = query.where(column == value)
+    if after := pages.decode(cursor):
+        query = query.where(c.id < after[0])
+    async with ctx.db.read() as conn:
+        items = await load_orders(conn, list((await conn.scalars(query)).all()))
+    return pages.page(items, limit, lambda o: [o["id"]])
+
+
+async def search_orders(ctx: Context, *, principal: Principal, text: str | None, status: str | None,
+                        channel: str | None, day: date | None, cursor: str | None, limit: int) -> dict:
+    """What customer service looks for: an order number, a channel reference, an email or part of a name
+    (``text``), narrowed by status, channel and the day it was placed (UTC); newest first."""
+    principal.require_order_read(channel)
+    channel = channel or principal.channel_filter()
+    c = t.orders.c
+    query = select(c.id).order_by(c.id.desc()).limit(limit + 1)
+    if text := (text or "").strip():
+        query = query.where(or_(c.id == text, c.external_ref == text, func.lower(c.customer_email) == text.lower(),
+                                func.lower(c.customer_name).contains(text.lower(), autoescape=True)))
+    for column, value in ((c.channel, channel), (c.status, status)):
+        if value:
+            query = query.where(column == value)
+    if day:
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        query = query.where(c.created_at >= start, c.created_at < start + timedelta(days=1))
     if after := pages.decode(cursor):
         query = query.where(c.id < after[0])
     async with ctx.db.read() as conn:
