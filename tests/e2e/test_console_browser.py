@@ -6,13 +6,16 @@ Screenshots of each page go to ``OMS_SCREENSHOTS`` (``make screenshots`` writes 
 which makes it fail instead."""
 
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.e2e.test_server import OMS
 from tests.support import NODES, PRODUCTS, STOCK, order
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -88,3 +91,48 @@ def test_customer_service_finds_an_order_and_cancels_a_unit(server, browser_page
     expect(page.get_by_text("order.lines_cancelled")).to_be_visible()
     with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as http:
         assert http.get(f"/v1/orders/{placed['id']}").json()["lines"][0]["cancelled"] == 1
+
+
+def node_key(database_url: str, node_id: str) -> str:
+    """A store associate's key, made as an operator would: with the command line, on the same database."""
+    made = subprocess.run([str(OMS), "keys", "create", "--role", "node", "--scope", node_id],
+                          env={**os.environ, "OMS_DATABASE_URL": database_url}, capture_output=True, text=True,
+                          check=True)
+    return re.search(r"oms_[A-Za-z0-9_\-]+", made.stdout).group(0)
+
+
+def test_a_store_associate_takes_a_click_and_collect_order_from_accept_to_hand_over(server, database_url,
+                                                                                      browser_page):
+    seeded(server)
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as http:
+        placed = http.post("/v1/orders", json=order("E2E-CC-1", [("SKU-A", 1)], mode="click_and_collect",
+                                                      pickup_node_id="ST-PARIS")).json()
+    page = browser_page
+    page.set_viewport_size({"width": 1024, "height": 768})  # the store's tablet
+    page.goto(server + "/console/sign-in")
+    page.get_by_label("API key").fill(node_key(database_url, "ST-PARIS"))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Store queue · ST-PARIS")).to_be_visible()
+    card = page.get_by_role("article", name=placed["id"])
+    expect(card).to_be_visible()
+    shot(page, "store")
+
+    card.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("status")).to_have_text("Done.")
+    page.get_by_role("article", name=placed["id"]).get_by_role("button", name="Confirm the pick").click()
+    page.get_by_role("article", name=placed["id"]).get_by_role("button", name="Mark ready for pickup").click()
+    ready = page.get_by_role("article", name=placed["id"])
+    expect(page.locator("#h-to_hand_over")).to_contain_text("1")
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as http:
+        code = http.get(f"/v1/orders/{placed['id']}").json()["fulfillments"][0]["details"]["pickup_code"]
+    ready.get_by_label("Customer's pickup code").fill("999999" if code != "999999" else "000000")
+    ready.get_by_role("button", name="Hand over").click()
+    expect(page.get_by_role("alert")).to_contain_text("does not match")
+    page.go_back()
+    page.reload()
+    ready = page.get_by_role("article", name=placed["id"])
+    ready.get_by_label("Customer's pickup code").fill(code)
+    ready.get_by_role("button", name="Hand over").click()
+    expect(page.get_by_role("status")).to_have_text("Done.")
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as http:
+        assert http.get(f"/v1/orders/{placed['id']}").json()["status"] == "collected"

@@ -8,7 +8,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
 from .. import __version__
+from ..console import pages as console_pages
 from ..console import routes as console_routes
+from ..console import store as console_store
 from ..services.context import Context
 from . import (
     availability,
@@ -58,8 +60,9 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
                    carriers, returns):
         app.include_router(module.router)
     # The console: pages and their one stylesheet, served from the package (nothing from the internet).
-    app.include_router(console_routes.router)
-    app.mount("/console/static", StaticFiles(directory=console_routes.HERE / "static"), name="console-static")
+    for module in (console_routes, console_store):
+        app.include_router(module.router)
+    app.mount("/console/static", StaticFiles(directory=console_pages.HERE / "static"), name="console-static")
     # The busiest calls skip FastAPI's per-request machinery (route resolution, dependency solving: about
     # 60 µs a request, more than the work of a page read). They are plain Starlette routes matched first,
     # taking the request alone and checking it themselves with the same models; the FastAPI routes of the

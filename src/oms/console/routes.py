@@ -2,72 +2,34 @@
 changes through the same services as the API, with the signed-in key's role and scope."""
 
 from datetime import date
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import RedirectResponse
 
-from ..domain.access import Principal
 from ..domain.errors import FieldError, Forbidden, InvalidInput, NotFound, OmsError, Unauthenticated
 from ..domain.vocabulary import Channel, Role
 from ..services import cancel, queries
 from ..services.inputs import CancelIn, CancelLine
 from . import sessions
-from .labels import EN, STATUS
+from .labels import EN
+from .pages import form_of, page, problem, to_sign_in, who_is
 
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(L=EN, S=STATUS)
 router = APIRouter(prefix="/console", include_in_schema=False)
-# Problems shown as a page, with the status the API would answer.
-_STATUS = [(InvalidInput, 422), (NotFound, 404), (Forbidden, 403), (OmsError, 409)]
-
-
-def _page(request: Request, name: str, who: Principal | None, csrf: str = "", code: int = 200, **data) -> Response:
-    notice = EN["done"] if request.query_params.get("done") else None
-    return templates.TemplateResponse(request, name, {"who": who, "csrf": csrf, "notice": notice, **data},
-                                      status_code=code)
-
-
-async def _who(request: Request) -> tuple[Principal, str]:
-    return await sessions.signed_in(request.app.state.ctx, request.cookies.get(sessions.COOKIE))
-
-
-async def _form(request: Request, csrf: str) -> dict[str, str]:
-    """The posted form, once its form token is the session's (else Forbidden: a page of another site)."""
-    form = {k: v[-1] for k, v in parse_qs((await request.body()).decode(), keep_blank_values=True).items()}
-    if form.get("csrf") != csrf:
-        raise Forbidden("the form is not from this console session; reload the page")
-    return form
-
-
-def _problem(request: Request, exc: OmsError, who: Principal | None, csrf: str, back: str) -> Response:
-    status = next(s for cls, s in _STATUS if isinstance(exc, cls))
-    errors = [{"field": e.field, "reason": e.reason} for e in getattr(exc, "errors", [])
-              if isinstance(e, FieldError)]
-    title = {404: EN["not_found"], 403: EN["forbidden"]}.get(status, exc.title)
-    return _page(request, "problem.html", who, csrf, code=status, title=title, detail=exc.detail,
-                 errors=errors, back=back)
-
-
-def _to_sign_in() -> RedirectResponse:
-    return RedirectResponse("/console/sign-in", status_code=303)
 
 
 @router.get("")
 async def home(request: Request):
     try:
-        who, _ = await _who(request)
+        who, _ = await who_is(request)
     except Unauthenticated:
-        return _to_sign_in()
-    return RedirectResponse("/console/orders", status_code=303)
+        return to_sign_in()
+    return RedirectResponse("/console/store" if who.role == Role.NODE else "/console/orders", status_code=303)
 
 
 @router.get("/sign-in")
-async def sign_in_page(request: Request):
-    return _page(request, "sign_in.html", None)
+async def sign_in_form(request: Request):
+    return page(request, "sign_in.html", None)
 
 
 @router.post("/sign-in")
@@ -76,7 +38,7 @@ async def sign_in(request: Request):
     try:
         token = await sessions.sign_in(request.app.state.ctx, key)
     except Unauthenticated as exc:
-        return _page(request, "sign_in.html", None, code=401, error=exc.detail)
+        return page(request, "sign_in.html", None, code=401, error=exc.detail)
     done = RedirectResponse("/console", status_code=303)
     done.set_cookie(sessions.COOKIE, token, max_age=int(sessions.LASTS.total_seconds()), path="/console",
                     httponly=True, samesite="strict", secure=request.url.scheme == "https")
@@ -86,12 +48,12 @@ async def sign_in(request: Request):
 @router.post("/sign-out")
 async def sign_out(request: Request):
     try:
-        _, csrf = await _who(request)
-        await _form(request, csrf)
+        _, csrf = await who_is(request)
+        await form_of(request, csrf)
         await sessions.sign_out(request.app.state.ctx, request.cookies.get(sessions.COOKIE))
     except (Unauthenticated, Forbidden):
         pass
-    done = _to_sign_in()
+    done = to_sign_in()
     done.delete_cookie(sessions.COOKIE, path="/console")
     return done
 
@@ -100,45 +62,45 @@ async def sign_out(request: Request):
 async def orders(request: Request, q: str | None = None, status: str | None = None, channel: str | None = None,
                  day: str | None = None, cursor: str | None = None):
     try:
-        who, csrf = await _who(request)
+        who, csrf = await who_is(request)
     except Unauthenticated:
-        return _to_sign_in()
+        return to_sign_in()
     filters = {"q": q, "status": status or None, "channel": channel or None, "day": day or None}
     try:
         when = date.fromisoformat(day) if day else None
     except ValueError:
-        return _problem(request, InvalidInput([FieldError("day", "must be a date, YYYY-MM-DD")]), who, csrf,
+        return problem(request, InvalidInput([FieldError("day", EN["bad_day"])]), who, csrf,
                         "/console/orders")
     try:
-        page = await queries.search_orders(request.app.state.ctx, principal=who, text=q, status=filters["status"],
+        results = await queries.search_orders(request.app.state.ctx, principal=who, text=q, status=filters["status"],
                                            channel=filters["channel"], day=when, cursor=cursor, limit=25)
     except OmsError as exc:
-        return _problem(request, exc, who, csrf, "/console/orders")
+        return problem(request, exc, who, csrf, "/console/orders")
     more = {k: v for k, v in filters.items() if v}
-    next_url = "/console/orders?" + urlencode({**more, "cursor": page["next_cursor"] or ""})
+    next_url = "/console/orders?" + urlencode({**more, "cursor": results["next_cursor"] or ""})
     channels = [who.scope] if who.role == Role.CHANNEL else list(Channel)
-    return _page(request, "orders.html", who, csrf, section="orders", page=page, channels=channels,
+    return page(request, "orders.html", who, csrf, section="orders", page=results, channels=channels,
                  next_url=next_url, **filters)
 
 
 @router.get("/orders/{order_id}")
 async def order(request: Request, order_id: str):
     try:
-        who, csrf = await _who(request)
+        who, csrf = await who_is(request)
     except Unauthenticated:
-        return _to_sign_in()
+        return to_sign_in()
     ctx = request.app.state.ctx
     try:
         found = await queries.get_order(ctx, order_id, principal=who)
         events = await queries.order_events(ctx, order_id, principal=who)
     except OmsError as exc:
-        return _problem(request, exc, who, csrf, "/console/orders")
+        return problem(request, exc, who, csrf, "/console/orders")
     try:
         sourcing = await queries.order_sourcing(ctx, order_id, principal=who)
     except NotFound:
         sourcing = None
     can_cancel = who.role in (Role.ADMIN, Role.CHANNEL) and found["status"] not in ("cancelled",)
-    return _page(request, "order.html", who, csrf, section="orders", o=found, events=events, sourcing=sourcing,
+    return page(request, "order.html", who, csrf, section="orders", o=found, events=events, sourcing=sourcing,
                  can_cancel=can_cancel)
 
 
@@ -146,26 +108,26 @@ async def order(request: Request, order_id: str):
 async def cancel_units(request: Request, order_id: str):
     """Units to cancel, with a reason: first shown back for confirmation, then cancelled."""
     try:
-        who, csrf = await _who(request)
+        who, csrf = await who_is(request)
     except Unauthenticated:
-        return _to_sign_in()
+        return to_sign_in()
     back = f"/console/orders/{order_id}"
     ctx = request.app.state.ctx
     try:
-        form = await _form(request, csrf)
+        form = await form_of(request, csrf)
         found = await queries.get_order(ctx, order_id, principal=who)
         asked = _asked(form, found)
         reason = form.get("reason", "").strip()
         if not reason:
             raise InvalidInput([FieldError("reason", EN["reason_required"])])
         if form.get("confirmed") != "1":
-            return _page(request, "confirm_cancel.html", who, csrf, section="orders", o=found, asked=asked,
+            return page(request, "confirm_cancel.html", who, csrf, section="orders", o=found, asked=asked,
                          reason=reason)
         body = CancelIn(lines=[CancelLine(line_no=x["line_no"], quantity=x["quantity"]) for x in asked],
                         reason=reason)
         await cancel.cancel_order(ctx, order_id, body, principal=who)
     except OmsError as exc:
-        return _problem(request, exc, who, csrf, back)
+        return problem(request, exc, who, csrf, back)
     return RedirectResponse(f"{back}?done=1", status_code=303)
 
 
@@ -175,7 +137,7 @@ def _asked(form: dict[str, str], found: dict) -> list[dict]:
     for ln in found["lines"]:
         raw = form.get(f"qty-{ln['line_no']}", "0").strip() or "0"
         if not raw.isdigit():
-            errors.append(FieldError(f"qty-{ln['line_no']}", "must be a whole number of units"))
+            errors.append(FieldError(f"qty-{ln['line_no']}", EN["whole_units"]))
         elif int(raw):
             asked.append({"line_no": ln["line_no"], "sku": ln["sku"], "quantity": int(raw)})
     if errors:

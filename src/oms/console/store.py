@@ -1,0 +1,102 @@
+"""The store associate's queue: the store's work by step, the soonest promise first, what is late marked;
+each step's action (accept or reject, pick with short picks, ready or ship, hand over after the code)."""
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from ..db.tables import now
+from ..domain.errors import FieldError, InvalidInput, OmsError, Unauthenticated
+from ..domain.lifecycle import ACTIONS
+from ..domain.vocabulary import PICKUP_MODES, Role
+from ..services import fulfillment, queries
+from ..services.inputs import ActionIn, PickedLine
+from .labels import EN
+from .pages import form_of, page, problem, to_sign_in, who_is
+
+router = APIRouter(prefix="/console/store", include_in_schema=False)
+# The queue's steps, in the order the work goes through them: (key, statuses).
+STEPS = (("to_accept", ("released",)), ("to_pick", ("accepted",)), ("to_ready", ("picked", "packed")),
+         ("to_hand_over", ("ready_for_pickup",)))
+
+
+def _promised(f: dict) -> str:
+    window = f["order"]["delivery"].get("promised") or {}
+    return window.get("latest") or "9999"
+
+
+def queue(items: list[dict], store: str, at: datetime) -> dict[str, list[dict]]:
+    """The store's open work by step, soonest promise first; ``late``: its promised time has passed."""
+    steps: dict[str, list[dict]] = {key: [] for key, _ in STEPS}
+    for f in items:
+        for key, statuses in STEPS:
+            mine = f["node_id"] == store or (key == "to_accept" and store in f["details"].get("offered_to", ()))
+            if key == "to_hand_over":
+                mine = (f["handover_node_id"] or f["node_id"]) == store
+            if f["status"] in statuses and mine:
+                promised = _promised(f)
+                steps[key].append({**f, "late": promised != "9999" and datetime.fromisoformat(promised) < at,
+                                   "pickup": f["order"]["delivery"]["mode"] in PICKUP_MODES,
+                                   "transfer": f["handover_node_id"] not in (None, f["node_id"])})
+    for work in steps.values():
+        work.sort(key=_promised)
+    return steps
+
+
+@router.get("")
+async def store_queue(request: Request, node_id: str | None = None):
+    try:
+        who, csrf = await who_is(request)
+    except Unauthenticated:
+        return to_sign_in()
+    store = who.scope if who.role == Role.NODE else node_id
+    if not store:
+        return problem(request, InvalidInput([FieldError("node_id", EN["name_the_store"])]),
+                        who, csrf, "/console")
+    try:
+        work = await queries.list_fulfillments(request.app.state.ctx, principal=who, node_id=store, status=None,
+                                               cursor=None, limit=200)
+    except OmsError as exc:
+        return problem(request, exc, who, csrf, "/console")
+    return page(request, "store.html", who, csrf, section="store", store=store,
+                 steps=queue(work["items"], store, now()))
+
+
+@router.post("/{fulfillment_id}/{action}")
+async def act(request: Request, fulfillment_id: str, action: str):
+    """A step done from the queue, through the same confirmation as a node's API call."""
+    try:
+        who, csrf = await who_is(request)
+    except Unauthenticated:
+        return to_sign_in()
+    back = "/console/store" + (f"?node_id={request.query_params['node_id']}" if "node_id" in request.query_params
+                               else "")
+    try:
+        form = await form_of(request, csrf)
+        if action not in ACTIONS:
+            raise InvalidInput([FieldError("action", f"must be one of {', '.join(ACTIONS)}")])
+        await fulfillment.act(request.app.state.ctx, fulfillment_id, action, _body(action, form), principal=who)
+    except OmsError as exc:
+        return problem(request, exc, who, csrf, back)
+    return RedirectResponse(back + ("&" if "?" in back else "?") + "done=1", status_code=303)
+
+
+def _body(action: str, form: dict[str, str]) -> ActionIn:
+    """What the form says for this step: the reason of a rejection, the units found, the parcel's carrier and
+    number, the customer's code."""
+    if action == "reject" and not form.get("reason", "").strip():
+        raise InvalidInput([FieldError("reason", EN["reject_reason"])])
+    picked = None
+    if action == "pick":
+        picked, wrong = [], []
+        for name, value in form.items():
+            if name.startswith("found-"):
+                if not value.strip().isdigit():
+                    wrong.append(FieldError(name, EN["whole_units"]))
+                else:
+                    picked.append(PickedLine(sku=name.removeprefix("found-"), quantity=int(value)))
+        if wrong:
+            raise InvalidInput(wrong)
+    fields = {k: form[k].strip() or None for k in ("reason", "carrier", "tracking_number", "pickup_code") if k in form}
+    return ActionIn(lines=picked, **fields)
