@@ -136,3 +136,21 @@ def test_a_store_associate_takes_a_click_and_collect_order_from_accept_to_hand_o
     expect(page.get_by_role("status")).to_have_text("Done.")
     with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as http:
         assert http.get(f"/v1/orders/{placed['id']}").json()["status"] == "collected"
+
+
+def test_the_dashboard_shows_a_captured_order_without_reloading(server, browser_page):
+    seeded(server)  # two orders
+    page = browser_page
+    page.goto(server + "/console/sign-in")
+    page.get_by_label("API key").fill(ADMIN_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Dashboard").click()
+    orders = page.locator('[data-kpi="orders"]')
+    expect(orders).to_have_text("2")
+    expect(page.get_by_role("img", name="By channel")).to_be_visible()
+    shot(page, "dashboard")
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as http:
+        assert http.post("/v1/orders", json=order("E2E-DASH-1", [("SKU-A", 1)])).status_code == 201
+    page.evaluate("window.stayed = true")  # gone if the page were loaded again
+    expect(orders).to_have_text("3", timeout=25_000)
+    assert page.evaluate("window.stayed") is True

@@ -74,6 +74,20 @@ EN = {
     "name_the_store": "Name the store whose queue to show (?node_id=…).",
     "whole_units": "Must be a whole number of units.",
     "bad_day": "Must be a date, YYYY-MM-DD.",
+    "orders_today": "Orders",
+    "split_rate": "Split rate",
+    "average_cost": "Average fulfilment cost",
+    "promise_kept": "Promise kept",
+    "judged": "delivered parts judged",
+    "rejections": "Rejections",
+    "resourcings": "Re-sourcings",
+    "webhooks_failing": "Webhooks failing",
+    "failing_dead": "retrying / dead",
+    "by_channel": "By channel",
+    "by_mode": "By delivery mode",
+    "funnel": "Status funnel",
+    "at_risk_orders": "At risk",
+    "as_of": "As of",
 }
 
 STATUS = {
