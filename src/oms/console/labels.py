@@ -88,6 +88,18 @@ EN = {
     "funnel": "Status funnel",
     "at_risk_orders": "At risk",
     "as_of": "As of",
+    "inventory_help": "Give a SKU to see its units across the network.",
+    "available_to": "Available to",
+    "by_node": "By node",
+    "on_hand": "On hand",
+    "reserved": "Reserved",
+    "safety_stock": "Safety stock",
+    "available": "Available",
+    "no_stock": "No node holds this SKU.",
+    "incoming": "Coming",
+    "movements": "Latest movements",
+    "no_movements": "No movement yet.",
+    "ref": "Reference",
 }
 
 STATUS = {

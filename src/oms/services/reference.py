@@ -126,3 +126,13 @@ async def list_inventory(ctx: Context, *, sku: str | None, node_id: str | None, 
             for r in await conn.execute(query)
         ]
     return pages.page(items, limit, lambda i: [i["sku"], i["node_id"]])
+
+
+async def recent_movements(ctx: Context, *, sku: str, limit: int = 20) -> list[dict]:
+    """A SKU's latest stock movements at every node, newest first: what moved it, by how much, and why."""
+    m = t.movements.c
+    async with ctx.db.read() as conn:
+        rows = await conn.execute(select(m.node_id, m.delta, m.reason, m.ref, m.occurred_at)
+                                  .where(m.sku == sku).order_by(m.id.desc()).limit(limit))
+        return [{"node_id": r.node_id, "delta": r.delta, "reason": r.reason, "ref": r.ref,
+                 "occurred_at": r.occurred_at.isoformat()} for r in rows]
