@@ -82,7 +82,7 @@ def test_customer_service_finds_an_order_and_cancels_a_unit(server, browser_page
     expect(page.get_by_text("order.created")).to_be_visible()
     shot(page, "order")
     page.get_by_label("Units to cancel SKU-A").fill("1")
-    page.get_by_label("Reason").fill("the customer called")
+    page.get_by_label("Why cancel").fill("the customer called")
     page.get_by_role("button", name="Cancel units…").click()
     expect(page.get_by_role("heading", name="Cancel these units?")).to_be_visible()
     page.get_by_role("button", name="Confirm").click()

@@ -84,3 +84,40 @@ async def test_a_key_sees_in_the_console_what_it_may_see_through_the_api(ctx, cl
                                 data={"csrf": csrf, "qty-1": "1", "reason": "x", "confirmed": "1"})
     assert refused.status_code == 403
     assert (await client.get("/console/orders/ord_nope")).status_code == 404
+
+
+async def test_the_address_changes_and_a_return_starts_from_the_order_page(ctx, client):
+    keys = await seed(ctx, client)
+    placed = await capture(client, keys, order("CS-4", [("SKU-A", 2)]))
+    oid, fid = placed["id"], placed["fulfillments"][0]["id"]
+    await signed_in(client, keys.admin)
+    page = await client.get(f"/console/orders/{oid}")
+    assert "Change the delivery address" in page.text and "Start a return" not in page.text
+    csrf = form_token(page.text)
+    lyon = {"line1": "1 place Bellecour", "postal_code": "69002", "city": "Lyon", "country": "FR",
+            "lat": "45.7578", "lng": "4.832"}
+    path = f"/console/orders/{oid}/address"
+    bad = await client.post(path, data={"csrf": csrf, **lyon, "lat": "95", "reason": "moved"})
+    assert bad.status_code == 422 and "address.lat" in bad.text
+    review = await client.post(path, data={"csrf": csrf, **lyon, "reason": "moved"})
+    assert review.status_code == 200 and "1 place Bellecour, 69002 Lyon" in review.text
+    done = await client.post(path, data={"csrf": csrf, **lyon, "reason": "moved", "confirmed": "1"})
+    assert done.status_code == 303
+    view = (await client.get(f"/v1/orders/{oid}", headers=keys.h("admin"))).json()
+    assert view["delivery"]["address"]["city"] == "Lyon"
+
+    for action, body in (("accept", {}), ("ship", {"carrier": "c", "tracking_number": "CS-4"}), ("deliver", {})):
+        r = await client.post(f"/v1/fulfillments/{fid}/{action}", json=body, headers=keys.h("admin"))
+        assert r.status_code == 200, r.text
+    page = await client.get(f"/console/orders/{oid}")
+    assert "Start a return" in page.text and "Change the delivery address" not in page.text
+    path = f"/console/orders/{oid}/return"
+    fields = {"csrf": csrf, "ret-1": "1", "method": "in_store", "channel": "store", "reason": "too small"}
+    review = await client.post(path, data=fields)
+    assert review.status_code == 200 and "Start this return?" in review.text
+    assert (await client.post(path, data={**fields, "confirmed": "1"})).status_code == 303
+    [ret] = (await client.get("/v1/returns", params={"order_id": oid}, headers=keys.h("admin"))).json()["items"]
+    assert (ret["channel"], ret["method"], ret["lines"][0]["quantity"]) == ("store", "in_store", 1)
+    assert ret["lines"][0]["reason"] == "too small"
+    too_many = await client.post(path, data={**fields, "ret-1": "2", "confirmed": "1"})
+    assert too_many.status_code == 409

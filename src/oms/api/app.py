@@ -10,6 +10,7 @@ from starlette.routing import Route
 from .. import __version__
 from ..console import dashboard as console_dashboard
 from ..console import inventory as console_inventory
+from ..console import order_actions as console_order_actions
 from ..console import pages as console_pages
 from ..console import routes as console_routes
 from ..console import store as console_store
@@ -62,7 +63,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
                    carriers, returns):
         app.include_router(module.router)
     # The console: pages and their one stylesheet, served from the package (nothing from the internet).
-    for module in (console_routes, console_store, console_dashboard, console_inventory):
+    for module in (console_routes, console_order_actions, console_store, console_dashboard, console_inventory):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=console_pages.HERE / "static"), name="console-static")
     # The busiest calls skip FastAPI's per-request machinery (route resolution, dependency solving: about

@@ -9,8 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from ..domain.errors import FieldError, Forbidden, InvalidInput, NotFound, OmsError, Unauthenticated
 from ..domain.vocabulary import Channel, Role
-from ..services import cancel, queries
-from ..services.inputs import CancelIn, CancelLine
+from ..services import queries
 from . import sessions
 from .labels import EN
 from .pages import form_of, page, problem, to_sign_in, who_is
@@ -99,49 +98,12 @@ async def order(request: Request, order_id: str):
         sourcing = await queries.order_sourcing(ctx, order_id, principal=who)
     except NotFound:
         sourcing = None
-    can_cancel = who.role in (Role.ADMIN, Role.CHANNEL) and found["status"] not in ("cancelled",)
+    writer = who.role in (Role.ADMIN, Role.CHANNEL)
+    sent: dict[int, int] = {}
+    for f in found["fulfillments"]:
+        for fl in f["lines"]:
+            sent[fl["line_no"]] = sent.get(fl["line_no"], 0) + fl["shipped"]
     return page(request, "order.html", who, csrf, section="orders", o=found, events=events, sourcing=sourcing,
-                 can_cancel=can_cancel)
-
-
-@router.post("/orders/{order_id}/cancel")
-async def cancel_units(request: Request, order_id: str):
-    """Units to cancel, with a reason: first shown back for confirmation, then cancelled."""
-    try:
-        who, csrf = await who_is(request)
-    except Unauthenticated:
-        return to_sign_in()
-    back = f"/console/orders/{order_id}"
-    ctx = request.app.state.ctx
-    try:
-        form = await form_of(request, csrf)
-        found = await queries.get_order(ctx, order_id, principal=who)
-        asked = _asked(form, found)
-        reason = form.get("reason", "").strip()
-        if not reason:
-            raise InvalidInput([FieldError("reason", EN["reason_required"])])
-        if form.get("confirmed") != "1":
-            return page(request, "confirm_cancel.html", who, csrf, section="orders", o=found, asked=asked,
-                         reason=reason)
-        body = CancelIn(lines=[CancelLine(line_no=x["line_no"], quantity=x["quantity"]) for x in asked],
-                        reason=reason)
-        await cancel.cancel_order(ctx, order_id, body, principal=who)
-    except OmsError as exc:
-        return problem(request, exc, who, csrf, back)
-    return RedirectResponse(f"{back}?done=1", status_code=303)
-
-
-def _asked(form: dict[str, str], found: dict) -> list[dict]:
-    """The units per line the form asks to cancel (``qty-<line_no>``), or InvalidInput naming the field."""
-    asked, errors = [], []
-    for ln in found["lines"]:
-        raw = form.get(f"qty-{ln['line_no']}", "0").strip() or "0"
-        if not raw.isdigit():
-            errors.append(FieldError(f"qty-{ln['line_no']}", EN["whole_units"]))
-        elif int(raw):
-            asked.append({"line_no": ln["line_no"], "sku": ln["sku"], "quantity": int(raw)})
-    if errors:
-        raise InvalidInput(errors)
-    if not asked:
-        raise InvalidInput([FieldError("lines", EN["nothing_to_cancel"])])
-    return asked
+                can_cancel=writer and found["status"] != "cancelled", sent=sent,
+                can_readdress=writer and "address" in found["delivery"] and not any(sent.values()),
+                can_return=writer and any(sent.values()), channels=list(Channel))
