@@ -92,6 +92,13 @@ def test_customer_service_finds_an_order_and_cancels_a_unit(server, browser_page
     with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as http:
         assert http.get(f"/v1/orders/{placed['id']}").json()["lines"][0]["cancelled"] == 1
 
+    page.get_by_role("link", name="Inventory").click()
+    page.get_by_label("SKU").fill("SKU-A")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="By node")).to_be_visible()
+    expect(page.get_by_role("cell", name="DC-PARIS").first).to_be_visible()
+    shot(page, "inventory")
+
 
 def node_key(database_url: str, node_id: str) -> str:
     """A store associate's key, made as an operator would: with the command line, on the same database."""
