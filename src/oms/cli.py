@@ -44,7 +44,7 @@ def run(coro_fn):
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
           workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only)")] = 1):
-    """Apply pending migrations, then serve the API (and /docs)."""
+    """Apply pending migrations, then serve the API (and /docs) and the console (/console)."""
     import uvicorn
 
     settings = Settings()
@@ -52,7 +52,8 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "1
         err.print("[red]error:[/red] several workers need PostgreSQL (OMS_DATABASE_URL=postgresql://…)")
         raise typer.Exit(2)
     run(lambda ctx: asyncio.sleep(0))  # migrate once, before any worker starts
-    console.print(f"OMS serving on [bold]http://{host}:{port}[/bold] — API docs at http://{host}:{port}/docs")
+    console.print(f"OMS serving on [bold]http://{host}:{port}[/bold] — API docs at http://{host}:{port}/docs, "
+                  f"the console at http://{host}:{port}/console (sign in with an API key)")
     uvicorn.run("oms.bootstrap:build_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)
 
