@@ -3,6 +3,9 @@ part the page refreshes in place; a channel key's own figures; none for a node k
 
 from datetime import UTC, datetime
 
+from sqlalchemy import update
+
+from oms.db import tables as t
 from oms.domain.access import Principal
 from oms.domain.vocabulary import Role
 from oms.services.dashboard import _kept, figures
@@ -49,3 +52,16 @@ def test_a_promise_is_kept_when_the_part_arrives_by_its_latest_time():
     assert _kept({"delivered_at": "2026-11-30T16:59:00+00:00"}, promised) is True
     assert _kept({"collected_at": "2026-11-30T17:01:00+00:00"}, promised) is False
     assert _kept({"delivered_at": "2026-11-30T10:00:00+00:00"}, {}) is None
+
+
+async def test_open_orders_past_their_promise_are_listed_as_late(ctx, client):
+    keys = await seed(ctx, client)
+    placed = [await capture(client, keys, order(f"LT-{i}", [("SKU-A", 1)])) for i in range(3)]
+    past = {"promised": {"earliest": "2026-01-01T08:00:00+00:00", "latest": "2026-01-02T18:00:00+00:00"}}
+    async with ctx.db.write() as conn:
+        for p in placed[:2]:
+            await conn.execute(update(t.orders).where(t.orders.c.id == p["id"]).values(
+                delivery={**p["delivery"], **past}))
+    await client.post(f"/v1/orders/{placed[1]['id']}/cancel", json={}, headers=keys.h("web"))
+    d = await figures(ctx, datetime.now(UTC).date(), principal=Principal("k", Role.ADMIN))
+    assert [x["external_ref"] for x in d["late"]] == ["LT-0"]  # the cancelled one is over

@@ -15,6 +15,9 @@ from ..domain.vocabulary import Role
 from .context import Context
 
 o, f, e, d = t.orders.c, t.fulfillments.c, t.events.c, t.webhook_deliveries.c
+# Orders that are over for the promise: it was kept or not, or there is nothing left to send.
+ENDED = ("delivered", "collected", "partially_returned", "returned", "cancelled")
+LOOK_BACK = timedelta(days=14)  # how far back open orders are looked at for a promise already past
 WATCHED = ("fulfillment.rejected", "order.resourced", "order.at_risk", "fulfillment.short_picked")
 
 
@@ -44,6 +47,9 @@ async def figures(ctx: Context, day: date, *, principal: Principal) -> dict:
         since, until = (first_id_at("evt", int(m.timestamp() * 1000)) for m in (start, end))
         watched = dict((await conn.execute(select(e.type, func.count()).where(
             e.id >= since, e.id < until, e.type.in_(WATCHED)).group_by(e.type))).all()) if channel is None else {}
+        open_ = (await conn.execute(select(o.id, o.external_ref, o.delivery).where(
+            o.status.not_in(ENDED), o.created_at >= start - LOOK_BACK,
+            *([o.channel == channel] if channel else [])).order_by(o.id).limit(5000))).all()
         hooks = dict((await conn.execute(select(d.status, func.count()).where(
             d.status.in_(("dead", "pending")), d.attempts > 0).group_by(d.status))).all()) if channel is None else {}
     orders = sum(n for _, _, n in by_way)
@@ -54,6 +60,7 @@ async def figures(ctx: Context, day: date, *, principal: Principal) -> dict:
         "by_channel": _totals((c, n) for c, _, n in by_way), "by_mode": _totals((m, n) for _, m, n in by_way),
         "funnel": funnel,
         "at_risk": [{"id": i, "external_ref": ref, "reason": (risk or {}).get("reason")} for i, ref, risk in at_risk],
+        "late": _late(open_, at=min(end, datetime.now(UTC))),
         "split_rate": round(sum(1 for _, n in parts if n > 1) / len(parts), 4) if parts else None,
         "average_cost": round(costs[1] / costs[0]) if costs[0] and costs[1] is not None else None,
         "promise_kept_rate": round(sum(kept) / len(kept), 4) if kept else None, "promises_judged": len(kept),
@@ -61,6 +68,16 @@ async def figures(ctx: Context, day: date, *, principal: Principal) -> dict:
         "short_picks": watched.get("fulfillment.short_picked", 0),
         "webhooks_failing": hooks.get("pending", 0), "webhooks_dead": hooks.get("dead", 0),
     }
+
+
+def _late(rows, *, at: datetime) -> list[dict]:
+    """Open orders whose promised latest time has passed: the ones to call about first."""
+    late = []
+    for order_id, ref, delivery in rows:
+        latest = (delivery.get("promised") or {}).get("latest")
+        if latest and datetime.fromisoformat(latest) < at:
+            late.append({"id": order_id, "external_ref": ref, "latest": latest})
+    return sorted(late, key=lambda x: x["latest"])[:20]
 
 
 def _totals(pairs) -> dict[str, int]:
