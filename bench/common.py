@@ -56,10 +56,11 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
 
 
-async def drive(url: str, key: str, clients: int, seconds: float, make_request, rate: float | None = None) -> dict:
+async def drive(url: str, key: str, clients: int, seconds: float, make_request, rate: float | None = None,
+                headers: dict | None = None) -> dict:
     """``clients`` loops sending requests for ``seconds``, back to back or together at ``rate`` per second;
-    latencies of the successful ones."""
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    latencies of the successful ones. ``headers``: instead of the API key's (a console session's cookie)."""
+    headers = headers or {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     latencies: list[float] = []
     failures: dict[int, int] = {}
     stop = time.monotonic() + seconds
