@@ -85,3 +85,35 @@ async def test_a_node_that_does_not_confirm_cancels_is_cancelled_at_once(ctx, cl
     placed = await capture(client, keys, order("CR-4", [("SKU-A", 1)]))
     r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={}, headers=keys.h("web"))
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
+
+
+async def test_a_node_giving_up_work_with_a_cancel_waiting_cancels_those_units(ctx, client):
+    keys = await confirming_store(ctx, client)
+    placed = await capture(client, keys, order("CR-5", [("SKU-A", 2)]))
+    fid = placed["fulfillments"][0]["id"]
+    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={"reason": "changed mind"}, headers=keys.h("web"))
+    assert r.status_code == 202, r.text
+    view = await confirm(client, keys.h("store_paris"), fid, "reject", reason="cannot")
+    assert view["status"] == "cancelled" and view["lines"][0]["cancelled"] == 2  # not sent again elsewhere
+    assert [f["id"] for f in view["fulfillments"]] == [fid]
+    assert "cancel_request" not in view["fulfillments"][0]["details"]
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 0)
+    problem(await client.post(f"/v1/fulfillments/{fid}/confirm_cancel", json={}, headers=keys.h("store_paris")),
+            409, "conflict")
+    problem(await client.post(f"/v1/orders/{placed['id']}/cancel", json={}, headers=keys.h("web")),
+            409, "illegal_transition")
+
+
+async def test_units_not_found_that_a_cancel_asks_for_are_cancelled_not_sourced_again(ctx, client):
+    keys = await confirming_store(ctx, client)
+    placed = await capture(client, keys, order("CR-6", [("SKU-A", 2)]))
+    fid = placed["fulfillments"][0]["id"]
+    await confirm(client, keys.h("store_paris"), fid, "accept")
+    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={"lines": [{"line_no": 1, "quantity": 1}]},
+                          headers=keys.h("web"))
+    assert r.status_code == 202, r.text
+    view = await confirm(client, keys.h("store_paris"), fid, "pick", lines=[{"sku": "SKU-A", "quantity": 1}])
+    [f] = view["fulfillments"]  # nothing sourced again
+    assert (f["lines"][0]["cancelled"], f["lines"][0]["short"], f["lines"][0]["reserved"]) == (1, 0, 1)
+    assert view["lines"][0]["cancelled"] == 1 and view["status"] == "picked"
+    assert "cancel_request" not in f["details"]

@@ -214,3 +214,35 @@ async def test_an_exchange_without_stock_stores_nothing(ctx, client):
     problem(await client.post("/v1/returns", json=body, headers=store), 409, "out_of_stock")
     assert (await client.get("/v1/returns", headers=keys.h("admin"))).json()["items"] == []
     assert not await events_of(client, keys, placed["id"], "return.created")
+
+
+async def test_a_cancelled_exchange_leaves_the_whole_value_to_refund(ctx, client):
+    keys, store, placed = await delivered(ctx, client, "RT-8", [("SKU-A", 2)])
+    body = rma(placed["id"], [("SKU-A", 2)], exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
+    ret = (await client.post("/v1/returns", json=body, headers=store)).json()
+    r = await client.post(f"/v1/orders/{ret['exchange_order_id']}/cancel", json={"reason": "changed mind"},
+                          headers=store)
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/v1/returns/{ret['id']}/receive", headers=keys.h("admin"),
+                          json={"node_id": "DC-PARIS", "lines": [{"sku": "SKU-A", "quantity": 2,
+                                                                  "disposition": "restock"}]})
+    assert r.json()["refunded"]["amount"] == 2000 and r.json()["exchange_credit"]["amount"] == 0
+
+
+async def test_units_on_their_way_cannot_be_returned_and_a_parcel_back_is_not_returned_twice(ctx, client):
+    keys = await seed(ctx, client)
+    placed = await capture(client, keys, order("RT-9", [("SKU-A", 1)]))
+    fid = placed["fulfillments"][0]["id"]
+    await confirm(client, keys.h("admin"), fid, "accept")
+    await confirm(client, keys.h("admin"), fid, "ship", carrier="c", tracking_number="RT-9")
+    problem(await client.post("/v1/returns", json=rma(placed["id"], [("SKU-A", 1)], channel="web"),
+                              headers=keys.h("web")), 409, "conflict")  # not with the customer yet
+
+
+async def test_an_idempotency_key_is_the_channels_own(ctx, client):
+    keys, store, placed = await delivered(ctx, client, "RT-10", [("SKU-A", 2)])
+    first = await client.post("/v1/returns", json=rma(placed["id"], [("SKU-A", 1)]),
+                              headers={**store, "Idempotency-Key": "k-1"})
+    other = await client.post("/v1/returns", json=rma(placed["id"], [("SKU-A", 1)], channel="web"),
+                              headers={**keys.h("web"), "Idempotency-Key": "k-1"})
+    assert first.status_code == other.status_code == 201 and first.json()["id"] != other.json()["id"]

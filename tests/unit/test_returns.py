@@ -65,3 +65,4 @@ def test_a_receipt_never_takes_more_than_a_line_expects(spec, asked):
     taken = sum(t.quantity for t in takes)
     assert taken == sum(q for i, (_, q) in enumerate(asked) if i not in refused)
     assert all(sum(t.quantity for t in takes if t.sku == s) <= left[s] for s in "ABC")
+

@@ -18,7 +18,9 @@ def about(node_id: str | None, data: dict) -> bool:
     """Whether an event's data concerns a subscription limited to ``node_id`` (None: every event does):
     the work it sends, the parcels it hands over, the work offered to it."""
     offered = (data.get("details") or {}).get("offered_to", [])
-    return node_id is None or node_id in (data.get("node_id"), data.get("handover_node_id"), *offered)
+    # (a claim tells the store it was taken from, and those whose offers ended)
+    others = [data.get("from"), *data.get("withdrawn_from", [])]
+    return node_id is None or node_id in (data.get("node_id"), data.get("handover_node_id"), *offered, *others)
 
 
 def signature(secret: str, body: bytes) -> str:

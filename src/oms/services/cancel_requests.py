@@ -8,7 +8,7 @@ from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict
 from ..domain.lifecycle import FStatus
-from .cancel import give_back_places, pending
+from .cancel import ASKED, give_back_places, pending
 from .context import Context
 from .inputs import CancelIn
 from .order_state import OrderState, still_to_send
@@ -22,7 +22,7 @@ async def answer(ctx: Context, fulfillment_id: str, confirmed: bool, body: Cance
         state, f = await OrderState.of_fulfillment(conn, fulfillment_id)
         order_id = f["order_id"]
         principal.require_fulfillment_action(f["node_id"], FStatus.CANCELLED, f["handover_node_id"])
-        asked = pending(f)
+        asked = pending(f) if f["status"] in ASKED else {}
         if not asked:
             raise Conflict(f"no cancel waits for {f['node_id']}'s answer on this fulfillment",
                            current_status=f["status"])
@@ -60,3 +60,35 @@ def refuse(state: OrderState, f: dict, asked: dict[int, int], *, actor: str, at:
     state.record("fulfillment.cancel_refused", actor=actor, at=at, reason=reason,
                  data={"fulfillment_id": f["id"], "node_id": f["node_id"], "order_id": state.order["id"],
                        "lines": [{"line_no": n, "quantity": q} for n, q in sorted(asked.items())]})
+
+
+def settle(state: OrderState, f: dict, dropped: dict[int, int] | None, *, actor: str, at: datetime) -> None:
+    """The node will not send some units after all (it rejected the work, let the time to accept it lapse,
+    or did not find them: ``dropped`` per line, None for all): those a waiting cancel asks for are
+    cancelled on the order now, instead of being sourced again."""
+    asked = pending(f)
+    if not asked:
+        return
+    done, left = [], dict(asked)
+    for fl in state.lines_of(f):
+        take = min(left.get(fl["line_no"], 0), fl["quantity"] if dropped is None else dropped.get(fl["line_no"], 0))
+        if not take:
+            continue
+        left[fl["line_no"]] -= take
+        fl["cancelled"] += take
+        if dropped is not None:  # not found: cancelled rather than short
+            fl["short"] -= take
+        next(ln for ln in state.lines if ln["line_no"] == fl["line_no"])["cancelled"] += take
+        done.append({"line_no": fl["line_no"], "quantity": take})
+    rest = {n: q for n, q in left.items() if q}
+    request = f["details"]["cancel_request"]
+    f["details"] = {k: v for k, v in f["details"].items() if k != "cancel_request"}
+    if rest and dropped is not None:
+        f["details"]["cancel_request"] = {**request, "lines": [{"line_no": n, "quantity": q}
+                                                               for n, q in sorted(rest.items())]}
+    if done:
+        state.record("fulfillment.cancel_confirmed", actor=actor, at=at, reason="the node will not send them",
+                     data={"fulfillment_id": f["id"], "node_id": f["node_id"], "order_id": state.order["id"],
+                           "lines": done})
+        state.record("order.lines_cancelled", actor=actor, at=at, reason=request.get("reason"),
+                     data={"order_id": state.order["id"], "lines": done})

@@ -12,7 +12,7 @@ from ..domain.errors import Conflict, FieldError, Forbidden, InvalidInput
 from ..domain.lifecycle import ACTIONS, FStatus
 from ..domain.vocabulary import Role
 from .cancel import pending
-from .cancel_requests import refuse
+from .cancel_requests import refuse, settle
 from .carrier_adapters import adapters
 from .claims import decline, offered, take_over, withdraw
 from .context import Context
@@ -54,11 +54,16 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         state.check(f, requested)
         short: list[tuple[str, str, int]] = []
         if requested == FStatus.PICKED:
+            before = {fl["line_no"]: fl["short"] for fl in lines}
             short = _apply_pick(lines, body)
             if short:
                 await stock.consume(conn, short, reason="short_pick", ref=fulfillment_id)
+                settle(state, f, {fl["line_no"]: fl["short"] - before[fl["line_no"]] for fl in lines},
+                       actor=actor, at=at)
         else:
             await _effects(conn, f, lines, requested, body, fulfillment_id, label)
+            if requested == FStatus.REJECTED:
+                settle(state, f, None, actor=actor, at=at)
         if requested == FStatus.ACCEPTED and offered(f):
             await withdraw(conn, state, f, actor=actor, at=at, taken_by=f["node_id"])
         if requested in LEAVING and (asked := pending(f)):

@@ -25,8 +25,8 @@ async def tell_low_stock(ctx: Context, *, at: datetime | None = None) -> int:
     at = at or now()
     threshold = (await ctx.reference.get(ctx.db)).rules.low_stock_below
     since = ctx.batch.get("low_stock_since")
-    ctx.batch["low_stock_since"] = at - OVERLAP
     if threshold <= 0:
+        ctx.batch["low_stock_since"] = at - OVERLAP
         return 0
     available = cast(c.on_hand, BigInteger) - c.reserved - c.safety_stock
     query = select(c.node_id, c.sku, available)
@@ -35,6 +35,7 @@ async def tell_low_stock(ctx: Context, *, at: datetime | None = None) -> int:
     told = 0
     for start in range(0, len(rows), CHUNK):
         told += await _tell(ctx, rows[start:start + CHUNK], threshold, at)
+    ctx.batch["low_stock_since"] = at - OVERLAP  # only once all was looked at: a failure looks again
     return told
 
 

@@ -1,6 +1,7 @@
 """How an order is shown (API answers and event payloads), built from its rows."""
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from ..domain.access import Principal
 
@@ -75,8 +76,9 @@ def dates(o: Mapping, fulfillments: Iterable[Mapping]) -> dict:
     live = [f for f in fulfillments if f["status"] not in ("cancelled", "rejected")]
     shipped = [f["details"]["shipped_at"] for f in live if "shipped_at" in f["details"]]
     ended = [f["details"].get("delivered_at") or f["details"].get("collected_at") for f in live]
-    return {"promised": o["delivery"].get("promised"), "first_shipped": min(shipped, default=None),
-            "delivered": max(ended) if ended and all(ended) else None}
+    moment = datetime.fromisoformat  # compared as times: a carrier's offset is not the server's
+    return {"promised": o["delivery"].get("promised"), "first_shipped": min(shipped, default=None, key=moment),
+            "delivered": max(ended, key=moment) if ended and all(ended) else None}
 
 
 def visible_to(principal: Principal, view: dict) -> dict:

@@ -1,7 +1,7 @@
 """Returned units received at a node and judged: restocked (sellable there again), written off, or kept
 to inspect first. Each judged unit is refunded, less what an exchange order took of its value."""
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from ..db import stock
 from ..db import tables as t
@@ -56,6 +56,7 @@ async def _judge(ctx: Context, return_id: str, asked: list, *, principal: Princi
                                                     if x.disposition == Disposition.RESTOCK],
                              reason="return", ref=return_id, safety_of=await default_safety(ctx))
         price = {ln["line_no"]: ln["unit_price"] for ln in state.lines}
+        ret["exchange_credit"] = await _credit_left(conn, ret)
         amount, used, valued = refund(takes, price, ret["exchange_credit"])
         ret.update(node_id=node_id, status=status_of(lines), refunded=ret["refunded"] + amount,
                    exchange_credit=ret["exchange_credit"] - used, updated_at=at)
@@ -75,6 +76,19 @@ async def _judge(ctx: Context, return_id: str, asked: list, *, principal: Princi
                                "lines": valued})
         await state.save(conn, actor=actor, at=at)
     return return_view(ret, lines, order_channel)
+
+
+async def _credit_left(conn, ret: dict) -> int:
+    """What the exchange order still asks of the returned units' value: less what of it was cancelled
+    since (a cancelled exchange asks nothing, and the customer is refunded in full)."""
+    if not ret["exchange_order_id"] or not ret["exchange_credit"]:
+        return ret["exchange_credit"]
+    o, ol = t.orders.c, t.order_lines.c
+    total = await conn.scalar(select(o.total_amount).where(o.id == ret["exchange_order_id"]))
+    live = await conn.scalar(select(func.sum((ol.quantity - ol.cancelled) * ol.unit_price))
+                             .where(ol.order_id == ret["exchange_order_id"])) or 0
+    used = total - ret["exchange_credit"]
+    return max(0, min(ret["exchange_credit"], live - used))
 
 
 def _where(ret: dict, node_id: str | None, principal: Principal, inspecting: bool) -> str:

@@ -1,7 +1,9 @@
 """Returns (RMA): started by any channel for units that left a node, with an exchange order if asked;
 read and listed; cancelled while nothing came back. Receipts and inspections are in ``return_receipts``."""
 
+from pydantic import ValidationError
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
@@ -9,6 +11,7 @@ from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound, OmsError, Problems
 from ..domain.ids import new_id
+from ..domain.lifecycle import FStatus
 from ..domain.returns import Kind, RStatus, returnable
 from ..domain.vocabulary import Role
 from . import pages
@@ -45,6 +48,8 @@ async def start_return(ctx: Context, body: ReturnIn, *, principal: Principal,
     if the return then cannot be stored, the exchange order is cancelled again.
     """
     principal.require_return_start(body.channel)
+    # A key is the channel's own: another channel's same key is another return.
+    idempotency_key = f"{body.channel}:{idempotency_key}" if idempotency_key else None
     if idempotency_key and (seen := await _by_key(ctx, idempotency_key)) is not None:
         return seen, False
     snap = await ctx.reference.get(ctx.db)
@@ -69,10 +74,12 @@ async def start_return(ctx: Context, body: ReturnIn, *, principal: Principal,
             state.record("return.created", actor=actor, at=at,
                          data={"order_id": state.order["id"], **_event_data(ret, lines)})
             await state.save(conn, actor=actor, at=at)
-    except OmsError:
+    except (OmsError, IntegrityError) as exc:
         if exchange is not None:
             await cancel_order(ctx, exchange["id"], CancelIn(reason=f"return {return_id} not stored"),
                                principal=principal)
+        if isinstance(exc, IntegrityError) and idempotency_key and (seen := await _by_key(ctx, idempotency_key)):
+            return seen, False  # the same key, sent twice at once: the first one stands
         raise
     return return_view(ret, lines, state.order["channel"]), True
 
@@ -125,12 +132,14 @@ def _lines(state: OrderState, body: ReturnIn, on_returns: dict[int, int]) -> lis
                                          "received": 0, "restocked": 0, "damaged": 0, "to_inspect": 0, "at": i})
             line["quantity"] += want.quantity
     wrong.raise_if_any()
-    sent: dict[int, int] = {}
+    sent: dict[int, int] = {}  # units that reached the customer: a parcel on its way may still come back
+    reached = {f["id"] for f in state.fuls if f["status"] in (FStatus.DELIVERED, FStatus.COLLECTED)}
     for fl in state.flines:
-        sent[fl["line_no"]] = sent.get(fl["line_no"], 0) + fl["shipped"]
+        if fl["fulfillment_id"] in reached:
+            sent[fl["line_no"]] = sent.get(fl["line_no"], 0) + fl["shipped"]
     can = returnable(state.lines, sent, on_returns)
-    errors = [FieldError(f"lines.{x['at']}.quantity", f"line {no} ({x['sku']}) has {can[no]} units that left a node "
-                                                      f"and are not on a return yet, not {x['quantity']}")
+    errors = [FieldError(f"lines.{x['at']}.quantity", f"line {no} ({x['sku']}) has {can[no]} units that reached the "
+                                                      f"customer and are not on a return yet, not {x['quantity']}")
               for no, x in asked.items() if x["quantity"] > can[no]]
     if errors:
         raise Conflict("; ".join(f"{e.field}: {e.reason}" for e in errors),
@@ -157,8 +166,13 @@ def _exchange_order(state: OrderState, body: ReturnIn, return_id: str, lines: li
     if worth > returned:
         raise InvalidInput([FieldError("exchange.lines", f"the exchange is worth {worth} but the units returned "
                                                          f"{returned} (minor units); order the difference apart")])
-    delivery = ex.delivery or DeliveryIn.model_validate(
-        {k: v for k, v in state.order["delivery"].items() if k in ("mode", "address", "pickup_node_id")})
+    try:
+        delivery = ex.delivery or DeliveryIn.model_validate(
+            {k: v for k, v in state.order["delivery"].items() if k in ("mode", "address", "pickup_node_id")})
+    except ValidationError:
+        raise InvalidInput([FieldError("exchange.delivery", f"give the exchange's delivery: a "
+                                                            f"{state.order['delivery_mode']} order's cannot be "
+                                                            "taken over as it is (its slot has passed)")]) from None
     o = state.order
     return OrderIn(channel=body.channel, external_ref=f"EXCHANGE-{return_id}",
                    customer=Customer(name=o["customer_name"], email=o["customer_email"]), delivery=delivery,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..db import tables as t
 from ..db.tables import now
 from ..domain.lifecycle import FStatus
+from .cancel_requests import settle
 from .context import Context
 from .fulfillment import give_up
 from .order_state import OrderState
@@ -57,6 +58,7 @@ async def _withdraw(ctx: Context, fulfillment_id: str, order_id: str, at: dateti
             return 0  # the limit was lifted or lengthened meanwhile
         reason = f"not accepted within {minutes} minutes"
         await give_up(conn, ful, state.lines_of(ful), reason)
+        settle(state, ful, None, actor=SYSTEM, at=at)
         state.move(ful, FStatus.REJECTED, actor=SYSTEM, at=at, reason=reason)
         await state.save(conn, actor=SYSTEM, at=at, reason=reason)
     await resource_order(ctx, order_id, reason=f"{ful['node_id']} did not accept them within {minutes} minutes",
