@@ -54,13 +54,13 @@ async def take_over(ctx: Context, conn, state: OrderState, f: dict, node_id: str
         raise Conflict(f"{node_id} no longer has these units free", current_status=f["status"])
     if first > node_id:
         await stock.release(conn, theirs)
-    places = f["details"].get("capacity", [])
-    days = [day for resource, day in places if resource == first]
+    back = [p for p in capacity.places_of([f]) if p[0] == first]  # the first node's day place
     cap = request.snap.nodes[node_id].daily_capacity
-    taken = [(node_id, datetime.fromisoformat(day).date(), 1, cap) for day in days] if cap is not None else []
-    if not await capacity.shift(conn, [(first, datetime.fromisoformat(d).date(), 1) for d in days], taken):
+    taken = [(node_id, day, 1, cap) for _, day, _ in back] if cap is not None else []
+    if not await capacity.shift(conn, back, taken):
         raise Conflict(f"{node_id} has no room left that day", current_status=f["status"])
-    kept = [[r, d] for r, d in places if r != first] + ([[node_id, d] for d in days] if taken else [])
+    kept = ([[r, d] for r, d in f["details"].get("capacity", []) if r != first]
+            + [[node_id, day.isoformat()] for _, day, _, _ in taken])
     f["node_id"] = node_id
     for fl in lines:
         fl["node_id"] = node_id

@@ -6,7 +6,7 @@ from datetime import datetime
 from ..domain.access import Principal
 
 
-def _money(amount: int, currency: str) -> dict:
+def money(amount: int, currency: str) -> dict:
     return {"amount": amount, "currency": currency}
 
 
@@ -52,11 +52,11 @@ def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapp
         "status": o["status"],
         "customer": {"name": o["customer_name"], "email": o["customer_email"]},
         "delivery": o["delivery"],
-        "total": _money(o["total_amount"], o["currency"]),
+        "total": money(o["total_amount"], o["currency"]),
         "lines": [
             {"line_no": ln["line_no"], "sku": ln["sku"], "quantity": ln["quantity"],
              "cancelled": ln["cancelled"], "returned": ln["returned"],
-             "unit_price": _money(ln["unit_price"], o["currency"])}
+             "unit_price": money(ln["unit_price"], o["currency"])}
             for ln in sorted(lines, key=lambda x: x["line_no"])
         ],
         "fulfillments": [

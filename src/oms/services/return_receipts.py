@@ -12,6 +12,7 @@ from ..domain.returns import Disposition, RStatus, Take, allot, apply, refund, s
 from ..domain.vocabulary import STOCKLESS_NODE_TYPES
 from .context import Context
 from .order_state import OrderState
+from .order_view import money
 from .return_inputs import InspectIn, ReceiveIn
 from .returns import load_return, return_view
 from .stock_feeds import default_safety
@@ -71,7 +72,7 @@ async def _judge(ctx: Context, return_id: str, asked: list, *, principal: Princi
         if amount or used:
             state.record("refund.requested" if amount else "refund.covered_by_exchange", actor=actor, at=at,
                          data={"order_id": order_id, "return_id": return_id,
-                               "amount": {"amount": amount, "currency": ret["currency"]},
+                               "amount": money(amount, ret["currency"]),
                                "exchange_credit_used": used, "exchange_order_id": ret["exchange_order_id"],
                                "lines": valued})
         await state.save(conn, actor=actor, at=at)

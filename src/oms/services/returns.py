@@ -20,6 +20,7 @@ from .capture import capture_order
 from .context import Context
 from .inputs import CancelIn, Customer, DeliveryIn, Money, OrderIn, OrderLineIn
 from .order_state import OrderState
+from .order_view import money
 from .return_inputs import ExchangeIn, ReturnCancelIn, ReturnIn
 
 r, rl = t.returns.c, t.return_lines.c
@@ -28,14 +29,14 @@ RETURNS = Principal("returns", Role.ADMIN)
 
 
 def return_view(ret: dict, lines: list[dict], order_channel: str) -> dict:
-    money = lambda amount: {"amount": amount, "currency": ret["currency"]}  # noqa: E731
     return {
         "id": ret["id"], "order_id": ret["order_id"], "order_channel": order_channel, "channel": ret["channel"],
         "kind": ret["kind"], "method": ret["method"], "node_id": ret["node_id"], "status": ret["status"],
         "lines": [{k: ln[k] for k in ("line_no", "sku", "quantity", "reason", "received", "restocked", "damaged",
                                       "to_inspect")} for ln in sorted(lines, key=lambda x: x["line_no"])],
-        "refunded": money(ret["refunded"]),
-        "exchange_order_id": ret["exchange_order_id"], "exchange_credit": money(ret["exchange_credit"]),
+        "refunded": money(ret["refunded"], ret["currency"]),
+        "exchange_order_id": ret["exchange_order_id"],
+        "exchange_credit": money(ret["exchange_credit"], ret["currency"]),
         "created_at": ret["created_at"].isoformat(), "updated_at": ret["updated_at"].isoformat(),
     }
 

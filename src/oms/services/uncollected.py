@@ -14,6 +14,7 @@ from ..db.tables import now
 from ..domain.lifecycle import FStatus
 from .context import Context
 from .order_state import OrderState
+from .order_view import money
 from .returns import undelivered
 
 SYSTEM = "system:collection"
@@ -76,5 +77,5 @@ async def give_up_parcel(conn, state: OrderState, ful: dict, reason: str, return
     if refund:
         state.record("refund.requested", actor=actor, at=at, reason=reason,
                      data={"order_id": state.order["id"], "fulfillment_id": ful["id"],
-                           "amount": {"amount": sum(x["amount"] for x in refund), "currency": state.order["currency"]},
+                           "amount": money(sum(x["amount"] for x in refund), state.order["currency"]),
                            "exchange_credit_used": 0, "lines": refund})
