@@ -109,7 +109,7 @@ def server_arguments(doc: str, *, db: str = "postgres", clients: int = 32, secon
 async def bench_server(args, *, demo: bool = False) -> AsyncIterator[tuple[str, str, list[str]]]:
     """``oms serve`` on a fresh database with the benchmark network (or, with ``demo``, the demo retailer:
     its SKUs stocked at the Paris DC): (url, admin key, SKUs); stopped after."""
-    key = "bench-" + secrets.token_hex(8)
+    key = "bench-" + secrets.token_hex(16)
     if args.db == "postgres":
         db_url = await fresh_postgres(args.postgres_url)
     else:

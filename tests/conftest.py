@@ -18,10 +18,31 @@ from oms.config import Settings
 from oms.db.engine import make_engine
 from oms.db.migrate import upgrade
 from oms.db.tables import metadata
+from tests.support import TEST_AT, use_clock
 
 PG_URL = os.environ.get("OMS_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("OMS_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+# Modules whose verdicts hang on when they run (calendars, cut-offs, lead times, waves, deadlines, the day's
+# figures): `make test-instants` runs them again at each instant of the year that tries a retailer.
+CLOCK_SENSITIVE = {
+    "test_promise", "test_promise_edges", "test_sourcing", "test_capacity", "test_capacity_edges", "test_waves",
+    "test_fulfillment_api", "test_resourcing", "test_uncollected", "test_own_delivery", "test_backorders",
+    "test_supply", "test_holds", "test_batch", "test_claims", "test_low_stock", "test_console_dashboard",
+    "test_console_store", "test_stock_feeds", "test_tracking", "test_demo", "test_capture_api",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rpartition(".")[2] in CLOCK_SENSITIVE:
+            item.add_marker(pytest.mark.clock)
+
+
+def pytest_report_header(config):
+    return f"service clock: {'from ' + TEST_AT.isoformat() if TEST_AT else 'the wall clock'} (OMS_TEST_AT)"
 
 
 def pytest_configure(config):
@@ -85,8 +106,9 @@ def database_url(request, tmp_path, sqlite_template):
 
 @pytest.fixture
 async def ctx(database_url):
-    context = build_context(Settings(database_url=database_url, key_cache_seconds=0,
+    context = build_context(Settings(database_url=database_url, key_cache_seconds=0, clock_at=TEST_AT,
                                      reference_refresh_seconds=0, availability_max_age_seconds=0))
+    use_clock(context.clock)
     await prepare(context)
     yield context
     await context.db.dispose()

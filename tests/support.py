@@ -2,31 +2,69 @@
 the HTTP helpers the API tests share."""
 
 import asyncio
+import os
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 from sqlalchemy import text
 
+from oms.clock import Clock
 from oms.services.keys import create_key
+
+# The instant every test's service clock starts at: OMS_TEST_AT (ISO 8601 with its offset, e.g.
+# 2026-12-24T18:30:00+01:00) to live a given evening again, else the wall clock's now.
+TEST_AT = datetime.fromisoformat(os.environ["OMS_TEST_AT"]) if os.environ.get("OMS_TEST_AT") else None
+_clock = Clock(TEST_AT)
+
+
+def now() -> datetime:
+    """The running test's service clock (for helpers that build inputs outside a test's ``ctx``)."""
+    return _clock.now()
+
+
+def use_clock(clock: Clock) -> None:
+    global _clock
+    _clock = clock
+
+
+E2E_ADMIN_KEY = "e2e-admin-key-4f0c2a9e71b3d85c6e1f"  # as long as a bootstrap key must be
+
+
+def server_env(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a server process a test starts: its database, the bootstrap admin key, the tests'
+    clock, and these ``OMS_…`` settings."""
+    env = {**os.environ, "OMS_DATABASE_URL": database_url, "OMS_BOOTSTRAP_ADMIN_KEY": E2E_ADMIN_KEY, **settings}
+    if TEST_AT is not None:
+        env["OMS_CLOCK_AT"] = TEST_AT.isoformat()
+    return env
 
 STORE_MODES = ["click_and_collect", "reserve_in_store", "store_carry_out", "home_standard"]
 DC_MODES = ["home_standard", "home_express", "click_and_collect", "locker"]
 
 
-def node(id, type, lat, lng, city, fulfills, hands_over=()):
+def week(open_: str, close: str, days=("mon", "tue", "wed", "thu", "fri", "sat")) -> dict:
+    return {d: [[open_, close]] for d in days}
+
+
+def node(id, type, lat, lng, city, fulfills, hands_over=(), hours=week("09:00", "19:00")):
     return {"id": id, "type": type, "name": f"{type} {city}", "timezone": "Europe/Paris",
             "address": {"line1": "1 rue de test", "postal_code": "75001", "city": city, "country": "FR",
                         "lat": lat, "lng": lng},
             "fulfills": list(fulfills), "hands_over": list(hands_over),
-            "opening_hours": {"mon": [["09:00", "19:00"]]}, "daily_capacity": 500}
+            "opening_hours": hours, "daily_capacity": 500}
 
 
+# A working week as a retailer has one: the DC in two shifts six days a week, stores on shop hours, Sunday
+# closed; the locker bank open every day. Tests that need other hours give them.
 NODES = [
-    node("DC-PARIS", "warehouse", 48.95, 2.55, "Roissy", DC_MODES),
+    node("DC-PARIS", "warehouse", 48.95, 2.55, "Roissy", DC_MODES, hours=week("06:00", "22:00")),
     node("ST-PARIS", "store", 48.8566, 2.3522, "Paris", STORE_MODES, STORE_MODES[:3]),
     node("ST-LYON", "store", 45.764, 4.8357, "Lyon", STORE_MODES, STORE_MODES[:3]),
-    node("LK-PARIS", "locker", 48.87, 2.33, "Paris", [], ["locker"]),
+    node("LK-PARIS", "locker", 48.87, 2.33, "Paris", [], ["locker"], hours=week("06:00", "22:00", ("mon", "tue", "wed",
+                                                                                               "thu", "fri", "sat",
+                                                                                               "sun"))),
 ]
 PRODUCTS = [
     {"sku": sku, "name": name, "weight_g": w, "length_mm": 100, "width_mm": 100, "height_mm": 100,
@@ -64,7 +102,7 @@ async def seed(ctx, client: httpx.AsyncClient) -> Keys:
     for name, role, scope in [("admin", "admin", None), ("web", "channel", "web"),
                               ("marketplace", "channel", "marketplace"), ("store_paris", "node", "ST-PARIS"),
                               ("store_lyon", "node", "ST-LYON"), ("viewer", "viewer", None)]:
-        made[name], _ = await create_key(ctx.db, role=role, scope=scope, name=name)
+        made[name], _ = await create_key(ctx, role=role, scope=scope, name=name)
     keys = Keys(**made)
     for path, body in (("/v1/products", PRODUCTS), ("/v1/nodes", NODES), ("/v1/inventory", STOCK)):
         r = await client.put(path, json=body, headers=keys.h("admin"))

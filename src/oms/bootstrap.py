@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from .api.app import create_app
+from .clock import Clock
 from .config import Settings
 from .db.engine import Database, make_engine
 from .db.migrate import upgrade
@@ -25,6 +26,7 @@ from .services.resourcing import retry_waiting
 from .services.sla import expire_unaccepted
 from .services.stock_mirror import StockMirror
 from .services.stream import NatsStream
+from .services.throttle import FailureThrottle
 from .services.uncollected import send_back_uncollected
 from .services.waves import release_due
 from .services.webhook_sender import deliver_due
@@ -32,13 +34,16 @@ from .services.webhook_sender import deliver_due
 
 def build_context(settings: Settings) -> Context:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    clock = Clock(settings.clock_at)
     return Context(
         settings=settings,
         db=Database(engine),
+        clock=clock,
         reference=ReferenceCache(settings.reference_refresh_seconds),
         keys=KeyCache(settings.key_cache_seconds),
-        stock=StockMirror(settings.availability_max_age_seconds),
-        capacity=CapacityBoard(settings.availability_max_age_seconds),
+        throttle=FailureThrottle(settings.auth_failures_per_minute),
+        stock=StockMirror(settings.availability_max_age_seconds, clock),
+        capacity=CapacityBoard(settings.availability_max_age_seconds, clock),
         stream=NatsStream(settings.nats_url, settings.nats_stream, settings.nats_subject) if settings.nats_url
         else None,
     )
@@ -47,9 +52,9 @@ def build_context(settings: Settings) -> Context:
 async def prepare(ctx: Context) -> None:
     """Bring the database to the newest schema and create the bootstrap admin key if one is configured."""
     await upgrade(ctx.db.engine)
-    await ensure_secret(ctx.db)
+    await ensure_secret(ctx)
     if ctx.settings.bootstrap_admin_key:
-        await create_key(ctx.db, role="admin", name="bootstrap admin", key=ctx.settings.bootstrap_admin_key)
+        await create_key(ctx, role="admin", name="bootstrap admin", key=ctx.settings.bootstrap_admin_key)
 
 
 def tune_gc() -> None:

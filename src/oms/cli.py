@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from .bootstrap import build_context, prepare
@@ -23,10 +24,23 @@ console = Console()
 err = Console(stderr=True)
 
 
+def settings() -> Settings:
+    """The settings from the environment; a wrong one is named (its OMS_ variable) and nothing starts."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for e in exc.errors():
+            name = "OMS_" + "_".join(str(p) for p in e["loc"]).upper()
+            err.print(f"error: {name}: {e['msg']}", style="red", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
 def run(coro_fn):
     """Run an async command on a fresh context; domain errors become a clear message and exit code 1."""
+    config = settings()
+
     async def main():
-        ctx = build_context(Settings())
+        ctx = build_context(config)
         try:
             await prepare(ctx)
             return await coro_fn(ctx)
@@ -47,8 +61,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "1
     """Apply pending migrations, then serve the API (and /docs) and the console (/console)."""
     import uvicorn
 
-    settings = Settings()
-    if workers > 1 and settings.database_url.startswith("sqlite"):
+    if workers > 1 and settings().database_url.startswith("sqlite"):
         err.print("[red]error:[/red] several workers need PostgreSQL (OMS_DATABASE_URL=postgresql://…)")
         raise typer.Exit(2)
     run(lambda ctx: asyncio.sleep(0))  # migrate once, before any worker starts
@@ -75,7 +88,7 @@ def keys_create(role: Annotated[str, typer.Option(help="admin, channel, node or 
     """Create an API key and print it (it is stored hashed: this is the only time it is shown)."""
     from .services.keys import create_key
 
-    key, principal = run(lambda ctx: create_key(ctx.db, role=role, scope=scope, name=name))
+    key, principal = run(lambda ctx: create_key(ctx, role=role, scope=scope, name=name))
     console.print(f"{principal.role}{' ' + principal.scope if principal.scope else ''}: [bold]{key}[/bold]")
 
 
@@ -98,7 +111,7 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id, as `om
     """Revoke a key: it is refused from now on (servers trust a key they checked for OMS_KEY_CACHE_SECONDS)."""
     from .services.keys import revoke_key
 
-    run(lambda ctx: revoke_key(ctx.db, key_id))
+    run(lambda ctx: revoke_key(ctx, key_id))
     console.print(f"key {key_id} revoked")
 
 

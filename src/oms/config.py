@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "oms.db")
@@ -12,7 +12,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
 
     database_url: str = DEFAULT_SQLITE
-    bootstrap_admin_key: str | None = None
+    # An admin key created at start: as long as the keys the service makes, so that it is not guessed.
+    bootstrap_admin_key: str | None = Field(default=None, min_length=32, max_length=200)
+    # The largest request body read, in bytes; bulk writes of reference data and stock feeds may be larger.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_bulk_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # Failed authentications (a wrong API key, console key or carrier signature) an address may make in a
+    # minute before it is answered 429 for the rest of the minute (0: no limit).
+    auth_failures_per_minute: int = Field(default=30, ge=0)
     # Connections kept open per process: enough for every concurrent request to hold one.
     db_pool_size: int = Field(default=40, ge=1, le=500)
     # How long a verified API key is trusted from memory before the database is asked again.
@@ -39,6 +46,9 @@ class Settings(BaseSettings):
     carrier_endpoints: dict[str, str] = {}
     # What a Prometheus scraper must send to read /metrics (none: open, like the health probes).
     metrics_token: str | None = None
+    # The instant the service's clock starts at, flowing on from there (tests, rehearsals of a given day);
+    # none: the wall clock.
+    clock_at: AwareDatetime | None = None
 
 
 def async_url(url: str) -> str:

@@ -1,6 +1,5 @@
 """What the end-to-end tests share: a real server process on a fresh database."""
 
-import os
 import subprocess
 import time
 
@@ -8,15 +7,14 @@ import httpx
 import pytest
 
 from tests.e2e.test_server import OMS
-from tests.support import free_port
+from tests.support import free_port, server_env
 
 
 @pytest.fixture
 def server(database_url):
     port = free_port()
     # Reference data checked at every request: a test reads back at once what it has just written.
-    env = {**os.environ, "OMS_DATABASE_URL": database_url, "OMS_BOOTSTRAP_ADMIN_KEY": "e2e-admin-key",
-           "OMS_REFERENCE_REFRESH_SECONDS": "0"}
+    env = server_env(database_url, OMS_REFERENCE_REFRESH_SECONDS="0")
     proc = subprocess.Popen([str(OMS), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

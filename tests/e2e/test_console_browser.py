@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.test_server import OMS
-from tests.support import NODES, PRODUCTS, STOCK, order
+from tests.support import E2E_ADMIN_KEY, NODES, PRODUCTS, STOCK, order
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
@@ -24,7 +24,7 @@ if CHROMIUM is None:
         raise RuntimeError("OMS_REQUIRE_BROWSER=1 but no chromium is installed (apt-get install chromium)")
     pytest.skip("no chromium on this machine", allow_module_level=True)
 
-ADMIN_KEY = "e2e-admin-key"
+ADMIN_KEY = E2E_ADMIN_KEY
 # Chromium as this machine runs it: no sandbox as root, and none of its calls home (the network is closed).
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
@@ -66,7 +66,7 @@ def test_customer_service_finds_an_order_and_cancels_a_unit(server, browser_page
     page.get_by_label("API key").fill(ADMIN_KEY)
     page.keyboard.press("Enter")  # the form works from the keyboard
     expect(page.get_by_role("heading", name="Orders")).to_be_visible()
-    assert "e2e-admin-key" not in str(page.context.cookies())  # the browser never holds the key
+    assert ADMIN_KEY not in str(page.context.cookies())  # the browser never holds the key
 
     page.get_by_label("Search").fill("ada@example.com")
     page.get_by_role("button", name="Search").click()

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 
 from tests.e2e.test_server import OMS
-from tests.support import NODES, PRODUCTS, STOCK, free_port, order
+from tests.support import E2E_ADMIN_KEY, NODES, PRODUCTS, STOCK, free_port, order, server_env
 
-ADMIN = {"Authorization": "Bearer e2e-admin-key"}
+ADMIN = {"Authorization": f"Bearer {E2E_ADMIN_KEY}"}
 
 
 class Partner(BaseHTTPRequestHandler):
@@ -31,8 +31,7 @@ class Partner(BaseHTTPRequestHandler):
 
 
 def start(database_url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "OMS_DATABASE_URL": database_url, "OMS_BOOTSTRAP_ADMIN_KEY": "e2e-admin-key",
-           "OMS_REFERENCE_REFRESH_SECONDS": "0", "OMS_RELAY_SECONDS": "0.05"}
+    env = server_env(database_url, OMS_REFERENCE_REFRESH_SECONDS="0", OMS_RELAY_SECONDS="0.05")
     proc = subprocess.Popen([str(OMS), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

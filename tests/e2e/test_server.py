@@ -5,13 +5,13 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import NODES, PRODUCTS, STOCK, order
+from tests.support import E2E_ADMIN_KEY, NODES, PRODUCTS, STOCK, order
 
 OMS = Path(sys.executable).parent / "oms"
 
 
 def test_the_served_api_takes_reference_data_and_an_order(server):
-    admin = {"Authorization": "Bearer e2e-admin-key"}
+    admin = {"Authorization": f"Bearer {E2E_ADMIN_KEY}"}
     with httpx.Client(base_url=server, headers=admin) as http:
         assert http.get("/readyz").json()["status"] == "ok"
         for path, body in (("/v1/products", PRODUCTS), ("/v1/nodes", NODES), ("/v1/inventory", STOCK)):
@@ -27,7 +27,7 @@ def test_the_served_api_takes_reference_data_and_an_order(server):
 def test_the_served_api_promises_and_captures_what_it_promised(server):
     from tests.integration.test_promise import CARRIERS, PRICES, calendars
 
-    admin = {"Authorization": "Bearer e2e-admin-key"}
+    admin = {"Authorization": f"Bearer {E2E_ADMIN_KEY}"}
     with httpx.Client(base_url=server, headers=admin) as http:
         for path, body in (("/v1/products", PRODUCTS), ("/v1/nodes", [calendars(n) for n in NODES]),
                            ("/v1/inventory", STOCK), ("/v1/carrier-services", CARRIERS),

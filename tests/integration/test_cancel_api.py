@@ -184,7 +184,7 @@ async def test_only_the_orders_channel_or_an_admin_may_cancel(ctx, client):
     for who in ("marketplace", "viewer", "store_paris"):
         problem(await cancel(client, keys, placed["id"], who=who), 403, "forbidden")
     assert (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("web"))).json()["status"] == "created"
-    second_web, _ = await create_key(ctx.db, role="channel", scope="web", name="web 2")
+    second_web, _ = await create_key(ctx, role="channel", scope="web", name="web 2")
     r = await client.post(
         f"/v1/orders/{placed['id']}/cancel", json={}, headers={"Authorization": f"Bearer {second_web}"}
     )

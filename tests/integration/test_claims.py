@@ -4,7 +4,6 @@ whole; the first to accept takes it (stock and day place move with it), the othe
 import asyncio
 from datetime import timedelta
 
-from oms.db.tables import now
 from oms.services.sla import expire_unaccepted
 from tests.support import NODES, capture, confirm, on_hand_reserved, order, problem, seed
 
@@ -95,7 +94,7 @@ async def test_no_claim_in_time_sources_the_work_again(ctx, client):
     keys, placed, fid = await offered_order(ctx, client, "CL-5")
     paris = {**next(n for n in NODES if n["id"] == "ST-PARIS"), "accept_within_minutes": 30}
     assert (await client.put("/v1/nodes", json=[paris], headers=keys.h("admin"))).status_code == 200
-    assert await expire_unaccepted(ctx, at=now() + timedelta(minutes=31)) == 1
+    assert await expire_unaccepted(ctx, at=ctx.clock.now() + timedelta(minutes=31)) == 1
     view = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json()
     by_id = {f["id"]: f for f in view["fulfillments"]}
     assert by_id[fid]["status"] == "rejected"

@@ -1,7 +1,6 @@
 """The operations dashboard: the day's figures from the orders, their fulfilment and their events; the
 part the page refreshes in place; a channel key's own figures; none for a node key."""
 
-from datetime import UTC, datetime
 
 from sqlalchemy import update
 
@@ -21,7 +20,7 @@ async def test_the_days_figures(ctx, client):
                                                 pickup_node_id="ST-PARIS")),
               await capture(client, keys, order("DB-4", [("SKU-B", 1)], channel="marketplace"), who="marketplace")]
     await confirm(client, keys.h("store_paris"), placed[0]["fulfillments"][0]["id"], "reject", reason="broken")
-    today = datetime.now(UTC).date()
+    today = ctx.clock.now().date()
     await signed_in(client, keys.admin)
     shown = await client.get("/console/dashboard")
     assert shown.status_code == 200 and "<svg" in shown.text and 'src="/console/static/console.js"' in shown.text
@@ -63,5 +62,5 @@ async def test_open_orders_past_their_promise_are_listed_as_late(ctx, client):
             await conn.execute(update(t.orders).where(t.orders.c.id == p["id"]).values(
                 delivery={**p["delivery"], **past}))
     await client.post(f"/v1/orders/{placed[1]['id']}/cancel", json={}, headers=keys.h("web"))
-    d = await figures(ctx, datetime.now(UTC).date(), principal=Principal("k", Role.ADMIN))
+    d = await figures(ctx, ctx.clock.now().date(), principal=Principal("k", Role.ADMIN))
     assert [x["external_ref"] for x in d["late"]] == ["LT-0"]  # the cancelled one is over

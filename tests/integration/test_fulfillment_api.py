@@ -29,7 +29,7 @@ async def order_status(client, keys, order_id) -> str:
 
 
 async def dc_key(ctx) -> dict:
-    key, _ = await create_key(ctx.db, role="node", scope="DC-PARIS", name="dc")
+    key, _ = await create_key(ctx, role="node", scope="DC-PARIS", name="dc")
     return {"Authorization": f"Bearer {key}"}
 
 

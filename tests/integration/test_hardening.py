@@ -68,7 +68,7 @@ async def test_on_a_transfer_only_the_collecting_store_readies_and_hands_over(ct
     placed = await capture(client, keys, order("HARD-5", [("SKU-B", 1)], mode="click_and_collect",
                                                pickup_node_id="ST-PARIS"))
     f = ful_at(placed, "DC-PARIS")
-    dc, _ = await create_key(ctx.db, role="node", scope="DC-PARIS")
+    dc, _ = await create_key(ctx, role="node", scope="DC-PARIS")
     dc_key = {"Authorization": f"Bearer {dc}"}
     await confirm(client, dc_key, f["id"], "accept")
     await confirm(client, dc_key, f["id"], "ship", carrier="dpd", tracking_number="T9")
@@ -97,10 +97,10 @@ async def test_a_revoked_key_is_refused_and_channel_scopes_are_checked(ctx, clie
     from oms.services.keys import revoke_key
 
     keys = await seed(ctx, client)
-    plain, principal = await create_key(ctx.db, role="viewer")
+    plain, principal = await create_key(ctx, role="viewer")
     assert (await client.get("/v1/orders", headers={"Authorization": f"Bearer {plain}"})).status_code == 200
-    await revoke_key(ctx.db, principal.key_id)
+    await revoke_key(ctx, principal.key_id)
     problem(await client.get("/v1/orders", headers={"Authorization": f"Bearer {plain}"}), 401, "unauthenticated")
     with pytest.raises(InvalidInput):
-        await create_key(ctx.db, role="channel", scope="WEB")
+        await create_key(ctx, role="channel", scope="WEB")
     assert keys.web

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import update
 
 from oms.db import tables as t
-from oms.db.tables import now
 from oms.services.holds_expiry import release_expired
 from oms.services.stock_check import stock_differences
 from tests.support import HOME, capture, on_hand_reserved, order, problem, seed, stock_of
@@ -47,8 +46,8 @@ async def test_a_hold_keeps_units_until_released(ctx, client):
 async def test_holds_expire_by_themselves(ctx, client):
     keys = await seed(ctx, client)
     h = await held(client, keys, hold([("SKU-B", 5)], ttl=60))
-    assert await release_expired(ctx, at=now() + timedelta(seconds=59)) == 0
-    assert await release_expired(ctx, at=now() + timedelta(seconds=61)) == 1
+    assert await release_expired(ctx, at=ctx.clock.now() + timedelta(seconds=59)) == 0
+    assert await release_expired(ctx, at=ctx.clock.now() + timedelta(seconds=61)) == 1
     got = (await client.get(f"/v1/holds/{h['id']}", headers=keys.h("web"))).json()
     assert got["status"] == "expired" and await free(client, keys, "SKU-B") == 14
     assert await stock_differences(ctx) == []
@@ -61,7 +60,7 @@ async def test_an_expired_hold_never_blocks_a_sale(ctx, client):
     problem(r, 409, "out_of_stock")
     # Time passes (the sweeper has not run yet): the hold is past its expiry.
     async with ctx.db.write() as conn:
-        await conn.execute(update(t.holds).values(expires_at=now() - timedelta(seconds=1)))
+        await conn.execute(update(t.holds).values(expires_at=ctx.clock.now() - timedelta(seconds=1)))
     r = await client.post("/v1/orders", json=order("H-2", [("SKU-B", 1)]), headers=keys.h("web"))
     assert r.status_code == 201, r.text
     assert await stock_differences(ctx) == []

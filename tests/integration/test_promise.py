@@ -127,13 +127,13 @@ async def test_absent_modes_say_why_when_asked(ctx, client):
 
 async def test_a_promise_id_is_signed_and_tampering_shows(ctx, client):
     keys = await network(ctx, client)
-    before = datetime.now(PARIS)
+    before = ctx.clock.now().astimezone(PARIS)
     option = await promised_now(client, keys)
     snap = await ctx.reference.get(ctx.db, now=True)
     payload = verify(snap.promise_secret, option["promise_id"])
     assert payload["mode"] == "home_standard" and payload["latest"] == option["latest"]
     expires = datetime.fromisoformat(option["expires_at"])
-    assert before + timedelta(minutes=10) <= expires <= datetime.now(PARIS) + timedelta(minutes=10)
+    assert before + timedelta(minutes=10) <= expires <= ctx.clock.now().astimezone(PARIS) + timedelta(minutes=10)
     head, signature = option["promise_id"].split(".")
     with pytest.raises(InvalidInput):
         verify(snap.promise_secret, head[:-2] + "xx." + signature)
@@ -222,7 +222,7 @@ async def test_an_expired_promise_is_refused(ctx, client):
     keys = await network(ctx, client)
     option = await promised_now(client, keys)
     snap = await ctx.reference.get(ctx.db, now=True)
-    an_hour_ago = datetime.now(PARIS) - timedelta(hours=1)
+    an_hour_ago = ctx.clock.now().astimezone(PARIS) - timedelta(hours=1)
     payload = {**verify(snap.promise_secret, option["promise_id"]), "at": an_hour_ago.isoformat(),
                "expires_at": (an_hour_ago + timedelta(minutes=10)).isoformat()}
     r = await client.post("/v1/orders", json=placed(sign(snap.promise_secret, payload)), headers=keys.h("web"))

@@ -72,7 +72,7 @@ async def test_an_order_taking_a_hold_keeps_the_promise_its_held_units_make(ctx,
 
 async def test_a_promise_asked_for_a_time_before_the_cutoff_after_it_passed_is_not_kept(ctx, client):
     keys = await seed(ctx, client)
-    now = datetime.now(PARIS)
+    now = ctx.clock.now().astimezone(PARIS)
     cutoff = (now - timedelta(minutes=5)).strftime("%H:%M")  # the DC's carrier left five minutes ago
     dc = {**calendars(NODES[0]), "opening_hours": {d: [["00:00", "24:00"]] for d in
                                                    ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
@@ -91,7 +91,7 @@ async def test_a_promise_asked_for_a_time_before_the_cutoff_after_it_passed_is_n
 
 async def test_a_promise_asked_for_a_far_future_time_does_not_stay_valid_for_years(ctx, client):
     keys = await network(ctx, client)
-    later = datetime.now(PARIS) + timedelta(days=365)
+    later = ctx.clock.now().astimezone(PARIS) + timedelta(days=365)
     [option] = [o for o in (await ask(client, keys, [("SKU-B", 1)], at=later))["options"]
                 if o["mode"] == "home_standard"]
     # A promise for a year from now is a what-if answer: nothing an order could be held to for years.

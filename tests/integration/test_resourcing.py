@@ -3,7 +3,6 @@ cannot be sent as promised is flagged at risk with its options."""
 
 from datetime import timedelta
 
-from oms.db.tables import now
 from oms.services.backorders import release_backorders
 from oms.services.keys import create_key
 from oms.services.resourcing import retry_waiting
@@ -65,7 +64,7 @@ async def test_a_rejection_is_sourced_again_on_the_other_nodes_and_explained(ctx
 
 async def test_a_node_that_gave_up_is_not_asked_again_and_the_order_is_flagged_at_risk(ctx, client):
     keys = await seed(ctx, client)
-    dc_key, _ = await create_key(ctx.db, role="node", scope="DC-PARIS", name="dc")
+    dc_key, _ = await create_key(ctx, role="node", scope="DC-PARIS", name="dc")
     placed = await capture(client, keys, order("R-2", [("SKU-A", 2)]))
     await confirm(client, keys.h("store_paris"), ful_at(placed, "ST-PARIS")["id"], "reject")
     view = await get_order(client, keys, placed["id"])
@@ -187,7 +186,7 @@ async def test_a_node_that_does_not_accept_in_time_loses_the_order(ctx, client):
     assert set(sent_from(waiting)) == set(sent_from(accepted)) == {"ST-PARIS"}
     await confirm(client, keys.h("store_paris"), accepted["fulfillments"][0]["id"], "accept")
 
-    start = now()
+    start = ctx.clock.now()
     assert await expire_unaccepted(ctx, at=start + timedelta(minutes=29)) == 0
     assert await expire_unaccepted(ctx, at=start + timedelta(minutes=31)) == 1
     view = await get_order(client, keys, waiting["id"])
@@ -210,7 +209,7 @@ async def test_a_lifted_time_limit_withdraws_nothing(ctx, client):
     await put(client, keys, "/v1/nodes", [store])
     placed = await capture(client, keys, order("S-3", [("SKU-A", 2)]))
     await put(client, keys, "/v1/nodes", [{**store, "accept_within_minutes": None}])
-    assert await expire_unaccepted(ctx, at=now() + timedelta(hours=5)) == 0
+    assert await expire_unaccepted(ctx, at=ctx.clock.now() + timedelta(hours=5)) == 0
     assert (await get_order(client, keys, placed["id"]))["fulfillments"][0]["status"] == "released"
     bad = problem(await client.put("/v1/nodes", json=[{**store, "accept_within_minutes": 0}],
                                    headers=keys.h("admin")), 422, "invalid_input")

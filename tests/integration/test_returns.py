@@ -8,7 +8,7 @@ from tests.support import capture, confirm, on_hand_reserved, order, problem, se
 async def delivered(ctx, client, ref: str, lines, **order_args):
     """Seed, add a key of the store channel, capture a web order and take it to the customer's door."""
     keys = await seed(ctx, client)
-    store_key, _ = await create_key(ctx.db, role="channel", scope="store", name="store till")
+    store_key, _ = await create_key(ctx, role="channel", scope="store", name="store till")
     placed = await capture(client, keys, order(ref, lines, **order_args))
     for f in placed["fulfillments"]:
         for action, body in (("accept", {}), ("ship", {"carrier": "c", "tracking_number": f"T-{f['id']}"}),

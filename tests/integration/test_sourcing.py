@@ -295,7 +295,7 @@ async def test_a_drop_ship_supplier_is_a_node_like_the_others_with_its_own_costs
     [request] = [e for e in events if e["type"] == "fulfillment.released"]
     assert request["data"]["details"]["purchase_request"] and request["data"]["order"]["delivery"]["address"] == HOME
     # The supplier confirms with its own key, and its shipment goes to the customer.
-    supplier_key, _ = await create_key(ctx.db, role="node", scope="SUP-1", name="supplier")
+    supplier_key, _ = await create_key(ctx, role="node", scope="SUP-1", name="supplier")
     fid, h = dropped["fulfillments"][0]["id"], {"Authorization": f"Bearer {supplier_key}"}
     await confirm(client, h, fid, "accept")
     shipped = await confirm(client, h, fid, "ship", carrier="dhl", tracking_number="SUP-T-1")

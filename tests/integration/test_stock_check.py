@@ -5,7 +5,6 @@ from sqlalchemy import delete, event, func, select, text, tuple_, update
 from sqlalchemy.util import await_only
 
 from oms.db import tables as t
-from oms.db.tables import now
 from oms.services.stock_check import repair_stock, stock_differences
 from tests.integration.test_holds import held, hold
 from tests.support import HOME, confirm, on_hand_reserved, order, seed, until_blocked_by
@@ -67,7 +66,7 @@ async def test_repair_sets_counters_from_the_ledger_and_the_reservations_and_the
         await conn.execute(delete(t.inventory).where(inv.node_id == a_node, inv.sku == "SKU-A"))
         movements = await conn.scalar(select(func.count()).select_from(t.movements))
     assert len(await stock_differences(ctx)) == 3
-    before = now()
+    before = ctx.clock.now()
 
     repaired = await repair_stock(ctx)
 

@@ -46,7 +46,7 @@ async def test_stores_keep_units_for_walk_in_customers_from_online_channels(ctx,
                           json=order("WI-2", [("SKU-A", 3)], mode="reserve_in_store", pickup_node_id="ST-PARIS"))
     assert r.status_code == 201, r.text
     # The shop's own tills may sell the kept units.
-    till, _ = await create_key(ctx.db, role="channel", scope="store")
+    till, _ = await create_key(ctx, role="channel", scope="store")
     r = await client.post("/v1/orders", headers={"Authorization": f"Bearer {till}"},
                           json=order("TILL-1", [("SKU-A", 2)], channel="store", mode="store_carry_out",
                                      pickup_node_id="ST-PARIS"))

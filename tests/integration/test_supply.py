@@ -1,12 +1,12 @@
 """Future supply: availability says when units come back ("none now, 12 on 3 December")."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from tests.support import problem, seed
+from tests.support import now, problem, seed
 
 
 def po(id, node_id, sku, quantity, days, status="expected", kind="purchase_order"):
-    expected = (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
+    expected = (now() + timedelta(days=days)).date().isoformat()
     return {"id": id, "kind": kind, "node_id": node_id, "sku": sku, "quantity": quantity,
             "expected_on": expected, "status": status}
 
@@ -21,7 +21,7 @@ async def test_none_now_and_twelve_on_a_date(ctx, client):
         po("PO-2", "DC-PARIS", "SKU-C", 40, 20, status="received")])
     assert r.json() == {"upserted": 5}
     c = (await client.get("/v1/availability/SKU-C", params={"channel": "web"}, headers=keys.h("web"))).json()
-    in2, in8 = [(datetime.now(UTC) + timedelta(days=d)).date().isoformat() for d in (2, 8)]
+    in2, in8 = [(ctx.clock.now() + timedelta(days=d)).date().isoformat() for d in (2, 8)]
     assert c["available"] == 0
     assert c["incoming"] == [{"date": in2, "quantity": 2}, {"date": in8, "quantity": 15}]
 

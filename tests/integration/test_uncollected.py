@@ -4,7 +4,6 @@ received; from a store's own shelves released at once and refunded; a carrier's 
 import json
 from datetime import timedelta
 
-from oms.db.tables import now
 from oms.domain.webhooks import signature
 from oms.services.uncollected import send_back_uncollected
 from tests.support import NODES, capture, confirm, on_hand_reserved, order, problem, seed
@@ -32,9 +31,9 @@ async def test_a_locker_parcel_not_collected_goes_back_to_the_chosen_node_and_is
     ready = await confirm(client, admin, f["id"], "ready")
     assert ready["status"] == "ready_for_pickup"
 
-    assert await send_back_uncollected(ctx, at=now() + timedelta(days=2)) == 0
-    assert await send_back_uncollected(ctx, at=now() + timedelta(days=3, minutes=1)) == 1
-    assert await send_back_uncollected(ctx, at=now() + timedelta(days=4)) == 0  # once
+    assert await send_back_uncollected(ctx, at=ctx.clock.now() + timedelta(days=2)) == 0
+    assert await send_back_uncollected(ctx, at=ctx.clock.now() + timedelta(days=3, minutes=1)) == 1
+    assert await send_back_uncollected(ctx, at=ctx.clock.now() + timedelta(days=4)) == 0  # once
     view = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("web"))).json()
     assert view["status"] == "cancelled" and view["fulfillments"][0]["status"] == "cancelled"
     assert view["lines"][0]["cancelled"] == 1
@@ -66,7 +65,7 @@ async def test_a_click_and_collect_order_left_on_the_stores_shelf_is_released_an
     await confirm(client, store, f["id"], "accept")
     await confirm(client, store, f["id"], "ready")
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 2)
-    assert await send_back_uncollected(ctx, at=now() + timedelta(days=2, minutes=1)) == 1
+    assert await send_back_uncollected(ctx, at=ctx.clock.now() + timedelta(days=2, minutes=1)) == 1
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 0)  # back on sale
     view = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("web"))).json()
     assert view["status"] == "cancelled"
@@ -86,7 +85,7 @@ async def test_a_parcel_collected_in_time_stays_collected(ctx, client):
     await confirm(client, store, fid, "accept")
     code = (await confirm(client, store, fid, "ready"))["fulfillments"][0]["details"]["pickup_code"]
     await confirm(client, store, fid, "collect", pickup_code=code)
-    assert await send_back_uncollected(ctx, at=now() + timedelta(days=5)) == 0
+    assert await send_back_uncollected(ctx, at=ctx.clock.now() + timedelta(days=5)) == 0
 
 
 async def test_a_carrier_delivering_to_a_locker_makes_it_ready_with_a_code(ctx, client):

@@ -92,7 +92,7 @@ async def test_work_waiting_for_a_later_wave_does_not_hold_back_another_nodes(ct
     from oms.services import waves
     monkeypatch.setattr(waves, "BATCH", 2)
     keys = await seed(ctx, client)
-    local = datetime.now(PARIS)
+    local = ctx.clock.now().astimezone(PARIS)
     # Paris's wave has just passed (its next is tomorrow); Lyon's comes in ten minutes.
     late = {**next(n for n in NODES if n["id"] == "ST-PARIS"),
             "release_waves": [(local - timedelta(minutes=2)).strftime("%H:%M")]}
@@ -103,6 +103,6 @@ async def test_work_waiting_for_a_later_wave_does_not_hold_back_another_nodes(ct
     lyon = await capture(client, keys, order("Y-1", [("SKU-C", 3)]))  # only Lyon has three rugs
     assert {f["node_id"] for p in waiting for f in p["fulfillments"]} == {"ST-PARIS"}
     assert lyon["fulfillments"][0]["node_id"] == "ST-LYON"
-    at = datetime.now(PARIS) + timedelta(minutes=12)
+    at = ctx.clock.now().astimezone(PARIS) + timedelta(minutes=12)
     assert [order_id for _, order_id in await waves.planned(ctx, at=at)] == [lyon["id"]]
     assert await waves.release_due(ctx, at=at) == 1

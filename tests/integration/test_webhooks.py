@@ -11,7 +11,6 @@ import httpx
 import pytest
 from aiohttp import web
 
-from oms.db.tables import now
 from oms.services.outbox import relay
 from oms.services.webhook_sender import deliver_due
 from tests.support import capture, confirm, free_port, order, problem, seed
@@ -75,7 +74,7 @@ async def test_every_event_reaches_a_partner_that_was_down_then_slow_then_failin
     expected = {p["id"]: await timeline(client, keys, p["id"]) for p in placed}
 
     partner = Partner(port)
-    at = now()
+    at = ctx.clock.now()
     quick = httpx.AsyncClient(timeout=0.3)
     try:
         assert await deliver_due(ctx, at=at, client=quick) == 0  # down: nothing listens
@@ -120,7 +119,7 @@ async def test_dead_deliveries_are_replayed(ctx, client):
         hook = await subscribe(client, keys, f"http://127.0.0.1:{port}/hook", events=["order.created"])
         placed = await capture(client, keys, order("WH-D", [("SKU-A", 1)]))
         await relay(ctx)
-        partner.mode, at = "failing", now()
+        partner.mode, at = "failing", ctx.clock.now()
         for _ in range(12):
             at += timedelta(hours=2)
             await deliver_due(ctx, at=at)
@@ -186,7 +185,7 @@ async def test_a_partner_that_is_down_holds_back_no_other(ctx, client, monkeypat
         await subscribe(client, keys, f"http://127.0.0.1:{port}/hook", events=["order.created"])
         placed = [await capture(client, keys, order(f"WH-P{i}", [("SKU-A", 1)])) for i in range(4)]
         await relay(ctx)
-        at = now()
+        at = ctx.clock.now()
         for _ in range(3):
             await deliver_due(ctx, at=at)
             at += timedelta(hours=1)

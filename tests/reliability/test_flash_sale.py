@@ -1,7 +1,6 @@
 """A flash sale on PostgreSQL: two server processes, 64 concurrent clients, 100 units over three nodes."""
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
@@ -13,10 +12,10 @@ import pytest
 
 from oms.services.stock_check import stock_differences
 from tests.conftest import PG_URL
-from tests.support import NODES, PRODUCTS, STOCK, order
+from tests.support import NODES, PRODUCTS, STOCK, order, server_env
 
 OMS = Path(sys.executable).parent / "oms"
-ADMIN = "flash-sale-admin-key"
+ADMIN = "flash-sale-admin-key-6a1d93e0b25c7f48"
 UNITS = {"DC-PARIS": 40, "ST-PARIS": 35, "ST-LYON": 25}
 
 
@@ -24,7 +23,7 @@ def _start(database_url: str) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "OMS_DATABASE_URL": database_url, "OMS_BOOTSTRAP_ADMIN_KEY": ADMIN}
+    env = server_env(database_url, OMS_BOOTSTRAP_ADMIN_KEY=ADMIN)
     proc = subprocess.Popen([str(OMS), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.STDOUT)
     return proc, f"http://127.0.0.1:{port}"

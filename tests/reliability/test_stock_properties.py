@@ -9,7 +9,7 @@ its backorders wait for; and a capture only ever takes units that were free (or 
 import asyncio
 import shutil
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -62,7 +62,7 @@ async def _steps(ctx, client, plan: list) -> None:
     # Little stock everywhere, so that orders often wait for supply.
     await client.put("/v1/inventory", headers=admin, json=[{"node_id": node, "sku": sku, "on_hand": 2}
                                                            for node in NODES for sku in SKUS])
-    start = datetime.now(UTC)  # feed times come after these counts, within the allowed clock skew
+    start = ctx.clock.now()  # feed times come after these counts, within the allowed clock skew
     orders: list[dict] = []
     holds: list[tuple[dict, list]] = []
     # The web may wait for supply: a few units of each SKU are expected at the DC.
@@ -104,7 +104,7 @@ async def _steps(ctx, client, plan: list) -> None:
         elif kind == "release":
             await release_backorders(ctx)
         elif kind == "expire":
-            await release_expired(ctx, at=datetime.now(UTC) + timedelta(hours=1))
+            await release_expired(ctx, at=ctx.clock.now() + timedelta(hours=1))
         elif kind in ("unhold", "buy_held") and holds:
             held, lines = holds[step[1] % len(holds)]
             if kind == "unhold":

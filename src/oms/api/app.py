@@ -29,6 +29,7 @@ from . import (
     stock_feeds,
     webhooks,
 )
+from .gate import Gate
 from .guard import RejectControlCharacters
 
 
@@ -57,6 +58,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     app.state.ctx = ctx
     problems.install(app)
     app.add_middleware(RejectControlCharacters)
+    app.add_middleware(Gate, ctx=ctx)  # added last: the outermost, met first
     # Routes are matched in order, each costing a few microseconds: the most asked come first (the probes,
     # availability, capture), so the hot paths do not pay for the rest.
     for module in (health, availability, promise, orders, holds, fulfillments, reference, stock_feeds, webhooks,

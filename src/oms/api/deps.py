@@ -22,12 +22,14 @@ async def get_context(request: Request) -> Context:
 async def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    ctx: Context = request.app.state.ctx
-    return await ctx.keys.authenticate(ctx.db, credentials.credentials if credentials else None)
+    """The caller the gate authenticated (``gate.Gate``) before anything read the body."""
+    return await principal_of(request)
 
 
 async def principal_of(request: Request) -> Principal:
-    """The caller, read straight from the header: for the few routes too hot for dependency injection."""
+    """The caller: as the gate found it, else read from the header (an app served without the gate)."""
+    if (principal := request.scope.get("state", {}).get("principal")) is not None:
+        return principal
     ctx: Context = request.app.state.ctx
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     return await ctx.keys.authenticate(ctx.db, key.strip() if scheme.lower() == "bearer" else None)

@@ -25,10 +25,11 @@ STATUS = [(InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Unauthenticate
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, code: str, title: str, detail: str, instance: str, **extra) -> Json:
+def problem(status: int, code: str, title: str, detail: str, instance: str, *, headers: dict | None = None,
+            **extra) -> Json:
     body = {"type": f"https://oms.dev/problems/{code}", "title": title, "status": status, "detail": detail,
             "code": code, "instance": instance, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**({"WWW-Authenticate": "Bearer"} if status == 401 else {}), **(headers or {})}
     return Json(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -75,5 +76,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):
+        if exc.status_code == 400:  # FastAPI could not parse the body (not JSON, not UTF-8): bad input
+            return problem(422, "invalid_input", "Invalid input", "the body is not valid JSON", request.url.path,
+                           errors=[{"field": "body", "reason": "is not valid JSON"}])
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path)
+        # A 405 keeps the methods the path has (``Allow``), as HTTP asks.
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path,
+                       headers=exc.headers)

@@ -1,6 +1,6 @@
 """The operations dashboard: the day's figures, drawn as inline SVG, refreshed in place every few seconds."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Request
 
@@ -18,7 +18,7 @@ async def show(request: Request, day: str | None = None, fragment: bool = False)
         who, csrf = await who_is(request)
     except Unauthenticated:
         return to_sign_in()
-    at = datetime.now(UTC)
+    at = request.app.state.ctx.clock.now()
     try:
         try:
             when = date.fromisoformat(day) if day else at.date()

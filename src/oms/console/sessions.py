@@ -9,7 +9,6 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, select
 
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Unauthenticated
 from ..domain.vocabulary import Role
@@ -26,7 +25,7 @@ def _hash(token: str) -> str:
 async def sign_in(ctx: Context, key: str) -> str:
     """A new session for this API key (Unauthenticated when it is unknown or revoked): its cookie token."""
     principal = await ctx.keys.authenticate(ctx.db, key.strip() or None)
-    token, at = secrets.token_urlsafe(32), now()
+    token, at = secrets.token_urlsafe(32), ctx.clock.now()
     async with ctx.db.write() as conn:
         await conn.execute(delete(t.console_sessions).where(t.console_sessions.c.expires_at < at))
         await conn.execute(insert(t.console_sessions).values(
@@ -44,7 +43,7 @@ async def signed_in(ctx: Context, token: str | None) -> tuple[Principal, str]:
     async with ctx.db.read() as conn:
         row = (await conn.execute(
             select(k.id, k.role, k.scope, s.csrf).join(t.api_keys, k.id == s.key_id)
-            .where(s.token_hash == _hash(token), s.expires_at > now(), k.revoked_at.is_(None)))).first()
+            .where(s.token_hash == _hash(token), s.expires_at > ctx.clock.now(), k.revoked_at.is_(None)))).first()
     if row is None:
         raise Unauthenticated("the session ended; sign in again")
     return Principal(row.id, Role(row.role), row.scope), row.csrf

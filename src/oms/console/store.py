@@ -6,7 +6,6 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from ..db.tables import now
 from ..domain.errors import FieldError, InvalidInput, OmsError, Unauthenticated
 from ..domain.lifecycle import ACTIONS
 from ..domain.vocabulary import PICKUP_MODES, Role
@@ -60,7 +59,7 @@ async def store_queue(request: Request, node_id: str | None = None):
     except OmsError as exc:
         return problem(request, exc, who, csrf, "/console")
     return page(request, "store.html", who, csrf, section="store", store=store,
-                 steps=queue(work["items"], store, now()))
+                 steps=queue(work["items"], store, request.app.state.ctx.clock.now()))
 
 
 @router.post("/{fulfillment_id}/{action}")

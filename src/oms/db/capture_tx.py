@@ -18,6 +18,7 @@ execution costs more CPU here than the database's work (figures in docs/benchmar
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import orjson
@@ -94,7 +95,7 @@ class SqlCapture:
         return await stock.available(self.conn, skus)
 
     async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
-                    guard: stock.Guard = stock.open_guard, takes: list[Taken] = ()) -> None:
+                    guard: stock.Guard = stock.open_guard, takes: list[Taken] = (), *, at: datetime) -> None:
         inserted = await self.conn.execute(insert_unless_exists(self.conn.dialect.name, head).values(row)
                                            .returning(*head.primary_key.columns))
         if inserted.first() is None:
@@ -103,7 +104,7 @@ class SqlCapture:
             if rows:
                 await self.conn.execute(table.insert(), rows)
         # Raised inside the transaction: everything above is rolled back.
-        if not await stock.reserve(self.conn, reserve, guard):
+        if not await stock.reserve(self.conn, reserve, guard, at=at):
             raise LostRace
         if not await capacity.take(self.conn, list(takes)):
             raise CapacityFull
@@ -121,8 +122,8 @@ class PgCapture:
         return {(n, s): q for n, s, q in await self.raw.fetch(sql, *args)}
 
     async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
-                    guard: stock.Guard = stock.open_guard, takes: list[Taken] = ()) -> None:
-        reservations = stock.reserve_params(reserve, guard)
+                    guard: stock.Guard = stock.open_guard, takes: list[Taken] = (), *, at: datetime) -> None:
+        reservations = stock.reserve_params(reserve, guard, at=at)
         tables = tuple(table for table, _ in children)
         family = _Family(head, tables, [row], [rows for _, rows in children], tuple(takes))
         if len(reservations) == 1:

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import tables as t
 from .statements import insert_unless_exists
-from .tables import now
 
 c = t.inventory.c
 # Units are taken only if the row still has them, beyond its safety stock and what the channel must leave
@@ -75,8 +74,7 @@ async def available(conn: AsyncConnection, skus: Iterable[str]) -> dict[tuple[st
     return {(n, s): q for n, s, q in await conn.execute(_AVAILABLE, {"skus": sorted(set(skus))})}
 
 
-def reserve_params(items: Iterable[tuple[str, str, int]], guard: Guard = open_guard) -> list[dict]:
-    at = now()
+def reserve_params(items: Iterable[tuple[str, str, int]], guard: Guard = open_guard, *, at: datetime) -> list[dict]:
     params = []
     for node_id, sku, qty in _totals(items):
         keep, share = guard(node_id)
@@ -84,49 +82,49 @@ def reserve_params(items: Iterable[tuple[str, str, int]], guard: Guard = open_gu
     return params
 
 
-async def reserve(conn: AsyncConnection, items: Iterable[tuple[str, str, int]], guard: Guard = open_guard) -> bool:
+async def reserve(conn: AsyncConnection, items: Iterable[tuple[str, str, int]], guard: Guard = open_guard, *,
+                  at: datetime) -> bool:
     """Hold every unit or none: False as soon as one row lacks the units (the caller rolls back)."""
-    for params in reserve_params(items, guard):
+    for params in reserve_params(items, guard, at=at):
         if (await conn.execute(RESERVE, params)).rowcount != 1:
             return False
     return True
 
 
-async def release(conn: AsyncConnection, items: Iterable[tuple[str, str, int]]) -> None:
-    at = now()
+async def release(conn: AsyncConnection, items: Iterable[tuple[str, str, int]], *, at: datetime) -> None:
     for node_id, sku, qty in _totals(items):
         await conn.execute(_RELEASE, {"n": node_id, "s": sku, "q": qty, "at": at})
 
 
-async def consume(conn: AsyncConnection, items: Iterable[tuple[str, str, int]], *, reason: str, ref: str) -> None:
+async def consume(conn: AsyncConnection, items: Iterable[tuple[str, str, int]], *, reason: str, ref: str,
+                  at: datetime) -> None:
     """Reserved units leave stock (shipped, handed over, not found): on-hand falls, the ledger says why."""
-    at = now()
     totals = _totals(items)
     for node_id, sku, qty in totals:
         await conn.execute(_CONSUME, {"n": node_id, "s": sku, "q": qty, "at": at})
     if totals:
         await conn.execute(t.movements.insert(), [
-            {"node_id": n, "sku": s, "delta": -q, "reason": reason, "ref": ref, "occurred_at": at}
-            for n, s, q in totals
+            {"node_id": n, "sku": s, "delta": -q, "reason": reason, "ref": ref, "occurred_at": at,
+             "recorded_at": at} for n, s, q in totals
         ])
 
 
 async def reserve_arrived(conn: AsyncConnection, dialect: str, items: Iterable[tuple[str, str, int]],
-                          safety_of: Callable[[str], int]) -> None:
+                          safety_of: Callable[[str], int], *, at: datetime) -> None:
     """Units of a received supply reserved for the orders that waited for them, unconditionally: they are
     theirs, even before the count that brings them in is fed (available shows 0 meanwhile, not more).
     A missing stock row is created at zero (``safety_of(node_id)`` as its safety stock)."""
-    totals, at = await _rows_for(conn, dialect, items, safety_of)
+    totals = await _rows_for(conn, dialect, items, safety_of, at)
     if totals:
         await conn.execute(_TAKE, [{"n": n, "s": s, "q": q, "at": at} for n, s, q in totals])
 
 
 async def _rows_for(conn: AsyncConnection, dialect: str, items: Iterable[tuple[str, str, int]],
-                    safety_of: Callable[[str], int]) -> tuple[list[tuple[str, str, int]], datetime]:
-    """The quantities per key, in key order, once every key has its stock row; and the time stamped."""
-    totals, at = _totals(items), now()
+                    safety_of: Callable[[str], int], at: datetime) -> list[tuple[str, str, int]]:
+    """The quantities per key, in key order, once every key has its stock row."""
+    totals = _totals(items)
     await create_missing(conn, dialect, [(n, s) for n, s, _ in totals], at, safety_of)
-    return totals, at
+    return totals
 
 
 async def create_missing(conn: AsyncConnection, dialect: str, keys: list[tuple[str, str]], stamp: datetime,
@@ -143,13 +141,14 @@ async def create_missing(conn: AsyncConnection, dialect: str, keys: list[tuple[s
 
 
 async def put_back(conn: AsyncConnection, dialect: str, items: Iterable[tuple[str, str, int]], *, reason: str,
-                   ref: str, safety_of: Callable[[str], int]) -> None:
+                   ref: str, safety_of: Callable[[str], int], at: datetime) -> None:
     """Units back on a node's shelves, sellable again (a returned unit restocked): on-hand rises, the
     ledger says why. A missing stock row is created at zero first (``safety_of(node_id)`` as its safety)."""
-    totals, at = await _rows_for(conn, dialect, items, safety_of)
+    totals = await _rows_for(conn, dialect, items, safety_of, at)
     if not totals:
         return
     await conn.execute(ADD, [{"k_node": n, "k_sku": s, "delta": q, "updated_at": at} for n, s, q in totals])
     await conn.execute(t.movements.insert(), [
-        {"node_id": n, "sku": s, "delta": q, "reason": reason, "ref": ref, "occurred_at": at} for n, s, q in totals
+        {"node_id": n, "sku": s, "delta": q, "reason": reason, "ref": ref, "occurred_at": at,
+         "recorded_at": at} for n, s, q in totals
     ])

@@ -57,10 +57,6 @@ class UtcDateTime(TypeDecorator):
         return value
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 products = Table(
     "products",
     metadata,
@@ -76,7 +72,7 @@ products = Table(
     Column("hazardous", Boolean, nullable=False, default=False),
     # Switched off (a recall, a withdrawal): not sold, not promised, anywhere.
     Column("active", Boolean, nullable=False, default=True, server_default="1"),
-    Column("updated_at", UtcDateTime, nullable=False, default=now),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 nodes = Table(
@@ -115,7 +111,7 @@ nodes = Table(
     Column("collect_within_days", Integer, nullable=True),
     Column("returns_to", String(64), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
-    Column("updated_at", UtcDateTime, nullable=False, default=now),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 # Settings edited through the API (the stock protection rules), as JSON documents.
@@ -146,7 +142,7 @@ inventory = Table(
     # When the count that on_hand rests on was taken: older counts and older deltas no longer apply.
     Column("counted_at", UtcDateTime, nullable=True),
     # Every writer stamps it: the in-memory stock mirror reads the rows changed since its last look.
-    Column("updated_at", UtcDateTime, nullable=False, default=now),
+    Column("updated_at", UtcDateTime, nullable=False),
     Index(None, "sku"),
     Index(None, "updated_at"),
 )
@@ -162,8 +158,8 @@ movements = Table(
     Column("reason", String(32), nullable=False),
     Column("ref", String(200), nullable=True),
     # When it happened at the node (a feed's own time), and when the OMS wrote it down.
-    Column("occurred_at", UtcDateTime, nullable=False, default=now),
-    Column("recorded_at", UtcDateTime, nullable=True, default=now),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=True),
     # The feed message it came from: a message sent twice is recorded once. Each node (a WMS, a till
     # system) numbers its own messages, so an event id is unique per node, not across nodes.
     Column("source_event_id", String(200), nullable=True),
@@ -283,7 +279,7 @@ carrier_services = Table(
     Column("holidays", Json, nullable=False),  # dates it does not deliver
     Column("window", Json, nullable=False),  # delivery hours on the day: ["08:00", "20:00"]
     Column("active", Boolean, nullable=False, default=True),
-    Column("updated_at", UtcDateTime, nullable=False, default=now),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 # Future supply: purchase orders and transfers on their way to a node, with the date they are expected.
@@ -347,6 +343,7 @@ events = Table(
     Column("published_at", UtcDateTime, nullable=True),
     Index(None, "order_id"),
     Index(None, "published_at"),
+    Index(None, "type", "occurred_at"),
 )
 
 # Partners' subscriptions to event types ("*": all), each event signed with the subscription's secret.

@@ -88,7 +88,7 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     known = {(k.role, k.scope): k.key for k in read_keys(keys_file)}
     keys = []
     for role, scope in ROLES:
-        plain, _ = await create_key(ctx.db, role=role, scope=scope, name=f"demo {role}",
+        plain, _ = await create_key(ctx, role=role, scope=scope, name=f"demo {role}",
                                     key=known.get((role, scope)))
         keys.append(DemoKey(role, scope, plain))
     write_keys(keys_file, keys)

@@ -25,7 +25,3 @@ def new_id(prefix: str) -> str:
         ms, rand = _last
     return f"{prefix}_{ms:012x}{rand:020x}"
 
-
-def first_id_at(prefix: str, ms: int) -> str:
-    """The smallest id made at or after ``ms`` (milliseconds since the epoch): ids from then on sort after it."""
-    return f"{prefix}_{ms:012x}{0:020x}"

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import stock, supply_promises
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.lifecycle import FStatus
 from .context import Context
 from .order_state import OrderState, still_to_send
@@ -73,14 +72,14 @@ async def release_backorders(ctx: Context) -> int:
 
 
 async def _release(ctx: Context, fulfillment_id: str, order_id: str) -> int:
-    at = now()
+    at = ctx.clock.now()
     async with ctx.db.write() as conn:
         state = await OrderState.load(conn, order_id)
         ful = state.fulfillment(fulfillment_id)
         if ful["status"] != FStatus.BACKORDERED:
             return 0  # released or cancelled meanwhile
         lines = _waiting(state, ful)
-        if not await stock.reserve(conn, [(x["node_id"], x["sku"], still_to_send(x)) for x in lines]):
+        if not await stock.reserve(conn, [(x["node_id"], x["sku"], still_to_send(x)) for x in lines], at=at):
             raise _NotYet  # leaves the transaction: the reservations made so far are rolled back
         await supply_promises.give_back(conn, [(x["supply_id"], still_to_send(x)) for x in lines if x["supply_id"]])
         _take(state, ful, lines, at, SYSTEM, "the units it waited for are there")
@@ -90,14 +89,13 @@ async def _release(ctx: Context, fulfillment_id: str, order_id: str) -> int:
 
 
 async def release_received(conn: AsyncConnection, dialect: str, supply_ids: Iterable[str], *, actor: str,
-                           safety_of: Callable[[str], int]) -> dict[str, int]:
+                           safety_of: Callable[[str], int], at: datetime) -> dict[str, int]:
     """Inside the write that marks these supplies received: every line waiting for them takes its units
     now and its fulfilment order goes to the node once nothing of it waits any more. Answers the units
     handed over per supply (the caller gives them back on the supply after locking it)."""
     ids = set(supply_ids)
     if not ids:
         return {}
-    at = now()
     order_ids = sorted(set((await conn.scalars(
         select(f.order_id).join(t.fulfillment_lines, fl.fulfillment_id == f.id)
         .where(f.status == FStatus.BACKORDERED, fl.supply_id.in_(sorted(ids)), fl.reserved == 0))).all()))
@@ -105,7 +103,7 @@ async def release_received(conn: AsyncConnection, dialect: str, supply_ids: Iter
     waiting = [(state, ful, _waiting(state, ful, ids)) for state in states for ful in state.fuls
                if ful["status"] == FStatus.BACKORDERED]
     units = [(x["node_id"], x["sku"], still_to_send(x)) for _, _, lines in waiting for x in lines]
-    await stock.reserve_arrived(conn, dialect, units, safety_of)
+    await stock.reserve_arrived(conn, dialect, units, safety_of, at=at)
     handed: dict[str, int] = {}
     for state, ful, lines in waiting:
         for x in lines:

@@ -28,7 +28,6 @@ from ..db import capacity as capacity_rows
 from ..db import stock
 from ..db import tables as t
 from ..db.capture_tx import LostRace
-from ..db.tables import now
 from ..domain.batch import Outcome, Waiting, reoptimise
 from ..domain.capacity import counted, shared_out
 from ..domain.costs import Source, cost_of
@@ -70,7 +69,7 @@ async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
               time_limit: float = TIME_LIMIT_S, exact_up_to: int = EXACT_UP_TO) -> dict:
     """Plan the waiting orders again together; the report (``applied``: whether the changes were stored).
     ``exact_up_to``: the most orders the solver plans together (past it, one by one)."""
-    at = at or now()
+    at = at or ctx.clock.now()
     started = time.perf_counter()
     snap = await ctx.reference.get(ctx.db)
     orders, pool = await _load(ctx)
@@ -233,10 +232,10 @@ async def _store(ctx: Context, ways: Ways, moves: list[tuple[_Order, Plan]], at:
                 for n in ns:
                     delta[(node_id, n.sku)] = delta.get((node_id, n.sku), 0) + n.quantity
         for (node_id, sku), units in sorted(delta.items()):  # the stock rows in key order, as every writer
-            if units > 0 and not await stock.reserve(conn, [(node_id, sku, units)]):
+            if units > 0 and not await stock.reserve(conn, [(node_id, sku, units)], at=at):
                 raise LostRace
             if units < 0:
-                await stock.release(conn, [(node_id, sku, -units)])
+                await stock.release(conn, [(node_id, sku, -units)], at=at)
         old = [f for o, _ in moves for f in o.fuls if f["status"] == FStatus.PLANNED]
         places = {}
         for o, plan in moves:

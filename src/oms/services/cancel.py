@@ -2,7 +2,6 @@
 and units promised from expected supply (backorders) are given back to it."""
 
 from ..db import capacity, stock, supply_promises
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict, FieldError, IllegalTransition, Problems
 from ..domain.lifecycle import HOLDING, FStatus, OStatus
@@ -23,7 +22,7 @@ ASKED = (FStatus.RELEASED, FStatus.ACCEPTED, FStatus.PICKED, FStatus.PACKED)
 async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal: Principal) -> dict:
     """Cancel units at once where the node has not got the work or does not confirm cancels; where it
     does (``confirms_cancel``) and has the work, ask it (``details.cancel_request``) and wait for its word."""
-    at = now()
+    at = ctx.clock.now()
     confirming = {n.id for n in (await ctx.reference.get(ctx.db)).nodes.values() if n.confirms_cancel}
     async with ctx.db.write() as conn:
         state = await OrderState.load(conn, order_id)
@@ -63,7 +62,7 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
         ending = [f for f in state.fuls
                   if f["status"] in CANCELLABLE and not any(still_to_send(fl) for fl in state.lines_of(f))]
         # Locks in every writer's order: stock rows, capacity rows, supply rows.
-        await stock.release(conn, released)
+        await stock.release(conn, released, at=at)
         await give_back_places(conn, ending)
         await supply_promises.give_back(conn, promised)
         if promised:

@@ -4,7 +4,6 @@ released and cancelled on the order; refused, or overtaken by the parcel leaving
 from datetime import datetime
 
 from ..db import stock
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict
 from ..domain.lifecycle import FStatus
@@ -17,7 +16,7 @@ from .order_view import visible_to
 
 async def answer(ctx: Context, fulfillment_id: str, confirmed: bool, body: CancelIn, *,
                  principal: Principal) -> dict:
-    at = now()
+    at = ctx.clock.now()
     async with ctx.db.write() as conn:
         state, f = await OrderState.of_fulfillment(conn, fulfillment_id)
         order_id = f["order_id"]
@@ -39,7 +38,7 @@ async def answer(ctx: Context, fulfillment_id: str, confirmed: bool, body: Cance
                 next(ln for ln in state.lines if ln["line_no"] == fl["line_no"])["cancelled"] += take
                 released.append((fl["node_id"], fl["sku"], take))
                 lines.append({"line_no": fl["line_no"], "quantity": take})
-        await stock.release(conn, released)
+        await stock.release(conn, released, at=at)
         f["details"] = {k: v for k, v in f["details"].items() if k != "cancel_request"}
         state.record("fulfillment.cancel_confirmed", actor=actor, at=at, reason=body.reason,
                      data={"fulfillment_id": f["id"], "node_id": f["node_id"], "order_id": order_id, "lines": lines})

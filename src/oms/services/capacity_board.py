@@ -6,8 +6,9 @@ table's check, and a capture refused there reads the board again from the databa
 
 import asyncio
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 
+from ..clock import Clock
 from ..db import capacity
 from ..db.engine import Database
 from ..domain.capacity import Capacity
@@ -15,7 +16,8 @@ from .reference_cache import Snapshot
 
 
 class CapacityBoard:
-    def __init__(self, max_age_seconds: float = 0.25) -> None:
+    def __init__(self, max_age_seconds: float = 0.25, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
         self.max_age = max_age_seconds
         self._used: dict[tuple[str, date], int] | None = None
         self._read_at = float("-inf")
@@ -46,7 +48,7 @@ class CapacityBoard:
     async def _read(self, db: Database) -> None:
         started = time.monotonic()
         async with db.read() as conn:
-            used = await capacity.used_since(conn, capacity.yesterday(datetime.now(UTC).date()))
+            used = await capacity.used_since(conn, capacity.yesterday(self.clock.now().date()))
         if started >= self._kept_from:
             self._used, self._kept_from, self._read_at = used, started, max(self._read_at, started)
             self._reads += 1

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from ..db import stock, supply_promises
 from ..db import tables as t
 from ..db.capture_tx import CapacityFull, LostRace
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.capacity import Claim, counted, shared_out
 from ..domain.errors import Conflict, FieldError, InvalidInput, OutOfStock, PromiseNotKept
@@ -80,7 +79,7 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
     ``tries.settled``: what stock cannot serve now is really missing; if the channel allows it, those
     lines wait for expected supply (backorders), in a transaction that also promises them its units.
     ``promise``: the promise the order keeps, and the units its hold keeps for it."""
-    at = now()
+    at = ctx.clock.now()
     kept = promise[0] if promise else None
     capacity = await ctx.capacity.current(ctx.db, request.snap, fresh=not tries.from_memory)
     weight = {n.sku: request.snap.products[n.sku].weight_g for n in request.needs}
@@ -108,13 +107,13 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
     async with ctx.db.capture(transaction=order.hold_id is not None or waits) as tx:
         from_hold, rest = {}, request.needs
         if order.hold_id:  # the hold's units pass to this order, still reserved, in this transaction
-            held = await take_hold(tx.conn, order.hold_id, order.channel)
+            held = await take_hold(tx.conn, order.hold_id, order.channel, at)
             # Held units go with the order from where they are held, unless its promise was made from elsewhere.
             eligible = {c.node_id for c in request.candidates}
             if kept and kept.nodes:
                 eligible &= set(kept.nodes)
             from_hold, rest, unused = take_held(request.needs, held, eligible)
-            await stock.release(tx.conn, unused)
+            await stock.release(tx.conn, unused, at=at)
         keep = frozenset({request.pickup_node_id, *from_hold} - {None})
         sourcer = Sourcer(request.snap, order.channel, order.delivery.mode, request.destination, weight,
                           request.pickup_node_id)
@@ -153,7 +152,8 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
             children.append((t.fulfillment_offers, offers))
         await tx.store(t.orders, o, children, [(node_id, n.sku, n.quantity) for node_id, needs in plan.items()
                                                for n in needs],
-                       request.guard, counted((c for claims in places.values() for c in claims), capacity.limits))
+                       request.guard, counted((c for claims in places.values() for c in claims), capacity.limits),
+                       at=at)
         if backorders:  # the supply's units, under its row lock: never promised twice
             if not await supply_promises.promise(tx.conn, [(x.supply_id, n.quantity) for n, x in backorders]):
                 raise LostRace  # another order was promised them first: all of this order is rolled back

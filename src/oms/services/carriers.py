@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from .context import Context
@@ -18,7 +17,7 @@ async def upsert_carrier_services(ctx: Context, items: Sequence[CarrierServiceIn
     """Create or replace carrier services by id, all or nothing; promises use them within a second."""
     principal.require_admin()
     no_duplicates(items, lambda x: x.id, "carrier service")
-    stamp = now()
+    stamp = ctx.clock.now()
     rows = [{**x.model_dump(mode="json"), "updated_at": stamp} for x in items]
     for row in rows:  # prices live in the rate bands; on transit bands they were only a shorthand for them
         row["bands"] = [{k: b[k] for k in ("max_km", "transit_min", "transit_max")} for b in row["bands"]]

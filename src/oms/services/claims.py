@@ -49,11 +49,11 @@ async def take_over(ctx: Context, conn, state: OrderState, f: dict, node_id: str
     theirs = [(first, fl["sku"], fl["reserved"]) for fl in lines]
     # Stock rows are locked in (node, sku) order by every writer: the lower node's first.
     if first < node_id:
-        await stock.release(conn, theirs)
-    if not await stock.reserve(conn, mine, request.guard):
+        await stock.release(conn, theirs, at=at)
+    if not await stock.reserve(conn, mine, request.guard, at=at):
         raise Conflict(f"{node_id} no longer has these units free", current_status=f["status"])
     if first > node_id:
-        await stock.release(conn, theirs)
+        await stock.release(conn, theirs, at=at)
     back = [p for p in capacity.places_of([f]) if p[0] == first]  # the first node's day place
     cap = request.snap.nodes[node_id].daily_capacity
     taken = [(node_id, day, 1, cap) for _, day, _ in back] if cap is not None else []

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from ..db import tables as t
 from ..domain.access import Principal
 from ..domain.errors import Forbidden
-from ..domain.ids import first_id_at
 from ..domain.lifecycle import FStatus
 from ..domain.vocabulary import Role
 from .context import Context
@@ -44,9 +43,10 @@ async def figures(ctx: Context, day: date, *, principal: Principal) -> dict:
             select(f.details, o.delivery).join(t.orders, o.id == f.order_id)
             .where(f.status.in_((FStatus.DELIVERED, FStatus.COLLECTED)), f.updated_at >= start,
                    f.updated_at < end, *([o.channel == channel] if channel else [])))).all()
-        since, until = (first_id_at("evt", int(m.timestamp() * 1000)) for m in (start, end))
+        # By when they happened on the service's clock (ids carry the wall clock's time: not the same).
         watched = dict((await conn.execute(select(e.type, func.count()).where(
-            e.id >= since, e.id < until, e.type.in_(WATCHED)).group_by(e.type))).all()) if channel is None else {}
+            e.type.in_(WATCHED), e.occurred_at >= start, e.occurred_at < end).group_by(e.type))).all()) \
+            if channel is None else {}
         open_ = (await conn.execute(select(o.id, o.external_ref, o.delivery).where(
             o.status.not_in(ENDED), o.created_at >= start - LOOK_BACK,
             *([o.channel == channel] if channel else [])).order_by(o.id).limit(5000))).all()
@@ -60,7 +60,7 @@ async def figures(ctx: Context, day: date, *, principal: Principal) -> dict:
         "by_channel": _totals((c, n) for c, _, n in by_way), "by_mode": _totals((m, n) for _, m, n in by_way),
         "funnel": funnel,
         "at_risk": [{"id": i, "external_ref": ref, "reason": (risk or {}).get("reason")} for i, ref, risk in at_risk],
-        "late": _late(open_, at=min(end, datetime.now(UTC))),
+        "late": _late(open_, at=min(end, ctx.clock.now())),
         "split_rate": round(sum(1 for _, n in parts if n > 1) / len(parts), 4) if parts else None,
         "average_cost": round(costs[1] / costs[0]) if costs[0] and costs[1] is not None else None,
         "promise_kept_rate": round(sum(kept) / len(kept), 4) if kept else None, "promises_judged": len(kept),

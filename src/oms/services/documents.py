@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from ..db import tables as t
 from ..db.statements import upsert
-from ..db.tables import now
 from ..domain.access import Principal
 from .context import Context
 from .reference import bump_reference
@@ -24,6 +23,6 @@ async def put_document(ctx: Context, name: str, body: BaseModel, *, principal: P
     document = body.model_dump(mode="json")
     async with ctx.db.write() as conn:
         await conn.execute(upsert(ctx.db.dialect, t.settings, ["name"], ["value", "updated_at"]),
-                           {"name": name, "value": document, "updated_at": now()})
+                           {"name": name, "value": document, "updated_at": ctx.clock.now()})
         await bump_reference(conn, ctx.db.dialect)
     return document

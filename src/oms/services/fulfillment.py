@@ -1,12 +1,12 @@
 """Node confirmations: accept, reject, pick (with short picks), ship, deliver, ready, collect."""
 
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 
 from ..db import capacity, stock
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict, FieldError, Forbidden, InvalidInput
 from ..domain.lifecycle import ACTIONS, FStatus
@@ -35,7 +35,7 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         # lead to leaves the label unused, as a carrier's unused labels are.
         number, label = await _book(ctx, fulfillment_id, body, principal)
         body = body.model_copy(update={"tracking_number": number}) if number else body
-    at = now()
+    at = ctx.clock.now()
     async with ctx.db.write() as conn:
         state, f = await OrderState.of_fulfillment(conn, fulfillment_id)
         requested = ACTIONS[action]
@@ -57,11 +57,11 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
             before = {fl["line_no"]: fl["short"] for fl in lines}
             short = _apply_pick(lines, body)
             if short:
-                await stock.consume(conn, short, reason="short_pick", ref=fulfillment_id)
+                await stock.consume(conn, short, reason="short_pick", ref=fulfillment_id, at=at)
                 settle(state, f, {fl["line_no"]: fl["short"] - before[fl["line_no"]] for fl in lines},
                        actor=actor, at=at)
         else:
-            await _effects(conn, f, lines, requested, body, fulfillment_id, label)
+            await _effects(conn, f, lines, requested, body, fulfillment_id, label, at)
             if requested == FStatus.REJECTED:
                 settle(state, f, None, actor=actor, at=at)
         if requested == FStatus.ACCEPTED and offered(f):
@@ -98,10 +98,10 @@ async def _answer_offer(ctx: Context, conn, state: OrderState, f: dict, requeste
 
 
 async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: ActionIn, ref: str,
-                   label: str | None) -> None:
+                   label: str | None, at: datetime) -> None:
     details = dict(f["details"])
     if status == FStatus.REJECTED:
-        await give_up(conn, f, lines, body.reason)
+        await give_up(conn, f, lines, body.reason, at)
         return
     if status in (FStatus.SHIPPED, FStatus.COLLECTED):
         if status == FStatus.COLLECTED:
@@ -109,10 +109,10 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
             if expected and body.pickup_code != expected:
                 raise InvalidInput([FieldError("pickup_code", "does not match the code given to the customer")])
         if status == FStatus.SHIPPED:
-            details.update(await _shipment(conn, f, body, label))
+            details.update(await _shipment(conn, f, body, label, at))
         # What is still reserved leaves the node now (for a transfer, it left when shipped).
         await stock.consume(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines],
-                            reason="ship" if status == FStatus.SHIPPED else "collect", ref=ref)
+                            reason="ship" if status == FStatus.SHIPPED else "collect", ref=ref, at=at)
         for fl in lines:
             fl["shipped"] += fl["reserved"]
             fl["reserved"] = 0
@@ -150,7 +150,7 @@ async def _book(ctx: Context, fulfillment_id: str, body: ActionIn, principal: Pr
     return await adapter.book(fulfillment_id, f["details"].get("parcels", []), address)
 
 
-async def _shipment(conn, f: dict, body: ActionIn, label: str | None) -> dict:
+async def _shipment(conn, f: dict, body: ActionIn, label: str | None, at: datetime) -> dict:
     """The carrier and tracking number (booked with the carrier, or the node's own), kept in ``shipments``
     so the carrier's tracking updates find the fulfilment order."""
     number = body.tracking_number
@@ -161,14 +161,14 @@ async def _shipment(conn, f: dict, body: ActionIn, label: str | None) -> dict:
             raise Conflict(f"{body.carrier} tracking number {number!r} is another shipment's ({held})")
         if held is None:
             await conn.execute(t.shipments.insert().values(carrier=body.carrier, tracking_number=number,
-                                                           fulfillment_id=f["id"], label=label, created_at=now()))
+                                                           fulfillment_id=f["id"], label=label, created_at=at))
     return {"carrier": body.carrier, "tracking_number": number, "label": label}
 
 
-async def give_up(conn, f: dict, lines: list[dict], reason: str | None) -> None:
+async def give_up(conn, f: dict, lines: list[dict], reason: str | None, at: datetime) -> None:
     """The node will not do the work (it rejected it, or let the time to accept it lapse): its units are
     released and its places go back (a new plan takes its own)."""
-    await stock.release(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines])
+    await stock.release(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines], at=at)
     await capacity.give_back(conn, capacity.places_of([f]))
     for fl in lines:
         fl["reserved"] = 0

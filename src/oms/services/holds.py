@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import stock
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.ids import new_id
@@ -42,7 +41,7 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
     request = await prepare(ctx, body.channel, body.lines, body.delivery)
 
     async def attempt(tries: Try) -> tuple[dict, bool]:
-        at = now()
+        at = ctx.clock.now()
         hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": "active",
                 "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at,
                 "idempotency_key": idempotency_key}
@@ -56,7 +55,7 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
                       "quantity": n.quantity, "reserved": n.quantity}
                      for node_id, needs in plan.items() for n in needs]
             await tx.store(t.holds, hold, [(t.hold_lines, lines)],
-                           [(x["node_id"], x["sku"], x["quantity"]) for x in lines], request.guard)
+                           [(x["node_id"], x["sku"], x["quantity"]) for x in lines], request.guard, at=at)
             return _view(hold, lines), True
 
     async def replayed() -> tuple[dict, bool] | None:
@@ -87,7 +86,7 @@ async def held_units(ctx: Context, hold_id: str, channel: str) -> dict[tuple[str
             hold, lines = await _load(conn, hold_id)
         except NotFound:
             return {}
-    if hold["status"] != "active" or hold["channel"] != channel or hold["expires_at"] <= now():
+    if hold["status"] != "active" or hold["channel"] != channel or hold["expires_at"] <= ctx.clock.now():
         return {}
     units: dict[tuple[str, str], int] = {}
     for x in lines:
@@ -107,7 +106,7 @@ async def _end(conn: AsyncConnection, hold: dict, lines: list[dict], status: str
     """Close the hold with ``status``; what it still keeps goes back to stock, unless ``give_back`` is
     False: the caller moves those units to another reservation in the same transaction."""
     if give_back:
-        await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines])
+        await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines], at=at)
     await conn.execute(update(t.hold_lines).where(hl.hold_id == hold["id"]).values(reserved=0))
     await conn.execute(update(t.holds).where(h.id == hold["id"]).values(status=status, updated_at=at))
     hold["status"] = status
@@ -121,11 +120,11 @@ async def release_hold(ctx: Context, hold_id: str, *, principal: Principal) -> d
         hold, lines = await _load(conn, hold_id, lock=True)
         principal.require_order_write(hold["channel"])
         if hold["status"] == "active":
-            await _end(conn, hold, lines, "released", now())
+            await _end(conn, hold, lines, "released", ctx.clock.now())
     return _view(hold, lines)
 
 
-async def take_hold(conn: AsyncConnection, hold_id: str, channel: str) -> list[tuple[str, str, int]]:
+async def take_hold(conn: AsyncConnection, hold_id: str, channel: str, at: datetime) -> list[tuple[str, str, int]]:
     """Inside a capture's transaction: the units the hold keeps, ``(node_id, sku, units)``, handed to this
     very order, still reserved (the order's plan places them or gives them back). Nothing if the hold
     has ended (expired, released, used): the order then competes for stock like any other."""
@@ -135,8 +134,8 @@ async def take_hold(conn: AsyncConnection, hold_id: str, channel: str) -> list[t
         raise InvalidInput([FieldError("hold_id", f"no hold {hold_id!r}")]) from None
     if hold["channel"] != channel:
         raise InvalidInput([FieldError("hold_id", f"hold {hold_id} belongs to channel {hold['channel']}")])
-    if hold["status"] != "active" or hold["expires_at"] <= now():
+    if hold["status"] != "active" or hold["expires_at"] <= at:
         return []
     held = [(x["node_id"], x["sku"], x["reserved"]) for x in lines]
-    await _end(conn, hold, lines, "converted", now(), give_back=False)
+    await _end(conn, hold, lines, "converted", at, give_back=False)
     return held

@@ -1,7 +1,7 @@
 """What the services accept: validated shapes shared by the API (JSON bodies) and the CLI (CSV rows)."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -181,16 +181,15 @@ class StockIn(Strict):
     safety_stock: int | None = Field(default=None, ge=0, le=INT32)
 
 
-def _not_future(value: datetime) -> datetime:
+def _not_ancient(value: datetime) -> datetime:
     if value.year < 2000:
         raise ValueError("is before the year 2000")
-    if value > datetime.now(UTC) + CLOCK_SKEW:
-        raise ValueError("is in the future")
     return value
 
 
-# A time a node reports: with its UTC offset, and not ahead of this server's clock (beyond the skew).
-NodeTime = Annotated[AwareDatetime, AfterValidator(_not_future)]
+# A time a node reports, with its UTC offset. That it is not ahead of the service's clock is checked by the
+# service that takes it (``validation.not_ahead``): the clock is the service's, not the model's.
+NodeTime = Annotated[AwareDatetime, AfterValidator(_not_ancient)]
 
 
 class CountIn(Strict):
@@ -511,16 +510,6 @@ class PromiseIn(Strict):
         default=None, description="When the order would be placed (default: now); a time other than now "
                                   "answers what would be offered then, without promise ids")
 
-    @field_validator("at")
-    @classmethod
-    def _within_a_year(cls, value: datetime | None) -> datetime | None:
-        try:
-            far = value is not None and abs(value - datetime.now(UTC)) > timedelta(days=366)
-        except OverflowError:  # beyond what a datetime holds once in UTC (year 1, year 9999)
-            far = True
-        if far:
-            raise ValueError("must be within a year of now")
-        return value
 
 
 class ModePriceIn(Strict):

@@ -7,16 +7,19 @@ check cheap on every request. A revoked key is refused once the cache entry expi
 import hashlib
 import secrets
 import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
 
 from ..db import tables as t
 from ..db.engine import Database
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import FieldError, InvalidInput, NotFound, Unauthenticated
 from ..domain.ids import new_id
 from ..domain.vocabulary import SCOPED_ROLES, Channel, Role
+
+if TYPE_CHECKING:  # the context holds the key cache defined here
+    from .context import Context
 
 
 def hash_key(key: str) -> str:
@@ -37,20 +40,20 @@ def check_role(role: str, scope: str | None) -> Role:
     return parsed
 
 
-async def create_key(db: Database, *, role: str, scope: str | None = None, name: str = "",
+async def create_key(ctx: "Context", *, role: str, scope: str | None = None, name: str = "",
                      key: str | None = None) -> tuple[str, Principal]:
     """Store a new key (random unless ``key`` is given) and return it in clear, the only time it exists so."""
     parsed = check_role(role, scope)
     plain = key or "oms_" + secrets.token_urlsafe(32)
     key_id = new_id("key")
     c = t.api_keys.c
-    async with db.write() as conn:
+    async with ctx.db.write() as conn:
         stored = (await conn.execute(select(c.id, c.role, c.scope).where(c.key_hash == hash_key(plain)))).first()
         if stored is not None:  # a given key that exists already keeps what it was made with
             return plain, Principal(stored.id, Role(stored.role), stored.scope)
         await conn.execute(insert(t.api_keys).values(
             id=key_id, name=name or f"{role} key", role=parsed, scope=scope,
-            key_hash=hash_key(plain), created_at=now()))
+            key_hash=hash_key(plain), created_at=ctx.clock.now()))
     return plain, Principal(key_id, parsed, scope)
 
 
@@ -61,12 +64,12 @@ async def list_keys(db: Database) -> list[dict]:
         return [dict(r._mapping) for r in rows]
 
 
-async def revoke_key(db: Database, key_id: str) -> None:
+async def revoke_key(ctx: "Context", key_id: str) -> None:
     """Refuse the key from now on (a server that verified it lately trusts it for its cache delay more)."""
     c = t.api_keys.c
-    async with db.write() as conn:
+    async with ctx.db.write() as conn:
         done = await conn.execute(update(t.api_keys).where(c.id == key_id, c.revoked_at.is_(None))
-                                  .values(revoked_at=now()))
+                                  .values(revoked_at=ctx.clock.now()))
         if done.rowcount == 0:
             raise NotFound(f"no active key {key_id!r}")
 

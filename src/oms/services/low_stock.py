@@ -9,7 +9,6 @@ from sqlalchemy import BigInteger, cast, delete, select, tuple_
 
 from ..db import tables as t
 from ..db.statements import insert_unless_exists
-from ..db.tables import now
 from .context import Context
 from .events import event
 
@@ -22,7 +21,7 @@ c, low = t.inventory.c, t.low_stock.c
 
 async def tell_low_stock(ctx: Context, *, at: datetime | None = None) -> int:
     """Tell the stock rows that became low or were replenished since the last look; how many events."""
-    at = at or now()
+    at = at or ctx.clock.now()
     threshold = (await ctx.reference.get(ctx.db)).rules.low_stock_below
     since = ctx.batch.get("low_stock_since")
     if threshold <= 0:

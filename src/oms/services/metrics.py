@@ -8,7 +8,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 
 from ..db import tables as t
-from ..db.tables import now
 from .context import Context
 
 COUNTERS = {  # counts.name -> (metric, help, label names)
@@ -21,7 +20,7 @@ COUNTERS = {  # counts.name -> (metric, help, label names)
 
 
 async def scrape(ctx: Context) -> bytes:
-    at = now()
+    at = ctx.clock.now()
     e, d, o = t.events.c, t.webhook_deliveries.c, t.orders.c
     async with ctx.db.read() as conn:
         counted = (await conn.execute(select(t.counts))).all()

@@ -1,7 +1,6 @@
 """Changes to an order after capture, other than cancelling: a new delivery address before anything has
 left. Each is in the order's timeline."""
 
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict, FieldError, InvalidInput
 from ..domain.vocabulary import PICKUP_MODES
@@ -14,7 +13,7 @@ async def change_address(ctx: Context, order_id: str, body: AddressChangeIn, *, 
     """The order goes to another address: only a delivered mode, and only while no unit has left a node
     (the nodes and carriers read the address from the order and its event). Work not yet released is
     planned again for it by the next batch run."""
-    at = now()
+    at = ctx.clock.now()
     async with ctx.db.write() as conn:
         state = await OrderState.load(conn, order_id)
         principal.require_order_write(state.order["channel"])

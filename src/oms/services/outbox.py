@@ -15,7 +15,6 @@ from sqlalchemy import select, update
 
 from ..db import counts
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.webhooks import about, wants
 from .context import Context
 
@@ -25,7 +24,7 @@ e, w = t.events.c, t.webhooks.c
 
 async def relay(ctx: Context, *, at: datetime | None = None) -> int:
     """Hand on the oldest unpublished events; how many."""
-    at = at or now()
+    at = at or ctx.clock.now()
     async with ctx.db.read() as conn:  # most passes find nothing: they take no write lock
         if await conn.scalar(select(e.id).where(e.published_at.is_(None)).limit(1)) is None:
             return 0

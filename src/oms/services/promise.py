@@ -19,6 +19,7 @@ from .context import Context
 from .inputs import PromiseIn
 from .promise_ids import sign, verify
 from .reference_cache import Snapshot
+from .validation import within_a_year
 from .ways import HOME_MODES, Ways, wanted
 
 M = DeliveryMode
@@ -32,7 +33,8 @@ POINT_RADIUS_KM = 10.0  # locker banks and relay points offered around the desti
 
 async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explain: bool = False) -> dict:
     principal.require_availability(body.channel)
-    now = datetime.now().astimezone()
+    within_a_year(ctx, "at", body.at)
+    now = ctx.clock.now()
     at = body.at or now
     skus = [line.sku for line in body.lines]
     snap = await ctx.reference.knowing(ctx.db, set(skus), set())
@@ -147,7 +149,7 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
         if given != expected:
             wrong.add("delivery.promise_id", f"the promise is for {name} {expected!r}, not {given!r}")
     wrong.raise_if_any()
-    if datetime.now().astimezone() > datetime.fromisoformat(promised["expires_at"]):
+    if ctx.clock.now() > datetime.fromisoformat(promised["expires_at"]):
         raise await not_kept(ctx, snap, channel, lines, point, held, f"promise expired at {promised['expires_at']}")
     kept = Kept({"promise_id": promise_id, "earliest": promised["earliest"], "latest": promised["latest"]},
                 datetime.fromisoformat(promised["at"]), datetime.fromisoformat(promised["latest"]),
@@ -169,7 +171,7 @@ def missed(mode: str, kept: Kept) -> str:
 async def not_kept(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple[str, int]],
                    point: tuple[float, float], held: dict[tuple[str, str], int] | None, reason: str) -> PromiseNotKept:
     """The refusal of a promise, with the options there are now instead."""
-    at = datetime.now().astimezone()
+    at = ctx.clock.now()
     options, _ = await options_for(ctx, snap, channel, lines, point, at, held)
     return PromiseNotKept(reason, options=[view(snap, o, lines, channel, at) for o in options])
 
@@ -184,7 +186,7 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
     if sku not in snap.products:
         raise NotFound(f"no sku {sku!r}")
     stock = await ctx.stock.available(ctx.db, {sku})
-    minute = datetime.now().astimezone().replace(second=0, microsecond=0)
+    minute = ctx.clock.now().replace(second=0, microsecond=0)
     near = (round(point[0], 2), round(point[1], 2))
     versions, key = (snap.version, ctx.stock.version, minute), (channel, sku, near)
     if (kept := ctx.promise_pages.get(versions, key)) is not None:

@@ -15,16 +15,15 @@ from sqlalchemy import select
 
 from ..db import tables as t
 from ..db.statements import insert_unless_exists
-from ..db.tables import now
 from ..domain.errors import FieldError, InvalidInput
 
 SECRET = "promise_secret"
 
 
-async def ensure_secret(db) -> None:
-    async with db.write() as conn:
-        await conn.execute(insert_unless_exists(db.dialect, t.settings).values(
-            name=SECRET, value={"key": secrets.token_hex(32)}, updated_at=now()))
+async def ensure_secret(ctx) -> None:
+    async with ctx.db.write() as conn:
+        await conn.execute(insert_unless_exists(ctx.db.dialect, t.settings).values(
+            name=SECRET, value={"key": secrets.token_hex(32)}, updated_at=ctx.clock.now()))
 
 
 async def read_secret(conn) -> bytes:

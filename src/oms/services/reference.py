@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..db.statements import insert_unless_exists, upsert
-from ..db.tables import now
 from ..domain.inventory import atp
 from . import pages
 from .context import Context
@@ -47,7 +46,7 @@ async def upsert_reference(ctx: Context, table, key: str, rows: list[dict], prog
 
 async def upsert_products(ctx: Context, items: Sequence[ProductIn], progress: Progress = None) -> int:
     no_duplicates(items, lambda p: p.sku, "sku")
-    stamp = now()
+    stamp = ctx.clock.now()
     rows = [
         {**p.model_dump(exclude={"price"}), "price_amount": p.price.amount, "currency": p.price.currency,
          "updated_at": stamp}
@@ -58,7 +57,7 @@ async def upsert_products(ctx: Context, items: Sequence[ProductIn], progress: Pr
 
 async def upsert_nodes(ctx: Context, items: Sequence[NodeIn], progress: Progress = None) -> int:
     no_duplicates(items, lambda n: n.id, "node")
-    stamp = now()
+    stamp = ctx.clock.now()
     rows = [
         {**n.model_dump(mode="json", exclude={"address"}), "address": n.address.model_dump(),
          "lat": n.address.lat, "lng": n.address.lng, "updated_at": stamp}

@@ -24,7 +24,6 @@ from ..db import capacity as capacity_rows
 from ..db import stock, supply_promises
 from ..db import tables as t
 from ..db.capture_tx import LostRace
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.capacity import counted, shared_out
 from ..domain.errors import Conflict, InvalidInput, OutOfStock
@@ -84,7 +83,7 @@ async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool
     nothing changed). ``late``: a later delivery than promised is accepted (customer service asked for it);
     then a Conflict says so when nothing can be sent at all. ``principal``: the caller, when asked through
     the API (it must be allowed to change the order)."""
-    at = at or now()
+    at = at or ctx.clock.now()
     actor = principal.actor if principal else SYSTEM
     for _ in range(ATTEMPTS):
         try:
@@ -267,7 +266,7 @@ async def _store(ctx: Context, conn, state: OrderState, s: _Setting, plan: Plan,
     if any(not s.ways.capacity.has_room(resource, day, orders) for resource, day, orders, _ in taken):
         raise LostRace  # read a moment ago: the capacity is read again with the next attempt
     if not await stock.reserve(conn, [(node_id, n.sku, n.quantity) for node_id, ns in plan.items() for n in ns],
-                               request.guard):
+                               request.guard, at=at):
         raise LostRace
     if not await capacity_rows.take(conn, taken):
         raise LostRace

@@ -5,7 +5,6 @@ from sqlalchemy import bindparam, func, select, update
 
 from ..db import stock
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
 from ..domain.returns import Disposition, RStatus, Take, allot, apply, refund, status_of
@@ -40,7 +39,7 @@ async def inspect(ctx: Context, return_id: str, body: InspectIn, *, principal: P
 
 async def _judge(ctx: Context, return_id: str, asked: list, *, principal: Principal, node_id: str | None,
                  inspecting: bool) -> dict:
-    at = now()
+    at = ctx.clock.now()
     async with ctx.db.write() as conn:
         order_id = await conn.scalar(select(r.order_id).where(r.id == return_id))
         if order_id is None:
@@ -55,7 +54,7 @@ async def _judge(ctx: Context, return_id: str, asked: list, *, principal: Princi
         apply(lines, takes, inspecting=inspecting)
         await stock.put_back(conn, ctx.db.dialect, [(node_id, x.sku, x.quantity) for x in takes
                                                     if x.disposition == Disposition.RESTOCK],
-                             reason="return", ref=return_id, safety_of=await default_safety(ctx))
+                             reason="return", ref=return_id, safety_of=await default_safety(ctx), at=at)
         price = {ln["line_no"]: ln["unit_price"] for ln in state.lines}
         ret["exchange_credit"] = await _credit_left(conn, ret)
         amount, used, valued = refund(takes, price, ret["exchange_credit"])

@@ -1,13 +1,14 @@
 """Returns (RMA): started by any channel for units that left a node, with an exchange order if asked;
 read and listed; cancelled while nothing came back. Receipts and inspections are in ``return_receipts``."""
 
+from datetime import datetime
+
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound, OmsError, Problems
 from ..domain.ids import new_id
@@ -68,7 +69,7 @@ async def start_return(ctx: Context, body: ReturnIn, *, principal: Principal,
         async with ctx.db.write() as conn:
             state, on_returns = await _order(conn, body.order_id)
             lines = [{**x, "return_id": return_id} for x in _lines(state, body, on_returns)]
-            ret = _row(return_id, state, body, exchange, idempotency_key)
+            ret = _row(return_id, state, body, exchange, idempotency_key, ctx.clock.now())
             await conn.execute(t.returns.insert().values(ret))
             await conn.execute(t.return_lines.insert(), lines)
             at, actor = ret["created_at"], principal.actor
@@ -182,8 +183,8 @@ def _exchange_order(state: OrderState, body: ReturnIn, return_id: str, lines: li
                           for x in ex.lines])
 
 
-def _row(return_id: str, state: OrderState, body: ReturnIn, exchange: dict | None, key: str | None) -> dict:
-    at = now()
+def _row(return_id: str, state: OrderState, body: ReturnIn, exchange: dict | None, key: str | None,
+         at: datetime) -> dict:
     return {"id": return_id, "order_id": state.order["id"], "channel": body.channel, "kind": Kind.CUSTOMER,
             "method": body.method, "node_id": body.node_id, "status": RStatus.REQUESTED,
             "currency": state.order["currency"], "refunded": 0,
@@ -249,7 +250,7 @@ async def cancel_return(ctx: Context, return_id: str, body: ReturnCancelIn, *, p
         principal.require_return_change((ret["channel"], order_channel))
         if ret["status"] != RStatus.REQUESTED:
             raise IllegalTransition("return", ret["status"], RStatus.CANCELLED)
-        at = now()
+        at = ctx.clock.now()
         ret.update(status=RStatus.CANCELLED, updated_at=at)
         await conn.execute(update(t.returns).where(r.id == return_id).values(status=ret["status"], updated_at=at))
         state.record("return.cancelled", actor=principal.actor, at=at, reason=body.reason,

@@ -7,7 +7,6 @@ parcels would arrive after the soonest window the order could be promised (its n
 
 from dataclasses import replace
 
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.costs import cost_of
 from ..domain.errors import FieldError, InvalidInput, OutOfStock
@@ -44,7 +43,7 @@ async def simulate(ctx: Context, body: SimulateIn, *, principal: Principal) -> d
     orders = []
     for i, (sample, request) in enumerate(zip(body.orders, requests, strict=True)):
         weight = {n.sku: snap.products[n.sku].weight_g for n in request.needs}
-        ways = Ways(snap, capacity, weight, now())
+        ways = Ways(snap, capacity, weight, ctx.clock.now())
         latest = _soonest(request, ways, stock, sample.delivery.mode)
         answer = {"index": i}
         for side, (settings, left) in sides.items():

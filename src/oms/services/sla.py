@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.lifecycle import FStatus
 from .cancel_requests import settle
 from .context import Context
@@ -26,7 +25,7 @@ f, n = t.fulfillments.c, t.nodes.c
 
 async def expire_unaccepted(ctx: Context, *, at: datetime | None = None) -> int:
     """Withdraw, oldest first, the fulfilment orders their node let lapse, and re-source them; how many."""
-    at = at or now()
+    at = at or ctx.clock.now()
     async with ctx.db.read() as conn:
         limits = (await conn.execute(select(n.accept_within_minutes, n.id)
                                      .where(n.accept_within_minutes.is_not(None)))).all()
@@ -57,7 +56,7 @@ async def _withdraw(ctx: Context, fulfillment_id: str, order_id: str, at: dateti
         if minutes is None or ful["updated_at"] > at - timedelta(minutes=minutes):
             return 0  # the limit was lifted or lengthened meanwhile
         reason = f"not accepted within {minutes} minutes"
-        await give_up(conn, ful, state.lines_of(ful), reason)
+        await give_up(conn, ful, state.lines_of(ful), reason, at)
         settle(state, ful, None, actor=SYSTEM, at=at)
         state.move(ful, FStatus.REJECTED, actor=SYSTEM, at=at, reason=reason)
         await state.save(conn, actor=SYSTEM, at=at, reason=reason)

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db import stock
 from ..db import tables as t
 from ..db.statements import byte_order
-from ..db.tables import now
 from ..domain.lifecycle import FStatus
 from .context import Context
 
@@ -83,7 +82,7 @@ async def repair_stock(ctx: Context) -> list[dict]:
     still reports it.
     """
     snap = await ctx.reference.get(ctx.db, now=True)
-    stamp = now()
+    stamp = ctx.clock.now()
     repaired = []
     async with ctx.db.write() as conn:
         # Candidates only: this read takes no lock, so each one is derived again below, under its row lock.

@@ -22,11 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db import stock
 from ..db import tables as t
 from ..db.statements import byte_order, insert_unless_exists
-from ..db.tables import now
 from ..domain.errors import FieldError, InvalidInput
 from .context import Context
 from .inputs import INT32, DeltaIn, SnapshotIn, StockIn
-from .validation import check_stock_rows, no_duplicates
+from .validation import check_stock_rows, no_duplicates, not_ahead
 
 CHUNK = 1000
 Progress = Callable[[int], None] | None
@@ -87,7 +86,7 @@ async def apply_counts(ctx: Context, counts: Sequence[Count], *, counted_at: dat
     All or none: a count that, with the movements after it, would take on-hand beyond its column's range
     is refused by name (``items.N.on_hand``) and nothing of the call is written.
     """
-    stamp = now()
+    stamp = ctx.clock.now()
     safety_of = await default_safety(ctx)
     applied = stale = 0
     errors: list[tuple[int, FieldError]] = []
@@ -139,11 +138,12 @@ async def apply_deltas(ctx: Context, deltas: Sequence[DeltaIn]) -> dict:
     this call or an earlier one) and how many were stale (they happened before the count on-hand rests on).
     A movement that would take on-hand beyond its column's range is refused by name (``items.N.delta``).
     """
+    not_ahead(ctx, ((f"items.{i}.occurred_at", d.occurred_at) for i, d in enumerate(deltas)))
     await check_stock_rows(ctx, [(d.node_id, d.sku) for d in deltas])
     first: dict[tuple[str, str], int] = {}  # (node, event id) -> where it first comes in the call
     for i, d in enumerate(deltas):
         first.setdefault((d.node_id, d.event_id), i)
-    stamp = now()
+    stamp = ctx.clock.now()
     safety_of = await default_safety(ctx)
     keys = sorted({(deltas[i].node_id, deltas[i].sku) for i in first.values()})
     # Written in (node, event id) order: two calls sharing event ids wait for each other in one order.
@@ -202,6 +202,7 @@ def _check_range(deltas: Sequence[DeltaIn], moved: list[int], rows: dict, totals
 
 async def apply_snapshot(ctx: Context, snapshot: SnapshotIn) -> tuple[int, int]:
     """A node's count (``POST /v1/inventory/snapshots``): (applied, stale) rows, all checked first."""
+    not_ahead(ctx, [("counted_at", snapshot.counted_at)])
     no_duplicates(snapshot.items, lambda x: x.sku, "sku")
     await check_stock_rows(ctx, [(snapshot.node_id, x.sku) for x in snapshot.items])
     counts = [Count(snapshot.node_id, x.sku, x.on_hand, index=i) for i, x in enumerate(snapshot.items)]
@@ -219,4 +220,4 @@ async def set_stock(ctx: Context, items: Sequence[StockIn], *, ref: str | None =
     no_duplicates(items, lambda s: (s.node_id, s.sku), "node and sku")
     await check_stock_rows(ctx, [(s.node_id, s.sku) for s in items])
     counts = [Count(s.node_id, s.sku, s.on_hand, s.safety_stock, index=i) for i, s in enumerate(items)]
-    return await apply_counts(ctx, counts, counted_at=now(), ref=ref, progress=progress)
+    return await apply_counts(ctx, counts, counted_at=ctx.clock.now(), ref=ref, progress=progress)

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from ..clock import Clock
 from ..db import tables as t
 from ..db.engine import Database
-from ..db.tables import now
 from ..domain.availability import Stock
 
 OVERLAP = timedelta(seconds=2)
@@ -25,8 +25,9 @@ _COLUMNS = (c.node_id, c.sku, c.on_hand, c.reserved, c.safety_stock, c.updated_a
 
 
 class StockMirror:
-    def __init__(self, max_age_seconds: float = 0.25) -> None:
+    def __init__(self, max_age_seconds: float = 0.25, clock: Clock | None = None) -> None:
         self.max_age = max_age_seconds
+        self.clock = clock or Clock()
         self.by_sku: dict[str, dict[str, Stock]] = {}
         self.as_of: datetime | None = None
         self.version = 0  # moves whenever a look changed something: answers built on it can be kept
@@ -62,7 +63,7 @@ class StockMirror:
                 await self._look(db)
 
     async def _look(self, db: Database) -> None:
-        started, looked_at = now(), time.monotonic()
+        started, looked_at = self.clock.now(), time.monotonic()
         query = select(*_COLUMNS)
         if self._watermark is not None and looked_at - self._full_at < FULL_EVERY:
             query = query.where(c.updated_at > self._watermark - OVERLAP)

@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db import supply_promises
 from ..db import tables as t
 from ..db.statements import upsert
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import Conflict
 from .backorders import release_received
@@ -30,14 +29,14 @@ async def upsert_supply(ctx: Context, items: Sequence[SupplyIn], *, principal: P
     def safety_of(node_id: str) -> int:
         return snap.rules.safety_for(snap.nodes[node_id].type)
 
-    stamp = now()
+    stamp = ctx.clock.now()
     rows = sorted(({**x.model_dump(), "updated_at": stamp} for x in items), key=lambda r: r["id"])
     received = [x.id for x in items if x.status == "received"]
     for _ in range(ATTEMPTS):
         try:
             async with ctx.db.write() as conn:
                 handed = await release_received(conn, ctx.db.dialect, received, actor=principal.actor,
-                                                safety_of=safety_of)
+                                                safety_of=safety_of, at=stamp)
                 await _keep_promises(conn, items, handed)
                 await supply_promises.give_back(conn, handed.items())
                 await conn.execute(upsert(ctx.db.dialect, t.supply, ["id"], [k for k in rows[0] if k != "id"]), rows)

@@ -7,7 +7,6 @@ import hmac
 from sqlalchemy import select
 
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.errors import NotFound, Unauthenticated
 from ..domain.lifecycle import FStatus
 from ..domain.tracking import MOVES, Tracking
@@ -31,7 +30,7 @@ def check_signature(ctx: Context, carrier: str, body: bytes, signed: str | None)
 
 async def record(ctx: Context, carrier: str, update: TrackingIn) -> dict:
     """Apply a carrier's (signed) update; the order as it now stands."""
-    at = now()
+    at = ctx.clock.now()
     async with ctx.db.write() as conn:
         found = (await conn.execute(select(s.fulfillment_id).where(
             s.carrier == carrier, s.tracking_number == update.tracking_number))).first()

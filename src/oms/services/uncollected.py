@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from ..db import stock
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.lifecycle import FStatus
 from .context import Context
 from .order_state import OrderState
@@ -24,7 +23,7 @@ f, n = t.fulfillments.c, t.nodes.c
 
 async def send_back_uncollected(ctx: Context, *, at: datetime | None = None) -> int:
     """Send back, oldest first, the parcels left uncollected past their node's limit; how many."""
-    at = at or now()
+    at = at or ctx.clock.now()
     where = func.coalesce(f.handover_node_id, f.node_id)
     async with ctx.db.read() as conn:
         limits = (await conn.execute(select(n.id, n.collect_within_days).where(
@@ -70,7 +69,7 @@ async def give_up_parcel(conn, state: OrderState, ful: dict, reason: str, return
             refund.append({"line_no": fl["line_no"], "sku": fl["sku"], "quantity": fl["reserved"],
                            "amount": fl["reserved"] * line["unit_price"]})
             fl["reserved"] = 0
-    await stock.release(conn, released)
+    await stock.release(conn, released, at=at)
     state.move(ful, FStatus.CANCELLED, actor=actor, at=at, reason=reason)
     if any(fl["shipped"] for fl in state.lines_of(ful)):
         await undelivered(conn, state, ful, returns_to, reason, actor=actor, at=at)

@@ -1,6 +1,7 @@
 """Checks shared by the bulk writers: each names the offending item by its index."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.vocabulary import STOCKLESS_NODE_TYPES
@@ -21,6 +22,28 @@ async def check_stock_rows(ctx: Context, rows: Sequence[tuple[str, str]], *, pat
             errors.append(FieldError(f"{path}.{i}.sku", f"unknown sku {sku!r}"))
     if errors:
         raise InvalidInput(errors)
+
+
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the service's clock a node's own clock may be
+
+
+def not_ahead(ctx: Context, times: Iterable[tuple[str, datetime]]) -> None:
+    """InvalidInput naming every (field, time) a node reports that lies ahead of the service's clock by more
+    than the skew a node's clock may have: a time to come cannot have been observed."""
+    limit = ctx.clock.now() + CLOCK_SKEW
+    errors = [FieldError(path, "is in the future") for path, at in times if at > limit]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def within_a_year(ctx: Context, path: str, at: datetime | None) -> None:
+    """InvalidInput when ``at`` is more than a year from the service's clock (what-if questions stay near)."""
+    try:
+        far = at is not None and abs(at - ctx.clock.now()) > timedelta(days=366)
+    except OverflowError:  # beyond what a datetime holds once in UTC (year 1, year 9999)
+        far = True
+    if far:
+        raise InvalidInput([FieldError(path, "must be within a year of now")])
 
 
 def no_duplicates(items: Sequence, key, what: str, path: str = "items") -> None:

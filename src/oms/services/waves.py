@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.lifecycle import FStatus
 from . import batch
 from .context import Context
@@ -28,7 +27,7 @@ f = t.fulfillments.c
 async def planned(ctx: Context, *, at: datetime | None = None) -> list[tuple[str, str]]:
     """The planned fulfilment orders whose wave has come by ``at``, oldest first: (id, order id). Asked
     node by node, so that one node's work waiting for a later wave never holds back another's."""
-    at = at or now()
+    at = at or ctx.clock.now()
     snap = await ctx.reference.get(ctx.db)
     found = []
     async with ctx.db.read() as conn:
@@ -48,7 +47,7 @@ async def planned(ctx: Context, *, at: datetime | None = None) -> list[tuple[str
 async def release_due(ctx: Context, *, at: datetime | None = None) -> int:
     """Release the planned fulfilment orders whose wave has come, the waiting orders planned again
     together first; how many."""
-    at = at or now()
+    at = at or ctx.clock.now()
     released = 0
     if await planned(ctx, at=at):
         await batch.run(ctx, at=at)

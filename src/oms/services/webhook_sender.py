@@ -19,7 +19,6 @@ from sqlalchemy import and_, select, update
 
 from ..db import counts
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.webhooks import ATTEMPTS, next_attempt, signature
 from .context import Context
 from .outbox import payload
@@ -32,7 +31,7 @@ d, e, w = t.webhook_deliveries.c, t.events.c, t.webhooks.c
 
 async def deliver_due(ctx: Context, *, at: datetime | None = None, client: httpx.AsyncClient | None = None) -> int:
     """Send the deliveries due by ``at`` that are first in line; how many were delivered."""
-    at = at or now()
+    at = at or ctx.clock.now()
     rows = []
     async with ctx.db.read() as conn:
         # Subscription by subscription: a partner down with thousands waiting holds back no other partner.
@@ -78,7 +77,7 @@ async def deliver_due(ctx: Context, *, at: datetime | None = None, client: httpx
             ok = _ok(status)
             values = {"attempts": tries, "last_status": status, "last_error": error}
             if ok:
-                values.update(status="delivered", delivered_at=now(), next_attempt_at=None)
+                values.update(status="delivered", delivered_at=ctx.clock.now(), next_attempt_at=None)
             elif tries >= ATTEMPTS:
                 values.update(status="dead", next_attempt_at=None)
             else:

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from sqlalchemy import select, update
 
 from ..db import tables as t
-from ..db.tables import now
 from ..domain.access import Principal
 from ..domain.errors import NotFound
 from ..domain.ids import new_id
@@ -25,7 +24,7 @@ def _view(r: Mapping) -> dict:
 async def create(ctx: Context, body: WebhookIn, *, principal: Principal) -> dict:
     principal.require_admin()
     row = {"id": new_id("whk"), "url": body.url, "events": body.events, "secret": body.secret, "active": True,
-           "node_id": body.node_id, "created_at": now()}
+           "node_id": body.node_id, "created_at": ctx.clock.now()}
     async with ctx.db.write() as conn:
         await conn.execute(t.webhooks.insert().values(**row))
     return _view(row)
@@ -76,7 +75,7 @@ async def deliveries(ctx: Context, webhook_id: str, *, principal: Principal, sta
 async def replay(ctx: Context, webhook_id: str, body: ReplayIn, *, principal: Principal) -> dict:
     """Send again: the deliveries named (delivered ones too), or every dead one; from a first attempt."""
     principal.require_admin()
-    at = now()
+    at = ctx.clock.now()
     async with ctx.db.write() as conn:
         await _found(conn, webhook_id)
         which = d.event_id.in_(body.event_ids) if body.event_ids else d.status == "dead"
