@@ -8,7 +8,7 @@ from ..domain.errors import Problems
 from ..domain.vocabulary import Channel
 from ..services import availability
 from ..services.inputs import Sku, Strict
-from .deps import Caller, Ctx, principal_of
+from .deps import Caller, Ctx, may, principal_of
 from .json import Json
 from .schemas import PROBLEMS
 
@@ -76,7 +76,7 @@ def page_query(query) -> tuple[str, Near | None]:
 _CHANNELS = frozenset(Channel)
 
 
-@router.post("")
+@router.post("", dependencies=[may("availability")])
 async def batch(body: AvailabilityIn, ctx: Ctx, caller: Caller):
     """Up to 500 SKUs: for each, units available over the network, per node, per delivery mode (what can
     be sent for it) and, with `near`, in the stores around a point. `as_of` tells how fresh it is."""

@@ -35,6 +35,22 @@ async def principal_of(request: Request) -> Principal:
     return await ctx.keys.authenticate(ctx.db, key.strip() if scheme.lower() == "bearer" else None)
 
 
+async def caller_for(request: Request, kind: str) -> Principal:
+    """The caller, whose role may make calls of this kind (``access.CALLERS``): checked before the body is
+    read or validated, for the routes too hot for dependency injection."""
+    principal = await principal_of(request)
+    principal.require_caller(kind)
+    return principal
+
+
+def may(kind: str):
+    """A route's dependency: the caller's role may make calls of this kind (``access.CALLERS``), checked before
+    the body is validated."""
+    async def check(request: Request) -> None:
+        await caller_for(request, kind)
+    return Depends(check)
+
+
 M = TypeVar("M", bound=BaseModel)
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query
 from ..domain.lifecycle import ACTIONS
 from ..services import cancel_requests, fulfillment, queries
 from ..services.inputs import ActionIn, CancelIn
-from .deps import Caller, Ctx
+from .deps import Caller, Ctx, may
 from .json import Json
 from .schemas import PROBLEMS, FulfillmentPage, FulfillmentWork, OrderOut
 
@@ -31,7 +31,7 @@ async def get_fulfillment(fulfillment_id: str, ctx: Ctx, caller: Caller):
     return Json(await queries.get_fulfillment(ctx, fulfillment_id, principal=caller))
 
 
-@router.post("/{fulfillment_id}/confirm_cancel", response_model=OrderOut)
+@router.post("/{fulfillment_id}/confirm_cancel", dependencies=[may("fulfillment_action")], response_model=OrderOut)
 async def confirm_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
                          body: Annotated[CancelIn, Body()] = CancelIn()):
     """The node confirms the cancel it was asked for (`details.cancel_request`): the units are released
@@ -39,7 +39,7 @@ async def confirm_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
     return Json(await cancel_requests.answer(ctx, fulfillment_id, True, body, principal=caller))
 
 
-@router.post("/{fulfillment_id}/refuse_cancel", response_model=OrderOut)
+@router.post("/{fulfillment_id}/refuse_cancel", dependencies=[may("fulfillment_action")], response_model=OrderOut)
 async def refuse_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
                         body: Annotated[CancelIn, Body()] = CancelIn()):
     """The node cannot cancel (the parcel is closed, on the truck): the units will be sent; `reason` says
@@ -47,7 +47,7 @@ async def refuse_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
     return Json(await cancel_requests.answer(ctx, fulfillment_id, False, body, principal=caller))
 
 
-@router.post("/{fulfillment_id}/{action}", response_model=OrderOut)
+@router.post("/{fulfillment_id}/{action}", dependencies=[may("fulfillment_action")], response_model=OrderOut)
 async def confirm(fulfillment_id: str, action: Action, ctx: Ctx, caller: Caller,
                   body: Annotated[ActionIn, Body()] = ActionIn()):
     """A node's confirmation. `pick` takes the quantities found (fewer is a short pick); `pack` the parcels

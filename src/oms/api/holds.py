@@ -4,14 +4,15 @@ from fastapi import APIRouter, Request
 
 from ..services import holds
 from ..services.inputs import HoldIn
-from .deps import Caller, Ctx, IdempotencyKey, body_of, idempotency_key_of, principal_of
+from .deps import Caller, Ctx, IdempotencyKey, body_of, caller_for, idempotency_key_of, may
 from .json import Json
 from .schemas import PROBLEMS
 
 router = APIRouter(prefix="/v1/holds", tags=["holds"], responses=PROBLEMS)
 
 
-@router.post("", status_code=201, responses={200: {"description": "The same hold was created before"}})
+@router.post("", dependencies=[may("order_write")], status_code=201,
+             responses={200: {"description": "The same hold was created before"}})
 async def create_hold(body: HoldIn, ctx: Ctx, caller: Caller, idempotency_key: IdempotencyKey = None):
     """Keep units for a cart or a checkout for `ttl_seconds` (default 15 minutes). An order that gives
     this `hold_id` takes the held units; otherwise they go back by themselves when the hold expires.
@@ -23,8 +24,8 @@ async def create_hold(body: HoldIn, ctx: Ctx, caller: Caller, idempotency_key: I
 async def create_hold_fast(request: Request):
     """``POST /v1/holds`` without FastAPI's per-request machinery (a checkout asks it for every cart): the
     same checks, made here; the route above documents it."""
-    return await _created(request.app.state.ctx, await principal_of(request), await body_of(request, HoldIn),
-                          idempotency_key_of(request))
+    caller = await caller_for(request, "order_write")  # before the body is read
+    return await _created(request.app.state.ctx, caller, await body_of(request, HoldIn), idempotency_key_of(request))
 
 
 async def _created(ctx, caller, body: HoldIn, idempotency_key: str | None):
@@ -37,7 +38,7 @@ async def get_hold(hold_id: str, ctx: Ctx, caller: Caller):
     return Json(await holds.get_hold(ctx, hold_id, principal=caller))
 
 
-@router.delete("/{hold_id}")
+@router.delete("/{hold_id}", dependencies=[may("order_write")])
 async def release_hold(hold_id: str, ctx: Ctx, caller: Caller):
     """Give the units back now (the cart was abandoned). A hold that has ended stays as it is."""
     return Json(await holds.release_hold(ctx, hold_id, principal=caller))

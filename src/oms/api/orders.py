@@ -6,14 +6,14 @@ from fastapi import APIRouter, Body, Query, Request
 
 from ..services import cancel, capture, order_changes, queries, resourcing
 from ..services.inputs import AddressChangeIn, CancelIn, OrderIn, ResourceIn
-from .deps import Caller, Ctx, IdempotencyKey, body_of, idempotency_key_of, principal_of
+from .deps import Caller, Ctx, IdempotencyKey, body_of, caller_for, idempotency_key_of, may
 from .json import Json
 from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=PROBLEMS)
 
 
-@router.post("", status_code=201, response_model=OrderOut,
+@router.post("", dependencies=[may("order_write")], status_code=201, response_model=OrderOut,
              responses={200: {"model": OrderOut, "description": "The same order was captured before"}})
 async def capture_order(
     order: OrderIn, ctx: Ctx, caller: Caller,
@@ -30,8 +30,8 @@ async def capture_order(
 async def capture_order_fast(request: Request):
     """``POST /v1/orders`` without FastAPI's per-request machinery (the hottest write): the same checks,
     made here; the route above documents it."""
-    return await _captured(request.app.state.ctx, await principal_of(request), await body_of(request, OrderIn),
-                           idempotency_key_of(request))
+    caller = await caller_for(request, "order_write")  # before the body is read
+    return await _captured(request.app.state.ctx, caller, await body_of(request, OrderIn), idempotency_key_of(request))
 
 
 async def _captured(ctx, caller, order: OrderIn, idempotency_key: str | None):
@@ -70,7 +70,7 @@ async def order_sourcing(order_id: str, ctx: Ctx, caller: Caller):
     return Json(await queries.order_sourcing(ctx, order_id, principal=caller))
 
 
-@router.post("/{order_id}/cancel", response_model=OrderOut)
+@router.post("/{order_id}/cancel", dependencies=[may("order_write")], response_model=OrderOut)
 async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn, Body()] = CancelIn()):
     """Cancel the whole order (no `lines`) or some units of some lines, before they leave the node. Units
     of work released to a node that confirms cancels wait for its answer: `202`, the fulfilment's
@@ -81,7 +81,7 @@ async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[
     return Json(view, status_code=202 if waiting else 200)
 
 
-@router.post("/{order_id}/resource", response_model=OrderOut)
+@router.post("/{order_id}/resource", dependencies=[may("order_write")], response_model=OrderOut)
 async def resource_order(order_id: str, ctx: Ctx, caller: Caller,
                          body: Annotated[ResourceIn, Body()] = ResourceIn()):
     """Plan again the units no node holds (a node rejected or did not find them). With `late`, a delivery
@@ -90,7 +90,7 @@ async def resource_order(order_id: str, ctx: Ctx, caller: Caller,
     return Json(await resourcing.resource_order(ctx, order_id, reason=reason, late=body.late, principal=caller))
 
 
-@router.put("/{order_id}/address", response_model=OrderOut)
+@router.put("/{order_id}/address", dependencies=[may("order_write")], response_model=OrderOut)
 async def change_address(order_id: str, body: AddressChangeIn, ctx: Ctx, caller: Caller):
     """Deliver to another address (`{"address": {…}, "reason"}`), while no unit has left a node: `409`
     after; `422` for an order collected at a store or a locker."""

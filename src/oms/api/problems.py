@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from ..domain.errors import (
     Conflict,
@@ -45,6 +46,13 @@ def _field(loc: tuple) -> str:
     return ".".join(parts)
 
 
+def _allowed(request: Request) -> list[str]:
+    """The methods some route serves at this path."""
+    return [method for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(OmsError)
     async def _domain(request: Request, exc: OmsError):
@@ -80,6 +88,7 @@ def install(app: FastAPI) -> None:
             return problem(422, "invalid_input", "Invalid input", "the body is not valid JSON", request.url.path,
                            errors=[{"field": "body", "reason": "is not valid JSON"}])
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        # A 405 keeps the methods the path has (``Allow``), as HTTP asks.
-        return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path,
-                       headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # HTTP asks for every method the path has (Starlette names the first route's)
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path, headers=headers)

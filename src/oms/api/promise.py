@@ -8,14 +8,14 @@ from ..domain.vocabulary import Channel
 from ..services import promise
 from ..services.inputs import PromiseIn
 from .availability import page_query
-from .deps import Caller, Ctx, body_of, principal_of
+from .deps import Caller, Ctx, body_of, caller_for, may, principal_of
 from .json import Json
 from .schemas import PROBLEMS
 
 router = APIRouter(prefix="/v1/promise", tags=["promise"], responses=PROBLEMS)
 
 
-@router.post("")
+@router.post("", dependencies=[may("availability")])
 async def promise_options(body: PromiseIn, ctx: Ctx, caller: Caller, explain: bool = False):
     """The delivery options for a cart to a destination, at `at` (default now): per mode, the price to
     the customer, the promised window (`earliest`, `latest`), the order-by `cutoff` that keeps it, the
@@ -31,8 +31,9 @@ async def promise_options_fast(request: Request):
     if explain not in _BOOLEANS:
         raise RequestValidationError([{"loc": ("query", "explain"), "type": "bool_parsing",
                                        "msg": "Input should be a valid boolean"}])
+    principal = await caller_for(request, "availability")
     return Json(await promise.promise(request.app.state.ctx, await body_of(request, PromiseIn),
-                                      principal=await principal_of(request), explain=_BOOLEANS[explain]))
+                                      principal=principal, explain=_BOOLEANS[explain]))
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}

@@ -28,7 +28,7 @@ from ..services.inputs import (
     StockRulesIn,
     SupplyIn,
 )
-from .deps import Caller, Ctx, body_of_dict
+from .deps import Caller, Ctx, body_of_dict, may
 from .json import Json
 from .schemas import PROBLEMS, BulkResult, Page, StockCountResult
 
@@ -37,7 +37,7 @@ BULK_MAX = 5000
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-@router.put("/products", response_model=BulkResult)
+@router.put("/products", dependencies=[may("admin")], response_model=BulkResult)
 async def upsert_products(items: Annotated[list[ProductIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
     """Create or replace up to 5,000 products. A bad item rejects the whole call, naming the item."""
     caller.require_admin()
@@ -49,7 +49,7 @@ async def list_products(ctx: Ctx, caller: Caller, cursor: str | None = None, lim
     return Json(await reference.list_products(ctx, cursor=cursor, limit=limit))
 
 
-@router.put("/nodes", response_model=BulkResult)
+@router.put("/nodes", dependencies=[may("admin")], response_model=BulkResult)
 async def upsert_nodes(items: Annotated[list[NodeIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
     """Create or replace up to 5,000 nodes (warehouses, stores, lockers …), all or nothing."""
     caller.require_admin()
@@ -62,7 +62,7 @@ async def list_nodes(ctx: Ctx, caller: Caller, type: str | None = None, cursor: 
     return Json(await reference.list_nodes(ctx, type=type, cursor=cursor, limit=limit))
 
 
-@router.put("/inventory", response_model=StockCountResult)
+@router.put("/inventory", dependencies=[may("admin")], response_model=StockCountResult)
 async def set_stock(items: Annotated[list[StockIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
     """Set on-hand counts per node and SKU (a stock count taken now), all or nothing; each change goes to
     the ledger. `upserted` counts the rows applied; `stale` the rows left as they were because a node sent
@@ -85,7 +85,7 @@ async def get_stock_rules(ctx: Ctx, caller: Caller):
     return Json(await stock_rules.get_rules(ctx, principal=caller))
 
 
-@router.put("/stock-rules")
+@router.put("/stock-rules", dependencies=[may("admin")])
 async def put_stock_rules(body: StockRulesIn, ctx: Ctx, caller: Caller):
     """Replace the protection rules. Availability and new orders follow them within a second.
 
@@ -103,7 +103,7 @@ async def get_sourcing_settings(ctx: Ctx, caller: Caller):
     return Json(await stock_rules.get_sourcing(ctx, principal=caller))
 
 
-@router.put("/sourcing/settings")
+@router.put("/sourcing/settings", dependencies=[may("admin")])
 async def put_sourcing_settings(body: SourcingSettingsIn, ctx: Ctx, caller: Caller):
     """Replace the sourcing settings; new orders follow them within a second.
 
@@ -116,7 +116,7 @@ async def put_sourcing_settings(body: SourcingSettingsIn, ctx: Ctx, caller: Call
     return Json(await stock_rules.put_sourcing(ctx, body, principal=caller))
 
 
-@router.post("/sourcing/simulate")
+@router.post("/sourcing/simulate", dependencies=[may("admin")])
 async def simulate_sourcing(body: SimulateIn, ctx: Ctx, caller: Caller):
     """Try a draft `strategy` (and, optionally, draft `split_penalty`, `depletion_cost_per_unit`,
     `store_protection_units`) on up to 1,000 sample `orders` (`channel`, `lines`, `delivery`) beside the
@@ -126,7 +126,7 @@ async def simulate_sourcing(body: SimulateIn, ctx: Ctx, caller: Caller):
     return Json(await simulate.simulate(ctx, body, principal=caller))
 
 
-@router.post("/sourcing/reoptimise")
+@router.post("/sourcing/reoptimise", dependencies=[may("admin")])
 async def reoptimise(ctx: Ctx, caller: Caller, body: Annotated[ReoptimiseIn, Body()] = ReoptimiseIn()):
     """Plan the orders waiting for their nodes' release waves again, together: scarce units go where they
     save the most. Answers the orders weighed, those planned jointly, those moved, the cost before and
@@ -136,7 +136,7 @@ async def reoptimise(ctx: Ctx, caller: Caller, body: Annotated[ReoptimiseIn, Bod
     return Json(await batch.run(ctx, apply=body.apply))
 
 
-@router.put("/supply", response_model=BulkResult)
+@router.put("/supply", dependencies=[may("admin")], response_model=BulkResult)
 async def upsert_supply(items: Annotated[list[SupplyIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
     """Purchase orders and transfers expected at nodes (by their reference), all or nothing. Availability
     lists what is expected from today on, by date (`incoming`). A supply marked `received` hands its units
@@ -152,7 +152,7 @@ async def list_supply(ctx: Ctx, caller: Caller, sku: str | None = None, node_id:
     return Json(await supply.list_supply(ctx, sku=sku, node_id=node_id, status=status, cursor=cursor, limit=limit))
 
 
-@router.put("/carrier-services", response_model=BulkResult)
+@router.put("/carrier-services", dependencies=[may("admin")], response_model=BulkResult)
 async def upsert_carrier_services(items: Annotated[list[CarrierServiceIn], Body(max_length=BULK_MAX)], ctx: Ctx,
                                   caller: Caller):
     """Carrier services by id, all or nothing: the mode each serves (`home_standard`, `home_express`, or
@@ -172,7 +172,7 @@ async def get_carrier_service(service_id: str, ctx: Ctx, caller: Caller):
     return Json(await carriers.get_carrier_service(ctx, service_id))
 
 
-@router.put("/carrier-services/{service_id}")
+@router.put("/carrier-services/{service_id}", dependencies=[may("admin")])
 async def put_carrier_service(service_id: str, body: Annotated[dict, Body()], ctx: Ctx, caller: Caller):
     """Create or replace one carrier service (the body as in the bulk call; its `id` may be left out).
     Sourcing prices each shipment from its `rate_bands`: `base + per_kg` × started kilograms, for the
@@ -191,7 +191,7 @@ async def get_delivery_capacity(ctx: Ctx, caller: Caller):
     return Json(await delivery_capacity.get_delivery_capacity(ctx))
 
 
-@router.put("/delivery-capacity")
+@router.put("/delivery-capacity", dependencies=[may("admin")])
 async def put_delivery_capacity(body: DeliveryCapacityIn, ctx: Ctx, caller: Caller):
     """The retailer's own deliveries: appointment `slots` (`scheduled`: a node's weekly windows, each taking
     `capacity` orders a date) and `one_hour` couriers at stores (`couriers_per_hour` orders leaving in each
@@ -199,7 +199,7 @@ async def put_delivery_capacity(body: DeliveryCapacityIn, ctx: Ctx, caller: Call
     return Json(await delivery_capacity.put_delivery_capacity(ctx, body, principal=caller))
 
 
-@router.put("/delivery-prices")
+@router.put("/delivery-prices", dependencies=[may("admin")])
 async def put_delivery_prices(body: DeliveryPricesIn, ctx: Ctx, caller: Caller):
     """What each delivery mode costs the customer: `{"currency": "EUR", "modes": {"home_standard":
     {"amount": 499, "free_above": 5000}}}` (free from that cart total on; a mode absent is free)."""

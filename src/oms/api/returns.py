@@ -6,14 +6,14 @@ from fastapi import APIRouter, Body, Query
 
 from ..services import return_receipts, returns
 from ..services.return_inputs import InspectIn, ReceiveIn, ReturnCancelIn, ReturnIn
-from .deps import Caller, Ctx, IdempotencyKey
+from .deps import Caller, Ctx, IdempotencyKey, may
 from .json import Json
 from .schemas import PROBLEMS, ReturnOut, ReturnPage
 
 router = APIRouter(prefix="/v1/returns", tags=["returns"], responses=PROBLEMS)
 
 
-@router.post("", status_code=201, response_model=ReturnOut,
+@router.post("", dependencies=[may("return_start")], status_code=201, response_model=ReturnOut,
              responses={200: {"model": ReturnOut, "description": "The same return was started before"}})
 async def start_return(body: ReturnIn, ctx: Ctx, caller: Caller, idempotency_key: IdempotencyKey = None):
     """Start a return for units of an order that left a node, from any channel (a web order brought to a
@@ -38,7 +38,7 @@ async def get_return(return_id: str, ctx: Ctx, caller: Caller):
     return Json(await returns.get_return(ctx, return_id, principal=caller))
 
 
-@router.post("/{return_id}/receive", response_model=ReturnOut)
+@router.post("/{return_id}/receive", dependencies=[may("return_receipt")], response_model=ReturnOut)
 async def receive(return_id: str, body: ReceiveIn, ctx: Ctx, caller: Caller):
     """Units arrived at `node_id`, each with its disposition: `restock` (sellable there again), `damaged`
     (written off) or `inspect` (kept aside). Restocked and damaged units are refunded at once
@@ -46,13 +46,13 @@ async def receive(return_id: str, body: ReceiveIn, ctx: Ctx, caller: Caller):
     return Json(await return_receipts.receive(ctx, return_id, body, principal=caller))
 
 
-@router.post("/{return_id}/inspect", response_model=ReturnOut)
+@router.post("/{return_id}/inspect", dependencies=[may("return_receipt")], response_model=ReturnOut)
 async def inspect(return_id: str, body: InspectIn, ctx: Ctx, caller: Caller):
     """Units kept to inspect are judged `restock` or `damaged`, and refunded."""
     return Json(await return_receipts.inspect(ctx, return_id, body, principal=caller))
 
 
-@router.post("/{return_id}/cancel", response_model=ReturnOut)
+@router.post("/{return_id}/cancel", dependencies=[may("return_start")], response_model=ReturnOut)
 async def cancel(return_id: str, ctx: Ctx, caller: Caller,
                  body: Annotated[ReturnCancelIn, Body()] = ReturnCancelIn()):
     """Call off a return nothing of which came back (its exchange order is cancelled while it has not left)."""

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from ..services import stock_feeds
 from ..services.inputs import DeltaIn, SnapshotIn
-from .deps import Caller, Ctx
+from .deps import Caller, Ctx, may
 from .json import Json
 from .schemas import PROBLEMS
 
@@ -25,7 +25,7 @@ class DeltaResult(BaseModel):
     stale: int
 
 
-@router.post("/snapshots", response_model=SnapshotResult)
+@router.post("/snapshots", dependencies=[may("stock_feed")], response_model=SnapshotResult)
 async def post_snapshot(snapshot: SnapshotIn, ctx: Ctx, caller: Caller):
     """A node's count: on-hand per SKU as counted at `counted_at`, applied whole or not at all.
 
@@ -39,7 +39,7 @@ async def post_snapshot(snapshot: SnapshotIn, ctx: Ctx, caller: Caller):
     return Json({"applied": applied, "stale": stale})
 
 
-@router.post("/movements", response_model=DeltaResult)
+@router.post("/movements", dependencies=[may("stock_feed")], response_model=DeltaResult)
 async def post_movements(items: Annotated[list[DeltaIn], Body(min_length=1, max_length=5000)], ctx: Ctx,
                          caller: Caller):
     """Up to 5,000 movements (sales, receipts, adjustments, damages, returns), applied whole or not at all.

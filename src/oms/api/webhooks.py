@@ -6,14 +6,14 @@ from fastapi import APIRouter, Body, Query
 
 from ..services import webhooks
 from ..services.inputs import ReplayIn, WebhookIn
-from .deps import Caller, Ctx
+from .deps import Caller, Ctx, may
 from .json import Json
 from .schemas import PROBLEMS
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEMS)
 
 
-@router.post("", status_code=201)
+@router.post("", dependencies=[may("admin")], status_code=201)
 async def create_webhook(body: WebhookIn, ctx: Ctx, caller: Caller):
     """Subscribe `url` to `events`. Each event is then POSTed as JSON `{"id", "type", "occurred_at",
     "order_id", "data"}` with `X-OMS-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>`,
@@ -31,7 +31,7 @@ async def get_webhook(webhook_id: str, ctx: Ctx, caller: Caller):
     return Json(await webhooks.get(ctx, webhook_id, principal=caller))
 
 
-@router.delete("/{webhook_id}")
+@router.delete("/{webhook_id}", dependencies=[may("admin")])
 async def switch_off_webhook(webhook_id: str, ctx: Ctx, caller: Caller):
     """No more events for it (deliveries under way still go out)."""
     return Json(await webhooks.switch_off(ctx, webhook_id, principal=caller))
@@ -46,7 +46,7 @@ async def list_deliveries(webhook_id: str, ctx: Ctx, caller: Caller,
                                           limit=limit))
 
 
-@router.post("/{webhook_id}/replay")
+@router.post("/{webhook_id}/replay", dependencies=[may("admin")])
 async def replay(webhook_id: str, ctx: Ctx, caller: Caller, body: Annotated[ReplayIn, Body()] = ReplayIn()):
     """Send again every dead delivery, or the ones named by `event_ids`."""
     return Json(await webhooks.replay(ctx, webhook_id, body, principal=caller))

@@ -9,6 +9,19 @@ from .vocabulary import Role
 # What the node where the customer collects does with a parcel another node sent.
 HANDOVER_STEPS = frozenset({FStatus.READY_FOR_PICKUP, FStatus.COLLECTED})
 
+# Who may make a kind of call at all, whatever its body names, and what the others are told. Checked before
+# the body is read (a key outside these roles learns nothing of what the body should hold); the checks
+# below then judge the scope a body names.
+CALLERS: dict[str, tuple[frozenset[Role], str]] = {
+    "order_write": (frozenset({Role.ADMIN, Role.CHANNEL}), "create or change orders"),
+    "availability": (frozenset({Role.ADMIN, Role.VIEWER, Role.CHANNEL}), "read network availability"),
+    "admin": (frozenset({Role.ADMIN}), "change reference data or settings; an admin key is needed"),
+    "fulfillment_action": (frozenset({Role.ADMIN, Role.NODE}), "confirm fulfillments"),
+    "stock_feed": (frozenset({Role.ADMIN, Role.NODE}), "report stock; admin or node keys can"),
+    "return_start": (frozenset({Role.ADMIN, Role.CHANNEL}), "start or change returns; admin or channel keys can"),
+    "return_receipt": (frozenset({Role.ADMIN, Role.NODE}), "receive returned units; admin or node keys can"),
+}
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -21,9 +34,14 @@ class Principal:
         """How the timeline names who did something."""
         return f"{self.role}:{self.scope}" if self.scope else f"{self.role}:{self.key_id}"
 
+    def require_caller(self, kind: str) -> None:
+        """This key's role may make calls of this ``kind`` (``CALLERS``) at all."""
+        roles, what = CALLERS[kind]
+        if self.role not in roles:
+            raise Forbidden(f"role {self.role.value} cannot {what}")
+
     def require_admin(self) -> None:
-        if self.role != Role.ADMIN:
-            raise Forbidden(f"role {self.role} cannot change reference data; an admin key is needed")
+        self.require_caller("admin")
 
     def require_order_read(self, channel: str | None = None) -> None:
         if self.role == Role.NODE:
