@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import text
 
+from oms.domain.access import Principal
+from oms.domain.vocabulary import Role
 from oms.services.keys import create_key
 
 STORE_MODES = ["click_and_collect", "reserve_in_store", "store_carry_out", "home_standard"]
@@ -42,6 +44,8 @@ STOCK = [
     {"node_id": "ST-LYON", "sku": "SKU-C", "on_hand": 3},
     {"node_id": "ST-LYON", "sku": "SKU-B", "on_hand": 4},
 ]
+# An admin caller for tests that call services directly.
+ADMIN = Principal("tests", Role.ADMIN)
 HOME = {"line1": "10 rue de Rivoli", "postal_code": "75004", "city": "Paris", "country": "FR",
         "lat": 48.8556, "lng": 2.3601}
 

@@ -290,3 +290,22 @@ async def test_a_role_that_may_not_use_a_route_is_403_whatever_the_id(ctx, clien
     status, seen = await told(client, keys.h(who), method, path, body, ids)
     assert (status, seen) == await told(client, keys.h(who), method, path, body, unknown(ids))
     assert status == 403 and seen["code"] == "forbidden"
+
+
+async def test_a_node_key_reads_its_own_nodes_stock_only(ctx, client):
+    keys = await seed(ctx, client)
+    r = await client.get("/v1/inventory", headers=keys.h("store_paris"))
+    assert r.status_code == 200
+    assert {(row["node_id"], row["sku"]) for row in r.json()["items"]} == {("ST-PARIS", "SKU-A"), ("ST-PARIS", "SKU-C")}
+    r = await client.get("/v1/inventory", params={"sku": "SKU-C"}, headers=keys.h("store_paris"))
+    assert [row["node_id"] for row in r.json()["items"]] == ["ST-PARIS"]
+    r = await client.get("/v1/inventory", params={"node_id": "ST-PARIS"}, headers=keys.h("store_paris"))
+    assert len(r.json()["items"]) == 2
+    # Another node named: refused, as a fulfilment listing for another node is.
+    problem(await client.get("/v1/inventory", params={"node_id": "ST-LYON"}, headers=keys.h("store_paris")),
+            403, "forbidden")
+    # Nor does it read the network's availability, which is a channel's.
+    problem(await client.get("/v1/availability/SKU-A", params={"channel": "web"}, headers=keys.h("store_paris")),
+            403, "forbidden")
+    everything = await client.get("/v1/inventory", headers=keys.h("viewer"))
+    assert len(everything.json()["items"]) == 6

@@ -97,6 +97,12 @@ class Principal:
             raise Forbidden("node keys do not read network availability")
         self.require_order_read(channel)
 
+    def require_stock_read(self, node_id: str | None) -> None:
+        """Stock rows: every node's for admin, viewer and channel keys; a node key reads its own node's only
+        (``node_id``, a filter naming another node, is refused as for fulfilment orders)."""
+        if self.role == Role.NODE and node_id is not None and node_id != self.scope:
+            raise Forbidden(f"this key reads the stock of node {self.scope!r} only, not {node_id!r}")
+
     def require_stock_feed(self, node_ids: set[str]) -> None:
         """Stock counts and movements come from an admin, or from a node about itself only."""
         if self.role == Role.ADMIN:
