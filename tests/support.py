@@ -64,16 +64,16 @@ class Keys:
 
 
 async def seed(ctx, client: httpx.AsyncClient) -> Keys:
-    made = {}
-    for name, role, scope in [("admin", "admin", None), ("web", "channel", "web"),
-                              ("marketplace", "channel", "marketplace"), ("store_paris", "node", "ST-PARIS"),
-                              ("store_lyon", "node", "ST-LYON"), ("viewer", "viewer", None)]:
-        made[name], _ = await create_key(ctx.db, role=role, scope=scope, name=name)
-    keys = Keys(**made)
+    admin, _ = await create_key(ctx.db, role="admin", name="admin")
     for path, body in (("/v1/products", PRODUCTS), ("/v1/nodes", NODES), ("/v1/inventory", STOCK)):
-        r = await client.put(path, json=body, headers=keys.h("admin"))
+        r = await client.put(path, json=body, headers={"Authorization": f"Bearer {admin}"})
         assert r.status_code == 200, r.text
-    return keys
+    made = {"admin": admin}
+    for name, role, scope in [("web", "channel", "web"), ("marketplace", "channel", "marketplace"),
+                              ("store_paris", "node", "ST-PARIS"), ("store_lyon", "node", "ST-LYON"),
+                              ("viewer", "viewer", None)]:
+        made[name], _ = await create_key(ctx.db, role=role, scope=scope, name=name)  # nodes first: they exist
+    return Keys(**made)
 
 
 def order(ref="WEB-1", lines=(("SKU-A", 1),), mode="home_standard", channel="web", **delivery):
