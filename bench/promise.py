@@ -44,9 +44,10 @@ async def in_process(calls: int) -> dict:
         await prepare(ctx)
         await load_demo(ctx, if_empty=False, keys_file=Path(tmp) / "keys.txt")
         await ctx.reference.get(ctx.db, now=True)  # the data just loaded, without waiting for the refresh
-        rows = (await list_inventory(ctx, sku=None, node_id="DC-PARIS-NORD", cursor=None, limit=500))["items"]
-        skus = [r["sku"] for r in rows if r["available"] >= 10]
         caller, rng = Principal("bench", Role.ADMIN), random.Random(7)
+        rows = (await list_inventory(ctx, principal=caller, sku=None, node_id="DC-PARIS-NORD", cursor=None,
+                                     limit=500))["items"]
+        skus = [r["sku"] for r in rows if r["available"] >= 10]
         bodies = [PromiseIn.model_validate(cart(skus, rng)) for _ in range(calls)]
         for body in bodies[:200]:  # warm the caches (reference data, stock mirror)
             await promise(ctx, body, principal=caller)

@@ -11,6 +11,8 @@ import httpx
 from sqlalchemy import text
 
 from oms.clock import Clock
+from oms.domain.access import Principal
+from oms.domain.vocabulary import Role
 from oms.services.keys import create_key
 
 # The instant every test's service clock starts at: OMS_TEST_AT (ISO 8601 with its offset, e.g.
@@ -80,6 +82,8 @@ STOCK = [
     {"node_id": "ST-LYON", "sku": "SKU-C", "on_hand": 3},
     {"node_id": "ST-LYON", "sku": "SKU-B", "on_hand": 4},
 ]
+# An admin caller for tests that call services directly.
+ADMIN = Principal("tests", Role.ADMIN)
 HOME = {"line1": "10 rue de Rivoli", "postal_code": "75004", "city": "Paris", "country": "FR",
         "lat": 48.8556, "lng": 2.3601}
 
@@ -98,16 +102,16 @@ class Keys:
 
 
 async def seed(ctx, client: httpx.AsyncClient) -> Keys:
-    made = {}
-    for name, role, scope in [("admin", "admin", None), ("web", "channel", "web"),
-                              ("marketplace", "channel", "marketplace"), ("store_paris", "node", "ST-PARIS"),
-                              ("store_lyon", "node", "ST-LYON"), ("viewer", "viewer", None)]:
-        made[name], _ = await create_key(ctx, role=role, scope=scope, name=name)
-    keys = Keys(**made)
+    admin, _ = await create_key(ctx, role="admin", name="admin")
     for path, body in (("/v1/products", PRODUCTS), ("/v1/nodes", NODES), ("/v1/inventory", STOCK)):
-        r = await client.put(path, json=body, headers=keys.h("admin"))
+        r = await client.put(path, json=body, headers={"Authorization": f"Bearer {admin}"})
         assert r.status_code == 200, r.text
-    return keys
+    made = {"admin": admin}
+    for name, role, scope in [("web", "channel", "web"), ("marketplace", "channel", "marketplace"),
+                              ("store_paris", "node", "ST-PARIS"), ("store_lyon", "node", "ST-LYON"),
+                              ("viewer", "viewer", None)]:
+        made[name], _ = await create_key(ctx, role=role, scope=scope, name=name)  # nodes first: they exist
+    return Keys(**made)
 
 
 def order(ref="WEB-1", lines=(("SKU-A", 1),), mode="home_standard", channel="web", **delivery):

@@ -50,7 +50,7 @@ def run(coro_fn):
     try:
         return asyncio.run(main())
     except OmsError as exc:
-        err.print("error:", exc.detail, style="red", markup=False, highlight=False)
+        err.print("error:", exc.detail, style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -95,15 +95,16 @@ def keys_create(role: Annotated[str, typer.Option(help="admin, channel, node or 
 @keys_app.command("list")
 def keys_list():
     """List the API keys (never the keys themselves: only their hashes are stored)."""
-    from rich.table import Table
-
     from .services.keys import list_keys
 
-    table = Table("id", "name", "role", "scope", "created", "revoked")
+    # Plain lines, never wrapped or cut at the terminal's width: an id is copied whole into `oms keys revoke`.
+    row = "{:<36}  {:<7}  {:<16}  {:<16}  {:<16}  {}"
+    console.print(row.format("id", "role", "scope", "created", "revoked", "name"), soft_wrap=True, markup=False,
+                  highlight=False)
     for k in run(lambda ctx: list_keys(ctx.db)):
-        table.add_row(k["id"], k["name"], k["role"], k["scope"] or "", f"{k['created_at']:%Y-%m-%d %H:%M}",
-                      f"{k['revoked_at']:%Y-%m-%d %H:%M}" if k["revoked_at"] else "")
-    console.print(table)
+        console.print(row.format(k["id"], k["role"], k["scope"] or "-", f"{k['created_at']:%Y-%m-%d %H:%M}",
+                                 f"{k['revoked_at']:%Y-%m-%d %H:%M}" if k["revoked_at"] else "-", k["name"]),
+                      soft_wrap=True, markup=False, highlight=False)
 
 
 @keys_app.command("revoke")

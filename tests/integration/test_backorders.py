@@ -51,7 +51,7 @@ async def test_an_order_waits_for_supply_and_goes_to_the_node_when_it_arrives(ct
     assert await stock_differences(ctx) == [] and await promise_differences(ctx) == []
 
     # The node cannot work on it yet; nothing is released while the units are not there.
-    problem(await act(client, keys.h("store_paris"), waiting["id"], "accept"), 403, "forbidden")
+    problem(await act(client, keys.h("store_paris"), waiting["id"], "accept"), 404, "not_found")
     problem(await act(client, keys.h("admin"), waiting["id"], "accept"), 409, "illegal_transition")
     assert await release_backorders(ctx) == 0
 

@@ -33,7 +33,7 @@ async def test_a_cancel_waits_for_the_node_then_releases_the_units(ctx, client):
     problem(await client.post(f"/v1/orders/{placed['id']}/cancel", json={}, headers=keys.h("web")), 409, "conflict")
 
     path = f"/v1/fulfillments/{f['id']}"
-    problem(await client.post(f"{path}/confirm_cancel", json={}, headers=keys.h("store_lyon")), 403, "forbidden")
+    problem(await client.post(f"{path}/confirm_cancel", json={}, headers=keys.h("store_lyon")), 404, "not_found")
     problem(await client.post(f"{path}/confirm_cancel", json={}, headers=keys.h("web")), 403, "forbidden")
     view = (await client.post(f"{path}/confirm_cancel", json={}, headers=keys.h("store_paris"))).json()
     assert view["status"] == "cancelled" and view["fulfillments"][0]["status"] == "cancelled"

@@ -75,7 +75,7 @@ async def test_a_key_sees_in_the_console_what_it_may_see_through_the_api(ctx, cl
     placed = await capture(client, keys, order("CS-3", [("SKU-A", 1)]))
     await signed_in(client, keys.marketplace)
     assert f"/console/orders/{placed['id']}" not in (await client.get("/console/orders", params={"q": "CS-3"})).text
-    assert (await client.get(f"/console/orders/{placed['id']}")).status_code == 403
+    assert (await client.get(f"/console/orders/{placed['id']}")).status_code == 404
     await signed_in(client, keys.viewer)
     page = await client.get(f"/console/orders/{placed['id']}")
     assert page.status_code == 200 and "Cancel units" not in page.text

@@ -12,7 +12,7 @@ from oms.demo.generate import build
 from oms.demo.load import ROLES, load_demo, read_keys
 from oms.services import reference, stock_feeds
 from oms.services.inputs import StockIn
-from tests.support import order
+from tests.support import ADMIN, order
 
 
 def test_two_builds_are_identical():
@@ -67,7 +67,7 @@ def test_stock_is_spread_the_way_the_demo_needs():
 async def count(ctx) -> dict:
     products = await reference.list_products(ctx, cursor=None, limit=1000)
     nodes = await reference.list_nodes(ctx, type=None, cursor=None, limit=1000)
-    stock = await reference.list_inventory(ctx, sku=None, node_id=None, cursor=None, limit=20_000)
+    stock = await reference.list_inventory(ctx, principal=ADMIN, sku=None, node_id=None, cursor=None, limit=20_000)
     return {"products": len(products["items"]), "nodes": len(nodes["items"]),
             "units": sum(r["on_hand"] for r in stock["items"])}
 
@@ -108,7 +108,7 @@ async def test_orders_can_be_captured_on_the_demo(ctx, client, tmp_path):
     key = {k.role: k.key for k in summary.keys}
     web = {"Authorization": f"Bearer {key['channel']}"}
     def on_hand(node_id):
-        return reference.list_inventory(ctx, sku=None, node_id=node_id, cursor=None, limit=1000)
+        return reference.list_inventory(ctx, principal=ADMIN, sku=None, node_id=node_id, cursor=None, limit=1000)
 
     at_dc = {r["sku"] for r in (await on_hand("DC-PARIS-NORD"))["items"] if r["available"] >= 1}
     sku = next(r["sku"] for r in (await on_hand("ST-PARIS-RIVOLI"))["items"] if r["available"] >= 3
@@ -151,7 +151,8 @@ def test_the_command_loads_the_demo_and_shows_the_keys(database_url, tmp_path, m
 async def test_the_demo_promises_delivery_options(ctx, client, tmp_path):
     summary = await load_demo(ctx, if_empty=False, keys_file=tmp_path / "demo-keys.txt")
     web = {"Authorization": f"Bearer {next(k.key for k in summary.keys if k.role == 'channel')}"}
-    at_dc = (await reference.list_inventory(ctx, sku=None, node_id="DC-PARIS-NORD", cursor=None, limit=50))["items"]
+    at_dc = (await reference.list_inventory(ctx, principal=ADMIN, sku=None, node_id="DC-PARIS-NORD", cursor=None,
+                                            limit=50))["items"]
     sku = next(r["sku"] for r in at_dc if r["available"] >= 2)
     r = await client.post("/v1/promise", params={"explain": True}, headers=web, json={
         "channel": "web", "lines": [{"sku": sku, "quantity": 1}], "destination": {"lat": 48.8606, "lng": 2.3376}})

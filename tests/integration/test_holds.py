@@ -86,7 +86,7 @@ async def test_a_hold_is_used_by_its_own_channel_only(ctx, client):
     body = {**order("M-1", [("SKU-A", 1)], channel="marketplace"), "hold_id": h["id"]}
     r = await client.post("/v1/orders", json=body, headers=keys.h("marketplace"))
     assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "hold_id"
-    problem(await client.get(f"/v1/holds/{h['id']}", headers=keys.h("marketplace")), 403, "forbidden")
+    problem(await client.get(f"/v1/holds/{h['id']}", headers=keys.h("marketplace")), 404, "not_found")
     problem(await client.get("/v1/holds/nope", headers=keys.h("web")), 404, "not_found")
     r = await client.post("/v1/orders", json={**order("W-9", [("SKU-A", 1)]), "hold_id": "hld_nope"},
                           headers=keys.h("web"))

@@ -11,6 +11,7 @@ from oms.config import Settings
 from oms.domain.errors import InvalidInput
 from oms.importer import Kind, parse_hours, read_file, write
 from oms.services import reference
+from tests.support import ADMIN
 
 PRODUCTS = """\
 sku,name,weight_g,length_mm,width_mm,height_mm,price_amount,currency,bulky,hazardous
@@ -58,7 +59,7 @@ async def errors_of(ctx, tmp_path, kind, name, text) -> list[str]:
 
 
 async def inventory(ctx) -> dict:
-    page = await reference.list_inventory(ctx, sku=None, node_id=None, cursor=None, limit=1000)
+    page = await reference.list_inventory(ctx, principal=ADMIN, sku=None, node_id=None, cursor=None, limit=1000)
     return {(r["node_id"], r["sku"]): (r["on_hand"], r["safety_stock"]) for r in page["items"]}
 
 

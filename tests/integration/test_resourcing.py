@@ -146,9 +146,10 @@ async def test_a_later_date_is_accepted_through_the_api(ctx, client):
     await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject")
     assert (await get_order(client, keys, placed["id"]))["at_risk"]["options"][0]["option"] == "later_date"
 
-    for who in ("store_paris", "marketplace", "viewer"):
+    for who, status, code in (("store_paris", 403, "forbidden"), ("marketplace", 404, "not_found"),
+                              ("viewer", 403, "forbidden")):
         problem(await client.post(f"/v1/orders/{placed['id']}/resource", json={"late": True},
-                                  headers=keys.h(who)), 403, "forbidden")
+                                  headers=keys.h(who)), status, code)
     bad = problem(await client.post(f"/v1/orders/{placed['id']}/resource", json={"late": "soon"},
                                     headers=keys.h("web")), 422, "invalid_input")
     assert "late" in str(bad)

@@ -112,7 +112,7 @@ async def test_who_may_start_read_receive_and_cancel_returns(ctx, client):
     receipt = {"node_id": "ST-PARIS", "lines": [{"sku": "SKU-A", "quantity": 1, "disposition": "restock"}]}
     problem(await client.post(f"{path}/receive", json=receipt, headers=keys.h("store_lyon")), 403, "forbidden")
     problem(await client.post(f"{path}/receive", json=receipt, headers=keys.h("web")), 403, "forbidden")
-    problem(await client.post(f"{path}/cancel", json={}, headers=keys.h("marketplace")), 403, "forbidden")
+    problem(await client.post(f"{path}/cancel", json={}, headers=keys.h("marketplace")), 404, "not_found")
     problem(await client.post(f"{path}/cancel", json={}, headers=keys.h("store_paris")), 403, "forbidden")
     r = await client.post(f"{path}/cancel", json={"reason": "kept it"}, headers=keys.h("web"))
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
@@ -168,7 +168,7 @@ async def test_units_kept_to_inspect_are_refunded_once_judged(ctx, client):
                                                                         "disposition": "inspect"}]},
                                      headers=keys.h("admin")), 422, "invalid_input")
     assert body["errors"][0]["field"] == "lines.0.disposition"
-    problem(await client.post(f"{path}/inspect", json=judged, headers=keys.h("store_lyon")), 403, "forbidden")
+    problem(await client.post(f"{path}/inspect", json=judged, headers=keys.h("store_lyon")), 404, "not_found")
     r = await client.post(f"{path}/inspect", json=judged, headers=keys.h("store_paris"))
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "received" and r.json()["refunded"]["amount"] == 2000
@@ -179,20 +179,20 @@ async def test_units_kept_to_inspect_are_refunded_once_judged(ctx, client):
 
 
 async def test_an_exchange_is_a_linked_order_paid_by_the_returned_units(ctx, client):
-    keys, store, placed = await delivered(ctx, client, "RT-6", [("SKU-A", 2)])
-    oid = placed["id"]
-    too_dear = rma(oid, [("SKU-A", 1)], exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
-    body = problem(await client.post("/v1/returns", json=too_dear, headers=store), 422, "invalid_input")
+    keys, _, placed = await delivered(ctx, client, "RT-6", [("SKU-A", 2)])
+    oid, web = placed["id"], keys.h("web")
+    too_dear = rma(oid, [("SKU-A", 1)], channel="web", exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
+    body = problem(await client.post("/v1/returns", json=too_dear, headers=web), 422, "invalid_input")
     assert body["errors"][0]["field"] == "exchange.lines"  # 12.99 € of mug for a 10.00 € one
-    body = rma(oid, [("SKU-A", 2)], exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
-    r = await client.post("/v1/returns", json=body, headers={**store, "Idempotency-Key": "rt-6"})
+    body = rma(oid, [("SKU-A", 2)], channel="web", exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
+    r = await client.post("/v1/returns", json=body, headers={**web, "Idempotency-Key": "rt-6"})
     assert r.status_code == 201, r.text
     ret = r.json()
     assert ret["exchange_credit"] == {"amount": 1299, "currency": "EUR"}
-    again = await client.post("/v1/returns", json=body, headers={**store, "Idempotency-Key": "rt-6"})
+    again = await client.post("/v1/returns", json=body, headers={**web, "Idempotency-Key": "rt-6"})
     assert again.status_code == 200 and again.json()["id"] == ret["id"]
     new = (await client.get(f"/v1/orders/{ret['exchange_order_id']}", headers=keys.h("admin"))).json()
-    assert new["channel"] == "store" and new["customer"] == placed["customer"]
+    assert new["channel"] == "web" and new["customer"] == placed["customer"]
     assert new["delivery"]["address"] == placed["delivery"]["address"] and new["status"] == "created"
     assert [(ln["sku"], ln["quantity"], ln["unit_price"]["amount"]) for ln in new["lines"]] == [("SKU-A", 1, 1299)]
 
@@ -205,23 +205,82 @@ async def test_an_exchange_is_a_linked_order_paid_by_the_returned_units(ctx, cli
     assert refund["data"]["exchange_credit_used"] == 1299 and refund["data"]["amount"]["amount"] == 701
 
 
+# What a customer of the web shop gave it: no other channel reads it through a return.
+WEB_CUSTOMER = ("Ada", "ada@example.com", "Rivoli")
+
+
+async def test_only_the_orders_own_channel_asks_for_an_exchange_and_others_read_no_customer(ctx, client):
+    keys, store, placed = await delivered(ctx, client, "RT-X", [("SKU-A", 3)])
+    oid = placed["id"]
+    app_key, _ = await create_key(ctx, role="channel", scope="app", name="app")
+    app = {"Authorization": f"Bearer {app_key}"}
+    exchange = {"lines": [{"sku": "SKU-A", "quantity": 1}]}
+    body = problem(await client.post("/v1/returns", json=rma(oid, [("SKU-A", 2)], channel="app", exchange=exchange),
+                                     headers=app), 403, "forbidden")
+    assert not any(word in str(body) for word in (*WEB_CUSTOMER, "SKU-A", "1000", "1299"))
+    assert (await client.get("/v1/returns", headers=keys.h("admin"))).json()["items"] == []
+    listed = (await client.get("/v1/orders", headers=keys.h("admin"))).json()["items"]
+    assert [o["id"] for o in listed] == [oid]  # no exchange order either
+
+    # A return without exchange is the app's to start; what it reads of it names no customer.
+    r = await client.post("/v1/returns", json=rma(oid, [("SKU-A", 1)], channel="app"), headers=app)
+    assert r.status_code == 201, r.text
+    read = await client.get(f"/v1/returns/{r.json()['id']}", headers=app)
+    listed = await client.get("/v1/returns", headers=app)
+    for answer in (r, read, listed):
+        assert answer.status_code == 200 or answer is r
+        assert not any(word in answer.text for word in WEB_CUSTOMER)
+    assert r.json()["exchange_order_id"] is None
+
+    # An admin starting the return at the store: the exchange is the web shop's order, not the store's.
+    r = await client.post("/v1/returns", json=rma(oid, [("SKU-A", 2)], exchange=exchange), headers=keys.h("admin"))
+    assert r.status_code == 201, r.text
+    exchange_id = r.json()["exchange_order_id"]
+    assert (await client.get(f"/v1/orders/{exchange_id}", headers=keys.h("web"))).json()["channel"] == "web"
+    problem(await client.get(f"/v1/orders/{exchange_id}", headers=store), 404, "not_found")
+
+
+async def test_a_return_from_another_channel_learns_nothing_of_the_orders_lines(ctx, client):
+    keys, store, placed = await delivered(ctx, client, "RT-Y", [("SKU-A", 2)])
+    oid = placed["id"]
+    not_on_it = problem(await client.post("/v1/returns", json=rma(oid, [("SKU-B", 1)]), headers=store),
+                        409, "conflict")
+    too_many = problem(await client.post("/v1/returns", json=rma(oid, [("SKU-A", 3)]), headers=store),
+                       409, "conflict")
+    both = problem(await client.post("/v1/returns", json=rma(oid, [("SKU-B", 1), ("SKU-A", 3)]), headers=store),
+                   409, "conflict")
+    assert not_on_it["errors"] == too_many["errors"]
+    assert [e["field"] for e in not_on_it["errors"]] == ["lines.0"]
+    assert [e["field"] for e in both["errors"]] == ["lines.0", "lines.1"]
+    assert not_on_it["detail"] == too_many["detail"]
+    for body in (not_on_it, too_many, both):
+        assert not any(word in str(body) for word in ("line 1", "2 units", "1000", *WEB_CUSTOMER))
+    # The order's own channel is told why.
+    body = problem(await client.post("/v1/returns", json=rma(oid, [("SKU-A", 3)], channel="web"),
+                                     headers=keys.h("web")), 409, "conflict")
+    assert "line 1 (SKU-A) has 2 units" in body["errors"][0]["reason"]
+    body = problem(await client.post("/v1/returns", json=rma(oid, [("SKU-B", 1)], channel="web"),
+                                     headers=keys.h("web")), 422, "invalid_input")
+    assert body["errors"][0]["field"] == "lines.0.sku"
+
+
 async def test_an_exchange_without_stock_stores_nothing(ctx, client):
     keys, store, placed = await delivered(ctx, client, "RT-7", [("SKU-C", 2)])
     r = await client.put("/v1/inventory", headers=keys.h("admin"),
                          json=[{"node_id": n, "sku": "SKU-A", "on_hand": 0} for n in ("DC-PARIS", "ST-PARIS")])
     assert r.status_code == 200, r.text
-    body = rma(placed["id"], [("SKU-C", 2)], exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
-    problem(await client.post("/v1/returns", json=body, headers=store), 409, "out_of_stock")
+    body = rma(placed["id"], [("SKU-C", 2)], channel="web", exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
+    problem(await client.post("/v1/returns", json=body, headers=keys.h("web")), 409, "out_of_stock")
     assert (await client.get("/v1/returns", headers=keys.h("admin"))).json()["items"] == []
     assert not await events_of(client, keys, placed["id"], "return.created")
 
 
 async def test_a_cancelled_exchange_leaves_the_whole_value_to_refund(ctx, client):
-    keys, store, placed = await delivered(ctx, client, "RT-8", [("SKU-A", 2)])
-    body = rma(placed["id"], [("SKU-A", 2)], exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
-    ret = (await client.post("/v1/returns", json=body, headers=store)).json()
+    keys, _, placed = await delivered(ctx, client, "RT-8", [("SKU-A", 2)])
+    body = rma(placed["id"], [("SKU-A", 2)], channel="web", exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
+    ret = (await client.post("/v1/returns", json=body, headers=keys.h("web"))).json()
     r = await client.post(f"/v1/orders/{ret['exchange_order_id']}/cancel", json={"reason": "changed mind"},
-                          headers=store)
+                          headers=keys.h("web"))
     assert r.status_code == 200, r.text
     r = await client.post(f"/v1/returns/{ret['id']}/receive", headers=keys.h("admin"),
                           json={"node_id": "DC-PARIS", "lines": [{"sku": "SKU-A", "quantity": 2,

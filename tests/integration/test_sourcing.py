@@ -210,7 +210,7 @@ async def test_a_cheaper_node_too_slow_for_the_promise_is_not_used(ctx, client):
 async def test_the_explanation_is_the_order_channels_to_read(ctx, client):
     keys = await priced(ctx, client)
     body = await capture(client, keys, order("W-1", [("SKU-A", 1)]))
-    problem(await client.get(f"/v1/orders/{body['id']}/sourcing", headers=keys.h("marketplace")), 403, "forbidden")
+    problem(await client.get(f"/v1/orders/{body['id']}/sourcing", headers=keys.h("marketplace")), 404, "not_found")
     problem(await client.get("/v1/orders/ord_nope/sourcing", headers=keys.h("admin")), 404, "not_found")
     assert (await client.get(f"/v1/orders/{body['id']}/sourcing", headers=keys.h("viewer"))).status_code == 200
 

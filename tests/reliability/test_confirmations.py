@@ -77,8 +77,8 @@ async def test_a_store_key_cannot_see_or_confirm_another_stores_work(ctx, client
     [ful] = placed["fulfillments"]
     assert ful["node_id"] == "ST-PARIS"
     lyon = keys.h("store_lyon")
-    problem(await act(client, lyon, ful["id"], action), 403, "forbidden")
-    problem(await client.get(f"/v1/fulfillments/{ful['id']}", headers=lyon), 403, "forbidden")
+    problem(await act(client, lyon, ful["id"], action), 404, "not_found")
+    problem(await client.get(f"/v1/fulfillments/{ful['id']}", headers=lyon), 404, "not_found")
     listed = (await client.get("/v1/fulfillments", params={"node_id": "ST-PARIS"}, headers=lyon))
     assert listed.status_code == 403 or listed.json()["items"] == []
     got = (await client.get(f"/v1/fulfillments/{ful['id']}", headers=keys.h("store_paris"))).json()

@@ -75,8 +75,10 @@ async def set_stock(items: Annotated[list[StockIn], Body(max_length=BULK_MAX)], 
 @router.get("/inventory", response_model=Page)
 async def list_inventory(ctx: Ctx, caller: Caller, sku: str | None = None, node_id: str | None = None,
                          cursor: str | None = None, limit: Limit = 100):
-    """Stock rows: `on_hand`, `reserved`, `safety_stock` and `available` (to promise) per node and SKU."""
-    return Json(await reference.list_inventory(ctx, sku=sku, node_id=node_id, cursor=cursor, limit=limit))
+    """Stock rows: `on_hand`, `reserved`, `safety_stock` and `available` (to promise) per node and SKU. A node
+    key reads its own node's rows only (`403` for a `node_id` of another node)."""
+    return Json(await reference.list_inventory(ctx, principal=caller, sku=sku, node_id=node_id, cursor=cursor,
+                                               limit=limit))
 
 
 @router.get("/stock-rules")

@@ -17,7 +17,8 @@ router = APIRouter(prefix="/v1/returns", tags=["returns"], responses=PROBLEMS)
              responses={200: {"model": ReturnOut, "description": "The same return was started before"}})
 async def start_return(body: ReturnIn, ctx: Ctx, caller: Caller, idempotency_key: IdempotencyKey = None):
     """Start a return for units of an order that left a node, from any channel (a web order brought to a
-    store). `exchange` captures a new order for the same customer, paid with the returned units' value.
+    store). `exchange` captures a new order for the same customer, paid with the returned units' value; only
+    the order's own channel (or an admin) asks for one.
     `409` names each line with fewer units to return than asked."""
     view, created = await returns.start_return(ctx, body, principal=caller, idempotency_key=idempotency_key)
     return Json(view, status_code=201 if created else 200, headers={"Location": f"/v1/returns/{view['id']}"})

@@ -25,7 +25,8 @@ async def show(request: Request, sku: str | None = None, channel: str | None = N
     ctx = request.app.state.ctx
     try:
         answer = await availability.availability(ctx, principal=who, channel=channel, skus=[data["sku"]])
-        rows = await reference.list_inventory(ctx, sku=data["sku"], node_id=None, cursor=None, limit=500)
+        rows = await reference.list_inventory(ctx, principal=who, sku=data["sku"], node_id=None, cursor=None,
+                                              limit=500)
         moves = await reference.recent_movements(ctx, sku=data["sku"])
     except OmsError as exc:
         return problem(request, exc, who, csrf, "/console/inventory")

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..config import async_url
+from ..files import private_file, private_folder
 from .capture_tx import LostRace, PgCapture, SqlCapture
 from .combiner import Combiner
 
@@ -26,7 +27,8 @@ def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
 def _sqlite_engine(url: str, pool_size: int) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_folder(Path(database).parent)
+        private_file(Path(database))
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
 
     @event.listens_for(engine.sync_engine, "connect")

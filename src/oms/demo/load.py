@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..domain.access import Principal
 from ..domain.vocabulary import Role
+from ..files import private_folder
 from ..services import reference, stock_feeds
 from ..services.carriers import upsert_carrier_services
 from ..services.context import Context
@@ -57,7 +58,7 @@ def read_keys(path: Path) -> list[DemoKey]:
 
 
 def write_keys(path: Path, keys: list[DemoKey]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     lines = ["# OMS demo API keys: send one as `Authorization: Bearer <key>`", "# role scope key"]
     lines += [f"{k.role} {k.scope or '-'} {k.key}" for k in keys]
     # Created private, and chmod'ed too in case an older file was made with wider permissions.

@@ -1,8 +1,15 @@
-"""Who may do what: the one place where roles and scopes are checked."""
+"""Who may do what: the one place where roles and scopes are checked.
+
+Two answers, never mixed up: a role that may not use an endpoint at all (a viewer placing an order, a
+node key reading orders) is ``403``, whatever the id; a resource named by its id that the key's scope
+does not cover (another channel's order, another node's fulfilment order) is ``404``, in the very words
+said of an id that does not exist, so that a key cannot learn which ids exist. Roles are checked before
+anything is looked up, so that their ``403`` does not depend on the id either.
+"""
 
 from dataclasses import dataclass
 
-from .errors import Forbidden
+from .errors import Forbidden, missing
 from .lifecycle import FStatus
 from .vocabulary import Role
 
@@ -44,30 +51,52 @@ class Principal:
         self.require_caller("admin")
 
     def require_order_read(self, channel: str | None = None) -> None:
+        """Reading orders (and holds): any role but node; ``channel``, the channel a listing or a body
+        names, must be the key's own for a channel key."""
         if self.role == Role.NODE:
             raise Forbidden("node keys see orders through their node's fulfillments")
         if self.role == Role.CHANNEL and channel is not None and channel != self.scope:
             raise Forbidden(f"this key is scoped to channel {self.scope!r}, not {channel!r}")
 
-    def require_order_write(self, channel: str) -> None:
-        if self.role in (Role.VIEWER, Role.NODE):
-            raise Forbidden(f"role {self.role} cannot create or change orders")
+    def require_order_write(self, channel: str | None = None) -> None:
+        self.require_caller("order_write")
         self.require_order_read(channel)
 
-    def require_fulfillment_read(self, node_id: str, handover_node_id: str | None = None,
-                                 offered_to: tuple[str, ...] | list[str] = ()) -> None:
-        """A node sees the work it sends, the parcels it hands over to customers, and the work offered to
-        it (competitive claiming)."""
+    def sees_order(self, channel: str) -> bool:
+        return self.role != Role.NODE and (self.role != Role.CHANNEL or channel == self.scope)
+
+    def require_in_channel(self, kind: str, ident: str, channel: str) -> None:
+        """An order (or a hold) named by its id, after the role was checked: one of another channel is one
+        this key is told does not exist."""
+        if not self.sees_order(channel):
+            raise missing(kind, ident)
+
+    def require_fulfillment_read(self, node_id: str | None = None) -> None:
+        """Reading fulfilment orders: any role but channel; ``node_id``, the node a listing names, must be
+        the key's own for a node key."""
         if self.role == Role.CHANNEL:
             raise Forbidden("channel keys see fulfillments inside their orders")
-        if self.role == Role.NODE and self.scope not in (node_id, handover_node_id, *offered_to):
+        if self.role == Role.NODE and node_id is not None and node_id != self.scope:
             raise Forbidden(f"this key is scoped to node {self.scope!r}, not {node_id!r}")
 
-    def require_fulfillment_action(self, node_id: str, requested: str, handover_node_id: str | None = None) -> None:
+    def require_fulfillment_worker(self) -> None:
+        """Confirming fulfilment orders: admin and node keys."""
+        if self.role in (Role.VIEWER, Role.CHANNEL):
+            raise Forbidden(f"{self.role} keys cannot confirm fulfillments")
+
+    def require_fulfillment(self, fulfillment_id: str, node_id: str, handover_node_id: str | None = None,
+                            offered_to: tuple[str, ...] | list[str] = ()) -> None:
+        """A fulfilment order named by its id, after the role was checked. A node sees the work it sends,
+        the parcels it hands over to customers, and the work offered to it (competitive claiming); any
+        other is one it is told does not exist."""
+        if self.role == Role.NODE and self.scope not in (node_id, handover_node_id, *offered_to):
+            raise missing("fulfillment", fulfillment_id)
+
+    def require_fulfillment_action(self, fulfillment_id: str, node_id: str, requested: str,
+                                   handover_node_id: str | None = None) -> None:
         """The sending node does the work; on a transfer, the collecting node alone readies and hands over."""
-        if self.role == Role.VIEWER:
-            raise Forbidden("viewer keys cannot confirm fulfillments")
-        self.require_fulfillment_read(node_id, handover_node_id)
+        self.require_fulfillment_worker()
+        self.require_fulfillment(fulfillment_id, node_id, handover_node_id)
         if self.role != Role.NODE or handover_node_id in (None, node_id):
             return
         actor_node = handover_node_id if requested in HANDOVER_STEPS else node_id
@@ -84,6 +113,12 @@ class Principal:
         if self.role == Role.NODE:
             raise Forbidden("node keys do not read network availability")
         self.require_order_read(channel)
+
+    def require_stock_read(self, node_id: str | None) -> None:
+        """Stock rows: every node's for admin, viewer and channel keys; a node key reads its own node's only
+        (``node_id``, a filter naming another node, is refused as for fulfilment orders)."""
+        if self.role == Role.NODE and node_id is not None and node_id != self.scope:
+            raise Forbidden(f"this key reads the stock of node {self.scope!r} only, not {node_id!r}")
 
     def require_stock_feed(self, node_ids: set[str]) -> None:
         """Stock counts and movements come from an admin, or from a node about itself only."""
@@ -103,6 +138,13 @@ class Principal:
         if self.role == Role.CHANNEL and channel != self.scope:
             raise Forbidden(f"this key is scoped to channel {self.scope!r}, not {channel!r}")
 
+    def require_exchange(self, order_channel: str) -> None:
+        """An exchange is a new order for the returned order's customer, to their address: only the order's
+        own channel (or an admin) asks for it, so that no other channel comes to read that customer."""
+        if self.role == Role.CHANNEL and order_channel != self.scope:
+            raise Forbidden("an exchange is asked for by the order's own channel; this key may start a return "
+                            "without one")
+
     def sees_return(self, channels: tuple[str, str], node_id: str | None) -> bool:
         """A channel key sees the returns it started and those of its orders; a node key those it is to
         receive or received."""
@@ -112,16 +154,25 @@ class Principal:
             return self.scope == node_id
         return True
 
-    def require_return_change(self, channels: tuple[str, str]) -> None:
-        """Cancelling a return: an admin, or a channel key of the return's or the order's channel."""
-        if self.role not in (Role.ADMIN, Role.CHANNEL) or not self.sees_return(channels, None):
+    def require_return(self, return_id: str, channels: tuple[str, str], node_id: str | None) -> None:
+        """A return named by its id: one this key may not see is one it is told does not exist."""
+        if not self.sees_return(channels, node_id):
+            raise missing("return", return_id)
+
+    def require_return_change(self) -> None:
+        """Cancelling a return: an admin, or a channel key (of the return's or the order's channel: a key
+        of another sees no such return)."""
+        if self.role not in (Role.ADMIN, Role.CHANNEL):
             raise Forbidden("only an admin key or a key of the return's or the order's channel can change it")
 
-    def require_return_receipt(self, node_id: str) -> None:
-        """Returned units are received (and inspected) by an admin or by the node where they are."""
+    def require_return_receipt(self, node_id: str | None = None) -> None:
+        """Returned units are received (and inspected) by an admin or by the node where they are; ``node_id``
+        is the node a receipt names (checked without it: the role only)."""
         if self.role == Role.ADMIN:
             return
-        if self.role != Role.NODE or self.scope != node_id:
+        if self.role != Role.NODE:
+            raise Forbidden("returned units are received by a node key or an admin key")
+        if node_id is not None and self.scope != node_id:
             raise Forbidden(f"units at {node_id} are received by its own node key or an admin key")
 
     def channel_filter(self) -> str | None:

@@ -2,12 +2,13 @@
 
     OmsError
     ├── InvalidInput        bad field(s) in a request or a file          -> 422
-    ├── NotFound            no such resource                             -> 404
+    ├── NotFound            no such resource, or none this key may see   -> 404
     ├── Conflict            the request clashes with the current state   -> 409
     │   ├── IllegalTransition   a status move the lifecycle forbids
     │   └── OutOfStock          no node can supply some lines
     ├── Unauthenticated     no or unknown API key                        -> 401
-    └── Forbidden           the key's role or scope does not allow it    -> 403
+    └── Forbidden           the key's role (or a scope named in the body
+                            or a filter) does not allow it               -> 403
 """
 
 from dataclasses import dataclass, field
@@ -43,6 +44,12 @@ class InvalidInput(OmsError):
 class NotFound(OmsError):
     code = "not_found"
     title = "Not found"
+
+
+def missing(kind: str, ident: str) -> NotFound:
+    """The one answer for a resource that does not exist, and for one the key may not see: the same words,
+    so that a key cannot tell them apart and learn which ids exist."""
+    return NotFound(f"no {kind} {ident!r}")
 
 
 class Conflict(OmsError):

@@ -22,11 +22,12 @@ ASKED = (FStatus.RELEASED, FStatus.ACCEPTED, FStatus.PICKED, FStatus.PACKED)
 async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal: Principal) -> dict:
     """Cancel units at once where the node has not got the work or does not confirm cancels; where it
     does (``confirms_cancel``) and has the work, ask it (``details.cancel_request``) and wait for its word."""
+    principal.require_order_write()
     at = ctx.clock.now()
     confirming = {n.id for n in (await ctx.reference.get(ctx.db)).nodes.values() if n.confirms_cancel}
     async with ctx.db.write() as conn:
         state = await OrderState.load(conn, order_id)
-        principal.require_order_write(state.order["channel"])
+        principal.require_in_channel("order", order_id, state.order["channel"])
         if state.order["status"] == OStatus.CANCELLED:
             raise IllegalTransition("order", OStatus.CANCELLED, OStatus.CANCELLED)
         targets = _targets(state, body)

@@ -16,11 +16,12 @@ from .order_view import visible_to
 
 async def answer(ctx: Context, fulfillment_id: str, confirmed: bool, body: CancelIn, *,
                  principal: Principal) -> dict:
+    principal.require_fulfillment_worker()
     at = ctx.clock.now()
     async with ctx.db.write() as conn:
         state, f = await OrderState.of_fulfillment(conn, fulfillment_id)
         order_id = f["order_id"]
-        principal.require_fulfillment_action(f["node_id"], FStatus.CANCELLED, f["handover_node_id"])
+        principal.require_fulfillment_action(fulfillment_id, f["node_id"], FStatus.CANCELLED, f["handover_node_id"])
         asked = pending(f) if f["status"] in ASKED else {}
         if not asked:
             raise Conflict(f"no cancel waits for {f['node_id']}'s answer on this fulfillment",

@@ -29,6 +29,7 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
     """Apply a node's confirmation and answer the order as it now stands."""
     if action not in ACTIONS:
         raise InvalidInput([FieldError("action", f"must be one of {', '.join(ACTIONS)}")])
+    principal.require_fulfillment_worker()
     label = None
     if action == "ship" and body.carrier and not body.tracking_number:
         # Booked before the order is locked (a carrier may take seconds); a move the booking did not
@@ -42,7 +43,7 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         if principal.role == Role.NODE and principal.scope in offered(f) and principal.scope != f["node_id"]:
             await _answer_offer(ctx, conn, state, f, requested, principal, at, body.reason)
             return visible_to(principal, await state.save(conn, actor=principal.actor, at=at, reason=body.reason))
-        principal.require_fulfillment_action(f["node_id"], requested, f["handover_node_id"])
+        principal.require_fulfillment_action(fulfillment_id, f["node_id"], requested, f["handover_node_id"])
         if f["status"] == requested:
             # A confirmation sent again (a retry after a timeout) changes nothing and answers the same.
             return visible_to(principal, state.view())
@@ -140,7 +141,7 @@ async def _book(ctx: Context, fulfillment_id: str, body: ActionIn, principal: Pr
         return None, None
     async with ctx.db.write() as conn:
         state, f = await OrderState.of_fulfillment(conn, fulfillment_id)
-        principal.require_fulfillment_action(f["node_id"], FStatus.SHIPPED, f["handover_node_id"])
+        principal.require_fulfillment_action(fulfillment_id, f["node_id"], FStatus.SHIPPED, f["handover_node_id"])
         if f["status"] == FStatus.SHIPPED:
             return None, None  # shipped already: the confirmation is a repeat
         state.check(f, FStatus.SHIPPED)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db import stock
 from ..db import tables as t
 from ..domain.access import Principal
-from ..domain.errors import FieldError, InvalidInput, NotFound
+from ..domain.errors import FieldError, InvalidInput, NotFound, missing
 from ..domain.ids import new_id
 from ..domain.sourcing import plan_first_rule
 from .context import Context
@@ -73,7 +73,7 @@ async def _load(conn: AsyncConnection, hold_id: str, *, lock: bool = False) -> t
     query = select(t.holds).where(h.id == hold_id)
     found = (await conn.execute(query.with_for_update() if lock else query)).mappings().first()
     if found is None:
-        raise NotFound(f"no hold {hold_id!r}")
+        raise missing("hold", hold_id)
     lines = (await conn.execute(select(t.hold_lines).where(hl.hold_id == hold_id))).mappings().all()
     return dict(found), [dict(x) for x in lines]
 
@@ -95,9 +95,10 @@ async def held_units(ctx: Context, hold_id: str, channel: str) -> dict[tuple[str
 
 
 async def get_hold(ctx: Context, hold_id: str, *, principal: Principal) -> dict:
+    principal.require_order_read()
     async with ctx.db.read() as conn:
         hold, lines = await _load(conn, hold_id)
-    principal.require_order_read(hold["channel"])
+    principal.require_in_channel("hold", hold_id, hold["channel"])
     return _view(hold, lines)
 
 
@@ -116,9 +117,10 @@ async def _end(conn: AsyncConnection, hold: dict, lines: list[dict], status: str
 
 async def release_hold(ctx: Context, hold_id: str, *, principal: Principal) -> dict:
     """The shopper left: the units go back at once. Releasing a hold that has ended changes nothing."""
+    principal.require_order_write()
     async with ctx.db.write() as conn:
         hold, lines = await _load(conn, hold_id, lock=True)
-        principal.require_order_write(hold["channel"])
+        principal.require_in_channel("hold", hold_id, hold["channel"])
         if hold["status"] == "active":
             await _end(conn, hold, lines, "released", ctx.clock.now())
     return _view(hold, lines)
@@ -130,10 +132,10 @@ async def take_hold(conn: AsyncConnection, hold_id: str, channel: str, at: datet
     has ended (expired, released, used): the order then competes for stock like any other."""
     try:
         hold, lines = await _load(conn, hold_id, lock=True)
-    except NotFound:  # a field of the order that names nothing: bad input, not a missing resource
-        raise InvalidInput([FieldError("hold_id", f"no hold {hold_id!r}")]) from None
-    if hold["channel"] != channel:
-        raise InvalidInput([FieldError("hold_id", f"hold {hold_id} belongs to channel {hold['channel']}")])
+        if hold["channel"] != channel:  # another channel's hold is, to this order, none at all
+            raise missing("hold", hold_id)
+    except NotFound as exc:  # a field of the order that names nothing: bad input, not a missing resource
+        raise InvalidInput([FieldError("hold_id", exc.detail)]) from None
     if hold["status"] != "active" or hold["expires_at"] <= at:
         return []
     held = [(x["node_id"], x["sku"], x["reserved"]) for x in lines]

@@ -51,6 +51,10 @@ async def create_key(ctx: "Context", *, role: str, scope: str | None = None, nam
         stored = (await conn.execute(select(c.id, c.role, c.scope).where(c.key_hash == hash_key(plain)))).first()
         if stored is not None:  # a given key that exists already keeps what it was made with
             return plain, Principal(stored.id, Role(stored.role), stored.scope)
+        if parsed == Role.NODE and await conn.scalar(select(t.nodes.c.id).where(t.nodes.c.id == scope)) is None:
+            # A key for a node that is not there would see nothing, silently: a typo is said at once.
+            raise InvalidInput([FieldError("scope", f"no node {scope!r}; load the nodes first "
+                                                    "(PUT /v1/nodes or oms import nodes)")])
         await conn.execute(insert(t.api_keys).values(
             id=key_id, name=name or f"{role} key", role=parsed, scope=scope,
             key_hash=hash_key(plain), created_at=ctx.clock.now()))

@@ -13,10 +13,11 @@ async def change_address(ctx: Context, order_id: str, body: AddressChangeIn, *, 
     """The order goes to another address: only a delivered mode, and only while no unit has left a node
     (the nodes and carriers read the address from the order and its event). Work not yet released is
     planned again for it by the next batch run."""
+    principal.require_order_write()
     at = ctx.clock.now()
     async with ctx.db.write() as conn:
         state = await OrderState.load(conn, order_id)
-        principal.require_order_write(state.order["channel"])
+        principal.require_in_channel("order", order_id, state.order["channel"])
         if state.order["delivery_mode"] in PICKUP_MODES:
             raise InvalidInput([FieldError("address", f"a {state.order['delivery_mode']} order is collected at "
                                                       f"{state.order['delivery'].get('pickup_node_id')}; "

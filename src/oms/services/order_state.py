@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
-from ..domain.errors import NotFound
+from ..domain.errors import missing
 from ..domain.lifecycle import FStatus, OStatus, check_transition, derive_order_status, with_returns
 from ..domain.vocabulary import PICKUP_MODES
 from .events import event
@@ -39,7 +39,7 @@ class OrderState:
     async def load(cls, conn: AsyncConnection, order_id: str) -> "OrderState":
         o = (await conn.execute(select(t.orders).where(t.orders.c.id == order_id).with_for_update())).mappings().first()
         if o is None:
-            raise NotFound(f"no order {order_id!r}")
+            raise missing("order", order_id)
         lines = (await conn.execute(select(t.order_lines).where(t.order_lines.c.order_id == order_id))).mappings()
         fuls = (await conn.execute(select(t.fulfillments).where(t.fulfillments.c.order_id == order_id))).mappings()
         fuls = [dict(f) for f in fuls]
@@ -52,7 +52,7 @@ class OrderState:
         """The order a fulfilment order belongs to, under its lock, and that fulfilment order."""
         order_id = await conn.scalar(select(t.fulfillments.c.order_id).where(t.fulfillments.c.id == fulfillment_id))
         if order_id is None:
-            raise NotFound(f"no fulfillment {fulfillment_id!r}")
+            raise missing("fulfillment", fulfillment_id)
         state = await cls.load(conn, order_id)
         return state, state.fulfillment(fulfillment_id)
 
@@ -91,7 +91,7 @@ class OrderState:
         for f in self.fuls:
             if f["id"] == fulfillment_id:
                 return f
-        raise NotFound(f"no fulfillment {fulfillment_id!r}")
+        raise missing("fulfillment", fulfillment_id)
 
     def lines_of(self, f: dict) -> list[dict]:
         return [fl for fl in self.flines if fl["fulfillment_id"] == f["id"]]

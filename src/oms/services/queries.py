@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..domain.access import Principal
-from ..domain.errors import NotFound
+from ..domain.errors import NotFound, missing
 from ..domain.lifecycle import FStatus
 from . import pages
 from .context import Context
@@ -49,8 +49,8 @@ async def get_order(ctx: Context, order_id: str, *, principal: Principal) -> dic
     async with ctx.db.read() as conn:
         found = await load_order(conn, order_id)
     if found is None:
-        raise NotFound(f"no order {order_id!r}")
-    principal.require_order_read(found["channel"])
+        raise missing("order", order_id)
+    principal.require_in_channel("order", order_id, found["channel"])
     return found
 
 
@@ -101,8 +101,8 @@ async def order_events(ctx: Context, order_id: str, *, principal: Principal) -> 
     async with ctx.db.read() as conn:
         channel = await conn.scalar(select(t.orders.c.channel).where(t.orders.c.id == order_id))
         if channel is None:
-            raise NotFound(f"no order {order_id!r}")
-        principal.require_order_read(channel)
+            raise missing("order", order_id)
+        principal.require_in_channel("order", order_id, channel)
         rows = await conn.execute(select(t.events).where(c.order_id == order_id).order_by(c.id))
         return [event_view(r) for r in rows]
 
@@ -115,8 +115,8 @@ async def order_sourcing(ctx: Context, order_id: str, *, principal: Principal) -
                                     .select_from(t.orders.outerjoin(t.sourcing_decisions))
                                     .where(t.orders.c.id == order_id))).first()
     if found is None:
-        raise NotFound(f"no order {order_id!r}")
-    principal.require_order_read(found.channel)
+        raise missing("order", order_id)
+    principal.require_in_channel("order", order_id, found.channel)
     if found.explanation is None:
         raise NotFound(f"order {order_id!r} was captured before sourcing decisions were kept")
     return found.explanation
@@ -140,13 +140,14 @@ async def _fulfillment_rows(conn: AsyncConnection, query) -> list[dict]:
 
 
 async def get_fulfillment(ctx: Context, fulfillment_id: str, *, principal: Principal) -> dict:
+    principal.require_fulfillment_read()
     async with ctx.db.read() as conn:
         found = await _fulfillment_rows(conn, select(t.fulfillments).where(t.fulfillments.c.id == fulfillment_id))
     if not found:
-        raise NotFound(f"no fulfillment {fulfillment_id!r}")
+        raise missing("fulfillment", fulfillment_id)
     f = found[0]
-    principal.require_fulfillment_read(f["node_id"], f["handover_node_id"],
-                                       f["details"].get("offered_to", []) if f["status"] == FStatus.RELEASED else [])
+    principal.require_fulfillment(fulfillment_id, f["node_id"], f["handover_node_id"],
+                                  f["details"].get("offered_to", []) if f["status"] == FStatus.RELEASED else [])
     return found[0]
 
 
@@ -155,7 +156,7 @@ async def list_fulfillments(ctx: Context, *, principal: Principal, node_id: str 
     """Oldest first, the order a node works through its queue: what it sends and what it hands over.
     A node key sees only its node's."""
     node_id = node_id or principal.node_filter()
-    principal.require_fulfillment_read(node_id or "")
+    principal.require_fulfillment_read(node_id)
     c = t.fulfillments.c
     query = select(t.fulfillments).order_by(c.id).limit(limit + 1)
     if node_id:

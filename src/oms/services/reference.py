@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..db.statements import insert_unless_exists, upsert
+from ..domain.access import Principal
 from ..domain.inventory import atp
 from . import pages
 from .context import Context
@@ -108,8 +109,10 @@ async def list_nodes(ctx: Context, *, type: str | None, cursor: str | None, limi
     return await keyed_page(ctx, t.nodes, "id", _node_view, cursor=cursor, limit=limit, type=type)
 
 
-async def list_inventory(ctx: Context, *, sku: str | None, node_id: str | None, cursor: str | None,
-                         limit: int) -> dict:
+async def list_inventory(ctx: Context, *, principal: Principal, sku: str | None, node_id: str | None,
+                         cursor: str | None, limit: int) -> dict:
+    principal.require_stock_read(node_id)
+    node_id = node_id or principal.node_filter()
     c = t.inventory.c
     query = select(t.inventory).order_by(c.sku, c.node_id).limit(limit + 1)
     if sku:

@@ -83,6 +83,8 @@ async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool
     nothing changed). ``late``: a later delivery than promised is accepted (customer service asked for it);
     then a Conflict says so when nothing can be sent at all. ``principal``: the caller, when asked through
     the API (it must be allowed to change the order)."""
+    if principal is not None:
+        principal.require_order_write()
     at = at or ctx.clock.now()
     actor = principal.actor if principal else SYSTEM
     for _ in range(ATTEMPTS):
@@ -90,7 +92,7 @@ async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool
             async with ctx.db.write() as conn:
                 state = await OrderState.load(conn, order_id)
                 if principal is not None:
-                    principal.require_order_write(state.order["channel"])
+                    principal.require_in_channel("order", order_id, state.order["channel"])
                 changed = await _resource(ctx, conn, state, at=at, actor=actor, reason=reason, late=late)
                 if late and missing(state):
                     raise Conflict(f"no node can send the missing units now: {state.order['at_risk']['reason']}",

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, func, select, update
 from ..db import stock
 from ..db import tables as t
 from ..domain.access import Principal
-from ..domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
+from ..domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput, missing
 from ..domain.returns import Disposition, RStatus, Take, allot, apply, refund, status_of
 from ..domain.vocabulary import STOCKLESS_NODE_TYPES
 from .context import Context
@@ -33,6 +33,7 @@ async def receive(ctx: Context, return_id: str, body: ReceiveIn, *, principal: P
 
 async def inspect(ctx: Context, return_id: str, body: InspectIn, *, principal: Principal) -> dict:
     """Units kept to inspect are judged: restocked where they were received, or written off."""
+    principal.require_return_receipt()
     asked = [(x.sku, x.quantity, x.disposition) for x in body.lines]
     return await _judge(ctx, return_id, asked, principal=principal, node_id=None, inspecting=True)
 
@@ -43,10 +44,10 @@ async def _judge(ctx: Context, return_id: str, asked: list, *, principal: Princi
     async with ctx.db.write() as conn:
         order_id = await conn.scalar(select(r.order_id).where(r.id == return_id))
         if order_id is None:
-            raise NotFound(f"no return {return_id!r}")
+            raise missing("return", return_id)
         state = await OrderState.load(conn, order_id)  # order, then stock: every writer's lock order
         ret, lines, order_channel = await load_return(conn, return_id, lock=True)
-        node_id = _where(ret, node_id, principal, inspecting)
+        node_id = _where(ret, (ret["channel"], order_channel), node_id, principal, inspecting)
         await _shelves(ctx, node_id, asked)
         takes, errors = allot(lines, asked, room="to_inspect" if inspecting else "to_receive")
         if errors:
@@ -91,9 +92,13 @@ async def _credit_left(conn, ret: dict) -> int:
     return max(0, min(ret["exchange_credit"], live - used))
 
 
-def _where(ret: dict, node_id: str | None, principal: Principal, inspecting: bool) -> str:
+def _where(ret: dict, channels: tuple[str, str], node_id: str | None, principal: Principal,
+           inspecting: bool) -> str:
     """The node the units are at: where they are received (all of a return at one node), or, for an
-    inspection, where they were received."""
+    inspection, where they were received. Units may turn up at any node while nothing of the return came
+    back; after, a node key that does not see the return is told there is none."""
+    if inspecting or ret["status"] != RStatus.REQUESTED:
+        principal.require_return(ret["id"], channels, ret["node_id"])
     if ret["status"] == RStatus.CANCELLED:
         raise IllegalTransition("return", ret["status"], RStatus.RECEIVED)
     if inspecting:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..domain.access import Principal
-from ..domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound, OmsError, Problems
+from ..domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound, OmsError, Problems, missing
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus
 from ..domain.returns import Kind, RStatus, returnable
@@ -62,13 +62,15 @@ async def start_return(ctx: Context, body: ReturnIn, *, principal: Principal,
     if body.exchange:
         async with ctx.db.write() as conn:
             state, on_returns = await _order(conn, body.order_id)
-            lines = _lines(state, body, on_returns)
+            principal.require_exchange(state.order["channel"])
+            lines = _lines(state, body, on_returns, shown=True)
             order = _exchange_order(state, body, return_id, lines, snap)
         exchange, _ = await capture_order(ctx, order, principal=principal, idempotency_key=f"exchange:{return_id}")
     try:
         async with ctx.db.write() as conn:
             state, on_returns = await _order(conn, body.order_id)
-            lines = [{**x, "return_id": return_id} for x in _lines(state, body, on_returns)]
+            shown = principal.sees_order(state.order["channel"])
+            lines = [{**x, "return_id": return_id} for x in _lines(state, body, on_returns, shown=shown)]
             ret = _row(return_id, state, body, exchange, idempotency_key, ctx.clock.now())
             await conn.execute(t.returns.insert().values(ret))
             await conn.execute(t.return_lines.insert(), lines)
@@ -117,41 +119,56 @@ async def _order(conn: AsyncConnection, order_id: str) -> tuple[OrderState, dict
     return state, {no: int(q) for no, q in rows}
 
 
-def _lines(state: OrderState, body: ReturnIn, on_returns: dict[int, int]) -> list[dict]:
-    """The return's lines, one per order line, or errors naming each asked line that cannot be returned."""
-    wrong = Problems()
+# What a channel that may not read the order is told of a line it cannot return: the same for every
+# cause, so that trying SKUs and quantities does not tell it what the order holds.
+NOT_RETURNABLE = ("cannot be returned on this order (not on it, not delivered yet, or on a return already); "
+                  "the order's own channel sees why")
+
+
+def _lines(state: OrderState, body: ReturnIn, on_returns: dict[int, int], *, shown: bool) -> list[dict]:
+    """The return's lines, one per order line, or errors naming each asked line that cannot be returned:
+    saying why (``422`` for a SKU the order lacks, ``409`` for more units than can come back) to a key that
+    may read the order, ``shown``; to another, the same ``409`` words for every cause."""
+    unknown = Problems()
     asked: dict[int, dict] = {}
     for i, want in enumerate(body.lines):
         matches = [ln for ln in state.lines if want.sku == ln["sku"] and want.line_no in (None, ln["line_no"])]
         if not matches:
-            wrong.add(f"lines.{i}.sku", f"{want.sku!r} is not on order {state.order['id']}"
-                      + (f" as line {want.line_no}" if want.line_no else ""))
+            unknown.add(f"lines.{i}.sku", f"{want.sku!r} is not on order {state.order['id']}"
+                        + (f" as line {want.line_no}" if want.line_no else ""))
         elif len(matches) > 1:
-            wrong.add(f"lines.{i}.line_no", f"{want.sku} is on several lines; give line_no")
+            unknown.add(f"lines.{i}.line_no", f"{want.sku} is on several lines; give line_no")
         else:
             no = matches[0]["line_no"]
             line = asked.setdefault(no, {"line_no": no, "sku": want.sku, "quantity": 0, "reason": want.reason,
                                          "received": 0, "restocked": 0, "damaged": 0, "to_inspect": 0, "at": i})
             line["quantity"] += want.quantity
-    wrong.raise_if_any()
     sent: dict[int, int] = {}  # units that reached the customer: a parcel on its way may still come back
     reached = {f["id"] for f in state.fuls if f["status"] in (FStatus.DELIVERED, FStatus.COLLECTED)}
     for fl in state.flines:
         if fl["fulfillment_id"] in reached:
             sent[fl["line_no"]] = sent.get(fl["line_no"], 0) + fl["shipped"]
     can = returnable(state.lines, sent, on_returns)
-    errors = [FieldError(f"lines.{x['at']}.quantity", f"line {no} ({x['sku']}) has {can[no]} units that reached the "
-                                                      f"customer and are not on a return yet, not {x['quantity']}")
-              for no, x in asked.items() if x["quantity"] > can[no]]
-    if errors:
-        raise Conflict("; ".join(f"{e.field}: {e.reason}" for e in errors),
-                       errors=[{"field": e.field, "reason": e.reason} for e in errors])
+    too_many = [FieldError(f"lines.{x['at']}.quantity", f"line {no} ({x['sku']}) has {can[no]} units that "
+                                                        "reached the customer and are not on a return yet, "
+                                                        f"not {x['quantity']}")
+                for no, x in asked.items() if x["quantity"] > can[no]]
+    if not shown and (unknown.errors or too_many):
+        at = sorted({int(e.field.split(".")[1]) for e in unknown.errors + too_many})
+        too_many = [FieldError(f"lines.{i}", NOT_RETURNABLE) for i in at]
+    else:
+        unknown.raise_if_any()
+    if too_many:
+        raise Conflict("; ".join(f"{e.field}: {e.reason}" for e in too_many),
+                       errors=[{"field": e.field, "reason": e.reason} for e in too_many])
     return [{k: v for k, v in x.items() if k != "at"} for x in asked.values()]
 
 
 def _exchange_order(state: OrderState, body: ReturnIn, return_id: str, lines: list[dict], snap) -> OrderIn:
-    """The exchange as an order of the return's channel for the same customer, priced at catalogue prices
-    and worth no more than the units returned (the difference is refunded, never charged here)."""
+    """The exchange as an order of the returned order's channel (the customer's details stay in the channel
+    they were given to, also when an admin starts the return in another) for the same customer, priced at
+    catalogue prices and worth no more than the units returned (the difference is refunded, never charged
+    here)."""
     ex: ExchangeIn = body.exchange
     currency = state.order["currency"]
     wrong = Problems()
@@ -176,7 +193,7 @@ def _exchange_order(state: OrderState, body: ReturnIn, return_id: str, lines: li
                                                             f"{state.order['delivery_mode']} order's cannot be "
                                                             "taken over as it is (its slot has passed)")]) from None
     o = state.order
-    return OrderIn(channel=body.channel, external_ref=f"EXCHANGE-{return_id}",
+    return OrderIn(channel=o["channel"], external_ref=f"EXCHANGE-{return_id}",
                    customer=Customer(name=o["customer_name"], email=o["customer_email"]), delivery=delivery,
                    lines=[OrderLineIn(sku=x.sku, quantity=x.quantity,
                                       unit_price=Money(amount=snap.products[x.sku].price_amount, currency=currency))
@@ -205,7 +222,7 @@ async def load_return(conn: AsyncConnection, return_id: str, *, lock: bool = Fal
     query = select(t.returns, t.orders.c.channel.label("order_channel")).join(t.orders).where(r.id == return_id)
     found = (await conn.execute(query.with_for_update(of=t.returns) if lock else query)).mappings().first()
     if found is None:
-        raise NotFound(f"no return {return_id!r}")
+        raise missing("return", return_id)
     lines = (await conn.execute(select(t.return_lines).where(rl.return_id == return_id))).mappings()
     ret = dict(found)
     return ret, [dict(x) for x in lines], ret.pop("order_channel")
@@ -214,8 +231,7 @@ async def load_return(conn: AsyncConnection, return_id: str, *, lock: bool = Fal
 async def get_return(ctx: Context, return_id: str, *, principal: Principal) -> dict:
     async with ctx.db.read() as conn:
         ret, lines, order_channel = await load_return(conn, return_id)
-    if not principal.sees_return((ret["channel"], order_channel), ret["node_id"]):
-        raise NotFound(f"no return {return_id!r}")  # not this key's to know about
+    principal.require_return(return_id, (ret["channel"], order_channel), ret["node_id"])
     return return_view(ret, lines, order_channel)
 
 
@@ -241,13 +257,14 @@ async def list_returns(ctx: Context, *, principal: Principal, order_id: str | No
 async def cancel_return(ctx: Context, return_id: str, body: ReturnCancelIn, *, principal: Principal) -> dict:
     """A return nothing of which came back is called off; its exchange order, if any, is cancelled too
     while nothing of it has left."""
+    principal.require_return_change()
     async with ctx.db.write() as conn:
         order_id = await conn.scalar(select(r.order_id).where(r.id == return_id))
         if order_id is None:
-            raise NotFound(f"no return {return_id!r}")
+            raise missing("return", return_id)
         state = await OrderState.load(conn, order_id)
         ret, lines, order_channel = await load_return(conn, return_id, lock=True)
-        principal.require_return_change((ret["channel"], order_channel))
+        principal.require_return(return_id, (ret["channel"], order_channel), None)
         if ret["status"] != RStatus.REQUESTED:
             raise IllegalTransition("return", ret["status"], RStatus.CANCELLED)
         at = ctx.clock.now()
