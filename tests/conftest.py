@@ -10,6 +10,7 @@ import shutil
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from oms.api.app import create_app
@@ -19,6 +20,7 @@ from oms.db.engine import make_engine
 from oms.db.migrate import upgrade
 from oms.db.tables import metadata
 
+SECRET_KEY = Fernet.generate_key().decode()  # seals webhook secrets (OMS_SECRET_KEY)
 PG_URL = os.environ.get("OMS_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("OMS_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -85,8 +87,10 @@ def database_url(request, tmp_path, sqlite_template):
 
 @pytest.fixture
 async def ctx(database_url):
+    # Test partners listen on 127.0.0.1: the tests that prove the refusal of inside addresses switch it off.
     context = build_context(Settings(database_url=database_url, key_cache_seconds=0,
-                                     reference_refresh_seconds=0, availability_max_age_seconds=0))
+                                     reference_refresh_seconds=0, availability_max_age_seconds=0,
+                                     webhook_allow_private=True, secret_key=SECRET_KEY))
     await prepare(context)
     yield context
     await context.db.dispose()

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
+from tests.conftest import SECRET_KEY
 from tests.e2e.test_server import OMS
 from tests.support import NODES, PRODUCTS, STOCK, free_port, order
 
@@ -32,7 +33,8 @@ class Partner(BaseHTTPRequestHandler):
 
 def start(database_url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "OMS_DATABASE_URL": database_url, "OMS_BOOTSTRAP_ADMIN_KEY": "e2e-admin-key",
-           "OMS_REFERENCE_REFRESH_SECONDS": "0", "OMS_RELAY_SECONDS": "0.05"}
+           "OMS_REFERENCE_REFRESH_SECONDS": "0", "OMS_RELAY_SECONDS": "0.05",
+           "OMS_WEBHOOK_ALLOW_PRIVATE": "1", "OMS_SECRET_KEY": SECRET_KEY}  # the partner is on 127.0.0.1
     proc = subprocess.Popen([str(OMS), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
