@@ -10,6 +10,7 @@ import shutil
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from oms.api.app import create_app
@@ -20,6 +21,7 @@ from oms.db.migrate import upgrade
 from oms.db.tables import metadata
 from tests.support import TEST_AT, use_clock
 
+SECRET_KEY = Fernet.generate_key().decode()  # seals webhook secrets (OMS_SECRET_KEY)
 PG_URL = os.environ.get("OMS_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("OMS_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -106,8 +108,10 @@ def database_url(request, tmp_path, sqlite_template):
 
 @pytest.fixture
 async def ctx(database_url):
+    # Test partners listen on 127.0.0.1: the tests that prove the refusal of inside addresses switch it off.
     context = build_context(Settings(database_url=database_url, key_cache_seconds=0, clock_at=TEST_AT,
-                                     reference_refresh_seconds=0, availability_max_age_seconds=0))
+                                     reference_refresh_seconds=0, availability_max_age_seconds=0,
+                                     webhook_allow_private=True, secret_key=SECRET_KEY))
     use_clock(context.clock)
     await prepare(context)
     yield context

@@ -23,6 +23,7 @@ from .services.outbox import relay
 from .services.promise_ids import ensure_secret
 from .services.reference_cache import ReferenceCache
 from .services.resourcing import retry_waiting
+from .services.secret_box import seal_plain
 from .services.sla import expire_unaccepted
 from .services.stock_mirror import StockMirror
 from .services.stream import NatsStream
@@ -50,9 +51,11 @@ def build_context(settings: Settings) -> Context:
 
 
 async def prepare(ctx: Context) -> None:
-    """Bring the database to the newest schema and create the bootstrap admin key if one is configured."""
+    """Bring the database to the newest schema, seal webhook secrets kept in plain, and create the bootstrap
+    admin key if one is configured."""
     await upgrade(ctx.db.engine)
     await ensure_secret(ctx)
+    await seal_plain(ctx)
     if ctx.settings.bootstrap_admin_key:
         await create_key(ctx, role="admin", name="bootstrap admin", key=ctx.settings.bootstrap_admin_key)
 

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from pydantic import AwareDatetime, Field
+from cryptography.fernet import Fernet
+from pydantic import AwareDatetime, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "oms.db")
@@ -49,6 +50,24 @@ class Settings(BaseSettings):
     # The instant the service's clock starts at, flowing on from there (tests, rehearsals of a given day);
     # none: the wall clock.
     clock_at: AwareDatetime | None = None
+    # Webhooks to loopback, private, link-local … addresses (the service's own network) are refused unless
+    # allowed: for tests and on-premise set-ups whose partners are inside.
+    webhook_allow_private: bool = False
+    # The Fernet key that seals webhook secrets in the database (a copy of the database alone cannot sign
+    # deliveries). None: see ``services.secret_box`` for what happens without it.
+    secret_key: str | None = None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Fernet(value)
+            except ValueError:
+                raise ValueError("OMS_SECRET_KEY must be a Fernet key (32 url-safe base64-encoded bytes), e.g. "
+                                 "from `python -c 'from cryptography.fernet import Fernet; "
+                                 "print(Fernet.generate_key().decode())'`") from None
+        return value
 
 
 def async_url(url: str) -> str:

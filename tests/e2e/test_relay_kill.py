@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
+from tests.conftest import SECRET_KEY
 from tests.e2e.test_server import OMS
 from tests.support import E2E_ADMIN_KEY, NODES, PRODUCTS, STOCK, free_port, order, server_env
 
@@ -31,7 +32,8 @@ class Partner(BaseHTTPRequestHandler):
 
 
 def start(database_url: str, port: int) -> subprocess.Popen:
-    env = server_env(database_url, OMS_REFERENCE_REFRESH_SECONDS="0", OMS_RELAY_SECONDS="0.05")
+    env = server_env(database_url, OMS_REFERENCE_REFRESH_SECONDS="0", OMS_RELAY_SECONDS="0.05",
+                     OMS_WEBHOOK_ALLOW_PRIVATE="1", OMS_SECRET_KEY=SECRET_KEY)  # the partner is on 127.0.0.1
     proc = subprocess.Popen([str(OMS), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

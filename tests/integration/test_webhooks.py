@@ -5,14 +5,28 @@ import asyncio
 import hashlib
 import hmac
 import json
+import stat
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
 from aiohttp import web
+from alembic import command
+from cryptography.fernet import Fernet
+from sqlalchemy import text
 
+from oms.api.app import create_app
+from oms.bootstrap import build_context, prepare
+from oms.config import Settings
+from oms.db.engine import make_engine
+from oms.db.migrate import alembic_config
+from oms.services import safe_http
 from oms.services.outbox import relay
+from oms.services.secret_box import SecretBox, SecretUnreadable
 from oms.services.webhook_sender import deliver_due
+from tests.conftest import SECRET_KEY
 from tests.support import capture, confirm, free_port, order, problem, seed
 
 SECRET = "a-secret-of-some-length"
@@ -42,6 +56,8 @@ class Partner:
             await asyncio.sleep(1.0)  # longer than the sender waits: it never hears the answer
         if self.mode == "failing":
             return web.Response(status=500, text="database locked")
+        if self.mode == "loud":  # an internal service that tells all about itself
+            return web.Response(status=500, text="\x1b[31mTraceback\r\n" + "internal detail " * 400)
         return web.Response(status=204)
 
     def accepted(self) -> list[dict]:
@@ -75,21 +91,19 @@ async def test_every_event_reaches_a_partner_that_was_down_then_slow_then_failin
 
     partner = Partner(port)
     at = ctx.clock.now()
-    quick = httpx.AsyncClient(timeout=0.3)
     try:
-        assert await deliver_due(ctx, at=at, client=quick) == 0  # down: nothing listens
+        assert await deliver_due(ctx, at=at, wait_s=0.3) == 0  # down: nothing listens
         await partner.start()
         for mode in ("slow", "failing"):
             partner.mode = mode
             at += timedelta(hours=1)
-            assert await deliver_due(ctx, at=at, client=quick) == 0
+            assert await deliver_due(ctx, at=at, wait_s=0.3) == 0
         partner.mode = "ok"
         for _ in range(40):  # an order's events one after the other: a pass sends the next of each
             at += timedelta(hours=1)
-            if not await deliver_due(ctx, at=at, client=quick):
+            if not await deliver_due(ctx, at=at, wait_s=0.3):
                 break
     finally:
-        await quick.aclose()
         await partner.stop()
 
     got = partner.accepted()
@@ -98,8 +112,9 @@ async def test_every_event_reaches_a_partner_that_was_down_then_slow_then_failin
         by_order.setdefault(ev["order_id"], []).append(ev["id"])
     assert by_order == expected  # every event, once accepted, in its order's order
     for body, headers, _ in partner.got:  # retries and lost answers carry the same event, signed
-        digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["X-OMS-Signature"] == f"sha256={digest}"
+        stamp = headers["X-OMS-Signature"].split(",")[0].removeprefix("t=")
+        digest = hmac.new(SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+        assert headers["X-OMS-Signature"] == f"t={stamp},v1={digest}"
         assert headers["X-OMS-Event-Id"] == json.loads(body)["id"]
     first = next(json.loads(b) for b, _, mode in partner.got if mode == "slow")
     assert [json.loads(b) for b, _, mode in partner.got if mode == "ok" and json.loads(b)["id"] == first["id"]] \
@@ -154,7 +169,7 @@ async def test_a_switched_off_subscription_gets_no_new_events(ctx, client):
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"url": "ftp://example.com/x", "events": ["*"], "secret": SECRET}, "url"),
-    ({"url": "https://example.com/x", "events": ["orders created"], "secret": SECRET}, "events"),
+    ({"url": "https://example.com/x", "events": ["orders created"], "secret": SECRET}, "events.0"),
     ({"url": "https://example.com/x", "events": [], "secret": SECRET}, "events"),
     ({"url": "https://example.com/x", "events": ["*"], "secret": "short"}, "secret"),
 ])
@@ -214,3 +229,235 @@ async def test_a_subscription_for_one_node_gets_only_the_events_about_its_work(c
 
     assert await logged("all") == await logged("paris") == ["fulfillment.accepted", "fulfillment.released"]
     assert await logged("dc") == []
+
+
+# --- Hostile subscriptions -------------------------------------------------------------------------------------
+
+INSIDE = ["http://127.0.0.1/hook", "http://2130706433/hook", "http://0x7f.1/hook", "http://0.0.0.0:8080/",
+          "http://[::1]/hook", "http://[::ffff:127.0.0.1]/hook", "http://localhost:8000/admin",
+          "http://10.0.0.5/hook", "http://192.168.1.20/hook", "http://169.254.169.254/latest/meta-data/",
+          "https://[fe80::1]/hook", "http://224.0.0.1/hook", "http://240.0.0.1/hook"]
+
+
+@pytest.mark.parametrize("url", INSIDE)
+async def test_a_url_that_reaches_inside_is_refused_naming_the_field(ctx, client, url):
+    ctx.settings.webhook_allow_private = False
+    keys = await seed(ctx, client)
+    bad = problem(await client.post("/v1/webhooks", json={"url": url, "events": ["*"], "secret": SECRET},
+                                    headers=keys.h("admin")), 422, "invalid_input")
+    assert [e["field"] for e in bad["errors"]] == ["url"]
+    assert (await client.get("/v1/webhooks", headers=keys.h("admin"))).json()["items"] == []
+
+
+async def test_a_public_address_is_taken_and_an_operator_may_allow_inside_ones(ctx, client):
+    ctx.settings.webhook_allow_private = False
+    keys = await seed(ctx, client)
+    await subscribe(client, keys, "http://93.184.215.14/hook")
+    ctx.settings.webhook_allow_private = True  # OMS_WEBHOOK_ALLOW_PRIVATE=1: on-premise partners
+    await subscribe(client, keys, "http://localhost:8000/hook")
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("https://user:pw@partner.example/hook", "credentials"),
+    ("https://token@partner.example/hook", "credentials"),
+    ("file:///etc/passwd", "http"),
+    ("gopher://partner.example/", "http"),
+    ("http://partner.example:99999/", "port"),
+])
+async def test_credentials_and_other_schemes_are_refused(ctx, client, url, reason):
+    keys = await seed(ctx, client)  # even where inside addresses are allowed
+    bad = problem(await client.post("/v1/webhooks", json={"url": url, "events": ["*"], "secret": SECRET},
+                                    headers=keys.h("admin")), 422, "invalid_input")
+    assert [e["field"] for e in bad["errors"]] == ["url"] and reason in bad["errors"][0]["reason"]
+
+
+async def test_unknown_event_types_are_refused_naming_each(ctx, client):
+    keys = await seed(ctx, client)
+    body = {"url": "https://93.184.215.14/x", "events": ["order.created", "bogus.event", "order.*", "nope.*"],
+            "secret": SECRET}
+    bad = problem(await client.post("/v1/webhooks", json=body, headers=keys.h("admin")), 422, "invalid_input")
+    assert [e["field"] for e in bad["errors"]] == ["events.1", "events.3"]
+    await subscribe(client, keys, "https://93.184.215.14/x", events=["*", "order.*", "inventory.low"])
+
+
+async def test_an_address_refused_at_delivery_gets_no_request(ctx, client):
+    """The name was checked when the subscription was made; at delivery it is checked again (DNS can change):
+    a refused address is a failed attempt that says why, and nothing is sent."""
+    keys = await seed(ctx, client)
+    port = free_port()
+    partner = Partner(port)
+    await partner.start()
+    try:
+        hook = await subscribe(client, keys, f"http://localhost:{port}/hook", events=["order.created"])
+        await capture(client, keys, order("WH-IN", [("SKU-A", 1)]))
+        await relay(ctx)
+        ctx.settings.webhook_allow_private = False
+        assert await deliver_due(ctx) == 0
+        assert partner.got == []
+        [log] = (await client.get(f"/v1/webhooks/{hook}/deliveries", headers=keys.h("admin"))).json()["items"]
+        assert (log["status"], log["attempts"], log["last_status"]) == ("pending", 1, None)
+        assert "localhost" in log["last_error"] and "loopback" in log["last_error"]
+    finally:
+        await partner.stop()
+
+
+async def test_a_name_is_resolved_once_and_only_a_checked_address_is_connected_to(ctx, client, monkeypatch):
+    answers = [["127.0.0.1"]]  # what the name resolves to, lookup after lookup
+    asked = []
+
+    async def resolve(host, port):
+        asked.append(host)
+        return answers[min(len(asked), len(answers)) - 1]
+
+    monkeypatch.setattr(safe_http, "resolve", resolve)
+    keys = await seed(ctx, client)
+    port = free_port()
+    partner = Partner(port)
+    await partner.start()
+    try:
+        hook = await subscribe(client, keys, f"http://partner.test:{port}/hook", events=["order.created"])
+        await capture(client, keys, order("WH-DNS1", [("SKU-A", 1)]))
+        await relay(ctx)
+        assert await deliver_due(ctx) == 1
+        assert asked == ["partner.test"]  # one lookup, then a connection to the address it gave
+        [(_, headers, _)] = partner.got
+        assert headers["Host"] == f"partner.test:{port}"  # the partner still sees its own name
+
+        ctx.settings.webhook_allow_private = False
+        answers.append(["93.184.215.14", "127.0.0.1"])  # the name now also leads inside: every address counts
+        await capture(client, keys, order("WH-DNS2", [("SKU-A", 1)]))
+        await relay(ctx)
+        assert await deliver_due(ctx) == 0
+        assert len(partner.got) == 1
+        log = (await client.get(f"/v1/webhooks/{hook}/deliveries", headers=keys.h("admin"))).json()["items"]
+        assert "127.0.0.1" in log[0]["last_error"] and log[0]["status"] == "pending"
+    finally:
+        await partner.stop()
+
+
+async def test_a_partners_answer_is_kept_as_a_short_printable_excerpt(ctx, client):
+    keys = await seed(ctx, client)
+    port = free_port()
+    partner = Partner(port)
+    await partner.start()
+    try:
+        hook = await subscribe(client, keys, f"http://127.0.0.1:{port}/hook", events=["order.created"])
+        await capture(client, keys, order("WH-L", [("SKU-A", 1)]))
+        await relay(ctx)
+        partner.mode = "loud"
+        await deliver_due(ctx)
+    finally:
+        await partner.stop()
+    [log] = (await client.get(f"/v1/webhooks/{hook}/deliveries", headers=keys.h("admin"))).json()["items"]
+    assert log["last_status"] == 500
+    assert len(log["last_error"]) <= 200 and log["last_error"].isprintable()
+    assert log["last_error"].startswith("[31mTraceback internal detail")
+
+
+# --- Signatures and secrets ------------------------------------------------------------------------------------
+
+def documented_verify():
+    """The verification snippet of the API guide, run as a partner would."""
+    guide = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    code = "# Verify an OMS webhook" + guide.split("```python\n# Verify an OMS webhook")[1].split("```")[0]
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 - our own documentation's example
+    return scope["verify"]
+
+
+async def test_a_delivery_verifies_with_the_guides_snippet_which_refuses_replays(ctx, client):
+    keys = await seed(ctx, client)
+    port = free_port()
+    partner = Partner(port)
+    await partner.start()
+    try:
+        await subscribe(client, keys, f"http://127.0.0.1:{port}/hook", events=["order.created"])
+        await capture(client, keys, order("WH-S", [("SKU-A", 1)]))
+        await relay(ctx)
+        before = int(ctx.clock.now().timestamp())
+        assert await deliver_due(ctx) == 1
+        after = ctx.clock.now().timestamp()
+    finally:
+        await partner.stop()
+    [(body, headers, _)] = partner.got
+    signed = headers["X-OMS-Signature"]
+    stamp = int(signed.split(",")[0].removeprefix("t="))
+    assert before <= stamp <= after  # signed when sent, by the service's clock
+    verify = documented_verify()
+    assert verify(SECRET, body, signed, now=stamp + 10)
+    assert not verify(SECRET, body + b" ", signed, now=stamp + 10)  # another body
+    assert not verify("another-secret-of-length", body, signed, now=stamp + 10)
+    assert not verify(SECRET, body, signed, now=stamp + 301)  # a replay, more than 5 minutes later
+    assert not verify(SECRET, body, signed.replace(f"t={stamp}", f"t={stamp + 60}"), now=stamp + 60)
+
+
+async def test_a_copy_of_the_database_alone_holds_no_secret(ctx, client):
+    keys = await seed(ctx, client)
+    await subscribe(client, keys, "http://127.0.0.1:9/hook")
+    async with ctx.db.read() as conn:
+        [row] = (await conn.execute(text("SELECT * FROM webhooks"))).all()
+    assert not any(SECRET in str(value) for value in row)
+
+
+async def test_secrets_kept_in_plain_before_are_sealed_at_start_and_still_sign(tmp_path):
+    url = f"sqlite:///{tmp_path / 'oms.db'}"
+    engine = make_engine(url)
+    async with engine.begin() as conn:  # a database of the version before secrets were sealed
+        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0018"))
+    port = free_port()
+    async with engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO webhooks (id, url, events, secret, active, created_at) VALUES "
+            "('whk_old', :url, '[\"order.created\"]', :secret, 1, '2026-11-28 00:00:00')"),
+            {"url": f"http://127.0.0.1:{port}/hook", "secret": SECRET})
+    await engine.dispose()
+
+    ctx = build_context(Settings(database_url=url, key_cache_seconds=0, reference_refresh_seconds=0,
+                                 availability_max_age_seconds=0, webhook_allow_private=True, secret_key=SECRET_KEY))
+    await prepare(ctx)
+    partner = Partner(port)
+    await partner.start()
+    try:
+        async with ctx.db.read() as conn:
+            [row] = (await conn.execute(text("SELECT * FROM webhooks"))).all()
+        assert not any(SECRET in str(value) for value in row)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(ctx)),
+                                     base_url="http://oms") as client:
+            keys = await seed(ctx, client)
+            await capture(client, keys, order("WH-OLD", [("SKU-A", 1)]))
+        await relay(ctx)
+        assert await deliver_due(ctx) == 1
+    finally:
+        await partner.stop()
+        await ctx.db.dispose()
+    [(body, headers, _)] = partner.got
+    stamp = int(headers["X-OMS-Signature"].split(",")[0].removeprefix("t="))
+    assert documented_verify()(SECRET, body, headers["X-OMS-Signature"], now=stamp)
+
+
+def test_without_a_key_sqlite_makes_one_only_its_owner_reads(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'oms.db'}")
+    sealed = SecretBox(settings).seal(SECRET)
+    key = tmp_path / "var" / "secret.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    row = SimpleNamespace(secret="", sealed_secret=sealed)
+    assert SecretBox(settings).open(row) == SECRET  # the next start reads the same key
+    other = Settings(database_url=settings.database_url, secret_key=Fernet.generate_key().decode())
+    with pytest.raises(SecretUnreadable):
+        SecretBox(other).open(row)
+
+
+async def test_without_a_key_postgresql_makes_no_webhook(ctx, client):
+    """Several servers share a PostgreSQL database: a key each made for itself would not open the others'."""
+    keys = await seed(ctx, client)
+    ctx.secrets = SecretBox(Settings(database_url="postgresql://db.example/oms"))
+    bad = problem(await client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["*"],
+                                                          "secret": SECRET}, headers=keys.h("admin")),
+                  409, "secret_key_missing")
+    assert "OMS_SECRET_KEY" in bad["detail"]
+
+
+def test_a_key_that_is_not_a_fernet_key_is_refused_at_start():
+    with pytest.raises(ValueError, match="OMS_SECRET_KEY must be a Fernet key"):
+        Settings(secret_key="correct horse battery staple")

@@ -15,9 +15,10 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEMS)
 
 @router.post("", dependencies=[may("admin")], status_code=201)
 async def create_webhook(body: WebhookIn, ctx: Ctx, caller: Caller):
-    """Subscribe `url` to `events`. Each event is then POSTed as JSON `{"id", "type", "occurred_at",
-    "order_id", "data"}` with `X-OMS-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>`,
-    an order's events in their order, retried with growing waits until the partner answers 2xx."""
+    """Subscribe `url` (http or https, a public address, no credentials) to `events` (types the OMS sends).
+    Each event is then POSTed as JSON `{"id", "type", "occurred_at", "order_id", "data"}` with
+    `X-OMS-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the secret>`, an order's
+    events in their order, retried with growing waits until the partner answers 2xx."""
     return Json(await webhooks.create(ctx, body, principal=caller), status_code=201)
 
 

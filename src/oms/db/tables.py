@@ -353,7 +353,10 @@ webhooks = Table(
     Column("id", String(40), primary_key=True),
     Column("url", String(2000), nullable=False),
     Column("events", Json, nullable=False),
+    # The secret sealed with OMS_SECRET_KEY (``services.secret_box``); ``secret`` holds it in plain only for
+    # subscriptions made before secrets were sealed, until a server with the key seals it (then "").
     Column("secret", String(200), nullable=False),
+    Column("sealed_secret", String(1000), nullable=True),
     Column("node_id", String(64), nullable=True),  # only events about this node's work (a WMS's own)
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),

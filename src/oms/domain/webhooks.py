@@ -1,12 +1,38 @@
-"""Webhook rules: which subscriptions get an event, how a delivery is signed, when a failed one is retried."""
+"""Webhook rules: the event types there are, which subscriptions get an event, how a delivery is signed,
+what is kept of a partner's answer, when a failed one is retried."""
 
 import hashlib
 import hmac
 from datetime import datetime, timedelta
 
+from .lifecycle import FStatus
+from .tracking import Tracking
+
 FIRST_RETRY_S = 2.0
 LONGEST_WAIT_S = 3600.0  # an hour between attempts at most
 ATTEMPTS = 10  # then the delivery is dead (replayable)
+
+
+# Every event type the service emits (``services.events.event`` refuses any other): what a subscription may
+# name. A fulfilment order's every status is an event, and so is every tracking status a carrier reports.
+EVENT_TYPES: frozenset[str] = frozenset({
+    "order.created", "order.status_changed", "order.cancelled", "order.lines_cancelled", "order.address_changed",
+    "order.resourced", "order.at_risk", "order.replanned",
+    *(f"fulfillment.{status}" for status in FStatus),
+    "fulfillment.short_picked", "fulfillment.cancel_requested", "fulfillment.cancel_confirmed",
+    "fulfillment.cancel_refused", "fulfillment.claimed", "fulfillment.offers_withdrawn",
+    "fulfillment.offer_declined",
+    *(f"shipment.{status}" for status in Tracking),
+    "return.created", "return.received", "return.inspected", "return.cancelled",
+    "refund.requested", "refund.covered_by_exchange",
+    "inventory.low", "inventory.replenished",
+})
+FAMILIES: frozenset[str] = frozenset(t.split(".")[0] for t in EVENT_TYPES)
+
+
+def known(pattern: str) -> bool:
+    """Whether a subscription's ``pattern`` (a type, a family "order.*" or "*") names events that exist."""
+    return pattern == "*" or pattern in EVENT_TYPES or (pattern.endswith(".*") and pattern[:-2] in FAMILIES)
 
 
 def wants(events: list[str], event_type: str) -> bool:
@@ -23,9 +49,30 @@ def about(node_id: str | None, data: dict) -> bool:
     return node_id is None or node_id in (data.get("node_id"), data.get("handover_node_id"), *offered, *others)
 
 
+def _hmac(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
 def signature(secret: str, body: bytes) -> str:
-    """The ``X-OMS-Signature`` header: HMAC-SHA256 of the raw body with the subscription's secret."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    """A carrier's signature (its tracking updates, the OMS's bookings with it): ``sha256=<hex HMAC-SHA256
+    of the raw body>``."""
+    return "sha256=" + _hmac(secret, body)
+
+
+def timed_signature(secret: str, body: bytes, at: int) -> str:
+    """A webhook delivery's ``X-OMS-Signature``: ``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``.
+    The time is signed with the body, so that a receiver can refuse an old delivery sent again (a replay)."""
+    return f"t={at},v1={_hmac(secret, str(at).encode() + b'.' + body)}"
+
+
+EXCERPT = 200  # characters kept of a partner's answer
+
+
+def excerpt(text: str) -> str:
+    """What the delivery log keeps of a partner's answer or error: its first printable characters, control
+    characters dropped and line breaks made spaces — enough to see why, never a whole page echoed back."""
+    flat = "".join(c if c.isprintable() else " " if c in "\r\n\t" else "" for c in text[: EXCERPT * 4])
+    return " ".join(flat.split())[:EXCERPT]
 
 
 def next_attempt(attempts: int, at: datetime) -> datetime:

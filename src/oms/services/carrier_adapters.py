@@ -41,9 +41,10 @@ class SimulatedCarrier:
 
 
 class HttpCarrier:
-    """Books by POSTing ``{"reference", "parcels", "address"}`` (signed like the OMS's webhooks, with the
-    carrier's secret when it has one) and reading ``{"tracking_number", "label"}`` from a 2xx answer. The
-    reference is the fulfilment order's id: a carrier that keys bookings on it books a retry once."""
+    """Books by POSTing ``{"reference", "parcels", "address"}`` (signed as carriers sign their tracking
+    updates, ``X-OMS-Signature: sha256=…``, with the carrier's secret when it has one) and reading
+    ``{"tracking_number", "label"}`` from a 2xx answer. The reference is the fulfilment order's id: a carrier
+    that keys bookings on it books a retry once."""
 
     def __init__(self, name: str, url: str, secret: str | None = None) -> None:
         self.name, self.url, self.secret = name, url, secret

@@ -9,6 +9,7 @@ from .capacity_board import CapacityBoard
 from .keys import KeyCache
 from .page_cache import PageCache
 from .reference_cache import ReferenceCache
+from .secret_box import SecretBox
 from .stock_mirror import StockMirror
 from .throttle import FailureThrottle
 
@@ -28,3 +29,8 @@ class Context:
     background: list = field(default_factory=list)  # tasks the server runs beside the requests
     batch: dict = field(default_factory=dict)  # where the sweep's passes stand (the batch's last run …)
     stream: object | None = None  # where the relay publishes events besides webhooks (``stream.NatsStream``)
+    secrets: SecretBox | None = None  # seals webhook secrets (built from the settings when not given)
+
+    def __post_init__(self) -> None:
+        if self.secrets is None:
+            self.secrets = SecretBox(self.settings)

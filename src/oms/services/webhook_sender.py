@@ -7,6 +7,10 @@ time the request may take), so two servers do not send it at once. A 2xx answer 
 else (an error status, a refused connection, a timeout) is an attempt, retried with growing waits; after
 the last attempt the delivery is dead until replayed. A partner may receive an event twice (its answer
 lost): it carries the same ``id`` each time.
+
+Requests go through ``safe_http``: only to addresses checked at the moment of connecting, so a name that
+now leads inside the service's network is a failed attempt that says so, and nothing is sent. The delivery
+log keeps the answer's status and a short printable excerpt of its body, never a whole page.
 """
 
 import asyncio
@@ -19,9 +23,11 @@ from sqlalchemy import and_, select, update
 
 from ..db import counts
 from ..db import tables as t
-from ..domain.webhooks import ATTEMPTS, next_attempt, signature
+from ..domain.webhooks import ATTEMPTS, excerpt, next_attempt, timed_signature
+from . import safe_http
 from .context import Context
 from .outbox import payload
+from .secret_box import SecretUnreadable
 
 SCAN = 5000  # pending deliveries of a subscription looked at per pass, oldest first
 AT_ONCE = 20  # requests in flight
@@ -29,8 +35,9 @@ TIMEOUT_S = 10.0
 d, e, w = t.webhook_deliveries.c, t.events.c, t.webhooks.c
 
 
-async def deliver_due(ctx: Context, *, at: datetime | None = None, client: httpx.AsyncClient | None = None) -> int:
-    """Send the deliveries due by ``at`` that are first in line; how many were delivered."""
+async def deliver_due(ctx: Context, *, at: datetime | None = None, wait_s: float = TIMEOUT_S) -> int:
+    """Send the deliveries due by ``at`` that are first in line, each waiting ``wait_s`` seconds at most for
+    its answer; how many were delivered."""
     at = at or ctx.clock.now()
     rows = []
     async with ctx.db.read() as conn:
@@ -56,18 +63,14 @@ async def deliver_due(ctx: Context, *, at: datetime | None = None, client: httpx
             select(e.id, e.type, e.order_id, e.occurred_at, e.actor, e.reason, e.data)
             .where(e.id.in_(sorted({r.event_id for r in claimed}))))).all()}
         hooks = {r.id: r for r in (await conn.execute(
-            select(w.id, w.url, w.secret).where(w.id.in_(sorted({r.webhook_id for r in claimed}))))).all()}
-    own = client is None
-    client = client or httpx.AsyncClient(timeout=TIMEOUT_S)
+            select(w.id, w.url, w.secret, w.sealed_secret)
+            .where(w.id.in_(sorted({r.webhook_id for r in claimed}))))).all()}
     gate = asyncio.Semaphore(AT_ONCE)
-    try:
+    async with safe_http.client(allow_private=ctx.settings.webhook_allow_private, timeout=wait_s) as client:
         async def send(r):
             async with gate:
-                return r, await _post(client, hooks[r.webhook_id], events[r.event_id], r.attempts + 1)
+                return r, await _post(ctx, client, hooks[r.webhook_id], events[r.event_id], r.attempts + 1)
         results = await asyncio.gather(*(send(r) for r in claimed))
-    finally:
-        if own:
-            await client.aclose()
     failed = Counter(("webhook_failures", f"webhook={r.webhook_id}") for r, (status, _) in results
                      if not _ok(status))
     async with ctx.db.write() as conn:
@@ -107,13 +110,18 @@ async def _claim(ctx: Context, heads: list, at: datetime) -> list:
     return claimed
 
 
-async def _post(client: httpx.AsyncClient, hook, event, attempt: int) -> tuple[int | None, str | None]:
-    """POST the event, signed; the answer's status, or None and why there was none."""
+async def _post(ctx: Context, client: httpx.AsyncClient, hook, event, attempt: int) -> tuple[int | None, str | None]:
+    """POST the event, signed when it is sent; the answer's status, or None and why there was none."""
+    try:
+        secret = ctx.secrets.open(hook)
+    except SecretUnreadable as exc:
+        return None, f"not sent: {exc}"
     body = json.dumps(payload(event), separators=(",", ":"), default=str).encode()
-    headers = {"Content-Type": "application/json", "X-OMS-Signature": signature(hook.secret, body),
+    signed = timed_signature(secret, body, int(ctx.clock.now().timestamp()))
+    headers = {"Content-Type": "application/json", "X-OMS-Signature": signed,
                "X-OMS-Event-Id": event.id, "X-OMS-Event-Type": event.type, "X-OMS-Attempt": str(attempt)}
     try:
         answer = await client.post(hook.url, content=body, headers=headers)
     except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500]
-    return answer.status_code, None if answer.is_success else answer.text[:500]
+        return None, excerpt(safe_http.refusal(exc) or f"{type(exc).__name__}: {exc}")
+    return answer.status_code, None if answer.is_success else excerpt(answer.text)

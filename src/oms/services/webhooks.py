@@ -1,14 +1,17 @@
 """Webhook subscriptions (admin): create, list, switch off; each one's delivery log and its replay."""
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
+import httpcore
 from sqlalchemy import select, update
 
 from ..db import tables as t
 from ..domain.access import Principal
-from ..domain.errors import NotFound
+from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.ids import new_id
-from . import pages
+from ..domain.webhooks import excerpt
+from . import pages, safe_http
 from .context import Context
 from .inputs import ReplayIn, WebhookIn
 
@@ -23,11 +26,28 @@ def _view(r: Mapping) -> dict:
 
 async def create(ctx: Context, body: WebhookIn, *, principal: Principal) -> dict:
     principal.require_admin()
-    row = {"id": new_id("whk"), "url": body.url, "events": body.events, "secret": body.secret, "active": True,
-           "node_id": body.node_id, "created_at": ctx.clock.now()}
+    await _reachable(ctx, body.url)
+    row = {"id": new_id("whk"), "url": body.url, "events": body.events, "secret": "",
+           "sealed_secret": ctx.secrets.seal(body.secret), "active": True, "node_id": body.node_id,
+           "created_at": ctx.clock.now()}
     async with ctx.db.write() as conn:
         await conn.execute(t.webhooks.insert().values(**row))
     return _view(row)
+
+
+async def _reachable(ctx: Context, url: str) -> None:
+    """InvalidInput on ``url`` when its host is, or resolves to, an address inside (unless allowed). A name
+    that does not resolve now is taken: each delivery checks again where it leads."""
+    if ctx.settings.webhook_allow_private:
+        return
+    parsed = urlsplit(url)
+    try:
+        await safe_http.checked(parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80),
+                                allow_private=False)
+    except safe_http.RefusedAddress as exc:
+        raise InvalidInput([FieldError("url", str(exc))]) from None
+    except httpcore.ConnectError:
+        pass
 
 
 async def list_all(ctx: Context, *, principal: Principal) -> dict:
@@ -66,7 +86,7 @@ async def deliveries(ctx: Context, webhook_id: str, *, principal: Principal, sta
     async with ctx.db.read() as conn:
         await _found(conn, webhook_id)
         items = [{"event_id": r.event_id, "type": r.type, "order_id": r.order_id, "status": r.status,
-                  "attempts": r.attempts, "last_status": r.last_status, "last_error": r.last_error,
+                  "attempts": r.attempts, "last_status": r.last_status, "last_error": _excerpt(r.last_error),
                   "next_attempt_at": _iso(r.next_attempt_at), "created_at": _iso(r.created_at),
                   "delivered_at": _iso(r.delivered_at)} for r in await conn.execute(query)]
     return pages.page(items, limit, lambda item: [item["event_id"]])
@@ -93,6 +113,10 @@ async def _found(conn, webhook_id: str):
     if row is None:
         raise NotFound(f"no webhook {webhook_id!r}")
     return row
+
+
+def _excerpt(error: str | None) -> str | None:
+    return excerpt(error) if error else error  # also what older versions kept whole
 
 
 def _iso(moment) -> str | None:
