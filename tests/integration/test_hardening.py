@@ -59,7 +59,8 @@ async def test_an_idempotency_key_reused_for_another_order_is_a_conflict(ctx, cl
     first = await client.post("/v1/orders", json=order("HARD-3"), headers=headers)
     assert first.status_code == 201
     r = await client.post("/v1/orders", json=order("HARD-4"), headers=headers)
-    assert "HARD-3" in problem(r, 409, "conflict")["detail"]
+    body = problem(r, 409, "idempotency_conflict")
+    assert "HARD-3" in body["detail"] and body["order_id"] == first.json()["id"]
 
 
 async def test_on_a_transfer_only_the_collecting_store_readies_and_hands_over(ctx, client):

@@ -5,7 +5,8 @@
     ├── NotFound            no such resource                             -> 404
     ├── Conflict            the request clashes with the current state   -> 409
     │   ├── IllegalTransition   a status move the lifecycle forbids
-    │   └── OutOfStock          no node can supply some lines
+    │   ├── OutOfStock          no node can supply some lines
+    │   └── IdempotencyConflict a key or reference already used by another request
     ├── Unauthenticated     no or unknown API key                        -> 401
     └── Forbidden           the key's role or scope does not allow it    -> 403
 """
@@ -70,6 +71,13 @@ class OutOfStock(Conflict):
     def __init__(self, lines: list[dict]) -> None:
         skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
         super().__init__(f"no eligible node can supply: {skus}", lines=lines)
+
+
+class IdempotencyConflict(Conflict):
+    """An ``Idempotency-Key`` or a channel reference sent again with another request: answering the first
+    one's result would tell the client its new request was done. ``extra`` names what the first created."""
+    code = "idempotency_conflict"
+    title = "Already used by another request"
 
 
 class Unauthenticated(OmsError):
