@@ -203,7 +203,8 @@ class SnapshotIn(Strict):
 
     node_id: NodeId
     counted_at: NodeTime = Field(description="When the count was taken (with its UTC offset)")
-    items: list[CountIn] = Field(min_length=1, max_length=5000)
+    # Empty: nothing counted, a no-op (SKUs not listed keep their on-hand), like every empty bulk call.
+    items: list[CountIn] = Field(max_length=5000)
 
 
 class DeltaIn(Strict):

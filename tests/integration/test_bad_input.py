@@ -1,0 +1,45 @@
+"""Bad input the service used to accept (or answer with a 500): each is refused by name, or answered as the
+API guide says."""
+
+import pytest
+
+from tests.support import problem, seed
+
+# --- empty bulk bodies -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "answer"),
+    [
+        ("PUT", "/v1/products", {"upserted": 0}),
+        ("PUT", "/v1/nodes", {"upserted": 0}),
+        ("PUT", "/v1/inventory", {"upserted": 0, "stale": 0}),
+        ("PUT", "/v1/supply", {"upserted": 0}),
+        ("PUT", "/v1/carrier-services", {"upserted": 0}),
+        ("POST", "/v1/inventory/movements", {"applied": 0, "duplicates": 0, "stale": 0}),
+    ],
+)
+async def test_an_empty_bulk_body_is_a_no_op(ctx, client, method, path, answer):
+    keys = await seed(ctx, client)
+    before = (await client.get("/v1/inventory", params={"limit": 500}, headers=keys.h("admin"))).json()
+    r = await client.request(method, path, json=[], headers=keys.h("admin"))
+    assert r.status_code == 200, r.text
+    assert r.json() == answer
+    assert (await client.get("/v1/inventory", params={"limit": 500}, headers=keys.h("admin"))).json() == before
+    # Still an admin's call: an empty body does not open it to others.
+    problem(await client.request(method, path, json=[], headers=keys.h("viewer")), 403, "forbidden")
+
+
+async def test_a_count_of_nothing_is_a_no_op(ctx, client):
+    keys = await seed(ctx, client)
+    r = await client.post("/v1/inventory/snapshots", headers=keys.h("admin"),
+                          json={"node_id": "DC-PARIS", "counted_at": "2026-01-01T00:00:00Z", "items": []})
+    assert r.status_code == 200 and r.json() == {"applied": 0, "stale": 0}, r.text
+
+
+@pytest.mark.parametrize("path", ["/v1/stock-rules", "/v1/delivery-prices", "/v1/delivery-capacity",
+                                  "/v1/sourcing/settings"])
+async def test_a_list_sent_to_a_settings_endpoint_is_refused(ctx, client, path):
+    """These take one object, replaced whole: an array is not an empty version of it."""
+    keys = await seed(ctx, client)
+    problem(await client.put(path, json=[], headers=keys.h("admin")), 422, "invalid_input")
