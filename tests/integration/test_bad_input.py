@@ -3,7 +3,7 @@ API guide says."""
 
 import pytest
 
-from tests.support import problem, seed
+from tests.support import order, problem, seed
 
 # --- empty bulk bodies -----------------------------------------------------------------------------------------
 
@@ -43,3 +43,19 @@ async def test_a_list_sent_to_a_settings_endpoint_is_refused(ctx, client, path):
     """These take one object, replaced whole: an array is not an empty version of it."""
     keys = await seed(ctx, client)
     problem(await client.put(path, json=[], headers=keys.h("admin")), 422, "invalid_input")
+
+
+# --- order lines priced in another currency ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("currency", ["XYZ", "USD"])
+async def test_a_line_priced_in_another_currency_than_its_products_is_refused(ctx, client, currency):
+    keys = await seed(ctx, client)
+    body = order("CUR-1", [("SKU-A", 1), ("SKU-B", 1)])
+    for line in body["lines"]:
+        line["unit_price"]["currency"] = currency
+    r = await client.post("/v1/orders", json=body, headers=keys.h("web"))
+    errors = problem(r, 422, "invalid_input")["errors"]
+    assert [e["field"] for e in errors] == ["lines.0.unit_price.currency", "lines.1.unit_price.currency"]
+    assert "EUR" in errors[0]["reason"]
+    assert (await client.get("/v1/orders", headers=keys.h("admin"))).json()["items"] == []

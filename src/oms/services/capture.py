@@ -53,7 +53,7 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
                         idempotency_key: str | None = None) -> tuple[dict, bool]:
     """The stored order and whether it was created now (False: the same order was captured before)."""
     principal.require_order_write(order.channel)
-    request = await prepare(ctx, order.channel, order.lines, order.delivery)
+    request = await prepare(ctx, order.channel, order.lines, order.delivery, priced=True)
     request_hash = fingerprint(order)
     promise = None
     try:
