@@ -623,7 +623,9 @@ class AddressChangeIn(Strict):
 class TrackingIn(Strict):
     tracking_number: str = Field(min_length=1, max_length=100)
     status: Tracking
-    occurred_at: AwareDatetime | None = None
+    # A carrier's clock, like a node's: its news cannot come from the future (a "delivered" dated years
+    # ahead would set the order's delivered date).
+    occurred_at: NodeTime | None = None
     description: str | None = Field(default=None, max_length=500)
 
 
