@@ -59,3 +59,18 @@ async def test_a_line_priced_in_another_currency_than_its_products_is_refused(ct
     assert [e["field"] for e in errors] == ["lines.0.unit_price.currency", "lines.1.unit_price.currency"]
     assert "EUR" in errors[0]["reason"]
     assert (await client.get("/v1/orders", headers=keys.h("admin"))).json()["items"] == []
+
+
+# --- filters naming no such status, channel or type ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/v1/orders", "status"), ("/v1/orders", "channel"), ("/v1/fulfillments", "status"),
+     ("/v1/returns", "status"), ("/v1/nodes", "type"), ("/v1/supply", "status")],
+)
+async def test_a_filter_with_an_unknown_value_is_refused_by_name(ctx, client, path, field):
+    keys = await seed(ctx, client)
+    r = await client.get(path, params={field: "bogus"}, headers=keys.h("admin"))
+    assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == [field]
+

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 
-from ..domain.lifecycle import ACTIONS
+from ..domain.lifecycle import ACTIONS, FStatus
 from ..services import cancel_requests, fulfillment, queries
 from ..services.inputs import ActionIn, CancelIn
 from .deps import Caller, Ctx
@@ -18,7 +18,7 @@ Action = Literal[tuple(ACTIONS)]  # the actions the lifecycle knows, listed in t
 
 @router.get("", response_model=FulfillmentPage)
 async def list_fulfillments(
-    ctx: Ctx, caller: Caller, node_id: str | None = None, status: str | None = None,
+    ctx: Ctx, caller: Caller, node_id: str | None = None, status: FStatus | None = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
     """Fulfilment orders, oldest first. A node key sees its own node's only."""

@@ -4,6 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
+from ..domain.lifecycle import OStatus
+from ..domain.vocabulary import Channel
 from ..services import cancel, capture, order_changes, queries, resourcing
 from ..services.inputs import AddressChangeIn, CancelIn, OrderIn, ResourceIn
 from .deps import Caller, Ctx, IdempotencyKey, body_of, idempotency_key_of, principal_of
@@ -42,7 +44,7 @@ async def _captured(ctx, caller, order: OrderIn, idempotency_key: str | None):
 @router.get("", response_model=OrderPage)
 async def list_orders(
     ctx: Ctx, caller: Caller,
-    channel: str | None = None, status: str | None = None, customer_email: str | None = None,
+    channel: Channel | None = None, status: OStatus | None = None, customer_email: str | None = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=queries.MAX_ORDERS_PAGE)] = 50,
 ):
     """Orders, newest first, one page at a time (`next_cursor` gives the next page)."""

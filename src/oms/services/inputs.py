@@ -537,6 +537,9 @@ class DeliveryPricesIn(Strict):
     modes: dict[DeliveryMode, ModePriceIn] = {}
 
 
+SupplyStatus = Literal["expected", "received", "cancelled"]
+
+
 class SupplyIn(Strict):
     """Units on their way to a node: a purchase order line or a transfer, expected on a date."""
 
@@ -546,7 +549,7 @@ class SupplyIn(Strict):
     sku: Sku
     quantity: int = Field(gt=0, le=INT32)
     expected_on: date
-    status: Literal["expected", "received", "cancelled"] = "expected"
+    status: SupplyStatus = "expected"
 
 
 class HoldLineIn(Strict):
