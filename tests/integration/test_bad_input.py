@@ -3,7 +3,7 @@ API guide says."""
 
 import pytest
 
-from tests.support import order, problem, seed
+from tests.support import act, capture, confirm, ful_at, order, problem, seed
 
 # --- empty bulk bodies -----------------------------------------------------------------------------------------
 
@@ -74,3 +74,34 @@ async def test_a_filter_with_an_unknown_value_is_refused_by_name(ctx, client, pa
     r = await client.get(path, params={field: "bogus"}, headers=keys.h("admin"))
     assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == [field]
 
+
+
+# --- cancels and rejections say why ----------------------------------------------------------------------------
+
+
+async def test_a_cancel_without_a_reason_is_refused_and_cancels_nothing(ctx, client):
+    keys = await seed(ctx, client)
+    placed = await capture(client, keys, order("WHY-1", [("SKU-A", 2)]))
+    path = f"/v1/orders/{placed['id']}/cancel"
+    for body in ({}, {"reason": "  "}, {"lines": [{"line_no": 1, "quantity": 1}]}, None):
+        r = await client.post(path, json=body, headers=keys.h("web"))
+        assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == ["reason"], body
+    assert (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("web"))).json()["status"] == "created"
+    r = await client.post(path, json={"reason": "the customer found it cheaper"}, headers=keys.h("web"))
+    assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+    events = (await client.get(f"/v1/orders/{placed['id']}/events", headers=keys.h("web"))).json()
+    assert "the customer found it cheaper" in [e["reason"] for e in events]
+
+
+async def test_a_rejection_without_a_reason_is_refused_and_changes_nothing(ctx, client):
+    keys = await seed(ctx, client)
+    placed = await capture(client, keys, order("WHY-2", [("SKU-A", 1)]))
+    fid = ful_at(placed, "ST-PARIS")["id"]
+    for body in ({}, {"reason": " "}):
+        r = await act(client, keys.h("store_paris"), fid, "reject", **body)
+        assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == ["reason"]
+    got = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json()
+    assert ful_at(got, "ST-PARIS")["status"] == "released"
+    view = await confirm(client, keys.h("store_paris"), fid, "reject", reason="flooded stock room")
+    events = (await client.get(f"/v1/orders/{view['id']}/events", headers=keys.h("admin"))).json()
+    assert "flooded stock room" in [e["reason"] for e in events if e["type"] == "fulfillment.rejected"]

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select, update
 
 from oms.db import tables as t
-from tests.support import HOME, all_stock, capture, order, problem, seed, sent_from, stock_of
+from tests.support import HOME, WHY, all_stock, capture, order, problem, seed, sent_from, stock_of
 
 LYON_HOME = {**HOME, "city": "Lyon", "postal_code": "69002", "lat": 45.7578, "lng": 4.8320}
 
@@ -368,7 +368,7 @@ async def test_orders_can_be_filtered_by_channel_status_and_customer(ctx, client
     web2["customer"] = {"name": "Grace", "email": "grace@example.com"}
     web2 = await capture(client, keys, web2)
     mkt = await capture(client, keys, order("F-3", [("SKU-A", 1)], channel="marketplace"), who="marketplace")
-    r = await client.post(f"/v1/orders/{web1['id']}/cancel", headers=keys.h("web"))
+    r = await client.post(f"/v1/orders/{web1['id']}/cancel", json=WHY, headers=keys.h("web"))
     assert r.status_code == 200, r.text
 
     async def ids(**params):
@@ -396,4 +396,4 @@ async def test_an_unknown_order_is_404(ctx, client):
     keys = await seed(ctx, client)
     for path in ("/v1/orders/ord_nope", "/v1/orders/ord_nope/events"):
         problem(await client.get(path, headers=keys.h("admin")), 404, "not_found")
-    problem(await client.post("/v1/orders/ord_nope/cancel", headers=keys.h("admin")), 404, "not_found")
+    problem(await client.post("/v1/orders/ord_nope/cancel", json=WHY, headers=keys.h("admin")), 404, "not_found")

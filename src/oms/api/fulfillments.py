@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Query
 
 from ..domain.lifecycle import ACTIONS, FStatus
 from ..services import cancel_requests, fulfillment, queries
-from ..services.inputs import ActionIn, CancelIn
+from ..services.inputs import ActionIn, CancelAnswerIn
 from .deps import Caller, Ctx
 from .json import Json
 from .schemas import PROBLEMS, FulfillmentPage, FulfillmentWork, OrderOut
@@ -33,7 +33,7 @@ async def get_fulfillment(fulfillment_id: str, ctx: Ctx, caller: Caller):
 
 @router.post("/{fulfillment_id}/confirm_cancel", response_model=OrderOut)
 async def confirm_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
-                         body: Annotated[CancelIn, Body()] = CancelIn()):
+                         body: Annotated[CancelAnswerIn, Body()] = CancelAnswerIn()):
     """The node confirms the cancel it was asked for (`details.cancel_request`): the units are released
     and cancelled on the order."""
     return Json(await cancel_requests.answer(ctx, fulfillment_id, True, body, principal=caller))
@@ -41,7 +41,7 @@ async def confirm_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
 
 @router.post("/{fulfillment_id}/refuse_cancel", response_model=OrderOut)
 async def refuse_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
-                        body: Annotated[CancelIn, Body()] = CancelIn()):
+                        body: Annotated[CancelAnswerIn, Body()] = CancelAnswerIn()):
     """The node cannot cancel (the parcel is closed, on the truck): the units will be sent; `reason` says
     why. Shipping them answers the same."""
     return Json(await cancel_requests.answer(ctx, fulfillment_id, False, body, principal=caller))

@@ -581,7 +581,14 @@ class CancelLine(Strict):
 
 class CancelIn(Strict):
     lines: list[CancelLine] | None = Field(default=None, min_length=1, description="Omit to cancel the whole order")
-    reason: str | None = Field(default=None, max_length=500)
+    # Required: the timeline tells customer service and the channel why the units were cancelled.
+    reason: str = Field(min_length=1, max_length=500, description="Why (the customer's words, a fraud check …)")
+
+
+class CancelAnswerIn(Strict):
+    """A node's answer to a cancel it was asked to confirm."""
+
+    reason: str | None = Field(default=None, max_length=500, description="refuse: why the units will be sent")
 
 
 class ResourceIn(Strict):
@@ -654,7 +661,7 @@ class ParcelIn(Strict):
 class ActionIn(Strict):
     """Details of a node's confirmation; which fields apply depends on the action."""
 
-    reason: str | None = Field(default=None, max_length=500, description="reject: why")
+    reason: str | None = Field(default=None, max_length=500, description="reject: why (required)")
     lines: list[PickedLine] | None = Field(default=None, description="pick: quantities found (short picks)")
     carrier: str | None = Field(default=None, max_length=100, description="ship")
     tracking_number: str | None = Field(default=None, max_length=100, description="ship")
