@@ -3,7 +3,7 @@ API guide says."""
 
 import pytest
 
-from tests.support import act, capture, confirm, ful_at, order, problem, seed
+from tests.support import HOME, act, all_stock, capture, confirm, ful_at, order, problem, seed
 
 # --- empty bulk bodies -----------------------------------------------------------------------------------------
 
@@ -105,3 +105,30 @@ async def test_a_rejection_without_a_reason_is_refused_and_changes_nothing(ctx, 
     view = await confirm(client, keys.h("store_paris"), fid, "reject", reason="flooded stock room")
     events = (await client.get(f"/v1/orders/{view['id']}/events", headers=keys.h("admin"))).json()
     assert "flooded stock room" in [e["reason"] for e in events if e["type"] == "fulfillment.rejected"]
+
+
+# --- an address no carrier reaches is not a shortage -----------------------------------------------------------
+
+NEAR_ONLY = [{"id": "city", "name": "City courier", "mode": "home_standard",
+              "bands": [{"max_km": 50, "transit_min": 1, "transit_max": 1, "base": 500}]}]
+LYON = {**HOME, "city": "Lyon", "postal_code": "69002", "lat": 45.7578, "lng": 4.8320}
+
+
+async def test_an_address_no_carrier_reaches_from_the_stock_is_no_carrier_service(ctx, client):
+    keys = await seed(ctx, client)
+    r = await client.put("/v1/carrier-services", json=NEAR_ONLY, headers=keys.h("admin"))
+    assert r.status_code == 200, r.text
+    # The mugs are all around Paris, 400 km from Lyon; the city courier rides 50 km.
+    r = await client.post("/v1/orders", json=order("FAR-1", [("SKU-A", 1)], address=LYON), headers=keys.h("web"))
+    body = problem(r, 409, "no_carrier_service")
+    assert body["lines"] == [{"line_no": 1, "sku": "SKU-A", "quantity": 1}] and "carrier" in body["detail"]
+    # Lyon's store has 4 lamps (within reach), the DC 10 more (out of reach): 6 are there, but not reachable.
+    r = await client.post("/v1/orders", json=order("FAR-2", [("SKU-B", 6)], address=LYON), headers=keys.h("web"))
+    problem(r, 409, "no_carrier_service")
+    # More lamps than the whole network has: a shortage, wherever it goes.
+    r = await client.post("/v1/orders", json=order("FAR-3", [("SKU-B", 50)], address=LYON), headers=keys.h("web"))
+    problem(r, 409, "out_of_stock")
+    # Within reach, the same order goes.
+    r = await client.post("/v1/orders", json=order("FAR-4", [("SKU-B", 3)], address=LYON), headers=keys.h("web"))
+    assert r.status_code == 201, r.text
+    assert (await all_stock(client, keys))[("DC-PARIS", "SKU-A")]["reserved"] == 0

@@ -6,6 +6,7 @@
     ├── Conflict            the request clashes with the current state   -> 409
     │   ├── IllegalTransition   a status move the lifecycle forbids
     │   ├── OutOfStock          no node can supply some lines
+    │   │   └── NoCarrierService    … because no carrier service reaches the address from where the stock is
     │   └── IdempotencyConflict a key or reference already used by another request
     ├── Unauthenticated     no or unknown API key                        -> 401
     └── Forbidden           the key's role or scope does not allow it    -> 403
@@ -68,9 +69,21 @@ class OutOfStock(Conflict):
     code = "out_of_stock"
     title = "Not enough stock"
 
-    def __init__(self, lines: list[dict]) -> None:
+    def __init__(self, lines: list[dict], detail: str | None = None) -> None:
         skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
-        super().__init__(f"no eligible node can supply: {skus}", lines=lines)
+        super().__init__(detail or f"no eligible node can supply: {skus}", lines=lines)
+
+
+class NoCarrierService(OutOfStock):
+    """The units are there, but no carrier service of the mode goes from where they are to the address: the
+    client should offer another address or mode, not wait for stock. An OutOfStock all the same for the
+    callers that plan again on fresher stock, or let the lines wait for supply."""
+    code = "no_carrier_service"
+    title = "No carrier service reaches the address"
+
+    def __init__(self, lines: list[dict], mode: str) -> None:
+        skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
+        super().__init__(lines, f"no {mode} carrier service reaches the address from the nodes that have: {skus}")
 
 
 class IdempotencyConflict(Conflict):
