@@ -3,6 +3,8 @@ API guide says."""
 
 import pytest
 
+from oms.domain.lifecycle import OStatus
+from oms.domain.vocabulary import Channel, DeliveryMode
 from tests.support import HOME, act, all_stock, capture, confirm, ful_at, order, problem, seed
 
 # --- empty bulk bodies -----------------------------------------------------------------------------------------
@@ -132,3 +134,21 @@ async def test_an_address_no_carrier_reaches_from_the_stock_is_no_carrier_servic
     r = await client.post("/v1/orders", json=order("FAR-4", [("SKU-B", 3)], address=LYON), headers=keys.h("web"))
     assert r.status_code == 201, r.text
     assert (await all_stock(client, keys))[("DC-PARIS", "SKU-A")]["reserved"] == 0
+
+
+# --- error messages show values, never Python's enum repr ------------------------------------------------------
+
+
+async def test_an_error_naming_a_channel_says_its_value(ctx, client):
+    keys = await seed(ctx, client)
+    r = await client.post("/v1/orders", json=order("REPR-1", channel="app"), headers=keys.h("web"))
+    detail = problem(r, 403, "forbidden")["detail"]
+    assert "'app'" in detail and "<Channel" not in detail, detail
+    r = await client.post("/v1/holds", headers=keys.h("web"), json={
+        "channel": "app", "lines": [{"sku": "SKU-A", "quantity": 1}],
+        "delivery": {"mode": "home_standard", "address": HOME}})
+    assert "<Channel" not in problem(r, 403, "forbidden")["detail"]
+
+
+def test_the_vocabulary_prints_its_values():
+    assert f"{Channel.APP!r} {DeliveryMode.LOCKER!r} {OStatus.CANCELLED!r}" == "'app' 'locker' 'cancelled'"
