@@ -152,3 +152,45 @@ async def test_an_error_naming_a_channel_says_its_value(ctx, client):
 
 def test_the_vocabulary_prints_its_values():
     assert f"{Channel.APP!r} {DeliveryMode.LOCKER!r} {OStatus.CANCELLED!r}" == "'app' 'locker' 'cancelled'"
+
+
+# --- numbers are numbers ---------------------------------------------------------------------------------------
+
+BAND = {"max_km": 800, "transit_min": 1, "transit_max": 2, "base": 500, "per_kg": 50}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PUT", "/v1/carrier-services", [{"id": "std", "name": "Standard", "mode": "home_standard",
+                                          "bands": [{**BAND, "per_kg": False}]}], "items.0.bands.0.per_kg"),
+        ("POST", "/v1/orders", {**order("NUM-1"), "lines": [
+            {"sku": "SKU-A", "quantity": "1", "unit_price": {"amount": 1000, "currency": "EUR"}}]},
+         "lines.0.quantity"),
+        ("POST", "/v1/orders", {**order("NUM-2"), "lines": [
+            {"sku": "SKU-A", "quantity": 1, "unit_price": {"amount": True, "currency": "EUR"}}]},
+         "lines.0.unit_price.amount"),
+        ("PUT", "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": "5"}], "items.0.on_hand"),
+        ("POST", "/v1/holds", {"channel": "web", "lines": [{"sku": "SKU-A", "quantity": 1}], "ttl_seconds": "900",
+                               "delivery": {"mode": "home_standard", "address": HOME}}, "ttl_seconds"),
+        ("POST", "/v1/orders", order("NUM-3", address={**HOME, "lat": "48.8556"}), "delivery.address.lat"),
+        ("PUT", "/v1/delivery-prices", {"modes": {"home_standard": {"amount": "499"}}},
+         "modes.home_standard.amount"),
+    ],
+)
+async def test_booleans_and_strings_are_not_read_as_numbers(ctx, client, method, path, body, field):
+    keys = await seed(ctx, client)
+    who = "admin" if method == "PUT" else "web"
+    r = await client.request(method, path, json=body, headers=keys.h(who))
+    assert field in [e["field"] for e in problem(r, 422, "invalid_input")["errors"]]
+
+
+async def test_whole_numbers_are_still_good_coordinates_and_times_still_read_from_text(ctx, client):
+    keys = await seed(ctx, client)
+    r = await client.post("/v1/orders", json=order("NUM-4", address={**HOME, "lat": 48, "lng": 2}),
+                          headers=keys.h("web"))
+    assert r.status_code == 201, r.text
+    r = await client.post("/v1/inventory/movements", headers=keys.h("admin"), json=[
+        {"event_id": "e-1", "node_id": "DC-PARIS", "sku": "SKU-A", "delta": 2, "reason": "receipt",
+         "occurred_at": "2026-01-01T10:00:00+01:00"}])
+    assert r.status_code == 200 and r.json()["stale"] == 1, r.text  # read, and older than the seed's count
