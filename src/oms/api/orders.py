@@ -23,8 +23,9 @@ async def capture_order(
 ):
     """Capture an order: choose the nodes, reserve the stock, store it — or nothing at all.
 
-    Replaying the same `Idempotency-Key` or the same `(channel, external_ref)` answers `200` with the
-    order captured first and creates nothing. `409 out_of_stock` when no node can supply a line;
+    Replaying the same `Idempotency-Key` or the same `(channel, external_ref)` with the same request
+    answers `200` with the order captured first and creates nothing; with another request, `409
+    idempotency_conflict` naming that order. `409 out_of_stock` when no node can supply a line;
     `409 no_carrier_service` when the nodes that could are beyond the reach of the mode's carrier services.
     """
     return await _captured(ctx, caller, order, idempotency_key)
