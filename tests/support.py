@@ -132,6 +132,7 @@ async def stock_of(client, keys: Keys, sku: str) -> dict[str, dict]:
 # --- HTTP helpers --------------------------------------------------------------------------------------------
 
 PROBLEM = "application/problem+json"
+WHY = {"reason": "changed mind"}  # a cancel's body says why
 
 
 def problem(r, status: int, code: str) -> dict:

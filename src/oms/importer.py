@@ -223,7 +223,7 @@ def _rows(layout: Layout, reader, name: str) -> list[Row]:
         data = layout.shape(cells, unreadable)
         found = [FieldError(_where(name, start, column), reason) for column, reason in unreadable]
         try:
-            item = layout.model.model_validate(data)
+            item = layout.model.model_validate(data, strict=False)  # a cell is text: "12" is the number 12
         except ValidationError as exc:
             for e in exc.errors():
                 column = _column(layout, e["loc"])

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from oms.domain.lifecycle import ACTIONS
-from tests.support import HOME, PRODUCTS, capture, order, problem, seed
+from tests.support import HOME, PRODUCTS, WHY, capture, order, problem, seed
 
 
 async def two_orders(ctx, client):
@@ -71,7 +71,7 @@ async def test_a_channel_key_cannot_read_or_change_another_channels_order(ctx, c
     keys, web, mkt = await two_orders(ctx, client)
     problem(await client.get(f"/v1/orders/{mkt['id']}", headers=keys.h("web")), 404, "not_found")
     problem(await client.get(f"/v1/orders/{mkt['id']}/events", headers=keys.h("web")), 404, "not_found")
-    problem(await client.post(f"/v1/orders/{mkt['id']}/cancel", json={}, headers=keys.h("web")), 404, "not_found")
+    problem(await client.post(f"/v1/orders/{mkt['id']}/cancel", json=WHY, headers=keys.h("web")), 404, "not_found")
     assert (await client.get(f"/v1/orders/{mkt['id']}", headers=keys.h("admin"))).json()["status"] == "created"
     r = await client.get(f"/v1/orders/{web['id']}", headers=keys.h("web"))
     assert r.status_code == 200 and r.json()["id"] == web["id"]
@@ -125,7 +125,7 @@ async def test_a_node_key_cannot_confirm_another_nodes_fulfillment(ctx, client):
     keys, _, mkt = await two_orders(ctx, client)
     lyon_ful = mkt["fulfillments"][0]["id"]
     for action in ("accept", "reject", "ship"):
-        r = await client.post(f"/v1/fulfillments/{lyon_ful}/{action}", json={}, headers=keys.h("store_paris"))
+        r = await client.post(f"/v1/fulfillments/{lyon_ful}/{action}", json=WHY, headers=keys.h("store_paris"))
         problem(r, 404, "not_found")
     got = (await client.get(f"/v1/fulfillments/{lyon_ful}", headers=keys.h("admin"))).json()
     assert got["status"] == "released" and got["lines"][0]["reserved"] == 1
@@ -145,7 +145,7 @@ async def test_a_node_key_has_no_access_to_orders(ctx, client):
         "forbidden",
     )
     problem(
-        await client.post(f"/v1/orders/{web['id']}/cancel", json={}, headers=keys.h("store_paris")), 403, "forbidden"
+        await client.post(f"/v1/orders/{web['id']}/cancel", json=WHY, headers=keys.h("store_paris")), 403, "forbidden"
     )
 
 
@@ -165,7 +165,7 @@ async def test_a_viewer_reads_everything_and_changes_nothing(ctx, client):
 
     fid = web["fulfillments"][0]["id"]
     problem(await client.post("/v1/orders", json=order("V-1"), headers=h), 403, "forbidden")
-    problem(await client.post(f"/v1/orders/{web['id']}/cancel", json={}, headers=h), 403, "forbidden")
+    problem(await client.post(f"/v1/orders/{web['id']}/cancel", json=WHY, headers=h), 403, "forbidden")
     problem(await client.post(f"/v1/fulfillments/{fid}/accept", json={}, headers=h), 403, "forbidden")
     problem(await client.put("/v1/products", json=PRODUCTS, headers=h), 403, "forbidden")
     after = (await client.get("/v1/orders", headers=keys.h("admin"))).json()["items"]
@@ -199,7 +199,7 @@ async def test_an_admin_may_work_on_every_channel_and_node(ctx, client):
     assert r.status_code == 201 and r.json()["channel"] == "call_center"
     r = await client.post(f"/v1/fulfillments/{mkt['fulfillments'][0]['id']}/accept", json={}, headers=admin)
     assert r.status_code == 200
-    r = await client.post(f"/v1/orders/{web['id']}/cancel", json={}, headers=admin)
+    r = await client.post(f"/v1/orders/{web['id']}/cancel", json=WHY, headers=admin)
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     events = (await client.get(f"/v1/orders/{web['id']}/events", headers=admin)).json()
     assert events[-1]["actor"].startswith("admin:")

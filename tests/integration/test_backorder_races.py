@@ -13,7 +13,7 @@ from oms.services import capture as capture_service
 from oms.services.backorders import release_backorders
 from tests.integration.test_backorders import PO, backorders_for
 from tests.integration.test_supply import po
-from tests.support import capture, order, seed
+from tests.support import WHY, capture, order, seed
 
 
 async def test_a_promised_supply_cannot_be_moved_to_another_sku(ctx, client):
@@ -113,7 +113,7 @@ async def test_cancelling_a_backorder_beside_a_backordering_capture_is_not_a_500
     # A client that answers what a server answers (500) instead of raising the app's exception.
     as_served = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(ctx), raise_app_exceptions=False),
                                   base_url="http://oms")
-    cancelling = asyncio.create_task(as_served.post(f"/v1/orders/{first['id']}/cancel", json={},
+    cancelling = asyncio.create_task(as_served.post(f"/v1/orders/{first['id']}/cancel", json=WHY,
                                                     headers=keys.h("web")))
     await _waiting_for_a_lock(ctx)  # the cancel released SKU-A and waits for the supply row
     go_on.set()

@@ -8,7 +8,7 @@ from oms.db import tables as t
 from oms.services.backorders import release_backorders
 from oms.services.stock_check import promise_differences, repair_promises, stock_differences
 from tests.integration.test_supply import po
-from tests.support import act, capture, ful_at, on_hand_reserved, order, problem, seed
+from tests.support import WHY, act, capture, ful_at, on_hand_reserved, order, problem, seed
 
 # SKU-B: 10 at the DC, 4 in Lyon. Twenty lamps are expected at the DC in 8 days.
 PO = po("PO-9", "DC-PARIS", "SKU-B", 30, 8)
@@ -90,11 +90,11 @@ async def test_cancelling_a_backorder_gives_its_units_back_to_the_supply(ctx, cl
     await backorders_for(client, keys)
     view = await capture(client, keys, order("B-3", [("SKU-B", 25)]))
     assert await promised(client, keys) == 25
-    r = await client.post(f"/v1/orders/{view['id']}/cancel", json={"lines": [{"line_no": 1, "quantity": 5}]},
+    r = await client.post(f"/v1/orders/{view['id']}/cancel", json={**WHY, "lines": [{"line_no": 1, "quantity": 5}]},
                           headers=keys.h("web"))
     assert r.status_code == 200, r.text
     assert await promised(client, keys) == 20
-    r = await client.post(f"/v1/orders/{view['id']}/cancel", json={}, headers=keys.h("web"))
+    r = await client.post(f"/v1/orders/{view['id']}/cancel", json=WHY, headers=keys.h("web"))
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "cancelled" and r.json()["fulfillments"][0]["status"] == "cancelled"
     assert await promised(client, keys) == 0

@@ -2,6 +2,7 @@
 
 from oms.services.keys import create_key
 from tests.support import (
+    WHY,
     accepted_order,
     act,
     all_stock,
@@ -18,7 +19,7 @@ SPLIT = [("SKU-A", 1), ("SKU-B", 2), ("SKU-C", 1)]  # ST-PARIS sends lines 1 and
 
 
 async def cancel(client, keys, order_id, body=None, who="web"):
-    return await client.post(f"/v1/orders/{order_id}/cancel", json=body or {}, headers=keys.h(who))
+    return await client.post(f"/v1/orders/{order_id}/cancel", json={**WHY, **(body or {})}, headers=keys.h(who))
 
 
 async def cancel_ok(client, keys, order_id, body=None) -> dict:
@@ -187,6 +188,6 @@ async def test_only_the_orders_channel_or_an_admin_may_cancel(ctx, client):
     assert (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("web"))).json()["status"] == "created"
     second_web, _ = await create_key(ctx, role="channel", scope="web", name="web 2")
     r = await client.post(
-        f"/v1/orders/{placed['id']}/cancel", json={}, headers={"Authorization": f"Bearer {second_web}"}
+        f"/v1/orders/{placed['id']}/cancel", json=WHY, headers={"Authorization": f"Bearer {second_web}"}
     )
     assert r.status_code == 200 and r.json()["status"] == "cancelled"

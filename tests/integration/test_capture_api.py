@@ -1,10 +1,10 @@
 """Order capture, idempotent replays and order listings, through HTTP, as a channel would use them."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from oms.db import tables as t
-from tests.support import HOME, all_stock, capture, order, problem, seed, sent_from, stock_of
+from tests.support import HOME, WHY, all_stock, capture, order, problem, seed, sent_from, stock_of
 
 LYON_HOME = {**HOME, "city": "Lyon", "postal_code": "69002", "lat": 45.7578, "lng": 4.8320}
 
@@ -261,6 +261,58 @@ async def test_a_replay_answers_the_first_order_even_when_its_stock_is_gone(ctx,
     assert inv["ST-LYON"]["reserved"] == 3 and inv["ST-PARIS"]["reserved"] == 0
 
 
+async def test_the_same_channel_reference_with_another_body_is_refused_naming_the_first_order(ctx, client):
+    keys = await seed(ctx, client)
+    first = await capture(client, keys, order("EXT-10", [("SKU-A", 1)]))
+    before = await all_stock(client, keys)
+    for changed in (order("EXT-10", [("SKU-A", 1), ("SKU-B", 2)]),  # another line
+                    {**order("EXT-10", [("SKU-A", 1)]), "customer": {"name": "Bob", "email": "bob@example.com"}},
+                    order("EXT-10", [("SKU-A", 1)], address={**HOME, "line1": "3 rue du Bac"})):
+        r = await client.post("/v1/orders", json=changed, headers=keys.h("web"))
+        body = problem(r, 409, "idempotency_conflict")
+        assert body["order_id"] == first["id"] and first["id"] in body["detail"]
+    assert await all_stock(client, keys) == before
+    stored = (await client.get(f"/v1/orders/{first['id']}", headers=keys.h("web"))).json()
+    assert stored["customer"]["name"] == "Ada" and [x["sku"] for x in stored["lines"]] == ["SKU-A"]
+    # The same request again, written differently (spacing, a default spelled out), is the same order.
+    same = order("EXT-10", [("SKU-A", 1)])
+    same["customer"]["name"] = "  Ada "
+    same["hold_id"] = None
+    again = await client.post("/v1/orders", json=same, headers=keys.h("web"))
+    assert again.status_code == 200 and again.json()["id"] == first["id"], again.text
+
+
+async def test_the_same_idempotency_key_with_another_body_is_refused(ctx, client):
+    keys = await seed(ctx, client)
+    headers = {**keys.h("web"), "Idempotency-Key": "idem-2"}
+    first = await client.post("/v1/orders", json=order("IK-2", [("SKU-A", 2)]), headers=headers)
+    assert first.status_code == 201, first.text
+    r = await client.post("/v1/orders", json=order("IK-2", [("SKU-A", 3)]), headers=headers)
+    assert problem(r, 409, "idempotency_conflict")["order_id"] == first.json()["id"]
+    assert sum(row["reserved"] for row in (await stock_of(client, keys, "SKU-A")).values()) == 2
+
+
+async def test_a_cancelled_order_answers_only_its_own_replay(ctx, client):
+    keys = await seed(ctx, client)
+    first = await capture(client, keys, order("EXT-11", [("SKU-A", 1)]))
+    r = await client.post(f"/v1/orders/{first['id']}/cancel", json={"reason": "customer called"},
+                          headers=keys.h("web"))
+    assert r.status_code == 200, r.text
+    r = await client.post("/v1/orders", json=order("EXT-11", [("SKU-B", 1)]), headers=keys.h("web"))
+    assert problem(r, 409, "idempotency_conflict")["order_id"] == first["id"]
+    again = await client.post("/v1/orders", json=order("EXT-11", [("SKU-A", 1)]), headers=keys.h("web"))
+    assert again.status_code == 200 and again.json()["status"] == "cancelled", again.text
+
+
+async def test_orders_captured_before_fingerprints_are_answered_by_reference_as_before(ctx, client):
+    keys = await seed(ctx, client)
+    first = await capture(client, keys, order("EXT-12", [("SKU-A", 1)]))
+    async with ctx.db.write() as conn:  # as stored before the fingerprint was kept
+        await conn.execute(update(t.orders).where(t.orders.c.id == first["id"]).values(request_hash=None))
+    r = await client.post("/v1/orders", json=order("EXT-12", [("SKU-A", 2)]), headers=keys.h("web"))
+    assert r.status_code == 200 and r.json()["id"] == first["id"], r.text
+
+
 # --- events ------------------------------------------------------------------------------------------------
 
 
@@ -316,7 +368,7 @@ async def test_orders_can_be_filtered_by_channel_status_and_customer(ctx, client
     web2["customer"] = {"name": "Grace", "email": "grace@example.com"}
     web2 = await capture(client, keys, web2)
     mkt = await capture(client, keys, order("F-3", [("SKU-A", 1)], channel="marketplace"), who="marketplace")
-    r = await client.post(f"/v1/orders/{web1['id']}/cancel", headers=keys.h("web"))
+    r = await client.post(f"/v1/orders/{web1['id']}/cancel", json=WHY, headers=keys.h("web"))
     assert r.status_code == 200, r.text
 
     async def ids(**params):
@@ -344,4 +396,4 @@ async def test_an_unknown_order_is_404(ctx, client):
     keys = await seed(ctx, client)
     for path in ("/v1/orders/ord_nope", "/v1/orders/ord_nope/events"):
         problem(await client.get(path, headers=keys.h("admin")), 404, "not_found")
-    problem(await client.post("/v1/orders/ord_nope/cancel", headers=keys.h("admin")), 404, "not_found")
+    problem(await client.post("/v1/orders/ord_nope/cancel", json=WHY, headers=keys.h("admin")), 404, "not_found")

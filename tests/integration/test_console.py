@@ -46,6 +46,8 @@ async def test_customer_service_finds_an_order_and_cancels_a_unit_after_confirmi
     assert "No order matches" in empty.text
     bad_day = await client.get("/console/orders", params={"day": "yesterday"})
     assert bad_day.status_code == 422 and "day" in bad_day.text
+    bad_status = await client.get("/console/orders", params={"status": "bogus"})
+    assert bad_status.status_code == 422 and "bogus" in bad_status.text and "not an order status" in bad_status.text
 
     page = await client.get(f"/console/orders/{placed['id']}")
     assert page.status_code == 200

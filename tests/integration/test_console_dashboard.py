@@ -9,7 +9,7 @@ from oms.domain.access import Principal
 from oms.domain.vocabulary import Role
 from oms.services.dashboard import _kept, figures
 from tests.integration.test_console import signed_in
-from tests.support import capture, confirm, order, seed
+from tests.support import WHY, capture, confirm, order, seed
 
 
 async def test_the_days_figures(ctx, client):
@@ -61,6 +61,6 @@ async def test_open_orders_past_their_promise_are_listed_as_late(ctx, client):
         for p in placed[:2]:
             await conn.execute(update(t.orders).where(t.orders.c.id == p["id"]).values(
                 delivery={**p["delivery"], **past}))
-    await client.post(f"/v1/orders/{placed[1]['id']}/cancel", json={}, headers=keys.h("web"))
+    await client.post(f"/v1/orders/{placed[1]['id']}/cancel", json=WHY, headers=keys.h("web"))
     d = await figures(ctx, ctx.clock.now().date(), principal=Principal("k", Role.ADMIN))
     assert [x["external_ref"] for x in d["late"]] == ["LT-0"]  # the cancelled one is over

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from oms.db import tables as t
 from oms.services.keys import create_key
 from tests.support import (
+    WHY,
     accepted_order,
     act,
     capture,
@@ -94,7 +95,7 @@ async def test_a_warehouse_packs_into_weighed_parcels_before_shipping(ctx, clien
 async def test_packed_work_can_still_be_cancelled(ctx, client):
     keys, placed, fid = await accepted_order(ctx, client, "PK-2", [("SKU-A", 2)])
     await confirm(client, keys.h("store_paris"), fid, "pack", parcels=[{"weight_g": 800}])
-    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={}, headers=keys.h("web"))
+    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json=WHY, headers=keys.h("web"))
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 0)
 
@@ -289,7 +290,8 @@ async def test_an_illegal_move_is_409_naming_both_statuses_and_changes_nothing(
     order_before = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json()
     stock_before = await stock_of(client, keys, "SKU-A")
 
-    body = problem(await act(client, keys.h("store_paris"), fid, action), 409, "illegal_transition")
+    body = problem(await act(client, keys.h("store_paris"), fid, action, reason="none left"), 409,
+                   "illegal_transition")
     assert body["current_status"] == current and body["requested_status"] == requested
     assert current in body["detail"] and requested in body["detail"]
     assert (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json() == order_before

@@ -3,7 +3,7 @@
 import pytest
 
 from oms.services.keys import create_key
-from tests.support import act, capture, confirm, ful_at, order, problem, seed
+from tests.support import WHY, act, capture, confirm, ful_at, order, problem, seed
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,7 @@ async def test_stock_and_sizes_beyond_what_a_count_column_holds_are_refused(ctx,
 async def test_an_empty_cancel_list_is_refused(ctx, client):
     keys = await seed(ctx, client)
     placed = await capture(client, keys, order("HARD-2"))
-    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={"lines": []}, headers=keys.h("web"))
+    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={**WHY, "lines": []}, headers=keys.h("web"))
     assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "lines"
 
 
@@ -59,7 +59,8 @@ async def test_an_idempotency_key_reused_for_another_order_is_a_conflict(ctx, cl
     first = await client.post("/v1/orders", json=order("HARD-3"), headers=headers)
     assert first.status_code == 201
     r = await client.post("/v1/orders", json=order("HARD-4"), headers=headers)
-    assert "HARD-3" in problem(r, 409, "conflict")["detail"]
+    body = problem(r, 409, "idempotency_conflict")
+    assert "HARD-3" in body["detail"] and body["order_id"] == first.json()["id"]
 
 
 async def test_on_a_transfer_only_the_collecting_store_readies_and_hands_over(ctx, client):

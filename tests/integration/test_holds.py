@@ -174,6 +174,20 @@ async def test_a_hold_sent_again_with_its_idempotency_key_holds_nothing_more(ctx
     assert await stock_differences(ctx) == []
 
 
+async def test_a_hold_key_sent_again_with_another_cart_is_refused_naming_the_first_hold(ctx, client):
+    keys = await seed(ctx, client)
+    headers = {**keys.h("web"), "Idempotency-Key": "cart-78-checkout"}
+    r = await client.post("/v1/holds", json=hold([("SKU-B", 3)]), headers=headers)
+    assert r.status_code == 201, r.text
+    first = r.json()
+    for changed in (hold([("SKU-B", 5)]), hold([("SKU-B", 3)], ttl=1800)):
+        body = problem(await client.post("/v1/holds", json=changed, headers=headers), 409, "idempotency_conflict")
+        assert body["hold_id"] == first["id"] and first["id"] in body["detail"]
+    assert await free(client, keys, "SKU-B") == 11
+    again = await client.post("/v1/holds", json=hold([("SKU-B", 3)]), headers=headers)
+    assert again.status_code == 200 and again.json()["id"] == first["id"]
+
+
 async def test_concurrent_holds_of_one_row_are_combined_and_never_oversell(ctx, client, monkeypatch):
     """On PostgreSQL, reservations of one stock row that arrive together go as one statement; when that
     statement cannot have units for all of them, each goes alone and gets its own answer."""

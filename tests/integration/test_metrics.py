@@ -21,7 +21,7 @@ async def test_orders_events_webhooks_and_the_outbox_are_counted(ctx, client):
     hook = r.json()["id"]
     placed = [await capture(client, keys, order(f"M-{i}", [("SKU-A", 1)])) for i in range(2)]
     await capture(client, keys, order("M-C", [("SKU-A", 1)], mode="click_and_collect", pickup_node_id="ST-PARIS"))
-    await confirm(client, keys.h("store_paris"), placed[0]["fulfillments"][0]["id"], "reject")
+    await confirm(client, keys.h("store_paris"), placed[0]["fulfillments"][0]["id"], "reject", reason="none left")
     before = await scraped(client)
     assert before[("oms_outbox_backlog", ())] > 0
     assert ("oms_orders_captured_total", (("channel", "web"), ("mode", "home_standard"))) not in before

@@ -11,7 +11,7 @@ from oms.services.stock_check import promise_differences, stock_differences
 from tests.integration.test_backorders import backorders_for
 from tests.integration.test_sourcing import explained, priced, promised
 from tests.integration.test_supply import po
-from tests.support import HOME, NODES, capture, confirm, ful_at, on_hand_reserved, order, problem, seed, sent_from
+from tests.support import HOME, NODES, WHY, capture, confirm, ful_at, on_hand_reserved, order, problem, seed, sent_from
 
 
 async def get_order(client, keys, order_id: str) -> dict:
@@ -66,9 +66,10 @@ async def test_a_node_that_gave_up_is_not_asked_again_and_the_order_is_flagged_a
     keys = await seed(ctx, client)
     dc_key, _ = await create_key(ctx, role="node", scope="DC-PARIS", name="dc")
     placed = await capture(client, keys, order("R-2", [("SKU-A", 2)]))
-    await confirm(client, keys.h("store_paris"), ful_at(placed, "ST-PARIS")["id"], "reject")
+    await confirm(client, keys.h("store_paris"), ful_at(placed, "ST-PARIS")["id"], "reject", reason="none left")
     view = await get_order(client, keys, placed["id"])
-    await confirm(client, {"Authorization": f"Bearer {dc_key}"}, ful_at(view, "DC-PARIS")["id"], "reject")
+    await confirm(client, {"Authorization": f"Bearer {dc_key}"}, ful_at(view, "DC-PARIS")["id"], "reject",
+                  reason="none left")
 
     view = await get_order(client, keys, placed["id"])
     # The Paris store has the units but rejected this order: no other node is left.
@@ -93,7 +94,7 @@ async def test_an_order_waiting_for_units_is_sourced_when_stock_comes_back(ctx, 
     keys = await seed(ctx, client)
     await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 0}])
     placed = await capture(client, keys, order("R-3", [("SKU-A", 2)]))
-    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject")
+    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject", reason="none left")
     assert (await get_order(client, keys, placed["id"]))["at_risk"] is not None
 
     await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 3}])
@@ -112,7 +113,7 @@ async def test_a_promise_no_node_can_keep_lists_the_options_and_each_can_be_take
     placed = await capture(client, keys, order("R-4", [("SKU-A", 1), ("SKU-C", 1)],
                                                promise_id=standard["promise_id"], address=HOME))
     assert sent_from(placed) == {"ST-PARIS": [(1, "SKU-A", 1), (2, "SKU-C", 1)]}
-    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject")
+    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject", reason="none left")
 
     view = await get_order(client, keys, placed["id"])
     assert view["status"] == "awaiting_sourcing" and live(view) == {}
@@ -130,7 +131,7 @@ async def test_a_promise_no_node_can_keep_lists_the_options_and_each_can_be_take
     assert r.status_code == 200 and r.json()["at_risk"] == risk
 
     # The partial option: the rug's line is cancelled, the mug goes from the DC in time.
-    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={"lines": [{"line_no": 2}]},
+    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={**WHY, "lines": [{"line_no": 2}]},
                           headers=keys.h("web"))
     assert r.status_code == 200, r.text
     view = await get_order(client, keys, placed["id"])
@@ -143,7 +144,7 @@ async def test_a_later_date_is_accepted_through_the_api(ctx, client):
     standard = await promised(client, keys, [("SKU-C", 1)])
     placed = await capture(client, keys, order("R-5", [("SKU-C", 1)], promise_id=standard["promise_id"],
                                                address=HOME))
-    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject")
+    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject", reason="none left")
     assert (await get_order(client, keys, placed["id"]))["at_risk"]["options"][0]["option"] == "later_date"
 
     for who, status, code in (("store_paris", 403, "forbidden"), ("marketplace", 404, "not_found"),
@@ -170,7 +171,7 @@ async def test_nothing_to_send_at_all_is_a_conflict_when_a_later_date_is_asked(c
     keys = await seed(ctx, client)
     await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 0}])
     placed = await capture(client, keys, order("R-6", [("SKU-A", 2)]))
-    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject")
+    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject", reason="none left")
     body = problem(await client.post(f"/v1/orders/{placed['id']}/resource", json={"late": True},
                                      headers=keys.h("web")), 409, "conflict")
     assert body["at_risk"]["missing"] == [{"line_no": 1, "sku": "SKU-A", "quantity": 2}]
@@ -223,7 +224,7 @@ async def test_lines_no_node_has_wait_for_supply_where_the_channel_allows_it(ctx
     await backorders_for(client, keys, supply=(po("PO-C", "DC-PARIS", "SKU-C", 5, 6),))
     placed = await capture(client, keys, order("R-7", [("SKU-A", 2), ("SKU-C", 1)]))
     assert sent_from(placed) == {"ST-PARIS": [(1, "SKU-A", 2), (2, "SKU-C", 1)]}
-    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject")
+    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject", reason="none left")
 
     view = await get_order(client, keys, placed["id"])
     # The mugs go from the DC now; the rug waits there for the supply expected in six days.
@@ -248,7 +249,7 @@ async def test_each_sweep_tries_the_next_orders_awaiting_sourcing(ctx, client, m
     await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 0}])
     placed = [await capture(client, keys, order(f"RR-{i}", [("SKU-A", 1)])) for i in range(2)]
     for p in placed:
-        await confirm(client, keys.h("store_paris"), p["fulfillments"][0]["id"], "reject")
+        await confirm(client, keys.h("store_paris"), p["fulfillments"][0]["id"], "reject", reason="none left")
     first, second = sorted(p["id"] for p in placed)
     await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 1}])
     assert await retry_waiting(ctx) == 1  # the first in id order takes the unit

@@ -1,6 +1,7 @@
 """Shipping with the simulated carrier, and carriers' signed tracking updates."""
 
 import json
+from datetime import timedelta
 
 from oms.domain.webhooks import signature
 from tests.support import accepted_order, act, capture, confirm, ful_at, order, problem
@@ -95,3 +96,18 @@ async def test_a_parcel_returned_to_sender_is_a_return_to_its_node(ctx, client):
              ).json()["items"]
     assert (ret["kind"], ret["node_id"], ret["lines"][0]["quantity"]) == ("undelivered", "ST-PARIS", 2)
     assert ret["lines"][0]["reason"] == "returned to sender by simulated"
+
+
+async def test_news_dated_in_the_future_is_refused_and_changes_nothing(ctx, client):
+    ctx.settings.carrier_secrets = {"simulated": SECRET}
+    keys, placed, fid = await accepted_order(ctx, client, "TR-9", [("SKU-A", 1)])
+    view = await confirm(client, keys.h("store_paris"), fid, "ship", carrier="simulated")
+    number = ful_at(view, "ST-PARIS")["details"]["tracking_number"]
+    ahead = (ctx.clock.now() + timedelta(minutes=30)).isoformat()
+    for when in ("2030-01-01T10:00:00+00:00", ahead):
+        body, headers = signed({"tracking_number": number, "status": "delivered", "occurred_at": when})
+        bad = problem(await client.post("/v1/carriers/simulated/tracking", content=body, headers=headers),
+                      422, "invalid_input")
+        assert [e["field"] for e in bad["errors"]] == ["occurred_at"]
+    got = (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("admin"))).json()
+    assert got["status"] == "shipped" and got["dates"].get("delivered") is None

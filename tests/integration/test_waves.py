@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from oms.services.waves import release_due
 from tests.integration.test_promise import PARIS, ask, by_mode, calendars, network, paris
-from tests.support import NODES, act, capture, confirm, on_hand_reserved, order, problem, seed
+from tests.support import NODES, WHY, act, capture, confirm, on_hand_reserved, order, problem, seed
 
 
 async def waved_store(ctx, client, waves=("10:00", "15:00")):
@@ -45,7 +45,7 @@ async def test_work_planned_for_a_node_reaches_it_at_its_next_wave(ctx, client):
 async def test_planned_work_can_be_cancelled_and_gives_its_units_back(ctx, client):
     keys, _ = await waved_store(ctx, client)
     placed = await capture(client, keys, order("W-2", [("SKU-A", 2)]))
-    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json={}, headers=keys.h("web"))
+    r = await client.post(f"/v1/orders/{placed['id']}/cancel", json=WHY, headers=keys.h("web"))
     assert r.status_code == 200, r.text
     assert r.json()["fulfillments"][0]["status"] == "cancelled"
     assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (5, 0)

@@ -12,6 +12,7 @@ from oms.services.stock_check import stock_differences
 from tests.support import act, capture, on_hand_reserved, order, problem, seed
 
 HOME_ACTIONS = ["accept", "pick", "ship", "deliver", "reject", "ready", "collect"]
+WHY = {"reject": {"reason": "none left"}}  # a rejection says why
 
 
 def expected(sequence: list[str]) -> tuple[str, list[int]]:
@@ -49,7 +50,7 @@ async def test_confirmations_repeated_and_out_of_order_never_corrupt_the_order_o
         final, answers = expected(sequence)
         got = []
         for action in sequence:
-            r = await act(client, store, ful["id"], action)
+            r = await act(client, store, ful["id"], action, **WHY.get(action, {}))
             got.append(r.status_code)
             if r.status_code == 409:
                 assert r.json()["code"] == "illegal_transition" and r.json()["requested_status"] == ACTIONS[action]
@@ -77,7 +78,7 @@ async def test_a_store_key_cannot_see_or_confirm_another_stores_work(ctx, client
     [ful] = placed["fulfillments"]
     assert ful["node_id"] == "ST-PARIS"
     lyon = keys.h("store_lyon")
-    problem(await act(client, lyon, ful["id"], action), 404, "not_found")
+    problem(await act(client, lyon, ful["id"], action, **WHY.get(action, {})), 404, "not_found")
     problem(await client.get(f"/v1/fulfillments/{ful['id']}", headers=lyon), 404, "not_found")
     listed = (await client.get("/v1/fulfillments", params={"node_id": "ST-PARIS"}, headers=lyon))
     assert listed.status_code == 403 or listed.json()["items"] == []

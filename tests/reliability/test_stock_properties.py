@@ -22,7 +22,7 @@ from oms.config import Settings
 from oms.services.backorders import release_backorders
 from oms.services.holds_expiry import release_expired
 from oms.services.stock_check import promise_differences, stock_differences
-from tests.support import order, seed
+from tests.support import WHY, order, seed
 
 NODES = ["DC-PARIS", "ST-PARIS", "ST-LYON"]
 SKUS = ["SKU-A", "SKU-B", "SKU-C"]
@@ -129,7 +129,7 @@ async def _rows(client, admin) -> list[dict]:
 
 async def _act(client, admin, kind: str, target: dict) -> None:
     if kind == "cancel":
-        r = await client.post(f"/v1/orders/{target['id']}/cancel", json={}, headers=admin)
+        r = await client.post(f"/v1/orders/{target['id']}/cancel", json=WHY, headers=admin)
         assert r.status_code in (200, 409), r.text
         return
     f = target["fulfillments"][0]

@@ -4,9 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 
-from ..domain.lifecycle import ACTIONS
+from ..domain.lifecycle import ACTIONS, FStatus
 from ..services import cancel_requests, fulfillment, queries
-from ..services.inputs import ActionIn, CancelIn
+from ..services.inputs import ActionIn, CancelAnswerIn
 from .deps import Caller, Ctx, may
 from .json import Json
 from .schemas import PROBLEMS, FulfillmentPage, FulfillmentWork, OrderOut
@@ -18,7 +18,7 @@ Action = Literal[tuple(ACTIONS)]  # the actions the lifecycle knows, listed in t
 
 @router.get("", response_model=FulfillmentPage)
 async def list_fulfillments(
-    ctx: Ctx, caller: Caller, node_id: str | None = None, status: str | None = None,
+    ctx: Ctx, caller: Caller, node_id: str | None = None, status: FStatus | None = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
     """Fulfilment orders, oldest first. A node key sees its own node's only."""
@@ -33,7 +33,7 @@ async def get_fulfillment(fulfillment_id: str, ctx: Ctx, caller: Caller):
 
 @router.post("/{fulfillment_id}/confirm_cancel", dependencies=[may("fulfillment_action")], response_model=OrderOut)
 async def confirm_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
-                         body: Annotated[CancelIn, Body()] = CancelIn()):
+                         body: Annotated[CancelAnswerIn, Body()] = CancelAnswerIn()):
     """The node confirms the cancel it was asked for (`details.cancel_request`): the units are released
     and cancelled on the order."""
     return Json(await cancel_requests.answer(ctx, fulfillment_id, True, body, principal=caller))
@@ -41,7 +41,7 @@ async def confirm_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
 
 @router.post("/{fulfillment_id}/refuse_cancel", dependencies=[may("fulfillment_action")], response_model=OrderOut)
 async def refuse_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
-                        body: Annotated[CancelIn, Body()] = CancelIn()):
+                        body: Annotated[CancelAnswerIn, Body()] = CancelAnswerIn()):
     """The node cannot cancel (the parcel is closed, on the truck): the units will be sent; `reason` says
     why. Shipping them answers the same."""
     return Json(await cancel_requests.answer(ctx, fulfillment_id, False, body, principal=caller))

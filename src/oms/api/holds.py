@@ -16,8 +16,9 @@ router = APIRouter(prefix="/v1/holds", tags=["holds"], responses=PROBLEMS)
 async def create_hold(body: HoldIn, ctx: Ctx, caller: Caller, idempotency_key: IdempotencyKey = None):
     """Keep units for a cart or a checkout for `ttl_seconds` (default 15 minutes). An order that gives
     this `hold_id` takes the held units; otherwise they go back by themselves when the hold expires.
-    `409 out_of_stock` when the units are not there. Sending the same `Idempotency-Key` again answers
-    `200` with the hold created first, and holds nothing more."""
+    `409 out_of_stock` when the units are not there. Sending the same `Idempotency-Key` again with the
+    same request answers `200` with the hold created first, and holds nothing more; with another request,
+    `409 idempotency_conflict` naming that hold."""
     return await _created(ctx, caller, body, idempotency_key)
 
 

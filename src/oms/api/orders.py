@@ -4,9 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
+from ..domain.lifecycle import OStatus
+from ..domain.vocabulary import Channel
 from ..services import cancel, capture, order_changes, queries, resourcing
 from ..services.inputs import AddressChangeIn, CancelIn, OrderIn, ResourceIn
-from .deps import Caller, Ctx, IdempotencyKey, body_of, caller_for, idempotency_key_of, may
+from .deps import Caller, Ctx, IdempotencyKey, body_of, body_of_dict, caller_for, idempotency_key_of, may
 from .json import Json
 from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage
 
@@ -21,8 +23,10 @@ async def capture_order(
 ):
     """Capture an order: choose the nodes, reserve the stock, store it — or nothing at all.
 
-    Replaying the same `Idempotency-Key` or the same `(channel, external_ref)` answers `200` with the
-    order captured first and creates nothing. `409 out_of_stock` when no node can supply a line.
+    Replaying the same `Idempotency-Key` or the same `(channel, external_ref)` with the same request
+    answers `200` with the order captured first and creates nothing; with another request, `409
+    idempotency_conflict` naming that order. `409 out_of_stock` when no node can supply a line;
+    `409 no_carrier_service` when the nodes that could are beyond the reach of the mode's carrier services.
     """
     return await _captured(ctx, caller, order, idempotency_key)
 
@@ -42,7 +46,7 @@ async def _captured(ctx, caller, order: OrderIn, idempotency_key: str | None):
 @router.get("", response_model=OrderPage)
 async def list_orders(
     ctx: Ctx, caller: Caller,
-    channel: str | None = None, status: str | None = None, customer_email: str | None = None,
+    channel: Channel | None = None, status: OStatus | None = None, customer_email: str | None = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=queries.MAX_ORDERS_PAGE)] = 50,
 ):
     """Orders, newest first, one page at a time (`next_cursor` gives the next page)."""
@@ -71,10 +75,12 @@ async def order_sourcing(order_id: str, ctx: Ctx, caller: Caller):
 
 
 @router.post("/{order_id}/cancel", dependencies=[may("order_write")], response_model=OrderOut)
-async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn, Body()] = CancelIn()):
-    """Cancel the whole order (no `lines`) or some units of some lines, before they leave the node. Units
+async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn | None, Body()] = None):
+    """Cancel the whole order (no `lines`) or some units of some lines, with the `reason` (required: it
+    goes into the timeline), before they leave the node. Units
     of work released to a node that confirms cancels wait for its answer: `202`, the fulfilment's
     `details.cancel_request` says what is asked."""
+    body = body or await body_of_dict({}, CancelIn)  # no body at all: the same 422 as an empty one
     view = await cancel.cancel_order(ctx, order_id, body, principal=caller)
     # 202: part of it waits for a node that confirms cancels of the work it has.
     waiting = any("cancel_request" in f["details"] for f in view["fulfillments"])

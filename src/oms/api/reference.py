@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
+from ..domain.vocabulary import NodeType
 from ..services import (
     batch,
     carriers,
@@ -27,6 +28,7 @@ from ..services.inputs import (
     StockIn,
     StockRulesIn,
     SupplyIn,
+    SupplyStatus,
 )
 from .deps import Caller, Ctx, body_of_dict, may
 from .json import Json
@@ -57,7 +59,7 @@ async def upsert_nodes(items: Annotated[list[NodeIn], Body(max_length=BULK_MAX)]
 
 
 @router.get("/nodes", response_model=Page)
-async def list_nodes(ctx: Ctx, caller: Caller, type: str | None = None, cursor: str | None = None,
+async def list_nodes(ctx: Ctx, caller: Caller, type: NodeType | None = None, cursor: str | None = None,
                      limit: Limit = 100):
     return Json(await reference.list_nodes(ctx, type=type, cursor=cursor, limit=limit))
 
@@ -149,7 +151,7 @@ async def upsert_supply(items: Annotated[list[SupplyIn], Body(max_length=BULK_MA
 
 @router.get("/supply", response_model=Page)
 async def list_supply(ctx: Ctx, caller: Caller, sku: str | None = None, node_id: str | None = None,
-                      status: str | None = None, cursor: str | None = None, limit: Limit = 100):
+                      status: SupplyStatus | None = None, cursor: str | None = None, limit: Limit = 100):
     """Expected supply; `promised` is how many of its units backordered orders wait for."""
     return Json(await supply.list_supply(ctx, sku=sku, node_id=node_id, status=status, cursor=cursor, limit=limit))
 

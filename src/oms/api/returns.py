@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
+from ..domain.returns import RStatus
 from ..services import return_receipts, returns
 from ..services.return_inputs import InspectIn, ReceiveIn, ReturnCancelIn, ReturnIn
 from .deps import Caller, Ctx, IdempotencyKey, may
@@ -25,7 +26,7 @@ async def start_return(body: ReturnIn, ctx: Ctx, caller: Caller, idempotency_key
 
 
 @router.get("", response_model=ReturnPage)
-async def list_returns(ctx: Ctx, caller: Caller, order_id: str | None = None, status: str | None = None,
+async def list_returns(ctx: Ctx, caller: Caller, order_id: str | None = None, status: RStatus | None = None,
                        node_id: str | None = None, cursor: str | None = None,
                        limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Returns, newest first. A channel key sees those it started and those of its orders; a node key those

@@ -40,7 +40,7 @@ async def post_snapshot(snapshot: SnapshotIn, ctx: Ctx, caller: Caller):
 
 
 @router.post("/movements", dependencies=[may("stock_feed")], response_model=DeltaResult)
-async def post_movements(items: Annotated[list[DeltaIn], Body(min_length=1, max_length=5000)], ctx: Ctx,
+async def post_movements(items: Annotated[list[DeltaIn], Body(max_length=5000)], ctx: Ctx,
                          caller: Caller):
     """Up to 5,000 movements (sales, receipts, adjustments, damages, returns), applied whole or not at all.
 

@@ -62,7 +62,7 @@ def _units(form: dict, found: dict, prefix: str) -> list[dict]:
 
 def _checked(model: type[BaseModel], data: dict) -> BaseModel:
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=False)  # a form's fields are text: "48.85" is a number
     except ValidationError as exc:
         raise InvalidInput([FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]) from None
 

@@ -185,6 +185,9 @@ orders = Table(
     Column("at_risk", Json, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The SHA-256 of the request as validated: a replay under the same key or reference must match it.
+    # Null for orders captured before it was kept.
+    Column("request_hash", String(64), nullable=True),
     UniqueConstraint("channel", "external_ref"),
     UniqueConstraint("channel", "idempotency_key"),
     Index(None, "status"),
@@ -311,6 +314,7 @@ holds = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("idempotency_key", String(200), nullable=True),
+    Column("request_hash", String(64), nullable=True),  # as on orders
     Index(None, "status", "expires_at"),
     UniqueConstraint("channel", "idempotency_key"),
 )

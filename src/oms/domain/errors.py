@@ -5,7 +5,9 @@
     ├── NotFound            no such resource, or none this key may see   -> 404
     ├── Conflict            the request clashes with the current state   -> 409
     │   ├── IllegalTransition   a status move the lifecycle forbids
-    │   └── OutOfStock          no node can supply some lines
+    │   ├── OutOfStock          no node can supply some lines
+    │   │   └── NoCarrierService    … because no carrier service reaches the address from where the stock is
+    │   └── IdempotencyConflict a key or reference already used by another request
     ├── Unauthenticated     no or unknown API key                        -> 401
     └── Forbidden           the key's role (or a scope named in the body
                             or a filter) does not allow it               -> 403
@@ -74,9 +76,28 @@ class OutOfStock(Conflict):
     code = "out_of_stock"
     title = "Not enough stock"
 
-    def __init__(self, lines: list[dict]) -> None:
+    def __init__(self, lines: list[dict], detail: str | None = None) -> None:
         skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
-        super().__init__(f"no eligible node can supply: {skus}", lines=lines)
+        super().__init__(detail or f"no eligible node can supply: {skus}", lines=lines)
+
+
+class NoCarrierService(OutOfStock):
+    """The units are there, but no carrier service of the mode goes from where they are to the address: the
+    client should offer another address or mode, not wait for stock. An OutOfStock all the same for the
+    callers that plan again on fresher stock, or let the lines wait for supply."""
+    code = "no_carrier_service"
+    title = "No carrier service reaches the address"
+
+    def __init__(self, lines: list[dict], mode: str) -> None:
+        skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
+        super().__init__(lines, f"no {mode} carrier service reaches the address from the nodes that have: {skus}")
+
+
+class IdempotencyConflict(Conflict):
+    """An ``Idempotency-Key`` or a channel reference sent again with another request: answering the first
+    one's result would tell the client its new request was done. ``extra`` names what the first created."""
+    code = "idempotency_conflict"
+    title = "Already used by another request"
 
 
 class Unauthenticated(OmsError):

@@ -6,12 +6,12 @@ of its fulfilment orders and of the units no node holds yet.
 """
 
 from collections.abc import Iterable
-from enum import StrEnum
 
 from .errors import IllegalTransition
+from .vocabulary import Word
 
 
-class FStatus(StrEnum):
+class FStatus(Word):
     BACKORDERED = "backordered"  # waits for expected supply at its node; released when the units are there
     PLANNED = "planned"  # units reserved at its node, released to it at the node's next release wave
     RELEASED = "released"
@@ -86,7 +86,7 @@ def check_transition(current: str, requested: str, *, pickup: bool, transfer: bo
     return req
 
 
-class OStatus(StrEnum):
+class OStatus(Word):
     BACKORDERED = "backordered"
     CREATED = "created"
     ACCEPTED = "accepted"

@@ -17,6 +17,17 @@ def check_skus(skus: Sequence[str], products: Mapping[str, ProductRef], problems
             problems.add(f"lines.{i}.sku", f"{sku} is switched off (not for sale)")
 
 
+def check_currencies(skus: Sequence[str], currencies: Sequence[str], products: Mapping[str, ProductRef],
+                     problems: Problems) -> None:
+    """Each line is priced in its product's currency (the catalogue's): an amount in another one would be
+    added to the catalogue's prices and carrier costs as if it were the same money."""
+    for i, (sku, currency) in enumerate(zip(skus, currencies, strict=True)):
+        product = products.get(sku)
+        if product is not None and currency != product.currency:
+            problems.add(f"lines.{i}.unit_price.currency",
+                         f"{sku} is sold in {product.currency}, not {currency}")
+
+
 def check_order(
     skus: Sequence[str],
     mode: str,
@@ -24,10 +35,14 @@ def check_order(
     address_point: tuple[float, float] | None,
     products: Mapping[str, ProductRef],
     nodes: Mapping[str, NodeRef],
+    currencies: Sequence[str] | None = None,
 ) -> tuple[list[Candidate], tuple[float, float]]:
-    """The nodes that may send this order and the point it goes to; InvalidInput naming every bad field."""
+    """The nodes that may send this order and the point it goes to; InvalidInput naming every bad field.
+    ``currencies``: the lines' price currencies, for an order (a hold or a promise has no prices)."""
     problems = Problems()
     check_skus(skus, products, problems)
+    if currencies is not None:
+        check_currencies(skus, currencies, products, problems)
 
     destination = address_point
     pickup = None

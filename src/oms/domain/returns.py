@@ -3,12 +3,12 @@ the refund owed for it, and the return's status. Pure rules; the service stores 
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
 from .errors import FieldError
+from .vocabulary import Word
 
 
-class Disposition(StrEnum):
+class Disposition(Word):
     RESTOCK = "restock"  # sellable again at the receiving node
     DAMAGED = "damaged"  # written off: never sold again
     INSPECT = "inspect"  # kept aside until someone judges it: then restock or damaged
@@ -18,7 +18,7 @@ class Disposition(StrEnum):
 JUDGEMENTS = frozenset({Disposition.RESTOCK, Disposition.DAMAGED})
 
 
-class RStatus(StrEnum):
+class RStatus(Word):
     REQUESTED = "requested"  # announced; nothing received yet
     PARTIALLY_RECEIVED = "partially_received"
     AWAITING_INSPECTION = "awaiting_inspection"  # all received, some units still to judge
@@ -26,7 +26,7 @@ class RStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Kind(StrEnum):
+class Kind(Word):
     CUSTOMER = "customer"  # the customer sends or brings units back
     UNDELIVERED = "undelivered"  # the parcel comes back: not collected in time, or the carrier returned it
 

@@ -1,9 +1,9 @@
 """What carriers say about a parcel, and what it does to its fulfilment order."""
 
-from enum import StrEnum
+from .vocabulary import Word
 
 
-class Tracking(StrEnum):
+class Tracking(Word):
     IN_TRANSIT = "in_transit"
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"

@@ -3,7 +3,15 @@
 from enum import StrEnum
 
 
-class NodeType(StrEnum):
+class Word(StrEnum):
+    """A word of the domain: prints as its value everywhere, ``!r`` included, so that an error message says
+    ``'app'``, never Python's ``<Channel.APP: 'app'>``."""
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+class NodeType(Word):
     WAREHOUSE = "warehouse"
     STORE = "store"
     DARK_STORE = "dark_store"
@@ -12,7 +20,7 @@ class NodeType(StrEnum):
     PICKUP_POINT = "pickup_point"
 
 
-class Channel(StrEnum):
+class Channel(Word):
     WEB = "web"
     APP = "app"
     STORE = "store"
@@ -20,7 +28,7 @@ class Channel(StrEnum):
     MARKETPLACE = "marketplace"
 
 
-class DeliveryMode(StrEnum):
+class DeliveryMode(Word):
     HOME_STANDARD = "home_standard"
     HOME_EXPRESS = "home_express"
     ONE_HOUR = "one_hour"
@@ -48,7 +56,7 @@ SAME_NODE_MODES = frozenset({DeliveryMode.RESERVE_IN_STORE, DeliveryMode.STORE_C
 STOCKLESS_NODE_TYPES = frozenset({NodeType.LOCKER, NodeType.PICKUP_POINT})
 
 
-class FeedReason(StrEnum):
+class FeedReason(Word):
     """Why a node says its stock moved."""
 
     SALE = "sale"
@@ -58,7 +66,7 @@ class FeedReason(StrEnum):
     RETURN = "return"
 
 
-class Role(StrEnum):
+class Role(Word):
     ADMIN = "admin"
     CHANNEL = "channel"  # scope: one channel
     NODE = "node"  # scope: one node id

@@ -9,12 +9,12 @@ from ..domain.errors import Conflict
 from ..domain.lifecycle import FStatus
 from .cancel import ASKED, give_back_places, pending
 from .context import Context
-from .inputs import CancelIn
+from .inputs import CancelAnswerIn
 from .order_state import OrderState, still_to_send
 from .order_view import visible_to
 
 
-async def answer(ctx: Context, fulfillment_id: str, confirmed: bool, body: CancelIn, *,
+async def answer(ctx: Context, fulfillment_id: str, confirmed: bool, body: CancelAnswerIn, *,
                  principal: Principal) -> dict:
     principal.require_fulfillment_worker()
     at = ctx.clock.now()

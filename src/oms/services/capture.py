@@ -10,7 +10,14 @@ from ..db import tables as t
 from ..db.capture_tx import CapacityFull, LostRace
 from ..domain.access import Principal
 from ..domain.capacity import Claim, counted, shared_out
-from ..domain.errors import Conflict, FieldError, InvalidInput, OutOfStock, PromiseNotKept
+from ..domain.errors import (
+    Conflict,
+    FieldError,
+    IdempotencyConflict,
+    InvalidInput,
+    OutOfStock,
+    PromiseNotKept,
+)
 from ..domain.ids import new_id
 from ..domain.lifecycle import FStatus, OStatus, derive_order_status
 from ..domain.promise import NoRoom, NotOffered
@@ -25,6 +32,7 @@ from ..domain.sourcing import (
 from ..domain.vocabulary import PICKUP_MODES, DeliveryMode
 from .context import Context
 from .events import event
+from .fingerprint import fingerprint
 from .fulfillment_rows import backordered_rows, fulfillment_rows, offer_rows
 from .holds import held_units, take_hold
 from .inputs import OrderIn
@@ -44,7 +52,8 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
                         idempotency_key: str | None = None) -> tuple[dict, bool]:
     """The stored order and whether it was created now (False: the same order was captured before)."""
     principal.require_order_write(order.channel)
-    request = await prepare(ctx, order.channel, order.lines, order.delivery)
+    request = await prepare(ctx, order.channel, order.lines, order.delivery, priced=True)
+    request_hash = fingerprint(order)
     promise = None
     try:
         if order.delivery.promise_id:  # checked before anything is reserved
@@ -55,23 +64,23 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
             promise = (kept, held)
 
         async def attempt(tries: Try) -> tuple[dict, bool]:
-            return await _store(ctx, order, request, principal, idempotency_key, tries, promise), True
+            return await _store(ctx, order, request, principal, idempotency_key, request_hash, tries, promise), True
 
         async def replayed() -> tuple[dict, bool] | None:
-            existing = await _find_existing(ctx, order, idempotency_key)
+            existing = await _find_existing(ctx, order, idempotency_key, request_hash)
             return (existing, False) if existing is not None else None
 
         return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed, fallback=request.backorder)
     except PromiseNotKept:
         # A replay answers the order it repeats, even when that order's own units broke the promise since.
-        existing = await _find_existing(ctx, order, idempotency_key)
+        existing = await _find_existing(ctx, order, idempotency_key, request_hash)
         if existing is None:
             raise
         return existing, False
 
 
 async def _store(ctx: Context, order: OrderIn, request: Request, principal: Principal, idempotency_key: str | None,
-                 tries: Try, promise: tuple[Kept, dict | None] | None = None) -> dict:
+                 request_hash: str, tries: Try, promise: tuple[Kept, dict | None] | None = None) -> dict:
     """Plan on the stock available now, then store the order with its reservations (or Duplicate, LostRace).
 
     ``tries.from_memory``: plan on the stock mirror (a fraction of a second old) and save a round trip;
@@ -96,7 +105,7 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
         "delivery": {**order.delivery.model_dump(mode="json", exclude_none=True),
                      **({"promised": kept.window} if kept else {})},
         "currency": currency, "total_amount": sum(ln.quantity * ln.unit_price.amount for ln in order.lines),
-        "created_at": at, "updated_at": at,
+        "created_at": at, "updated_at": at, "request_hash": request_hash,
     }
     lines = [
         {"order_id": order_id, "line_no": i + 1, "sku": ln.sku, "quantity": ln.quantity, "cancelled": 0,
@@ -278,23 +287,29 @@ async def _not_kept(ctx: Context, order: OrderIn, request: Request, promise: tup
                           request.destination, promise[1], reason)
 
 
-async def _find_existing(ctx: Context, order: OrderIn, idempotency_key: str | None) -> dict | None:
+async def _find_existing(ctx: Context, order: OrderIn, idempotency_key: str | None, request_hash: str) -> dict | None:
     """The order this request repeats: by its Idempotency-Key first, else by its channel reference.
 
-    A key already used for another channel reference is a client bug, refused rather than answered
-    with an unrelated order.
+    The key or the reference sent with another request (another fingerprint) is refused, naming the first
+    order: answering that order would tell the client its new lines, customer or delivery were taken.
     """
     c = t.orders.c
+    first = select(c.id, c.external_ref, c.request_hash).where(c.channel == order.channel)
     async with ctx.db.read() as conn:
-        order_id = None
+        row, by = None, ""
         if idempotency_key:
-            row = (await conn.execute(select(c.id, c.external_ref).where(
-                c.channel == order.channel, c.idempotency_key == idempotency_key))).first()
-            if row is not None and row.external_ref != order.external_ref:
-                raise Conflict(f"Idempotency-Key {idempotency_key!r} was used for order {row.id} "
-                               f"(external_ref {row.external_ref!r}), not for {order.external_ref!r}")
-            order_id = row.id if row else None
-        if order_id is None:
-            order_id = await conn.scalar(select(c.id).where(c.channel == order.channel,
-                                                            c.external_ref == order.external_ref))
-        return await load_order(conn, order_id) if order_id else None
+            row = (await conn.execute(first.where(c.idempotency_key == idempotency_key))).first()
+            by = f"Idempotency-Key {idempotency_key!r}"
+        if row is None:
+            row = (await conn.execute(first.where(c.external_ref == order.external_ref))).first()
+            by = f"external_ref {order.external_ref!r} of channel {order.channel}"
+        if row is None:
+            return None
+        # Orders captured before fingerprints were kept have none: their replays are answered as they were
+        # then (by key and reference alone), rather than refusing a client's honest retry.
+        if row.external_ref != order.external_ref or (row.request_hash is not None
+                                                       and row.request_hash != request_hash):
+            raise IdempotencyConflict(f"{by} was used for order {row.id} (external_ref {row.external_ref!r}) "
+                                      f"with another request; send the same request to get that order, or "
+                                      f"a new reference and key for a new order", order_id=row.id)
+        return await load_order(conn, row.id)

@@ -30,6 +30,8 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
     if action not in ACTIONS:
         raise InvalidInput([FieldError("action", f"must be one of {', '.join(ACTIONS)}")])
     principal.require_fulfillment_worker()
+    if action == "reject" and not body.reason:  # the timeline and whoever sources the units again need it
+        raise InvalidInput([FieldError("reason", "a rejection says why (out of stock, damaged, closed …)")])
     label = None
     if action == "ship" and body.carrier and not body.tracking_number:
         # Booked before the order is locked (a carrier may take seconds); a move the booking did not

@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db import stock
 from ..db import tables as t
 from ..domain.access import Principal
-from ..domain.errors import FieldError, InvalidInput, NotFound, missing
+from ..domain.errors import FieldError, IdempotencyConflict, InvalidInput, NotFound, missing
 from ..domain.ids import new_id
 from ..domain.sourcing import plan_first_rule
 from .context import Context
+from .fingerprint import fingerprint
 from .inputs import HoldIn
 from .planning import prepare
 from .reserving import Try, reserving
@@ -39,12 +40,13 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
     """The hold and whether it was created now (False: the same ``idempotency_key`` created it before)."""
     principal.require_order_write(body.channel)
     request = await prepare(ctx, body.channel, body.lines, body.delivery)
+    request_hash = fingerprint(body)
 
     async def attempt(tries: Try) -> tuple[dict, bool]:
         at = ctx.clock.now()
         hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": "active",
                 "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at,
-                "idempotency_key": idempotency_key}
+                "idempotency_key": idempotency_key, "request_hash": request_hash}
         # The same write path as order capture: on PostgreSQL, one statement for a one-row hold.
         async with ctx.db.capture() as tx:
             skus = {n.sku for n in request.needs}
@@ -62,9 +64,16 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
         if idempotency_key is None:
             return None
         async with ctx.db.read() as conn:
-            hold_id = await conn.scalar(select(h.id).where(h.channel == body.channel,
-                                                           h.idempotency_key == idempotency_key))
-            return (_view(*await _load(conn, hold_id)), False) if hold_id else None
+            row = (await conn.execute(select(h.id, h.request_hash).where(
+                h.channel == body.channel, h.idempotency_key == idempotency_key))).first()
+            if row is None:
+                return None
+            # Holds made before fingerprints were kept have none: answered by their key alone, as then.
+            if row.request_hash is not None and row.request_hash != request_hash:
+                raise IdempotencyConflict(f"Idempotency-Key {idempotency_key!r} was used for hold {row.id} with "
+                                          f"another request; send the same request to get that hold, or a new "
+                                          f"key for a new hold", hold_id=row.id)
+            return _view(*await _load(conn, row.id)), False
 
     return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed)
 

@@ -14,6 +14,8 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictFloat,
+    StrictInt,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -38,6 +40,11 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 class Strict(BaseModel):
+    """What every input shape shares: no unknown fields, no control characters, and numbers that are numbers:
+    fields are ``StrictInt`` and ``StrictFloat``, so ``false`` or ``"1"`` is refused, not read as 0 or 1
+    (times and the vocabulary's words are still read from JSON strings). Text sources (CSV files, the
+    console's forms) validate with ``strict=False``: their numbers can only be written as text."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="after")
@@ -51,17 +58,17 @@ class Strict(BaseModel):
 
 class Money(Strict):
     # Bounded so that 200 lines x 10,000 units x the amount still fit in a 64-bit total.
-    amount: int = Field(ge=0, le=10**12, description="Minor units (cents)")
+    amount: StrictInt = Field(ge=0, le=10**12, description="Minor units (cents)")
     currency: Currency
 
 
 class ProductIn(Strict):
     sku: Sku
     name: str = Field(min_length=1, max_length=200)
-    weight_g: int = Field(gt=0, le=INT32)
-    length_mm: int = Field(gt=0, le=INT32)
-    width_mm: int = Field(gt=0, le=INT32)
-    height_mm: int = Field(gt=0, le=INT32)
+    weight_g: StrictInt = Field(gt=0, le=INT32)
+    length_mm: StrictInt = Field(gt=0, le=INT32)
+    width_mm: StrictInt = Field(gt=0, le=INT32)
+    height_mm: StrictInt = Field(gt=0, le=INT32)
     price: Money
     bulky: bool = False
     hazardous: bool = False
@@ -73,8 +80,8 @@ class Address(Strict):
     postal_code: str = Field(min_length=1, max_length=20)
     city: str = Field(min_length=1, max_length=100)
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
-    lat: float = Field(ge=-90, le=90)
-    lng: float = Field(ge=-180, le=180)
+    lat: StrictFloat = Field(ge=-90, le=90)
+    lng: StrictFloat = Field(ge=-180, le=180)
 
 
 def _spans(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -122,17 +129,18 @@ class NodeIn(Strict):
     opening_hours: OpeningHours = OpeningHours()
     exceptions: dict[date, Spans] = Field(
         default={}, description="A date's own opening spans instead of its weekday's: [] closed (a holiday)")
-    processing_minutes: int = Field(default=60, ge=0, le=10080,
+    processing_minutes: StrictInt = Field(default=60, ge=0, le=10080,
                                     description="Minutes of opening time to pick and pack an order")
     carrier_cutoff: Clock = Field(default="17:00", description="When carriers collect parcels (local HH:MM)")
-    daily_capacity: int | None = Field(
+    daily_capacity: StrictInt | None = Field(
         default=None, ge=0, le=INT32,
         description="Orders a day the node can take: fulfilment orders it prepares, parcels a locker bank or "
                     "relay point receives (by local date); null: no limit")
-    handling_cost_per_order: int = Field(default=0, ge=0, le=INT32,
+    handling_cost_per_order: StrictInt = Field(default=0, ge=0, le=INT32,
                                          description="What preparing one shipment here costs, minor units")
-    handling_cost_per_unit: int = Field(default=0, ge=0, le=INT32, description="… plus this per unit, minor units")
-    accept_within_minutes: int | None = Field(
+    handling_cost_per_unit: StrictInt = Field(default=0, ge=0, le=INT32,
+                                              description="… plus this per unit, minor units")
+    accept_within_minutes: StrictInt | None = Field(
         default=None, ge=1, le=10080,
         description="Minutes the node has to accept a released fulfilment order before it is sourced "
                     "elsewhere; null: no limit")
@@ -143,7 +151,7 @@ class NodeIn(Strict):
     confirms_cancel: bool = Field(
         default=False, description="A cancel of work already released here waits for the node to confirm it "
                                    "(its WMS may have picked or packed the units)")
-    collect_within_days: int | None = Field(
+    collect_within_days: StrictInt | None = Field(
         default=None, ge=1, le=365,
         description="Days a customer has to collect a parcel ready here (a locker, a relay point, a store's "
                     "counter) before it is sent back; null: no limit")
@@ -178,8 +186,8 @@ class NodeIn(Strict):
 class StockIn(Strict):
     node_id: NodeId
     sku: Sku
-    on_hand: int = Field(ge=0, le=INT32)
-    safety_stock: int | None = Field(default=None, ge=0, le=INT32)
+    on_hand: StrictInt = Field(ge=0, le=INT32)
+    safety_stock: StrictInt | None = Field(default=None, ge=0, le=INT32)
 
 
 def _not_ancient(value: datetime) -> datetime:
@@ -195,7 +203,7 @@ NodeTime = Annotated[AwareDatetime, AfterValidator(_not_ancient)]
 
 class CountIn(Strict):
     sku: Sku
-    on_hand: int = Field(ge=0, le=INT32)
+    on_hand: StrictInt = Field(ge=0, le=INT32)
 
 
 class SnapshotIn(Strict):
@@ -203,7 +211,8 @@ class SnapshotIn(Strict):
 
     node_id: NodeId
     counted_at: NodeTime = Field(description="When the count was taken (with its UTC offset)")
-    items: list[CountIn] = Field(min_length=1, max_length=5000)
+    # Empty: nothing counted, a no-op (SKUs not listed keep their on-hand), like every empty bulk call.
+    items: list[CountIn] = Field(max_length=5000)
 
 
 class DeltaIn(Strict):
@@ -213,7 +222,7 @@ class DeltaIn(Strict):
                           description="The sending node's id for the message, unique per node: a resend is a no-op")
     node_id: NodeId
     sku: Sku
-    delta: int = Field(ge=-INT32, le=INT32, description="Units in (+) or out (-)")
+    delta: StrictInt = Field(ge=-INT32, le=INT32, description="Units in (+) or out (-)")
     reason: FeedReason
     occurred_at: NodeTime = Field(description="When it happened at the node (with its UTC offset)")
 
@@ -232,7 +241,7 @@ class Customer(Strict):
 
 class OrderLineIn(Strict):
     sku: Sku
-    quantity: int = Field(gt=0, le=10_000)
+    quantity: StrictInt = Field(gt=0, le=10_000)
     unit_price: Money
 
 
@@ -292,19 +301,19 @@ class OrderIn(Strict):
 
 class ChannelRuleIn(Strict):
     node_types: list[NodeType] | None = Field(default=None, description="Only these node types (all if absent)")
-    share_percent: int = Field(default=100, ge=0, le=100, description="At most this share of each node's units")
+    share_percent: StrictInt = Field(default=100, ge=0, le=100, description="At most this share of each node's units")
     backorder: bool = Field(default=False, description="Orders may wait for expected supply when stock is short")
 
 
 class StockRulesIn(Strict):
     """How much of each node's stock the channels may promise (see docs/api.md)."""
 
-    safety_stock_by_node_type: dict[NodeType, Annotated[int, Field(ge=0, le=INT32)]] = Field(
+    safety_stock_by_node_type: dict[NodeType, Annotated[StrictInt, Field(ge=0, le=INT32)]] = Field(
         default={}, description="Safety stock given to stock rows created without one")
-    walk_in_units: int = Field(default=0, ge=0, le=INT32,
+    walk_in_units: StrictInt = Field(default=0, ge=0, le=INT32,
                                description="Units of each SKU a store keeps for walk-in customers")
     channels: dict[Channel, ChannelRuleIn] = {}
-    low_stock_below: int = Field(default=0, ge=0, le=INT32,
+    low_stock_below: StrictInt = Field(default=0, ge=0, le=INT32,
                                  description="An inventory.low event when a SKU's available units at a node fall "
                                              "below this (inventory.replenished when back); 0: none")
 
@@ -315,17 +324,18 @@ class StrategyIn(Strict):
     channel: Channel | Literal["*"] = "*"
     mode: DeliveryMode | Literal["*"] = "*"
     strategy: Literal["cost_optimal", "priority", "nearest", "fewest_shipments"] = "cost_optimal"
-    max_shipments: int = Field(default=0, ge=0, le=20, description="At most this many shipments; 0: no limit")
-    max_km: float | None = Field(default=None, gt=0, le=20000, description="Only nodes this close to the destination")
+    max_shipments: StrictInt = Field(default=0, ge=0, le=20, description="At most this many shipments; 0: no limit")
+    max_km: StrictFloat | None = Field(default=None, gt=0, le=20000,
+                                       description="Only nodes this close to the destination")
     node_groups: list[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
         default=[], max_length=20,
         description="Node ids or node types, in groups: `priority` tries them in this order; for the other "
                     "strategies, only nodes in a group are used")
-    exclude_stores_below: int = Field(default=0, ge=0, le=INT32,
+    exclude_stores_below: StrictInt = Field(default=0, ge=0, le=INT32,
                                       description="A store with fewer units of a SKU is not asked for it")
     split_lines: bool = Field(default=False, description="A line's units may come from several nodes (else each "
                                                          "line comes whole from one node)")
-    offer_to: int = Field(default=1, ge=1, le=10,
+    offer_to: StrictInt = Field(default=1, ge=1, le=10,
                           description="A store's ship-from-store work is offered to this many stores that can send "
                                       "it whole (the chosen one and the nearest others); the first to accept "
                                       "takes it. 1: no competition")
@@ -340,11 +350,11 @@ class StrategyIn(Strict):
 class SourcingSettingsIn(Strict):
     """The cost settings of sourcing and the strategy of each channel and delivery mode."""
 
-    split_penalty: int = Field(default=0, ge=0, le=10**9,
+    split_penalty: StrictInt = Field(default=0, ge=0, le=10**9,
                                description="Cost of each shipment beyond the first (minor units)")
-    depletion_cost_per_unit: int = Field(default=0, ge=0, le=10**9,
+    depletion_cost_per_unit: StrictInt = Field(default=0, ge=0, le=10**9,
                                          description="Cost of each unit taken from a store below its protection level")
-    store_protection_units: int = Field(default=0, ge=0, le=INT32,
+    store_protection_units: StrictInt = Field(default=0, ge=0, le=INT32,
                                         description="Units of each SKU a store keeps before depletion costs apply")
     strategies: list[StrategyIn] = Field(default=[], max_length=200,
                                          description="The most specific entry applies; the default is cost_optimal")
@@ -363,11 +373,11 @@ class BandIn(Strict):
     """Transit for destinations up to ``max_km`` away (straight line); ``base`` and ``per_kg`` here are a
     shorthand for a rate band of the same reach, used when the service gives no ``rate_bands``."""
 
-    max_km: float = Field(gt=0, le=20000)
-    transit_min: int = Field(ge=0, le=60, description="Carrier delivery days after pickup, at the soonest")
-    transit_max: int = Field(ge=0, le=60, description="… and at the latest")
-    base: int = Field(default=0, ge=0, le=10**9, description="Carrier cost per parcel, minor units")
-    per_kg: int = Field(default=0, ge=0, le=10**9, description="… plus this per started kilogram")
+    max_km: StrictFloat = Field(gt=0, le=20000)
+    transit_min: StrictInt = Field(ge=0, le=60, description="Carrier delivery days after pickup, at the soonest")
+    transit_max: StrictInt = Field(ge=0, le=60, description="… and at the latest")
+    base: StrictInt = Field(default=0, ge=0, le=10**9, description="Carrier cost per parcel, minor units")
+    per_kg: StrictInt = Field(default=0, ge=0, le=10**9, description="… plus this per started kilogram")
 
     @model_validator(mode="after")
     def _order(self):
@@ -379,9 +389,9 @@ class BandIn(Strict):
 class RateBandIn(Strict):
     """What a parcel costs the retailer for destinations up to ``max_km`` away (straight line)."""
 
-    max_km: float = Field(gt=0, le=20000)
-    base: int = Field(ge=0, le=10**9, description="Per parcel, minor units")
-    per_kg: int = Field(default=0, ge=0, le=10**9, description="… plus this per started kilogram")
+    max_km: StrictFloat = Field(gt=0, le=20000)
+    base: StrictInt = Field(ge=0, le=10**9, description="Per parcel, minor units")
+    per_kg: StrictInt = Field(default=0, ge=0, le=10**9, description="… plus this per started kilogram")
 
 
 CarrierMode = Literal["home_standard", "home_express", "locker", "pickup_point", "transfer"]
@@ -400,7 +410,7 @@ class CarrierServiceIn(Strict):
     bands: list[BandIn] = Field(min_length=1, max_length=50, description="Transit by increasing max_km")
     rate_bands: list[RateBandIn] | None = Field(
         default=None, max_length=50, description="Cost by increasing max_km; by default the bands' base and per_kg")
-    delivery_weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+    delivery_weekdays: list[Annotated[StrictInt, Field(ge=1, le=7)]] = Field(
         default=[1, 2, 3, 4, 5, 6], min_length=1, max_length=7, description="ISO weekdays it delivers (1 = Monday)")
     holidays: list[date] = Field(default=[], max_length=400, description="Dates it does not deliver")
     window: tuple[Clock, Clock] = Field(default=("08:00", "20:00"), description="Delivery hours on the day")
@@ -433,7 +443,7 @@ class CarrierServiceIn(Strict):
         return self
 
 
-Weekday = Annotated[int, Field(ge=1, le=7)]
+Weekday = Annotated[StrictInt, Field(ge=1, le=7)]
 
 
 class SlotIn(Strict):
@@ -444,12 +454,12 @@ class SlotIn(Strict):
                                     description="ISO weekdays it is offered (1 = Monday)")
     start: Clock
     end: Clock
-    capacity: int = Field(ge=0, le=INT32, description="Orders the slot takes on each date")
-    lead_minutes: int = Field(default=120, ge=0, le=10080,
+    capacity: StrictInt = Field(ge=0, le=INT32, description="Orders the slot takes on each date")
+    lead_minutes: StrictInt = Field(default=120, ge=0, le=10080,
                               description="Minutes between an order being ready and the slot's start (loading, "
                                           "the round)")
-    max_km: float = Field(default=30.0, gt=0, le=1000, description="How far from the node its vans go")
-    days_ahead: int = Field(default=7, ge=0, le=60, description="How many days ahead the slot is offered")
+    max_km: StrictFloat = Field(default=30.0, gt=0, le=1000, description="How far from the node its vans go")
+    days_ahead: StrictInt = Field(default=7, ge=0, le=60, description="How many days ahead the slot is offered")
 
     @model_validator(mode="after")
     def _window(self):
@@ -461,10 +471,10 @@ class OneHourIn(Strict):
     """Delivery within the hour by couriers from a store (``one_hour``)."""
 
     node_id: NodeId
-    couriers_per_hour: int = Field(ge=0, le=10_000, description="Orders its couriers can take leaving in each "
+    couriers_per_hour: StrictInt = Field(ge=0, le=10_000, description="Orders its couriers can take leaving in each "
                                                                 "clock hour")
-    max_km: float = Field(default=5.0, gt=0, le=100, description="How far the couriers ride")
-    ride_minutes: int = Field(default=45, ge=1, le=240, description="The ride, at most")
+    max_km: StrictFloat = Field(default=5.0, gt=0, le=100, description="How far the couriers ride")
+    ride_minutes: StrictInt = Field(default=45, ge=1, le=240, description="The ride, at most")
 
 
 class DeliveryCapacityIn(Strict):
@@ -475,16 +485,16 @@ class DeliveryCapacityIn(Strict):
 
 
 class PointIn(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lng: float = Field(ge=-180, le=180)
+    lat: StrictFloat = Field(ge=-90, le=90)
+    lng: StrictFloat = Field(ge=-180, le=180)
 
 
 class DestinationIn(Strict):
     """Where the cart goes: an address with coordinates, or a point ("near me")."""
 
     address: Address | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lng: float | None = Field(default=None, ge=-180, le=180)
+    lat: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    lng: StrictFloat | None = Field(default=None, ge=-180, le=180)
 
     @model_validator(mode="after")
     def _one(self):
@@ -500,7 +510,7 @@ class DestinationIn(Strict):
 
 class PromiseLineIn(Strict):
     sku: Sku
-    quantity: int = Field(gt=0, le=10_000)
+    quantity: StrictInt = Field(gt=0, le=10_000)
 
 
 class PromiseIn(Strict):
@@ -514,8 +524,8 @@ class PromiseIn(Strict):
 
 
 class ModePriceIn(Strict):
-    amount: int = Field(ge=0, le=10**9, description="Price to the customer, minor units")
-    free_above: int | None = Field(default=None, ge=0, le=10**12,
+    amount: StrictInt = Field(ge=0, le=10**9, description="Price to the customer, minor units")
+    free_above: StrictInt | None = Field(default=None, ge=0, le=10**12,
                                    description="Free when the cart's lines total at least this")
 
 
@@ -526,6 +536,9 @@ class DeliveryPricesIn(Strict):
     modes: dict[DeliveryMode, ModePriceIn] = {}
 
 
+SupplyStatus = Literal["expected", "received", "cancelled"]
+
+
 class SupplyIn(Strict):
     """Units on their way to a node: a purchase order line or a transfer, expected on a date."""
 
@@ -533,14 +546,14 @@ class SupplyIn(Strict):
     kind: Literal["purchase_order", "transfer"]
     node_id: NodeId
     sku: Sku
-    quantity: int = Field(gt=0, le=INT32)
+    quantity: StrictInt = Field(gt=0, le=INT32)
     expected_on: date
-    status: Literal["expected", "received", "cancelled"] = "expected"
+    status: SupplyStatus = "expected"
 
 
 class HoldLineIn(Strict):
     sku: Sku
-    quantity: int = Field(gt=0, le=10_000)
+    quantity: StrictInt = Field(gt=0, le=10_000)
 
 
 class HoldIn(Strict):
@@ -550,13 +563,14 @@ class HoldIn(Strict):
     ref: str | None = Field(default=None, max_length=100, description="The cart or checkout it is for")
     lines: list[HoldLineIn] = Field(min_length=1, max_length=200)
     delivery: DeliveryIn
-    ttl_seconds: int = Field(default=900, ge=30, le=3600)
+    ttl_seconds: StrictInt = Field(default=900, ge=30, le=3600)
 
 
 class CancelLine(Strict):
     sku: Sku | None = None
-    line_no: int | None = Field(default=None, ge=1, le=INT32)
-    quantity: int | None = Field(default=None, gt=0, le=INT32, description="Default: all that is left on the line")
+    line_no: StrictInt | None = Field(default=None, ge=1, le=INT32)
+    quantity: StrictInt | None = Field(default=None, gt=0, le=INT32,
+                                       description="Default: all that is left on the line")
 
     @model_validator(mode="after")
     def _which(self):
@@ -567,7 +581,14 @@ class CancelLine(Strict):
 
 class CancelIn(Strict):
     lines: list[CancelLine] | None = Field(default=None, min_length=1, description="Omit to cancel the whole order")
-    reason: str | None = Field(default=None, max_length=500)
+    # Required: the timeline tells customer service and the channel why the units were cancelled.
+    reason: str = Field(min_length=1, max_length=500, description="Why (the customer's words, a fraud check …)")
+
+
+class CancelAnswerIn(Strict):
+    """A node's answer to a cancel it was asked to confirm."""
+
+    reason: str | None = Field(default=None, max_length=500, description="refuse: why the units will be sent")
 
 
 class ResourceIn(Strict):
@@ -618,7 +639,9 @@ class AddressChangeIn(Strict):
 class TrackingIn(Strict):
     tracking_number: str = Field(min_length=1, max_length=100)
     status: Tracking
-    occurred_at: AwareDatetime | None = None
+    # A carrier's clock, like a node's: its news cannot come from the future (a "delivered" dated years
+    # ahead would set the order's delivered date).
+    occurred_at: NodeTime | None = None
     description: str | None = Field(default=None, max_length=500)
 
 
@@ -633,18 +656,18 @@ class ReoptimiseIn(Strict):
 
 class PickedLine(Strict):
     sku: Sku
-    quantity: int = Field(ge=0, le=INT32)
+    quantity: StrictInt = Field(ge=0, le=INT32)
 
 
 class ParcelIn(Strict):
-    weight_g: int = Field(gt=0, le=INT32, description="What the parcel weighs, grams")
+    weight_g: StrictInt = Field(gt=0, le=INT32, description="What the parcel weighs, grams")
     reference: str | None = Field(default=None, max_length=100, description="The node's label for it")
 
 
 class ActionIn(Strict):
     """Details of a node's confirmation; which fields apply depends on the action."""
 
-    reason: str | None = Field(default=None, max_length=500, description="reject: why")
+    reason: str | None = Field(default=None, max_length=500, description="reject: why (required)")
     lines: list[PickedLine] | None = Field(default=None, description="pick: quantities found (short picks)")
     carrier: str | None = Field(default=None, max_length=100, description="ship")
     tracking_number: str | None = Field(default=None, max_length=100, description="ship")
@@ -665,7 +688,7 @@ class SimulateIn(Strict):
     """A draft strategy tried on sample orders, beside the live one."""
 
     strategy: StrategyIn = Field(description="The draft; its channel and mode are not used")
-    split_penalty: int | None = Field(default=None, ge=0, le=10**9, description="Draft value (default: live)")
-    depletion_cost_per_unit: int | None = Field(default=None, ge=0, le=10**9, description="Draft value")
-    store_protection_units: int | None = Field(default=None, ge=0, le=INT32, description="Draft value")
+    split_penalty: StrictInt | None = Field(default=None, ge=0, le=10**9, description="Draft value (default: live)")
+    depletion_cost_per_unit: StrictInt | None = Field(default=None, ge=0, le=10**9, description="Draft value")
+    store_protection_units: StrictInt | None = Field(default=None, ge=0, le=INT32, description="Draft value")
     orders: list[SampleOrderIn] = Field(min_length=1, max_length=1000)

@@ -36,15 +36,17 @@ class Request:
         return self.rules.guard(self.channel, self.node_types[node_id])
 
 
-async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: DeliveryIn) -> Request:
-    """Lines (``sku``, ``quantity``) and a delivery checked against the reference data (InvalidInput); the
-    nodes the channel's rules let it use."""
+async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: DeliveryIn, *,
+                  priced: bool = False) -> Request:
+    """Lines (``sku``, ``quantity``, with ``priced`` their ``unit_price`` too) and a delivery checked against
+    the reference data (InvalidInput); the nodes the channel's rules let it use."""
     skus = [line.sku for line in lines]
     pickup_ids = {delivery.pickup_node_id} if delivery.pickup_node_id else set()
     snap = await ctx.reference.knowing(ctx.db, set(skus), pickup_ids)
     point = (delivery.address.lat, delivery.address.lng) if delivery.address else None
     candidates, destination = check_order(skus, delivery.mode, delivery.pickup_node_id, point,
-                                          snap.products, snap.nodes)
+                                          snap.products, snap.nodes,
+                                          [line.unit_price.currency for line in lines] if priced else None)
     needs = [Need(i + 1, line.sku, line.quantity) for i, line in enumerate(lines)]
     rules = snap.rules
     candidates = [c for c in candidates if rules.uses(channel, snap.nodes[c.node_id].type)]

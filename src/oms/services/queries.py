@@ -7,14 +7,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import tables as t
 from ..domain.access import Principal
-from ..domain.errors import NotFound, missing
-from ..domain.lifecycle import FStatus
+from ..domain.errors import NotFound, Problems, missing
+from ..domain.lifecycle import FStatus, OStatus
+from ..domain.vocabulary import Channel
 from . import pages
 from .context import Context
 from .events import event_view
 from .order_view import fulfillment_view, order_brief, order_view
 
 MAX_ORDERS_PAGE = 100
+_STATUSES, _CHANNELS = frozenset(s.value for s in OStatus), frozenset(c.value for c in Channel)
+
+
+def _check_filters(status: str | None, channel: str | None) -> None:
+    """A filter naming no status or channel is a mistake to say (InvalidInput), not a search finding nothing."""
+    wrong = Problems()
+    if status and status not in _STATUSES:
+        wrong.add("status", f"{status!r} is not an order status ({', '.join(sorted(_STATUSES))})")
+    if channel and channel not in _CHANNELS:
+        wrong.add("channel", f"{channel!r} is not a channel ({', '.join(sorted(_CHANNELS))})")
+    wrong.raise_if_any()
 
 
 async def load_orders(conn: AsyncConnection, order_ids: list[str]) -> list[dict]:
@@ -57,6 +69,7 @@ async def get_order(ctx: Context, order_id: str, *, principal: Principal) -> dic
 async def list_orders(ctx: Context, *, principal: Principal, channel: str | None, status: str | None,
                       customer_email: str | None, cursor: str | None, limit: int) -> dict:
     """Newest first. A channel key sees only its channel's orders."""
+    _check_filters(status, channel)
     principal.require_order_read(channel)
     channel = channel or principal.channel_filter()
     c = t.orders.c
@@ -75,6 +88,7 @@ async def search_orders(ctx: Context, *, principal: Principal, text: str | None,
                         channel: str | None, day: date | None, cursor: str | None, limit: int) -> dict:
     """What customer service looks for: an order number, a channel reference, an email or part of a name
     (``text``), narrowed by status, channel and the day it was placed (UTC); newest first."""
+    _check_filters(status, channel)
     principal.require_order_read(channel)
     channel = channel or principal.channel_filter()
     c = t.orders.c

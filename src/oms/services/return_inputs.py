@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictInt, field_validator
 
 from ..domain.returns import JUDGEMENTS, Disposition
 from ..domain.vocabulary import Channel
@@ -11,15 +11,15 @@ from .inputs import DeliveryIn, NodeId, Sku, Strict
 
 class ReturnLineIn(Strict):
     sku: Sku
-    quantity: int = Field(gt=0, le=10_000)
+    quantity: StrictInt = Field(gt=0, le=10_000)
     reason: str = Field(min_length=1, max_length=200, description="Why the customer returns it: damaged, "
                                                                    "wrong_size, changed_mind …")
-    line_no: int | None = Field(default=None, ge=1, description="The order line, when the SKU is on several")
+    line_no: StrictInt | None = Field(default=None, ge=1, description="The order line, when the SKU is on several")
 
 
 class ExchangeLineIn(Strict):
     sku: Sku
-    quantity: int = Field(gt=0, le=10_000)
+    quantity: StrictInt = Field(gt=0, le=10_000)
 
 
 class ExchangeIn(Strict):
@@ -43,7 +43,7 @@ class ReturnIn(Strict):
 
 class ReceivedLineIn(Strict):
     sku: Sku
-    quantity: int = Field(gt=0, le=10_000)
+    quantity: StrictInt = Field(gt=0, le=10_000)
     disposition: Disposition = Field(description="restock, damaged, or inspect (also said to_inspect)")
 
     @field_validator("disposition", mode="before")
@@ -59,7 +59,7 @@ class ReceiveIn(Strict):
 
 class InspectedLineIn(Strict):
     sku: Sku
-    quantity: int = Field(gt=0, le=10_000)
+    quantity: StrictInt = Field(gt=0, le=10_000)
     disposition: Disposition
 
     @field_validator("disposition")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ..domain.cheapest import alone, whole
 from ..domain.costs import CostModel, Source, cost_of
-from ..domain.errors import OutOfStock
+from ..domain.errors import NoCarrierService, OutOfStock
 from ..domain.geo import km_between, place
 from ..domain.sourcing import Candidate, Need, Plan, plan_what_is_there
 from ..domain.strategy import SourcingSettings, Strategy, allowed, choose, narrowed
@@ -19,6 +19,10 @@ M = DeliveryMode
 OWN = (M.SCHEDULED, M.ONE_HOUR, M.STORE_CARRY_OUT)  # the retailer's vans, couriers, or the customer's hands
 COLLECTED = (M.CLICK_AND_COLLECT, M.RESERVE_IN_STORE)
 BY_COST = ("cost_optimal",)  # the strategy that never uses a node dearer than a plan in hand
+
+
+class Unreached(str):
+    """Why a node cannot send an order: no carrier service of the mode reaches the destination from it."""
 
 
 class Sourcer:
@@ -66,7 +70,7 @@ class Sourcer:
                 if i < len(bounds) and rates[i] is not None:
                     base, per_kg = rates[i]
                 elif filtered:
-                    return f"no {carried.replace('_', ' ')} carrier service reaches {km:.0f} km"
+                    return Unreached(f"no {carried.replace('_', ' ')} carrier service reaches {km:.0f} km")
         source = Source(node_id, node.handling_cost_per_order, node.handling_cost_per_unit, base, per_kg, round(km, 1),
                         self._protected if node.type == NodeType.STORE else 0)
         if filtered and self._filtered and not allowed(self.strategy, source, node.type):
@@ -95,9 +99,31 @@ class Sourcer:
             sources = self._worth_pricing(needs, holders, available) if self.strategy.kind in BY_COST else \
                 [s for c in holders if isinstance(s := self.source(c.node_id), Source)]
             where = {c.node_id: (c.lat, c.lng) for c in holders}
-            return choose(self.strategy, needs, sources, available, self.weight, self.model, types,
-                          self.destination, where)
+            try:
+                return choose(self.strategy, needs, sources, available, self.weight, self.model, types,
+                              self.destination, where)
+            except OutOfStock as short:
+                raise self._why_short(short, needs, holders, sources, available, types, where) from None
         return make
+
+    def _why_short(self, short: OutOfStock, needs: list[Need], holders: list[Candidate], sources: list[Source],
+                   available: dict[tuple[str, str], int], types: dict[str, str],
+                   where: dict[str, tuple[float, float]]) -> OutOfStock:
+        """NoCarrierService when the nodes no carrier reaches the destination from would have made the plan:
+        the stock is there, the address is what cannot be served. Else the shortage as it was. (Only on
+        the way to a refusal: the plans that work never come here.)"""
+        unreached = [self._price(c.node_id, filtered=False) for c in holders
+                     if isinstance(self.source(c.node_id), Unreached)]
+        unreached = [s for s in unreached
+                     if not self._filtered or allowed(self.strategy, s, self.snap.nodes[s.node_id].type)]
+        if not unreached:
+            return short
+        try:
+            choose(self.strategy, needs, sources + unreached, available, self.weight, self.model, types,
+                   self.destination, where)
+        except OutOfStock:
+            return short
+        return NoCarrierService(short.extra["lines"], (self._carried_by(unreached[0].node_id) or "").replace("_", " "))
 
     def _worth_pricing(self, needs: list[Need], holders: list[Candidate],
                        available: dict[tuple[str, str], int]) -> list[Source]:

@@ -86,6 +86,8 @@ async def apply_counts(ctx: Context, counts: Sequence[Count], *, counted_at: dat
     All or none: a count that, with the movements after it, would take on-hand beyond its column's range
     is refused by name (``items.N.on_hand``) and nothing of the call is written.
     """
+    if not counts:  # an empty bulk call is a no-op, as on every bulk endpoint
+        return 0, 0
     stamp = ctx.clock.now()
     safety_of = await default_safety(ctx)
     applied = stale = 0
@@ -139,6 +141,8 @@ async def apply_deltas(ctx: Context, deltas: Sequence[DeltaIn]) -> dict:
     A movement that would take on-hand beyond its column's range is refused by name (``items.N.delta``).
     """
     not_ahead(ctx, ((f"items.{i}.occurred_at", d.occurred_at) for i, d in enumerate(deltas)))
+    if not deltas:  # an empty bulk call is a no-op, as on every bulk endpoint
+        return {"applied": 0, "duplicates": 0, "stale": 0}
     await check_stock_rows(ctx, [(d.node_id, d.sku) for d in deltas])
     first: dict[tuple[str, str], int] = {}  # (node, event id) -> where it first comes in the call
     for i, d in enumerate(deltas):

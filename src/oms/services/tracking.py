@@ -17,6 +17,7 @@ from .fulfillment import pickup_code
 from .inputs import TrackingIn
 from .order_state import OrderState
 from .uncollected import give_up_parcel
+from .validation import not_ahead
 
 s = t.shipments.c
 
@@ -30,6 +31,8 @@ def check_signature(ctx: Context, carrier: str, body: bytes, signed: str | None)
 
 async def record(ctx: Context, carrier: str, update: TrackingIn) -> dict:
     """Apply a carrier's (signed) update; the order as it now stands."""
+    if update.occurred_at is not None:
+        not_ahead(ctx, [("occurred_at", update.occurred_at)])
     at = ctx.clock.now()
     async with ctx.db.write() as conn:
         found = (await conn.execute(select(s.fulfillment_id).where(
