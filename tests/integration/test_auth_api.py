@@ -211,13 +211,13 @@ RECEIPT = {"node_id": "ST-PARIS", "lines": [{"sku": "SKU-B", "quantity": 1, "dis
 JUDGED = {"lines": [{"sku": "SKU-B", "quantity": 1, "disposition": "restock"}]}
 # (method, path, body) of every route that reads or changes one resource by its id.
 BY_CHANNEL = [("GET", "/v1/orders/{order}", None), ("GET", "/v1/orders/{order}/events", None),
-              ("GET", "/v1/orders/{order}/sourcing", None), ("POST", "/v1/orders/{order}/cancel", {}),
+              ("GET", "/v1/orders/{order}/sourcing", None), ("POST", "/v1/orders/{order}/cancel", WHY),
               ("POST", "/v1/orders/{order}/resource", {}), ("PUT", "/v1/orders/{order}/address", {"address": HOME}),
               ("GET", "/v1/holds/{hold}", None), ("DELETE", "/v1/holds/{hold}", None),
               ("GET", "/v1/returns/{return}", None), ("POST", "/v1/returns/{return}/cancel", {})]
 BY_NODE = [("GET", "/v1/fulfillments/{ful}", None), ("POST", "/v1/fulfillments/{ful}/confirm_cancel", {}),
            ("POST", "/v1/fulfillments/{ful}/refuse_cancel", {}),
-           *[("POST", f"/v1/fulfillments/{{ful}}/{action}", {}) for action in ACTIONS],
+           *[("POST", f"/v1/fulfillments/{{ful}}/{action}", {"reason": "not ours"}) for action in ACTIONS],
            ("GET", "/v1/returns/{return}", None), ("POST", "/v1/returns/{return}/receive", RECEIPT),
            ("POST", "/v1/returns/{return}/inspect", JUDGED)]
 
