@@ -5,7 +5,7 @@ import pytest
 
 from oms.domain.lifecycle import OStatus
 from oms.domain.vocabulary import Channel, DeliveryMode
-from tests.support import HOME, act, all_stock, capture, confirm, ful_at, order, problem, seed
+from tests.support import HOME, PRODUCTS, act, all_stock, capture, confirm, ful_at, order, problem, seed
 
 # --- empty bulk bodies -----------------------------------------------------------------------------------------
 
@@ -85,9 +85,10 @@ async def test_a_cancel_without_a_reason_is_refused_and_cancels_nothing(ctx, cli
     keys = await seed(ctx, client)
     placed = await capture(client, keys, order("WHY-1", [("SKU-A", 2)]))
     path = f"/v1/orders/{placed['id']}/cancel"
-    for body in ({}, {"reason": "  "}, {"lines": [{"line_no": 1, "quantity": 1}]}, None):
+    for body, field in (({}, "reason"), ({"reason": "  "}, "reason"), ({"lines": [{"line_no": 1, "quantity": 1}]},
+                                                                       "reason"), (None, "body")):
         r = await client.post(path, json=body, headers=keys.h("web"))
-        assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == ["reason"], body
+        assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == [field], body
     assert (await client.get(f"/v1/orders/{placed['id']}", headers=keys.h("web"))).json()["status"] == "created"
     r = await client.post(path, json={"reason": "the customer found it cheaper"}, headers=keys.h("web"))
     assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
@@ -176,11 +177,19 @@ BAND = {"max_km": 800, "transit_min": 1, "transit_max": 2, "base": 500, "per_kg"
         ("POST", "/v1/orders", order("NUM-3", address={**HOME, "lat": "48.8556"}), "delivery.address.lat"),
         ("PUT", "/v1/delivery-prices", {"modes": {"home_standard": {"amount": "499"}}},
          "modes.home_standard.amount"),
+        # … nor numbers and strings as booleans: 0 does not switch a product off, "yes" does not apply a plan.
+        ("PUT", "/v1/products", [{**PRODUCTS[0], "active": 0}], "items.0.active"),
+        ("PUT", "/v1/sourcing/settings", {"strategies": [{"channel": "*", "mode": "*", "split_lines": 0}]},
+         "strategies.0.split_lines"),
+        ("POST", "/v1/sourcing/reoptimise", {"apply": "yes"}, "apply"),
+        # … nor numbers as dates: 0 is not 1 January 1970.
+        ("PUT", "/v1/supply", [{"id": "PO-0", "kind": "purchase_order", "node_id": "DC-PARIS", "sku": "SKU-A",
+                                "quantity": 1, "expected_on": 0}], "items.0.expected_on"),
     ],
 )
 async def test_booleans_and_strings_are_not_read_as_numbers(ctx, client, method, path, body, field):
     keys = await seed(ctx, client)
-    who = "admin" if method == "PUT" else "web"
+    who = "admin" if method == "PUT" or "sourcing" in path else "web"
     r = await client.request(method, path, json=body, headers=keys.h(who))
     assert field in [e["field"] for e in problem(r, 422, "invalid_input")["errors"]]
 

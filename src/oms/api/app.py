@@ -31,6 +31,7 @@ from . import (
 )
 from .gate import Gate
 from .guard import RejectControlCharacters
+from .openapi import describe_the_door
 
 
 def create_app(ctx: Context, *, on_start=None) -> FastAPI:
@@ -56,6 +57,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    describe_the_door(app)
     problems.install(app)
     app.add_middleware(RejectControlCharacters)
     app.add_middleware(Gate, ctx=ctx)  # added last: the outermost, met first

@@ -38,7 +38,8 @@ async def readyz(ctx: Ctx):
     return Json({"status": "ok", "migration": current})
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}, "description": "The Prometheus text format"}})
 async def prometheus(request: Request, ctx: Ctx):
     """Prometheus metrics: orders captured by channel and mode, events by type (releases, rejections,
     re-sourcings …), webhook failures, deliveries and lag, the outbox backlog, orders by status. With

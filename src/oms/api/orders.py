@@ -8,7 +8,7 @@ from ..domain.lifecycle import OStatus
 from ..domain.vocabulary import Channel
 from ..services import cancel, capture, order_changes, queries, resourcing
 from ..services.inputs import AddressChangeIn, CancelIn, OrderIn, ResourceIn
-from .deps import Caller, Ctx, IdempotencyKey, body_of, body_of_dict, caller_for, idempotency_key_of, may
+from .deps import Caller, Ctx, IdempotencyKey, body_of, caller_for, idempotency_key_of, may
 from .json import Json
 from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage
 
@@ -75,12 +75,11 @@ async def order_sourcing(order_id: str, ctx: Ctx, caller: Caller):
 
 
 @router.post("/{order_id}/cancel", dependencies=[may("order_write")], response_model=OrderOut)
-async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn | None, Body()] = None):
+async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn, Body()]):
     """Cancel the whole order (no `lines`) or some units of some lines, with the `reason` (required: it
     goes into the timeline), before they leave the node. Units
     of work released to a node that confirms cancels wait for its answer: `202`, the fulfilment's
     `details.cancel_request` says what is asked."""
-    body = body or await body_of_dict({}, CancelIn)  # no body at all: the same 422 as an empty one
     view = await cancel.cancel_order(ctx, order_id, body, principal=caller)
     # 202: part of it waits for a node that confirms cancels of the work it has.
     waiting = any("cancel_request" in f["details"] for f in view["fulfillments"])

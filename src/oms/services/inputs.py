@@ -1,7 +1,7 @@
 """What the services accept: validated shapes shared by the API (JSON bodies) and the CLI (CSV rows)."""
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from itertools import pairwise
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -11,9 +11,11 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     ValidationInfo,
@@ -35,8 +37,17 @@ _HHMM = re.compile(r"^([01]\d|2[0-4]):[0-5]\d$")
 
 
 INT32 = 2**31 - 1  # the largest count an Integer column holds
-# How far ahead of this server's clock a node's clock may be before its times are refused.
-CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _written(value):
+    """A date or time comes as ISO 8601 text: a number is not read as seconds since 1970."""
+    if isinstance(value, int | float):
+        raise ValueError("write a date or time as ISO 8601 text (2026-12-24, 2026-12-24T18:30:00+01:00)")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_written)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_written)]
 
 
 class Strict(BaseModel):
@@ -70,9 +81,9 @@ class ProductIn(Strict):
     width_mm: StrictInt = Field(gt=0, le=INT32)
     height_mm: StrictInt = Field(gt=0, le=INT32)
     price: Money
-    bulky: bool = False
-    hazardous: bool = False
-    active: bool = Field(default=True, description="false: switched off (a recall): not sold, not promised")
+    bulky: StrictBool = False
+    hazardous: StrictBool = False
+    active: StrictBool = Field(default=True, description="false: switched off (a recall): not sold, not promised")
 
 
 class Address(Strict):
@@ -127,7 +138,7 @@ class NodeIn(Strict):
     fulfills: list[DeliveryMode] = Field(default=[], description="Delivery modes this node sends stock for")
     hands_over: list[DeliveryMode] = Field(default=[], description="Delivery modes customers collect here")
     opening_hours: OpeningHours = OpeningHours()
-    exceptions: dict[date, Spans] = Field(
+    exceptions: dict[Day, Spans] = Field(
         default={}, description="A date's own opening spans instead of its weekday's: [] closed (a holiday)")
     processing_minutes: StrictInt = Field(default=60, ge=0, le=10080,
                                     description="Minutes of opening time to pick and pack an order")
@@ -148,7 +159,7 @@ class NodeIn(Strict):
         default=[], max_length=48,
         description="Local times (HH:MM) at which the work planned for the node is released to it, e.g. "
                     "[\"08:00\", \"14:00\"]; none: released at once")
-    confirms_cancel: bool = Field(
+    confirms_cancel: StrictBool = Field(
         default=False, description="A cancel of work already released here waits for the node to confirm it "
                                    "(its WMS may have picked or packed the units)")
     collect_within_days: StrictInt | None = Field(
@@ -157,7 +168,7 @@ class NodeIn(Strict):
                     "counter) before it is sent back; null: no limit")
     returns_to: NodeId | None = Field(
         default=None, description="Where parcels not collected here go back to; the sending node when null")
-    active: bool = True
+    active: StrictBool = True
 
     @field_validator("timezone")
     @classmethod
@@ -198,7 +209,7 @@ def _not_ancient(value: datetime) -> datetime:
 
 # A time a node reports, with its UTC offset. That it is not ahead of the service's clock is checked by the
 # service that takes it (``validation.not_ahead``): the clock is the service's, not the model's.
-NodeTime = Annotated[AwareDatetime, AfterValidator(_not_ancient)]
+NodeTime = Annotated[Instant, AfterValidator(_not_ancient)]
 
 
 class CountIn(Strict):
@@ -252,7 +263,7 @@ class DeliveryIn(Strict):
     pickup_node_id: NodeId | None = Field(default=None, validate_default=True)
     promise_id: str | None = Field(default=None, min_length=1, max_length=4000,
                                    description="The promise (POST /v1/promise) this order keeps")
-    slot_start: AwareDatetime | None = Field(
+    slot_start: Instant | None = Field(
         default=None, description="scheduled: the start of the slot chosen (else the promise's slot)")
 
     @model_validator(mode="after")
@@ -302,7 +313,7 @@ class OrderIn(Strict):
 class ChannelRuleIn(Strict):
     node_types: list[NodeType] | None = Field(default=None, description="Only these node types (all if absent)")
     share_percent: StrictInt = Field(default=100, ge=0, le=100, description="At most this share of each node's units")
-    backorder: bool = Field(default=False, description="Orders may wait for expected supply when stock is short")
+    backorder: StrictBool = Field(default=False, description="Orders may wait for expected supply when stock is short")
 
 
 class StockRulesIn(Strict):
@@ -333,7 +344,7 @@ class StrategyIn(Strict):
                     "strategies, only nodes in a group are used")
     exclude_stores_below: StrictInt = Field(default=0, ge=0, le=INT32,
                                       description="A store with fewer units of a SKU is not asked for it")
-    split_lines: bool = Field(default=False, description="A line's units may come from several nodes (else each "
+    split_lines: StrictBool = Field(default=False, description="A line's units may come from several nodes (else each "
                                                          "line comes whole from one node)")
     offer_to: StrictInt = Field(default=1, ge=1, le=10,
                           description="A store's ship-from-store work is offered to this many stores that can send "
@@ -412,9 +423,9 @@ class CarrierServiceIn(Strict):
         default=None, max_length=50, description="Cost by increasing max_km; by default the bands' base and per_kg")
     delivery_weekdays: list[Annotated[StrictInt, Field(ge=1, le=7)]] = Field(
         default=[1, 2, 3, 4, 5, 6], min_length=1, max_length=7, description="ISO weekdays it delivers (1 = Monday)")
-    holidays: list[date] = Field(default=[], max_length=400, description="Dates it does not deliver")
+    holidays: list[Day] = Field(default=[], max_length=400, description="Dates it does not deliver")
     window: tuple[Clock, Clock] = Field(default=("08:00", "20:00"), description="Delivery hours on the day")
-    active: bool = True
+    active: StrictBool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -517,7 +528,7 @@ class PromiseIn(Strict):
     channel: Channel
     lines: list[PromiseLineIn] = Field(min_length=1, max_length=200)
     destination: DestinationIn
-    at: AwareDatetime | None = Field(
+    at: Instant | None = Field(
         default=None, description="When the order would be placed (default: now); a time other than now "
                                   "answers what would be offered then, without promise ids")
 
@@ -547,7 +558,7 @@ class SupplyIn(Strict):
     node_id: NodeId
     sku: Sku
     quantity: StrictInt = Field(gt=0, le=INT32)
-    expected_on: date
+    expected_on: Day
     status: SupplyStatus = "expected"
 
 
@@ -592,7 +603,7 @@ class CancelAnswerIn(Strict):
 
 
 class ResourceIn(Strict):
-    late: bool = Field(default=False, description="Accept a later delivery than promised (the customer agreed)")
+    late: StrictBool = Field(default=False, description="Accept a later delivery than promised (the customer agreed)")
     reason: str | None = Field(default=None, max_length=500)
 
 
@@ -651,7 +662,7 @@ class ReplayIn(Strict):
 
 
 class ReoptimiseIn(Strict):
-    apply: bool = Field(default=True, description="false: answer what would change, store nothing")
+    apply: StrictBool = Field(default=True, description="false: answer what would change, store nothing")
 
 
 class PickedLine(Strict):
