@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-instants lint browser screenshots bench-capture clean
+.PHONY: run test test-instants lint browser screenshots bench-capture fuzz clean
 
 run: $(VENV)/.run-installed
 	$(BIN)/oms demo --if-empty
@@ -36,6 +36,11 @@ screenshots: $(VENV)/.dev-installed browser
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench
+
+# Schemathesis over the whole OpenAPI document against a real server (docs/reliability.md).
+fuzz: $(VENV)/.dev-installed
+	$(BIN)/pip install -q schemathesis
+	bench/fuzz.sh
 
 bench-capture: $(VENV)/.dev-installed
 	$(BIN)/python bench/capture.py
