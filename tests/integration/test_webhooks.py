@@ -45,6 +45,13 @@ class Partner:
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
+    async def __aenter__(self) -> "Partner":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
@@ -128,9 +135,7 @@ async def test_every_event_reaches_a_partner_that_was_down_then_slow_then_failin
 async def test_dead_deliveries_are_replayed(ctx, client):
     keys = await seed(ctx, client)
     port = free_port()
-    partner = Partner(port)
-    await partner.start()
-    try:
+    async with Partner(port) as partner:
         hook = await subscribe(client, keys, f"http://127.0.0.1:{port}/hook", events=["order.created"])
         placed = await capture(client, keys, order("WH-D", [("SKU-A", 1)]))
         await relay(ctx)
@@ -152,8 +157,6 @@ async def test_dead_deliveries_are_replayed(ctx, client):
         assert [e["type"] for e in partner.accepted()] == ["order.created"]  # only the type it wants
         problem(await client.post(f"/v1/webhooks/{hook}/replay", json={"event_ids": ["evt_nope"]},
                                   headers=keys.h("admin")), 404, "not_found")
-    finally:
-        await partner.stop()
 
 
 async def test_a_switched_off_subscription_gets_no_new_events(ctx, client):
@@ -194,9 +197,7 @@ async def test_a_partner_that_is_down_holds_back_no_other(ctx, client, monkeypat
     keys = await seed(ctx, client)
     await subscribe(client, keys, "http://127.0.0.1:9/down")  # first: its deliveries come first in line
     port = free_port()
-    partner = Partner(port)
-    await partner.start()
-    try:
+    async with Partner(port) as partner:
         await subscribe(client, keys, f"http://127.0.0.1:{port}/hook", events=["order.created"])
         placed = [await capture(client, keys, order(f"WH-P{i}", [("SKU-A", 1)])) for i in range(4)]
         await relay(ctx)
@@ -205,8 +206,6 @@ async def test_a_partner_that_is_down_holds_back_no_other(ctx, client, monkeypat
             await deliver_due(ctx, at=at)
             at += timedelta(hours=1)
         assert sorted(e["order_id"] for e in partner.accepted()) == sorted(p["id"] for p in placed)
-    finally:
-        await partner.stop()
 
 
 async def test_a_subscription_for_one_node_gets_only_the_events_about_its_work(ctx, client):
@@ -285,9 +284,7 @@ async def test_an_address_refused_at_delivery_gets_no_request(ctx, client):
     a refused address is a failed attempt that says why, and nothing is sent."""
     keys = await seed(ctx, client)
     port = free_port()
-    partner = Partner(port)
-    await partner.start()
-    try:
+    async with Partner(port) as partner:
         hook = await subscribe(client, keys, f"http://localhost:{port}/hook", events=["order.created"])
         await capture(client, keys, order("WH-IN", [("SKU-A", 1)]))
         await relay(ctx)
@@ -297,8 +294,6 @@ async def test_an_address_refused_at_delivery_gets_no_request(ctx, client):
         [log] = (await client.get(f"/v1/webhooks/{hook}/deliveries", headers=keys.h("admin"))).json()["items"]
         assert (log["status"], log["attempts"], log["last_status"]) == ("pending", 1, None)
         assert "localhost" in log["last_error"] and "loopback" in log["last_error"]
-    finally:
-        await partner.stop()
 
 
 async def test_a_name_is_resolved_once_and_only_a_checked_address_is_connected_to(ctx, client, monkeypatch):
@@ -312,9 +307,7 @@ async def test_a_name_is_resolved_once_and_only_a_checked_address_is_connected_t
     monkeypatch.setattr(safe_http, "resolve", resolve)
     keys = await seed(ctx, client)
     port = free_port()
-    partner = Partner(port)
-    await partner.start()
-    try:
+    async with Partner(port) as partner:
         hook = await subscribe(client, keys, f"http://partner.test:{port}/hook", events=["order.created"])
         await capture(client, keys, order("WH-DNS1", [("SKU-A", 1)]))
         await relay(ctx)
@@ -331,23 +324,17 @@ async def test_a_name_is_resolved_once_and_only_a_checked_address_is_connected_t
         assert len(partner.got) == 1
         log = (await client.get(f"/v1/webhooks/{hook}/deliveries", headers=keys.h("admin"))).json()["items"]
         assert "127.0.0.1" in log[0]["last_error"] and log[0]["status"] == "pending"
-    finally:
-        await partner.stop()
 
 
 async def test_a_partners_answer_is_kept_as_a_short_printable_excerpt(ctx, client):
     keys = await seed(ctx, client)
     port = free_port()
-    partner = Partner(port)
-    await partner.start()
-    try:
+    async with Partner(port) as partner:
         hook = await subscribe(client, keys, f"http://127.0.0.1:{port}/hook", events=["order.created"])
         await capture(client, keys, order("WH-L", [("SKU-A", 1)]))
         await relay(ctx)
         partner.mode = "loud"
         await deliver_due(ctx)
-    finally:
-        await partner.stop()
     [log] = (await client.get(f"/v1/webhooks/{hook}/deliveries", headers=keys.h("admin"))).json()["items"]
     assert log["last_status"] == 500
     assert len(log["last_error"]) <= 200 and log["last_error"].isprintable()
@@ -368,17 +355,13 @@ def documented_verify():
 async def test_a_delivery_verifies_with_the_guides_snippet_which_refuses_replays(ctx, client):
     keys = await seed(ctx, client)
     port = free_port()
-    partner = Partner(port)
-    await partner.start()
-    try:
+    async with Partner(port) as partner:
         await subscribe(client, keys, f"http://127.0.0.1:{port}/hook", events=["order.created"])
         await capture(client, keys, order("WH-S", [("SKU-A", 1)]))
         await relay(ctx)
         before = int(ctx.clock.now().timestamp())
         assert await deliver_due(ctx) == 1
         after = ctx.clock.now().timestamp()
-    finally:
-        await partner.stop()
     [(body, headers, _)] = partner.got
     signed = headers["X-OMS-Signature"]
     stamp = int(signed.split(",")[0].removeprefix("t="))
@@ -415,9 +398,7 @@ async def test_secrets_kept_in_plain_before_are_sealed_at_start_and_still_sign(t
     ctx = build_context(Settings(database_url=url, key_cache_seconds=0, reference_refresh_seconds=0,
                                  availability_max_age_seconds=0, webhook_allow_private=True, secret_key=SECRET_KEY))
     await prepare(ctx)
-    partner = Partner(port)
-    await partner.start()
-    try:
+    async with Partner(port) as partner:
         async with ctx.db.read() as conn:
             [row] = (await conn.execute(text("SELECT * FROM webhooks"))).all()
         assert not any(SECRET in str(value) for value in row)
@@ -427,8 +408,6 @@ async def test_secrets_kept_in_plain_before_are_sealed_at_start_and_still_sign(t
             await capture(client, keys, order("WH-OLD", [("SKU-A", 1)]))
         await relay(ctx)
         assert await deliver_due(ctx) == 1
-    finally:
-        await partner.stop()
         await ctx.db.dispose()
     [(body, headers, _)] = partner.got
     stamp = int(headers["X-OMS-Signature"].split(",")[0].removeprefix("t="))
