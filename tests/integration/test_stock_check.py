@@ -121,7 +121,8 @@ async def test_repair_derives_the_numbers_under_its_row_locks_not_from_an_earlie
         repair = asyncio.create_task(repair_stock(ctx))
         await until_blocked_by(ctx, writer_pid, repair)
         await writer.execute(update(t.inventory).where(*key).values(on_hand=inv.on_hand + 5))
-        await writer.execute(t.movements.insert().values(node_id="DC-PARIS", sku="SKU-A", delta=5, reason="receipt"))
+        await writer.execute(t.movements.insert().values(node_id="DC-PARIS", sku="SKU-A", delta=5, reason="receipt",
+                                                         occurred_at=ctx.clock.now()))
     repaired = await repair
 
     assert repaired == [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand_was": 105, "on_hand": 105,

@@ -202,7 +202,7 @@ async def test_an_event_id_written_by_a_concurrent_call_is_a_duplicate_not_an_er
         await other.execute(t.inventory.update().where(inv.node_id == "ST-PARIS", inv.sku == "SKU-A")
                             .values(on_hand=inv.on_hand - 1))
         await other.execute(t.movements.insert().values(node_id="ST-PARIS", sku="SKU-A", delta=-1, reason="sale",
-                                                        source_event_id="till-7"))
+                                                        source_event_id="till-7", occurred_at=ctx.clock.now()))
         other_pid = await other.scalar(text("SELECT pg_backend_pid()"))
         late = asyncio.create_task(client.post("/v1/inventory/movements", headers=keys.h("admin"), json=[
             move("till-7", 5, -3, sku="SKU-B"), move("till-8", 5, -2, sku="SKU-B")]))
