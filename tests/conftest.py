@@ -7,6 +7,7 @@ fails the run instead of leaving those tests out.
 import asyncio
 import os
 import shutil
+from datetime import datetime
 
 import httpx
 import pytest
@@ -107,9 +108,12 @@ def database_url(request, tmp_path, sqlite_template):
 
 
 @pytest.fixture
-async def ctx(database_url):
+async def ctx(request, database_url):
+    # A test that asks about given dates lives where it is marked to (``@pytest.mark.clock_at(…)``).
+    marked = request.node.get_closest_marker("clock_at")
+    start = datetime.fromisoformat(marked.args[0]) if marked else TEST_AT
     # Test partners listen on 127.0.0.1: the tests that prove the refusal of inside addresses switch it off.
-    context = build_context(Settings(database_url=database_url, key_cache_seconds=0, clock_at=TEST_AT,
+    context = build_context(Settings(database_url=database_url, key_cache_seconds=0, clock_at=start,
                                      reference_refresh_seconds=0, availability_max_age_seconds=0,
                                      webhook_allow_private=True, secret_key=SECRET_KEY))
     use_clock(context.clock)

@@ -9,7 +9,7 @@ import pytest
 
 from oms.api.app import create_app
 from tests.integration.test_promise import CARRIERS, calendars, network
-from tests.support import HOME, NODES, PRODUCTS, order, problem, seed
+from tests.support import ASKED_FROM, HOME, NODES, PRODUCTS, order, problem, seed
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = datetime(2026, 5, 20, 14, 0, tzinfo=PARIS)
@@ -91,7 +91,7 @@ async def test_a_promise_asked_for_a_time_before_the_cutoff_after_it_passed_is_n
 
 async def test_a_promise_asked_for_a_far_future_time_does_not_stay_valid_for_years(ctx, client):
     keys = await network(ctx, client)
-    later = ctx.clock.now().astimezone(PARIS) + timedelta(days=365)
+    later = (ctx.clock.now() + timedelta(days=365)).astimezone(PARIS)
     [option] = [o for o in (await ask(client, keys, [("SKU-B", 1)], at=later))["options"]
                 if o["mode"] == "home_standard"]
     # A promise for a year from now is a what-if answer: nothing an order could be held to for years.
@@ -137,6 +137,7 @@ async def test_a_cart_naming_a_sku_twice_is_not_promised_from_shelves_that_lack_
 
 # --- options: collection at up to 3 stores within 25 km *that hand it over* -----------------------------------------
 
+@ASKED_FROM
 async def test_collection_is_offered_at_a_near_store_that_hands_it_over_behind_nearer_ones_that_do_not(ctx, client):
     keys = await network(ctx, client)
     reserve_only = [{**calendars(NODES[1]), "id": f"ST-R{i}", "hands_over": ["reserve_in_store"],
@@ -151,6 +152,7 @@ async def test_collection_is_offered_at_a_near_store_that_hands_it_over_behind_n
 
 # --- options: a reason that names the real cause ------------------------------------------------------------------
 
+@ASKED_FROM
 async def test_a_dc_without_opening_hours_is_not_explained_as_too_far_for_the_carriers(ctx, client):
     keys = await network(ctx, client)
     shut = {**calendars(NODES[0]), "opening_hours": {}}  # as nodes created before calendars existed

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from oms.services.waves import release_due
 from tests.integration.test_promise import PARIS, ask, by_mode, calendars, network, paris
-from tests.support import NODES, WHY, act, capture, confirm, on_hand_reserved, order, problem, seed
+from tests.support import ASKED_FROM, NODES, WHY, act, capture, confirm, on_hand_reserved, order, problem, seed
 
 
 async def waved_store(ctx, client, waves=("10:00", "15:00")):
@@ -72,6 +72,7 @@ async def test_release_waves_are_checked_and_kept_in_order(ctx, client):
         assert "release_waves" in str(body)
 
 
+@ASKED_FROM
 async def test_a_promise_from_a_node_with_waves_starts_the_work_at_the_wave(ctx, client):
     keys = await network(ctx, client)
     store = calendars(next(n for n in NODES if n["id"] == "ST-PARIS"))
@@ -92,17 +93,17 @@ async def test_work_waiting_for_a_later_wave_does_not_hold_back_another_nodes(ct
     from oms.services import waves
     monkeypatch.setattr(waves, "BATCH", 2)
     keys = await seed(ctx, client)
-    local = ctx.clock.now().astimezone(PARIS)
+    now = ctx.clock.now()  # minutes added in UTC, then shown on Paris's clock (which may step back meanwhile)
     # Paris's wave has just passed (its next is tomorrow); Lyon's comes in ten minutes.
     late = {**next(n for n in NODES if n["id"] == "ST-PARIS"),
-            "release_waves": [(local - timedelta(minutes=2)).strftime("%H:%M")]}
+            "release_waves": [(now - timedelta(minutes=2)).astimezone(PARIS).strftime("%H:%M")]}
     soon = {**next(n for n in NODES if n["id"] == "ST-LYON"),
-            "release_waves": [(local + timedelta(minutes=10)).strftime("%H:%M")]}
+            "release_waves": [(now + timedelta(minutes=10)).astimezone(PARIS).strftime("%H:%M")]}
     assert (await client.put("/v1/nodes", json=[late, soon], headers=keys.h("admin"))).status_code == 200
     waiting = [await capture(client, keys, order(f"L-{i}", [("SKU-A", 1)])) for i in range(3)]  # Paris, first
     lyon = await capture(client, keys, order("Y-1", [("SKU-C", 3)]))  # only Lyon has three rugs
     assert {f["node_id"] for p in waiting for f in p["fulfillments"]} == {"ST-PARIS"}
     assert lyon["fulfillments"][0]["node_id"] == "ST-LYON"
-    at = ctx.clock.now().astimezone(PARIS) + timedelta(minutes=12)
+    at = ctx.clock.now() + timedelta(minutes=12)
     assert [order_id for _, order_id in await waves.planned(ctx, at=at)] == [lyon["id"]]
     assert await waves.release_due(ctx, at=at) == 1

@@ -161,6 +161,17 @@ def test_planned_work_reaches_the_node_at_its_next_release_wave(planned, release
     assert waved("10:00", "15:00").released(at) == released.replace(tzinfo=PARIS)
 
 
+def test_on_the_night_the_clocks_go_back_a_wave_in_the_repeated_hour_comes_twice():
+    times = waved("02:40")
+    first = datetime(2027, 10, 31, 0, 40, tzinfo=UTC)  # 02:40 summer time
+    second = datetime(2027, 10, 31, 1, 40, tzinfo=UTC)  # 02:40 again, winter time
+    assert times.released(datetime(2027, 10, 31, 0, 30, tzinfo=UTC)) == first
+    # Planned at 02:30 the second time round: the wall clock shows 02:40 in ten minutes, not tomorrow.
+    assert times.released(datetime(2027, 10, 31, 1, 30, tzinfo=UTC)) == second
+    assert times.last_wave(datetime(2027, 10, 31, 1, 45, tzinfo=UTC)) == second
+    assert times.released(datetime(2027, 10, 31, 1, 41, tzinfo=UTC)) == datetime(2027, 11, 1, 1, 40, tzinfo=UTC)
+
+
 def test_without_waves_work_reaches_the_node_at_once():
     at = datetime(2026, 11, 27, 22, 30, tzinfo=PARIS)
     assert waved().released(at) == at

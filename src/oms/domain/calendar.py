@@ -69,6 +69,15 @@ class Calendar:
             self._at[(day, clock)] = found
         return found
 
+    def occurrences(self, day: date, clock: time) -> tuple[datetime, ...]:
+        """Every instant a local clock shows this time on this date: two in an autumn overlap (02:40 comes
+        once in summer time, once again in winter time), else one."""
+        first = self.at(day, clock)
+        if clock == time.max:
+            return (first,)
+        second = self.instant(datetime.combine(day, clock).replace(tzinfo=self.zone, fold=1).astimezone(UTC))
+        return (first, second) if second != first else (first,)
+
     def instant(self, moment: datetime) -> datetime:
         """The same instant, with the node's local UTC offset at that instant as a fixed offset."""
         local = moment.astimezone(UTC).astimezone(self.zone)

@@ -94,15 +94,16 @@ class NodeTimes:
     waves: tuple[time, ...] = ()
 
     def released(self, at: datetime) -> datetime:
-        """When work planned at ``at`` reaches the node: its next release wave, ``at`` itself without waves."""
+        """When work planned at ``at`` reaches the node: its next release wave, ``at`` itself without waves. On
+        the night the clocks go back, a wave in the repeated hour comes at both of its times."""
         if not self.waves:
             return at
         day = self.calendar.local_date(at)
         for ahead in range(2):
-            for wave in self.waves:
-                moment = self.calendar.at(day + timedelta(days=ahead), wave)
-                if moment >= at:
-                    return moment
+            coming = [m for wave in self.waves for m in self.calendar.occurrences(day + timedelta(days=ahead), wave)
+                      if m >= at]
+            if coming:
+                return min(coming)
         return at  # not reached: a wave comes every day
 
     def last_wave(self, at: datetime) -> datetime | None:
@@ -112,10 +113,10 @@ class NodeTimes:
             return None
         day = self.calendar.local_date(at)
         for back in range(2):
-            for wave in reversed(self.waves):
-                moment = self.calendar.at(day - timedelta(days=back), wave)
-                if moment <= at:
-                    return moment
+            past = [m for wave in self.waves for m in self.calendar.occurrences(day - timedelta(days=back), wave)
+                    if m <= at]
+            if past:
+                return max(past)
         return None  # not reached: a wave comes every day
 
 
