@@ -2,6 +2,7 @@
 
     python bench/availability.py --db postgres
     python bench/availability.py --db sqlite
+    python bench/availability.py --db postgres --network demo   # the demo retailer's 55 nodes and 500 SKUs
 
 Measures, with --clients concurrent keep-alive clients: the empty endpoint (`GET /healthz`) flat out;
 `GET /v1/availability/{sku}` flat out, then paced at half that rate (the p99 that matters for pages),
@@ -48,8 +49,8 @@ async def main() -> None:
         await flat_then_half("1 SKU", one)
         await flat_then_half("1 SKU near me", one_near)
         await flat_then_half("50 SKUs", batch)
-    print_table(f"server: {args.db}, {args.workers} worker(s); {args.clients} concurrent clients; "
-                f"{args.seconds:.0f} s each", results)
+    print_table(f"server: {args.db}, {args.workers} worker(s), {args.network} network; "
+                f"{args.clients} concurrent clients; {args.seconds:.0f} s each", results)
     print(f"1 SKU flat out / empty endpoint: {results[1][1]['rate'] / empty['rate']:.1%}")
 
 

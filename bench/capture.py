@@ -4,9 +4,9 @@
     python bench/capture.py --db postgres --workers 2   # … on a fresh PostgreSQL database `oms_bench`
     python bench/capture.py --url http://127.0.0.1:8000 --key KEY   # an already running server
 
-The server is seeded with a small network (1 DC, 10 stores, 50 SKUs, deep stock) unless --url is given,
-then every client sends single-line home orders back to back for --seconds. Prints a table; the figures
-are recorded in docs/benchmarks.md.
+The server is seeded with a small network (1 DC, 10 stores, 50 SKUs, deep stock; `--network demo`: the demo
+retailer) unless --url is given, then every client sends single-line home orders back to back for --seconds.
+Prints a table; the figures are recorded in docs/benchmarks.md.
 """
 
 import asyncio
@@ -87,7 +87,8 @@ async def main() -> None:
         empty = await drive(url, key, args.clients, args.seconds, lambda n, i: ("GET", "/healthz", None))
         capture = await drive(url, key, args.clients, args.seconds, order_body(skus, run))
 
-    where = (args.url or f"{args.db}, {args.workers} worker(s)") + (", one hot SKU" if args.hot else "") + \
+    where = (args.url or f"{args.db}, {args.workers} worker(s), {args.network} network") + \
+        (", one hot SKU" if args.hot else "") + \
         (f", daily capacity {args.capacity:,} per node" if args.capacity is not None else "")
     print_table(f"server: {where}; {args.clients} concurrent clients; {args.seconds:.0f} s per measure",
                 [("GET /healthz (empty)", empty), ("POST /v1/orders (1 line)", capture)])

@@ -19,6 +19,26 @@ import aiohttp
 from seed import bench_network, fresh_postgres
 
 ROOT = Path(__file__).parents[1]
+TICK = os.sysconf("SC_CLK_TCK")
+SERVERS: dict[str, int] = {}  # url -> process group of the server started here, whose CPU time drive() reads
+
+
+def cpu_seconds(group: int | None) -> tuple[float, float]:
+    """CPU time used so far by the server's process group (all its workers) and by PostgreSQL's processes:
+    read from /proc, since a figure per operation compares across noisy days where throughput does not."""
+    server = database = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        used = int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        if group is not None and int(fields[2]) == group:
+            server += used
+        elif name == "postgres":
+            database += used
+    return server / TICK, database / TICK
 
 
 def free_port() -> int:
@@ -63,6 +83,8 @@ async def drive(url: str, key: str, clients: int, seconds: float, make_request, 
     headers = headers or {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     latencies: list[float] = []
     failures: dict[int, int] = {}
+    group = SERVERS.get(url)
+    cpu_before = cpu_seconds(group)
     stop = time.monotonic() + seconds
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
@@ -88,8 +110,11 @@ async def drive(url: str, key: str, clients: int, seconds: float, make_request, 
         started = time.monotonic()
         await asyncio.gather(*(client(n) for n in range(clients)))
         elapsed = time.monotonic() - started
+    done = max(1, len(latencies))
+    cpu = [(after - before) * 1000 / done for after, before in zip(cpu_seconds(group), cpu_before, strict=True)]
     latencies.sort()
     return {"rate": len(latencies) / elapsed, "ok": len(latencies), "failures": failures,
+            "server_cpu_ms": cpu[0] if group is not None else None, "db_cpu_ms": cpu[1],
             "p50": percentile(latencies, 50) * 1000, "p95": percentile(latencies, 95) * 1000,
             "p99": percentile(latencies, 99) * 1000}
 
@@ -102,6 +127,9 @@ def server_arguments(doc: str, *, db: str = "postgres", clients: int = 32, secon
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--clients", type=int, default=clients)
     ap.add_argument("--seconds", type=float, default=seconds)
+    ap.add_argument("--network", choices=["bench", "demo"], default="bench",
+                    help="bench: 1 DC and 10 stores, 50 SKUs; demo: the demo retailer (`oms demo`), its SKUs "
+                         "stocked at the Paris DC")
     return ap
 
 
@@ -110,6 +138,7 @@ async def bench_server(args, *, demo: bool = False) -> AsyncIterator[tuple[str, 
     """``oms serve`` on a fresh database with the benchmark network (or, with ``demo``, the demo retailer:
     its SKUs stocked at the Paris DC): (url, admin key, SKUs); stopped after."""
     key = "bench-" + secrets.token_hex(16)
+    demo = demo or getattr(args, "network", "bench") == "demo"
     if args.db == "postgres":
         db_url = await fresh_postgres(args.postgres_url)
     else:
@@ -122,6 +151,7 @@ async def bench_server(args, *, demo: bool = False) -> AsyncIterator[tuple[str, 
             if await loading.wait():
                 raise SystemExit("loading the demo failed")
     proc, url = start_server(db_url, args.workers, key)
+    SERVERS[url] = proc.pid
     try:
         await wait_ready(url)
         yield url, key, await (demo_skus(url, key) if demo else bench_network(url, key))
@@ -138,7 +168,10 @@ async def demo_skus(url: str, key: str) -> list[str]:
 
 def print_table(title: str, rows: list[tuple[str, dict]]) -> None:
     print(title)
-    print(f"{'load':<28}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}  failures")
+    print(f"{'load':<28}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"
+          f"{'server CPU ms/op':>18}{'db CPU ms/op':>14}  failures")
     for name, m in rows:
         figures = f"{m['rate']:>10.0f}{m['p50']:>10.2f}{m['p95']:>10.2f}{m['p99']:>10.2f}"
-        print(f"{name:<28}{figures}  {m['failures'] or '-'}")
+        server = "-" if m.get("server_cpu_ms") is None else f"{m['server_cpu_ms']:.2f}"
+        database = "-" if m.get("db_cpu_ms") is None else f"{m['db_cpu_ms']:.2f}"
+        print(f"{name:<28}{figures}{server:>18}{database:>14}  {m['failures'] or '-'}")
