@@ -25,9 +25,13 @@ from pathlib import Path
 from oms.bootstrap import build_context, prepare
 from oms.config import Settings
 from oms.demo.load import SYSTEM, load_demo
-from oms.services import batch, reference, stock_feeds
-from oms.services.capture import capture_order
-from oms.services.inputs import NodeIn, OrderIn, StockIn
+from oms.services.orders import batch
+from oms.services.orders.capture import capture_order
+from oms.services.orders.inputs import OrderIn
+from oms.services.reference import records
+from oms.services.reference.inputs import NodeIn
+from oms.services.stock import feeds
+from oms.services.stock.inputs import StockIn
 
 sys.path.insert(0, str(Path(__file__).parent))
 from seed import fresh_postgres  # noqa: E402
@@ -54,15 +58,15 @@ async def main() -> None:
     await prepare(ctx)
     with tempfile.TemporaryDirectory() as keys:
         await load_demo(ctx, if_empty=False, keys_file=Path(keys) / "keys.txt")
-    nodes = (await reference.list_nodes(ctx, type=None, cursor=None, limit=500))["items"]
+    nodes = (await records.list_nodes(ctx, type=None, cursor=None, limit=500))["items"]
     waved = [NodeIn.model_validate({**n, "release_waves": ["23:59"]}) for n in nodes]
-    await reference.upsert_nodes(ctx, waved)
+    await records.upsert_nodes(ctx, waved)
     dcs = {n.id for n in waved if n.type == "warehouse"}
 
     snap, stock = network()
     skus = sorted({sku for _, sku in stock})
     scarce = set(skus[::3])
-    await stock_feeds.set_stock(ctx, [StockIn(node_id=n, sku=s, on_hand=0) for n, s in stock
+    await feeds.set_stock(ctx, [StockIn(node_id=n, sku=s, on_hand=0) for n, s in stock
                                       if n in dcs and s in scarce], ref="bench")
     drawn = orders(snap, stock, 2 * args.orders, args.seed)  # some find no stock: drawn until enough wait
     started, captured, wanted = time.perf_counter(), 0, {}
@@ -87,7 +91,7 @@ async def main() -> None:
                 wanted[n.sku] = wanted.get(n.sku, 0) + n.quantity
     print(f"{captured:,} orders captured and waiting in {time.perf_counter() - started:.1f} s ({args.db})")
     first_dc = sorted(dcs)[0]
-    await stock_feeds.set_stock(ctx, [StockIn(node_id=first_dc, sku=s, on_hand=units // 2)
+    await feeds.set_stock(ctx, [StockIn(node_id=first_dc, sku=s, on_hand=units // 2)
                                       for s, units in wanted.items() if units >= 2], ref="bench")
     print(f"{first_dc} restocked with half the units wanted of {len(wanted)} SKUs")
     runs = [("the solver on everything, stored nothing", dict(apply=False, exact_up_to=10**9, time_limit=args.prove))]

@@ -22,9 +22,9 @@ from oms.config import Settings
 from oms.demo.load import load_demo
 from oms.domain.access import Principal
 from oms.domain.vocabulary import Role
-from oms.services.inputs import PromiseIn
-from oms.services.promise import promise
-from oms.services.reference import list_inventory
+from oms.services.promise.inputs import PromiseIn
+from oms.services.promise.options import promise
+from oms.services.reference.records import list_inventory
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import bench_server, drive, percentile, print_table, server_arguments  # noqa: E402

@@ -35,8 +35,8 @@ from oms.domain.mip import solve
 from oms.domain.reference import NodeRef, ProductRef
 from oms.domain.sourcing import Candidate, Need
 from oms.domain.strategy import Strategy, choose, settings_from
-from oms.services.reference_cache import Snapshot
-from oms.services.sourcing import Sourcer
+from oms.services.reference.cache import Snapshot
+from oms.services.sourcing.sourcer import Sourcer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import percentile  # noqa: E402

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from oms.clock import Clock
 from oms.domain.access import Principal
 from oms.domain.vocabulary import Role
-from oms.services.keys import create_key
+from oms.services.reference.keys import create_key
 
 # The instant every test's service clock starts at: OMS_TEST_AT (ISO 8601 with its offset, e.g.
 # 2026-12-24T18:30:00+01:00) to live a given evening again, else the wall clock's now.

@@ -11,26 +11,26 @@ from .clock import Clock
 from .config import Settings
 from .db.engine import Database, make_engine
 from .db.migrate import upgrade
-from .services.backorders import release_backorders
-from .services.batch import when_due
-from .services.capacity_board import CapacityBoard
-from .services.context import Context
-from .services.holds_expiry import release_expired
-from .services.keys import KeyCache, create_key
-from .services.low_stock import tell_low_stock
-from .services.outbox import BATCH as RELAY_BATCH
-from .services.outbox import relay
-from .services.promise_ids import ensure_secret
-from .services.reference_cache import ReferenceCache
-from .services.resourcing import retry_waiting
-from .services.secret_box import seal_plain
-from .services.sla import expire_unaccepted
-from .services.stock_mirror import StockMirror
-from .services.stream import NatsStream
-from .services.throttle import FailureThrottle
-from .services.uncollected import send_back_uncollected
-from .services.waves import release_due
-from .services.webhook_sender import deliver_due
+from .db.promise_secret import ensure_secret
+from .services.fulfillment.sla import expire_unaccepted
+from .services.fulfillment.uncollected import send_back_uncollected
+from .services.orders.batch import when_due
+from .services.orders.resourcing import retry_waiting
+from .services.orders.waves import release_due
+from .services.partners.outbox import BATCH as RELAY_BATCH
+from .services.partners.outbox import relay
+from .services.partners.secret_box import SecretBox, seal_plain
+from .services.partners.stream import NatsStream
+from .services.partners.webhook_sender import deliver_due
+from .services.promise.capacity_board import CapacityBoard
+from .services.reference.cache import ReferenceCache
+from .services.reference.keys import KeyCache, create_key
+from .services.reservations.expiry import release_expired
+from .services.runtime.context import Context
+from .services.runtime.throttle import FailureThrottle
+from .services.stock.low_stock import tell_low_stock
+from .services.stock.mirror import StockMirror
+from .services.supply.backorders import release_backorders
 
 
 def build_context(settings: Settings) -> Context:
@@ -45,6 +45,7 @@ def build_context(settings: Settings) -> Context:
         throttle=FailureThrottle(settings.auth_failures_per_minute),
         stock=StockMirror(settings.availability_max_age_seconds, clock),
         capacity=CapacityBoard(settings.availability_max_age_seconds, clock),
+        secrets=SecretBox(settings),
         stream=NatsStream(settings.nats_url, settings.nats_stream, settings.nats_subject) if settings.nats_url
         else None,
     )
@@ -54,7 +55,7 @@ async def prepare(ctx: Context) -> None:
     """Bring the database to the newest schema, seal webhook secrets kept in plain, and create the bootstrap
     admin key if one is configured."""
     await upgrade(ctx.db.engine)
-    await ensure_secret(ctx)
+    await ensure_secret(ctx.db, ctx.clock.now())
     await seal_plain(ctx)
     if ctx.settings.bootstrap_admin_key:
         await create_key(ctx, role="admin", name="bootstrap admin", key=ctx.settings.bootstrap_admin_key)

@@ -86,7 +86,7 @@ def keys_create(role: Annotated[str, typer.Option(help="admin, channel, node or 
                                  typer.Option(help="the channel (channel keys) or node id (node keys)")] = None,
                 name: Annotated[str, typer.Option(help="a label for the key")] = ""):
     """Create an API key and print it (it is stored hashed: this is the only time it is shown)."""
-    from .services.keys import create_key
+    from .services.reference.keys import create_key
 
     key, principal = run(lambda ctx: create_key(ctx, role=role, scope=scope, name=name))
     console.print(f"{principal.role}{' ' + principal.scope if principal.scope else ''}: [bold]{key}[/bold]")
@@ -95,7 +95,7 @@ def keys_create(role: Annotated[str, typer.Option(help="admin, channel, node or 
 @keys_app.command("list")
 def keys_list():
     """List the API keys (never the keys themselves: only their hashes are stored)."""
-    from .services.keys import list_keys
+    from .services.reference.keys import list_keys
 
     # Plain lines, never wrapped or cut at the terminal's width: an id is copied whole into `oms keys revoke`.
     row = "{:<36}  {:<7}  {:<16}  {:<16}  {:<16}  {}"
@@ -110,7 +110,7 @@ def keys_list():
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id, as `oms keys list` shows it")]):
     """Revoke a key: it is refused from now on (servers trust a key they checked for OMS_KEY_CACHE_SECONDS)."""
-    from .services.keys import revoke_key
+    from .services.reference.keys import revoke_key
 
     run(lambda ctx: revoke_key(ctx, key_id))
     console.print(f"key {key_id} revoked")
@@ -128,7 +128,7 @@ def inventory_check(repair: Annotated[bool, typer.Option(
     list every difference. Exits 1 if there is any, unless --repair repaired them all."""
     from rich.table import Table
 
-    from .services.stock_check import promise_differences, repair_promises, repair_stock, stock_differences
+    from .services.stock.check import promise_differences, repair_promises, repair_stock, stock_differences
 
     async def check(ctx):
         repaired = await repair_stock(ctx) if repair else []

@@ -35,9 +35,11 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .domain.errors import FieldError, InvalidInput
-from .services import reference, stock_feeds
-from .services.context import Context
-from .services.inputs import NodeIn, ProductIn, StockIn
+from .services.reference import records
+from .services.reference.inputs import NodeIn, ProductIn
+from .services.runtime.context import Context
+from .services.stock import feeds
+from .services.stock.inputs import StockIn
 
 SHOWN_ERRORS = 50
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -279,7 +281,7 @@ def _from_service(exc: InvalidInput, rows: list[Row], kind: Kind, name: str) -> 
     return _invalid(name, errors)
 
 
-WRITERS = {Kind.PRODUCTS: reference.upsert_products, Kind.NODES: reference.upsert_nodes}
+WRITERS = {Kind.PRODUCTS: records.upsert_products, Kind.NODES: records.upsert_nodes}
 
 
 async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
@@ -288,7 +290,7 @@ async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
     items = [r.item for r in rows]
     try:
         if kind is Kind.STOCK:  # rows applied: a row resting on a later count is left as it is
-            applied, _stale = await stock_feeds.set_stock(ctx, items, ref=f"import {name}", progress=progress)
+            applied, _stale = await feeds.set_stock(ctx, items, ref=f"import {name}", progress=progress)
             return applied
         return await WRITERS[kind](ctx, items, progress=progress)
     except InvalidInput as exc:

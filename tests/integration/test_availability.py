@@ -3,7 +3,7 @@
 from sqlalchemy import update
 
 from oms.db import tables as t
-from oms.services.stock_mirror import OVERLAP, StockMirror
+from oms.services.stock.mirror import OVERLAP, StockMirror
 from tests.support import HOME, NODES, capture, order, problem, seed
 
 

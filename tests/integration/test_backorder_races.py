@@ -9,8 +9,8 @@ from sqlalchemy import select, text
 
 from oms.api.app import create_app
 from oms.db import tables as t
-from oms.services import capture as capture_service
-from oms.services.backorders import release_backorders
+from oms.services.orders import capture as capture_service
+from oms.services.supply.backorders import release_backorders
 from tests.integration.test_backorders import PO, backorders_for
 from tests.integration.test_supply import po
 from tests.support import WHY, capture, order, seed
@@ -30,7 +30,7 @@ async def test_a_backorder_whose_units_are_there_is_released_behind_older_ones_s
                                                                                            monkeypatch):
     """The sweep looks only at backorders whose node has their units: 200 older ones waiting for a late
     supply must not hide a newer one that can go (BATCH is made 1: one older backorder stands for 200)."""
-    from oms.services import backorders
+    from oms.services.supply import backorders
 
     monkeypatch.setattr(backorders, "BATCH", 1)
     keys = await seed(ctx, client)

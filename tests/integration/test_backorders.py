@@ -5,8 +5,8 @@ import asyncio
 from sqlalchemy import update
 
 from oms.db import tables as t
-from oms.services.backorders import release_backorders
-from oms.services.stock_check import promise_differences, repair_promises, stock_differences
+from oms.services.stock.check import promise_differences, repair_promises, stock_differences
+from oms.services.supply.backorders import release_backorders
 from tests.integration.test_supply import po
 from tests.support import WHY, act, capture, ful_at, on_hand_reserved, order, problem, seed
 

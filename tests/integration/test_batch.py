@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from oms.db import tables as t
-from oms.services.batch import when_due
-from oms.services.waves import release_due
+from oms.services.orders.batch import when_due
+from oms.services.orders.waves import release_due
 from tests.integration.test_sourcing import HANDLING, explained, priced
 from tests.support import NODES, capture, on_hand_reserved, order, problem, sent_from
 

@@ -1,6 +1,6 @@
 """Cancelling whole orders and some of their units, through HTTP: statuses and released stock."""
 
-from oms.services.keys import create_key
+from oms.services.reference.keys import create_key
 from tests.support import (
     WHY,
     accepted_order,

@@ -4,7 +4,7 @@ whole; the first to accept takes it (stock and day place move with it), the othe
 import asyncio
 from datetime import timedelta
 
-from oms.services.sla import expire_unaccepted
+from oms.services.fulfillment.sla import expire_unaccepted
 from tests.support import NODES, capture, confirm, on_hand_reserved, order, problem, seed
 
 

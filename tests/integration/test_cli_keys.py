@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from oms.services.keys import list_keys
+from oms.services.reference.keys import list_keys
 from tests.support import seed
 
 OMS = Path(sys.executable).parent / "oms"

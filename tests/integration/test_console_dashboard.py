@@ -7,7 +7,7 @@ from sqlalchemy import update
 from oms.db import tables as t
 from oms.domain.access import Principal
 from oms.domain.vocabulary import Role
-from oms.services.dashboard import _kept, figures
+from oms.services.reads.dashboard import _kept, figures
 from tests.integration.test_console import signed_in
 from tests.support import WHY, capture, confirm, order, seed
 

@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 from oms.cli import app
 from oms.demo.generate import build
 from oms.demo.load import ROLES, load_demo, read_keys
-from oms.services import reference, stock_feeds
-from oms.services.inputs import StockIn
+from oms.services.reference import records
+from oms.services.stock import feeds
+from oms.services.stock.inputs import StockIn
 from tests.support import ADMIN, order
 
 
@@ -65,9 +66,9 @@ def test_stock_is_spread_the_way_the_demo_needs():
 
 
 async def count(ctx) -> dict:
-    products = await reference.list_products(ctx, cursor=None, limit=1000)
-    nodes = await reference.list_nodes(ctx, type=None, cursor=None, limit=1000)
-    stock = await reference.list_inventory(ctx, principal=ADMIN, sku=None, node_id=None, cursor=None, limit=20_000)
+    products = await records.list_products(ctx, cursor=None, limit=1000)
+    nodes = await records.list_nodes(ctx, type=None, cursor=None, limit=1000)
+    stock = await records.list_inventory(ctx, principal=ADMIN, sku=None, node_id=None, cursor=None, limit=20_000)
     return {"products": len(products["items"]), "nodes": len(nodes["items"]),
             "units": sum(r["on_hand"] for r in stock["items"])}
 
@@ -88,8 +89,8 @@ async def test_load_demo_then_if_empty_loads_nothing(ctx, tmp_path):
 
     # A count taken since must survive: a second run with if_empty writes nothing.
     first = summary.keys[0]
-    sku = (await reference.list_products(ctx, cursor=None, limit=1))["items"][0]["sku"]
-    await stock_feeds.set_stock(ctx, [StockIn(node_id="DC-PARIS-NORD", sku=sku, on_hand=777)])
+    sku = (await records.list_products(ctx, cursor=None, limit=1))["items"][0]["sku"]
+    await feeds.set_stock(ctx, [StockIn(node_id="DC-PARIS-NORD", sku=sku, on_hand=777)])
     before = await count(ctx)
     again = await load_demo(ctx, if_empty=True, keys_file=keys_file)
     assert not again.loaded and again.keys == summary.keys and again.keys[0] == first
@@ -108,7 +109,7 @@ async def test_orders_can_be_captured_on_the_demo(ctx, client, tmp_path):
     key = {k.role: k.key for k in summary.keys}
     web = {"Authorization": f"Bearer {key['channel']}"}
     def on_hand(node_id):
-        return reference.list_inventory(ctx, principal=ADMIN, sku=None, node_id=node_id, cursor=None, limit=1000)
+        return records.list_inventory(ctx, principal=ADMIN, sku=None, node_id=node_id, cursor=None, limit=1000)
 
     at_dc = {r["sku"] for r in (await on_hand("DC-PARIS-NORD"))["items"] if r["available"] >= 1}
     sku = next(r["sku"] for r in (await on_hand("ST-PARIS-RIVOLI"))["items"] if r["available"] >= 3
@@ -151,7 +152,7 @@ def test_the_command_loads_the_demo_and_shows_the_keys(database_url, tmp_path, m
 async def test_the_demo_promises_delivery_options(ctx, client, tmp_path):
     summary = await load_demo(ctx, if_empty=False, keys_file=tmp_path / "demo-keys.txt")
     web = {"Authorization": f"Bearer {next(k.key for k in summary.keys if k.role == 'channel')}"}
-    at_dc = (await reference.list_inventory(ctx, principal=ADMIN, sku=None, node_id="DC-PARIS-NORD", cursor=None,
+    at_dc = (await records.list_inventory(ctx, principal=ADMIN, sku=None, node_id="DC-PARIS-NORD", cursor=None,
                                             limit=50))["items"]
     sku = next(r["sku"] for r in at_dc if r["available"] >= 2)
     r = await client.post("/v1/promise", params={"explain": True}, headers=web, json={

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from oms.db import tables as t
-from oms.services.keys import create_key
+from oms.services.reference.keys import create_key
 from tests.support import (
     WHY,
     accepted_order,

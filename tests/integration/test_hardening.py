@@ -2,7 +2,7 @@
 
 import pytest
 
-from oms.services.keys import create_key
+from oms.services.reference.keys import create_key
 from tests.support import WHY, act, capture, confirm, ful_at, order, problem, seed
 
 
@@ -95,7 +95,7 @@ async def test_a_node_sees_only_its_own_part_of_an_order(ctx, client):
 
 async def test_a_revoked_key_is_refused_and_channel_scopes_are_checked(ctx, client):
     from oms.domain.errors import InvalidInput
-    from oms.services.keys import revoke_key
+    from oms.services.reference.keys import revoke_key
 
     keys = await seed(ctx, client)
     plain, principal = await create_key(ctx, role="viewer")

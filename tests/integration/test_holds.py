@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import update
 
 from oms.db import tables as t
-from oms.services.holds_expiry import release_expired
-from oms.services.stock_check import stock_differences
+from oms.services.reservations.expiry import release_expired
+from oms.services.stock.check import stock_differences
 from tests.support import HOME, capture, on_hand_reserved, order, problem, seed, stock_of
 
 # All 14 units of SKU-B: 10 at the DC, 4 in Lyon (a line goes whole to one node).

@@ -10,7 +10,7 @@ from oms.cli import app
 from oms.config import Settings
 from oms.domain.errors import InvalidInput
 from oms.importer import Kind, parse_hours, read_file, write
-from oms.services import reference
+from oms.services.reference import records
 from tests.support import ADMIN
 
 PRODUCTS = """\
@@ -59,7 +59,7 @@ async def errors_of(ctx, tmp_path, kind, name, text) -> list[str]:
 
 
 async def inventory(ctx) -> dict:
-    page = await reference.list_inventory(ctx, principal=ADMIN, sku=None, node_id=None, cursor=None, limit=1000)
+    page = await records.list_inventory(ctx, principal=ADMIN, sku=None, node_id=None, cursor=None, limit=1000)
     return {(r["node_id"], r["sku"]): (r["on_hand"], r["safety_stock"]) for r in page["items"]}
 
 
@@ -71,12 +71,12 @@ async def test_a_good_file_of_each_kind_imports(ctx, tmp_path):
     assert await load(ctx, tmp_path, Kind.NODES, "nodes.csv", NODES) == 3
     assert await load(ctx, tmp_path, Kind.STOCK, "stock.csv", STOCK) == 3
 
-    products = {p["sku"]: p for p in (await reference.list_products(ctx, cursor=None, limit=10))["items"]}
+    products = {p["sku"]: p for p in (await records.list_products(ctx, cursor=None, limit=10))["items"]}
     assert products["SOFA-1"]["name"] == "Canapé Brume, velours"
     assert products["SOFA-1"]["price"] == {"amount": 129900, "currency": "EUR"}
     assert products["SOFA-1"]["bulky"] and products["OIL-1"]["hazardous"] and not products["MUG-1"]["bulky"]
 
-    nodes = {n["id"]: n for n in (await reference.list_nodes(ctx, type=None, cursor=None, limit=10))["items"]}
+    nodes = {n["id"]: n for n in (await records.list_nodes(ctx, type=None, cursor=None, limit=10))["items"]}
     store = nodes["ST-1"]
     assert store["address"]["city"] == "Lyon" and store["address"]["lat"] == 45.7625
     assert store["fulfills"] == ["home_standard", "click_and_collect"] and store["hands_over"] == ["click_and_collect"]
@@ -239,7 +239,7 @@ async def test_release_waves_and_the_time_to_accept_import(ctx, tmp_path):
             "ST-2,store,Store Lille,1 rue Neuve,59000,Lille,FR,50.63,3.06,15:00|08:30,45\n"
             "ST-3,store,Store Metz,1 rue Serpenoise,57000,Metz,FR,49.12,6.17,,\n")
     assert await load(ctx, tmp_path, Kind.NODES, "nodes.csv", text) == 2
-    nodes = {n["id"]: n for n in (await reference.list_nodes(ctx, type=None, cursor=None, limit=10))["items"]}
+    nodes = {n["id"]: n for n in (await records.list_nodes(ctx, type=None, cursor=None, limit=10))["items"]}
     assert (nodes["ST-2"]["release_waves"], nodes["ST-2"]["accept_within_minutes"]) == (["08:30", "15:00"], 45)
     assert (nodes["ST-3"]["release_waves"], nodes["ST-3"]["accept_within_minutes"]) == ([], None)
     bad = text.replace("15:00|08:30", "15h").replace(",45\n", ",0\n")

@@ -4,7 +4,7 @@ inventory.replenished when they are back; nothing without a threshold."""
 from sqlalchemy import select
 
 from oms.db import tables as t
-from oms.services.low_stock import tell_low_stock
+from oms.services.stock.low_stock import tell_low_stock
 from tests.support import capture, order, seed
 
 

@@ -2,8 +2,8 @@
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from oms.services.outbox import relay
-from oms.services.webhook_sender import deliver_due
+from oms.services.partners.outbox import relay
+from oms.services.partners.webhook_sender import deliver_due
 from tests.support import capture, confirm, order, problem, seed
 
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oms.domain.errors import InvalidInput
-from oms.services.promise_ids import sign, verify
+from oms.services.promise.ids import sign, verify
 from tests.support import ASKED_FROM, HOME, NODES, order, problem, seed
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -3,11 +3,11 @@ cannot be sent as promised is flagged at risk with its options."""
 
 from datetime import timedelta
 
-from oms.services.backorders import release_backorders
-from oms.services.keys import create_key
-from oms.services.resourcing import retry_waiting
-from oms.services.sla import expire_unaccepted
-from oms.services.stock_check import promise_differences, stock_differences
+from oms.services.fulfillment.sla import expire_unaccepted
+from oms.services.orders.resourcing import retry_waiting
+from oms.services.reference.keys import create_key
+from oms.services.stock.check import promise_differences, stock_differences
+from oms.services.supply.backorders import release_backorders
 from tests.integration.test_backorders import backorders_for
 from tests.integration.test_sourcing import explained, priced, promised
 from tests.integration.test_supply import po
@@ -243,7 +243,7 @@ async def test_lines_no_node_has_wait_for_supply_where_the_channel_allows_it(ctx
 
 
 async def test_each_sweep_tries_the_next_orders_awaiting_sourcing(ctx, client, monkeypatch):
-    from oms.services import resourcing
+    from oms.services.orders import resourcing
     monkeypatch.setattr(resourcing, "BATCH", 1)
     keys = await seed(ctx, client)
     await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 0}])

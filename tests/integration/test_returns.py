@@ -1,7 +1,7 @@
 """Returns (RMA): started by any channel, received at a node with a disposition per unit, refunded; the
 order's status follows; exchanges as a linked order paid with the returned units' value."""
 
-from oms.services.keys import create_key
+from oms.services.reference.keys import create_key
 from tests.support import capture, confirm, on_hand_reserved, order, problem, seed
 
 

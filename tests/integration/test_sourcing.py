@@ -2,7 +2,7 @@
 
 import pytest
 
-from oms.services.keys import create_key
+from oms.services.reference.keys import create_key
 from tests.support import HOME, NODES, capture, confirm, order, problem, seed, sent_from
 
 # Home deliveries: 4.00 € + 0.40 € per started kg within 50 km, 6.00 € + 0.60 € beyond.

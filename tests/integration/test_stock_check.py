@@ -5,7 +5,7 @@ from sqlalchemy import delete, event, func, select, text, tuple_, update
 from sqlalchemy.util import await_only
 
 from oms.db import tables as t
-from oms.services.stock_check import repair_stock, stock_differences
+from oms.services.stock.check import repair_stock, stock_differences
 from tests.integration.test_holds import held, hold
 from tests.support import HOME, confirm, on_hand_reserved, order, seed, until_blocked_by
 

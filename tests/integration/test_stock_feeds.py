@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from oms.db import tables as t
-from oms.services.inputs import INT32
-from oms.services.stock_check import stock_differences
+from oms.services.runtime.shapes import INT32
+from oms.services.stock.check import stock_differences
 from tests.support import now, problem, seed, stock_of, until_blocked_by
 
 # Feed times sit in the past of the test run; the rows they touch were never counted by the seed, which

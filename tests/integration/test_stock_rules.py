@@ -1,7 +1,7 @@
 """Protection rules: channels limited to node types and to a share, units kept for walk-in customers,
 safety stock by node type."""
 
-from oms.services.keys import create_key
+from oms.services.reference.keys import create_key
 from tests.support import order, problem, seed, stock_of
 
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from oms.db import tables as t
-from oms.services.outbox import payload, relay
-from oms.services.stream import NatsStream
+from oms.services.partners.outbox import payload, relay
+from oms.services.partners.stream import NatsStream
 from tests.support import capture, order, seed
 
 URL = os.environ.get("OMS_TEST_NATS_URL", "nats://127.0.0.1:4222")

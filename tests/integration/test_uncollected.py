@@ -5,7 +5,7 @@ import json
 from datetime import timedelta
 
 from oms.domain.webhooks import signature
-from oms.services.uncollected import send_back_uncollected
+from oms.services.fulfillment.uncollected import send_back_uncollected
 from tests.support import NODES, capture, confirm, on_hand_reserved, order, problem, seed
 
 

@@ -3,7 +3,7 @@ units, the node cannot act on it, and it can be cancelled."""
 
 from datetime import datetime, timedelta
 
-from oms.services.waves import release_due
+from oms.services.orders.waves import release_due
 from tests.integration.test_promise import PARIS, ask, by_mode, calendars, network, paris
 from tests.support import ASKED_FROM, NODES, WHY, act, capture, confirm, on_hand_reserved, order, problem, seed
 
@@ -90,7 +90,7 @@ async def test_a_promise_from_a_node_with_waves_starts_the_work_at_the_wave(ctx,
 
 
 async def test_work_waiting_for_a_later_wave_does_not_hold_back_another_nodes(ctx, client, monkeypatch):
-    from oms.services import waves
+    from oms.services.orders import waves
     monkeypatch.setattr(waves, "BATCH", 2)
     keys = await seed(ctx, client)
     now = ctx.clock.now()  # minutes added in UTC, then shown on Paris's clock (which may step back meanwhile)

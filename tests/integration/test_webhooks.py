@@ -22,10 +22,10 @@ from oms.bootstrap import build_context, prepare
 from oms.config import Settings
 from oms.db.engine import make_engine
 from oms.db.migrate import alembic_config
-from oms.services import safe_http
-from oms.services.outbox import relay
-from oms.services.secret_box import SecretBox, SecretUnreadable
-from oms.services.webhook_sender import deliver_due
+from oms.services.partners import safe_http
+from oms.services.partners.outbox import relay
+from oms.services.partners.secret_box import SecretBox, SecretUnreadable
+from oms.services.partners.webhook_sender import deliver_due
 from tests.conftest import SECRET_KEY
 from tests.support import capture, confirm, free_port, order, problem, seed
 
@@ -192,7 +192,7 @@ async def test_only_an_admin_manages_webhooks(ctx, client):
 
 
 async def test_a_partner_that_is_down_holds_back_no_other(ctx, client, monkeypatch):
-    from oms.services import webhook_sender
+    from oms.services.partners import webhook_sender
     monkeypatch.setattr(webhook_sender, "SCAN", 2)
     keys = await seed(ctx, client)
     await subscribe(client, keys, "http://127.0.0.1:9/down")  # first: its deliveries come first in line

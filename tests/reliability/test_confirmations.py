@@ -8,7 +8,7 @@ import pytest
 
 from oms.domain.errors import IllegalTransition
 from oms.domain.lifecycle import ACTIONS, check_transition
-from oms.services.stock_check import stock_differences
+from oms.services.stock.check import stock_differences
 from tests.support import act, capture, on_hand_reserved, order, problem, seed
 
 HOME_ACTIONS = ["accept", "pick", "ship", "deliver", "reject", "ready", "collect"]

@@ -2,9 +2,9 @@
 
 import asyncio
 
-from oms.services.inputs import StockIn
-from oms.services.stock_check import stock_differences
-from oms.services.stock_feeds import set_stock
+from oms.services.stock.check import stock_differences
+from oms.services.stock.feeds import set_stock
+from oms.services.stock.inputs import StockIn
 from tests.support import order, seed
 
 

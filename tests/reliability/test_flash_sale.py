@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from oms.services.stock_check import stock_differences
+from oms.services.stock.check import stock_differences
 from tests.conftest import PG_URL
 from tests.support import NODES, PRODUCTS, STOCK, order, server_env
 

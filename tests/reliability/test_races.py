@@ -5,7 +5,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from oms.db import tables as t
-from oms.services.stock_check import stock_differences
+from oms.services.stock.check import stock_differences
 from tests.support import order, seed, stock_of
 
 CLIENTS = 32

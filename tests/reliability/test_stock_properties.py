@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from oms.api.app import create_app
 from oms.bootstrap import build_context, prepare
 from oms.config import Settings
-from oms.services.backorders import release_backorders
-from oms.services.holds_expiry import release_expired
-from oms.services.stock_check import promise_differences, stock_differences
+from oms.services.reservations.expiry import release_expired
+from oms.services.stock.check import promise_differences, stock_differences
+from oms.services.supply.backorders import release_backorders
 from tests.support import WHY, order, seed
 
 NODES = ["DC-PARIS", "ST-PARIS", "ST-LYON"]

@@ -15,7 +15,7 @@ WALL = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("da
         ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime")}
 # Wall time that is no business time: an id's leading bits order rows by when they were made; the failure
 # throttle's window is counted by its library in wall-clock seconds.
-NOT_BUSINESS_TIME = {"domain/ids.py", "services/throttle.py"}
+NOT_BUSINESS_TIME = {"domain/ids.py", "services/runtime/throttle.py"}
 
 
 def test_only_the_clock_reads_the_time_of_day():

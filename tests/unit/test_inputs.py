@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from oms.services.inputs import NodeIn, OpeningHours
+from oms.services.reference.inputs import NodeIn, OpeningHours
 
 ADDRESS = {"line1": "1 quai", "postal_code": "69002", "city": "Lyon", "country": "FR", "lat": 45.76, "lng": 4.83}
 

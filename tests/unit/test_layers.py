@@ -22,3 +22,52 @@ def test_domain_imports_only_the_standard_library():
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] not in sys.stdlib_module_names
                           and n.split(".")[0] not in SOLVER.get(path.name, set())]
     assert offenders == []
+
+
+SERVICES = DOMAIN.parent / "services"
+# The service packages from the bottom up: each may import the ones before it, never one after it, so that the
+# use cases stack without cycles (see each package's docstring for what it owns).
+PACKAGES = ["runtime", "reference", "partners", "stock", "promise", "sourcing", "reservations", "orders", "supply",
+            "returns", "fulfillment", "reads"]
+# What no service may import: the layers that call the services.
+CALLERS = {"oms.api", "oms.console", "oms.cli", "oms.bootstrap", "oms.importer", "oms.demo"}
+
+
+def _runtime_imports(path: Path) -> list[str]:
+    """The absolute modules a file imports when it runs: imports under ``if TYPE_CHECKING:`` name types only."""
+    tree = ast.parse(path.read_text())
+    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                   and getattr(block.test, "id", None) == "TYPE_CHECKING" for n in ast.walk(block)}
+    package = ["oms", *path.relative_to(SERVICES.parent).parent.parts]
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            base = ".".join(package[: len(package) - node.level + 1]) if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            found += [f"{module}.{a.name}" for a in node.names] if node.module is None else [module]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+    return found
+
+
+def test_service_packages_import_only_the_packages_below_them():
+    assert sorted(p.name for p in SERVICES.iterdir() if p.is_dir() and p.name != "__pycache__") == sorted(PACKAGES)
+    offenders = []
+    for path in SERVICES.rglob("*.py"):
+        own = path.relative_to(SERVICES).parts[0]
+        for module in _runtime_imports(path):
+            parts = module.split(".")
+            if any(module == c or module.startswith(c + ".") for c in CALLERS):
+                offenders.append(f"{path.relative_to(SERVICES)} imports {module}")
+            elif parts[:2] == ["oms", "services"] and len(parts) > 2 and parts[2] != own:
+                if own not in PACKAGES or parts[2] not in PACKAGES or PACKAGES.index(parts[2]) > PACKAGES.index(own):
+                    offenders.append(f"{path.relative_to(SERVICES)} imports {module}")
+    assert offenders == []
+
+
+def test_every_service_package_says_what_it_owns():
+    for name in PACKAGES:
+        doc = ast.get_docstring(ast.parse((SERVICES / name / "__init__.py").read_text()))
+        assert doc and "Owns" in doc and "May call" in doc, f"services/{name}/__init__.py"

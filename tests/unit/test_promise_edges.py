@@ -11,8 +11,9 @@ from oms.domain.calendar import Calendar, calendar_from, hours
 from oms.domain.errors import InvalidInput
 from oms.domain.lead_times import Band, CarrierService, NodeTimes, ship
 from oms.domain.promise import Leg, NotOffered, best_shipment, prepared_at, transferred
-from oms.services.inputs import DeliveryIn, NodeIn
-from oms.services.promise_ids import sign, verify
+from oms.services.promise.ids import sign, verify
+from oms.services.reference.inputs import NodeIn
+from oms.services.runtime.shapes import DeliveryIn
 
 PARIS = ZoneInfo("Europe/Paris")
 

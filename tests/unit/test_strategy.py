@@ -74,8 +74,8 @@ def test_lines_named_together_wait_only_where_the_stock_cannot_serve_them():
     must wait for supply; the other and the B line are sent, not all three held back."""
     from oms.domain.reference import NodeRef, ProductRef
     from oms.domain.sourcing import Candidate
-    from oms.services.reference_cache import Snapshot
-    from oms.services.sourcing import Sourcer
+    from oms.services.reference.cache import Snapshot
+    from oms.services.sourcing.sourcer import Sourcer
 
     nodes = {n: NodeRef(n, "warehouse", n, 48.0, 2.0 + i, "Europe/Paris", frozenset({"home_standard"}), frozenset(),
                         True) for i, n in enumerate(("X", "Y"))}

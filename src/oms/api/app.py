@@ -14,7 +14,7 @@ from ..console import order_actions as console_order_actions
 from ..console import pages as console_pages
 from ..console import routes as console_routes
 from ..console import store as console_store
-from ..services.context import Context
+from ..services.runtime.context import Context
 from . import (
     availability,
     carriers,

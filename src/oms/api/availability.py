@@ -6,8 +6,8 @@ from pydantic import Field
 from ..domain.availability import Near
 from ..domain.errors import Problems
 from ..domain.vocabulary import Channel
-from ..services import availability
-from ..services.inputs import Sku, Strict
+from ..services.runtime.shapes import Sku, Strict
+from ..services.stock import availability
 from .deps import Caller, Ctx, may, principal_of
 from .json import Json
 from .schemas import PROBLEMS

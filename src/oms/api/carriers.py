@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter, Request
 
-from ..services import tracking
-from ..services.inputs import TrackingIn
+from ..services.fulfillment import tracking
+from ..services.fulfillment.inputs import TrackingIn
 from .deps import Ctx, body_of
 from .json import Json
 from .schemas import PROBLEMS

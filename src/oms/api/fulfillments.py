@@ -5,8 +5,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query
 
 from ..domain.lifecycle import ACTIONS, FStatus
-from ..services import cancel_requests, fulfillment, queries
-from ..services.inputs import ActionIn, CancelAnswerIn
+from ..services.fulfillment import cancel_requests, confirmations
+from ..services.fulfillment.inputs import ActionIn, CancelAnswerIn
+from ..services.orders import queries
 from .deps import Caller, Ctx, may
 from .json import Json
 from .schemas import PROBLEMS, FulfillmentPage, FulfillmentWork, OrderOut
@@ -53,4 +54,4 @@ async def confirm(fulfillment_id: str, action: Action, ctx: Ctx, caller: Caller,
     """A node's confirmation. `pick` takes the quantities found (fewer is a short pick); `pack` the parcels
     made, each weighed; `ship` the carrier and tracking number; `ready` an optional pickup code (one is
     made otherwise); `collect` checks it."""
-    return Json(await fulfillment.act(ctx, fulfillment_id, action, body, principal=caller))
+    return Json(await confirmations.act(ctx, fulfillment_id, action, body, principal=caller))

@@ -6,7 +6,7 @@ A plain ASGI middleware: no per-request task or body copy (unlike Starlette's Ba
 """
 
 from ..domain.errors import Unauthenticated
-from ..services.context import Context
+from ..services.runtime.context import Context
 from .problems import problem
 
 # Bulk writes of reference data and stock feeds: thousands of rows in one call.

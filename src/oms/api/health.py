@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from ..db.migrate import current_revision, head_revision
 from ..domain.errors import Unauthenticated
-from ..services import metrics
+from ..services.reads import metrics
 from .deps import Ctx
 from .json import Json
 

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter, Request
 
-from ..services import holds
-from ..services.inputs import HoldIn
+from ..services.reservations import holds
+from ..services.reservations.inputs import HoldIn
 from .deps import Caller, Ctx, IdempotencyKey, body_of, caller_for, idempotency_key_of, may
 from .json import Json
 from .schemas import PROBLEMS

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Body, Query, Request
 
 from ..domain.lifecycle import OStatus
 from ..domain.vocabulary import Channel
-from ..services import cancel, capture, order_changes, queries, resourcing
-from ..services.inputs import AddressChangeIn, CancelIn, OrderIn, ResourceIn
+from ..services.orders import cancel, capture, changes, queries, resourcing
+from ..services.orders.inputs import AddressChangeIn, CancelIn, OrderIn, ResourceIn
 from .deps import Caller, Ctx, IdempotencyKey, body_of, caller_for, idempotency_key_of, may
 from .json import Json
 from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage
@@ -99,4 +99,4 @@ async def resource_order(order_id: str, ctx: Ctx, caller: Caller,
 async def change_address(order_id: str, body: AddressChangeIn, ctx: Ctx, caller: Caller):
     """Deliver to another address (`{"address": {…}, "reason"}`), while no unit has left a node: `409`
     after; `422` for an order collected at a store or a locker."""
-    return Json(await order_changes.change_address(ctx, order_id, body, principal=caller))
+    return Json(await changes.change_address(ctx, order_id, body, principal=caller))

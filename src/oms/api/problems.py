@@ -17,7 +17,7 @@ from ..domain.errors import (
     OmsError,
     Unauthenticated,
 )
-from ..services.carrier_adapters import CarrierUnavailable
+from ..services.partners.carrier_adapters import CarrierUnavailable
 from .json import Json
 
 log = logging.getLogger("oms.api")

@@ -5,8 +5,8 @@ from fastapi.exceptions import RequestValidationError
 
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.vocabulary import Channel
-from ..services import promise
-from ..services.inputs import PromiseIn
+from ..services.promise import options
+from ..services.promise.inputs import PromiseIn
 from .availability import page_query
 from .deps import Caller, Ctx, body_of, caller_for, may, principal_of
 from .json import Json
@@ -21,7 +21,7 @@ async def promise_options(body: PromiseIn, ctx: Ctx, caller: Caller, explain: bo
     the customer, the promised window (`earliest`, `latest`), the order-by `cutoff` that keeps it, the
     nodes it comes from, the internal `cost` and a `promise_id` valid until `expires_at`. A mode that
     cannot be offered is absent; with `explain=true`, `absent` says why for each."""
-    return Json(await promise.promise(ctx, body, principal=caller, explain=explain))
+    return Json(await options.promise(ctx, body, principal=caller, explain=explain))
 
 
 async def promise_options_fast(request: Request):
@@ -32,7 +32,7 @@ async def promise_options_fast(request: Request):
         raise RequestValidationError([{"loc": ("query", "explain"), "type": "bool_parsing",
                                        "msg": "Input should be a valid boolean"}])
     principal = await caller_for(request, "availability")
-    return Json(await promise.promise(request.app.state.ctx, await body_of(request, PromiseIn),
+    return Json(await options.promise(request.app.state.ctx, await body_of(request, PromiseIn),
                                       principal=principal, explain=_BOOLEANS[explain]))
 
 
@@ -56,6 +56,6 @@ async def product_page(request: Request):
     channel, near = page_query(request.query_params)
     if near is None:
         raise InvalidInput([FieldError("lat", "give lat and lng: the point the shopper is near")])
-    return Json(await promise.product_page(request.app.state.ctx, principal=await principal_of(request),
+    return Json(await options.product_page(request.app.state.ctx, principal=await principal_of(request),
                                            channel=channel, sku=request.path_params["sku"],
                                            point=(near.lat, near.lng)))

@@ -5,31 +5,24 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from ..domain.vocabulary import NodeType
-from ..services import (
-    batch,
-    carriers,
-    delivery_capacity,
-    delivery_prices,
-    reference,
-    simulate,
-    stock_feeds,
-    stock_rules,
-    supply,
-)
-from ..services.inputs import (
+from ..services.orders import batch
+from ..services.orders.inputs import ReoptimiseIn
+from ..services.reference import carriers, delivery_capacity, delivery_prices, records, stock_rules
+from ..services.reference.inputs import (
     CarrierServiceIn,
     DeliveryCapacityIn,
     DeliveryPricesIn,
     NodeIn,
     ProductIn,
-    ReoptimiseIn,
-    SimulateIn,
     SourcingSettingsIn,
-    StockIn,
     StockRulesIn,
-    SupplyIn,
-    SupplyStatus,
 )
+from ..services.sourcing import simulate
+from ..services.sourcing.inputs import SimulateIn
+from ..services.stock import feeds
+from ..services.stock.inputs import StockIn
+from ..services.supply import expected
+from ..services.supply.inputs import SupplyIn, SupplyStatus
 from .deps import Caller, Ctx, body_of_dict, may
 from .json import Json
 from .schemas import PROBLEMS, BulkResult, Page, StockCountResult
@@ -43,25 +36,25 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 async def upsert_products(items: Annotated[list[ProductIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
     """Create or replace up to 5,000 products. A bad item rejects the whole call, naming the item."""
     caller.require_admin()
-    return Json({"upserted": await reference.upsert_products(ctx, items)})
+    return Json({"upserted": await records.upsert_products(ctx, items)})
 
 
 @router.get("/products", response_model=Page)
 async def list_products(ctx: Ctx, caller: Caller, cursor: str | None = None, limit: Limit = 100):
-    return Json(await reference.list_products(ctx, cursor=cursor, limit=limit))
+    return Json(await records.list_products(ctx, cursor=cursor, limit=limit))
 
 
 @router.put("/nodes", dependencies=[may("admin")], response_model=BulkResult)
 async def upsert_nodes(items: Annotated[list[NodeIn], Body(max_length=BULK_MAX)], ctx: Ctx, caller: Caller):
     """Create or replace up to 5,000 nodes (warehouses, stores, lockers …), all or nothing."""
     caller.require_admin()
-    return Json({"upserted": await reference.upsert_nodes(ctx, items)})
+    return Json({"upserted": await records.upsert_nodes(ctx, items)})
 
 
 @router.get("/nodes", response_model=Page)
 async def list_nodes(ctx: Ctx, caller: Caller, type: NodeType | None = None, cursor: str | None = None,
                      limit: Limit = 100):
-    return Json(await reference.list_nodes(ctx, type=type, cursor=cursor, limit=limit))
+    return Json(await records.list_nodes(ctx, type=type, cursor=cursor, limit=limit))
 
 
 @router.put("/inventory", dependencies=[may("admin")], response_model=StockCountResult)
@@ -70,7 +63,7 @@ async def set_stock(items: Annotated[list[StockIn], Body(max_length=BULK_MAX)], 
     the ledger. `upserted` counts the rows applied; `stale` the rows left as they were because a node sent
     a count dated later than now (within the 5 minutes of clock skew allowed)."""
     caller.require_admin()
-    applied, stale = await stock_feeds.set_stock(ctx, items, ref="api")
+    applied, stale = await feeds.set_stock(ctx, items, ref="api")
     return Json({"upserted": applied, "stale": stale})
 
 
@@ -79,8 +72,8 @@ async def list_inventory(ctx: Ctx, caller: Caller, sku: str | None = None, node_
                          cursor: str | None = None, limit: Limit = 100):
     """Stock rows: `on_hand`, `reserved`, `safety_stock` and `available` (to promise) per node and SKU. A node
     key reads its own node's rows only (`403` for a `node_id` of another node)."""
-    return Json(await reference.list_inventory(ctx, principal=caller, sku=sku, node_id=node_id, cursor=cursor,
-                                               limit=limit))
+    return Json(await records.list_inventory(ctx, principal=caller, sku=sku, node_id=node_id, cursor=cursor,
+                                          limit=limit))
 
 
 @router.get("/stock-rules")
@@ -146,14 +139,14 @@ async def upsert_supply(items: Annotated[list[SupplyIn], Body(max_length=BULK_MA
     lists what is expected from today on, by date (`incoming`). A supply marked `received` hands its units
     to the backorders waiting for it; one with units promised to backorders cannot be cut below them,
     cancelled or moved (`409`, naming each item)."""
-    return Json({"upserted": await supply.upsert_supply(ctx, items, principal=caller)})
+    return Json({"upserted": await expected.upsert_supply(ctx, items, principal=caller)})
 
 
 @router.get("/supply", response_model=Page)
 async def list_supply(ctx: Ctx, caller: Caller, sku: str | None = None, node_id: str | None = None,
                       status: SupplyStatus | None = None, cursor: str | None = None, limit: Limit = 100):
     """Expected supply; `promised` is how many of its units backordered orders wait for."""
-    return Json(await supply.list_supply(ctx, sku=sku, node_id=node_id, status=status, cursor=cursor, limit=limit))
+    return Json(await expected.list_supply(ctx, sku=sku, node_id=node_id, status=status, cursor=cursor, limit=limit))
 
 
 @router.put("/carrier-services", dependencies=[may("admin")], response_model=BulkResult)

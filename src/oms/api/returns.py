@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from ..domain.returns import RStatus
-from ..services import return_receipts, returns
-from ..services.return_inputs import InspectIn, ReceiveIn, ReturnCancelIn, ReturnIn
+from ..services.returns import receipts, rma
+from ..services.returns.inputs import InspectIn, ReceiveIn, ReturnCancelIn, ReturnIn
 from .deps import Caller, Ctx, IdempotencyKey, may
 from .json import Json
 from .schemas import PROBLEMS, ReturnOut, ReturnPage
@@ -21,7 +21,7 @@ async def start_return(body: ReturnIn, ctx: Ctx, caller: Caller, idempotency_key
     store). `exchange` captures a new order for the same customer, paid with the returned units' value; only
     the order's own channel (or an admin) asks for one.
     `409` names each line with fewer units to return than asked."""
-    view, created = await returns.start_return(ctx, body, principal=caller, idempotency_key=idempotency_key)
+    view, created = await rma.start_return(ctx, body, principal=caller, idempotency_key=idempotency_key)
     return Json(view, status_code=201 if created else 200, headers={"Location": f"/v1/returns/{view['id']}"})
 
 
@@ -31,13 +31,13 @@ async def list_returns(ctx: Ctx, caller: Caller, order_id: str | None = None, st
                        limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Returns, newest first. A channel key sees those it started and those of its orders; a node key those
     expected or received at its node."""
-    return Json(await returns.list_returns(ctx, principal=caller, order_id=order_id, status=status,
-                                           node_id=node_id, cursor=cursor, limit=limit))
+    return Json(await rma.list_returns(ctx, principal=caller, order_id=order_id, status=status,
+                                       node_id=node_id, cursor=cursor, limit=limit))
 
 
 @router.get("/{return_id}", response_model=ReturnOut)
 async def get_return(return_id: str, ctx: Ctx, caller: Caller):
-    return Json(await returns.get_return(ctx, return_id, principal=caller))
+    return Json(await rma.get_return(ctx, return_id, principal=caller))
 
 
 @router.post("/{return_id}/receive", dependencies=[may("return_receipt")], response_model=ReturnOut)
@@ -45,17 +45,17 @@ async def receive(return_id: str, body: ReceiveIn, ctx: Ctx, caller: Caller):
     """Units arrived at `node_id`, each with its disposition: `restock` (sellable there again), `damaged`
     (written off) or `inspect` (kept aside). Restocked and damaged units are refunded at once
     (`refund.requested`), less what an exchange took."""
-    return Json(await return_receipts.receive(ctx, return_id, body, principal=caller))
+    return Json(await receipts.receive(ctx, return_id, body, principal=caller))
 
 
 @router.post("/{return_id}/inspect", dependencies=[may("return_receipt")], response_model=ReturnOut)
 async def inspect(return_id: str, body: InspectIn, ctx: Ctx, caller: Caller):
     """Units kept to inspect are judged `restock` or `damaged`, and refunded."""
-    return Json(await return_receipts.inspect(ctx, return_id, body, principal=caller))
+    return Json(await receipts.inspect(ctx, return_id, body, principal=caller))
 
 
 @router.post("/{return_id}/cancel", dependencies=[may("return_start")], response_model=ReturnOut)
 async def cancel(return_id: str, ctx: Ctx, caller: Caller,
                  body: Annotated[ReturnCancelIn, Body()] = ReturnCancelIn()):
     """Call off a return nothing of which came back (its exchange order is cancelled while it has not left)."""
-    return Json(await returns.cancel_return(ctx, return_id, body, principal=caller))
+    return Json(await rma.cancel_return(ctx, return_id, body, principal=caller))

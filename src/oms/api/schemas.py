@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..services.inputs import Money
+from ..services.runtime.shapes import Money
 
 
 class Page(BaseModel):

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
-from ..services import stock_feeds
-from ..services.inputs import DeltaIn, SnapshotIn
+from ..services.stock import feeds
+from ..services.stock.inputs import DeltaIn, SnapshotIn
 from .deps import Caller, Ctx, may
 from .json import Json
 from .schemas import PROBLEMS
@@ -35,7 +35,7 @@ async def post_snapshot(snapshot: SnapshotIn, ctx: Ctx, caller: Caller):
     is refused by name (`items.N.on_hand`).
     """
     caller.require_stock_feed({snapshot.node_id})
-    applied, stale = await stock_feeds.apply_snapshot(ctx, snapshot)
+    applied, stale = await feeds.apply_snapshot(ctx, snapshot)
     return Json({"applied": applied, "stale": stale})
 
 
@@ -50,4 +50,4 @@ async def post_movements(items: Annotated[list[DeltaIn], Body(max_length=5000)],
     stock row holds (±2,147,483,647) is refused by name (`items.N.delta`).
     """
     caller.require_stock_feed({d.node_id for d in items})
-    return Json(await stock_feeds.apply_deltas(ctx, items))
+    return Json(await feeds.apply_deltas(ctx, items))

@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 
-from ..services import webhooks
-from ..services.inputs import ReplayIn, WebhookIn
+from ..services.partners import webhooks
+from ..services.partners.inputs import ReplayIn, WebhookIn
 from .deps import Caller, Ctx, may
 from .json import Json
 from .schemas import PROBLEMS

@@ -5,7 +5,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 
 from ..domain.errors import FieldError, InvalidInput, OmsError, Unauthenticated
-from ..services import dashboard
+from ..services.reads import dashboard
 from .labels import EN
 from .pages import page, problem, templates, to_sign_in, who_is
 

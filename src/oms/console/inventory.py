@@ -5,7 +5,8 @@ from fastapi import APIRouter, Request
 
 from ..domain.errors import OmsError, Unauthenticated
 from ..domain.vocabulary import Channel, Role
-from ..services import availability, reference
+from ..services.reference import records
+from ..services.stock import availability
 from .pages import page, problem, to_sign_in, who_is
 
 router = APIRouter(prefix="/console/inventory", include_in_schema=False)
@@ -25,9 +26,9 @@ async def show(request: Request, sku: str | None = None, channel: str | None = N
     ctx = request.app.state.ctx
     try:
         answer = await availability.availability(ctx, principal=who, channel=channel, skus=[data["sku"]])
-        rows = await reference.list_inventory(ctx, principal=who, sku=data["sku"], node_id=None, cursor=None,
+        rows = await records.list_inventory(ctx, principal=who, sku=data["sku"], node_id=None, cursor=None,
                                               limit=500)
-        moves = await reference.recent_movements(ctx, sku=data["sku"])
+        moves = await records.recent_movements(ctx, sku=data["sku"])
     except OmsError as exc:
         return problem(request, exc, who, csrf, "/console/inventory")
     return page(request, "inventory.html", who, csrf, item=answer["items"][0], as_of=answer["as_of"],

@@ -9,9 +9,11 @@ from pydantic import BaseModel, ValidationError
 
 from ..domain.errors import FieldError, InvalidInput, OmsError, Unauthenticated
 from ..domain.vocabulary import Role
-from ..services import cancel, order_changes, queries, returns
-from ..services.inputs import AddressChangeIn, CancelIn, CancelLine
-from ..services.return_inputs import ReturnIn
+from ..services.orders import cancel, queries
+from ..services.orders import changes as order_changes
+from ..services.orders.inputs import AddressChangeIn, CancelIn, CancelLine
+from ..services.returns import rma as returns
+from ..services.returns.inputs import ReturnIn
 from .labels import EN
 from .pages import form_of, page, problem, to_sign_in, who_is
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from ..domain.errors import FieldError, Forbidden, InvalidInput, NotFound, OmsError, Unauthenticated
 from ..domain.vocabulary import Channel, Role
-from ..services import queries
+from ..services.orders import queries
 from . import sessions
 from .labels import EN
 from .pages import form_of, page, problem, to_sign_in, who_is

@@ -12,7 +12,7 @@ from ..db import tables as t
 from ..domain.access import Principal
 from ..domain.errors import Unauthenticated
 from ..domain.vocabulary import Role
-from ..services.context import Context
+from ..services.runtime.context import Context
 
 COOKIE = "oms_console"
 LASTS = timedelta(hours=12)  # a working day; signing in again after that

@@ -9,8 +9,9 @@ from fastapi.responses import RedirectResponse
 from ..domain.errors import FieldError, InvalidInput, OmsError, Unauthenticated
 from ..domain.lifecycle import ACTIONS
 from ..domain.vocabulary import PICKUP_MODES, Role
-from ..services import fulfillment, queries
-from ..services.inputs import ActionIn, PickedLine
+from ..services.fulfillment import confirmations
+from ..services.fulfillment.inputs import ActionIn, PickedLine
+from ..services.orders import queries
 from .labels import EN
 from .pages import form_of, page, problem, to_sign_in, who_is
 
@@ -75,7 +76,7 @@ async def act(request: Request, fulfillment_id: str, action: str):
         form = await form_of(request, csrf)
         if action not in ACTIONS:
             raise InvalidInput([FieldError("action", f"must be one of {', '.join(ACTIONS)}")])
-        await fulfillment.act(request.app.state.ctx, fulfillment_id, action, _body(action, form), principal=who)
+        await confirmations.act(request.app.state.ctx, fulfillment_id, action, _body(action, form), principal=who)
     except OmsError as exc:
         return problem(request, exc, who, csrf, back)
     return RedirectResponse(back + ("&" if "?" in back else "?") + "done=1", status_code=303)

@@ -13,15 +13,15 @@ from importlib import resources
 
 from ..domain.vocabulary import NodeType
 from ..importer import Kind, read_text
-from ..services.inputs import (
+from ..services.reference.inputs import (
     CarrierServiceIn,
     DeliveryCapacityIn,
     DeliveryPricesIn,
     NodeIn,
     ProductIn,
     SourcingSettingsIn,
-    StockIn,
 )
+from ..services.stock.inputs import StockIn
 
 DATA = resources.files(__package__) / "data"
 

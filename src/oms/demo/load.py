@@ -13,13 +13,14 @@ from pathlib import Path
 from ..domain.access import Principal
 from ..domain.vocabulary import Role
 from ..files import private_folder
-from ..services import reference, stock_feeds
-from ..services.carriers import upsert_carrier_services
-from ..services.context import Context
-from ..services.delivery_capacity import put_delivery_capacity
-from ..services.delivery_prices import put_prices
-from ..services.keys import create_key
-from ..services.stock_rules import put_sourcing
+from ..services.reference import records
+from ..services.reference.carriers import upsert_carrier_services
+from ..services.reference.delivery_capacity import put_delivery_capacity
+from ..services.reference.delivery_prices import put_prices
+from ..services.reference.keys import create_key
+from ..services.reference.stock_rules import put_sourcing
+from ..services.runtime.context import Context
+from ..services.stock import feeds
 from .generate import build, build_delivery, build_sourcing
 
 KEYS_FILE = Path("var") / "demo-keys.txt"
@@ -73,13 +74,13 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
 
     Untouched means no keys are created either: the database may hold a real retailer's data.
     """
-    if if_empty and (await reference.list_products(ctx, cursor=None, limit=1))["items"]:
+    if if_empty and (await records.list_products(ctx, cursor=None, limit=1))["items"]:
         return Summary(loaded=False, keys=read_keys(keys_file))
 
     products, nodes, stock = build()
-    await reference.upsert_products(ctx, products)
-    await reference.upsert_nodes(ctx, nodes)
-    await stock_feeds.set_stock(ctx, stock, ref="demo")
+    await records.upsert_products(ctx, products)
+    await records.upsert_nodes(ctx, nodes)
+    await feeds.set_stock(ctx, stock, ref="demo")
     carriers, prices, capacity = build_delivery()
     await upsert_carrier_services(ctx, carriers, principal=SYSTEM)
     await put_prices(ctx, prices, principal=SYSTEM)

@@ -1,0 +1,298 @@
+"""Re-sourcing: units a node will not send are planned again on the other nodes.
+
+A node rejects its fulfilment order, lets the time to accept it lapse (``accept_within_minutes``), or
+does not find units when picking: those units then belong to no live fulfilment order and the order
+awaits sourcing. Right after, in a transaction of its own (order, then stock, then capacity, as every
+writer locks), the missing units are planned by the channel and mode's strategy on the nodes that have
+not failed this order, reserved, and released to their nodes as new fulfilment orders (``order.resourced``).
+
+An order that carries a promise is re-sourced only from nodes that still keep it. When no node can, the
+order is flagged at risk (``at_risk`` on the order, an ``order.at_risk`` event for the channel) with the
+options left: a later date (``POST /v1/orders/{id}/resource`` with ``late``), the lines that can still be
+sent in time (cancel the others), or cancelling the lines. Where the channel allows backorders, an
+order without a promise (or whose later date was accepted) has the lines no node can send now wait for
+expected supply instead. Orders awaiting sourcing are tried again by the sweeper every few seconds:
+stock may come back.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ...db import capacity as capacity_rows
+from ...db import stock, supply_promises
+from ...db import tables as t
+from ...db.capture_tx import LostRace
+from ...domain.access import Principal
+from ...domain.capacity import counted, shared_out
+from ...domain.errors import Conflict, InvalidInput, OutOfStock
+from ...domain.lifecycle import FStatus, OStatus
+from ...domain.promise import NoRoom, NotOffered, Option
+from ...domain.sourcing import Candidate, Need, Plan, named, plan_backorders
+from ...domain.vocabulary import DeliveryMode
+from ..promise.ways import CARRIED, Ways
+from ..reference.records import bump_reference
+from ..runtime.context import Context
+from ..sourcing.decisions import add_decision
+from ..sourcing.fulfillment_rows import backordered_rows, fulfillment_rows
+from ..sourcing.planning import Request, prepare_stored
+from ..sourcing.sourcer import Sourcer
+from .state import OrderState
+
+SYSTEM = "system:resourcing"
+ATTEMPTS = 3  # plans made again when stock or a day's places were taken meanwhile
+BATCH = 100  # orders awaiting sourcing tried per sweep
+OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)
+
+
+def missing(state: OrderState) -> list[Need]:
+    """Per order line, the units that no live fulfilment order is meant to send."""
+    found = []
+    for ln in sorted(state.lines, key=lambda x: x["line_no"]):
+        units = state.unallocated(ln["line_no"])
+        if units > 0:
+            found.append(Need(ln["line_no"], ln["sku"], units))
+    return found
+
+
+def failed(state: OrderState) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """The nodes that gave up a fulfilment order of this order (and why), and the SKUs a node did not find."""
+    gave_up = {f["node_id"]: f["details"].get("reject_reason") or "rejected" for f in state.fuls
+               if f["status"] == FStatus.REJECTED}
+    short = {(fl["node_id"], fl["sku"]) for fl in state.flines if fl["short"]}
+    return gave_up, short
+
+
+@dataclass
+class _Setting:
+    """What re-sourcing an order plans on: its request, priced nodes, ways and the stock available now."""
+    request: Request
+    sourcer: Sourcer
+    ways: Ways
+    candidates: list[Candidate]  # the nodes that have not failed this order
+    available: dict[tuple[str, str], int]
+    latest: datetime | None  # the promised latest delivery
+    slot: datetime | None
+    passed_over: dict[str, str]
+
+
+async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool = False, at: datetime | None = None,
+                         principal: Principal | None = None) -> dict | None:
+    """Plan the order's missing units again; the order as it now stands (None: it had nothing missing and
+    nothing changed). ``late``: a later delivery than promised is accepted (customer service asked for it);
+    then a Conflict says so when nothing can be sent at all. ``principal``: the caller, when asked through
+    the API (it must be allowed to change the order)."""
+    if principal is not None:
+        principal.require_order_write()
+    at = at or ctx.clock.now()
+    actor = principal.actor if principal else SYSTEM
+    for _ in range(ATTEMPTS):
+        try:
+            async with ctx.db.write() as conn:
+                state = await OrderState.load(conn, order_id)
+                if principal is not None:
+                    principal.require_in_channel("order", order_id, state.order["channel"])
+                changed = await _resource(ctx, conn, state, at=at, actor=actor, reason=reason, late=late)
+                if late and missing(state):
+                    raise Conflict(f"no node can send the missing units now: {state.order['at_risk']['reason']}",
+                                   at_risk=state.order["at_risk"])
+                if not changed:
+                    return state.view() if principal is not None else None
+                return await state.save(conn, actor=actor, at=at, reason=reason)
+        except LostRace:
+            continue  # stock or a day's places went to another order since they were read: plan again
+    if principal is not None:
+        raise Conflict(f"the stock of these lines changed under {ATTEMPTS} attempts in a row; try again")
+    return None  # the sweeper tries again
+
+
+async def retry_waiting(ctx: Context, *, at: datetime | None = None) -> int:
+    """Try again the next orders awaiting sourcing, in id order from where the last sweep stopped (an order
+    still at risk is not written, so its place in any other order would never move); how many were
+    sourced."""
+    o = t.orders.c
+    after = ctx.batch.get("retried_after", "")
+    async with ctx.db.read() as conn:
+        for start in dict.fromkeys((after, "")):  # past the end: from the start again
+            waiting = (await conn.scalars(select(o.id).where(o.status == OStatus.AWAITING_SOURCING, o.id > start)
+                                          .order_by(o.id).limit(BATCH))).all()
+            if waiting:
+                break
+    ctx.batch["retried_after"] = waiting[-1] if len(waiting) == BATCH else ""
+    done = 0
+    for order_id in waiting:
+        view = await resource_order(ctx, order_id, reason="tried again", at=at)
+        done += view is not None and view["status"] != OStatus.AWAITING_SOURCING
+    return done
+
+
+async def _resource(ctx: Context, conn, state: OrderState, *, at: datetime, actor: str, reason: str,
+                    late: bool) -> bool:
+    """Plan, reserve and release the missing units, or flag the order at risk; whether anything changed."""
+    needs = missing(state)
+    if not needs or state.order["status"] == OStatus.CANCELLED:
+        return False
+    try:
+        setting = await _setting(ctx, conn, state, needs, at)
+    except InvalidInput as exc:
+        return _flag(state, f"its delivery cannot be served any more ({exc})", needs, [], at, actor)
+    latest = None if late else setting.latest
+    plan, option, why = _plan(setting, needs, latest)
+    if plan is None and latest is None and setting.request.backorder and \
+            await _wait_for_supply(ctx, conn, state, setting, needs, at=at, actor=actor, reason=reason):
+        return True
+    if plan is None:
+        return _flag(state, why, needs, _options(setting, needs), at, actor)
+    await _store(ctx, conn, state, setting, plan, option, needs, at=at, actor=actor, reason=reason, late=late)
+    return True
+
+
+async def _setting(ctx: Context, conn, state: OrderState, needs: list[Need], at: datetime) -> _Setting:
+    o = state.order
+    request = await prepare_stored(ctx, o, needs)
+    gave_up, short = failed(state)
+    snap = request.snap
+    available = request.promisable(await stock.available(conn, {n.sku for n in needs}))
+    for key in short:
+        available.pop(key, None)
+    weight = {n.sku: snap.products[n.sku].weight_g for n in needs}
+    ways = Ways(snap, await ctx.capacity.current(ctx.db, snap, fresh=True), weight, at)
+    sourcer = Sourcer(snap, o["channel"], o["delivery_mode"], request.destination, weight, request.pickup_node_id)
+    promised = o["delivery"].get("promised")
+    slot = o["delivery"].get("slot_start") or (promised["earliest"] if promised and
+                                               o["delivery_mode"] == DeliveryMode.SCHEDULED else None)
+    return _Setting(request, sourcer, ways, [c for c in request.candidates if c.node_id not in gave_up], available,
+                    datetime.fromisoformat(promised["latest"]) if promised else None,
+                    datetime.fromisoformat(slot) if slot else None,
+                    {n: f"gave up this order's fulfilment: {why}" for n, why in gave_up.items()})
+
+
+def _plan(s: _Setting, needs: list[Need], latest: datetime | None) -> tuple[Plan | None, Option | None, str]:
+    """The strategy's plan for ``needs`` and how it reaches the customer, delivered by ``latest`` if given;
+    else None and why not."""
+    mode, request = s.sourcer.mode, s.request
+    candidates = s.candidates
+    if latest is not None and mode in CARRIED:  # the cheapest of the nodes quick enough
+        candidates = s.ways.in_time(mode, candidates, needs, request.destination, latest, s.available,
+                                    s.passed_over)
+    keep = frozenset({request.pickup_node_id} - {None})
+    try:
+        plan = s.ways.plan(s.sourcer.maker(needs, s.available), candidates, keep)
+    except OutOfStock:
+        return None, None, ("no node the order may use can send them in time" if candidates != s.candidates
+                            else "no node the order may use has them now")
+    try:
+        option = _option(s, plan)
+    except NotOffered as exc:
+        return None, None, str(exc)
+    if latest is not None and option is not None and option.latest > latest:
+        return None, None, f"the nodes that have them deliver by {option.latest.isoformat()}, later than promised"
+    return plan, option, ""
+
+
+def _option(s: _Setting, plan: Plan) -> Option | None:
+    """How the plan reaches the customer (None: a node that never opens, no work to count); NotOffered
+    when the mode cannot take it (a full day, a slot or courier no longer there)."""
+    mode, request = s.sourcer.mode, s.request
+    try:
+        return s.ways.option(mode, plan, request.destination, request.pickup_node_id, s.slot)
+    except NotOffered as exc:
+        if isinstance(exc, NoRoom) or mode in OWN_DELIVERY:
+            raise
+        try:  # no lead times to go by: the day each node does the work
+            return s.ways.worked(mode, plan, request.pickup_node_id)
+        except NotOffered:
+            return None
+
+
+async def _wait_for_supply(ctx: Context, conn, state: OrderState, s: _Setting, needs: list[Need], *,
+                           at: datetime, actor: str, reason: str) -> bool:
+    """Where the channel allows backorders: the lines the nodes can send now are sent, the others wait
+    for expected supply (a backordered fulfilment order, released when it is received). False when some
+    line has no supply coming either."""
+    keep = frozenset({s.request.pickup_node_id} - {None})
+    try:
+        served, short = s.ways.plan(s.sourcer.partial(needs, s.available), s.candidates, keep)
+        option = _option(s, served) if served else None
+    except (OutOfStock, NotOffered):
+        served, short, option = {}, needs, None
+    incoming = await supply_promises.incoming(conn, {n.sku for n in short}, {c.node_id for c in s.candidates},
+                                              at.date())
+    try:
+        waits = plan_backorders(short, s.candidates, incoming, s.request.destination)
+    except OutOfStock:
+        return False
+    if served:
+        await _store(ctx, conn, state, s, served, option, [n for n in needs if n not in short], at=at, actor=actor,
+                     reason=reason, late=False)
+    # Supply rows are locked after the stock and capacity rows, as every writer locks them.
+    if not await supply_promises.promise(conn, [(x.supply_id, n.quantity) for n, x in waits]):
+        raise LostRace
+    o = state.order
+    fuls, flines = backordered_rows(o["id"], waits, at, o["delivery"].get("pickup_node_id"))
+    for f in fuls:
+        state.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=actor, at=at, reason=reason)
+    state.record("order.resourced", actor=actor, at=at, reason=reason,
+                 data={"order_id": o["id"], "fulfillments": [f["id"] for f in fuls], "nodes": sorted(
+                     {f["node_id"] for f in fuls}), "lines": named([n for n, _ in waits]),
+                       "backordered": True, "later_than_promised": False})
+    await bump_reference(conn, ctx.db.dialect)  # the supply shows fewer units to come
+    return True
+
+
+def _options(s: _Setting, needs: list[Need]) -> list[dict]:
+    """What can still be done for an order that cannot be sent as promised."""
+    found = []
+    if s.latest is not None:
+        plan, option, _ = _plan(s, needs, None)
+        if plan is not None:
+            found.append({"option": "later_date", "nodes": sorted(plan),
+                          "delivered_by": option.latest.isoformat() if option else None})
+    if len(needs) > 1:
+        served = [n for n in needs if _plan(s, [n], s.latest)[0] is not None]
+        if served and len(served) < len(needs):
+            found.append({"option": "partial", "lines": named(served),
+                          "cancel": named([n for n in needs if n not in served])})
+    found.append({"option": "cancel_lines", "lines": named(needs)})
+    return found
+
+
+async def _store(ctx: Context, conn, state: OrderState, s: _Setting, plan: Plan, option: Option | None,
+                 needs: list[Need], *, at: datetime, actor: str, reason: str, late: bool) -> None:
+    """Reserve the plan's units and take its places (LostRace when another order took them first), then
+    release it to its nodes as new fulfilment orders."""
+    request, limits = s.request, s.ways.capacity.limits
+    places = shared_out(option.claims, plan, limits) if option else {}
+    taken = counted((c for claims in places.values() for c in claims), limits)
+    if any(not s.ways.capacity.has_room(resource, day, orders) for resource, day, orders, _ in taken):
+        raise LostRace  # read a moment ago: the capacity is read again with the next attempt
+    if not await stock.reserve(conn, [(node_id, n.sku, n.quantity) for node_id, ns in plan.items() for n in ns],
+                               request.guard, at=at):
+        raise LostRace
+    if not await capacity_rows.take(conn, taken):
+        raise LostRace
+    o = state.order
+    fuls, flines = fulfillment_rows(o["id"], plan, at, o["delivery"].get("pickup_node_id"), places,
+                                    request.snap, {"resourced": reason})
+    for f in fuls:
+        state.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=actor, at=at, reason=reason)
+    state.record("order.resourced", actor=actor, at=at, reason=reason,
+                 data={"order_id": o["id"], "fulfillments": [f["id"] for f in fuls], "nodes": sorted(plan),
+                       "lines": named(needs),
+                       "later_than_promised": late and s.latest is not None})
+    explained = s.sourcer.explain(plan, needs, request.candidates, s.available, o["currency"], s.passed_over)
+    await add_decision(conn, o["id"], "resourced", {"at": at.isoformat(), "reason": reason, **explained})
+
+
+def _flag(state: OrderState, reason: str, needs: list[Need], options: list[dict], at: datetime, actor: str) -> bool:
+    """Flag the order at risk (the channel is told once, and again when the reason or options change)."""
+    before = state.order.get("at_risk") or {}
+    risk = {"reason": reason, "since": before.get("since", at.isoformat()),
+            "missing": named(needs),
+            "options": options}
+    if {**risk, "since": None} == {**before, "since": None}:
+        return False
+    state.order["at_risk"] = risk
+    state.record("order.at_risk", actor=actor, at=at, reason=reason, data={"order_id": state.order["id"], **risk})
+    return True

@@ -1,0 +1,196 @@
+"""An order loaded under its row lock for a change, and written back as the rows that changed.
+
+Services that change an order (node confirmations, cancellations) load it here, change the plain
+dicts through the domain rules, then ``save``: the order's status is re-derived from its fulfilment
+orders in this one place, and the timeline gets the events.
+"""
+
+import copy
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ...db import tables as t
+from ...domain.errors import missing
+from ...domain.lifecycle import FStatus, OStatus, check_transition, derive_order_status, with_returns
+from ...domain.vocabulary import PICKUP_MODES
+from ..partners.events import event
+from .view import fulfillment_view, order_view, release_message
+
+DEAD = (FStatus.REJECTED, FStatus.CANCELLED)
+# Moves whose time the fulfilment order keeps (``details.shipped_at`` …).
+STAMPED = frozenset({FStatus.SHIPPED, FStatus.READY_FOR_PICKUP, FStatus.DELIVERED, FStatus.COLLECTED})
+
+
+def still_to_send(fl: dict) -> int:
+    """Units this fulfilment line is still meant to deliver (shipped ones included)."""
+    return fl["quantity"] - fl["cancelled"] - fl["short"]
+
+
+class OrderState:
+    def __init__(self, order: dict, lines: list[dict], fuls: list[dict], flines: list[dict]) -> None:
+        self.order, self.lines, self.fuls, self.flines = order, lines, fuls, flines
+        self._before = copy.deepcopy((order, lines, fuls, flines))
+        self.events: list[dict] = []
+        self._added: list[tuple[dict, list[dict]]] = []
+
+    @classmethod
+    async def load(cls, conn: AsyncConnection, order_id: str) -> "OrderState":
+        o = (await conn.execute(select(t.orders).where(t.orders.c.id == order_id).with_for_update())).mappings().first()
+        if o is None:
+            raise missing("order", order_id)
+        lines = (await conn.execute(select(t.order_lines).where(t.order_lines.c.order_id == order_id))).mappings()
+        fuls = (await conn.execute(select(t.fulfillments).where(t.fulfillments.c.order_id == order_id))).mappings()
+        fuls = [dict(f) for f in fuls]
+        flines = (await conn.execute(select(t.fulfillment_lines).where(
+            t.fulfillment_lines.c.fulfillment_id.in_([f["id"] for f in fuls])))).mappings() if fuls else []
+        return cls(dict(o), [dict(x) for x in lines], fuls, [dict(x) for x in flines])
+
+    @classmethod
+    async def of_fulfillment(cls, conn: AsyncConnection, fulfillment_id: str) -> tuple["OrderState", dict]:
+        """The order a fulfilment order belongs to, under its lock, and that fulfilment order."""
+        order_id = await conn.scalar(select(t.fulfillments.c.order_id).where(t.fulfillments.c.id == fulfillment_id))
+        if order_id is None:
+            raise missing("fulfillment", fulfillment_id)
+        state = await cls.load(conn, order_id)
+        return state, state.fulfillment(fulfillment_id)
+
+    @classmethod
+    async def load_many(cls, conn: AsyncConnection, order_ids: list[str]) -> dict[str, "OrderState"]:
+        """Several orders under their row locks, taken in id order as every writer takes them; a few
+        queries for all of them."""
+        ids = sorted(set(order_ids))
+        found: dict[str, OrderState] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            orders = (await conn.execute(select(t.orders).where(t.orders.c.id.in_(chunk)).order_by(t.orders.c.id)
+                                         .with_for_update())).mappings().all()
+            lines = (await conn.execute(select(t.order_lines).where(t.order_lines.c.order_id.in_(chunk)))).mappings()
+            fuls = (await conn.execute(select(t.fulfillments).where(t.fulfillments.c.order_id.in_(chunk))))
+            fuls = [dict(f) for f in fuls.mappings()]
+            flines = (await conn.execute(select(t.fulfillment_lines).where(
+                t.fulfillment_lines.c.fulfillment_id.in_([f["id"] for f in fuls])))).mappings() if fuls else []
+            by_order: dict[str, tuple[list, list, list]] = {o["id"]: ([], [], []) for o in orders}
+            owner = {f["id"]: f["order_id"] for f in fuls}
+            for x in lines:
+                by_order[x["order_id"]][0].append(dict(x))
+            for f in fuls:
+                by_order[f["order_id"]][1].append(f)
+            for x in flines:
+                by_order[owner[x["fulfillment_id"]]][2].append(dict(x))
+            for o in orders:
+                found[o["id"]] = cls(dict(o), *by_order[o["id"]])
+        return found
+
+    @property
+    def pickup(self) -> bool:
+        return self.order["delivery_mode"] in PICKUP_MODES
+
+    def fulfillment(self, fulfillment_id: str) -> dict:
+        for f in self.fuls:
+            if f["id"] == fulfillment_id:
+                return f
+        raise missing("fulfillment", fulfillment_id)
+
+    def lines_of(self, f: dict) -> list[dict]:
+        return [fl for fl in self.flines if fl["fulfillment_id"] == f["id"]]
+
+    def unallocated(self, line_no: int | None = None) -> int:
+        """Units ordered and not cancelled that no live fulfilment order is meant to send."""
+        live = {f["id"] for f in self.fuls if f["status"] not in DEAD}
+        wanted = sum(ln["quantity"] - ln["cancelled"] for ln in self.lines if line_no in (None, ln["line_no"]))
+        held = sum(still_to_send(fl) for fl in self.flines
+                   if fl["fulfillment_id"] in live and line_no in (None, fl["line_no"]))
+        return wanted - held
+
+    def add(self, f: dict, flines: list[dict], *, actor: str, at: datetime, reason: str | None = None) -> None:
+        """A new fulfilment order (units sourced again), stored on ``save``; its event says where it went."""
+        self.fuls.append(f)
+        self.flines.extend(flines)
+        self._added.append((f, flines))
+        self._moved(f, flines, actor=actor, at=at, reason=reason)
+
+    def check(self, f: dict, requested: str) -> None:
+        """IllegalTransition unless the lifecycle lets this fulfilment order move to ``requested``."""
+        transfer = f["handover_node_id"] not in (None, f["node_id"])
+        check_transition(f["status"], requested, pickup=self.pickup, transfer=transfer)
+
+    def move(self, f: dict, requested: str, *, actor: str, at: datetime, reason: str | None = None,
+             happened: datetime | None = None) -> None:
+        """``happened``: when it really happened, if told (a carrier's delivery time), else ``at``."""
+        self.check(f, requested)
+        f["status"] = requested
+        f["updated_at"] = at
+        if requested in STAMPED:  # the actual dates the order shows beside the promised ones
+            f["details"] = {**f["details"], f"{requested}_at": (happened or at).isoformat()}
+        self._moved(f, self.lines_of(f), actor=actor, at=at, reason=reason)
+
+    def _moved(self, f: dict, flines: list[dict], *, actor: str, at: datetime, reason: str | None) -> None:
+        """The event of a fulfilment order's new status; a release carries what the node needs to work."""
+        data = (release_message(self.order, f, flines) if f["status"] == FStatus.RELEASED
+                else fulfillment_view(f, flines))
+        self.events.append(event(f"fulfillment.{f['status']}", order_id=self.order["id"], actor=actor, at=at,
+                                 reason=reason, data=data))
+
+    def record(self, type: str, *, actor: str, at: datetime, data: dict, reason: str | None = None) -> None:
+        self.events.append(event(type, order_id=self.order["id"], actor=actor, at=at, reason=reason, data=data))
+
+    def view(self) -> dict:
+        return order_view(self.order, self.lines, self.fuls, self.flines)
+
+    async def save(self, conn: AsyncConnection, *, actor: str, at: datetime, reason: str | None = None) -> dict:
+        await self.save_many(conn, [self], actor=actor, at=at, reason=reason)
+        return self.view()
+
+    @staticmethod
+    async def save_many(conn: AsyncConnection, states: list["OrderState"], *, actor: str, at: datetime,
+                        reason: str | None = None) -> None:
+        """Store several changed orders, a statement per table for all of them."""
+        for state in states:
+            state._settle(actor=actor, at=at, reason=reason)
+        befores = [s._before for s in states]
+        await _update_changed(conn, t.fulfillments, ["id"], [f for b in befores for f in b[2]],
+                              [f for s, b in zip(states, befores, strict=True) for f in s.fuls[:len(b[2])]])
+        await _update_changed(conn, t.fulfillment_lines, ["fulfillment_id", "line_no"],
+                              [x for b in befores for x in b[3]],
+                              [x for s, b in zip(states, befores, strict=True) for x in s.flines[:len(b[3])]])
+        added = [a for s in states for a in s._added]
+        if added:
+            await conn.execute(t.fulfillments.insert(), [f for f, _ in added])
+            await conn.execute(t.fulfillment_lines.insert(), [x for _, xs in added for x in xs])
+        await _update_changed(conn, t.order_lines, ["order_id", "line_no"], [x for b in befores for x in b[1]],
+                              [x for s in states for x in s.lines])
+        await _update_changed(conn, t.orders, ["id"], [b[0] for b in befores], [s.order for s in states])
+        events = [e for s in states for e in s.events]
+        if events:
+            await conn.execute(t.events.insert(), events)
+        for s in states:
+            s._added, s.events = [], []
+
+    def _settle(self, *, actor: str, at: datetime, reason: str | None) -> None:
+        """The order's status from its fulfilment orders, and its event when it changes."""
+        status = derive_order_status([f["status"] for f in self.fuls], unallocated_units=self.unallocated(),
+                                     pickup=self.pickup)
+        status = with_returns(status, returned_units=sum(ln["returned"] for ln in self.lines),
+                              sent_units=sum(fl["shipped"] for fl in self.flines))
+        previous = self.order["status"]
+        self.order["status"] = status
+        if status != OStatus.AWAITING_SOURCING:
+            self.order["at_risk"] = None  # nothing is missing any more: sent, or cancelled
+        self.order["updated_at"] = at
+        if status != previous:
+            self.record("order.status_changed", actor=actor, at=at, reason=reason,
+                        data={"order_id": self.order["id"], "from": previous, "to": status})
+
+
+async def _update_changed(conn: AsyncConnection, table, keys: list[str], before: list[dict], after: list[dict]) -> None:
+    changed = [new for old, new in zip(before, after, strict=True) if old != new]
+    if not changed:
+        return
+    columns = [c for c in changed[0] if c not in keys]
+    stmt = (update(table)
+            .where(*[table.c[k] == bindparam(f"k_{k}") for k in keys])
+            .values({c: bindparam(f"v_{c}") for c in columns}))
+    await conn.execute(stmt, [{**{f"k_{k}": row[k] for k in keys}, **{f"v_{c}": row[c] for c in columns}}
+                              for row in changed])

@@ -1,0 +1,286 @@
+"""``POST /v1/promise``: the delivery options for a cart, each with a window the retailer can keep.
+
+Read-only and served from memory (reference data, calendars, carriers and the stock mirror): a cart
+page asks it far more often than orders are placed. Each option carries a signed ``promise_id``.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ...domain.access import Principal
+from ...domain.couriers import SLOTS_OFFERED
+from ...domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
+from ...domain.geo import haversine_km
+from ...domain.ordering import check_skus
+from ...domain.promise import NotOffered, Option
+from ...domain.sourcing import Candidate, Need, Plan, plan_first_rule
+from ...domain.vocabulary import DeliveryMode, NodeType
+from ..reference.cache import Snapshot
+from ..runtime.context import Context
+from ..runtime.validation import within_a_year
+from .ids import sign, verify
+from .inputs import PromiseIn
+from .ways import HOME_MODES, Ways, wanted
+
+M = DeliveryMode
+STORE_RADIUS_KM = 25.0  # stores offered for collection around the destination
+STORES_OFFERED = 3
+TRIED = 2 * STORES_OFFERED  # nodes tried for them, nearest first, when the nearest cannot
+VALID_FOR = timedelta(minutes=10)
+LIVE = timedelta(minutes=1)  # an ``at`` this close to the server's clock is "now"
+POINT_RADIUS_KM = 10.0  # locker banks and relay points offered around the destination
+
+
+async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explain: bool = False) -> dict:
+    principal.require_availability(body.channel)
+    within_a_year(ctx, "at", body.at)
+    now = ctx.clock.now()
+    at = body.at or now
+    skus = [line.sku for line in body.lines]
+    snap = await ctx.reference.knowing(ctx.db, set(skus), set())
+    problems = Problems()
+    check_skus(skus, snap.products, problems)
+    problems.raise_if_any()
+    lines = [(line.sku, line.quantity) for line in body.lines]
+    options, absent = await options_for(ctx, snap, body.channel, lines, body.destination.point, at)
+    # Only a promise made for now can be kept by an order: one asked for another time is a what-if answer.
+    issued = now if abs(at - now) <= LIVE else None
+    answer = {"at": at.isoformat(), "options": [view(snap, o, lines, body.channel, issued) for o in options]}
+    if explain:
+        answer["absent"] = [{"mode": mode, "reason": reason} for mode, reason in absent.items()]
+    return answer
+
+
+async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple[str, int]],
+                      point: tuple[float, float], at: datetime,
+                      held: dict[tuple[str, str], int] | None = None,
+                      prefer: tuple[str, ...] = (), soonest: bool = False,
+                      slot: datetime | None = None) -> tuple[list[Option], dict[str, str]]:
+    """Every option the cart ``lines`` (sku, quantity) has to ``point`` at ``at``, and why each absent mode
+    is absent. ``held``: units a hold keeps for this very cart, (node, sku) -> units, counted as free.
+    ``prefer``: nodes to plan from first (those a promise was made from, to judge it as it was made).
+    ``soonest``: only the soonest appointment slot (the product page shows no more); ``slot``: only the
+    slot starting then."""
+    skus = [sku for sku, _ in lines]
+    needs = [Need(i + 1, sku, quantity) for i, (sku, quantity) in enumerate(lines)]
+    rules = snap.rules
+    stock = await ctx.stock.available(ctx.db, set(skus))
+    capacity = await ctx.capacity.current(ctx.db, snap)
+    usable = {n.id: n for n in snap.nodes.values() if n.active and rules.uses(channel, n.type)}
+    available = {(n, s): rules.promisable(channel, usable[n].type, q) for (n, s), q in stock.items() if n in usable}
+    for key, units in (held or {}).items():  # the hold's units are the cart's own, whatever the rules
+        available[key] = available.get(key, 0) + units
+    weight = {sku: snap.products[sku].weight_g for sku in skus}
+    ways = Ways(snap, capacity, weight, at)
+    holding = frozenset(n for n, _ in held or ())  # its units stay where they are held, as capture takes them
+
+    options: list[Option] = []
+    absent: dict[str, str] = {}
+
+    def attempt(mode: str, make) -> None:
+        try:
+            found = make()
+        except (NotOffered, OutOfStock) as exc:
+            absent.setdefault(mode, _reason(exc))
+            return
+        options.extend(found)
+
+    def plan(mode: str, near: tuple[float, float]) -> Plan:
+        candidates = [Candidate(n.id, n.lat, n.lng) for n in usable.values() if mode in n.fulfills]
+        if not candidates:
+            raise NotOffered(f"no node the channel may use sends {mode}")
+        return ways.plan(lambda c: plan_first_rule(needs, c, available, near), candidates, holding, prefer)
+
+    for mode in HOME_MODES:
+        attempt(mode, lambda mode=mode: [ways.delivered(mode, plan(mode, point), point)])
+
+    distances = {n.id: _km(snap, n.id, point) for n in snap.nodes.values() if n.active and n.hands_over}
+
+    def collect(mode: str, from_dcs: bool) -> list[Option]:
+        stores = _handing_over(snap, mode, distances, (NodeType.STORE,), STORE_RADIUS_KM)
+        if not stores:
+            raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over {mode}")
+        return _first_few(stores, lambda store: _at_store(ways, mode, store, needs, available, from_dcs, usable))
+
+    def drop_off(mode: str) -> list[Option]:
+        """Carried to the nearest locker banks or relay points that take this mode and have room."""
+        banks = _handing_over(snap, mode, distances, (NodeType.LOCKER, NodeType.PICKUP_POINT), POINT_RADIUS_KM)
+        if not banks:
+            raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
+        return _first_few(banks, lambda bank: ways.dropped_off(mode, plan(mode, (bank.lat, bank.lng)), bank.id))
+
+    def own(mode: str) -> list[Option]:
+        return ways.own(mode, [n for n in usable if mode in usable[n].fulfills], available, wanted(needs), point,
+                        slot, most=1 if soonest else SLOTS_OFFERED)
+
+    attempt(M.ONE_HOUR, lambda: own(M.ONE_HOUR))
+    attempt(M.SCHEDULED, lambda: own(M.SCHEDULED))
+    for mode in (M.LOCKER, M.PICKUP_POINT):
+        attempt(mode, lambda mode=mode: drop_off(mode))
+    attempt(M.CLICK_AND_COLLECT, lambda: collect(M.CLICK_AND_COLLECT, True))
+    attempt(M.RESERVE_IN_STORE, lambda: collect(M.RESERVE_IN_STORE, False))
+    return options, absent
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A promise an order may carry: the window stored on it, and what capture holds its plan to."""
+    window: dict  # {"promise_id", "earliest", "latest"}: the order's service level
+    at: datetime  # when the promise was made: the plan is judged as if ordered then
+    latest: datetime
+    nodes: tuple[str, ...] = ()  # where it was planned from: capture plans from there first
+
+
+async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode: str,
+               pickup_node_id: str | None, point: tuple[float, float], promise_id: str,
+               held: dict[tuple[str, str], int] | None = None) -> Kept:
+    """The promise an order names, if it is still feasible: same mode (and store), delivered no later
+    than promised. Otherwise PromiseNotKept with the options there are now.
+
+    Feasibility is judged on the stock, calendars, carriers and capacity of now, for an order placed
+    when the promise was made: within its few minutes of validity the clock alone does not break a
+    promise (a store's "ready at 11:13" does not slip by the seconds the checkout took). Capture judges
+    the plan it stores the same way (``Kept.at``)."""
+    snap = await ctx.reference.get(ctx.db)
+    promised = verify(snap.promise_secret, promise_id)
+    wrong = Problems()
+    for name, given, expected in (("channel", channel, promised["channel"]), ("mode", mode, promised["mode"]),
+                                  ("pickup_node_id", pickup_node_id, promised["pickup_node_id"])):
+        if given != expected:
+            wrong.add("delivery.promise_id", f"the promise is for {name} {expected!r}, not {given!r}")
+    wrong.raise_if_any()
+    if ctx.clock.now() > datetime.fromisoformat(promised["expires_at"]):
+        raise await not_kept(ctx, snap, channel, lines, point, held, f"promise expired at {promised['expires_at']}")
+    kept = Kept({"promise_id": promise_id, "earliest": promised["earliest"], "latest": promised["latest"]},
+                datetime.fromisoformat(promised["at"]), datetime.fromisoformat(promised["latest"]),
+                tuple(promised.get("nodes", ())))
+    # A slot is judged by itself, wherever it now comes in the list of slots.
+    slot = datetime.fromisoformat(kept.window["earliest"]) if mode == M.SCHEDULED else None
+    options, _ = await options_for(ctx, snap, channel, lines, point, kept.at, held, kept.nodes, slot=slot)
+    same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id
+            and (mode != M.SCHEDULED or o.earliest.isoformat() == kept.window["earliest"])]  # the same slot
+    if not same or min(o.latest for o in same) > kept.latest:
+        raise await not_kept(ctx, snap, channel, lines, point, held, missed(mode, kept))
+    return kept
+
+
+def missed(mode: str, kept: Kept) -> str:
+    return f"{mode} can no longer be delivered by {kept.window['latest']}"
+
+
+async def not_kept(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple[str, int]],
+                   point: tuple[float, float], held: dict[tuple[str, str], int] | None, reason: str) -> PromiseNotKept:
+    """The refusal of a promise, with the options there are now instead."""
+    at = ctx.clock.now()
+    options, _ = await options_for(ctx, snap, channel, lines, point, at, held)
+    return PromiseNotKept(reason, options=[view(snap, o, lines, channel, at) for o in options])
+
+
+async def product_page(ctx: Context, *, principal: Principal, channel: str, sku: str,
+                       point: tuple[float, float]) -> dict:
+    """One SKU near a point, for a product page: units the channel may sell, and per mode the soonest
+    window (for collection: the store that has it soonest). Kept for the minute while the stock and the
+    reference data do not move; points are rounded to about a kilometre."""
+    principal.require_availability(channel)
+    snap = await ctx.reference.knowing(ctx.db, {sku}, set())
+    if sku not in snap.products:
+        raise NotFound(f"no sku {sku!r}")
+    stock = await ctx.stock.available(ctx.db, {sku})
+    minute = ctx.clock.now().replace(second=0, microsecond=0)
+    near = (round(point[0], 2), round(point[1], 2))
+    versions, key = (snap.version, ctx.stock.version, minute), (channel, sku, near)
+    if (kept := ctx.promise_pages.get(versions, key)) is not None:
+        return kept
+    rules = snap.rules
+    available = sum(rules.promisable(channel, snap.nodes[n].type, q) for (n, _), q in stock.items()
+                    if n in snap.nodes and snap.nodes[n].active and rules.uses(channel, snap.nodes[n].type))
+    options, _ = await options_for(ctx, snap, channel, [(sku, 1)], near, minute, soonest=True) \
+        if snap.products[sku].active else ([], {})
+    soonest: dict[str, Option] = {}
+    for o in options:
+        if o.mode not in soonest or (o.earliest, o.latest) < (soonest[o.mode].earliest, soonest[o.mode].latest):
+            soonest[o.mode] = o
+    answer = {"sku": sku, "channel": channel, "at": minute.isoformat(), "available": available if options else 0,
+              "modes": [{"mode": o.mode, "earliest": o.earliest.isoformat(), "latest": o.latest.isoformat(),
+                         "cutoff": o.order_by.isoformat(), "pickup_node_id": o.pickup_node_id}
+                        for o in sorted(soonest.values(), key=lambda o: (o.earliest, o.mode))]}
+    if ctx.stock.version == versions[1]:  # not kept if the stock moved while it was being worked out
+        ctx.promise_pages.put(key, answer)
+    return answer
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OutOfStock):
+        return "not enough stock at the nodes that send it: " + ", ".join(
+            f"{x['sku']} x{x['quantity']}" for x in exc.extra["lines"])
+    return str(exc)
+
+
+def _km(snap: Snapshot, node_id: str, point: tuple[float, float]) -> float:
+    node = snap.nodes[node_id]
+    return haversine_km(node.lat, node.lng, *point)
+
+
+def _handing_over(snap: Snapshot, mode: str, distances: dict[str, float], types: tuple, radius_km: float) -> list:
+    """The active nodes of these types that hand over ``mode`` within the radius, nearest first
+    (``distances``: from the destination, per node that hands over anything)."""
+    near = sorted((km, node_id) for node_id, km in distances.items()
+                  if km <= radius_km and snap.nodes[node_id].type in types and mode in snap.nodes[node_id].hands_over)
+    return [snap.nodes[node_id] for _, node_id in near[:TRIED]]
+
+
+def _first_few(nodes: list, option_at) -> list[Option]:
+    """The options of the first ``STORES_OFFERED`` of these nodes that can have one (a full one gives way
+    to the next), or NotOffered saying why none could."""
+    found, reasons = [], []
+    for node in nodes:
+        try:
+            found.append(option_at(node))
+        except (NotOffered, OutOfStock) as exc:
+            reasons.append(f"{node.id}: {_reason(exc)}")
+            continue
+        if len(found) == STORES_OFFERED:
+            break
+    if not found:
+        raise NotOffered("; ".join(reasons))
+    return found
+
+
+def _at_store(ways: "Ways", mode: str, store, needs: list[Need], available: dict, from_dcs: bool,
+              usable: dict) -> Option:
+    """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
+    own = store.id in usable and mode in store.fulfills and all(
+        available.get((store.id, sku), 0) >= quantity for sku, quantity in wanted(needs).items())
+    if own:
+        return ways.collected(mode, {store.id: needs}, store.id)
+    if not from_dcs:
+        raise NotOffered("lacks some of the lines on its shelves")
+    dcs = [Candidate(n.id, n.lat, n.lng) for n in usable.values()
+           if n.type == NodeType.WAREHOUSE and mode in n.fulfills]
+    if not dcs:
+        raise NotOffered(f"lacks some lines, and no DC the channel may use sends {mode}")
+    plan = ways.plan(lambda c: plan_first_rule(needs, c, available, (store.lat, store.lng)), dcs)
+    if len(plan) > 1:
+        raise NotOffered("lacks some lines, and no single DC has them all")
+    return ways.collected(mode, plan, store.id)
+
+
+def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, issued: datetime | None) -> dict:
+    """An option as answered; ``issued``: the server time a promise id is given at (None: none is)."""
+    prices = snap.prices or {}
+    rule = prices.get("modes", {}).get(o.mode)
+    basket = sum(quantity * snap.products[sku].price_amount for sku, quantity in lines)
+    amount = 0
+    if rule and not (rule.get("free_above") is not None and basket >= rule["free_above"]):
+        amount = rule["amount"]
+    earliest, latest, nodes = o.earliest.isoformat(), o.latest.isoformat(), list(o.nodes)
+    promise_id = expires = None
+    if issued is not None:
+        expires = (issued + VALID_FOR).isoformat()
+        promise_id = sign(snap.promise_secret, {
+            "mode": o.mode, "pickup_node_id": o.pickup_node_id, "channel": channel, "at": issued.isoformat(),
+            "nodes": nodes, "earliest": earliest, "latest": latest, "expires_at": expires})
+    return {"mode": o.mode, "price": {"amount": amount, "currency": prices.get("currency", "EUR")},
+            "earliest": earliest, "latest": latest, "cutoff": o.order_by.isoformat(),
+            "nodes": nodes, "pickup_node_id": o.pickup_node_id, "services": list(o.services),
+            "cost": o.cost, "promise_id": promise_id, "expires_at": expires}

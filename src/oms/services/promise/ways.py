@@ -1,0 +1,189 @@
+"""How a plan (which nodes send which lines) reaches the customer in each delivery mode, and when.
+
+The promise asks it of the plans it tries; capture asks it of the plan it stores, so that the order's
+window and the places it takes in nodes' daily capacity are those of what is really sent.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from ...domain.capacity import Capacity, around_busy, serves
+from ...domain.couriers import SLOTS_OFFERED, slots, within_the_hour
+from ...domain.geo import haversine_km
+from ...domain.promise import Leg, NoRoom, NotOffered, Option, delivered, prepared_at, transferred
+from ...domain.sourcing import Candidate, Need, Plan
+from ...domain.vocabulary import DeliveryMode
+from ..reference.cache import Snapshot
+
+M = DeliveryMode
+HOME_MODES = (M.HOME_STANDARD, M.HOME_EXPRESS)
+DROP_OFF_MODES = (M.LOCKER, M.PICKUP_POINT)
+COLLECT_MODES = (M.CLICK_AND_COLLECT, M.RESERVE_IN_STORE)
+CARRIED = (*HOME_MODES, *DROP_OFF_MODES)  # parcels a carrier takes from any node to the customer or a bank
+
+
+def wanted(needs: list[Need]) -> dict[str, int]:
+    """Units per SKU: a SKU named on several lines is taken once from a shelf, for all of them."""
+    found: dict[str, int] = {}
+    for n in needs:
+        found[n.sku] = found.get(n.sku, 0) + n.quantity
+    return found
+
+
+class Ways:
+    """The options of plans, on one snapshot of reference data and capacity, for an order placed at ``at``."""
+
+    def __init__(self, snap: Snapshot, capacity: Capacity, weight: dict[str, int], at: datetime) -> None:
+        self.snap, self.capacity, self.weight, self.at = snap, capacity, weight, at
+        self._services: dict[str, list] = {}
+
+    def services(self, mode: str) -> list:
+        found = self._services.get(mode)
+        if found is None:
+            found = self._services[mode] = [c for c in self.snap.carriers if mode in c.modes]
+        return found
+
+    def plan(self, make: Callable[[list[Candidate]], Plan], candidates: list[Candidate],
+             keep: frozenset[str] = frozenset(), prefer: tuple[str, ...] = ()) -> Plan:
+        """``make(candidates)``: over the ``prefer`` nodes alone first (those a promise was made from), then
+        over the nodes whose daily capacity has room, then over all. ``keep``: nodes never passed over for
+        being full (the store the customer collects from: its own shelves on its next day with room beat
+        a transfer; the nodes holding units for the cart)."""
+        if prefer:
+            chosen = [c for c in candidates if c.node_id in prefer]
+            if chosen:
+                found = serves(make, chosen)
+                if found is not None:
+                    return found
+        busy = self.capacity.busy([c.node_id for c in candidates if c.node_id not in keep], self.snap.times, self.at)
+        return around_busy(make, candidates, busy)
+
+    def in_time(self, mode: str, candidates: list[Candidate], needs: list[Need], point: tuple[float, float],
+                latest: datetime, available: dict[tuple[str, str], int], late: dict[str, str]) -> list[Candidate]:
+        """The candidates holding some of the order whose own parcel would arrive by ``latest``: a plan is
+        in time when each of its parcels is, whatever the others carry. Notes the others in ``late``."""
+        holding = {n for (n, _), units in available.items() if units > 0}
+        found = []
+        for c in candidates:
+            if c.node_id not in holding:
+                continue
+            try:
+                option = self.delivered(mode, {c.node_id: needs}, point)
+            except NotOffered as exc:
+                late[c.node_id] = str(exc)
+                continue
+            if option.latest <= latest:
+                found.append(c)
+            else:
+                late[c.node_id] = f"too far for the promise: delivered by {option.latest.isoformat()}"
+        return found
+
+    def own(self, mode: str, node_ids: Iterable[str], available: dict[tuple[str, str], int], wanted: dict[str, int],
+            point: tuple[float, float], slot: datetime | None = None, most: int = SLOTS_OFFERED) -> list[Option]:
+        """Delivered by the retailer's own vans (``scheduled``) or couriers (``one_hour``): the options of
+        the nearest of ``node_ids`` that has the whole cart and can deliver it; NotOffered saying why
+        none can."""
+        couriers = self.snap.couriers
+        configured = couriers.slots if mode == M.SCHEDULED else couriers.one_hour
+        nodes = sorted((self._km(n, point), n) for n in node_ids if n in configured)
+        if not nodes:
+            raise NotOffered(f"no node the channel may use has {mode.replace('_', ' ')} deliveries")
+        reasons = []
+        for _, node_id in nodes:
+            if not all(available.get((node_id, sku), 0) >= q for sku, q in wanted.items()):
+                reasons.append(f"{node_id}: lacks some of the lines")
+                continue
+            try:
+                if mode == M.SCHEDULED:
+                    return self.slots(mode, node_id, point, slot, most)
+                return [self.within_the_hour(mode, node_id, point)]
+            except NotOffered as exc:
+                reasons.append(f"{node_id}: {exc}")
+        raise NotOffered("; ".join(reasons))
+
+    def option(self, mode: str, plan: Plan, point: tuple[float, float], pickup_node_id: str | None,
+               slot: datetime | None = None) -> Option:
+        """The option of this plan in ``mode`` (NotOffered when the mode cannot take it); ``slot``: the start
+        of the appointment slot chosen (``scheduled``)."""
+        if mode == M.SCHEDULED:
+            if slot is None:
+                raise NotOffered("a scheduled delivery needs the slot chosen")
+            return self.slots(mode, self._one_node(mode, plan), point, slot)[0]
+        if mode == M.ONE_HOUR:
+            return self.within_the_hour(mode, self._one_node(mode, plan), point)
+        if mode in HOME_MODES:
+            return self.delivered(mode, plan, point)
+        if mode in DROP_OFF_MODES:
+            return self.dropped_off(mode, plan, pickup_node_id)
+        if mode in COLLECT_MODES:
+            return self.collected(mode, plan, pickup_node_id)
+        return self.worked(mode, plan, pickup_node_id)
+
+    def delivered(self, mode: str, plan: Plan, point: tuple[float, float]) -> Option:
+        return delivered(mode, self._legs(plan, point), self.services(mode), self.at, self.capacity)
+
+    def dropped_off(self, mode: str, plan: Plan, bank_id: str) -> Option:
+        """Carried to a locker bank or relay point, where each parcel takes a place on its delivery day."""
+        bank = self.snap.nodes[bank_id]
+        option = delivered(mode, self._legs(plan, (bank.lat, bank.lng)), self.services(mode), self.at, self.capacity)
+        day = self.snap.times[bank_id].calendar.local_date(option.earliest)
+        if not self.capacity.has_room(bank_id, day, len(plan)):
+            raise NoRoom(f"{bank_id} is full on {day.isoformat()}")
+        return replace(option, pickup_node_id=bank_id, claims=option.claims + ((bank_id, day),) * len(plan))
+
+    def collected(self, mode: str, plan: Plan, store_id: str) -> Option:
+        """Ready at the store: picked from its own shelves, or sent there from other nodes (the last
+        transfer to arrive sets the time)."""
+        times = self.snap.times[store_id]
+        if set(plan) == {store_id}:
+            return prepared_at(mode, store_id, times, self.at, self.capacity)
+        store = self.snap.nodes[store_id]
+        legs = self._legs({n: needs for n, needs in plan.items() if n != store_id}, (store.lat, store.lng))
+        each = [transferred(mode, leg, self.services("transfer"), store_id, times, self.at, self.capacity)
+                for leg in legs]
+        if store_id in plan:  # its own part is ready before the transfers arrive
+            each.append(prepared_at(mode, store_id, times, self.at, self.capacity))
+        last = max(each, key=lambda o: o.latest)
+        claims = tuple(c for o in each for c in o.claims if c[0] != store_id) + \
+            tuple(c for c in last.claims if c[0] == store_id)
+        return Option(mode, tuple(sorted(plan)), last.earliest, last.latest, min(o.order_by for o in each),
+                      sum(o.cost for o in each), tuple(s for o in each for s in o.services), store_id, claims)
+
+    def worked(self, mode: str, plan: Plan, pickup_node_id: str | None) -> Option:
+        """A mode with no lead times of its own yet: each node does the work in its hours, on a day it
+        has room for it."""
+        each = [prepared_at(mode, node_id, self.snap.times[node_id], self.at, self.capacity) for node_id in plan]
+        return Option(mode, tuple(sorted(plan)), max(o.earliest for o in each), max(o.latest for o in each),
+                      min(o.order_by for o in each), 0, (), pickup_node_id, tuple(c for o in each for c in o.claims))
+
+    def slots(self, mode: str, node_id: str, point: tuple[float, float], only: datetime | None = None,
+              most: int = SLOTS_OFFERED) -> list[Option]:
+        """The node's appointment slots to ``point`` with room, soonest first (``only``: the one starting then)."""
+        offered = self.snap.couriers.slots.get(node_id)
+        if not offered:
+            raise NotOffered(f"{node_id} has no delivery slots")
+        return slots(mode, node_id, self.snap.times[node_id], offered, self.at, self.capacity,
+                     self._km(node_id, point), only, most)
+
+    def within_the_hour(self, mode: str, node_id: str, point: tuple[float, float]) -> Option:
+        rule = self.snap.couriers.one_hour.get(node_id)
+        if rule is None:
+            raise NotOffered(f"{node_id} has no one-hour couriers")
+        return within_the_hour(mode, node_id, self.snap.times[node_id], rule, self.at, self.capacity,
+                               self._km(node_id, point))
+
+    @staticmethod
+    def _one_node(mode: str, plan: Plan) -> str:
+        if len(plan) != 1:
+            raise NotOffered(f"{mode} comes from one node with the whole cart")
+        [node_id] = plan
+        return node_id
+
+    def _km(self, node_id: str, point: tuple[float, float]) -> float:
+        node = self.snap.nodes[node_id]
+        return haversine_km(node.lat, node.lng, *point)
+
+    def _legs(self, plan: Plan, near: tuple[float, float]) -> list[Leg]:
+        return [Leg(node_id, self.snap.times[node_id], self._km(node_id, near),
+                    sum(self.weight[n.sku] * n.quantity for n in needs)) for node_id, needs in plan.items()]

@@ -1,0 +1,36 @@
+"""The retailer's own deliveries (appointment slots, one-hour couriers) and their capacity, stored as one
+settings document."""
+
+from ...domain.access import Principal
+from ...domain.errors import FieldError, InvalidInput
+from ...domain.vocabulary import DeliveryMode
+from ..runtime.context import Context
+from ..runtime.validation import no_duplicates
+from .cache import COURIERS
+from .documents import get_document, put_document
+from .inputs import DeliveryCapacityIn
+
+
+async def get_delivery_capacity(ctx: Context) -> dict:
+    return await get_document(ctx, COURIERS, DeliveryCapacityIn)
+
+
+async def put_delivery_capacity(ctx: Context, body: DeliveryCapacityIn, *, principal: Principal) -> dict:
+    """Replace the slots and couriers; each names a known node that sends the mode (InvalidInput naming
+    every one that does not)."""
+    principal.require_admin()
+    no_duplicates(body.slots, lambda s: f"{s.node_id} {s.start}", "slot of", path="slots")
+    no_duplicates(body.one_hour, lambda r: r.node_id, "node", path="one_hour")
+    snap = await ctx.reference.knowing(ctx.db, set(), {x.node_id for x in (*body.slots, *body.one_hour)})
+    errors = []
+    for path, items, mode in (("slots", body.slots, DeliveryMode.SCHEDULED),
+                              ("one_hour", body.one_hour, DeliveryMode.ONE_HOUR)):
+        for i, item in enumerate(items):
+            node = snap.nodes.get(item.node_id)
+            if node is None:
+                errors.append(FieldError(f"{path}.{i}.node_id", f"unknown node {item.node_id!r}"))
+            elif mode not in node.fulfills:
+                errors.append(FieldError(f"{path}.{i}.node_id", f"node {node.id} does not send {mode} orders"))
+    if errors:
+        raise InvalidInput(errors)
+    return await put_document(ctx, COURIERS, body, principal=principal)

@@ -1,0 +1,33 @@
+"""Expired holds give their units back: all at once, by the sweeper, or on the SKUs a sale lacks."""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from ...db import stock
+from ...db import tables as t
+from ..runtime.context import Context
+
+h, hl = t.holds.c, t.hold_lines.c
+SWEEP_BATCH = 500  # holds ended per transaction: short locks on hot rows
+
+
+async def release_expired(ctx: Context, *, at: datetime | None = None, skus: set[str] | None = None) -> int:
+    """End every active hold past its expiry (only those holding these SKUs, if given); how many."""
+    at = at or ctx.clock.now()
+    query = select(h.id).where(h.status == "active", h.expires_at <= at).order_by(h.id)
+    if skus:
+        query = query.where(h.id.in_(select(hl.hold_id).where(hl.sku.in_(skus))))
+    async with ctx.db.read() as conn:  # most of the time there are none: no write for nothing
+        if await conn.scalar(query.limit(1)) is None:
+            return 0
+    async with ctx.db.write() as conn:
+        ids = (await conn.scalars(query.limit(SWEEP_BATCH).with_for_update(skip_locked=True))).all()
+        if not ids:
+            return 0
+        lines = (await conn.execute(select(t.hold_lines).where(hl.hold_id.in_(ids)))).mappings().all()
+        # One release for all of them: rows in key order, as every writer takes them.
+        await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines], at=at)
+        await conn.execute(update(t.hold_lines).where(hl.hold_id.in_(ids)).values(reserved=0))
+        await conn.execute(update(t.holds).where(h.id.in_(ids)).values(status="expired", updated_at=at))
+    return len(ids)
