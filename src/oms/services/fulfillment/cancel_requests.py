@@ -3,7 +3,6 @@ released and cancelled on the order; refused, or overtaken by the parcel leaving
 
 from datetime import datetime
 
-from ...db import stock
 from ...domain.access import Principal
 from ...domain.errors import Conflict
 from ...domain.lifecycle import FStatus
@@ -34,12 +33,11 @@ async def answer(ctx: Context, fulfillment_id: str, confirmed: bool, body: Cance
         for fl in state.lines_of(f):
             take = min(asked.get(fl["line_no"], 0), fl["reserved"])
             if take:
-                fl["reserved"] -= take
                 fl["cancelled"] += take
                 next(ln for ln in state.lines if ln["line_no"] == fl["line_no"])["cancelled"] += take
-                released.append((fl["node_id"], fl["sku"], take))
+                released.append((fl, take))
                 lines.append({"line_no": fl["line_no"], "quantity": take})
-        await stock.release(conn, released, at=at)
+        await state.release(conn, released, at=at)
         f["details"] = {k: v for k, v in f["details"].items() if k != "cancel_request"}
         state.record("fulfillment.cancel_confirmed", actor=actor, at=at, reason=body.reason,
                      data={"fulfillment_id": f["id"], "node_id": f["node_id"], "order_id": order_id, "lines": lines})

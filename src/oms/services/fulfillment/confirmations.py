@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ...db import capacity, stock
+from ...db import capacity
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.errors import Conflict, FieldError, Forbidden, InvalidInput
@@ -55,16 +55,16 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         # Check the move first (nothing may touch stock for an illegal one), record it after its effects
         # so the event tells what was picked, the carrier and tracking number, or the pickup code.
         state.check(f, requested)
-        short: list[tuple[str, str, int]] = []
+        short: list[tuple[dict, int]] = []
         if requested == FStatus.PICKED:
             before = {fl["line_no"]: fl["short"] for fl in lines}
             short = _apply_pick(lines, body)
             if short:
-                await stock.consume(conn, short, reason="short_pick", ref=fulfillment_id, at=at)
+                await state.consume(conn, short, reason="short_pick", ref=fulfillment_id, at=at)
                 settle(state, f, {fl["line_no"]: fl["short"] - before[fl["line_no"]] for fl in lines},
                        actor=actor, at=at)
         else:
-            await _effects(conn, f, lines, requested, body, fulfillment_id, label, at)
+            await _effects(conn, state, f, requested, body, label, at)
             if requested == FStatus.REJECTED:
                 settle(state, f, None, actor=actor, at=at)
         if requested == FStatus.ACCEPTED and offered(f):
@@ -75,7 +75,7 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         if short:
             state.record("fulfillment.short_picked", actor=actor, at=at, reason=body.reason,
                          data={"fulfillment_id": fulfillment_id,
-                               "lines": [{"sku": s, "quantity": q} for _, s, q in short]})
+                               "lines": [{"sku": fl["sku"], "quantity": n} for fl, n in short]})
             if not any(still_to_send(fl) for fl in lines):
                 # The node did its work; the places the parcel would have taken further on go back.
                 await capacity.give_back(conn, capacity.places_of([f], worked=True))
@@ -100,11 +100,12 @@ async def _answer_offer(ctx: Context, conn, state: OrderState, f: dict, requeste
         raise Forbidden(f"{principal.scope} is offered this work: it accepts or rejects it first")
 
 
-async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: ActionIn, ref: str,
-                   label: str | None, at: datetime) -> None:
+async def _effects(conn, state: OrderState, f: dict, status: FStatus, body: ActionIn, label: str | None,
+                   at: datetime) -> None:
     details = dict(f["details"])
+    lines = state.lines_of(f)
     if status == FStatus.REJECTED:
-        await give_up(conn, f, lines, body.reason, at)
+        await give_up(conn, state, f, body.reason, at)
         return
     if status in (FStatus.SHIPPED, FStatus.COLLECTED):
         if status == FStatus.COLLECTED:
@@ -114,11 +115,11 @@ async def _effects(conn, f: dict, lines: list[dict], status: FStatus, body: Acti
         if status == FStatus.SHIPPED:
             details.update(await _shipment(conn, f, body, label, at))
         # What is still reserved leaves the node now (for a transfer, it left when shipped).
-        await stock.consume(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines],
-                            reason="ship" if status == FStatus.SHIPPED else "collect", ref=ref, at=at)
-        for fl in lines:
-            fl["shipped"] += fl["reserved"]
-            fl["reserved"] = 0
+        leaving = [(fl, fl["reserved"]) for fl in lines]
+        await state.consume(conn, leaving, reason="ship" if status == FStatus.SHIPPED else "collect", ref=f["id"],
+                            at=at)
+        for fl, n in leaving:
+            fl["shipped"] += n
     elif status == FStatus.PACKED:
         if not body.parcels:
             raise InvalidInput([FieldError("parcels", "pack needs the parcels made, each with its weight_g")])
@@ -168,19 +169,18 @@ async def _shipment(conn, f: dict, body: ActionIn, label: str | None, at: dateti
     return {"carrier": body.carrier, "tracking_number": number, "label": label}
 
 
-async def give_up(conn, f: dict, lines: list[dict], reason: str | None, at: datetime) -> None:
+async def give_up(conn, state: OrderState, f: dict, reason: str | None, at: datetime) -> None:
     """The node will not do the work (it rejected it, or let the time to accept it lapse): its units are
     released and its places go back (a new plan takes its own)."""
-    await stock.release(conn, [(fl["node_id"], fl["sku"], fl["reserved"]) for fl in lines], at=at)
+    await state.release(conn, [(fl, fl["reserved"]) for fl in state.lines_of(f)], at=at)
     await capacity.give_back(conn, capacity.places_of([f]))
-    for fl in lines:
-        fl["reserved"] = 0
     details = {k: v for k, v in f["details"].items() if k != "capacity"}
     f["details"] = {**details, "reject_reason": reason} if reason else details
 
 
-def _apply_pick(lines: list[dict], body: ActionIn) -> list[tuple[str, str, int]]:
-    """Record picked quantities (all, when none are given); return the units not found per node and SKU."""
+def _apply_pick(lines: list[dict], body: ActionIn) -> list[tuple[dict, int]]:
+    """Record picked quantities (all, when none are given); return the lines' units not found (still
+    reserved: the caller consumes them)."""
     found: dict[str, int] | None = None
     if body.lines is not None:
         found = {}
@@ -204,7 +204,6 @@ def _apply_pick(lines: list[dict], body: ActionIn) -> list[tuple[str, str, int]]
         missing = fl["reserved"] - take
         fl["picked"] = take
         fl["short"] += missing
-        fl["reserved"] = take
         if missing:
-            short.append((fl["node_id"], fl["sku"], missing))
+            short.append((fl, missing))
     return short

@@ -56,7 +56,7 @@ async def _withdraw(ctx: Context, fulfillment_id: str, order_id: str, at: dateti
         if minutes is None or ful["updated_at"] > at - timedelta(minutes=minutes):
             return 0  # the limit was lifted or lengthened meanwhile
         reason = f"not accepted within {minutes} minutes"
-        await give_up(conn, ful, state.lines_of(ful), reason, at)
+        await give_up(conn, state, ful, reason, at)
         settle(state, ful, None, actor=SYSTEM, at=at)
         state.move(ful, FStatus.REJECTED, actor=SYSTEM, at=at, reason=reason)
         await state.save(conn, actor=SYSTEM, at=at, reason=reason)

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from ...db import stock
 from ...db import tables as t
 from ...domain.lifecycle import FStatus
 from ..orders.state import OrderState
@@ -65,11 +64,10 @@ async def give_up_parcel(conn, state: OrderState, ful: dict, reason: str, return
         line["cancelled"] += units
         fl["cancelled"] += units
         if fl["reserved"]:
-            released.append((fl["node_id"], fl["sku"], fl["reserved"]))
+            released.append((fl, fl["reserved"]))
             refund.append({"line_no": fl["line_no"], "sku": fl["sku"], "quantity": fl["reserved"],
                            "amount": fl["reserved"] * line["unit_price"]})
-            fl["reserved"] = 0
-    await stock.release(conn, released, at=at)
+    await state.release(conn, released, at=at)
     state.move(ful, FStatus.CANCELLED, actor=actor, at=at, reason=reason)
     if any(fl["shipped"] for fl in state.lines_of(ful)):
         await undelivered(conn, state, ful, returns_to, reason, actor=actor, at=at)

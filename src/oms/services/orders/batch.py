@@ -224,18 +224,7 @@ async def _store(ctx: Context, ways: Ways, moves: list[tuple[_Order, Plan]], at:
         if any(s is None or _planned(s) != _planned_rows(o.fuls, o.lines) for s, (o, _) in zip(states, moves,
                                                                                                  strict=True)):
             raise LostRace
-        delta: dict[Key, int] = {}
-        for o, plan in moves:
-            for x in o.lines:
-                delta[(x["node_id"], x["sku"])] = delta.get((x["node_id"], x["sku"]), 0) - x["reserved"]
-            for node_id, ns in plan.items():
-                for n in ns:
-                    delta[(node_id, n.sku)] = delta.get((node_id, n.sku), 0) + n.quantity
-        for (node_id, sku), units in sorted(delta.items()):  # the stock rows in key order, as every writer
-            if units > 0 and not await stock.reserve(conn, [(node_id, sku, units)], at=at):
-                raise LostRace
-            if units < 0:
-                await stock.release(conn, [(node_id, sku, -units)], at=at)
+        reserved = OrderState.reserved_by_key(states)
         old = [f for o, _ in moves for f in o.fuls if f["status"] == FStatus.PLANNED]
         places = {}
         for o, plan in moves:
@@ -245,11 +234,15 @@ async def _store(ctx: Context, ways: Ways, moves: list[tuple[_Order, Plan]], at:
                 places[o.row["id"]] = shared_out(option.claims, plan, ways.capacity.limits)
             except NotOffered:
                 places[o.row["id"]] = {}
+        for state, (o, plan) in zip(states, moves, strict=True):
+            _move(state, o, plan, places[o.row["id"]], at)
+        # Only the difference moves on each stock row (re-reserving what the old plans release could be
+        # refused by the very units they hold); then the days' places, in every writer's lock order.
+        if not await OrderState.follow_reserved(conn, reserved, states, at=at):
+            raise LostRace
         taken = counted((c for p in places.values() for claims in p.values() for c in claims), ways.capacity.limits)
         if not await capacity_rows.shift(conn, capacity_rows.places_of(old), taken):
             raise LostRace
-        for state, (o, plan) in zip(states, moves, strict=True):
-            _move(state, o, plan, places[o.row["id"]], at)
         await add_decisions(conn, "replanned", {o.row["id"]: {
             "at": at.isoformat(), "reason": REASON,
             **o.sourcer.explain(plan, o.waiting.asked.needs, [], dict(o.waiting.asked.available), o.row["currency"],

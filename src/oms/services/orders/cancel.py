@@ -1,7 +1,7 @@
 """Cancelling a whole order or some of its units before they leave the node; reservations are released,
 and units promised from expected supply (backorders) are given back to it."""
 
-from ...db import capacity, stock, supply_promises
+from ...db import capacity, supply_promises
 from ...domain.access import Principal
 from ...domain.errors import Conflict, FieldError, IllegalTransition, Problems
 from ...domain.lifecycle import HOLDING, FStatus, OStatus
@@ -56,14 +56,13 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
                 done[line_no] += take
                 fl["cancelled"] += take
                 if fl["reserved"]:
-                    fl["reserved"] -= take
-                    released.append((fl["node_id"], fl["sku"], take))
+                    released.append((fl, take))
                 else:  # a backordered line: the supply keeps its units for others
                     promised.append((fl["supply_id"], take))
         ending = [f for f in state.fuls
                   if f["status"] in CANCELLABLE and not any(still_to_send(fl) for fl in state.lines_of(f))]
         # Locks in every writer's order: stock rows, capacity rows, supply rows.
-        await stock.release(conn, released, at=at)
+        await state.release(conn, released, at=at)
         await give_back_places(conn, ending)
         await supply_promises.give_back(conn, promised)
         if promised:
@@ -153,7 +152,7 @@ def _targets(state: OrderState, body: CancelIn) -> list[tuple[int, int]]:
             lines.append((i, want, matches[0]["line_no"]))
     wrong.raise_if_any()  # naming a line the order does not have is bad input (422), not a conflict
 
-    errors, targets, asked = [], [], {}
+    errors, asked = [], {}
     for i, want, line_no in lines:
         can = _cancellable(state, line_no) - asked.get(line_no, 0)
         qty = want.quantity or can
@@ -162,8 +161,8 @@ def _targets(state: OrderState, body: CancelIn) -> list[tuple[int, int]]:
                                      f"line {line_no} has {can} units that can still be cancelled, not {qty}"))
             continue
         asked[line_no] = asked.get(line_no, 0) + qty
-        targets.append((line_no, qty))
     if errors:
         raise Conflict("; ".join(f"{e.field}: {e.reason}" for e in errors),
                        errors=[{"field": e.field, "reason": e.reason} for e in errors])
-    return targets
+    # One target per line: a line named twice is cancelled once, by the sum (its units are taken once).
+    return list(asked.items())

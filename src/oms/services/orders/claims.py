@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete
 
-from ...db import capacity, stock
+from ...db import capacity
 from ...db import tables as t
 from ...domain.errors import Conflict, IllegalTransition
 from ...domain.lifecycle import FStatus
@@ -45,15 +45,8 @@ async def take_over(ctx: Context, conn, state: OrderState, f: dict, node_id: str
     if node_id not in request.node_types:
         raise Conflict(f"{node_id} may no longer send this order", current_status=f["status"])
     first = f["node_id"]
-    mine = [(node_id, fl["sku"], fl["reserved"]) for fl in lines]
-    theirs = [(first, fl["sku"], fl["reserved"]) for fl in lines]
-    # Stock rows are locked in (node, sku) order by every writer: the lower node's first.
-    if first < node_id:
-        await stock.release(conn, theirs, at=at)
-    if not await stock.reserve(conn, mine, request.guard, at=at):
+    if not await state.move_reserved(conn, lines, node_id, request.guard, at=at):
         raise Conflict(f"{node_id} no longer has these units free", current_status=f["status"])
-    if first > node_id:
-        await stock.release(conn, theirs, at=at)
     back = [p for p in capacity.places_of([f]) if p[0] == first]  # the first node's day place
     cap = request.snap.nodes[node_id].daily_capacity
     taken = [(node_id, day, 1, cap) for _, day, _ in back] if cap is not None else []
@@ -62,8 +55,6 @@ async def take_over(ctx: Context, conn, state: OrderState, f: dict, node_id: str
     kept = ([[r, d] for r, d in f["details"].get("capacity", []) if r != first]
             + [[node_id, day.isoformat()] for _, day, _, _ in taken])
     f["node_id"] = node_id
-    for fl in lines:
-        fl["node_id"] = node_id
     f["details"] = {**f["details"], "capacity": kept, "claimed": {"by": node_id, "from": first}}
     if not kept:
         f["details"].pop("capacity")

@@ -267,16 +267,13 @@ async def _store(ctx: Context, conn, state: OrderState, s: _Setting, plan: Plan,
     taken = counted((c for claims in places.values() for c in claims), limits)
     if any(not s.ways.capacity.has_room(resource, day, orders) for resource, day, orders, _ in taken):
         raise LostRace  # read a moment ago: the capacity is read again with the next attempt
-    if not await stock.reserve(conn, [(node_id, n.sku, n.quantity) for node_id, ns in plan.items() for n in ns],
-                               request.guard, at=at):
-        raise LostRace
-    if not await capacity_rows.take(conn, taken):
-        raise LostRace
     o = state.order
     fuls, flines = fulfillment_rows(o["id"], plan, at, o["delivery"].get("pickup_node_id"), places,
                                     request.snap, {"resourced": reason})
-    for f in fuls:
-        state.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=actor, at=at, reason=reason)
+    if not await state.add_reserved(fuls, flines, conn, request.guard, actor=actor, at=at, reason=reason):
+        raise LostRace
+    if not await capacity_rows.take(conn, taken):
+        raise LostRace
     state.record("order.resourced", actor=actor, at=at, reason=reason,
                  data={"order_id": o["id"], "fulfillments": [f["id"] for f in fuls], "nodes": sorted(plan),
                        "lines": named(needs),

@@ -3,20 +3,29 @@
 Services that change an order (node confirmations, cancellations) load it here, change the plain
 dicts through the domain rules, then ``save``: the order's status is re-derived from its fulfilment
 orders in this one place, and the timeline gets the events.
+
+A fulfilment line's ``reserved`` units are the stock rows' ``reserved`` units: they change only through
+``reserve``, ``release`` and ``consume`` here, which change the lines and the stock rows together. Those
+write at once (the caller keeps every writer's lock order: stock rows, then capacity, then supply), one
+statement for all the lines given, rows in key order.
 """
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ...db import stock
 from ...db import tables as t
 from ...domain.errors import missing
 from ...domain.lifecycle import FStatus, OStatus, check_transition, derive_order_status, with_returns
 from ...domain.vocabulary import PICKUP_MODES
 from ..partners.events import event
 from .view import fulfillment_view, order_view, release_message
+
+Units = list[tuple[dict, int]]  # fulfilment lines and a number of units of each
 
 DEAD = (FStatus.REJECTED, FStatus.CANCELLED)
 # Moves whose time the fulfilment order keeps (``details.shipped_at`` …).
@@ -104,6 +113,92 @@ class OrderState:
                    if fl["fulfillment_id"] in live and line_no in (None, fl["line_no"]))
         return wanted - held
 
+    async def reserve(self, conn: AsyncConnection, units: Units, guard: stock.Guard = stock.open_guard, *,
+                      at: datetime) -> bool:
+        """Reserve these units at the lines' nodes, all or none (the channel's ``guard`` on what it may take):
+        False, and nothing changed on the lines, when a stock row lacks them."""
+        units = [(fl, n) for fl, n in units if n]
+        if not await stock.reserve(conn, _keyed(units), guard, at=at):
+            return False
+        for fl, n in units:
+            fl["reserved"] += n
+        return True
+
+    async def release(self, conn: AsyncConnection, units: Units, *, at: datetime) -> None:
+        """Reserved units go back to their nodes' stock (cancelled, rejected, not collected)."""
+        _take_reserved(units)
+        await stock.release(conn, _keyed(units), at=at)
+
+    async def consume(self, conn: AsyncConnection, units: Units, *, reason: str, ref: str, at: datetime) -> None:
+        """Reserved units leave their nodes' stock (shipped, handed over, not found when picking); the
+        caller says where they went on the line (``shipped``, ``short``)."""
+        _take_reserved(units)
+        await stock.consume(conn, _keyed(units), reason=reason, ref=ref, at=at)
+
+    async def move_reserved(self, conn: AsyncConnection, flines: list[dict], node_id: str, guard: stock.Guard, *,
+                            at: datetime) -> bool:
+        """The lines' reserved units move to ``node_id`` (a store takes over another's work): reserved there
+        and released where they were, the lower node's rows first as every writer locks them. False, and
+        nothing changed on the lines, when ``node_id`` lacks them."""
+        theirs = _keyed([(fl, fl["reserved"]) for fl in flines])
+        mine = [(node_id, sku, n) for _, sku, n in theirs]
+        if any(node < node_id for node, _, _ in theirs):
+            await stock.release(conn, theirs, at=at)
+        if not await stock.reserve(conn, mine, guard, at=at):
+            return False
+        if any(node > node_id for node, _, _ in theirs):
+            await stock.release(conn, theirs, at=at)
+        for fl in flines:
+            fl["node_id"] = node_id
+        return True
+
+    async def add_reserved(self, fuls: list[dict], flines: list[dict], conn: AsyncConnection,
+                           guard: stock.Guard = stock.open_guard, *, actor: str, at: datetime,
+                           reason: str | None = None) -> bool:
+        """New fulfilment orders whose lines reserve the units they carry: reserved at their nodes, all or
+        none (False, and nothing added, when a row lacks them), then added as ``add`` does."""
+        if not await stock.reserve(conn, _keyed([(x, x["reserved"]) for x in flines]), guard, at=at):
+            return False
+        for f in fuls:
+            self.add(f, [x for x in flines if x["fulfillment_id"] == f["id"]], actor=actor, at=at, reason=reason)
+        return True
+
+    @staticmethod
+    async def reserve_arrived(conn: AsyncConnection, dialect: str, units: Units, safety_of: Callable[[str], int], *,
+                              at: datetime) -> None:
+        """Units of a received supply reserved for the lines that waited for them, unconditionally: they are
+        theirs (``stock.reserve_arrived``)."""
+        await stock.reserve_arrived(conn, dialect, _keyed(units), safety_of, at=at)
+        for fl, n in units:
+            fl["reserved"] += n
+
+    @staticmethod
+    def reserved_by_key(states: list["OrderState"]) -> dict[tuple[str, str], int]:
+        """Units the orders' fulfilment lines reserve, per (node, sku)."""
+        units: dict[tuple[str, str], int] = {}
+        for state in states:
+            for fl in state.flines:
+                if fl["reserved"]:
+                    units[(fl["node_id"], fl["sku"])] = units.get((fl["node_id"], fl["sku"]), 0) + fl["reserved"]
+        return units
+
+    @staticmethod
+    async def follow_reserved(conn: AsyncConnection, before: dict[tuple[str, str], int], states: list["OrderState"],
+                              *, at: datetime) -> bool:
+        """The stock rows follow what the orders' lines reserve now against ``before`` (``reserved_by_key``
+        taken when they were loaded): more is reserved on the rows that need it, all or none (False when a
+        row lacks it), the rest released, every row in key order as every writer locks them. For changes
+        that re-plan many lines at once (the batch), where reserving anew what is released would be
+        refused by the very units it holds."""
+        after = OrderState.reserved_by_key(states)
+        for key in sorted(set(before) | set(after)):
+            units = after.get(key, 0) - before.get(key, 0)
+            if units > 0 and not await stock.reserve(conn, [(*key, units)], at=at):
+                return False
+            if units < 0:
+                await stock.release(conn, [(*key, -units)], at=at)
+        return True
+
     def add(self, f: dict, flines: list[dict], *, actor: str, at: datetime, reason: str | None = None) -> None:
         """A new fulfilment order (units sourced again), stored on ``save``; its event says where it went."""
         self.fuls.append(f)
@@ -182,6 +277,19 @@ class OrderState:
         if status != previous:
             self.record("order.status_changed", actor=actor, at=at, reason=reason,
                         data={"order_id": self.order["id"], "from": previous, "to": status})
+
+
+def _keyed(units: Units) -> list[tuple[str, str, int]]:
+    return [(fl["node_id"], fl["sku"], n) for fl, n in units]
+
+
+def _take_reserved(units: Units) -> None:
+    for fl, n in units:
+        if not 0 <= n <= fl["reserved"]:
+            raise ValueError(f"{n} units off line {fl['line_no']} of {fl['fulfillment_id']}, which reserves "
+                             f"{fl['reserved']}")
+    for fl, n in units:
+        fl["reserved"] -= n
 
 
 async def _update_changed(conn: AsyncConnection, table, keys: list[str], before: list[dict], after: list[dict]) -> None:

@@ -1,8 +1,13 @@
-"""Expired holds give their units back: all at once, by the sweeper, or on the SKUs a sale lacks."""
+"""Holds end and give their units back; expired ones all at once, by the sweeper, or on the SKUs a sale lacks.
 
+A hold line's ``reserved`` units are the stock rows' ``reserved`` units: ``end_holds`` is where both go back
+together (taking a hold's units reserves them when it is made, ``reservations.holds``)."""
+
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import stock
 from ...db import tables as t
@@ -26,8 +31,16 @@ async def release_expired(ctx: Context, *, at: datetime | None = None, skus: set
         if not ids:
             return 0
         lines = (await conn.execute(select(t.hold_lines).where(hl.hold_id.in_(ids)))).mappings().all()
-        # One release for all of them: rows in key order, as every writer takes them.
-        await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines], at=at)
-        await conn.execute(update(t.hold_lines).where(hl.hold_id.in_(ids)).values(reserved=0))
-        await conn.execute(update(t.holds).where(h.id.in_(ids)).values(status="expired", updated_at=at))
+        await end_holds(conn, ids, lines, "expired", at=at)
     return len(ids)
+
+
+async def end_holds(conn: AsyncConnection, ids: Sequence[str], lines: Sequence[dict], status: str, *, at: datetime,
+                    give_back: bool = True) -> None:
+    """Close these holds with ``status``: what their ``lines`` keep goes back to stock (one release for all
+    of them, rows in key order as every writer takes them) and the lines keep nothing; unless ``give_back``
+    is False: the caller moves those units to another reservation in the same transaction."""
+    if give_back:
+        await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines], at=at)
+    await conn.execute(update(t.hold_lines).where(hl.hold_id.in_(ids)).values(reserved=0))
+    await conn.execute(update(t.holds).where(h.id.in_(ids)).values(status=status, updated_at=at))

@@ -10,10 +10,9 @@ in the same transaction, where they are and still reserved, instead of competing
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ...db import stock
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.errors import FieldError, IdempotencyConflict, InvalidInput, NotFound, missing
@@ -22,6 +21,7 @@ from ...domain.sourcing import plan_first_rule
 from ..runtime.context import Context
 from ..runtime.fingerprint import fingerprint
 from ..sourcing.planning import prepare
+from .expiry import end_holds
 from .inputs import HoldIn
 from .reserving import Try, reserving
 
@@ -113,12 +113,8 @@ async def get_hold(ctx: Context, hold_id: str, *, principal: Principal) -> dict:
 
 async def _end(conn: AsyncConnection, hold: dict, lines: list[dict], status: str, at: datetime,
                *, give_back: bool = True) -> None:
-    """Close the hold with ``status``; what it still keeps goes back to stock, unless ``give_back`` is
-    False: the caller moves those units to another reservation in the same transaction."""
-    if give_back:
-        await stock.release(conn, [(x["node_id"], x["sku"], x["reserved"]) for x in lines], at=at)
-    await conn.execute(update(t.hold_lines).where(hl.hold_id == hold["id"]).values(reserved=0))
-    await conn.execute(update(t.holds).where(h.id == hold["id"]).values(status=status, updated_at=at))
+    """Close the hold with ``status`` (``end_holds``), and its rows in hand with it."""
+    await end_holds(conn, [hold["id"]], lines, status, at=at, give_back=give_back)
     hold["status"] = status
     for x in lines:
         x["reserved"] = 0

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ...db import stock, supply_promises
+from ...db import supply_promises
 from ...db import tables as t
 from ...domain.lifecycle import FStatus
 from ..orders.state import OrderState, still_to_send
@@ -49,9 +49,8 @@ def _waiting(state: OrderState, ful: dict, supply_ids: set[str] | None = None) -
 
 
 def _take(state: OrderState, ful: dict, lines: list[dict], at: datetime, actor: str, reason: str) -> None:
-    """The lines hold their units now; once none waits any more, the node gets the fulfilment order."""
-    for x in lines:
-        x["reserved"] = still_to_send(x)
+    """The lines hold their units now (reserved by the caller); once none waits any more, the node gets the
+    fulfilment order."""
     if not _waiting(state, ful):
         state.move(ful, FStatus.RELEASED, actor=actor, at=at, reason=reason)
 
@@ -79,7 +78,7 @@ async def _release(ctx: Context, fulfillment_id: str, order_id: str) -> int:
         if ful["status"] != FStatus.BACKORDERED:
             return 0  # released or cancelled meanwhile
         lines = _waiting(state, ful)
-        if not await stock.reserve(conn, [(x["node_id"], x["sku"], still_to_send(x)) for x in lines], at=at):
+        if not await state.reserve(conn, [(x, still_to_send(x)) for x in lines], at=at):
             raise _NotYet  # leaves the transaction: the reservations made so far are rolled back
         await supply_promises.give_back(conn, [(x["supply_id"], still_to_send(x)) for x in lines if x["supply_id"]])
         _take(state, ful, lines, at, SYSTEM, "the units it waited for are there")
@@ -102,12 +101,13 @@ async def release_received(conn: AsyncConnection, dialect: str, supply_ids: Iter
     states = [await OrderState.load(conn, order_id) for order_id in order_ids]  # orders first, in id order
     waiting = [(state, ful, _waiting(state, ful, ids)) for state in states for ful in state.fuls
                if ful["status"] == FStatus.BACKORDERED]
-    units = [(x["node_id"], x["sku"], still_to_send(x)) for _, _, lines in waiting for x in lines]
-    await stock.reserve_arrived(conn, dialect, units, safety_of, at=at)
     handed: dict[str, int] = {}
-    for state, ful, lines in waiting:
+    for _, _, lines in waiting:
         for x in lines:
             handed[x["supply_id"]] = handed.get(x["supply_id"], 0) + still_to_send(x)
+    await OrderState.reserve_arrived(conn, dialect, [(x, still_to_send(x)) for _, _, lines in waiting for x in lines],
+                                     safety_of, at=at)
+    for state, ful, lines in waiting:
         if lines:
             _take(state, ful, lines, at, actor, "the supply it waited for was received")
     for state in states:
