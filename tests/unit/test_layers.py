@@ -33,12 +33,12 @@ PACKAGES = ["runtime", "reference", "partners", "stock", "promise", "sourcing", 
 CALLERS = {"oms.api", "oms.console", "oms.cli", "oms.bootstrap", "oms.importer", "oms.demo"}
 
 
-def _runtime_imports(path: Path) -> list[str]:
+def _runtime_imports_of(path: Path) -> list[str]:
     """The absolute modules a file imports when it runs: imports under ``if TYPE_CHECKING:`` name types only."""
     tree = ast.parse(path.read_text())
     typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
                    and getattr(block.test, "id", None) == "TYPE_CHECKING" for n in ast.walk(block)}
-    package = ["oms", *path.relative_to(SERVICES.parent).parent.parts]
+    package = ["oms", *path.relative_to(DOMAIN.parent).parent.parts]
     found = []
     for node in ast.walk(tree):
         if id(node) in typing_only:
@@ -57,7 +57,7 @@ def test_service_packages_import_only_the_packages_below_them():
     offenders = []
     for path in SERVICES.rglob("*.py"):
         own = path.relative_to(SERVICES).parts[0]
-        for module in _runtime_imports(path):
+        for module in _runtime_imports_of(path):
             parts = module.split(".")
             if any(module == c or module.startswith(c + ".") for c in CALLERS):
                 offenders.append(f"{path.relative_to(SERVICES)} imports {module}")
@@ -71,3 +71,30 @@ def test_every_service_package_says_what_it_owns():
     for name in PACKAGES:
         doc = ast.get_docstring(ast.parse((SERVICES / name / "__init__.py").read_text()))
         assert doc and "Owns" in doc and "May call" in doc, f"services/{name}/__init__.py"
+
+
+def test_the_api_and_the_console_reach_the_database_only_through_services():
+    """No SQL in the callers: the API and the console read and change through services (the API's error
+    mapping alone names SQLAlchemy's and asyncpg's exceptions, to answer them)."""
+    offenders = []
+    for folder in ("api", "console"):
+        for path in (DOMAIN.parent / folder).rglob("*.py"):
+            for module in _runtime_imports_of(path):
+                if module.startswith(("oms.db", "sqlalchemy")) and module != "sqlalchemy.exc":
+                    offenders.append(f"{folder}/{path.name} imports {module}")
+    assert offenders == []
+
+
+def test_every_console_page_but_signing_in_and_out_needs_a_session():
+    """One dependency decides who is signed in (and sends the others to sign in): no page does it by hand."""
+    open_pages = {"sign_in_form", "sign_in", "sign_out"}
+    missing = []
+    for path in (DOMAIN.parent / "console").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.AsyncFunctionDef) and any(
+                    isinstance(d, ast.Call) and getattr(d.func, "attr", None) in ("get", "post")
+                    for d in node.decorator_list):
+                annotations = {ast.unparse(a.annotation) for a in node.args.args if a.annotation}
+                if node.name not in open_pages and "SignedIn" not in annotations:
+                    missing.append(f"{path.name}: {node.name}")
+    assert missing == []

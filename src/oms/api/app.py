@@ -69,6 +69,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     # The console: pages and their one stylesheet, served from the package (nothing from the internet).
     for module in (console_routes, console_order_actions, console_store, console_dashboard, console_inventory):
         app.include_router(module.router)
+    console_pages.install(app)  # a console page without a session sends the browser to sign in
     app.mount("/console/static", StaticFiles(directory=console_pages.HERE / "static"), name="console-static")
     # The busiest calls skip FastAPI's per-request machinery (route resolution, dependency solving: about
     # 60 µs a request, more than the work of a page read). They are plain Starlette routes matched first,

@@ -1,19 +1,14 @@
 """Liveness, readiness and metrics."""
 
-import logging
-
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
 
-from ..db.migrate import current_revision, head_revision
 from ..domain.errors import Unauthenticated
-from ..services.reads import metrics
+from ..services.reads import health, metrics
 from .deps import Ctx
 from .json import Json
 
 router = APIRouter(tags=["health"])
-log = logging.getLogger("oms.health")
 
 
 @router.get("/healthz")
@@ -25,17 +20,8 @@ async def healthz(request: Request):
 @router.get("/readyz")
 async def readyz(ctx: Ctx):
     """The database answers and its schema is at the newest migration."""
-    try:
-        async with ctx.db.read() as conn:
-            await conn.execute(text("SELECT 1"))
-        current = await current_revision(ctx.db.engine)
-    except Exception:  # any failure to reach the database means not ready; the detail goes to the log only
-        log.warning("readiness check failed", exc_info=True)
-        return Json({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    head = head_revision()
-    if current != head:
-        return Json({"status": "unavailable", "migration": current, "expected": head}, status_code=503)
-    return Json({"status": "ok", "migration": current})
+    ready, answer = await health.readiness(ctx)
+    return Json(answer, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", response_class=Response,

@@ -2,10 +2,10 @@
 
 import logging
 
+import sqlalchemy.exc as sa_exc
 from asyncpg import exceptions as asyncpg_exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -24,6 +24,11 @@ log = logging.getLogger("oms.api")
 STATUS = [(InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Unauthenticated, 401), (Forbidden, 403),
           (CarrierUnavailable, 502)]
 PROBLEM = "application/problem+json"
+
+
+def status_of(exc: OmsError) -> int:
+    """The HTTP status of a domain error (500 for one this table does not know)."""
+    return next((s for cls, s in STATUS if isinstance(exc, cls)), 500)
 
 
 def problem(status: int, code: str, title: str, detail: str, instance: str, *, headers: dict | None = None,
@@ -56,7 +61,7 @@ def _allowed(request: Request) -> list[str]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(OmsError)
     async def _domain(request: Request, exc: OmsError):
-        status = next((s for cls, s in STATUS if isinstance(exc, cls)), 500)
+        status = status_of(exc)
         extra = dict(exc.extra)
         if isinstance(exc, InvalidInput):
             extra["errors"] = [{"field": e.field, "reason": e.reason} for e in exc.errors]

@@ -1,50 +1,78 @@
-"""What every console page shares: the templates with their labels, the signed-in key, the posted form
-and its form token, problems shown as a page."""
+"""What every console page shares: the templates with their labels, the signed-in session (a dependency:
+without one, the browser is sent to sign in), the posted form and its form token, problems shown as a page."""
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ..api.problems import status_of
 from ..domain.access import Principal
-from ..domain.errors import FieldError, Forbidden, InvalidInput, NotFound, OmsError
-from . import sessions
+from ..domain.errors import FieldError, Forbidden, OmsError, Unauthenticated
+from ..services.reference import sessions
 from .labels import EN, STATUS
 
 HERE = Path(__file__).parent
+COOKIE = "oms_console"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(L=EN, S=STATUS)
-# Problems shown as a page, with the status the API would answer.
-_STATUS = [(InvalidInput, 422), (NotFound, 404), (Forbidden, 403), (OmsError, 409)]
 
 
-def page(request: Request, name: str, who: Principal | None, csrf: str = "", code: int = 200, **data) -> Response:
+class NotSignedIn(Exception):
+    """A page asked for without a live session: the browser goes to the sign-in page."""
+
+
+@dataclass(frozen=True)
+class Session:
+    who: Principal
+    csrf: str  # the form token every change made through this session sends back
+
+
+async def session_of(request: Request) -> Session:
+    try:
+        who, csrf = await sessions.signed_in(request.app.state.ctx, request.cookies.get(COOKIE))
+    except Unauthenticated as exc:
+        raise NotSignedIn from exc
+    return Session(who, csrf)
+
+
+SignedIn = Annotated[Session, Depends(session_of)]
+
+
+def install(app: FastAPI) -> None:
+    async def _to_sign_in(request: Request, exc: NotSignedIn) -> Response:
+        return to_sign_in()
+
+    app.add_exception_handler(NotSignedIn, _to_sign_in)
+
+
+def page(request: Request, name: str, session: Session | None, code: int = 200, **data) -> Response:
     notice = EN["done"] if request.query_params.get("done") else None
+    who, csrf = (session.who, session.csrf) if session else (None, "")
     return templates.TemplateResponse(request, name, {"who": who, "csrf": csrf, "notice": notice, **data},
                                       status_code=code)
 
 
-async def who_is(request: Request) -> tuple[Principal, str]:
-    return await sessions.signed_in(request.app.state.ctx, request.cookies.get(sessions.COOKIE))
-
-
-async def form_of(request: Request, csrf: str) -> dict[str, str]:
+async def form_of(request: Request, session: Session) -> dict[str, str]:
     """The posted form, once its form token is the session's (else Forbidden: a page of another site)."""
     form = {k: v[-1] for k, v in parse_qs((await request.body()).decode(), keep_blank_values=True).items()}
-    if form.get("csrf") != csrf:
+    if form.get("csrf") != session.csrf:
         raise Forbidden("the form is not from this console session; reload the page")
     return form
 
 
-def problem(request: Request, exc: OmsError, who: Principal | None, csrf: str, back: str) -> Response:
-    status = next(s for cls, s in _STATUS if isinstance(exc, cls))
+def problem(request: Request, exc: OmsError, session: Session | None, back: str) -> Response:
+    """The error as a page, with the status the API would answer."""
+    status = status_of(exc)
     errors = [{"field": e.field, "reason": e.reason} for e in getattr(exc, "errors", [])
               if isinstance(e, FieldError)]
     title = {404: EN["not_found"], 403: EN["forbidden"]}.get(status, exc.title)
-    return page(request, "problem.html", who, csrf, code=status, title=title, detail=exc.detail,
-                 errors=errors, back=back)
+    return page(request, "problem.html", session, code=status, title=title, detail=exc.detail, errors=errors,
+                back=back)
 
 
 def to_sign_in() -> RedirectResponse:

@@ -8,22 +8,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from ..domain.errors import FieldError, Forbidden, InvalidInput, NotFound, OmsError, Unauthenticated
-from ..domain.vocabulary import Channel, Role
+from ..domain.vocabulary import Channel
 from ..services.orders import queries
-from . import sessions
+from ..services.reference import sessions
 from .labels import EN
-from .pages import form_of, page, problem, to_sign_in, who_is
+from .pages import COOKIE, NotSignedIn, SignedIn, form_of, page, problem, session_of, to_sign_in
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
 @router.get("")
-async def home(request: Request):
-    try:
-        who, _ = await who_is(request)
-    except Unauthenticated:
-        return to_sign_in()
-    return RedirectResponse("/console/store" if who.role == Role.NODE else "/console/orders", status_code=303)
+async def home(session: SignedIn):
+    store = session.who.node_filter() is not None  # a store's key works from its queue
+    return RedirectResponse("/console/store" if store else "/console/orders", status_code=303)
 
 
 @router.get("/sign-in")
@@ -39,7 +36,7 @@ async def sign_in(request: Request):
     except Unauthenticated as exc:
         return page(request, "sign_in.html", None, code=401, error=exc.detail)
     done = RedirectResponse("/console", status_code=303)
-    done.set_cookie(sessions.COOKIE, token, max_age=int(sessions.LASTS.total_seconds()), path="/console",
+    done.set_cookie(COOKIE, token, max_age=int(sessions.LASTS.total_seconds()), path="/console",
                     httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return done
 
@@ -47,63 +44,54 @@ async def sign_in(request: Request):
 @router.post("/sign-out")
 async def sign_out(request: Request):
     try:
-        _, csrf = await who_is(request)
-        await form_of(request, csrf)
-        await sessions.sign_out(request.app.state.ctx, request.cookies.get(sessions.COOKIE))
-    except (Unauthenticated, Forbidden):
-        pass
+        await form_of(request, await session_of(request))
+        await sessions.sign_out(request.app.state.ctx, request.cookies.get(COOKIE))
+    except (NotSignedIn, Forbidden):
+        pass  # signed out already, or a form of another site: the cookie goes either way
     done = to_sign_in()
-    done.delete_cookie(sessions.COOKIE, path="/console")
+    done.delete_cookie(COOKIE, path="/console")
     return done
 
 
 @router.get("/orders")
-async def orders(request: Request, q: str | None = None, status: str | None = None, channel: str | None = None,
-                 day: str | None = None, cursor: str | None = None):
-    try:
-        who, csrf = await who_is(request)
-    except Unauthenticated:
-        return to_sign_in()
+async def orders(request: Request, session: SignedIn, q: str | None = None, status: str | None = None,
+                 channel: str | None = None, day: str | None = None, cursor: str | None = None):
+    who = session.who
     filters = {"q": q, "status": status or None, "channel": channel or None, "day": day or None}
     try:
         when = date.fromisoformat(day) if day else None
     except ValueError:
-        return problem(request, InvalidInput([FieldError("day", EN["bad_day"])]), who, csrf,
-                        "/console/orders")
+        return problem(request, InvalidInput([FieldError("day", EN["bad_day"])]), session, "/console/orders")
     try:
         results = await queries.search_orders(request.app.state.ctx, principal=who, text=q, status=filters["status"],
                                            channel=filters["channel"], day=when, cursor=cursor, limit=25)
     except OmsError as exc:
-        return problem(request, exc, who, csrf, "/console/orders")
+        return problem(request, exc, session, "/console/orders")
     more = {k: v for k, v in filters.items() if v}
     next_url = "/console/orders?" + urlencode({**more, "cursor": results["next_cursor"] or ""})
-    channels = [who.scope] if who.role == Role.CHANNEL else list(Channel)
-    return page(request, "orders.html", who, csrf, section="orders", page=results, channels=channels,
-                 next_url=next_url, **filters)
+    return page(request, "orders.html", session, section="orders", page=results, channels=who.channels_seen(),
+                next_url=next_url, **filters)
 
 
 @router.get("/orders/{order_id}")
-async def order(request: Request, order_id: str):
-    try:
-        who, csrf = await who_is(request)
-    except Unauthenticated:
-        return to_sign_in()
+async def order(request: Request, session: SignedIn, order_id: str):
+    who = session.who
     ctx = request.app.state.ctx
     try:
         found = await queries.get_order(ctx, order_id, principal=who)
         events = await queries.order_events(ctx, order_id, principal=who)
     except OmsError as exc:
-        return problem(request, exc, who, csrf, "/console/orders")
+        return problem(request, exc, session, "/console/orders")
     try:
         sourcing = await queries.order_sourcing(ctx, order_id, principal=who)
     except NotFound:
         sourcing = None
-    writer = who.role in (Role.ADMIN, Role.CHANNEL)
+    writer = who.may("order_write")
     sent: dict[int, int] = {}
     for f in found["fulfillments"]:
         for fl in f["lines"]:
             sent[fl["line_no"]] = sent.get(fl["line_no"], 0) + fl["shipped"]
-    return page(request, "order.html", who, csrf, section="orders", o=found, events=events, sourcing=sourcing,
+    return page(request, "order.html", session, section="orders", o=found, events=events, sourcing=sourcing,
                 can_cancel=writer and found["status"] != "cancelled", sent=sent,
                 can_readdress=writer and "address" in found["delivery"] and not any(sent.values()),
                 can_return=writer and any(sent.values()), channels=list(Channel))

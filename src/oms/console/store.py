@@ -6,14 +6,14 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from ..domain.errors import FieldError, InvalidInput, OmsError, Unauthenticated
+from ..domain.errors import FieldError, InvalidInput, OmsError
 from ..domain.lifecycle import ACTIONS
-from ..domain.vocabulary import PICKUP_MODES, Role
+from ..domain.vocabulary import PICKUP_MODES
 from ..services.fulfillment import confirmations
 from ..services.fulfillment.inputs import ActionIn, PickedLine
 from ..services.orders import queries
 from .labels import EN
-from .pages import form_of, page, problem, to_sign_in, who_is
+from .pages import SignedIn, form_of, page, problem
 
 router = APIRouter(prefix="/console/store", include_in_schema=False)
 # The queue's steps, in the order the work goes through them: (key, statuses).
@@ -45,40 +45,33 @@ def queue(items: list[dict], store: str, at: datetime) -> dict[str, list[dict]]:
 
 
 @router.get("")
-async def store_queue(request: Request, node_id: str | None = None):
-    try:
-        who, csrf = await who_is(request)
-    except Unauthenticated:
-        return to_sign_in()
-    store = who.scope if who.role == Role.NODE else node_id
+async def store_queue(request: Request, session: SignedIn, node_id: str | None = None):
+    who = session.who
+    store = who.node_filter() or node_id
     if not store:
-        return problem(request, InvalidInput([FieldError("node_id", EN["name_the_store"])]),
-                        who, csrf, "/console")
+        return problem(request, InvalidInput([FieldError("node_id", EN["name_the_store"])]), session, "/console")
     try:
         work = await queries.list_fulfillments(request.app.state.ctx, principal=who, node_id=store, status=None,
                                                cursor=None, limit=200)
     except OmsError as exc:
-        return problem(request, exc, who, csrf, "/console")
-    return page(request, "store.html", who, csrf, section="store", store=store,
-                 steps=queue(work["items"], store, request.app.state.ctx.clock.now()))
+        return problem(request, exc, session, "/console")
+    return page(request, "store.html", session, section="store", store=store,
+                steps=queue(work["items"], store, request.app.state.ctx.clock.now()))
 
 
 @router.post("/{fulfillment_id}/{action}")
-async def act(request: Request, fulfillment_id: str, action: str):
+async def act(request: Request, session: SignedIn, fulfillment_id: str, action: str):
     """A step done from the queue, through the same confirmation as a node's API call."""
-    try:
-        who, csrf = await who_is(request)
-    except Unauthenticated:
-        return to_sign_in()
     back = "/console/store" + (f"?node_id={request.query_params['node_id']}" if "node_id" in request.query_params
                                else "")
     try:
-        form = await form_of(request, csrf)
+        form = await form_of(request, session)
         if action not in ACTIONS:
             raise InvalidInput([FieldError("action", f"must be one of {', '.join(ACTIONS)}")])
-        await confirmations.act(request.app.state.ctx, fulfillment_id, action, _body(action, form), principal=who)
+        await confirmations.act(request.app.state.ctx, fulfillment_id, action, _body(action, form),
+                                principal=session.who)
     except OmsError as exc:
-        return problem(request, exc, who, csrf, back)
+        return problem(request, exc, session, back)
     return RedirectResponse(back + ("&" if "?" in back else "?") + "done=1", status_code=303)
 
 

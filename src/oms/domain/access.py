@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .errors import Forbidden, missing
 from .lifecycle import FStatus
-from .vocabulary import Role
+from .vocabulary import Channel, Role
 
 # What the node where the customer collects does with a parcel another node sent.
 HANDOVER_STEPS = frozenset({FStatus.READY_FOR_PICKUP, FStatus.COLLECTED})
@@ -46,6 +46,10 @@ class Principal:
         roles, what = CALLERS[kind]
         if self.role not in roles:
             raise Forbidden(f"role {self.role.value} cannot {what}")
+
+    def may(self, kind: str) -> bool:
+        """Whether this key's role may make calls of this ``kind`` (what a page offers it to do)."""
+        return self.role in CALLERS[kind][0]
 
     def require_admin(self) -> None:
         self.require_caller("admin")
@@ -181,3 +185,7 @@ class Principal:
 
     def node_filter(self) -> str | None:
         return self.scope if self.role == Role.NODE else None
+
+    def channels_seen(self) -> list[str]:
+        """The channels whose orders and availability this key sees: its own for a channel key, else all."""
+        return [self.scope] if self.role == Role.CHANNEL else list(Channel)

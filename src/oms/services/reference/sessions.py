@@ -1,6 +1,6 @@
-"""Console sign-in: an API key exchanged for a session. The cookie holds a random token (HTTP-only,
-SameSite=Strict); the database keeps only its hash, the key it stands for and a form token that every
-change made through the console must send back. A revoked key ends its sessions at once."""
+"""Console sessions: an API key exchanged for a session. The browser keeps a random token (the console's
+HTTP-only, SameSite=Strict cookie); the database keeps only its hash, the key it stands for and a form token
+that every change made through the console must send back. A revoked key ends its sessions at once."""
 
 import hashlib
 import secrets
@@ -8,13 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete, insert, select
 
-from ..db import tables as t
-from ..domain.access import Principal
-from ..domain.errors import Unauthenticated
-from ..domain.vocabulary import Role
-from ..services.runtime.context import Context
+from ...db import tables as t
+from ...domain.access import Principal
+from ...domain.errors import Unauthenticated
+from ...domain.vocabulary import Role
+from ..runtime.context import Context
 
-COOKIE = "oms_console"
 LASTS = timedelta(hours=12)  # a working day; signing in again after that
 
 
