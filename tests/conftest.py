@@ -20,6 +20,7 @@ from oms.config import Settings
 from oms.db.engine import make_engine
 from oms.db.migrate import upgrade
 from oms.db.tables import metadata
+from tests.contract import checking
 from tests.support import TEST_AT, use_clock
 
 SECRET_KEY = Fernet.generate_key().decode()  # seals webhook secrets (OMS_SECRET_KEY)
@@ -125,5 +126,7 @@ async def ctx(request, database_url):
 @pytest.fixture
 async def client(ctx):
     app = create_app(ctx)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://oms") as c:
+    # Every answer is checked against the model its route documents (tests/contract.py).
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://oms",
+                                 event_hooks={"response": [checking(app)]}) as c:
         yield c
