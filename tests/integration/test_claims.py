@@ -51,6 +51,26 @@ async def test_the_store_offered_the_work_takes_it_by_accepting_first(ctx, clien
     assert await on_hand_reserved(client, keys, "SKU-C", "ST-LYON") == (2, 0)
 
 
+async def test_a_claim_moves_the_units_whichever_store_comes_first_in_the_lock_order(ctx, client):
+    """Stock rows are locked in (node, sku) order: a store claiming from one that sorts before it releases
+    there first and then reserves, the other way round it reserves first; both move every unit."""
+    keys = await seed(ctx, client)
+    r = await client.put("/v1/sourcing/settings", headers=keys.h("admin"), json={
+        "strategies": [{"channel": "web", "mode": "home_standard", "strategy": "nearest", "offer_to": 2}]})
+    assert r.status_code == 200, r.text
+    lyon_home = {"line1": "1 place Bellecour", "postal_code": "69002", "city": "Lyon", "country": "FR",
+                 "lat": 45.7578, "lng": 4.832}
+    placed = await capture(client, keys, order("CL-LY", [("SKU-C", 1)], address=lyon_home))
+    [f] = placed["fulfillments"]
+    assert f["node_id"] == "ST-LYON" and f["details"]["offered_to"] == ["ST-PARIS"]  # "ST-LYON" < "ST-PARIS"
+    assert await on_hand_reserved(client, keys, "SKU-C", "ST-LYON") == (3, 1)
+
+    [f] = (await confirm(client, keys.h("store_paris"), f["id"], "accept"))["fulfillments"]
+    assert (f["node_id"], f["status"]) == ("ST-PARIS", "accepted")
+    assert await on_hand_reserved(client, keys, "SKU-C", "ST-LYON") == (3, 0)
+    assert await on_hand_reserved(client, keys, "SKU-C", "ST-PARIS") == (2, 1)
+
+
 async def test_when_the_first_node_accepts_the_offers_end(ctx, client):
     keys, placed, fid = await offered_order(ctx, client, "CL-2")
     await confirm(client, keys.h("store_paris"), fid, "accept")
