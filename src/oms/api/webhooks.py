@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 
+from ..domain.lifecycle import DStatus
 from ..services.partners import webhooks
 from ..services.partners.inputs import ReplayIn, WebhookIn
 from .deps import Caller, Ctx, may
@@ -11,6 +12,8 @@ from .json import Json
 from .schemas import PROBLEMS
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEMS)
+# A delivery's statuses, listed in the API docs as plain words.
+DeliveryStatus = Literal[tuple(s.value for s in DStatus)]
 
 
 @router.post("", dependencies=[may("admin")], status_code=201)
@@ -40,7 +43,7 @@ async def switch_off_webhook(webhook_id: str, ctx: Ctx, caller: Caller):
 
 @router.get("/{webhook_id}/deliveries")
 async def list_deliveries(webhook_id: str, ctx: Ctx, caller: Caller,
-                          status: Literal["pending", "delivered", "dead"] | None = None,
+                          status: DeliveryStatus | None = None,
                           cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100):
     """The delivery log, newest event first: status, attempts, the partner's last answer."""
     return Json(await webhooks.deliveries(ctx, webhook_id, principal=caller, status=status, cursor=cursor,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from ..domain.errors import FieldError, Forbidden, InvalidInput, NotFound, OmsError, Unauthenticated
+from ..domain.lifecycle import OStatus
 from ..domain.vocabulary import Channel
 from ..services.orders import queries
 from ..services.reference import sessions
@@ -92,6 +93,6 @@ async def order(request: Request, session: SignedIn, order_id: str):
         for fl in f["lines"]:
             sent[fl["line_no"]] = sent.get(fl["line_no"], 0) + fl["shipped"]
     return page(request, "order.html", session, section="orders", o=found, events=events, sourcing=sourcing,
-                can_cancel=writer and found["status"] != "cancelled", sent=sent,
+                can_cancel=writer and found["status"] != OStatus.CANCELLED, sent=sent,
                 can_readdress=writer and "address" in found["delivery"] and not any(sent.values()),
                 can_return=writer and any(sent.values()), channels=list(Channel))

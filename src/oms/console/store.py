@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from ..domain.errors import FieldError, InvalidInput, OmsError
-from ..domain.lifecycle import ACTIONS
+from ..domain.lifecycle import ACTIONS, FStatus
 from ..domain.vocabulary import PICKUP_MODES
 from ..services.fulfillment import confirmations
 from ..services.fulfillment.inputs import ActionIn, PickedLine
@@ -17,8 +17,8 @@ from .pages import SignedIn, form_of, page, problem
 
 router = APIRouter(prefix="/console/store", include_in_schema=False)
 # The queue's steps, in the order the work goes through them: (key, statuses).
-STEPS = (("to_accept", ("released",)), ("to_pick", ("accepted",)), ("to_ready", ("picked", "packed")),
-         ("to_hand_over", ("ready_for_pickup",)))
+STEPS = (("to_accept", (FStatus.RELEASED,)), ("to_pick", (FStatus.ACCEPTED,)),
+         ("to_ready", (FStatus.PICKED, FStatus.PACKED)), ("to_hand_over", (FStatus.READY_FOR_PICKUP,)))
 
 
 def _promised(f: dict) -> str:

@@ -10,11 +10,8 @@ anything is looked up, so that their ``403`` does not depend on the id either.
 from dataclasses import dataclass
 
 from .errors import Forbidden, missing
-from .lifecycle import FStatus
+from .lifecycle import HANDOVER_STEPS
 from .vocabulary import Channel, Role
-
-# What the node where the customer collects does with a parcel another node sent.
-HANDOVER_STEPS = frozenset({FStatus.READY_FOR_PICKUP, FStatus.COLLECTED})
 
 # Who may make a kind of call at all, whatever its body names, and what the others are told. Checked before
 # the body is read (a key outside these roles learns nothing of what the body should hold); the checks

@@ -1,11 +1,15 @@
-"""The order lifecycle: one transition table for fulfilment orders, and the order status derived from them.
+"""Every lifecycle and its table: fulfilment orders, orders, cart holds, returns, webhook deliveries.
 
 A fulfilment order is the part of an order released to one node. Its status moves only through
 ``FULFILLMENT_TRANSITIONS``; the order's own status is never set by hand, it is ``derive_order_status``
-of its fulfilment orders and of the units no node holds yet.
+of its fulfilment orders and of the units no node holds yet. Holds, returns and webhook deliveries move
+through their own tables (``HOLD_TRANSITIONS``, ``RETURN_TRANSITIONS``, ``DELIVERY_TRANSITIONS``): the
+services check each move there, and a move a table lacks is an ``IllegalTransition``. The groups of
+statuses the services ask about are named here too, once each.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from .errors import IllegalTransition
 from .vocabulary import Word
@@ -61,10 +65,28 @@ ACTIONS: dict[str, FStatus] = {
     "collect": F.COLLECTED,
 }
 
+# Groups of fulfilment order statuses.
 # Statuses in which units may still be reserved at the sending node, least work done first. (A transfer
 # that is ready for pickup holds nothing any more: its units left when it was shipped.)
 HOLDING = (F.PLANNED, F.RELEASED, F.ACCEPTED, F.PICKED, F.PACKED, F.READY_FOR_PICKUP)
+# Final statuses: no move leaves them.
 CLOSED = frozenset({F.DELIVERED, F.COLLECTED, F.REJECTED, F.CANCELLED})
+# Parts that count for nothing any more: the node refused them, or they were cancelled.
+DROPPED = (F.REJECTED, F.CANCELLED)
+# Parts whose units can still be cancelled, least work done first.
+CANCELLABLE = (F.BACKORDERED, *HOLDING)
+# The node has not done the work its day's place was for.
+UNWORKED = (F.PLANNED, F.RELEASED, F.ACCEPTED)
+# Work the node has: where it confirms cancels, they wait for its word.
+CANCEL_ASKED = (F.RELEASED, F.ACCEPTED, F.PICKED, F.PACKED)
+# The units leave the node: a cancel still waiting for the node's word can no longer be.
+LEAVING = (F.SHIPPED, F.COLLECTED)
+# The customer has the units: delivered or collected.
+REACHED = (F.DELIVERED, F.COLLECTED)
+# Moves whose time the fulfilment order keeps (``details.shipped_at`` …).
+STAMPED = frozenset({F.SHIPPED, F.READY_FOR_PICKUP, F.DELIVERED, F.COLLECTED})
+# What the node where the customer collects does with a parcel another node sent.
+HANDOVER_STEPS = frozenset({F.READY_FOR_PICKUP, F.COLLECTED})
 
 
 def check_transition(current: str, requested: str, *, pickup: bool, transfer: bool = False) -> FStatus:
@@ -120,7 +142,7 @@ def derive_order_status(fulfillment_statuses: Iterable[str], *, unallocated_unit
     Units are unallocated when a node rejected them and nothing else was found yet: the order then
     waits for sourcing until they are re-sourced or cancelled.
     """
-    live = [FStatus(s) for s in fulfillment_statuses if s not in (F.CANCELLED, F.REJECTED)]
+    live = [FStatus(s) for s in fulfillment_statuses if s not in DROPPED]
     if unallocated_units > 0:
         return OStatus.AWAITING_SOURCING
     if not live:
@@ -136,14 +158,105 @@ def derive_order_status(fulfillment_statuses: Iterable[str], *, unallocated_unit
     return _WHOLE[low]
 
 
-# Orders that reached the customer, wholly or in part: only they show returns in their status.
-_ENDED = {OStatus.DELIVERED: True, OStatus.COLLECTED: True,
-          OStatus.PARTIALLY_DELIVERED: False, OStatus.PARTIALLY_COLLECTED: False}
+# Groups of order statuses.
+# Orders that are over for the promise: it was kept or not, or there is nothing left to send.
+SETTLED = (OStatus.DELIVERED, OStatus.COLLECTED, OStatus.PARTIALLY_RETURNED, OStatus.RETURNED, OStatus.CANCELLED)
+# Orders that reached the customer, wholly (True) or in part: only they show returns in their status.
+_REACHED = {OStatus.DELIVERED: True, OStatus.COLLECTED: True,
+            OStatus.PARTIALLY_DELIVERED: False, OStatus.PARTIALLY_COLLECTED: False}
 
 
 def with_returns(status: OStatus, *, returned_units: int, sent_units: int) -> OStatus:
     """The status once returns are received: ``returned`` when every unit sent to the customer came back,
     ``partially_returned`` when some did. An order still on its way keeps showing its progress."""
-    if returned_units <= 0 or status not in _ENDED:
+    if returned_units <= 0 or status not in _REACHED:
         return status
-    return OStatus.RETURNED if _ENDED[status] and returned_units >= sent_units else OStatus.PARTIALLY_RETURNED
+    return OStatus.RETURNED if _REACHED[status] and returned_units >= sent_units else OStatus.PARTIALLY_RETURNED
+
+
+_Status = TypeVar("_Status", bound=Word)
+
+
+def _check(entity: str, table: Mapping[_Status, frozenset[_Status]], kind: type[_Status], current: str,
+           requested: str) -> _Status:
+    """The requested status if ``table`` has the move, else IllegalTransition naming both statuses."""
+    cur, req = kind(current), kind(requested)
+    if req not in table[cur]:
+        raise IllegalTransition(entity, cur, req)
+    return req
+
+
+# A cart or checkout hold (``reservations.holds``).
+class HStatus(Word):
+    ACTIVE = "active"  # its units are reserved for the shopper until it expires
+    RELEASED = "released"  # the shopper let them go
+    EXPIRED = "expired"  # ended by the sweeper, or by a sale short of its SKUs, once past its expiry
+    CONVERTED = "converted"  # an order took its units
+
+
+H = HStatus
+# A hold ends once, and an ended hold is final: releasing it again changes nothing, and an order that
+# names it competes for stock like any other.
+HOLD_TRANSITIONS: dict[HStatus, frozenset[HStatus]] = {
+    H.ACTIVE: frozenset({H.RELEASED, H.EXPIRED, H.CONVERTED}),
+    H.RELEASED: frozenset(),
+    H.EXPIRED: frozenset(),
+    H.CONVERTED: frozenset(),
+}
+
+
+def check_hold_transition(current: str, requested: str) -> HStatus:
+    """The requested status if a hold may move there from ``current``, else IllegalTransition."""
+    return _check("hold", HOLD_TRANSITIONS, HStatus, current, requested)
+
+
+# A return: its status follows the units received and judged (``returns.status_of``).
+class RStatus(Word):
+    REQUESTED = "requested"  # announced; nothing received yet
+    PARTIALLY_RECEIVED = "partially_received"
+    AWAITING_INSPECTION = "awaiting_inspection"  # all received, some units still to judge
+    RECEIVED = "received"  # all received and judged: refunded
+    CANCELLED = "cancelled"
+
+
+R = RStatus
+RETURN_TRANSITIONS: dict[RStatus, frozenset[RStatus]] = {
+    # A first receipt brings some units, or all of them (some kept to inspect, or all judged at once);
+    # a return nothing of which came back may be called off.
+    R.REQUESTED: frozenset({R.PARTIALLY_RECEIVED, R.AWAITING_INSPECTION, R.RECEIVED, R.CANCELLED}),
+    # More units arrive, or units kept to inspect are judged while others are still on their way.
+    R.PARTIALLY_RECEIVED: frozenset({R.PARTIALLY_RECEIVED, R.AWAITING_INSPECTION, R.RECEIVED}),
+    # Kept units are judged: some of them, or the last ones.
+    R.AWAITING_INSPECTION: frozenset({R.AWAITING_INSPECTION, R.RECEIVED}),
+    R.RECEIVED: frozenset(),
+    R.CANCELLED: frozenset(),
+}
+
+
+def check_return_transition(current: str, requested: str) -> RStatus:
+    """The requested status if a return may move there from ``current``, else IllegalTransition."""
+    return _check("return", RETURN_TRANSITIONS, RStatus, current, requested)
+
+
+# A webhook delivery: one event sent to one subscription (``partners.webhook_sender``).
+class DStatus(Word):
+    PENDING = "pending"  # to send, or to send again after a failed attempt
+    DELIVERED = "delivered"  # the partner answered 2xx
+    DEAD = "dead"  # every attempt failed; sent again only when replayed
+
+
+D = DStatus
+# No delivery is final: an admin may replay any of them (the ones named, delivered ones too, or every
+# dead one), and it starts again from a first attempt.
+DELIVERY_TRANSITIONS: dict[DStatus, frozenset[DStatus]] = {
+    # A failed attempt leaves it pending, to be tried again later, until the last one; a replay of a
+    # pending one starts it again.
+    D.PENDING: frozenset({D.PENDING, D.DELIVERED, D.DEAD}),
+    D.DELIVERED: frozenset({D.PENDING}),
+    D.DEAD: frozenset({D.PENDING}),
+}
+
+
+def check_delivery_transition(current: str, requested: str) -> DStatus:
+    """The requested status if a webhook delivery may move there from ``current``, else IllegalTransition."""
+    return _check("webhook delivery", DELIVERY_TRANSITIONS, DStatus, current, requested)

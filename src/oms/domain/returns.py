@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .errors import FieldError
+from .lifecycle import RStatus
 from .vocabulary import Word
 
 
@@ -16,14 +17,6 @@ class Disposition(Word):
 
 # What an inspection may conclude.
 JUDGEMENTS = frozenset({Disposition.RESTOCK, Disposition.DAMAGED})
-
-
-class RStatus(Word):
-    REQUESTED = "requested"  # announced; nothing received yet
-    PARTIALLY_RECEIVED = "partially_received"
-    AWAITING_INSPECTION = "awaiting_inspection"  # all received, some units still to judge
-    RECEIVED = "received"  # all received and judged: refunded
-    CANCELLED = "cancelled"
 
 
 class Kind(Word):
@@ -109,6 +102,7 @@ def refund(takes: list[Take], unit_price: Mapping[int, int], credit: int) -> tup
 
 
 def status_of(lines: Iterable[Mapping]) -> RStatus:
+    """The status a return's received and judged units give it (its moves: ``lifecycle.RETURN_TRANSITIONS``)."""
     lines = list(lines)
     expected = sum(ln["quantity"] for ln in lines)
     received = sum(ln["received"] for ln in lines)

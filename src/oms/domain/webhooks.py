@@ -5,7 +5,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from .lifecycle import FStatus
+from .lifecycle import DStatus, FStatus, check_delivery_transition
 from .tracking import Tracking
 
 FIRST_RETRY_S = 2.0
@@ -73,6 +73,13 @@ def excerpt(text: str) -> str:
     characters dropped and line breaks made spaces — enough to see why, never a whole page echoed back."""
     flat = "".join(c if c.isprintable() else " " if c in "\r\n\t" else "" for c in text[: EXCERPT * 4])
     return " ".join(flat.split())[:EXCERPT]
+
+
+def after_attempt(ok: bool, attempts: int) -> DStatus:
+    """A pending delivery's status after its ``attempts``-th attempt: delivered if the partner took it, dead
+    after the last one, else still pending (tried again at ``next_attempt``)."""
+    status = DStatus.DELIVERED if ok else DStatus.DEAD if attempts >= ATTEMPTS else DStatus.PENDING
+    return check_delivery_transition(DStatus.PENDING, status)
 
 
 def next_attempt(attempts: int, at: datetime) -> datetime:

@@ -5,8 +5,8 @@ from datetime import datetime
 
 from ...domain.access import Principal
 from ...domain.errors import Conflict
-from ...domain.lifecycle import FStatus
-from ..orders.cancel import ASKED, give_back_places, pending
+from ...domain.lifecycle import CANCEL_ASKED, FStatus
+from ..orders.cancel import give_back_places, pending
 from ..orders.state import OrderState, still_to_send
 from ..orders.view import visible_to
 from ..runtime.context import Context
@@ -21,7 +21,7 @@ async def answer(ctx: Context, fulfillment_id: str, confirmed: bool, body: Cance
         state, f = await OrderState.of_fulfillment(conn, fulfillment_id)
         order_id = f["order_id"]
         principal.require_fulfillment_action(fulfillment_id, f["node_id"], FStatus.CANCELLED, f["handover_node_id"])
-        asked = pending(f) if f["status"] in ASKED else {}
+        asked = pending(f) if f["status"] in CANCEL_ASKED else {}
         if not asked:
             raise Conflict(f"no cancel waits for {f['node_id']}'s answer on this fulfillment",
                            current_status=f["status"])

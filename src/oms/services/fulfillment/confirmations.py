@@ -9,7 +9,7 @@ from ...db import capacity
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.errors import Conflict, FieldError, Forbidden, InvalidInput
-from ...domain.lifecycle import ACTIONS, FStatus
+from ...domain.lifecycle import ACTIONS, LEAVING, FStatus
 from ...domain.vocabulary import Role
 from ..orders.cancel import pending
 from ..orders.claims import decline, offered, take_over, withdraw
@@ -20,9 +20,6 @@ from ..partners.carrier_adapters import adapters
 from ..runtime.context import Context
 from .cancel_requests import refuse, settle
 from .inputs import ActionIn
-
-# The units leave the node: a cancel still waiting for the node's word can no longer be.
-LEAVING = (FStatus.SHIPPED, FStatus.COLLECTED)
 
 
 async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *, principal: Principal) -> dict:
@@ -107,7 +104,7 @@ async def _effects(conn, state: OrderState, f: dict, status: FStatus, body: Acti
     if status == FStatus.REJECTED:
         await give_up(conn, state, f, body.reason, at)
         return
-    if status in (FStatus.SHIPPED, FStatus.COLLECTED):
+    if status in LEAVING:
         if status == FStatus.COLLECTED:
             expected = details.get("pickup_code")
             if expected and body.pickup_code != expected:

@@ -32,7 +32,7 @@ from ...domain.batch import Outcome, Waiting, reoptimise
 from ...domain.capacity import counted, shared_out
 from ...domain.costs import Source, cost_of
 from ...domain.errors import InvalidInput
-from ...domain.lifecycle import FStatus
+from ...domain.lifecycle import DROPPED, FStatus
 from ...domain.mip import Asked, Key
 from ...domain.promise import NotOffered
 from ...domain.sourcing import Need, Plan
@@ -44,7 +44,7 @@ from ..sourcing.decisions import add_decisions
 from ..sourcing.fulfillment_rows import fulfillment_rows
 from ..sourcing.planning import Request, prepare_stored
 from ..sourcing.sourcer import BY_COST, Sourcer
-from .state import DEAD, OrderState
+from .state import OrderState
 
 SYSTEM = "system:batch"
 OPEN = (0, 100)  # a channel's guard at a node without stock rules: nothing kept back, all of it shared
@@ -123,7 +123,7 @@ async def _load(ctx: Context) -> tuple[list[tuple[dict, list[dict], list[dict]]]
                 t.fulfillments, f.id == fl.fulfillment_id).where(f.status == FStatus.PLANNED))).mappings():
             lines.setdefault(r["order_id"], []).append({k: v for k, v in r.items() if k != "order_id"})
         found = [(row, fuls[i], lines.get(i, [])) for i, row in sorted(rows.items())
-                 if all(x["status"] in (FStatus.PLANNED, *DEAD) for x in fuls[i])]
+                 if all(x["status"] in (FStatus.PLANNED, *DROPPED) for x in fuls[i])]
         skus = {x["sku"] for _, _, ls in found for x in ls}
         return found, await stock.available(conn, skus) if skus else {}
 
@@ -281,7 +281,7 @@ def _planned(state: OrderState) -> list[tuple]:
 
 def _planned_rows(fuls: list[dict], flines: list[dict]) -> list[tuple]:
     ids = {f["id"] for f in fuls if f["status"] == FStatus.PLANNED}
-    live = sorted((f["id"], f["status"]) for f in fuls if f["status"] not in DEAD)
+    live = sorted((f["id"], f["status"]) for f in fuls if f["status"] not in DROPPED)
     return live + sorted((x["fulfillment_id"], x["line_no"], x["reserved"]) for x in flines
                          if x["fulfillment_id"] in ids)
 

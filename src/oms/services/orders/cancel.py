@@ -4,19 +4,12 @@ and units promised from expected supply (backorders) are given back to it."""
 from ...db import capacity, supply_promises
 from ...domain.access import Principal
 from ...domain.errors import Conflict, FieldError, IllegalTransition, Problems
-from ...domain.lifecycle import HOLDING, FStatus, OStatus
+from ...domain.lifecycle import CANCEL_ASKED, CANCELLABLE, UNWORKED, FStatus, OStatus
 from ..reference.records import bump_reference
 from ..runtime.context import Context
 from .inputs import CancelIn
 from .resourcing import resource_order
 from .state import OrderState, still_to_send
-
-# Fulfilment orders whose units can still be cancelled, least work done first.
-CANCELLABLE = (FStatus.BACKORDERED, *HOLDING)
-# The node has not done the work its day's place was for.
-UNWORKED = (FStatus.PLANNED, FStatus.RELEASED, FStatus.ACCEPTED)
-# Work the node has: where it confirms cancels, they wait for its word.
-ASKED = (FStatus.RELEASED, FStatus.ACCEPTED, FStatus.PICKED, FStatus.PACKED)
 
 
 async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal: Principal) -> dict:
@@ -49,7 +42,7 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
                 if not take:
                     continue
                 f = state.fulfillment(fl["fulfillment_id"])
-                if f["node_id"] in confirming and f["status"] in ASKED:
+                if f["node_id"] in confirming and f["status"] in CANCEL_ASKED:
                     asks.setdefault(f["id"], {})[line_no] = asks.get(f["id"], {}).get(line_no, 0) + take
                     continue
                 line["cancelled"] += take

@@ -20,16 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ...db import stock
 from ...db import tables as t
 from ...domain.errors import missing
-from ...domain.lifecycle import FStatus, OStatus, check_transition, derive_order_status, with_returns
+from ...domain.lifecycle import DROPPED, STAMPED, FStatus, OStatus, check_transition, derive_order_status, with_returns
 from ...domain.vocabulary import PICKUP_MODES
 from ..partners.events import event
 from .view import fulfillment_view, order_view, release_message
 
 Units = list[tuple[dict, int]]  # fulfilment lines and a number of units of each
-
-DEAD = (FStatus.REJECTED, FStatus.CANCELLED)
-# Moves whose time the fulfilment order keeps (``details.shipped_at`` …).
-STAMPED = frozenset({FStatus.SHIPPED, FStatus.READY_FOR_PICKUP, FStatus.DELIVERED, FStatus.COLLECTED})
 
 
 def still_to_send(fl: dict) -> int:
@@ -107,7 +103,7 @@ class OrderState:
 
     def unallocated(self, line_no: int | None = None) -> int:
         """Units ordered and not cancelled that no live fulfilment order is meant to send."""
-        live = {f["id"] for f in self.fuls if f["status"] not in DEAD}
+        live = {f["id"] for f in self.fuls if f["status"] not in DROPPED}
         wanted = sum(ln["quantity"] - ln["cancelled"] for ln in self.lines if line_no in (None, ln["line_no"]))
         held = sum(still_to_send(fl) for fl in self.flines
                    if fl["fulfillment_id"] in live and line_no in (None, fl["line_no"]))

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from ...domain.access import Principal
+from ...domain.lifecycle import DROPPED
 
 
 def money(amount: int, currency: str) -> dict:
@@ -73,7 +74,7 @@ def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapp
 def dates(o: Mapping, fulfillments: Iterable[Mapping]) -> dict:
     """The promised window beside what happened: when the first parcel left, when the last reached the
     customer (delivered or collected: only once every part has)."""
-    live = [f for f in fulfillments if f["status"] not in ("cancelled", "rejected")]
+    live = [f for f in fulfillments if f["status"] not in DROPPED]
     shipped = [f["details"]["shipped_at"] for f in live if "shipped_at" in f["details"]]
     ended = [f["details"].get("delivered_at") or f["details"].get("collected_at") for f in live]
     moment = datetime.fromisoformat  # compared as times: a carrier's offset is not the server's

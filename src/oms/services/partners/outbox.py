@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from ...db import counts
 from ...db import tables as t
+from ...domain.lifecycle import DStatus
 from ...domain.webhooks import about, wants
 from ..runtime.context import Context
 
@@ -37,7 +38,7 @@ async def relay(ctx: Context, *, at: datetime | None = None) -> int:
         if not events:
             return 0
         hooks = (await conn.execute(select(w.id, w.events, w.node_id).where(w.active))).all()
-        deliveries = [{"webhook_id": h.id, "event_id": ev.id, "order_id": ev.order_id, "status": "pending",
+        deliveries = [{"webhook_id": h.id, "event_id": ev.id, "order_id": ev.order_id, "status": DStatus.PENDING,
                        "attempts": 0, "next_attempt_at": at, "created_at": at}
                       for ev in events for h in hooks if wants(h.events, ev.type) and about(h.node_id, ev.data)]
         if deliveries:

@@ -23,7 +23,8 @@ from sqlalchemy import and_, select, update
 
 from ...db import counts
 from ...db import tables as t
-from ...domain.webhooks import ATTEMPTS, excerpt, next_attempt, timed_signature
+from ...domain.lifecycle import DStatus
+from ...domain.webhooks import after_attempt, excerpt, next_attempt, timed_signature
 from ..runtime.context import Context
 from . import safe_http
 from .outbox import payload
@@ -42,11 +43,11 @@ async def deliver_due(ctx: Context, *, at: datetime | None = None, wait_s: float
     rows = []
     async with ctx.db.read() as conn:
         # Subscription by subscription: a partner down with thousands waiting holds back no other partner.
-        hooks = (await conn.scalars(select(d.webhook_id).where(d.status == "pending").distinct())).all()
+        hooks = (await conn.scalars(select(d.webhook_id).where(d.status == DStatus.PENDING).distinct())).all()
         for webhook_id in sorted(hooks):
             rows += (await conn.execute(
                 select(d.webhook_id, d.event_id, d.order_id, d.attempts, d.next_attempt_at)
-                .where(d.webhook_id == webhook_id, d.status == "pending").order_by(d.event_id).limit(SCAN))).all()
+                .where(d.webhook_id == webhook_id, d.status == DStatus.PENDING).order_by(d.event_id).limit(SCAN))).all()
     heads, seen = [], set()
     for r in rows:
         line = (r.webhook_id, r.order_id or r.event_id)
@@ -77,13 +78,13 @@ async def deliver_due(ctx: Context, *, at: datetime | None = None, wait_s: float
         await counts.add(conn, failed)
         for r, (status, error) in results:
             tries = r.attempts + 1
-            ok = _ok(status)
+            after = after_attempt(_ok(status), tries)
             values = {"attempts": tries, "last_status": status, "last_error": error}
-            if ok:
-                values.update(status="delivered", delivered_at=ctx.clock.now(), next_attempt_at=None)
-            elif tries >= ATTEMPTS:
-                values.update(status="dead", next_attempt_at=None)
-            else:
+            if after == DStatus.DELIVERED:
+                values.update(status=after, delivered_at=ctx.clock.now(), next_attempt_at=None)
+            elif after == DStatus.DEAD:
+                values.update(status=after, next_attempt_at=None)
+            else:  # still pending
                 values.update(next_attempt_at=next_attempt(tries, at))
             await conn.execute(update(t.webhook_deliveries).where(
                 d.webhook_id == r.webhook_id, d.event_id == r.event_id).values(**values))
@@ -103,7 +104,7 @@ async def _claim(ctx: Context, heads: list, at: datetime) -> list:
     async with ctx.db.write() as conn:
         for r in heads:
             done = await conn.execute(update(t.webhook_deliveries).where(and_(
-                d.webhook_id == r.webhook_id, d.event_id == r.event_id, d.status == "pending",
+                d.webhook_id == r.webhook_id, d.event_id == r.event_id, d.status == DStatus.PENDING,
                 d.next_attempt_at == r.next_attempt_at)).values(next_attempt_at=later))
             if done.rowcount == 1:
                 claimed.append(r)

@@ -10,6 +10,7 @@ from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.errors import FieldError, InvalidInput, NotFound
 from ...domain.ids import new_id
+from ...domain.lifecycle import DStatus
 from ...domain.webhooks import excerpt
 from ..runtime import pages
 from ..runtime.context import Context
@@ -94,14 +95,15 @@ async def deliveries(ctx: Context, webhook_id: str, *, principal: Principal, sta
 
 
 async def replay(ctx: Context, webhook_id: str, body: ReplayIn, *, principal: Principal) -> dict:
-    """Send again: the deliveries named (delivered ones too), or every dead one; from a first attempt."""
+    """Send again: the deliveries named (delivered ones too), or every dead one; from a first attempt. Any
+    delivery may become pending again (``DELIVERY_TRANSITIONS``)."""
     principal.require_admin()
     at = ctx.clock.now()
     async with ctx.db.write() as conn:
         await _found(conn, webhook_id)
-        which = d.event_id.in_(body.event_ids) if body.event_ids else d.status == "dead"
+        which = d.event_id.in_(body.event_ids) if body.event_ids else d.status == DStatus.DEAD
         done = await conn.execute(update(t.webhook_deliveries).where(d.webhook_id == webhook_id, which).values(
-            status="pending", attempts=0, next_attempt_at=at, last_error=None, delivered_at=None))
+            status=DStatus.PENDING, attempts=0, next_attempt_at=at, last_error=None, delivered_at=None))
         if body.event_ids and done.rowcount < len(set(body.event_ids)):
             known = set((await conn.scalars(select(d.event_id).where(
                 d.webhook_id == webhook_id, d.event_id.in_(body.event_ids)))).all())

@@ -9,13 +9,11 @@ from sqlalchemy import func, select
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.errors import Forbidden
-from ...domain.lifecycle import FStatus
+from ...domain.lifecycle import DROPPED, REACHED, SETTLED, DStatus
 from ...domain.vocabulary import Role
 from ..runtime.context import Context
 
 o, f, e, d = t.orders.c, t.fulfillments.c, t.events.c, t.webhook_deliveries.c
-# Orders that are over for the promise: it was kept or not, or there is nothing left to send.
-ENDED = ("delivered", "collected", "partially_returned", "returned", "cancelled")
 LOOK_BACK = timedelta(days=14)  # how far back open orders are looked at for a promise already past
 WATCHED = ("fulfillment.rejected", "order.resourced", "order.at_risk", "fulfillment.short_picked")
 
@@ -35,23 +33,25 @@ async def figures(ctx: Context, day: date, *, principal: Principal) -> dict:
             o.at_risk.is_not(None), *([o.channel == channel] if channel else [])).order_by(o.id).limit(20))).all()
         parts = (await conn.execute(
             select(f.order_id, func.count()).join(t.orders, o.id == f.order_id)
-            .where(*todays, f.status.not_in((FStatus.REJECTED, FStatus.CANCELLED))).group_by(f.order_id))).all()
+            .where(*todays, f.status.not_in(DROPPED)).group_by(f.order_id))).all()
         cost = t.sourcing_decisions.c.explanation["total_cost"]["amount"].as_integer()
         costs = (await conn.execute(select(func.count(), func.sum(cost)).select_from(t.sourcing_decisions)
                                     .join(t.orders).where(*todays))).one()
         ended = (await conn.execute(
             select(f.details, o.delivery).join(t.orders, o.id == f.order_id)
-            .where(f.status.in_((FStatus.DELIVERED, FStatus.COLLECTED)), f.updated_at >= start,
+            .where(f.status.in_(REACHED), f.updated_at >= start,
                    f.updated_at < end, *([o.channel == channel] if channel else [])))).all()
         # By when they happened on the service's clock (ids carry the wall clock's time: not the same).
         watched = dict((await conn.execute(select(e.type, func.count()).where(
             e.type.in_(WATCHED), e.occurred_at >= start, e.occurred_at < end).group_by(e.type))).all()) \
             if channel is None else {}
         open_ = (await conn.execute(select(o.id, o.external_ref, o.delivery).where(
-            o.status.not_in(ENDED), o.created_at >= start - LOOK_BACK,
+            o.status.not_in(SETTLED), o.created_at >= start - LOOK_BACK,
             *([o.channel == channel] if channel else [])).order_by(o.id).limit(5000))).all()
+        # Deliveries that failed at least once: waiting to be tried again, or dead.
         hooks = dict((await conn.execute(select(d.status, func.count()).where(
-            d.status.in_(("dead", "pending")), d.attempts > 0).group_by(d.status))).all()) if channel is None else {}
+            d.status.in_((DStatus.DEAD, DStatus.PENDING)), d.attempts > 0).group_by(d.status))).all()) \
+            if channel is None else {}
     orders = sum(n for _, _, n in by_way)
     kept = [_kept(details, delivery) for details, delivery in ended]
     kept = [k for k in kept if k is not None]
@@ -66,7 +66,7 @@ async def figures(ctx: Context, day: date, *, principal: Principal) -> dict:
         "promise_kept_rate": round(sum(kept) / len(kept), 4) if kept else None, "promises_judged": len(kept),
         "rejections": watched.get("fulfillment.rejected", 0), "resourcings": watched.get("order.resourced", 0),
         "short_picks": watched.get("fulfillment.short_picked", 0),
-        "webhooks_failing": hooks.get("pending", 0), "webhooks_dead": hooks.get("dead", 0),
+        "webhooks_failing": hooks.get(DStatus.PENDING, 0), "webhooks_dead": hooks.get(DStatus.DEAD, 0),
     }
 
 

@@ -8,6 +8,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 
 from ...db import tables as t
+from ...domain.lifecycle import DStatus
 from ..runtime.context import Context
 
 COUNTERS = {  # counts.name -> (metric, help, label names)
@@ -27,7 +28,7 @@ async def scrape(ctx: Context) -> bytes:
         backlog, oldest = (await conn.execute(select(func.count(), func.min(e.occurred_at)).where(
             e.published_at.is_(None)))).one()
         deliveries = (await conn.execute(select(d.status, func.count()).group_by(d.status))).all()
-        waiting = await conn.scalar(select(func.min(d.created_at)).where(d.status == "pending"))
+        waiting = await conn.scalar(select(func.min(d.created_at)).where(d.status == DStatus.PENDING))
         orders = (await conn.execute(select(o.status, func.count()).group_by(o.status))).all()
     families = []
     for name, (metric, doc, label_names) in COUNTERS.items():

@@ -17,6 +17,7 @@ from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.errors import FieldError, IdempotencyConflict, InvalidInput, NotFound, missing
 from ...domain.ids import new_id
+from ...domain.lifecycle import HStatus, check_hold_transition
 from ...domain.sourcing import plan_first_rule
 from ..runtime.context import Context
 from ..runtime.fingerprint import fingerprint
@@ -44,7 +45,7 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
 
     async def attempt(tries: Try) -> tuple[dict, bool]:
         at = ctx.clock.now()
-        hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": "active",
+        hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": HStatus.ACTIVE,
                 "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at,
                 "idempotency_key": idempotency_key, "request_hash": request_hash}
         # The same write path as order capture: on PostgreSQL, one statement for a one-row hold.
@@ -95,7 +96,7 @@ async def held_units(ctx: Context, hold_id: str, channel: str) -> dict[tuple[str
             hold, lines = await _load(conn, hold_id)
         except NotFound:
             return {}
-    if hold["status"] != "active" or hold["channel"] != channel or hold["expires_at"] <= ctx.clock.now():
+    if hold["status"] != HStatus.ACTIVE or hold["channel"] != channel or hold["expires_at"] <= ctx.clock.now():
         return {}
     units: dict[tuple[str, str], int] = {}
     for x in lines:
@@ -111,9 +112,11 @@ async def get_hold(ctx: Context, hold_id: str, *, principal: Principal) -> dict:
     return _view(hold, lines)
 
 
-async def _end(conn: AsyncConnection, hold: dict, lines: list[dict], status: str, at: datetime,
+async def _end(conn: AsyncConnection, hold: dict, lines: list[dict], status: HStatus, at: datetime,
                *, give_back: bool = True) -> None:
-    """Close the hold with ``status`` (``end_holds``), and its rows in hand with it."""
+    """Close the hold with ``status`` (``end_holds``), and its rows in hand with it; IllegalTransition if
+    the hold has ended already."""
+    check_hold_transition(hold["status"], status)
     await end_holds(conn, [hold["id"]], lines, status, at=at, give_back=give_back)
     hold["status"] = status
     for x in lines:
@@ -126,8 +129,8 @@ async def release_hold(ctx: Context, hold_id: str, *, principal: Principal) -> d
     async with ctx.db.write() as conn:
         hold, lines = await _load(conn, hold_id, lock=True)
         principal.require_in_channel("hold", hold_id, hold["channel"])
-        if hold["status"] == "active":
-            await _end(conn, hold, lines, "released", ctx.clock.now())
+        if hold["status"] == HStatus.ACTIVE:  # an ended hold is final: it stays as it ended
+            await _end(conn, hold, lines, HStatus.RELEASED, ctx.clock.now())
     return _view(hold, lines)
 
 
@@ -141,8 +144,8 @@ async def take_hold(conn: AsyncConnection, hold_id: str, channel: str, at: datet
             raise missing("hold", hold_id)
     except NotFound as exc:  # a field of the order that names nothing: bad input, not a missing resource
         raise InvalidInput([FieldError("hold_id", exc.detail)]) from None
-    if hold["status"] != "active" or hold["expires_at"] <= at:
+    if hold["status"] != HStatus.ACTIVE or hold["expires_at"] <= at:
         return []
     held = [(x["node_id"], x["sku"], x["reserved"]) for x in lines]
-    await _end(conn, hold, lines, "converted", at, give_back=False)
+    await _end(conn, hold, lines, HStatus.CONVERTED, at, give_back=False)
     return held

@@ -7,7 +7,8 @@ from ...db import stock
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput, missing
-from ...domain.returns import Disposition, RStatus, Take, allot, apply, refund, status_of
+from ...domain.lifecycle import RStatus, check_return_transition
+from ...domain.returns import Disposition, Take, allot, apply, refund, status_of
 from ...domain.vocabulary import STOCKLESS_NODE_TYPES
 from ..orders.state import OrderState
 from ..orders.view import money
@@ -59,7 +60,8 @@ async def _judge(ctx: Context, return_id: str, asked: list, *, principal: Princi
         price = {ln["line_no"]: ln["unit_price"] for ln in state.lines}
         ret["exchange_credit"] = await _credit_left(conn, ret)
         amount, used, valued = refund(takes, price, ret["exchange_credit"])
-        ret.update(node_id=node_id, status=status_of(lines), refunded=ret["refunded"] + amount,
+        status = check_return_transition(ret["status"], status_of(lines))
+        ret.update(node_id=node_id, status=status, refunded=ret["refunded"] + amount,
                    exchange_credit=ret["exchange_credit"] - used, updated_at=at)
         await _store(conn, ret, lines)
         if not inspecting:

@@ -21,8 +21,8 @@ from ...domain.errors import (
     missing,
 )
 from ...domain.ids import new_id
-from ...domain.lifecycle import FStatus
-from ...domain.returns import Kind, RStatus, returnable
+from ...domain.lifecycle import REACHED, RStatus, check_return_transition
+from ...domain.returns import Kind, returnable
 from ...domain.vocabulary import Role
 from ..orders.cancel import cancel_order
 from ..orders.capture import capture_order
@@ -154,7 +154,7 @@ def _lines(state: OrderState, body: ReturnIn, on_returns: dict[int, int], *, sho
                                          "received": 0, "restocked": 0, "damaged": 0, "to_inspect": 0, "at": i})
             line["quantity"] += want.quantity
     sent: dict[int, int] = {}  # units that reached the customer: a parcel on its way may still come back
-    reached = {f["id"] for f in state.fuls if f["status"] in (FStatus.DELIVERED, FStatus.COLLECTED)}
+    reached = {f["id"] for f in state.fuls if f["status"] in REACHED}
     for fl in state.flines:
         if fl["fulfillment_id"] in reached:
             sent[fl["line_no"]] = sent.get(fl["line_no"], 0) + fl["shipped"]
@@ -275,10 +275,9 @@ async def cancel_return(ctx: Context, return_id: str, body: ReturnCancelIn, *, p
         state = await OrderState.load(conn, order_id)
         ret, lines, order_channel = await load_return(conn, return_id, lock=True)
         principal.require_return(return_id, (ret["channel"], order_channel), None)
-        if ret["status"] != RStatus.REQUESTED:
-            raise IllegalTransition("return", ret["status"], RStatus.CANCELLED)
+        status = check_return_transition(ret["status"], RStatus.CANCELLED)  # only while nothing came back
         at = ctx.clock.now()
-        ret.update(status=RStatus.CANCELLED, updated_at=at)
+        ret.update(status=status, updated_at=at)
         await conn.execute(update(t.returns).where(r.id == return_id).values(status=ret["status"], updated_at=at))
         state.record("return.cancelled", actor=principal.actor, at=at, reason=body.reason,
                      data={"order_id": order_id, **_event_data(ret, lines)})
