@@ -205,6 +205,34 @@ async def test_an_exchange_is_a_linked_order_paid_by_the_returned_units(ctx, cli
     assert refund["data"]["exchange_credit_used"] == 1299 and refund["data"]["amount"]["amount"] == 701
 
 
+async def test_units_whose_value_the_exchange_takes_in_full_are_not_refunded(ctx, client):
+    keys, _, placed = await delivered(ctx, client, "RT-6X", [("SKU-A", 2)])
+    oid = placed["id"]
+    body = rma(oid, [("SKU-A", 2)], channel="web", exchange={"lines": [{"sku": "SKU-A", "quantity": 1}]})
+    r = await client.post("/v1/returns", json=body, headers=keys.h("web"))
+    assert r.status_code == 201, r.text
+    ret = r.json()
+    one = {"node_id": "DC-PARIS", "lines": [{"sku": "SKU-A", "quantity": 1, "disposition": "restock"}]}
+
+    # The first unit (10.00 €) goes to the exchange (12.99 €): nothing is refunded.
+    r = await client.post(f"/v1/returns/{ret['id']}/receive", json=one, headers=keys.h("admin"))
+    assert r.status_code == 200, r.text
+    assert r.json()["refunded"]["amount"] == 0 and r.json()["exchange_credit"]["amount"] == 1299 - 1000
+    [covered] = await events_of(client, keys, oid, "refund.covered_by_exchange")
+    assert covered["data"] == {"order_id": oid, "return_id": ret["id"], "amount": {"amount": 0, "currency": "EUR"},
+                               "exchange_credit_used": 1000, "exchange_order_id": ret["exchange_order_id"],
+                               "lines": [{"line_no": 1, "sku": "SKU-A", "quantity": 1, "amount": 1000}]}
+    assert not await events_of(client, keys, oid, "refund.requested")
+
+    # The second pays what the exchange still asks; the rest is refunded.
+    r = await client.post(f"/v1/returns/{ret['id']}/receive", json=one, headers=keys.h("admin"))
+    assert r.status_code == 200, r.text
+    assert r.json()["refunded"]["amount"] == 2000 - 1299 and r.json()["exchange_credit"]["amount"] == 0
+    [refund] = await events_of(client, keys, oid, "refund.requested")
+    assert refund["data"]["exchange_credit_used"] == 1299 - 1000 and refund["data"]["amount"]["amount"] == 701
+    assert len(await events_of(client, keys, oid, "refund.covered_by_exchange")) == 1
+
+
 # What a customer of the web shop gave it: no other channel reads it through a return.
 WEB_CUSTOMER = ("Ada", "ada@example.com", "Rivoli")
 

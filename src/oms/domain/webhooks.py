@@ -1,37 +1,21 @@
-"""Webhook rules: the event types there are, which subscriptions get an event, how a delivery is signed,
+"""Webhook rules: the event types one may subscribe to, which subscriptions get an event, how a delivery is signed,
 what is kept of a partner's answer, when a failed one is retried."""
 
 import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from .lifecycle import DStatus, FStatus, check_delivery_transition
-from .tracking import Tracking
+from .events import EVENT_TYPES, FAMILIES
+from .lifecycle import DStatus, check_delivery_transition
 
 FIRST_RETRY_S = 2.0
 LONGEST_WAIT_S = 3600.0  # an hour between attempts at most
 ATTEMPTS = 10  # then the delivery is dead (replayable)
 
 
-# Every event type the service emits (``services.events.event`` refuses any other): what a subscription may
-# name. A fulfilment order's every status is an event, and so is every tracking status a carrier reports.
-EVENT_TYPES: frozenset[str] = frozenset({
-    "order.created", "order.status_changed", "order.cancelled", "order.lines_cancelled", "order.address_changed",
-    "order.resourced", "order.at_risk", "order.replanned",
-    *(f"fulfillment.{status}" for status in FStatus),
-    "fulfillment.short_picked", "fulfillment.cancel_requested", "fulfillment.cancel_confirmed",
-    "fulfillment.cancel_refused", "fulfillment.claimed", "fulfillment.offers_withdrawn",
-    "fulfillment.offer_declined",
-    *(f"shipment.{status}" for status in Tracking),
-    "return.created", "return.received", "return.inspected", "return.cancelled",
-    "refund.requested", "refund.covered_by_exchange",
-    "inventory.low", "inventory.replenished",
-})
-FAMILIES: frozenset[str] = frozenset(t.split(".")[0] for t in EVENT_TYPES)
-
-
 def known(pattern: str) -> bool:
-    """Whether a subscription's ``pattern`` (a type, a family "order.*" or "*") names events that exist."""
+    """Whether a subscription's ``pattern`` (a type, a family "order.*" or "*") names events that exist: types of
+    the catalogue (``events.CATALOGUE``), or their families."""
     return pattern == "*" or pattern in EVENT_TYPES or (pattern.endswith(".*") and pattern[:-2] in FAMILIES)
 
 

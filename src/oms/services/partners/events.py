@@ -2,14 +2,19 @@
 
 from datetime import datetime
 
+from ...domain.events import CATALOGUE
 from ...domain.ids import new_id
-from ...domain.webhooks import EVENT_TYPES
 
 
 def event(type: str, *, order_id: str | None, actor: str, at: datetime, data: dict,
           reason: str | None = None) -> dict:
-    if type not in EVENT_TYPES:  # one list of what is sent: partners subscribe to the types in it
-        raise ValueError(f"{type!r} is not in domain.webhooks.EVENT_TYPES")
+    """An event row; ValueError for a type the catalogue lacks or data without its type's fields: the outbox
+    sends only what partners may subscribe to, with what the API guide says each carries."""
+    kind = CATALOGUE.get(type)
+    if kind is None:
+        raise ValueError(f"{type!r} is not an event type of domain.events.CATALOGUE")
+    if missing := kind.missing(data):
+        raise ValueError(f"{type} data lacks {', '.join(missing)} (domain.events.CATALOGUE)")
     return {"id": new_id("evt"), "type": type, "order_id": order_id, "occurred_at": at, "actor": actor,
             "reason": reason, "data": data, "published_at": None}
 
