@@ -4,43 +4,19 @@ check (routes that document no model) is known."""
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import ValidationError
+from starlette.routing import Match
 
 from oms.api.app import create_app
+from oms.api.availability import ProductPageQuery
+from oms.api.openapi import NO_CONTROL
+from oms.api.promise import PromisePageQuery
 from oms.services.orders import queries
-from tests.support import seed
+from tests.support import problem, seed
 
 # Routes whose answers have no model of their own in the document, and why.
 WITHOUT_MODEL = {
-    "GET /healthz": "not written yet",
-    "GET /readyz": "not written yet",
-    "GET /metrics": "not written yet",
-    "GET /v1/availability/{sku}": "not written yet",
-    "POST /v1/availability": "not written yet",
-    "POST /v1/promise": "not written yet",
-    "GET /v1/promise/{sku}": "not written yet",
-    "GET /v1/orders/{order_id}/sourcing": "not written yet",
-    "POST /v1/holds": "not written yet",
-    "GET /v1/holds/{hold_id}": "not written yet",
-    "DELETE /v1/holds/{hold_id}": "not written yet",
-    "GET /v1/stock-rules": "not written yet",
-    "PUT /v1/stock-rules": "not written yet",
-    "GET /v1/sourcing/settings": "not written yet",
-    "PUT /v1/sourcing/settings": "not written yet",
-    "POST /v1/sourcing/simulate": "not written yet",
-    "POST /v1/sourcing/reoptimise": "not written yet",
-    "GET /v1/carrier-services/{service_id}": "not written yet",
-    "PUT /v1/carrier-services/{service_id}": "not written yet",
-    "GET /v1/delivery-prices": "not written yet",
-    "GET /v1/delivery-capacity": "not written yet",
-    "PUT /v1/delivery-capacity": "not written yet",
-    "PUT /v1/delivery-prices": "not written yet",
-    "POST /v1/webhooks": "not written yet",
-    "GET /v1/webhooks": "not written yet",
-    "GET /v1/webhooks/{webhook_id}": "not written yet",
-    "DELETE /v1/webhooks/{webhook_id}": "not written yet",
-    "GET /v1/webhooks/{webhook_id}/deliveries": "not written yet",
-    "POST /v1/webhooks/{webhook_id}/replay": "not written yet",
-    "POST /v1/carriers/{carrier}/tracking": "not written yet",
+    "GET /metrics": "Prometheus text format, not JSON",
 }
 
 
@@ -61,3 +37,44 @@ def test_every_route_documents_the_model_of_its_answer(ctx):
     bare = sorted(f"{sorted(c.methods)[0]} {c.path}" for c in iter_route_contexts(app.routes)
                   if isinstance(c.route, APIRoute) and c.route.include_in_schema and c.route.response_model is None)
     assert bare == sorted(WITHOUT_MODEL)
+
+
+async def test_the_product_page_query_is_one_model_for_the_fast_route_and_the_document(ctx, client):
+    keys = await seed(ctx, client)
+    app = create_app(ctx)
+    for path, model in (("/v1/availability/{sku}", ProductPageQuery), ("/v1/promise/{sku}", PromisePageQuery)):
+        parameters = app.openapi()["paths"][path]["get"]["parameters"]
+        query = {p["name"]: p for p in parameters if p["in"] == "query"}
+        assert list(query) == list(model.model_fields)
+        assert {n for n, p in query.items() if p["required"]} == {n for n, f in model.model_fields.items()
+                                                                  if f.is_required()}
+        (sku,) = [p for p in parameters if p["in"] == "path"]
+        assert sku["name"] == "sku" and sku["schema"]["pattern"] == NO_CONTROL  # the document's own rule
+        # The call is served by the plain route placed first, not by the FastAPI route documenting it.
+        scope = {"type": "http", "method": "GET", "path": path.replace("{sku}", "SKU-A")}
+        served = next(r for r in app.router.routes if r.matches(scope)[0] == Match.FULL)
+        assert not isinstance(served, APIRoute)
+    assert list(query) == ["channel", "lat", "lng"]
+    radius = {p["name"]: p for p in app.openapi()["paths"]["/v1/availability/{sku}"]["get"]["parameters"]}["radius_km"]
+    assert (radius["required"], radius["schema"]["exclusiveMinimum"], radius["schema"]["maximum"],
+            radius["schema"]["default"]) == (False, 0, 500, 25)
+
+    async def page(path, **params):
+        return await client.get(path, params={"channel": "web", **params}, headers=keys.h("web"))
+
+    bad = {"lat": "48.8", "lng": "2.3", "radius_km": "501"}
+    with pytest.raises(ValidationError) as refused:
+        ProductPageQuery.model_validate({"channel": "web", **bad})
+    r = await page("/v1/availability/SKU-A", **bad)
+    reason = refused.value.errors()[0]["msg"]  # the model's own words
+    assert problem(r, 422, "invalid_input")["errors"] == [{"field": "radius_km", "reason": reason}]
+    r = await page("/v1/availability/SKU-A", lng="2.3")
+    assert problem(r, 422, "invalid_input")["errors"] == [{"field": "lat",
+                                                           "reason": "give both lat and lng, or neither"}]
+    assert (await page("/v1/availability/SKU-A", **{**bad, "radius_km": "500"})).status_code == 200
+    r = await page("/v1/promise/SKU-A", lat="48.8")
+    assert problem(r, 422, "invalid_input")["errors"] == [
+        {"field": "lng", "reason": "give lat and lng: the point the shopper is near"}]
+    r = await page("/v1/promise/SKU-A", lat="48.8", lng="181")
+    assert [e["field"] for e in problem(r, 422, "invalid_input")["errors"]] == ["lng"]
+    assert (await page("/v1/promise/SKU-A", lat="48.8", lng="2.3")).status_code == 200

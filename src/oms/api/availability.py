@@ -1,24 +1,31 @@
 """Availability: what channels may promise, per SKU, from memory."""
 
-from fastapi import APIRouter, Request
-from pydantic import Field
+from collections.abc import Mapping
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field, model_validator
 
 from ..domain.availability import Near
-from ..domain.errors import Problems
 from ..domain.vocabulary import Channel
 from ..services.runtime.shapes import Sku, Strict
 from ..services.stock import availability
-from .deps import Caller, Ctx, may, principal_of
+from .deps import Caller, Ctx, field_error, may, principal_of, query_of
 from .json import Json
-from .schemas import PROBLEMS
+from .schemas import PROBLEMS, AvailabilityOut, ProductAvailability
 
 router = APIRouter(prefix="/v1/availability", tags=["availability"], responses=PROBLEMS)
 
 
+Lat = Annotated[float, Field(ge=-90, le=90)]
+Lng = Annotated[float, Field(ge=-180, le=180)]
+RadiusKm = Annotated[float, Field(gt=0, le=500)]
+
+
 class NearIn(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lng: float = Field(ge=-180, le=180)
-    radius_km: float = Field(default=25, gt=0, le=500)
+    lat: Lat
+    lng: Lng
+    radius_km: RadiusKm = 25
 
 
 class AvailabilityIn(Strict):
@@ -27,23 +34,38 @@ class AvailabilityIn(Strict):
     near: NearIn | None = Field(default=None, description="Also list the stores within radius_km, nearest first")
 
 
-_PAGE_PARAMETERS = [
-    {"name": "sku", "in": "path", "required": True, "schema": {"type": "string"}},
-    {"name": "channel", "in": "query", "required": True, "schema": {"type": "string", "enum": list(Channel)}},
-    {"name": "lat", "in": "query", "schema": {"type": "number", "minimum": -90, "maximum": 90}},
-    {"name": "lng", "in": "query", "schema": {"type": "number", "minimum": -180, "maximum": 180}},
-    {"name": "radius_km", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 500,
-                                                    "default": 25}},
-]
+class ProductPageQuery(BaseModel):
+    """The query of the product-page form: the OpenAPI document's parameters, and what the route checks."""
+
+    channel: Channel
+    lat: Lat | None = Field(default=None, description="With lng: the point the shopper is near")
+    lng: Lng | None = Field(default=None, description="With lat: the point the shopper is near")
+    radius_km: RadiusKm = Field(default=25, description="The stores listed are within this distance of the point")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self):
+        if (self.lat is None) != (self.lng is None):
+            raise field_error("lat" if self.lat is None else "lng", "give both lat and lng, or neither")
+        return self
+
+    def near(self) -> Near | None:
+        return None if self.lat is None else Near(self.lat, self.lng, self.radius_km)
 
 
-@router.get("/{sku}", openapi_extra={"parameters": _PAGE_PARAMETERS})
-async def one(request: Request):
+@router.get("/{sku}", name="one", response_model=ProductAvailability)
+async def product_page(sku: str, query: Annotated[ProductPageQuery, Query()], ctx: Ctx, caller: Caller):
     """One SKU, for a product page; give `lat` and `lng` for the stores near the shopper.
 
     Asked far more often than anything else, so this route reads its parameters itself (FastAPI's
-    dependency injection would cost more than the answer); they are checked all the same.
+    dependency injection would cost more than the answer); they are checked all the same, with the same
+    model.
     """
+    return Json(await availability.product_page(ctx, principal=caller, channel=query.channel, sku=sku,
+                                                near=query.near()))
+
+
+async def one(request: Request):
+    """``GET /v1/availability/{sku}`` without FastAPI's per-request machinery: the route above documents it."""
     ctx = request.app.state.ctx
     caller = await principal_of(request)
     channel, near = page_query(request.query_params)
@@ -51,32 +73,13 @@ async def one(request: Request):
                                                 sku=request.path_params["sku"], near=near))
 
 
-def page_query(query) -> tuple[str, Near | None]:
-    problems = Problems()
-    channel = query.get("channel")
-    if channel not in _CHANNELS:
-        problems.add("channel", f"must be one of {', '.join(Channel)}")
-    values = {}
-    for name, low, high in (("lat", -90, 90), ("lng", -180, 180), ("radius_km", 0, 500)):
-        if name in query:
-            try:
-                values[name] = float(query[name])
-            except ValueError:
-                problems.add(name, "must be a number")
-                continue
-            if not low <= values[name] <= high or (name == "radius_km" and values[name] == 0):
-                problems.add(name, f"must be between {low} and {high}")
-    if ("lat" in values) != ("lng" in values):
-        problems.add("lat" if "lat" not in values else "lng", "give both lat and lng, or neither")
-    problems.raise_if_any()
-    near = Near(values["lat"], values["lng"], values.get("radius_km", 25)) if "lat" in values else None
-    return channel, near
+def page_query(query: Mapping[str, str]) -> tuple[str, Near | None]:
+    """The product page's query checked against ``ProductPageQuery``: the channel and the point, if any."""
+    checked = query_of(query, ProductPageQuery)
+    return checked.channel, checked.near()
 
 
-_CHANNELS = frozenset(Channel)
-
-
-@router.post("", dependencies=[may("availability")])
+@router.post("", dependencies=[may("availability")], response_model=AvailabilityOut)
 async def batch(body: AvailabilityIn, ctx: Ctx, caller: Caller):
     """Up to 500 SKUs: for each, units available over the network, per node, per delivery mode (what can
     be sent for it) and, with `near`, in the stores around a point. `as_of` tells how fresh it is."""

@@ -1,14 +1,17 @@
 """Request dependencies: the service context and the caller's identity."""
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..domain.access import Principal
+from ..domain.errors import FieldError, InvalidInput
 from ..services.runtime.context import Context
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
@@ -69,6 +72,27 @@ async def body_of_dict(data: dict, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _as_request_error(exc) from None
+
+
+def query_of(query: Mapping[str, str], model: type[M], *, missing: Mapping[str, str] | None = None) -> M:
+    """A query string checked against ``model`` (the one the OpenAPI document's parameters come from), for the
+    routes too hot for dependency injection: InvalidInput naming each bad parameter. ``missing``: the reason
+    given when a required parameter is left out."""
+    try:
+        return model.model_validate(dict(query))
+    except ValidationError as exc:
+        errors = []
+        for e in exc.errors():
+            field = ".".join(str(p) for p in e["loc"])
+            told = (missing or {}).get(field) if e["type"] == "missing" else None
+            errors.append(FieldError(field, told or e["msg"].removeprefix("Value error, ")))
+        raise InvalidInput(errors) from None
+
+
+def field_error(field: str, reason: str) -> ValidationError:
+    """A model validator's error about ``field`` (a rule over several fields names the one to fix)."""
+    return ValidationError.from_exception_data("field", [InitErrorDetails(
+        type=PydanticCustomError("value_error", reason), loc=(field,), input=None)])
 
 
 def _as_request_error(exc: ValidationError) -> RequestValidationError:

@@ -10,7 +10,7 @@ from ..services.fulfillment.inputs import ActionIn, CancelAnswerIn
 from ..services.orders import queries
 from .deps import Caller, Ctx, may
 from .json import Json
-from .schemas import PROBLEMS, FulfillmentPage, FulfillmentWork, OrderOut
+from .schemas import PROBLEMS, FulfillmentPage, FulfillmentWork, OrderOut, Problem
 
 router = APIRouter(prefix="/v1/fulfillments", tags=["fulfillments"], responses=PROBLEMS)
 
@@ -48,7 +48,9 @@ async def refuse_cancel(fulfillment_id: str, ctx: Ctx, caller: Caller,
     return Json(await cancel_requests.answer(ctx, fulfillment_id, False, body, principal=caller))
 
 
-@router.post("/{fulfillment_id}/{action}", dependencies=[may("fulfillment_action")], response_model=OrderOut)
+@router.post("/{fulfillment_id}/{action}", dependencies=[may("fulfillment_action")], response_model=OrderOut,
+             responses={502: {"model": Problem, "content": {"application/problem+json": {}},
+                              "description": "`ship`: the carrier did not book the shipment; nothing is recorded"}})
 async def confirm(fulfillment_id: str, action: Action, ctx: Ctx, caller: Caller,
                   body: Annotated[ActionIn, Body()] = ActionIn()):
     """A node's confirmation. `pick` takes the quantities found (fewer is a short pick); `pack` the parcels

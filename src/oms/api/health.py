@@ -7,17 +7,20 @@ from ..domain.errors import Unauthenticated
 from ..services.reads import health, metrics
 from .deps import Ctx
 from .json import Json
+from .schemas import PROBLEMS, Health, Readiness
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 async def healthz(request: Request):
     """The process is up."""
     return Json({"status": "ok"})
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Readiness,
+            responses={503: {"model": Readiness, "description": "Not ready: the database is unreachable or its "
+                                                                "schema is behind"}})
 async def readyz(ctx: Ctx):
     """The database answers and its schema is at the newest migration."""
     ready, answer = await health.readiness(ctx)
@@ -25,7 +28,8 @@ async def readyz(ctx: Ctx):
 
 
 @router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}, "description": "The Prometheus text format"}})
+            responses={200: {"content": {"text/plain": {}}, "description": "The Prometheus text format"},
+                       401: PROBLEMS[401]})
 async def prometheus(request: Request, ctx: Ctx):
     """Prometheus metrics: orders captured by channel and mode, events by type (releases, rejections,
     re-sourcings …), webhook failures, deliveries and lag, the outbox backlog, orders by status. With

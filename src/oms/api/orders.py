@@ -10,7 +10,7 @@ from ..services.orders import cancel, capture, changes, queries, resourcing
 from ..services.orders.inputs import AddressChangeIn, CancelIn, OrderIn, ResourceIn
 from .deps import Caller, Ctx, IdempotencyKey, body_of, caller_for, idempotency_key_of, may
 from .json import Json
-from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage
+from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage, SourcingExplanation
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=PROBLEMS)
 
@@ -65,7 +65,7 @@ async def order_events(order_id: str, ctx: Ctx, caller: Caller):
     return Json(await queries.order_events(ctx, order_id, principal=caller))
 
 
-@router.get("/{order_id}/sourcing")
+@router.get("/{order_id}/sourcing", response_model=SourcingExplanation)
 async def order_sourcing(order_id: str, ctx: Ctx, caller: Caller):
     """Why the order's units come from where they do: the `strategy`, the `shipments` with their cost
     (`handling`, `carrier`, `depletion`, `total`) and distance, the `split_penalty`, the `total_cost`,
@@ -74,7 +74,8 @@ async def order_sourcing(order_id: str, ctx: Ctx, caller: Caller):
     return Json(await queries.order_sourcing(ctx, order_id, principal=caller))
 
 
-@router.post("/{order_id}/cancel", dependencies=[may("order_write")], response_model=OrderOut)
+@router.post("/{order_id}/cancel", dependencies=[may("order_write")], response_model=OrderOut,
+             responses={202: {"model": OrderOut, "description": "Part of it waits for a node to confirm the cancel"}})
 async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[CancelIn, Body()]):
     """Cancel the whole order (no `lines`) or some units of some lines, with the `reason` (required: it
     goes into the timeline), before they leave the node. Units

@@ -25,7 +25,20 @@ from ..services.supply import expected
 from ..services.supply.inputs import SupplyIn, SupplyStatus
 from .deps import Caller, Ctx, body_of_dict, may
 from .json import Json
-from .schemas import PROBLEMS, BulkResult, Page, StockCountResult
+from .schemas import (
+    PROBLEMS,
+    BulkResult,
+    CarrierService,
+    CarrierServicePage,
+    DeliveryCapacity,
+    DeliveryPrices,
+    Page,
+    Reoptimisation,
+    Simulation,
+    SourcingSettings,
+    StockCountResult,
+    StockRules,
+)
 
 router = APIRouter(prefix="/v1", tags=["reference data"], responses=PROBLEMS)
 BULK_MAX = 5000
@@ -76,13 +89,13 @@ async def list_inventory(ctx: Ctx, caller: Caller, sku: str | None = None, node_
                                           limit=limit))
 
 
-@router.get("/stock-rules")
+@router.get("/stock-rules", response_model=StockRules)
 async def get_stock_rules(ctx: Ctx, caller: Caller):
     """The protection rules: safety stock by node type, walk-in units kept by stores, channel rules."""
     return Json(await stock_rules.get_rules(ctx, principal=caller))
 
 
-@router.put("/stock-rules", dependencies=[may("admin")])
+@router.put("/stock-rules", dependencies=[may("admin")], response_model=StockRules)
 async def put_stock_rules(body: StockRulesIn, ctx: Ctx, caller: Caller):
     """Replace the protection rules. Availability and new orders follow them within a second.
 
@@ -94,13 +107,13 @@ async def put_stock_rules(body: StockRulesIn, ctx: Ctx, caller: Caller):
     return Json(await stock_rules.put_rules(ctx, body, principal=caller))
 
 
-@router.get("/sourcing/settings")
+@router.get("/sourcing/settings", response_model=SourcingSettings)
 async def get_sourcing_settings(ctx: Ctx, caller: Caller):
     """How orders are sourced: the split penalty, store depletion costs and each channel and mode's strategy."""
     return Json(await stock_rules.get_sourcing(ctx, principal=caller))
 
 
-@router.put("/sourcing/settings", dependencies=[may("admin")])
+@router.put("/sourcing/settings", dependencies=[may("admin")], response_model=SourcingSettings)
 async def put_sourcing_settings(body: SourcingSettingsIn, ctx: Ctx, caller: Caller):
     """Replace the sourcing settings; new orders follow them within a second.
 
@@ -113,7 +126,7 @@ async def put_sourcing_settings(body: SourcingSettingsIn, ctx: Ctx, caller: Call
     return Json(await stock_rules.put_sourcing(ctx, body, principal=caller))
 
 
-@router.post("/sourcing/simulate", dependencies=[may("admin")])
+@router.post("/sourcing/simulate", dependencies=[may("admin")], response_model=Simulation)
 async def simulate_sourcing(body: SimulateIn, ctx: Ctx, caller: Caller):
     """Try a draft `strategy` (and, optionally, draft `split_penalty`, `depletion_cost_per_unit`,
     `store_protection_units`) on up to 1,000 sample `orders` (`channel`, `lines`, `delivery`) beside the
@@ -123,7 +136,7 @@ async def simulate_sourcing(body: SimulateIn, ctx: Ctx, caller: Caller):
     return Json(await simulate.simulate(ctx, body, principal=caller))
 
 
-@router.post("/sourcing/reoptimise", dependencies=[may("admin")])
+@router.post("/sourcing/reoptimise", dependencies=[may("admin")], response_model=Reoptimisation)
 async def reoptimise(ctx: Ctx, caller: Caller, body: Annotated[ReoptimiseIn, Body()] = ReoptimiseIn()):
     """Plan the orders waiting for their nodes' release waves again, together: scarce units go where they
     save the most. Answers the orders weighed, those planned jointly, those moved, the cost before and
@@ -158,18 +171,18 @@ async def upsert_carrier_services(items: Annotated[list[CarrierServiceIn], Body(
     return Json({"upserted": await carriers.upsert_carrier_services(ctx, items, principal=caller)})
 
 
-@router.get("/carrier-services", response_model=Page)
+@router.get("/carrier-services", response_model=CarrierServicePage)
 async def list_carrier_services(ctx: Ctx, caller: Caller, cursor: str | None = None, limit: Limit = 100):
     return Json(await carriers.list_carrier_services(ctx, cursor=cursor, limit=limit))
 
 
-@router.get("/carrier-services/{service_id}")
+@router.get("/carrier-services/{service_id}", response_model=CarrierService)
 async def get_carrier_service(service_id: str, ctx: Ctx, caller: Caller):
     """One carrier service: the `modes` it serves, transit `bands` and cost `rate_bands` by distance."""
     return Json(await carriers.get_carrier_service(ctx, service_id))
 
 
-@router.put("/carrier-services/{service_id}", dependencies=[may("admin")])
+@router.put("/carrier-services/{service_id}", dependencies=[may("admin")], response_model=CarrierService)
 async def put_carrier_service(service_id: str, body: Annotated[dict, Body()], ctx: Ctx, caller: Caller):
     """Create or replace one carrier service (the body as in the bulk call; its `id` may be left out).
     Sourcing prices each shipment from its `rate_bands`: `base + per_kg` × started kilograms, for the
@@ -178,17 +191,17 @@ async def put_carrier_service(service_id: str, body: Annotated[dict, Body()], ct
     return Json(await carriers.put_carrier_service(ctx, service_id, item, principal=caller))
 
 
-@router.get("/delivery-prices")
+@router.get("/delivery-prices", response_model=DeliveryPrices)
 async def get_delivery_prices(ctx: Ctx, caller: Caller):
     return Json(await delivery_prices.get_prices(ctx))
 
 
-@router.get("/delivery-capacity")
+@router.get("/delivery-capacity", response_model=DeliveryCapacity)
 async def get_delivery_capacity(ctx: Ctx, caller: Caller):
     return Json(await delivery_capacity.get_delivery_capacity(ctx))
 
 
-@router.put("/delivery-capacity", dependencies=[may("admin")])
+@router.put("/delivery-capacity", dependencies=[may("admin")], response_model=DeliveryCapacity)
 async def put_delivery_capacity(body: DeliveryCapacityIn, ctx: Ctx, caller: Caller):
     """The retailer's own deliveries: appointment `slots` (`scheduled`: a node's weekly windows, each taking
     `capacity` orders a date) and `one_hour` couriers at stores (`couriers_per_hour` orders leaving in each
@@ -196,7 +209,7 @@ async def put_delivery_capacity(body: DeliveryCapacityIn, ctx: Ctx, caller: Call
     return Json(await delivery_capacity.put_delivery_capacity(ctx, body, principal=caller))
 
 
-@router.put("/delivery-prices", dependencies=[may("admin")])
+@router.put("/delivery-prices", dependencies=[may("admin")], response_model=DeliveryPrices)
 async def put_delivery_prices(body: DeliveryPricesIn, ctx: Ctx, caller: Caller):
     """What each delivery mode costs the customer: `{"currency": "EUR", "modes": {"home_standard":
     {"amount": 499, "free_above": 5000}}}` (free from that cart total on; a mode absent is free)."""

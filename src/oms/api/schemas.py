@@ -126,7 +126,9 @@ class StockCountResult(BaseModel):
     stale: int  # rows left as they were: they rest on a count dated later than this one
 
 
-PROBLEMS = {s: {"model": Problem, "content": {"application/problem+json": {}}} for s in (401, 403, 404, 409, 422)}
+# Every route may answer these (413 and 429 come from the door, before any route: ``gate.Gate``).
+PROBLEMS = {s: {"model": Problem, "content": {"application/problem+json": {}}}
+            for s in (401, 403, 404, 409, 413, 422, 429)}
 
 
 class ReturnLineOut(BaseModel):
@@ -159,3 +161,378 @@ class ReturnOut(BaseModel):
 
 class ReturnPage(Page):
     items: list[ReturnOut]
+
+
+# Health
+
+
+class Health(BaseModel):
+    status: str = Field(description="ok")
+
+
+class Readiness(BaseModel):
+    status: str = Field(description="ok, or unavailable (answered 503)")
+    migration: str | None = Field(default=None, description="The schema's migration (absent: the database is "
+                                                            "unreachable)")
+    expected: str | None = Field(default=None, description="The newest migration, when the schema is behind it")
+    database: str | None = Field(default=None, description="unreachable, when it is")
+
+
+# Availability
+
+
+class NodeAvailable(BaseModel):
+    node_id: str
+    available: int
+
+
+class Incoming(BaseModel):
+    date: str
+    quantity: int
+
+
+class StoreNear(BaseModel):
+    node_id: str
+    distance_km: float
+    available: int
+
+
+class SkuAvailability(BaseModel):
+    sku: str
+    available: int = Field(description="Units over the network the channel may promise")
+    nodes: list[NodeAvailable] = Field(description="Nodes with units, by node id")
+    modes: dict[str, int] = Field(description="Units per delivery mode: those of the nodes that send it")
+    incoming: list[Incoming] = Field(description="Supply expected at the channel's nodes from today on, by date")
+    near: list[StoreNear] | None = Field(default=None, description="With a point: the stores within the radius, "
+                                                                   "nearest first")
+
+
+class AvailabilityOut(BaseModel):
+    channel: str
+    as_of: str = Field(description="The numbers are those of this time (served from memory)")
+    items: list[SkuAvailability]
+
+
+class ProductAvailability(SkuAvailability):
+    """One SKU's availability, for a product page."""
+
+    channel: str
+    as_of: str = Field(description="The numbers are those of this time (served from memory)")
+
+
+# Delivery promise
+
+
+class PromiseOption(BaseModel):
+    mode: str
+    price: Money = Field(description="What the customer pays for delivery")
+    earliest: str
+    latest: str
+    cutoff: str = Field(description="Order by then to keep this window")
+    nodes: list[str] = Field(description="Where the units come from")
+    pickup_node_id: str | None = Field(description="Where the customer collects (collection modes)")
+    services: list[str] = Field(description="The carrier services that deliver it")
+    cost: int = Field(description="Internal: what delivering it costs the retailer, minor units")
+    promise_id: str | None = Field(description="Give it to the order that keeps this promise; null for a promise "
+                                               "asked for another time than now")
+    expires_at: str | None
+
+
+class AbsentMode(BaseModel):
+    mode: str
+    reason: str
+
+
+class PromiseOut(BaseModel):
+    at: str
+    options: list[PromiseOption]
+    absent: list[AbsentMode] | None = Field(default=None, description="With explain=true: why each mode not "
+                                                                      "offered is absent")
+
+
+class PageMode(BaseModel):
+    mode: str
+    earliest: str
+    latest: str
+    cutoff: str = Field(description="Order by then to keep this window")
+    pickup_node_id: str | None = Field(description="For collection: the store that has it soonest")
+
+
+class PromisePage(BaseModel):
+    sku: str
+    channel: str
+    at: str = Field(description="The minute the answer is for")
+    available: int
+    modes: list[PageMode] = Field(description="The soonest window of each mode, soonest first")
+
+
+# Sourcing
+
+
+class PlannedLine(BaseModel):
+    line_no: int
+    sku: str
+    quantity: int
+
+
+class ShipmentCost(BaseModel):
+    handling: int
+    carrier: int
+    depletion: int
+    total: int
+
+
+class SourcedShipment(BaseModel):
+    node_id: str
+    lines: list[PlannedLine]
+    cost: ShipmentCost
+    distance_km: float
+
+
+class SourcingCandidate(BaseModel):
+    node_id: str
+    available: dict[str, int] | None = Field(default=None, description="Its units of each SKU (absent: none)")
+    distance_km: float | None = None
+    cost_alone: Money | None = Field(default=None, description="The whole order from it alone, where it has "
+                                                               "everything")
+    rejected_because: str | None = Field(default=None, description="Why it was not used (absent: it was)")
+
+
+class SourcingDecision(BaseModel):
+    strategy: str
+    total_cost: Money
+    shipments: list[SourcedShipment]
+    split_penalty: int
+    candidates: list[SourcingCandidate]
+
+
+class LaterDecision(SourcingDecision):
+    at: str
+    reason: str
+
+
+class SourcingExplanation(BaseModel):
+    """The decision made at capture and every later one. An order captured before decisions were kept has
+    only its later ones (the fields of the capture's decision are then absent)."""
+
+    strategy: str | None = None
+    total_cost: Money | None = None
+    shipments: list[SourcedShipment] | None = None
+    split_penalty: int | None = None
+    candidates: list[SourcingCandidate] | None = None
+    resourced: list[LaterDecision] | None = Field(default=None, description="Each re-sourcing, oldest first")
+    replanned: list[LaterDecision] | None = Field(default=None, description="Each batch re-optimisation that "
+                                                                            "moved it, oldest first")
+
+
+class SimulatedShipment(BaseModel):
+    node_id: str
+    lines: list[PlannedLine]
+
+
+class SimulatedPlan(BaseModel):
+    plan: list[SimulatedShipment] | None = Field(description="null: the side could not serve the order")
+    cost: int | None = None
+    misses_promise: bool | None = None
+
+
+class SimulatedOrder(BaseModel):
+    index: int = Field(description="The sample order's place in orders")
+    live: SimulatedPlan
+    draft: SimulatedPlan
+
+
+class SimulatedTotals(BaseModel):
+    total_cost: Money
+    shipments: int
+    split_orders: int
+    promise_misses: int
+    unserved: int
+
+
+class Simulation(BaseModel):
+    strategy: str
+    live: SimulatedTotals
+    draft: SimulatedTotals
+    orders: list[SimulatedOrder]
+
+
+class ReoptimisePhases(BaseModel):
+    load: float
+    plan: float
+    store: float
+
+
+class Reoptimisation(BaseModel):
+    orders: int = Field(description="Orders weighed")
+    competing: int
+    method: str
+    moved: int
+    cost_before: int
+    cost_after: int
+    gain: int
+    lower_bound: int
+    optimal: bool
+    applied: bool
+    stale: str | None = Field(default=None, description="Why nothing was stored: orders or stock moved meanwhile")
+    seconds: float
+    phases: ReoptimisePhases
+
+
+# Holds
+
+
+class HoldLine(BaseModel):
+    line_no: int
+    sku: str
+    quantity: int
+    node_id: str
+    reserved: int = Field(description="Units the hold still keeps there")
+
+
+class HoldOut(BaseModel):
+    id: str
+    channel: str
+    ref: str | None
+    status: str
+    expires_at: str
+    created_at: str
+    lines: list[HoldLine]
+
+
+# Settings documents: answered whole, every field given.
+
+
+class ChannelRule(BaseModel):
+    node_types: list[str] | None
+    share_percent: int
+    backorder: bool
+
+
+class StockRules(BaseModel):
+    safety_stock_by_node_type: dict[str, int]
+    walk_in_units: int
+    channels: dict[str, ChannelRule]
+    low_stock_below: int
+
+
+class Strategy(BaseModel):
+    channel: str
+    mode: str
+    strategy: str
+    max_shipments: int
+    max_km: float | None
+    node_groups: list[list[str]]
+    exclude_stores_below: int
+    split_lines: bool
+    offer_to: int
+
+
+class SourcingSettings(BaseModel):
+    split_penalty: int
+    depletion_cost_per_unit: int
+    store_protection_units: int
+    strategies: list[Strategy]
+
+
+class ModePrice(BaseModel):
+    amount: int
+    free_above: int | None
+
+
+class DeliveryPrices(BaseModel):
+    currency: str
+    modes: dict[str, ModePrice]
+
+
+class Slot(BaseModel):
+    node_id: str
+    weekdays: list[int]
+    start: str
+    end: str
+    capacity: int
+    lead_minutes: int
+    max_km: float
+    days_ahead: int
+
+
+class OneHour(BaseModel):
+    node_id: str
+    couriers_per_hour: int
+    max_km: float
+    ride_minutes: int
+
+
+class DeliveryCapacity(BaseModel):
+    slots: list[Slot]
+    one_hour: list[OneHour]
+
+
+# Carrier services
+
+
+class TransitBand(BaseModel):
+    max_km: float
+    transit_min: int
+    transit_max: int
+
+
+class RateBand(BaseModel):
+    max_km: float
+    base: int
+    per_kg: int
+
+
+class CarrierService(BaseModel):
+    id: str
+    name: str
+    modes: list[str]
+    bands: list[TransitBand]
+    rate_bands: list[RateBand]
+    delivery_weekdays: list[int]
+    holidays: list[str]
+    window: list[str] = Field(description="[from, to]: delivery hours on the day")
+    active: bool
+
+
+class CarrierServicePage(Page):
+    items: list[CarrierService]
+
+
+# Webhooks
+
+
+class Webhook(BaseModel):
+    """A subscription: never its secret."""
+
+    id: str
+    url: str
+    events: list[str]
+    node_id: str | None
+    active: bool
+    created_at: str
+
+
+class WebhookList(BaseModel):
+    items: list[Webhook]
+
+
+class Delivery(BaseModel):
+    event_id: str
+    type: str
+    order_id: str | None
+    status: str
+    attempts: int
+    last_status: int | None = Field(description="The partner's last HTTP status")
+    last_error: str | None = Field(description="Why the last attempt failed")
+    next_attempt_at: str | None
+    created_at: str
+    delivered_at: str | None
+
+
+class DeliveryPage(Page):
+    items: list[Delivery]
+
+
+class Replayed(BaseModel):
+    replayed: int = Field(description="Deliveries sent again")
