@@ -126,7 +126,8 @@ class StockCountResult(BaseModel):
     stale: int  # rows left as they were: they rest on a count dated later than this one
 
 
-PROBLEMS = {s: {"model": Problem, "content": {"application/problem+json": {}}} for s in (401, 403, 404, 409, 422)}
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    s: {"model": Problem, "content": {"application/problem+json": {}}} for s in (401, 403, 404, 409, 422)}
 
 
 class ReturnLineOut(BaseModel):

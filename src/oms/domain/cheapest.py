@@ -13,6 +13,7 @@ past ``budget`` steps is handed to the MIP (``mip.solve``), which is exact too: 
 of the same model.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .costs import CostModel, Source, kilos
@@ -26,8 +27,8 @@ class TooBig(Exception):
     """The search would be long: the solver should take it."""
 
 
-def cheapest(needs: list[Need], sources: list[Source], available: dict[tuple[str, str], int],
-             weight: dict[str, int], model: CostModel, budget: int = BUDGET) -> Plan:
+def cheapest(needs: list[Need], sources: list[Source], available: Mapping[tuple[str, str], int],
+             weight: Mapping[str, int], model: CostModel, budget: int = BUDGET) -> Plan:
     """The plan of least cost that sends every unit of ``needs`` from ``sources`` within their
     ``available`` units (and at most ``model.max_shipments`` shipments); OutOfStock naming the lines it
     cannot serve."""
@@ -38,8 +39,8 @@ def cheapest(needs: list[Need], sources: list[Source], available: dict[tuple[str
         return solve(needs, sources, available, weight, model)
 
 
-def _search(needs: list[Need], sources: list[Source], available: dict[tuple[str, str], int],
-            weight: dict[str, int], model: CostModel, budget: int) -> Plan:
+def _search(needs: list[Need], sources: list[Source], available: Mapping[tuple[str, str], int],
+            weight: Mapping[str, int], model: CostModel, budget: int) -> Plan:
     split = model.split_lines
     short = [n for n in needs if sum(available.get((s.node_id, n.sku), 0) for s in sources) < _wanted(needs, n.sku)
              or not split and max((available.get((s.node_id, n.sku), 0) for s in sources), default=0) < n.quantity]
@@ -159,14 +160,14 @@ class Whole:
     kg: int
 
 
-def whole(needs: list[Need], weight: dict[str, int]) -> Whole:
+def whole(needs: list[Need], weight: Mapping[str, int]) -> Whole:
     wanted: dict[str, int] = {}
     for n in needs:
         wanted[n.sku] = wanted.get(n.sku, 0) + n.quantity
     return Whole(tuple(wanted.items()), sum(wanted.values()), kilos(sum(weight[s] * q for s, q in wanted.items())))
 
 
-def alone(order: Whole, source: Source, available: dict[tuple[str, str], int], model: CostModel) -> int | None:
+def alone(order: Whole, source: Source, available: Mapping[tuple[str, str], int], model: CostModel) -> int | None:
     """What the whole order costs from this source alone; None if it lacks some of it."""
     node_id = source.node_id
     depleted = 0
@@ -179,8 +180,8 @@ def alone(order: Whole, source: Source, available: dict[tuple[str, str], int], m
         model.depletion_per_unit * depleted
 
 
-def _single(needs: list[Need], sources: list[Source], available: dict[tuple[str, str], int],
-            weight: dict[str, int], model: CostModel) -> tuple[int, list[list[int]]] | None:
+def _single(needs: list[Need], sources: list[Source], available: Mapping[tuple[str, str], int],
+            weight: Mapping[str, int], model: CostModel) -> tuple[int, list[list[int]]] | None:
     """The cheapest source that has the whole order (the nearest of equals), as a first plan to beat."""
     found = None  # (cost, km, index)
     order = whole(needs, weight)

@@ -1,7 +1,10 @@
 """Cancelling a whole order or some of its units before they leave the node; reservations are released,
 and units promised from expected supply (backorders) are given back to it."""
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ...db import capacity, supply_promises
+from ...db.rows import FulfillmentLineRow, FulfillmentRow
 from ...domain.access import Principal
 from ...domain.errors import Conflict, FieldError, IllegalTransition, Problems
 from ...domain.lifecycle import CANCEL_ASKED, CANCELLABLE, UNWORKED, FStatus, OStatus
@@ -51,6 +54,7 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
                 if fl["reserved"]:
                     released.append((fl, take))
                 else:  # a backordered line: the supply keeps its units for others
+                    assert fl["supply_id"] is not None  # (a line reserving nothing waits for supply)
                     promised.append((fl["supply_id"], take))
         ending = [f for f in state.fuls
                   if f["status"] in CANCELLABLE and not any(still_to_send(fl) for fl in state.lines_of(f))]
@@ -76,14 +80,14 @@ async def cancel_order(ctx: Context, order_id: str, body: CancelIn, *, principal
     return view
 
 
-async def give_back_places(conn, ending: list[dict]) -> None:
+async def give_back_places(conn: AsyncConnection, ending: list[FulfillmentRow]) -> None:
     """The node-day places of fulfilment orders that end now: those of work not done yet, all of them; of
     work done, the places further on (the parcel's)."""
     await capacity.give_back(conn, capacity.places_of([f for f in ending if f["status"] in UNWORKED]) +
                              capacity.places_of([f for f in ending if f["status"] not in UNWORKED], worked=True))
 
 
-def _ask(state: OrderState, f: dict, lines: dict[int, int], *, actor: str, at, reason: str | None) -> None:
+def _ask(state: OrderState, f: FulfillmentRow, lines: dict[int, int], *, actor: str, at, reason: str | None) -> None:
     """Ask the node to cancel units of work it has; asked again, the request grows."""
     asked = dict(pending(f))
     for line_no, qty in lines.items():
@@ -97,12 +101,12 @@ def _ask(state: OrderState, f: dict, lines: dict[int, int], *, actor: str, at, r
                        "cancel_request": request})
 
 
-def pending(f: dict) -> dict[int, int]:
+def pending(f: FulfillmentRow) -> dict[int, int]:
     """Units per order line that the node is asked to cancel and has not answered yet."""
     return {x["line_no"]: x["quantity"] for x in f["details"].get("cancel_request", {}).get("lines", [])}
 
 
-def _holding(state: OrderState, line_no: int) -> list[tuple[dict, int]]:
+def _holding(state: OrderState, line_no: int) -> list[tuple[FulfillmentLineRow, int]]:
     """The line's fulfilment lines with units that can still be cancelled, and how many: the reserved
     ones, or all those still to send of a backordered line (it holds no stock yet)."""
     fuls = {f["id"]: f for f in state.fuls if f["status"] in CANCELLABLE}
@@ -145,7 +149,8 @@ def _targets(state: OrderState, body: CancelIn) -> list[tuple[int, int]]:
             lines.append((i, want, matches[0]["line_no"]))
     wrong.raise_if_any()  # naming a line the order does not have is bad input (422), not a conflict
 
-    errors, asked = [], {}
+    errors: list[FieldError] = []
+    asked: dict[int, int] = {}
     for i, want, line_no in lines:
         can = _cancellable(state, line_no) - asked.get(line_no, 0)
         qty = want.quantity or can

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ...db import stock, supply_promises
 from ...db import tables as t
-from ...db.capture_tx import CapacityFull, LostRace
+from ...db.capture_tx import CapacityFull, Children, LostRace, PgCapture, SqlCapture
 from ...domain.access import Principal
 from ...domain.capacity import Claim, counted, shared_out
 from ...domain.errors import (
@@ -114,8 +114,10 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
     ]
     waits = tries.settled and request.backorder
     async with ctx.db.capture(transaction=order.hold_id is not None or waits) as tx:
-        from_hold, rest = {}, request.needs
+        from_hold: Plan = {}
+        rest = request.needs
         if order.hold_id:  # the hold's units pass to this order, still reserved, in this transaction
+            assert isinstance(tx, SqlCapture)  # (a capture taking a hold runs in a transaction: see above)
             held = await take_hold(tx.conn, order.hold_id, order.channel, at)
             # Held units go with the order from where they are held, unless its promise was made from elsewhere.
             eligible = {c.node_id for c in request.candidates}
@@ -123,14 +125,14 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                 eligible &= set(kept.nodes)
             from_hold, rest, unused = take_held(request.needs, held, eligible)
             await stock.release(tx.conn, unused, at=at)
-        keep = frozenset({request.pickup_node_id, *from_hold} - {None})
+        keep = request.collected_at | set(from_hold)
         sourcer = Sourcer(request.snap, order.channel, order.delivery.mode, request.destination, weight,
                           request.pickup_node_id)
         mode = order.delivery.mode
         # A carrier's parcels keep a promise from any node quick enough (the cheapest such); other promises
         # are kept from where they were made; a collection without one from the store's own shelves first.
         prefer = () if kept and mode in CARRIED else kept.nodes if kept else \
-            (request.pickup_node_id,) if mode in COLLECT_MODES else ()
+            (request.pickup_node_id,) if mode in COLLECT_MODES and request.pickup_node_id else ()
         late: dict[str, str] = {}
         plan, backorders, promisable = await _plan(ctx, tx, request, rest, tries, waits, at, ways, sourcer, prefer,
                                                    keep, slot, kept, late) if rest else ({}, [], {})
@@ -155,7 +157,7 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                     for f in fuls if f["status"] == FStatus.RELEASED]
         explained = sourcer.explain(sent, request.needs, request.candidates, there, currency,
                                     {**_passed_over(request, ways, sent, prefer, keep), **late})
-        children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
+        children: Children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
                     (t.sourcing_decisions, [{"order_id": order_id, "explanation": explained}]), (t.events, created)]
         if offers:  # (a table more only when there are offers: the common statement stays as it was)
             children.append((t.fulfillment_offers, offers))
@@ -164,15 +166,17 @@ async def _store(ctx: Context, order: OrderIn, request: Request, principal: Prin
                        request.guard, counted((c for claims in places.values() for c in claims), capacity.limits),
                        at=at)
         if backorders:  # the supply's units, under its row lock: never promised twice
+            assert isinstance(tx, SqlCapture)  # (lines that may wait are captured in a transaction: see above)
             if not await supply_promises.promise(tx.conn, [(x.supply_id, n.quantity) for n, x in backorders]):
                 raise LostRace  # another order was promised them first: all of this order is rolled back
             await bump_reference(tx.conn, ctx.db.dialect)  # availability shows fewer units to come
     return view
 
 
-async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Try, waits: bool, at, ways: Ways,
-                sourcer: Sourcer, prefer: tuple[str, ...], keep: frozenset[str], slot: datetime | None,
-                kept: Kept | None, late: dict[str, str]) -> tuple[dict, list[tuple[Need, Incoming]], dict[str, int]]:
+async def _plan(ctx: Context, tx: SqlCapture | PgCapture, request: Request, needs: list[Need], tries: Try,
+                waits: bool, at: datetime, ways: Ways, sourcer: Sourcer, prefer: tuple[str, ...],
+                keep: frozenset[str], slot: datetime | None, kept: Kept | None,
+                late: dict[str, str]) -> tuple[Plan, list[tuple[Need, Incoming]], dict[tuple[str, str], int]]:
     """Where ``needs`` come from, planned on what is available now (storing re-checks it under the row
     lock) by the channel and mode's strategy, the way the promise plans: from the nodes it was made from
     (``prefer``) first, at nodes with room in their daily capacity first (``keep``: never passed over),
@@ -206,6 +210,7 @@ async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Tr
     if not missing:
         return plan, [], promisable
     # Supply is read now and promised after the stock is reserved: every writer locks stock rows, then supply.
+    assert isinstance(tx, SqlCapture)  # (lines that may wait are captured in a transaction)
     incoming = await supply_promises.incoming(tx.conn, {n.sku for n in missing},
                                               {c.node_id for c in request.candidates}, at.date())
     return plan, plan_backorders(missing, request.candidates, incoming, request.destination), promisable

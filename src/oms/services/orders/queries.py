@@ -1,11 +1,13 @@
 """Reading orders, their timelines and fulfilment work."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import tables as t
+from ...db.rows import FulfillmentLineRow, FulfillmentRow, as_fulfillment_lines, as_fulfillments
 from ...domain.access import Principal
 from ...domain.errors import NotFound, Problems, missing
 from ...domain.lifecycle import FStatus, OStatus
@@ -34,20 +36,21 @@ async def load_orders(conn: AsyncConnection, order_ids: list[str]) -> list[dict]
     if not order_ids:
         return []
     o, ol, f, fl = t.orders, t.order_lines, t.fulfillments, t.fulfillment_lines
-    rows = {r["id"]: r for r in (await conn.execute(select(o).where(o.c.id.in_(order_ids)))).mappings()}
+    rows = {r["id"]: dict(r) for r in (await conn.execute(select(o).where(o.c.id.in_(order_ids)))).mappings()}
     lines = (await conn.execute(select(ol).where(ol.c.order_id.in_(order_ids)))).mappings().all()
-    fuls = (await conn.execute(select(f).where(f.c.order_id.in_(order_ids)))).mappings().all()
-    flines = (await conn.execute(
+    fuls = as_fulfillments((await conn.execute(select(f).where(f.c.order_id.in_(order_ids)))).mappings())
+    flines = as_fulfillment_lines((await conn.execute(
         select(fl).where(fl.c.fulfillment_id.in_([x["id"] for x in fuls]))
-    )).mappings().all() if fuls else []
-    by_order: dict[str, tuple[list, list, list]] = {i: ([], [], []) for i in rows}
+    )).mappings()) if fuls else []
+    by_order: dict[str, tuple[list[dict[str, Any]], list[FulfillmentRow], list[FulfillmentLineRow]]] = {
+        i: ([], [], []) for i in rows}
     order_of_f = {x["id"]: x["order_id"] for x in fuls}
     for x in lines:
-        by_order[x["order_id"]][0].append(x)
-    for x in fuls:
-        by_order[x["order_id"]][1].append(x)
-    for x in flines:
-        by_order[order_of_f[x["fulfillment_id"]]][2].append(x)
+        by_order[x["order_id"]][0].append(dict(x))
+    for ful in fuls:
+        by_order[ful["order_id"]][1].append(ful)
+    for fline in flines:
+        by_order[order_of_f[fline["fulfillment_id"]]][2].append(fline)
     return [order_view(rows[i], *by_order[i]) for i in order_ids if i in rows]
 
 
@@ -136,18 +139,18 @@ async def order_sourcing(ctx: Context, order_id: str, *, principal: Principal) -
     return found.explanation
 
 
-async def _fulfillment_rows(conn: AsyncConnection, query) -> list[dict]:
-    fuls = (await conn.execute(query)).mappings().all()
+async def _fulfillment_rows(conn: AsyncConnection, query: Select[Any]) -> list[dict[str, Any]]:
+    fuls = as_fulfillments((await conn.execute(query)).mappings())
     if not fuls:
         return []
     fl, o = t.fulfillment_lines.c, t.orders.c
-    by_f: dict[str, list] = {}
-    for row in (await conn.execute(
+    by_f: dict[str, list[FulfillmentLineRow]] = {}
+    for row in as_fulfillment_lines((await conn.execute(
         select(t.fulfillment_lines).where(fl.fulfillment_id.in_([f["id"] for f in fuls]))
-    )).mappings():
+    )).mappings()):
         by_f.setdefault(row["fulfillment_id"], []).append(row)
     # What the node needs to do the work: who the customer is and where it goes.
-    orders = {r["id"]: order_brief(r) for r in (await conn.execute(
+    orders = {r["id"]: order_brief(dict(r)) for r in (await conn.execute(
         select(o.id, o.status, o.channel, o.customer_name, o.customer_email, o.delivery)
         .where(o.id.in_({f["order_id"] for f in fuls})))).mappings()}
     return [{**fulfillment_view(f, by_f.get(f["id"], [])), "order": orders[f["order_id"]]} for f in fuls]

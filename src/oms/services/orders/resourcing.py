@@ -17,6 +17,7 @@ stock may come back.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -176,7 +177,7 @@ def _plan(s: _Setting, needs: list[Need], latest: datetime | None) -> tuple[Plan
     if latest is not None and mode in CARRIED:  # the cheapest of the nodes quick enough
         candidates = s.ways.in_time(mode, candidates, needs, request.destination, latest, s.available,
                                     s.passed_over)
-    keep = frozenset({request.pickup_node_id} - {None})
+    keep = request.collected_at
     try:
         plan = s.ways.plan(s.sourcer.maker(needs, s.available), candidates, keep)
     except OutOfStock:
@@ -211,7 +212,7 @@ async def _wait_for_supply(ctx: Context, conn, state: OrderState, s: _Setting, n
     """Where the channel allows backorders: the lines the nodes can send now are sent, the others wait
     for expected supply (a backordered fulfilment order, released when it is received). False when some
     line has no supply coming either."""
-    keep = frozenset({s.request.pickup_node_id} - {None})
+    keep = s.request.collected_at
     try:
         served, short = s.ways.plan(s.sourcer.partial(needs, s.available), s.candidates, keep)
         option = _option(s, served) if served else None
@@ -243,7 +244,7 @@ async def _wait_for_supply(ctx: Context, conn, state: OrderState, s: _Setting, n
 
 def _options(s: _Setting, needs: list[Need]) -> list[dict]:
     """What can still be done for an order that cannot be sent as promised."""
-    found = []
+    found: list[dict[str, Any]] = []
     if s.latest is not None:
         plan, option, _ = _plan(s, needs, None)
         if plan is not None:
