@@ -1,5 +1,6 @@
 """Reading orders, their timelines and fulfilment work."""
 
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -72,44 +73,53 @@ async def get_order(ctx: Context, order_id: str, *, principal: Principal) -> dic
 async def list_orders(ctx: Context, *, principal: Principal, channel: str | None, status: str | None,
                       customer_email: str | None, cursor: str | None, limit: int) -> dict:
     """Newest first. A channel key sees only its channel's orders."""
-    _check_filters(status, channel)
-    principal.require_order_read(channel)
-    channel = channel or principal.channel_filter()
-    c = t.orders.c
-    query = select(c.id).order_by(c.id.desc()).limit(limit + 1)
-    for column, value in ((c.channel, channel), (c.status, status), (c.customer_email, customer_email)):
-        if value:
-            query = query.where(column == value)
-    if after := pages.decode(cursor):
-        query = query.where(c.id < after[0])
-    async with ctx.db.read() as conn:
-        items = await load_orders(conn, list((await conn.scalars(query)).all()))
-    return pages.page(items, limit, lambda o: [o["id"]])
+    return await _orders(ctx, principal, _Wanted(channel, status, customer_email=customer_email), cursor, limit)
 
 
 async def search_orders(ctx: Context, *, principal: Principal, text: str | None, status: str | None,
                         channel: str | None, day: date | None, cursor: str | None, limit: int) -> dict:
     """What customer service looks for: an order number, a channel reference, an email or part of a name
     (``text``), narrowed by status, channel and the day it was placed (UTC); newest first."""
-    _check_filters(status, channel)
-    principal.require_order_read(channel)
-    channel = channel or principal.channel_filter()
-    c = t.orders.c
-    query = select(c.id).order_by(c.id.desc()).limit(limit + 1)
-    if text := (text or "").strip():
-        query = query.where(or_(c.id == text, c.external_ref == text, func.lower(c.customer_email) == text.lower(),
-                                func.lower(c.customer_name).contains(text.lower(), autoescape=True)))
-    for column, value in ((c.channel, channel), (c.status, status)):
-        if value:
-            query = query.where(column == value)
-    if day:
-        start = datetime.combine(day, time(), tzinfo=UTC)
-        query = query.where(c.created_at >= start, c.created_at < start + timedelta(days=1))
-    if after := pages.decode(cursor):
-        query = query.where(c.id < after[0])
+    return await _orders(ctx, principal, _Wanted(channel, status, text=text, day=day), cursor, limit)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """The orders a listing or a search asks for."""
+    channel: str | None
+    status: str | None
+    customer_email: str | None = None  # that address exactly
+    text: str | None = None  # an order number, a channel reference, an email (any case) or part of a name
+    day: date | None = None  # placed that day (UTC)
+
+
+async def _orders(ctx: Context, principal: Principal, wanted: _Wanted, cursor: str | None, limit: int) -> dict:
+    """One page of the orders wanted, newest first; a channel key sees only its channel's."""
+    _check_filters(wanted.status, wanted.channel)
+    principal.require_order_read(wanted.channel)
+    query = _page_query(replace(wanted, channel=wanted.channel or principal.channel_filter()), cursor, limit)
     async with ctx.db.read() as conn:
         items = await load_orders(conn, list((await conn.scalars(query)).all()))
     return pages.page(items, limit, lambda o: [o["id"]])
+
+
+def _page_query(wanted: _Wanted, cursor: str | None, limit: int) -> Select[Any]:
+    """The ids of one page of the orders wanted, newest first, and one more (another page follows)."""
+    c = t.orders.c
+    query = select(c.id).order_by(c.id.desc()).limit(limit + 1)
+    if text := (wanted.text or "").strip():
+        query = query.where(or_(c.id == text, c.external_ref == text, func.lower(c.customer_email) == text.lower(),
+                                func.lower(c.customer_name).contains(text.lower(), autoescape=True)))
+    for column, value in ((c.channel, wanted.channel), (c.status, wanted.status),
+                          (c.customer_email, wanted.customer_email)):
+        if value:
+            query = query.where(column == value)
+    if wanted.day:
+        start = datetime.combine(wanted.day, time(), tzinfo=UTC)
+        query = query.where(c.created_at >= start, c.created_at < start + timedelta(days=1))
+    if after := pages.decode(cursor):
+        query = query.where(c.id < after[0])
+    return query
 
 
 async def order_events(ctx: Context, order_id: str, *, principal: Principal) -> list[dict]:
