@@ -78,8 +78,12 @@ class OutOfStock(Conflict):
     title = "Not enough stock"
 
     def __init__(self, lines: list[dict[str, Any]], detail: str | None = None) -> None:
-        skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
-        super().__init__(detail or f"no eligible node can supply: {skus}", lines=lines)
+        super().__init__(detail or f"no eligible node can supply: {self.units(lines)}", lines=lines)
+
+    @staticmethod
+    def units(lines: list[dict[str, Any]]) -> str:
+        """The lines as the messages name them: ``A x2, B x1``."""
+        return ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
 
 
 class NoCarrierService(OutOfStock):
@@ -90,8 +94,8 @@ class NoCarrierService(OutOfStock):
     title = "No carrier service reaches the address"
 
     def __init__(self, lines: list[dict[str, Any]], mode: str) -> None:
-        skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
-        super().__init__(lines, f"no {mode} carrier service reaches the address from the nodes that have: {skus}")
+        super().__init__(lines, f"no {mode} carrier service reaches the address from the nodes that have: "
+                                f"{self.units(lines)}")
 
 
 class IdempotencyConflict(Conflict):

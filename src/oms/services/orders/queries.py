@@ -8,7 +8,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import tables as t
-from ...db.rows import FulfillmentLineRow, FulfillmentRow, as_fulfillment_lines, as_fulfillments
+from ...db.rows import FulfillmentLineRow, as_fulfillment_lines, as_fulfillments, order_rows
 from ...domain.access import Principal
 from ...domain.errors import NotFound, Problems, missing
 from ...domain.lifecycle import FStatus, OStatus
@@ -36,23 +36,8 @@ async def load_orders(conn: AsyncConnection, order_ids: list[str]) -> list[dict]
     """The views of these orders, in the given order, with four queries whatever their number."""
     if not order_ids:
         return []
-    o, ol, f, fl = t.orders, t.order_lines, t.fulfillments, t.fulfillment_lines
-    rows = {r["id"]: dict(r) for r in (await conn.execute(select(o).where(o.c.id.in_(order_ids)))).mappings()}
-    lines = (await conn.execute(select(ol).where(ol.c.order_id.in_(order_ids)))).mappings().all()
-    fuls = as_fulfillments((await conn.execute(select(f).where(f.c.order_id.in_(order_ids)))).mappings())
-    flines = as_fulfillment_lines((await conn.execute(
-        select(fl).where(fl.c.fulfillment_id.in_([x["id"] for x in fuls]))
-    )).mappings()) if fuls else []
-    by_order: dict[str, tuple[list[dict[str, Any]], list[FulfillmentRow], list[FulfillmentLineRow]]] = {
-        i: ([], [], []) for i in rows}
-    order_of_f = {x["id"]: x["order_id"] for x in fuls}
-    for x in lines:
-        by_order[x["order_id"]][0].append(dict(x))
-    for ful in fuls:
-        by_order[ful["order_id"]][1].append(ful)
-    for fline in flines:
-        by_order[order_of_f[fline["fulfillment_id"]]][2].append(fline)
-    return [order_view(rows[i], *by_order[i]) for i in order_ids if i in rows]
+    rows = await order_rows(conn, order_ids)
+    return [order_view(*rows[i]) for i in order_ids if i in rows]
 
 
 async def load_order(conn: AsyncConnection, order_id: str) -> dict | None:

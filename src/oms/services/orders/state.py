@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import stock
 from ...db import tables as t
-from ...db.rows import FulfillmentLineRow, FulfillmentRow, as_fulfillment_lines, as_fulfillments
+from ...db.rows import FulfillmentLineRow, FulfillmentRow, order_rows
 from ...domain.errors import missing
 from ...domain.lifecycle import DROPPED, STAMPED, FStatus, OStatus, check_transition, derive_order_status, with_returns
 from ...domain.vocabulary import PICKUP_MODES
@@ -45,15 +45,10 @@ class OrderState:
 
     @classmethod
     async def load(cls, conn: AsyncConnection, order_id: str) -> "OrderState":
-        o = (await conn.execute(select(t.orders).where(t.orders.c.id == order_id).with_for_update())).mappings().first()
-        if o is None:
+        found = await order_rows(conn, [order_id], lock=True)
+        if order_id not in found:
             raise missing("order", order_id)
-        lines = (await conn.execute(select(t.order_lines).where(t.order_lines.c.order_id == order_id))).mappings()
-        fuls = as_fulfillments(
-            (await conn.execute(select(t.fulfillments).where(t.fulfillments.c.order_id == order_id))).mappings())
-        flines = as_fulfillment_lines((await conn.execute(select(t.fulfillment_lines).where(
-            t.fulfillment_lines.c.fulfillment_id.in_([f["id"] for f in fuls])))).mappings()) if fuls else []
-        return cls(dict(o), [dict(x) for x in lines], fuls, flines)
+        return cls(*found[order_id])
 
     @classmethod
     async def of_fulfillment(cls, conn: AsyncConnection, fulfillment_id: str) -> tuple["OrderState", FulfillmentRow]:
@@ -71,25 +66,8 @@ class OrderState:
         ids = sorted(set(order_ids))
         found: dict[str, OrderState] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            orders = (await conn.execute(select(t.orders).where(t.orders.c.id.in_(chunk)).order_by(t.orders.c.id)
-                                         .with_for_update())).mappings().all()
-            lines = (await conn.execute(select(t.order_lines).where(t.order_lines.c.order_id.in_(chunk)))).mappings()
-            fuls = as_fulfillments(
-                (await conn.execute(select(t.fulfillments).where(t.fulfillments.c.order_id.in_(chunk)))).mappings())
-            flines = as_fulfillment_lines((await conn.execute(select(t.fulfillment_lines).where(
-                t.fulfillment_lines.c.fulfillment_id.in_([f["id"] for f in fuls])))).mappings()) if fuls else []
-            by_order: dict[str, tuple[list[dict[str, Any]], list[FulfillmentRow], list[FulfillmentLineRow]]] = {
-                o["id"]: ([], [], []) for o in orders}
-            owner = {f["id"]: f["order_id"] for f in fuls}
-            for x in lines:
-                by_order[x["order_id"]][0].append(dict(x))
-            for f in fuls:
-                by_order[f["order_id"]][1].append(f)
-            for fl in flines:
-                by_order[owner[fl["fulfillment_id"]]][2].append(fl)
-            for o in orders:
-                found[o["id"]] = cls(dict(o), *by_order[o["id"]])
+            for order_id, rows in (await order_rows(conn, ids[start:start + 500], lock=True)).items():
+                found[order_id] = cls(*rows)
         return found
 
     @property

@@ -250,8 +250,7 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, OutOfStock):
-        return "not enough stock at the nodes that send it: " + ", ".join(
-            f"{x['sku']} x{x['quantity']}" for x in exc.extra["lines"])
+        return "not enough stock at the nodes that send it: " + OutOfStock.units(exc.extra["lines"])
     return str(exc)
 
 
