@@ -34,8 +34,10 @@ browser:
 screenshots: $(VENV)/.dev-installed browser
 	OMS_SCREENSHOTS=docs/screenshots OMS_REQUIRE_BROWSER=1 $(BIN)/pytest tests/e2e/test_console_browser.py -k sqlite
 
+# The linter, then the type checker over src/oms (its settings: [tool.mypy] in pyproject.toml).
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 # Schemathesis over the whole OpenAPI document against a real server (docs/reliability.md).
 fuzz: $(VENV)/.dev-installed
@@ -59,4 +61,4 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.run-installed
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache

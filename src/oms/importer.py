@@ -27,12 +27,14 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .domain.errors import FieldError, InvalidInput
 from .services.reference import records
@@ -116,7 +118,7 @@ def _product(c: dict[str, str], bad: list[tuple[str, str]]) -> dict:
     return {**c, "price": price}
 
 
-def _node(c: dict[str, str], bad: list[tuple[str, str]]) -> dict:
+def _node(c: dict[str, Any], bad: list[tuple[str, str]]) -> dict[str, Any]:
     address = {k: c.pop(k) for k in ("line1", "postal_code", "city", "country", "lat", "lng") if k in c}
     for key in ("fulfills", "hands_over", "release_waves"):
         if key in c:
@@ -163,7 +165,7 @@ def _where(name: str, line: int, column: str | None) -> str:
     return f"{name} line {line}" + (f", column {column}" if column else "")
 
 
-def _reason(error: dict) -> str:
+def _reason(error: ErrorDetails) -> str:
     return "missing value" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
 
 
@@ -281,7 +283,8 @@ def _from_service(exc: InvalidInput, rows: list[Row], kind: Kind, name: str) -> 
     return _invalid(name, errors)
 
 
-WRITERS = {Kind.PRODUCTS: records.upsert_products, Kind.NODES: records.upsert_nodes}
+WRITERS: dict[Kind, Callable[..., Awaitable[int]]] = {Kind.PRODUCTS: records.upsert_products,
+                                                     Kind.NODES: records.upsert_nodes}
 
 
 async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
@@ -290,7 +293,8 @@ async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
     items = [r.item for r in rows]
     try:
         if kind is Kind.STOCK:  # rows applied: a row resting on a later count is left as it is
-            applied, _stale = await feeds.set_stock(ctx, items, ref=f"import {name}", progress=progress)
+            stock = cast(list[StockIn], items)  # (the stock layout's rows)
+            applied, _stale = await feeds.set_stock(ctx, stock, ref=f"import {name}", progress=progress)
             return applied
         return await WRITERS[kind](ctx, items, progress=progress)
     except InvalidInput as exc:

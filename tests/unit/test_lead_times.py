@@ -172,6 +172,14 @@ def test_on_the_night_the_clocks_go_back_a_wave_in_the_repeated_hour_comes_twice
     assert times.released(datetime(2027, 10, 31, 1, 41, tzinfo=UTC)) == datetime(2027, 11, 1, 1, 40, tzinfo=UTC)
 
 
+def test_on_the_night_the_clocks_go_forward_a_wave_in_the_missing_hour_comes_when_the_clock_jumps():
+    times = waved("02:30")
+    jumped = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 summer time: 02:30 never shows that night
+    assert times.released(datetime(2026, 3, 28, 23, 30, tzinfo=UTC)) == jumped  # planned at 00:30 winter time
+    assert times.released(datetime(2026, 3, 29, 0, 59, tzinfo=UTC)) == jumped  # never an hour before the wave
+    assert times.last_wave(datetime(2026, 3, 29, 1, 0, tzinfo=UTC)) == datetime(2026, 3, 28, 1, 30, tzinfo=UTC)
+
+
 def test_without_waves_work_reaches_the_node_at_once():
     at = datetime(2026, 11, 27, 22, 30, tzinfo=PARIS)
     assert waved().released(at) == at

@@ -49,7 +49,9 @@ class ProductPageQuery(BaseModel):
         return self
 
     def near(self) -> Near | None:
-        return None if self.lat is None else Near(self.lat, self.lng, self.radius_km)
+        if self.lat is None or self.lng is None:  # both or neither (checked above)
+            return None
+        return Near(self.lat, self.lng, self.radius_km)
 
 
 @router.get("/{sku}", name="one", response_model=ProductAvailability)

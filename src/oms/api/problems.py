@@ -1,6 +1,8 @@
 """Errors as RFC 9457 ``application/problem+json``: mapped here once, from the domain's error tree."""
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy.exc as sa_exc
 from asyncpg import exceptions as asyncpg_exc
@@ -31,12 +33,12 @@ def status_of(exc: OmsError) -> int:
     return next((s for cls, s in STATUS if isinstance(exc, cls)), 500)
 
 
-def problem(status: int, code: str, title: str, detail: str, instance: str, *, headers: dict | None = None,
-            **extra) -> Json:
+def problem(status: int, code: str, title: str, detail: str, instance: str, *,
+            headers: Mapping[str, str] | None = None, **extra: Any) -> Json:
     body = {"type": f"https://oms.dev/problems/{code}", "title": title, "status": status, "detail": detail,
             "code": code, "instance": instance, **extra}
-    headers = {**({"WWW-Authenticate": "Bearer"} if status == 401 else {}), **(headers or {})}
-    return Json(body, status_code=status, media_type=PROBLEM, headers=headers)
+    sent = {**({"WWW-Authenticate": "Bearer"} if status == 401 else {}), **(headers or {})}
+    return Json(body, status_code=status, media_type=PROBLEM, headers=sent)
 
 
 def _field(loc: tuple) -> str:

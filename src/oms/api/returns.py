@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from ..domain.returns import RStatus
+from ..domain.lifecycle import RStatus
 from ..services.returns import receipts, rma
 from ..services.returns.inputs import InspectIn, ReceiveIn, ReturnCancelIn, ReturnIn
 from .deps import Caller, Ctx, IdempotencyKey, may

@@ -127,8 +127,8 @@ class StockCountResult(BaseModel):
 
 
 # Every route may answer these (413 and 429 come from the door, before any route: ``gate.Gate``).
-PROBLEMS = {s: {"model": Problem, "content": {"application/problem+json": {}}}
-            for s in (401, 403, 404, 409, 413, 422, 429)}
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    s: {"model": Problem, "content": {"application/problem+json": {}}} for s in (401, 403, 404, 409, 413, 422, 429)}
 
 
 class ReturnLineOut(BaseModel):

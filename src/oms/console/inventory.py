@@ -1,6 +1,8 @@
 """A SKU across the network: what each node holds, reserves and can promise, what each delivery mode can
 be promised for a channel, what is coming, and the latest movements."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from ..domain.errors import OmsError
@@ -16,7 +18,8 @@ async def show(request: Request, session: SignedIn, sku: str | None = None, chan
     who = session.who
     channels = who.channels_seen()
     channel = channel or channels[0]
-    data = {"section": "inventory", "sku": (sku or "").strip(), "channel": channel, "channels": channels}
+    data: dict[str, Any] = {"section": "inventory", "sku": (sku or "").strip(), "channel": channel,
+                            "channels": channels}
     if not data["sku"]:
         return page(request, "inventory.html", session, **data)
     ctx = request.app.state.ctx

@@ -2,6 +2,7 @@
 says what will happen, with the reason, and a button that does it (the reason goes into the timeline)."""
 
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -58,7 +59,10 @@ def _units(form: dict, found: dict, prefix: str) -> list[dict]:
     return asked
 
 
-def _checked(model: type[BaseModel], data: dict) -> BaseModel:
+M = TypeVar("M", bound=BaseModel)
+
+
+def _checked(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data, strict=False)  # a form's fields are text: "48.85" is a number
     except ValidationError as exc:

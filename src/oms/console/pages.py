@@ -44,7 +44,7 @@ SignedIn = Annotated[Session, Depends(session_of)]
 
 
 def install(app: FastAPI) -> None:
-    async def _to_sign_in(request: Request, exc: NotSignedIn) -> Response:
+    async def _to_sign_in(request: Request, exc: Exception) -> Response:  # (a NotSignedIn)
         return to_sign_in()
 
     app.add_exception_handler(NotSignedIn, _to_sign_in)

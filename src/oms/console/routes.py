@@ -2,6 +2,7 @@
 changes through the same services as the API, with the signed-in key's role and scope."""
 
 from datetime import date
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
@@ -58,7 +59,7 @@ async def sign_out(request: Request):
 async def orders(request: Request, session: SignedIn, q: str | None = None, status: str | None = None,
                  channel: str | None = None, day: str | None = None, cursor: str | None = None):
     who = session.who
-    filters = {"q": q, "status": status or None, "channel": channel or None, "day": day or None}
+    filters: dict[str, Any] = {"q": q, "status": status or None, "channel": channel or None, "day": day or None}
     try:
         when = date.fromisoformat(day) if day else None
     except ValueError:

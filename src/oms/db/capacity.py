@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import tables as t
+from .rows import FulfillmentRow
 
 c = t.capacity_use.c
 Taken = tuple[str, date, int, int]  # resource, local date, orders, its limit
@@ -72,7 +73,7 @@ async def shift(conn: AsyncConnection, back: Iterable[tuple[str, date, int]], ta
     return True
 
 
-def places_of(fuls: Iterable[dict], *, worked: bool = False) -> list[tuple[str, date, int]]:
+def places_of(fuls: Iterable[FulfillmentRow], *, worked: bool = False) -> list[tuple[str, date, int]]:
     """The places these fulfilment orders took at capture (``details.capacity``), to give back. ``worked``:
     their nodes did the work (picked), so their own places stay taken; the others (a locker bank's, a
     slot, a courier hour) go back."""

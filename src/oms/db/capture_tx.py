@@ -16,10 +16,11 @@ On PostgreSQL the statements run on the asyncpg connection itself, compiled once
 execution costs more CPU here than the database's work (figures in docs/benchmarks.md).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 import orjson
 from asyncpg.exceptions import CheckViolationError, UniqueViolationError
@@ -28,13 +29,14 @@ from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from . import capacity, stock
 from .capacity import Taken
 from .combiner import Combiner
 from .statements import insert_unless_exists
 
-Children = list[tuple[Table, list[dict]]]
+Children = list[tuple[Table, Sequence[Mapping[str, Any]]]]  # child rows to insert with the head row, per table
 _ASYNCPG = pg_asyncpg.dialect()
 # Renders Core statements as PostgreSQL text with :named parameters and no casts, to embed in text().
 _NAMED = pg_psycopg2.dialect(paramstyle="named")
@@ -55,6 +57,7 @@ class CapacityFull(LostRace):
 @lru_cache(maxsize=64)
 def _compiled(stmt: ClauseElement) -> tuple[str, tuple[str, ...], dict]:
     compiled = stmt.compile(dialect=_ASYNCPG)
+    assert isinstance(compiled, SQLCompiler)  # a statement's compiler: it has the parameters' positions
     return compiled.string, tuple(compiled.positiontup or ()), compiled.params
 
 
@@ -95,7 +98,7 @@ class SqlCapture:
         return await stock.available(self.conn, skus)
 
     async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
-                    guard: stock.Guard = stock.open_guard, takes: list[Taken] = (), *, at: datetime) -> None:
+                    guard: stock.Guard = stock.open_guard, takes: Sequence[Taken] = (), *, at: datetime) -> None:
         inserted = await self.conn.execute(insert_unless_exists(self.conn.dialect.name, head).values(row)
                                            .returning(*head.primary_key.columns))
         if inserted.first() is None:
@@ -122,7 +125,7 @@ class PgCapture:
         return {(n, s): q for n, s, q in await self.raw.fetch(sql, *args)}
 
     async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
-                    guard: stock.Guard = stock.open_guard, takes: list[Taken] = (), *, at: datetime) -> None:
+                    guard: stock.Guard = stock.open_guard, takes: Sequence[Taken] = (), *, at: datetime) -> None:
         reservations = stock.reserve_params(reserve, guard, at=at)
         tables = tuple(table for table, _ in children)
         family = _Family(head, tables, [row], [rows for _, rows in children], tuple(takes))
@@ -185,8 +188,8 @@ class _Family:
     """Head rows and, per child table, their rows: what one statement inserts."""
     head: Table
     tables: tuple[Table, ...]
-    heads: list[dict]
-    children: list[list[dict]]
+    heads: list[dict[str, Any]]
+    children: list[Sequence[Mapping[str, Any]]]
     takes: tuple[Taken, ...] = ()  # places in nodes' daily capacity
 
 

@@ -22,7 +22,13 @@ Run = Callable[[list[Any]], Awaitable[list[Any]]]
 class _Entry:
     item: Any
     run: Run
-    future: asyncio.Future | None = None
+    future: asyncio.Future[Any] | None = None  # None: the request went straight through, leading its batch
+
+    @property
+    def answer(self) -> asyncio.Future[Any]:
+        """Where a request that waited in a queue (every one but a batch's first) is answered."""
+        assert self.future is not None
+        return self.future
 
 
 @dataclass
@@ -41,15 +47,15 @@ class Combiner:
             self._waiting[key] = []
             batch = [_Entry(item, run)]
         else:
-            entry = _Entry(item, run, asyncio.get_running_loop().create_future())
-            queue.append(entry)
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            queue.append(_Entry(item, run, future))
             try:
-                outcome = await entry.future
+                outcome = await future
             except asyncio.CancelledError:
-                done = entry.future.done() and not entry.future.cancelled()
-                if done and entry.future.exception() is None and isinstance(entry.future.result(), _Lead):
+                done = future.done() and not future.cancelled()
+                if done and future.exception() is None and isinstance(future.result(), _Lead):
                     # Cancelled just as it was made leader: the batch must not be left waiting.
-                    if not self._promote(entry.future.result().batch[1:]):
+                    if not self._promote(future.result().batch[1:]):
                         self._hand_over(key)
                 raise
             if not isinstance(outcome, _Lead):
@@ -82,12 +88,13 @@ class Combiner:
         finally:
             self._hand_over(key)
         for entry, outcome in zip(batch[1:], outcomes[1:], strict=True):
-            if entry.future.done():  # its request was cancelled meanwhile: nobody waits for this answer
+            answer = entry.answer
+            if answer.done():  # its request was cancelled meanwhile: nobody waits for this answer
                 continue
             if isinstance(outcome, BaseException):
-                entry.future.set_exception(outcome)
+                answer.set_exception(outcome)
             else:
-                entry.future.set_result(outcome)
+                answer.set_result(outcome)
         return outcomes[0]
 
     def _hand_over(self, key: Hashable) -> None:
@@ -100,9 +107,9 @@ class Combiner:
     @staticmethod
     def _promote(entries: list[_Entry]) -> bool:
         """Make the first of these requests still waiting lead them all (a cancelled one never ran)."""
-        live = [e for e in entries if not e.future.done()]
+        live = [e for e in entries if not e.answer.done()]
         if live:
-            live[0].future.set_result(_Lead(live))
+            live[0].answer.set_result(_Lead(live))
         return bool(live)
 
     @staticmethod

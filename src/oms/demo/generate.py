@@ -10,6 +10,7 @@ Every draw comes from a ``random.Random`` seeded from those files, so each build
 import json
 import random
 from importlib import resources
+from typing import cast
 
 from ..domain.vocabulary import NodeType
 from ..importer import Kind, read_text
@@ -37,7 +38,8 @@ def build() -> tuple[list[ProductIn], list[NodeIn], list[StockIn]]:
 
 def build_nodes() -> list[NodeIn]:
     # The same reader as ``oms import nodes``, so the demo file is also a worked example of the format.
-    return [row.item for row in read_text(Kind.NODES, (DATA / "nodes.csv").read_text(encoding="utf-8"), "nodes.csv")]
+    rows = read_text(Kind.NODES, (DATA / "nodes.csv").read_text(encoding="utf-8"), "nodes.csv")
+    return [cast(NodeIn, row.item) for row in rows]  # (the nodes layout's rows)
 
 
 def _about(rng: random.Random, low_high: list[int], step: int) -> int:

@@ -185,4 +185,6 @@ class Principal:
 
     def channels_seen(self) -> list[str]:
         """The channels whose orders and availability this key sees: its own for a channel key, else all."""
-        return [self.scope] if self.role == Role.CHANNEL else list(Channel)
+        if self.role != Role.CHANNEL:
+            return list(Channel)
+        return [self.scope] if self.scope else []  # (a channel key always has one: ``keys.check_role``)

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .geo import haversine_km
 from .inventory import atp
@@ -38,7 +39,7 @@ def sellable_nodes(nodes: Iterable[NodeRef], rules: Rules = NO_RULES, channel: s
     return [n for n in nodes if n.active and n.type not in STOCKLESS_NODE_TYPES and rules.uses(channel, n.type)]
 
 
-def incoming(supply: Iterable[tuple[str, date, int]], nodes: list[NodeRef], today: date) -> list[dict]:
+def incoming(supply: Iterable[tuple[str, date, int]], nodes: list[NodeRef], today: date) -> list[dict[str, Any]]:
     """Expected supply at these nodes from today on, summed by date: "none now, 12 on 3 December"."""
     usable = {n.id for n in nodes}
     by_date: dict[date, int] = {}
@@ -50,7 +51,7 @@ def incoming(supply: Iterable[tuple[str, date, int]], nodes: list[NodeRef], toda
 
 def sku_availability(sku: str, stock: Mapping[str, Stock], nodes: list[NodeRef], near: Near | None,
                      *, active: bool = True, rules: Rules = NO_RULES, channel: str = "",
-                     supply: Iterable[tuple[str, date, int]] = (), today: date | None = None) -> dict:
+                     supply: Iterable[tuple[str, date, int]] = (), today: date | None = None) -> dict[str, Any]:
     """One SKU's availability over ``nodes``: network total, per node (with stock), per mode, near a point.
 
     What each node shows is what the channel's rules leave it; a switched-off SKU (``active`` false) has

@@ -66,7 +66,7 @@ def reoptimise(waiting: list[Waiting], pool: Mapping[Key, int], depletion_per_un
         # Too many orders linked to the contested ones for the solver to prove the optimum in time: from
         # the plans they have now, each takes its cheapest plan in what the others leave, most to gain first.
         plans, optimal, method = _improve(waiting, pricing, own, pool, room), False, "one by one"
-    elif contested:
+    elif closed is not None:  # (computed only when some are contested)
         # With every order that could use a unit or a shipment they could use, the joint problem is the
         # whole problem of those orders: its optimum is the optimum.
         joint, method = [w for w in waiting if w.key in closed], "solver"
@@ -218,13 +218,12 @@ def _improve(waiting: list[Waiting], pricing: Pricing, own: Mapping[str, Plan], 
 def _closure(waiting: list[Waiting], contested: set[str], room: Mapping[str, int], most: int) -> set[str] | None:
     """The contested orders with every order linked to them by a (node, SKU) or a node with a day's limit
     both could use; None when that is more than ``most`` orders."""
-    usable: dict[str, set] = {}
-    by_link: dict[object, list[str]] = {}
+    usable: dict[str, set[Key | str]] = {}  # per order, the (node, SKU) and the limited nodes it could use
+    by_link: dict[Key | str, list[str]] = {}
     for w in waiting:
         nodes = {s.node_id for s in w.asked.sources}
-        links = {k for k, units in w.asked.available.items() if units > 0 and k[0] in nodes}
-        links |= {node_id for node_id, _ in links if node_id in room}
-        usable[w.key] = links
+        pairs = {k for k, units in w.asked.available.items() if units > 0 and k[0] in nodes}
+        links = usable[w.key] = {*pairs, *(node_id for node_id, _ in pairs if node_id in room)}
         for link in links:
             by_link.setdefault(link, []).append(w.key)
     found, todo = set(contested), list(contested)

@@ -10,6 +10,7 @@ instants, not the hours on the door. Every instant here carries the fixed UTC of
 across a clock change; with fixed offsets, sums and comparisons are exact and the local time still shows.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -33,11 +34,13 @@ class Calendar:
     weekly: dict[int, tuple[Hours, ...]]
     # A date's own spans instead of its weekday's: empty for a holiday, other hours for a late opening.
     exceptions: dict[date, tuple[Hours, ...]] = field(default_factory=dict)
+    # A promise asks the same days again and again: their spans, as instants, are worked out once.
+    _spans: dict[date, list[tuple[datetime, datetime]]] = field(default_factory=dict, init=False, repr=False,
+                                                                compare=False)
+    _at: dict[tuple[date, time], datetime] = field(default_factory=dict, init=False, repr=False, compare=False)
+    zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # A promise asks the same days again and again: their spans, as instants, are worked out once.
-        object.__setattr__(self, "_spans", {})
-        object.__setattr__(self, "_at", {})
         object.__setattr__(self, "zone", ZoneInfo(self.timezone))
 
     def spans(self, day: date) -> list[tuple[datetime, datetime]]:
@@ -76,12 +79,16 @@ class Calendar:
         if clock == time.max:
             return (first,)
         second = self.instant(datetime.combine(day, clock).replace(tzinfo=self.zone, fold=1).astimezone(UTC))
-        return (first, second) if second != first else (first,)
+        # Later only in an overlap; in a spring gap the second reading is an hour earlier, a time that never
+        # showed on the clock: the gap's one occurrence is the instant it moved to (``first``).
+        return (first, second) if second > first else (first,)
 
     def instant(self, moment: datetime) -> datetime:
         """The same instant, with the node's local UTC offset at that instant as a fixed offset."""
         local = moment.astimezone(UTC).astimezone(self.zone)
-        return local.replace(tzinfo=timezone(local.utcoffset()))
+        offset = local.utcoffset()
+        assert offset is not None  # an aware time in a ZoneInfo always has one
+        return local.replace(tzinfo=timezone(offset))
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(UTC).astimezone(self.zone).date()
@@ -124,7 +131,7 @@ class Calendar:
             day -= DAY
         return None
 
-    def next_open_days(self, start: date, *, include_start: bool = True):
+    def next_open_days(self, start: date, *, include_start: bool = True) -> Iterator[date]:
         """Open local dates from ``start`` on, within the horizon."""
         day = start if include_start else start + DAY
         for _ in range(HORIZON_DAYS):
@@ -156,7 +163,8 @@ def clock(text: str) -> time:
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def calendar_from(timezone: str, opening_hours: dict, exceptions: dict) -> Calendar:
+def calendar_from(timezone: str, opening_hours: dict[str, list[list[str]]],
+                  exceptions: dict[str, list[list[str]]]) -> Calendar:
     """A node's calendar from its stored shape: ``{"mon": [["09:00", "19:00"]], …}`` and
     ``{"2026-12-25": [], …}``."""
     weekly = {i + 1: tuple(hours(*span) for span in opening_hours.get(day, ())) for i, day in enumerate(WEEKDAYS)}

@@ -10,18 +10,22 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import TypeVar
 
 from .calendar import DAY, HORIZON_DAYS
 from .errors import OutOfStock
 from .lead_times import NodeTimes
+from .sourcing import Candidate
 
 Claim = tuple[str, date]  # one order's place in a node's capacity on a local date
+P = TypeVar("P")  # what a planner answers: a plan, or a plan and what it could not send
 
 
 @dataclass(frozen=True)
 class Capacity:
     limits: Mapping[str, int]  # orders a day, per node that has a limit
     used: Mapping[Claim, int] = field(default_factory=dict)
+    crowded: frozenset[str] = field(init=False, repr=False, compare=False)  # the nodes with a full day
 
     def __post_init__(self) -> None:
         # Only nodes with a full day need their calendar consulted.
@@ -86,7 +90,7 @@ def counted(claims: Iterable[Claim], limits: Mapping[str, int]) -> list[tuple[st
     return [(node_id, day, orders, limits[node_id]) for (node_id, day), orders in sorted(totals.items())]
 
 
-def serves(plan: Callable[[list], object], candidates: list):
+def serves(plan: Callable[[list[Candidate]], P], candidates: list[Candidate]) -> P | None:
     """``plan(candidates)`` if it sends everything, else None. ``plan`` raises OutOfStock or answers
     ``(plan, missing)`` for what it cannot send."""
     try:
@@ -96,7 +100,7 @@ def serves(plan: Callable[[list], object], candidates: list):
     return None if isinstance(found, tuple) and found[1] else found
 
 
-def around_busy(plan: Callable[[list], object], candidates: list, busy: set[str]):
+def around_busy(plan: Callable[[list[Candidate]], P], candidates: list[Candidate], busy: set[str]) -> P:
     """``plan(candidates)`` over the nodes with room first; over every node when those cannot send it all."""
     if busy:
         found = serves(plan, [c for c in candidates if c.node_id not in busy])

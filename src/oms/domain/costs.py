@@ -10,7 +10,7 @@ and for the plan, a split penalty per shipment beyond the first (the customer's 
 several parcels). Every optimiser and every explanation computes costs here.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .sourcing import Need, Plan
@@ -74,8 +74,8 @@ def above_protection(source: Source, available: int) -> int:
     return max(0, available - source.protected)
 
 
-def shipment_cost(source: Source, needs: Iterable[Need], weight: dict[str, int], available: dict[tuple[str, str], int],
-                  model: CostModel) -> ShipmentCost:
+def shipment_cost(source: Source, needs: Iterable[Need], weight: Mapping[str, int],
+                  available: Mapping[tuple[str, str], int], model: CostModel) -> ShipmentCost:
     units: dict[str, int] = {}
     for n in needs:
         units[n.sku] = units.get(n.sku, 0) + n.quantity
@@ -86,8 +86,8 @@ def shipment_cost(source: Source, needs: Iterable[Need], weight: dict[str, int],
                         source.base + source.per_kg * kilos(grams), model.depletion_per_unit * depleted)
 
 
-def cost_of(plan: Plan, sources: dict[str, Source], weight: dict[str, int], available: dict[tuple[str, str], int],
-            model: CostModel) -> Costed:
+def cost_of(plan: Plan, sources: Mapping[str, Source], weight: Mapping[str, int],
+            available: Mapping[tuple[str, str], int], model: CostModel) -> Costed:
     shipments = {node_id: shipment_cost(sources[node_id], needs, weight, available, model)
                  for node_id, needs in plan.items() if needs}
     return Costed(plan, shipments, model.split_penalty * max(0, len(shipments) - 1))

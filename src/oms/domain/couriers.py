@@ -4,11 +4,12 @@ couriers from a store. Both have a capacity, counted per local date like a node'
 orders leaving in each clock hour (``NODE@HHh``).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from .calendar import clock
-from .capacity import Capacity
+from .capacity import Capacity, Claim
 from .lead_times import NodeTimes
 from .promise import NoRoom, NotOffered, Option
 
@@ -24,6 +25,7 @@ class Slot:
     lead_minutes: int = 120
     max_km: float = 30.0
     days_ahead: int = 7
+    resource: str = field(init=False, repr=False, compare=False)  # its name in the capacity counts
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "resource", f"{self.node_id}@{self.start:%H:%M}")  # asked for every slot offered
@@ -57,7 +59,7 @@ class Couriers:
 NO_COURIERS = Couriers({}, {})
 
 
-def couriers_from(document: dict) -> Couriers:
+def couriers_from(document: dict[str, Any]) -> Couriers:
     """The slots and couriers from their stored shape (see ``DeliveryCapacityIn``)."""
     by_node: dict[str, list[Slot]] = {}
     for s in document.get("slots", ()):
@@ -81,7 +83,7 @@ def slots(mode: str, node_id: str, times: NodeTimes, offered: tuple[Slot, ...], 
     if ready is None:
         raise NoRoom(f"{node_id} has no room in its daily capacity in the coming weeks") if start is None \
             else NotOffered(f"{node_id} does not open in the coming weeks")
-    work: tuple = ((node_id, calendar.local_date(ready)),)
+    work: tuple[Claim, ...] = ((node_id, calendar.local_date(ready)),)
     found, full = [], []
     first = calendar.local_date(at)
     for day in (first + timedelta(days=i) for i in range(max((s.days_ahead for s in offered), default=0) + 1)):

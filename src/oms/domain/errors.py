@@ -14,6 +14,7 @@
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,10 @@ class OmsError(Exception):
     code = "oms_error"
     title = "OMS error"
 
-    def __init__(self, detail: str, **extra: object) -> None:
+    def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.extra = extra
+        self.extra = extra  # more members of the problem answer (JSON), as each error names them
 
 
 class InvalidInput(OmsError):
@@ -76,9 +77,13 @@ class OutOfStock(Conflict):
     code = "out_of_stock"
     title = "Not enough stock"
 
-    def __init__(self, lines: list[dict], detail: str | None = None) -> None:
-        skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
-        super().__init__(detail or f"no eligible node can supply: {skus}", lines=lines)
+    def __init__(self, lines: list[dict[str, Any]], detail: str | None = None) -> None:
+        super().__init__(detail or f"no eligible node can supply: {self.units(lines)}", lines=lines)
+
+    @staticmethod
+    def units(lines: list[dict[str, Any]]) -> str:
+        """The lines as the messages name them: ``A x2, B x1``."""
+        return ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
 
 
 class NoCarrierService(OutOfStock):
@@ -88,9 +93,9 @@ class NoCarrierService(OutOfStock):
     code = "no_carrier_service"
     title = "No carrier service reaches the address"
 
-    def __init__(self, lines: list[dict], mode: str) -> None:
-        skus = ", ".join(f"{line['sku']} x{line['quantity']}" for line in lines)
-        super().__init__(lines, f"no {mode} carrier service reaches the address from the nodes that have: {skus}")
+    def __init__(self, lines: list[dict[str, Any]], mode: str) -> None:
+        super().__init__(lines, f"no {mode} carrier service reaches the address from the nodes that have: "
+                                f"{self.units(lines)}")
 
 
 class IdempotencyConflict(Conflict):

@@ -9,6 +9,7 @@ and so is every tracking status a carrier reports.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .lifecycle import FStatus
 from .tracking import Tracking
@@ -24,7 +25,7 @@ class EventType:
     def family(self) -> str:
         return self.name.split(".")[0]
 
-    def missing(self, data: Mapping) -> list[str]:
+    def missing(self, data: Mapping[str, Any]) -> list[str]:
         """The fields this type's events carry that ``data`` lacks."""
         return [f for f in self.fields if f not in data]
 

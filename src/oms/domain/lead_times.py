@@ -12,6 +12,7 @@ Everything is computed in the node's timezone; nothing here reads the clock.
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from .calendar import DAY, HORIZON_DAYS, Calendar, clock
 from .costs import kilos
@@ -74,7 +75,7 @@ class CarrierService:
         return None
 
 
-def service_from(row: dict) -> CarrierService:
+def service_from(row: dict[str, Any]) -> CarrierService:
     """A carrier service from its stored shape (see ``CarrierServiceIn``)."""
     start, end = (clock(x) for x in row["window"])
     holidays = frozenset(date.fromisoformat(d) for d in row["holidays"])

@@ -129,11 +129,12 @@ class OStatus(Word):
 
 
 # How far a fulfilment order has gone; the order is as far as its least advanced part.
-_PROGRESS = {F.BACKORDERED: -1, F.PLANNED: 0, F.RELEASED: 0, F.ACCEPTED: 1, F.PICKED: 2, F.PACKED: 2.5,
-             F.SHIPPED: 3, F.READY_FOR_PICKUP: 4, F.DELIVERED: 5, F.COLLECTED: 5}
-_WHOLE = {-1: OStatus.BACKORDERED, 0: OStatus.CREATED, 1: OStatus.ACCEPTED, 2: OStatus.PICKED, 2.5: OStatus.PACKED,
-          3: OStatus.SHIPPED, 4: OStatus.READY_FOR_PICKUP}
-_PARTIAL = {3: OStatus.PARTIALLY_SHIPPED, 4: OStatus.PARTIALLY_READY}
+_PROGRESS: dict[str, float] = {
+    F.BACKORDERED: -1, F.PLANNED: 0, F.RELEASED: 0, F.ACCEPTED: 1, F.PICKED: 2, F.PACKED: 2.5, F.SHIPPED: 3,
+    F.READY_FOR_PICKUP: 4, F.DELIVERED: 5, F.COLLECTED: 5}
+_WHOLE: dict[float, OStatus] = {-1: OStatus.BACKORDERED, 0: OStatus.CREATED, 1: OStatus.ACCEPTED, 2: OStatus.PICKED,
+                                2.5: OStatus.PACKED, 3: OStatus.SHIPPED, 4: OStatus.READY_FOR_PICKUP}
+_PARTIAL: dict[float, OStatus] = {3: OStatus.PARTIALLY_SHIPPED, 4: OStatus.PARTIALLY_READY}
 
 
 def derive_order_status(fulfillment_statuses: Iterable[str], *, unallocated_units: int, pickup: bool) -> OStatus:

@@ -22,7 +22,7 @@ the time limit; past it, the best plan found by then. Used for orders too big fo
 by the benchmark to prove the branch-and-bound's answers optimal, and by the batch re-optimisation.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import highspy
@@ -34,6 +34,7 @@ from .sourcing import Need, Plan, named
 # An order this big is rare; past this, the best plan found so far is taken rather than holding capture.
 TIME_LIMIT_S = 2.0
 Key = tuple[str, str]  # (node, sku)
+Var = highspy.highs_var  # summed with ``Highs.qsum``: typeshed's ``sum`` types ``0 + x + …`` as an int
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,10 @@ class _Order:
     def __init__(self, h: highspy.Highs, a: Asked, scale: int = 1) -> None:
         integer = highspy.HighsVarType.kInteger
         needs, sources = a.needs, a.sources
-        self.a, self.x, self.y = a, {}, {}
-        self.sent: dict[Key, list] = {}
+        self.a = a
+        self.x: dict[tuple[int, int], Var] = {}  # units of line i from source j
+        self.y: dict[int, Var] = {}  # whether source j sends anything
+        self.sent: dict[Key, list[Var]] = {}
         asked: dict[Key, int] = {}  # the most each (node, sku) could be asked for
         for j, s in enumerate(sources):
             lines = [i for i, n in enumerate(needs) if a.available.get((s.node_id, n.sku), 0) > 0]
@@ -88,15 +91,15 @@ class _Order:
                 asked[(s.node_id, needs[i].sku)] = asked.get((s.node_id, needs[i].sku), 0) + needs[i].quantity
             if s.per_kg:
                 g = h.addVariable(0, highspy.kHighsInf, s.per_kg * scale, integer)
-                h.addConstr(1000 * g >= sum(a.weight[needs[i].sku] * self.x[i, j] for i in lines))
+                h.addConstr(1000 * g >= h.qsum(a.weight[needs[i].sku] * self.x[i, j] for i in lines))
         for key, sent in self.sent.items():
             if a.available.get(key, 0) < asked[key]:  # else the node has enough for every line asking it
-                h.addConstr(sum(sent) <= a.available[key])
+                h.addConstr(h.qsum(sent) <= a.available[key])
         for i, n in enumerate(needs):
             sent = [self.x[i, j] for j in range(len(sources)) if (i, j) in self.x]
             if not sent:
                 raise OutOfStock(named([n]))
-            h.addConstr(sum(sent) == n.quantity)
+            h.addConstr(h.qsum(sent) == n.quantity)
             if not a.model.split_lines:
                 whole = []
                 for j in range(len(sources)):
@@ -104,11 +107,11 @@ class _Order:
                         w = h.addVariable(0, 1, 0, integer)
                         h.addConstr(self.x[i, j] == n.quantity * w)
                         whole.append(w)
-                h.addConstr(sum(whole) == 1)
+                h.addConstr(h.qsum(whole) == 1)
         if a.model.max_shipments:
-            h.addConstr(sum(self.y.values()) <= a.model.max_shipments)
+            h.addConstr(h.qsum(self.y.values()) <= a.model.max_shipments)
 
-    def plan(self, values) -> Plan:
+    def plan(self, values: Sequence[float]) -> Plan:
         plan: Plan = {}
         for (i, j), var in self.x.items():
             units = round(values[var.index])
@@ -118,7 +121,7 @@ class _Order:
         return {node_id: sorted(lines, key=lambda n: n.line_no) for node_id, lines in plan.items()}
 
 
-def _depletion(h: highspy.Highs, sent: Mapping[Key, list], protected: Mapping[str, int], pool: Mapping[Key, int],
+def _depletion(h: highspy.Highs, sent: Mapping[Key, list[Var]], protected: Mapping[str, int], pool: Mapping[Key, int],
                per_unit: int, already: Mapping[Key, int] | None = None) -> None:
     """d ≥ what is taken of each (node, sku) below its protection level (``already``: taken by others)."""
     if not per_unit:
@@ -128,7 +131,7 @@ def _depletion(h: highspy.Highs, sent: Mapping[Key, list], protected: Mapping[st
         free = max(0, units - protected.get(key[0], 0))
         if free < units:
             d = h.addVariable(0, highspy.kHighsInf, per_unit)
-            h.addConstr(d >= sum(xs) + (already or {}).get(key, 0) - free)
+            h.addConstr(d >= h.qsum(xs) + (already or {}).get(key, 0) - free)
 
 
 def _found(h: highspy.Highs) -> bool:
@@ -137,8 +140,8 @@ def _found(h: highspy.Highs) -> bool:
         status == highspy.HighsModelStatus.kTimeLimit and h.getInfo().primal_solution_status == 2)
 
 
-def solve(needs: list[Need], sources: list[Source], available: dict[tuple[str, str], int],
-          weight: dict[str, int], model: CostModel) -> Plan:
+def solve(needs: list[Need], sources: list[Source], available: Mapping[tuple[str, str], int],
+          weight: Mapping[str, int], model: CostModel) -> Plan:
     h = _highs(TIME_LIMIT_S)
     # Alone, an order's own limits are the node's units; the protection level is its depletion's.
     order = _Order(h, Asked(needs, sources, available, weight, model))
@@ -160,17 +163,17 @@ def solve_joint(asked: list[Asked], pool: Mapping[Key, int], depletion_per_unit:
     scale = 1 + sum(len(a.kept) for a in asked)
     h = _highs(time_limit)  # a scaled gap under 1: the cheapest plans, and of equal ones the current
     orders = [_Order(h, a, scale) for a in asked]
-    sent: dict[Key, list] = {}
+    sent: dict[Key, list[Var]] = {}
     for o in orders:
         for key, xs in o.sent.items():
             sent.setdefault(key, []).extend(xs)
     for key, xs in sent.items():
-        h.addConstr(sum(xs) <= pool.get(key, 0) - taken_by_others.get(key, 0))
+        h.addConstr(h.qsum(xs) <= pool.get(key, 0) - taken_by_others.get(key, 0))
     _depletion(h, sent, protected, pool, depletion_per_unit * scale, taken_by_others)
     for node_id, limit in room.items():
         leaving = [o.y[j] for o in orders for j, s in enumerate(o.a.sources) if s.node_id == node_id and j in o.y]
         if leaving:
-            h.addConstr(sum(leaving) <= limit)
+            h.addConstr(h.qsum(leaving) <= limit)
     h.minimize()
     if not _found(h):
         return None

@@ -72,4 +72,5 @@ def check_order(
     if destination is None and not problems.errors:
         problems.add("delivery.address", f"mode {mode} needs an address with lat and lng")
     problems.raise_if_any()
+    assert destination is not None  # else a problem was raised just above
     return candidates, destination

@@ -9,6 +9,7 @@
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .vocabulary import Channel, NodeType
 
@@ -54,7 +55,7 @@ NO_RULES = Rules()
 SETTING = "stock_rules"  # the settings document that holds them
 
 
-def rules_from(document: dict | None) -> Rules:
+def rules_from(document: dict[str, Any] | None) -> Rules:
     if not document:
         return NO_RULES
     return Rules(

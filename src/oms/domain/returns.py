@@ -3,6 +3,7 @@ the refund owed for it, and the return's status. Pure rules; the service stores 
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import FieldError
 from .lifecycle import RStatus
@@ -24,7 +25,7 @@ class Kind(Word):
     UNDELIVERED = "undelivered"  # the parcel comes back: not collected in time, or the carrier returned it
 
 
-def returnable(order_lines: Iterable[Mapping], sent: Mapping[int, int],
+def returnable(order_lines: Iterable[Mapping[str, Any]], sent: Mapping[int, int],
                on_returns: Mapping[int, int]) -> dict[int, int]:
     """Units each order line can still take back: those that left a node for the customer (``sent``, per
     line) less those already on a return that is not cancelled (``on_returns``)."""
@@ -42,7 +43,7 @@ class Take:
     disposition: Disposition
 
 
-def allot(lines: list[dict], asked: list[tuple[str, int, Disposition]], *, room: str, field: str = "lines"
+def allot(lines: list[dict[str, Any]], asked: list[tuple[str, int, Disposition]], *, room: str, field: str = "lines"
           ) -> tuple[list[Take], list[FieldError]]:
     """Spread each asked (sku, quantity, disposition) over the return lines of that SKU that have ``room``
     left (``"to_receive"`` or ``"to_inspect"``), in line order; an error names each that does not fit."""
@@ -67,13 +68,13 @@ def allot(lines: list[dict], asked: list[tuple[str, int, Disposition]], *, room:
     return takes, errors
 
 
-def _room(line: Mapping, room: str) -> int:
+def _room(line: Mapping[str, int], room: str) -> int:
     if room == "to_receive":
         return line["quantity"] - line["received"]
     return line["to_inspect"]
 
 
-def apply(lines: list[dict], takes: list[Take], *, inspecting: bool) -> None:
+def apply(lines: list[dict[str, Any]], takes: list[Take], *, inspecting: bool) -> None:
     """Record the takes on the return lines: received (for a receipt) and where the units went."""
     by_no = {ln["line_no"]: ln for ln in lines}
     for take in takes:
@@ -87,7 +88,7 @@ def apply(lines: list[dict], takes: list[Take], *, inspecting: bool) -> None:
         ln[column] += take.quantity
 
 
-def refund(takes: list[Take], unit_price: Mapping[int, int], credit: int) -> tuple[int, int, list[dict]]:
+def refund(takes: list[Take], unit_price: Mapping[int, int], credit: int) -> tuple[int, int, list[dict[str, Any]]]:
     """The refund owed for units judged (restocked or written off; units kept for inspection wait), less
     what an exchange already took of their value (``credit``, the exchange order's value not yet covered).
     Answers (amount to refund, credit used, lines with their value)."""
@@ -101,7 +102,7 @@ def refund(takes: list[Take], unit_price: Mapping[int, int], credit: int) -> tup
     return value - used, used, lines
 
 
-def status_of(lines: Iterable[Mapping]) -> RStatus:
+def status_of(lines: Iterable[Mapping[str, Any]]) -> RStatus:
     """The status a return's received and judged units give it (its moves: ``lifecycle.RETURN_TRANSITIONS``)."""
     lines = list(lines)
     expected = sum(ln["quantity"] for ln in lines)

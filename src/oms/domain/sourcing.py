@@ -8,6 +8,7 @@ behind the same function signature.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .errors import OutOfStock
 from .geo import haversine_km
@@ -79,7 +80,7 @@ def _by_distance(candidates: list[Candidate], destination: tuple[float, float]) 
     return sorted(candidates, key=lambda c: (haversine_km(lat, lng, c.lat, c.lng), c.node_id))
 
 
-def named(needs: list[Need]) -> list[dict]:
+def named(needs: list[Need]) -> list[dict[str, Any]]:
     """Lines as answers and errors name them."""
     return [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity} for n in needs]
 

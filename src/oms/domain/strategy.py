@@ -10,6 +10,7 @@ SKU left out for it) and a maximum number of shipments.
 """
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .cheapest import cheapest
 from .costs import CostModel, Source
@@ -65,7 +66,7 @@ NO_SETTINGS = SourcingSettings()
 SETTING = "sourcing"  # the settings document that holds them
 
 
-def settings_from(document: dict | None) -> SourcingSettings:
+def settings_from(document: dict[str, Any] | None) -> SourcingSettings:
     if not document:
         return NO_SETTINGS
     rules = tuple(Rule(r.get("channel", ANY), r.get("mode", ANY), strategy_from(r))
@@ -74,7 +75,7 @@ def settings_from(document: dict | None) -> SourcingSettings:
                             document.get("store_protection_units", 0), rules)
 
 
-def strategy_from(r: dict) -> Strategy:
+def strategy_from(r: dict[str, Any]) -> Strategy:
     """A strategy from its stored shape (see ``StrategyIn``)."""
     return Strategy(r.get("strategy", "cost_optimal"), r.get("max_shipments", 0), r.get("max_km"),
                     tuple(tuple(g) for g in r.get("node_groups", ())), r.get("exclude_stores_below", 0),
@@ -119,7 +120,8 @@ def choose(strategy: Strategy, needs: list[Need], sources: list[Source], availab
     if strategy.kind == "priority" and strategy.node_groups:
         short: OutOfStock | None = None
         for last in range(len(strategy.node_groups)):
-            within = [s for s in sources if _group(strategy, s.node_id, node_types[s.node_id]) <= last]  # filtered
+            within = [s for s in sources  # (filtered by ``allowed``: each is in a group)
+                      if (group := _group(strategy, s.node_id, node_types[s.node_id])) is not None and group <= last]
             try:
                 return cheapest(needs, within, available, weight, model)
             except OutOfStock as exc:

@@ -4,6 +4,7 @@ what is kept of a partner's answer, when a failed one is retried."""
 import hashlib
 import hmac
 from datetime import datetime, timedelta
+from typing import Any
 
 from .events import EVENT_TYPES, FAMILIES
 from .lifecycle import DStatus, check_delivery_transition
@@ -24,7 +25,7 @@ def wants(events: list[str], event_type: str) -> bool:
     return any(e == "*" or e == event_type or (e.endswith(".*") and event_type.startswith(e[:-1])) for e in events)
 
 
-def about(node_id: str | None, data: dict) -> bool:
+def about(node_id: str | None, data: dict[str, Any]) -> bool:
     """Whether an event's data concerns a subscription limited to ``node_id`` (None: every event does):
     the work it sends, the parcels it hands over, the work offered to it."""
     offered = (data.get("details") or {}).get("offered_to", [])

@@ -3,6 +3,7 @@ released and cancelled on the order; refused, or overtaken by the parcel leaving
 
 from datetime import datetime
 
+from ...db.rows import FulfillmentRow
 from ...domain.access import Principal
 from ...domain.errors import Conflict
 from ...domain.lifecycle import CANCEL_ASKED, FStatus
@@ -50,7 +51,7 @@ async def answer(ctx: Context, fulfillment_id: str, confirmed: bool, body: Cance
     return visible_to(principal, view)
 
 
-def refuse(state: OrderState, f: dict, asked: dict[int, int], *, actor: str, at: datetime,
+def refuse(state: OrderState, f: FulfillmentRow, asked: dict[int, int], *, actor: str, at: datetime,
            reason: str | None) -> None:
     """The units asked for will be sent after all (the node refused, or they left): the customer service
     learns it from the event."""
@@ -60,7 +61,7 @@ def refuse(state: OrderState, f: dict, asked: dict[int, int], *, actor: str, at:
                        "lines": [{"line_no": n, "quantity": q} for n, q in sorted(asked.items())]})
 
 
-def settle(state: OrderState, f: dict, dropped: dict[int, int] | None, *, actor: str, at: datetime) -> None:
+def settle(state: OrderState, f: FulfillmentRow, dropped: dict[int, int] | None, *, actor: str, at: datetime) -> None:
     """The node will not send some units after all (it rejected the work, let the time to accept it lapse,
     or did not find them: ``dropped`` per line, None for all): those a waiting cancel asks for are
     cancelled on the order now, instead of being sourced again."""

@@ -4,9 +4,11 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import capacity
 from ...db import tables as t
+from ...db.rows import FulfillmentLineRow, FulfillmentRow
 from ...domain.access import Principal
 from ...domain.errors import Conflict, FieldError, Forbidden, InvalidInput
 from ...domain.lifecycle import ACTIONS, LEAVING, FStatus
@@ -52,7 +54,7 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
         # Check the move first (nothing may touch stock for an illegal one), record it after its effects
         # so the event tells what was picked, the carrier and tracking number, or the pickup code.
         state.check(f, requested)
-        short: list[tuple[dict, int]] = []
+        short: list[tuple[FulfillmentLineRow, int]] = []
         if requested == FStatus.PICKED:
             before = {fl["line_no"]: fl["short"] for fl in lines}
             short = _apply_pick(lines, body)
@@ -86,18 +88,20 @@ async def act(ctx: Context, fulfillment_id: str, action: str, body: ActionIn, *,
     return visible_to(principal, view)
 
 
-async def _answer_offer(ctx: Context, conn, state: OrderState, f: dict, requested: FStatus, principal: Principal,
-                        at, reason: str | None) -> None:
+async def _answer_offer(ctx: Context, conn: AsyncConnection, state: OrderState, f: FulfillmentRow,
+                        requested: FStatus, principal: Principal, at: datetime, reason: str | None) -> None:
     """A store offered another's work accepts it (and takes it over) or declines it; nothing else."""
+    node_id = principal.scope
+    assert node_id is not None  # (a node key: the caller found it among those offered the work)
     if requested == FStatus.ACCEPTED:
-        await take_over(ctx, conn, state, f, principal.scope, actor=principal.actor, at=at)
+        await take_over(ctx, conn, state, f, node_id, actor=principal.actor, at=at)
     elif requested == FStatus.REJECTED:
-        await decline(conn, state, f, principal.scope, actor=principal.actor, at=at, reason=reason)
+        await decline(conn, state, f, node_id, actor=principal.actor, at=at, reason=reason)
     else:
-        raise Forbidden(f"{principal.scope} is offered this work: it accepts or rejects it first")
+        raise Forbidden(f"{node_id} is offered this work: it accepts or rejects it first")
 
 
-async def _effects(conn, state: OrderState, f: dict, status: FStatus, body: ActionIn, label: str | None,
+async def _effects(conn, state: OrderState, f: FulfillmentRow, status: FStatus, body: ActionIn, label: str | None,
                    at: datetime) -> None:
     details = dict(f["details"])
     lines = state.lines_of(f)
@@ -136,6 +140,8 @@ async def _book(ctx: Context, fulfillment_id: str, body: ActionIn, principal: Pr
     """The tracking number and label of a shipment booked with the carrier's adapter, when the OMS has
     one (else none: the node gives its own number). Checked first: the key may ship this work, and the
     work may be shipped now."""
+    if body.carrier is None:
+        return None, None
     adapter = adapters(ctx.settings.carrier_endpoints, ctx.settings.carrier_secrets).get(body.carrier)
     if adapter is None:
         return None, None
@@ -151,7 +157,7 @@ async def _book(ctx: Context, fulfillment_id: str, body: ActionIn, principal: Pr
     return await adapter.book(fulfillment_id, f["details"].get("parcels", []), address)
 
 
-async def _shipment(conn, f: dict, body: ActionIn, label: str | None, at: datetime) -> dict:
+async def _shipment(conn, f: FulfillmentRow, body: ActionIn, label: str | None, at: datetime) -> dict:
     """The carrier and tracking number (booked with the carrier, or the node's own), kept in ``shipments``
     so the carrier's tracking updates find the fulfilment order."""
     number = body.tracking_number
@@ -166,7 +172,7 @@ async def _shipment(conn, f: dict, body: ActionIn, label: str | None, at: dateti
     return {"carrier": body.carrier, "tracking_number": number, "label": label}
 
 
-async def give_up(conn, state: OrderState, f: dict, reason: str | None, at: datetime) -> None:
+async def give_up(conn, state: OrderState, f: FulfillmentRow, reason: str | None, at: datetime) -> None:
     """The node will not do the work (it rejected it, or let the time to accept it lapse): its units are
     released and its places go back (a new plan takes its own)."""
     await state.release(conn, [(fl, fl["reserved"]) for fl in state.lines_of(f)], at=at)
@@ -175,7 +181,7 @@ async def give_up(conn, state: OrderState, f: dict, reason: str | None, at: date
     f["details"] = {**details, "reject_reason": reason} if reason else details
 
 
-def _apply_pick(lines: list[dict], body: ActionIn) -> list[tuple[dict, int]]:
+def _apply_pick(lines: list[FulfillmentLineRow], body: ActionIn) -> list[tuple[FulfillmentLineRow, int]]:
     """Record picked quantities (all, when none are given); return the lines' units not found (still
     reserved: the caller consumes them)."""
     found: dict[str, int] | None = None

@@ -8,7 +8,7 @@ passed, the sweeper withdraws it as if the node had rejected it (its units and p
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from ...db import tables as t
 from ...domain.lifecycle import FStatus
@@ -32,7 +32,7 @@ async def expire_unaccepted(ctx: Context, *, at: datetime | None = None) -> int:
         by_minutes: dict[int, list[str]] = {}
         for minutes, node_id in limits:
             by_minutes.setdefault(minutes, []).append(node_id)
-        overdue = []
+        overdue: list[Row[str, str, datetime]] = []  # (id, order_id, updated_at)
         for minutes, node_ids in sorted(by_minutes.items()):  # one query per time limit in use, on the index
             overdue += (await conn.execute(
                 select(f.id, f.order_id, f.updated_at).where(

@@ -6,9 +6,10 @@ shelves are released and refunded at once. ``at`` is an input, so that time can 
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from ...db import tables as t
+from ...db.rows import FulfillmentRow
 from ...domain.lifecycle import FStatus
 from ..orders.state import OrderState
 from ..orders.view import money
@@ -27,7 +28,7 @@ async def send_back_uncollected(ctx: Context, *, at: datetime | None = None) -> 
     async with ctx.db.read() as conn:
         limits = (await conn.execute(select(n.id, n.collect_within_days).where(
             n.collect_within_days.is_not(None)))).all()
-        overdue = []
+        overdue: list[Row[str, datetime]] = []  # (id, updated_at)
         for node_id, days in limits:
             overdue += (await conn.execute(select(f.id, f.updated_at).where(
                 where == node_id, f.status == FStatus.READY_FOR_PICKUP,
@@ -53,7 +54,7 @@ async def _send_back(ctx: Context, fulfillment_id: str, at: datetime) -> int:
     return 1
 
 
-async def give_up_parcel(conn, state: OrderState, ful: dict, reason: str, returns_to: str, *, actor: str,
+async def give_up_parcel(conn, state: OrderState, ful: FulfillmentRow, reason: str, returns_to: str, *, actor: str,
                          at: datetime) -> None:
     """The parcel will not reach the customer: its units are cancelled on the order, released where they
     are still reserved (and refunded), or expected back as a return where they left their node."""

@@ -21,6 +21,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
@@ -28,6 +29,7 @@ from ...db import capacity as capacity_rows
 from ...db import stock
 from ...db import tables as t
 from ...db.capture_tx import LostRace
+from ...db.rows import FulfillmentLineRow, FulfillmentRow, as_fulfillments
 from ...domain.batch import Outcome, Waiting, reoptimise
 from ...domain.capacity import counted, shared_out
 from ...domain.costs import Source, cost_of
@@ -39,6 +41,7 @@ from ...domain.sourcing import Need, Plan
 from ...domain.strategy import narrowed
 from ...domain.vocabulary import NodeType
 from ..promise.ways import CARRIED, Ways
+from ..reference.cache import Snapshot
 from ..runtime.context import Context
 from ..sourcing.decisions import add_decisions
 from ..sourcing.fulfillment_rows import fulfillment_rows
@@ -56,9 +59,9 @@ REASON = "planned again with the orders waiting for release"
 @dataclass
 class _Order:
     """An order in the batch: its rows as loaded, and how the domain sees it."""
-    row: dict
-    fuls: list[dict]
-    lines: list[dict]  # its planned fulfilment lines
+    row: dict[str, Any]
+    fuls: list[FulfillmentRow]
+    lines: list[FulfillmentLineRow]  # its planned fulfilment lines
     sourcer: Sourcer
     waiting: Waiting
     destination: tuple[float, float]
@@ -108,20 +111,23 @@ async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
     return report
 
 
-async def _load(ctx: Context) -> tuple[list[tuple[dict, list[dict], list[dict]]], dict[Key, int]]:
+async def _load(ctx: Context) -> tuple[list[tuple[dict[str, Any], list[FulfillmentRow], list[FulfillmentLineRow]]],
+                                     dict[Key, int]]:
     """The orders whose every live fulfilment order is planned, and the units available now."""
     f, fl, o = t.fulfillments.c, t.fulfillment_lines.c, t.orders.c
     async with ctx.db.read() as conn:
         ids = select(f.order_id).where(f.status == FStatus.PLANNED).distinct().scalar_subquery()
         rows = {r["id"]: dict(r) for r in (await conn.execute(
             select(t.orders).where(o.id.in_(ids), o.delivery_mode.in_(CARRIED)))).mappings()}
-        fuls: dict[str, list[dict]] = {}
-        for r in (await conn.execute(select(t.fulfillments).where(f.order_id.in_(ids)))).mappings():
-            fuls.setdefault(r["order_id"], []).append(dict(r))
-        lines: dict[str, list[dict]] = {}
+        fuls: dict[str, list[FulfillmentRow]] = {}
+        for ful in as_fulfillments((await conn.execute(select(t.fulfillments).where(f.order_id.in_(ids)))).mappings()):
+            fuls.setdefault(ful["order_id"], []).append(ful)
+        lines: dict[str, list[FulfillmentLineRow]] = {}
         for r in (await conn.execute(select(t.fulfillment_lines, f.order_id).join(
                 t.fulfillments, f.id == fl.fulfillment_id).where(f.status == FStatus.PLANNED))).mappings():
-            lines.setdefault(r["order_id"], []).append({k: v for k, v in r.items() if k != "order_id"})
+            # (a fulfilment line's columns, less the order it was joined with)
+            lines.setdefault(r["order_id"], []).append(
+                cast(FulfillmentLineRow, {k: v for k, v in r.items() if k != "order_id"}))
         found = [(row, fuls[i], lines.get(i, [])) for i, row in sorted(rows.items())
                  if all(x["status"] in (FStatus.PLANNED, *DROPPED) for x in fuls[i])]
         skus = {x["sku"] for _, _, ls in found for x in ls}
@@ -131,9 +137,9 @@ async def _load(ctx: Context) -> tuple[list[tuple[dict, list[dict], list[dict]]]
 @dataclass
 class _Included:
     """An order the batch weighs, before the pool is known."""
-    row: dict
-    fuls: list[dict]
-    lines: list[dict]
+    row: dict[str, Any]
+    fuls: list[FulfillmentRow]
+    lines: list[FulfillmentLineRow]
     request: Request
     sourcer: Sourcer
     needs: list[Need]
@@ -141,7 +147,8 @@ class _Included:
     since: datetime  # when its work was planned: the wave it waits for
 
 
-async def _include(ctx: Context, snap, row: dict, fuls: list[dict], lines: list[dict]) -> _Included | None:
+async def _include(ctx: Context, snap: Snapshot, row: dict[str, Any], fuls: list[FulfillmentRow],
+                   lines: list[FulfillmentLineRow]) -> _Included | None:
     """The order, if the batch may move it: a delivery that still checks out, the ``cost_optimal``
     strategy, and a channel with no stock rules at its nodes (walk-in units, a share), which a joint
     plan would have to share out between orders; else None: it stays as it is, holding its units."""
@@ -207,8 +214,8 @@ def _room(ways: Ways, orders: list[_Order]) -> dict[str, int]:
     for node_id, limit in limits.items():
         times = ways.snap.times.get(node_id)
         start = ways.capacity.start(node_id, times, ways.at) if times else None
-        ready = times.calendar.after_working(start, times.processing_minutes) if start else None
-        if ready is None:
+        ready = times.calendar.after_working(start, times.processing_minutes) if times and start else None
+        if times is None or ready is None:
             room[node_id] = held.get(node_id, 0)
             continue
         day = times.calendar.local_date(ready)
@@ -220,9 +227,9 @@ async def _store(ctx: Context, ways: Ways, moves: list[tuple[_Order, Plan]], at:
     """Store the moves in one transaction, or LostRace (nothing stored) when anything moved meanwhile."""
     async with ctx.db.write() as conn:
         loaded = await OrderState.load_many(conn, [o.row["id"] for o, _ in moves])  # the orders first
-        states = [loaded.get(o.row["id"]) for o, _ in moves]
-        if any(s is None or _planned(s) != _planned_rows(o.fuls, o.lines) for s, (o, _) in zip(states, moves,
-                                                                                                 strict=True)):
+        states = [loaded[o.row["id"]] for o, _ in moves if o.row["id"] in loaded]
+        if len(states) < len(moves) or any(_planned(s) != _planned_rows(o.fuls, o.lines)
+                                           for s, (o, _) in zip(states, moves, strict=True)):
             raise LostRace
         reserved = OrderState.reserved_by_key(states)
         old = [f for o, _ in moves for f in o.fuls if f["status"] == FStatus.PLANNED]
@@ -279,7 +286,7 @@ def _planned(state: OrderState) -> list[tuple]:
     return _planned_rows(state.fuls, state.flines)
 
 
-def _planned_rows(fuls: list[dict], flines: list[dict]) -> list[tuple]:
+def _planned_rows(fuls: list[FulfillmentRow], flines: list[FulfillmentLineRow]) -> list[tuple]:
     ids = {f["id"] for f in fuls if f["status"] == FStatus.PLANNED}
     live = sorted((f["id"], f["status"]) for f in fuls if f["status"] not in DROPPED)
     return live + sorted((x["fulfillment_id"], x["line_no"], x["reserved"]) for x in flines

@@ -1,13 +1,15 @@
 """Order capture: validate, choose the nodes, reserve, store the order and its event — one transaction."""
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from ...db import stock, supply_promises
 from ...db import tables as t
-from ...db.capture_tx import CapacityFull, LostRace
+from ...db.capture_tx import CapacityFull, Children, LostRace, PgCapture, SqlCapture
+from ...db.rows import FulfillmentLineRow, FulfillmentRow
 from ...domain.access import Principal
 from ...domain.capacity import Claim, counted, shared_out
 from ...domain.errors import (
@@ -48,175 +50,232 @@ from .view import order_view, release_message
 OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)  # the retailer's vans and couriers
 
 
+@dataclass(frozen=True)
+class _Capture:
+    """One capture request, as each attempt at storing it sees it."""
+    order: OrderIn
+    request: Request  # its lines and delivery, checked against the reference data
+    principal: Principal
+    idempotency_key: str | None
+    request_hash: str  # the request's fingerprint: a replay must match it
+    promise: tuple[Kept, dict | None] | None  # the promise it keeps, and the units its hold keeps for it
+
+    @property
+    def kept(self) -> Kept | None:
+        return self.promise[0] if self.promise else None
+
+
+@dataclass
+class _Attempt:
+    """What one attempt plans with: read at its start, or decided before the strategy chooses."""
+    tries: Try
+    at: datetime
+    ways: Ways
+    sourcer: Sourcer
+    slot: datetime | None  # the appointment slot the order goes in
+    waits: bool  # lines stock cannot serve may wait for expected supply
+    keep: frozenset[str]  # nodes never passed over for a full day: the pickup store, those holding its units
+    prefer: tuple[str, ...]  # nodes planned from first
+    late: dict[str, str] = field(default_factory=dict)  # nodes too slow to keep the promise, and why
+
+
 async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
                         idempotency_key: str | None = None) -> tuple[dict, bool]:
     """The stored order and whether it was created now (False: the same order was captured before)."""
     principal.require_order_write(order.channel)
     request = await prepare(ctx, order.channel, order.lines, order.delivery, priced=True)
-    request_hash = fingerprint(order)
-    promise = None
+    c = _Capture(order, request, principal, idempotency_key, fingerprint(order), None)
     try:
         if order.delivery.promise_id:  # checked before anything is reserved
             held = await held_units(ctx, order.hold_id, order.channel) if order.hold_id else None
             kept = await keep(ctx, channel=order.channel, lines=[(n.sku, n.quantity) for n in request.needs],
                               mode=order.delivery.mode, pickup_node_id=order.delivery.pickup_node_id,
                               point=request.destination, promise_id=order.delivery.promise_id, held=held)
-            promise = (kept, held)
+            c = replace(c, promise=(kept, held))
 
         async def attempt(tries: Try) -> tuple[dict, bool]:
-            return await _store(ctx, order, request, principal, idempotency_key, request_hash, tries, promise), True
+            return await _store(ctx, c, tries), True
 
         async def replayed() -> tuple[dict, bool] | None:
-            existing = await _find_existing(ctx, order, idempotency_key, request_hash)
+            existing = await _find_existing(ctx, c)
             return (existing, False) if existing is not None else None
 
         return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed, fallback=request.backorder)
     except PromiseNotKept:
         # A replay answers the order it repeats, even when that order's own units broke the promise since.
-        existing = await _find_existing(ctx, order, idempotency_key, request_hash)
+        existing = await _find_existing(ctx, c)
         if existing is None:
             raise
         return existing, False
 
 
-async def _store(ctx: Context, order: OrderIn, request: Request, principal: Principal, idempotency_key: str | None,
-                 request_hash: str, tries: Try, promise: tuple[Kept, dict | None] | None = None) -> dict:
+async def _store(ctx: Context, c: _Capture, tries: Try) -> dict:
     """Plan on the stock available now, then store the order with its reservations (or Duplicate, LostRace).
 
     ``tries.from_memory``: plan on the stock mirror (a fraction of a second old) and save a round trip;
     the conditional update decides all the same, and a plan it refuses is made again from the database.
     ``tries.settled``: what stock cannot serve now is really missing; if the channel allows it, those
-    lines wait for expected supply (backorders), in a transaction that also promises them its units.
-    ``promise``: the promise the order keeps, and the units its hold keeps for it."""
+    lines wait for expected supply (backorders), in a transaction that also promises them its units."""
     at = ctx.clock.now()
-    kept = promise[0] if promise else None
+    order, request, kept = c.order, c.request, c.kept
     capacity = await ctx.capacity.current(ctx.db, request.snap, fresh=not tries.from_memory)
     weight = {n.sku: request.snap.products[n.sku].weight_g for n in request.needs}
     ways = Ways(request.snap, capacity, weight, kept.at if kept else at)
     slot = _slot(order, kept)
-    order_id = new_id("ord")
-    currency = order.lines[0].unit_price.currency
-    o = {
-        "id": order_id, "channel": order.channel, "external_ref": order.external_ref,
-        "idempotency_key": idempotency_key, "status": OStatus.CREATED,
-        "customer_name": order.customer.name, "customer_email": order.customer.email,
-        "delivery_mode": order.delivery.mode,
-        # The promised window, when the order keeps a promise: the service level it is held to.
-        "delivery": {**order.delivery.model_dump(mode="json", exclude_none=True),
-                     **({"promised": kept.window} if kept else {})},
-        "currency": currency, "total_amount": sum(ln.quantity * ln.unit_price.amount for ln in order.lines),
-        "created_at": at, "updated_at": at, "request_hash": request_hash,
-    }
-    lines = [
-        {"order_id": order_id, "line_no": i + 1, "sku": ln.sku, "quantity": ln.quantity, "cancelled": 0,
-         "unit_price": ln.unit_price.amount, "returned": 0}
-        for i, ln in enumerate(order.lines)
-    ]
+    o, lines = _order_rows(c, new_id("ord"), at)
     waits = tries.settled and request.backorder
     async with ctx.db.capture(transaction=order.hold_id is not None or waits) as tx:
-        from_hold, rest = {}, request.needs
-        if order.hold_id:  # the hold's units pass to this order, still reserved, in this transaction
-            held = await take_hold(tx.conn, order.hold_id, order.channel, at)
-            # Held units go with the order from where they are held, unless its promise was made from elsewhere.
-            eligible = {c.node_id for c in request.candidates}
-            if kept and kept.nodes:
-                eligible &= set(kept.nodes)
-            from_hold, rest, unused = take_held(request.needs, held, eligible)
-            await stock.release(tx.conn, unused, at=at)
-        keep = frozenset({request.pickup_node_id, *from_hold} - {None})
+        from_hold, rest = await _from_hold(tx, c, at) if order.hold_id else ({}, request.needs)
         sourcer = Sourcer(request.snap, order.channel, order.delivery.mode, request.destination, weight,
                           request.pickup_node_id)
-        mode = order.delivery.mode
-        # A carrier's parcels keep a promise from any node quick enough (the cheapest such); other promises
-        # are kept from where they were made; a collection without one from the store's own shelves first.
-        prefer = () if kept and mode in CARRIED else kept.nodes if kept else \
-            (request.pickup_node_id,) if mode in COLLECT_MODES else ()
-        late: dict[str, str] = {}
-        plan, backorders, promisable = await _plan(ctx, tx, request, rest, tries, waits, at, ways, sourcer, prefer,
-                                                   keep, slot, kept, late) if rest else ({}, [], {})
+        a = _Attempt(tries, at, ways, sourcer, slot, waits, keep=request.collected_at | set(from_hold),
+                     prefer=_preferred(c))
+        plan, backorders, promisable = await _plan(ctx, tx, c, a, rest) if rest else ({}, [], {})
         sent = merge_plans(from_hold, plan)
-        places = await _places(ctx, order, request, sent, ways, promise, tries, slot)
-        fuls, flines = fulfillment_rows(order_id, sent, at, order.delivery.pickup_node_id, places,
-                                        request.snap)
-        more_fuls, more_flines = backordered_rows(order_id, backorders, at, order.delivery.pickup_node_id)
+        places = await _places(ctx, c, a, sent)
+        fuls, flines = fulfillment_rows(o["id"], sent, at, order.delivery.pickup_node_id, places, request.snap)
+        more_fuls, more_flines = backordered_rows(o["id"], backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
-        there = dict(promisable)  # what the nodes had for this order: with the units its hold kept
-        for node_id, held_needs in from_hold.items():
-            for n in held_needs:
-                there[(node_id, n.sku)] = there.get((node_id, n.sku), 0) + n.quantity
-        offers = offer_rows(fuls, flines, request, there, sourcer.strategy.offer_to, at)
+        there = _with_held(promisable, from_hold)  # what the nodes had for this order
+        offers = offer_rows(fuls, flines, request, there, a.sourcer.strategy.offer_to, at)
         o["status"] = derive_order_status([f["status"] for f in fuls], unallocated_units=0,
                                           pickup=order.delivery.mode in PICKUP_MODES)
         view = order_view(o, lines, fuls, flines)
-        created = [event("order.created", order_id=order_id, actor=principal.actor, at=at, data=view)]
-        # What each node that has its work now receives (a WMS, a supplier's purchase request).
-        created += [event("fulfillment.released", order_id=order_id, actor=principal.actor, at=at,
-                          data=release_message(o, f, [x for x in flines if x["fulfillment_id"] == f["id"]]))
-                    for f in fuls if f["status"] == FStatus.RELEASED]
-        explained = sourcer.explain(sent, request.needs, request.candidates, there, currency,
-                                    {**_passed_over(request, ways, sent, prefer, keep), **late})
-        children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
-                    (t.sourcing_decisions, [{"order_id": order_id, "explanation": explained}]), (t.events, created)]
+        explained = a.sourcer.explain(sent, request.needs, request.candidates, there, o["currency"],
+                                      {**_passed_over(request, a, sent), **a.late})
+        children: Children = [(t.order_lines, lines), (t.fulfillments, fuls), (t.fulfillment_lines, flines),
+                              (t.sourcing_decisions, [{"order_id": o["id"], "explanation": explained}]),
+                              (t.events, _created(c, o, view, fuls, flines, at))]
         if offers:  # (a table more only when there are offers: the common statement stays as it was)
             children.append((t.fulfillment_offers, offers))
-        await tx.store(t.orders, o, children, [(node_id, n.sku, n.quantity) for node_id, needs in plan.items()
-                                               for n in needs],
-                       request.guard, counted((c for claims in places.values() for c in claims), capacity.limits),
-                       at=at)
+        reserve = [(node_id, n.sku, n.quantity) for node_id, needs in plan.items() for n in needs]
+        taken = counted((claim for claims in places.values() for claim in claims), capacity.limits)
+        await tx.store(t.orders, o, children, reserve, request.guard, taken, at=at)
         if backorders:  # the supply's units, under its row lock: never promised twice
+            assert isinstance(tx, SqlCapture)  # (lines that may wait are captured in a transaction: see above)
             if not await supply_promises.promise(tx.conn, [(x.supply_id, n.quantity) for n, x in backorders]):
                 raise LostRace  # another order was promised them first: all of this order is rolled back
             await bump_reference(tx.conn, ctx.db.dialect)  # availability shows fewer units to come
     return view
 
 
-async def _plan(ctx: Context, tx, request: Request, needs: list[Need], tries: Try, waits: bool, at, ways: Ways,
-                sourcer: Sourcer, prefer: tuple[str, ...], keep: frozenset[str], slot: datetime | None,
-                kept: Kept | None, late: dict[str, str]) -> tuple[dict, list[tuple[Need, Incoming]], dict[str, int]]:
+def _order_rows(c: _Capture, order_id: str, at: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The order's row and its lines' rows, as stored (its status follows from its fulfilment orders)."""
+    order, kept = c.order, c.kept
+    o = {
+        "id": order_id, "channel": order.channel, "external_ref": order.external_ref,
+        "idempotency_key": c.idempotency_key, "status": OStatus.CREATED,
+        "customer_name": order.customer.name, "customer_email": order.customer.email,
+        "delivery_mode": order.delivery.mode,
+        # The promised window, when the order keeps a promise: the service level it is held to.
+        "delivery": {**order.delivery.model_dump(mode="json", exclude_none=True),
+                     **({"promised": kept.window} if kept else {})},
+        "currency": order.lines[0].unit_price.currency,
+        "total_amount": sum(ln.quantity * ln.unit_price.amount for ln in order.lines),
+        "created_at": at, "updated_at": at, "request_hash": c.request_hash,
+    }
+    lines = [
+        {"order_id": order_id, "line_no": i + 1, "sku": ln.sku, "quantity": ln.quantity, "cancelled": 0,
+         "unit_price": ln.unit_price.amount, "returned": 0}
+        for i, ln in enumerate(order.lines)
+    ]
+    return o, lines
+
+
+async def _from_hold(tx: SqlCapture | PgCapture, c: _Capture, at: datetime) -> tuple[Plan, list[Need]]:
+    """The hold's units pass to this order, still reserved, in this transaction: the plan they make, and the
+    needs left to plan. Held units go with the order from where they are held, unless its promise was made
+    from elsewhere; the ones it does not use go back to stock."""
+    assert isinstance(tx, SqlCapture)  # (a capture taking a hold runs in a transaction)
+    order, request, kept = c.order, c.request, c.kept
+    assert order.hold_id is not None
+    held = await take_hold(tx.conn, order.hold_id, order.channel, at)
+    eligible = {n.node_id for n in request.candidates}
+    if kept and kept.nodes:
+        eligible &= set(kept.nodes)
+    from_hold, rest, unused = take_held(request.needs, held, eligible)
+    await stock.release(tx.conn, unused, at=at)
+    return from_hold, rest
+
+
+def _preferred(c: _Capture) -> tuple[str, ...]:
+    """The nodes to plan from first. A carrier's parcels keep a promise from any node quick enough (the
+    cheapest such); other promises are kept from where they were made; a collection without one from the
+    store's own shelves first."""
+    kept, mode, pickup = c.kept, c.order.delivery.mode, c.request.pickup_node_id
+    if kept:
+        return () if mode in CARRIED else kept.nodes
+    return (pickup,) if mode in COLLECT_MODES and pickup else ()
+
+
+def _with_held(promisable: dict[tuple[str, str], int], from_hold: Plan) -> dict[tuple[str, str], int]:
+    """The units the nodes had for this order: those it could be promised, with those its hold kept."""
+    there = dict(promisable)
+    for node_id, held_needs in from_hold.items():
+        for n in held_needs:
+            there[(node_id, n.sku)] = there.get((node_id, n.sku), 0) + n.quantity
+    return there
+
+
+def _created(c: _Capture, o: dict[str, Any], view: dict[str, Any], fuls: list[FulfillmentRow],
+             flines: list[FulfillmentLineRow], at: datetime) -> list[dict[str, Any]]:
+    """The order's events: ``order.created``, and what each node that has its work now receives (a WMS, a
+    supplier's purchase request)."""
+    actor = c.principal.actor
+    created = [event("order.created", order_id=o["id"], actor=actor, at=at, data=view)]
+    created += [event("fulfillment.released", order_id=o["id"], actor=actor, at=at,
+                      data=release_message(o, f, [x for x in flines if x["fulfillment_id"] == f["id"]]))
+                for f in fuls if f["status"] == FStatus.RELEASED]
+    return created
+
+
+async def _plan(ctx: Context, tx: SqlCapture | PgCapture, c: _Capture, a: _Attempt,
+                needs: list[Need]) -> tuple[Plan, list[tuple[Need, Incoming]], dict[tuple[str, str], int]]:
     """Where ``needs`` come from, planned on what is available now (storing re-checks it under the row
     lock) by the channel and mode's strategy, the way the promise plans: from the nodes it was made from
-    (``prefer``) first, at nodes with room in their daily capacity first (``keep``: never passed over),
-    for the retailer's own deliveries from the nearest node that can make them. With ``waits``, the lines
+    (``a.prefer``) first, at nodes with room in their daily capacity first (``a.keep``: never passed over),
+    for the retailer's own deliveries from the nearest node that can make them. With ``a.waits``, the lines
     stock cannot serve wait for expected supply instead. With a promise carried by a carrier, only nodes
-    whose parcel arrives within the promised window are used (``late``: the others, and why). Also
+    whose parcel arrives within the promised window are used (``a.late``: the others, and why). Also
     answers the units it planned on."""
+    request, kept, ways, sourcer, prefer = c.request, c.kept, a.ways, a.sourcer, a.prefer
     skus = {n.sku for n in needs}
-    available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
+    available = await ctx.stock.available(ctx.db, skus) if a.tries.from_memory else await tx.available(skus)
     promisable = request.promisable(available)
     mode = sourcer.mode
     if kept and mode in CARRIED:
-        in_time = replace(request, candidates=ways.in_time(mode, request.candidates, needs, request.destination,
-                                                           kept.latest, promisable, late))
+        in_time = ways.in_time(mode, request.candidates, needs, request.destination, kept.latest, promisable, a.late)
         try:
-            return ways.plan(sourcer.maker(needs, promisable), in_time.candidates, keep), [], promisable
+            return ways.plan(sourcer.maker(needs, promisable), in_time, a.keep), [], promisable
         except OutOfStock:  # the nodes quick enough cannot send it all: from the promise's nodes, if they still can
-            late.clear()
+            a.late.clear()
             prefer = kept.nodes
     if mode in OWN_DELIVERY and not prefer:
         try:
-            [first, *_] = ways.own(mode, [c.node_id for c in request.candidates], promisable, wanted(needs),
-                                   request.destination, slot)
+            [first, *_] = ways.own(mode, [n.node_id for n in request.candidates], promisable, wanted(needs),
+                                   request.destination, a.slot)
         except NotOffered as exc:
-            _doubt(tries)
+            _doubt(a.tries)
             raise Conflict(str(exc)) from None
         prefer = first.nodes
-    if not waits:
-        return ways.plan(sourcer.maker(needs, promisable), request.candidates, keep, prefer), [], promisable
-    plan, missing = ways.plan(sourcer.partial(needs, promisable), request.candidates, keep, prefer)
+    if not a.waits:
+        return ways.plan(sourcer.maker(needs, promisable), request.candidates, a.keep, prefer), [], promisable
+    plan, missing = ways.plan(sourcer.partial(needs, promisable), request.candidates, a.keep, prefer)
     if not missing:
         return plan, [], promisable
     # Supply is read now and promised after the stock is reserved: every writer locks stock rows, then supply.
+    assert isinstance(tx, SqlCapture)  # (lines that may wait are captured in a transaction)
     incoming = await supply_promises.incoming(tx.conn, {n.sku for n in missing},
-                                              {c.node_id for c in request.candidates}, at.date())
+                                              {n.node_id for n in request.candidates}, a.at.date())
     return plan, plan_backorders(missing, request.candidates, incoming, request.destination), promisable
 
 
-def _passed_over(request: Request, ways: Ways, plan: Plan, prefer: tuple[str, ...],
-                 keep: frozenset[str]) -> dict[str, str]:
+def _passed_over(request: Request, a: _Attempt, plan: Plan) -> dict[str, str]:
     """Nodes left out before the strategy chose, and why: a day with no room, or a promise made elsewhere."""
-    unused = [c.node_id for c in request.candidates if c.node_id not in plan]
+    ways, prefer = a.ways, a.prefer
+    unused = [n.node_id for n in request.candidates if n.node_id not in plan]
     reasons = {n: "its daily capacity is full" for n in ways.capacity.busy(
-        [n for n in unused if n not in keep], request.snap.times, ways.at)}
+        [n for n in unused if n not in a.keep], request.snap.times, ways.at)}
     if prefer and set(plan) <= set(prefer):
         reasons.update({n: f"the promise was made from {', '.join(prefer)}" for n in unused if n not in prefer})
     return reasons
@@ -240,75 +299,73 @@ def _doubt(tries: Try) -> None:
         raise CapacityFull
 
 
-async def _places(ctx: Context, order: OrderIn, request: Request, plan: Plan, ways: Ways,
-                  promise: tuple[Kept, dict | None] | None, tries: Try,
-                  slot: datetime | None) -> dict[str, list[Claim]]:
+async def _places(ctx: Context, c: _Capture, a: _Attempt, plan: Plan) -> dict[str, list[Claim]]:
     """The places each fulfilment order takes: in its node's daily capacity, on the day the node does the
     work; in the pickup node's (a locker bank, a store receiving a transfer) on the day it receives the
     parcel; in the slot or the courier hour it goes in. With a promise, the plan must keep it
     (PromiseNotKept otherwise); a slot or one-hour delivery that cannot be made is a Conflict."""
-    mode, pickup = order.delivery.mode, order.delivery.pickup_node_id
+    mode, pickup, ways, kept = c.order.delivery.mode, c.order.delivery.pickup_node_id, a.ways, c.kept
     limits = ways.capacity.limits
-    if not plan or (promise is None and mode not in OWN_DELIVERY and pickup not in limits
+    if not plan or (kept is None and mode not in OWN_DELIVERY and pickup not in limits
                     and not any(n in limits for n in plan)):
         return {}
     try:
-        option = ways.option(mode, plan, request.destination, pickup, slot)
+        option = ways.option(mode, plan, c.request.destination, pickup, a.slot)
     except NotOffered as exc:
-        _doubt(tries)
-        if promise is not None:
-            raise await _not_kept(ctx, order, request, promise, str(exc)) from None
+        _doubt(a.tries)
+        if kept is not None:
+            raise await _not_kept(ctx, c, str(exc)) from None
         if isinstance(exc, NoRoom) or mode in OWN_DELIVERY:
             raise Conflict(str(exc)) from None
         try:  # no lead times to go by: the day each node does the work
             option = ways.worked(mode, plan, pickup)
         except NoRoom as room:
-            _doubt(tries)
+            _doubt(a.tries)
             raise Conflict(str(room)) from None
         except NotOffered:  # a node that never opens does no work to count
             return {}
-    if promise is not None and option.latest > promise[0].latest:
-        _doubt(tries)
-        raise await _not_kept(ctx, order, request, promise, missed(mode, promise[0]))
+    if kept is not None and option.latest > kept.latest:
+        _doubt(a.tries)
+        raise await _not_kept(ctx, c, missed(mode, kept))
     places = shared_out(option.claims, plan, limits)
-    for resource, day, orders, _ in counted((c for claims in places.values() for c in claims), limits):
+    for resource, day, orders, _ in counted((claim for claims in places.values() for claim in claims), limits):
         if not ways.capacity.has_room(resource, day, orders):  # the database would refuse it: say why now
-            _doubt(tries)
+            _doubt(a.tries)
             reason = f"{resource} is full on {day.isoformat()}"
-            if promise is not None:
-                raise await _not_kept(ctx, order, request, promise, reason)
+            if kept is not None:
+                raise await _not_kept(ctx, c, reason)
             raise Conflict(reason)
     return places
 
 
-async def _not_kept(ctx: Context, order: OrderIn, request: Request, promise: tuple[Kept, dict | None],
-                    reason: str) -> PromiseNotKept:
-    return await not_kept(ctx, request.snap, order.channel, [(n.sku, n.quantity) for n in request.needs],
-                          request.destination, promise[1], reason)
+async def _not_kept(ctx: Context, c: _Capture, reason: str) -> PromiseNotKept:
+    request = c.request
+    return await not_kept(ctx, request.snap, c.order.channel, [(n.sku, n.quantity) for n in request.needs],
+                          request.destination, c.promise[1] if c.promise else None, reason)
 
 
-async def _find_existing(ctx: Context, order: OrderIn, idempotency_key: str | None, request_hash: str) -> dict | None:
+async def _find_existing(ctx: Context, c: _Capture) -> dict | None:
     """The order this request repeats: by its Idempotency-Key first, else by its channel reference.
 
     The key or the reference sent with another request (another fingerprint) is refused, naming the first
     order: answering that order would tell the client its new lines, customer or delivery were taken.
     """
-    c = t.orders.c
-    first = select(c.id, c.external_ref, c.request_hash).where(c.channel == order.channel)
+    o, order, idempotency_key = t.orders.c, c.order, c.idempotency_key
+    first = select(o.id, o.external_ref, o.request_hash).where(o.channel == order.channel)
     async with ctx.db.read() as conn:
         row, by = None, ""
         if idempotency_key:
-            row = (await conn.execute(first.where(c.idempotency_key == idempotency_key))).first()
+            row = (await conn.execute(first.where(o.idempotency_key == idempotency_key))).first()
             by = f"Idempotency-Key {idempotency_key!r}"
         if row is None:
-            row = (await conn.execute(first.where(c.external_ref == order.external_ref))).first()
+            row = (await conn.execute(first.where(o.external_ref == order.external_ref))).first()
             by = f"external_ref {order.external_ref!r} of channel {order.channel}"
         if row is None:
             return None
         # Orders captured before fingerprints were kept have none: their replays are answered as they were
         # then (by key and reference alone), rather than refusing a client's honest retry.
         if row.external_ref != order.external_ref or (row.request_hash is not None
-                                                       and row.request_hash != request_hash):
+                                                       and row.request_hash != c.request_hash):
             raise IdempotencyConflict(f"{by} was used for order {row.id} (external_ref {row.external_ref!r}) "
                                       f"with another request; send the same request to get that order, or "
                                       f"a new reference and key for a new order", order_id=row.id)

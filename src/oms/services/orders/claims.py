@@ -8,6 +8,7 @@ from sqlalchemy import delete
 
 from ...db import capacity
 from ...db import tables as t
+from ...db.rows import FulfillmentRow
 from ...domain.errors import Conflict, IllegalTransition
 from ...domain.lifecycle import FStatus
 from ...domain.sourcing import Need
@@ -18,11 +19,11 @@ from .state import OrderState
 o = t.fulfillment_offers.c
 
 
-def offered(f: dict) -> list[str]:
+def offered(f: FulfillmentRow) -> list[str]:
     return f["details"].get("offered_to", []) if f["status"] == FStatus.RELEASED else []
 
 
-async def withdraw(conn, state: OrderState, f: dict, *, actor: str, at: datetime, taken_by: str) -> None:
+async def withdraw(conn, state: OrderState, f: FulfillmentRow, *, actor: str, at: datetime, taken_by: str) -> None:
     """The work is taken (by its node or a rival): the other offers end."""
     others = [n for n in f["details"].get("offered_to", []) if n != taken_by]
     f["details"] = {k: v for k, v in f["details"].items() if k != "offered_to"}
@@ -33,7 +34,7 @@ async def withdraw(conn, state: OrderState, f: dict, *, actor: str, at: datetime
                            "withdrawn_from": others})
 
 
-async def take_over(ctx: Context, conn, state: OrderState, f: dict, node_id: str, *, actor: str,
+async def take_over(ctx: Context, conn, state: OrderState, f: FulfillmentRow, node_id: str, *, actor: str,
                     at: datetime) -> None:
     """``node_id`` accepts work offered to it: its units are reserved there and released at the first
     node, the node's day place moves with it, and it is accepted. Conflict when the store no longer has
@@ -64,7 +65,7 @@ async def take_over(ctx: Context, conn, state: OrderState, f: dict, node_id: str
     state.move(f, FStatus.ACCEPTED, actor=actor, at=at)
 
 
-async def decline(conn, state: OrderState, f: dict, node_id: str, *, actor: str, at: datetime,
+async def decline(conn, state: OrderState, f: FulfillmentRow, node_id: str, *, actor: str, at: datetime,
                   reason: str | None) -> None:
     """A store offered the work does not want it: its offer ends, the others stand."""
     f["details"] = {**f["details"], "offered_to": [n for n in offered(f) if n != node_id]}

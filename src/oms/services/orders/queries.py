@@ -1,11 +1,14 @@
 """Reading orders, their timelines and fulfilment work."""
 
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import tables as t
+from ...db.rows import FulfillmentLineRow, as_fulfillment_lines, as_fulfillments, order_rows
 from ...domain.access import Principal
 from ...domain.errors import NotFound, Problems, missing
 from ...domain.lifecycle import FStatus, OStatus
@@ -33,22 +36,8 @@ async def load_orders(conn: AsyncConnection, order_ids: list[str]) -> list[dict]
     """The views of these orders, in the given order, with four queries whatever their number."""
     if not order_ids:
         return []
-    o, ol, f, fl = t.orders, t.order_lines, t.fulfillments, t.fulfillment_lines
-    rows = {r["id"]: r for r in (await conn.execute(select(o).where(o.c.id.in_(order_ids)))).mappings()}
-    lines = (await conn.execute(select(ol).where(ol.c.order_id.in_(order_ids)))).mappings().all()
-    fuls = (await conn.execute(select(f).where(f.c.order_id.in_(order_ids)))).mappings().all()
-    flines = (await conn.execute(
-        select(fl).where(fl.c.fulfillment_id.in_([x["id"] for x in fuls]))
-    )).mappings().all() if fuls else []
-    by_order: dict[str, tuple[list, list, list]] = {i: ([], [], []) for i in rows}
-    order_of_f = {x["id"]: x["order_id"] for x in fuls}
-    for x in lines:
-        by_order[x["order_id"]][0].append(x)
-    for x in fuls:
-        by_order[x["order_id"]][1].append(x)
-    for x in flines:
-        by_order[order_of_f[x["fulfillment_id"]]][2].append(x)
-    return [order_view(rows[i], *by_order[i]) for i in order_ids if i in rows]
+    rows = await order_rows(conn, order_ids)
+    return [order_view(*rows[i]) for i in order_ids if i in rows]
 
 
 async def load_order(conn: AsyncConnection, order_id: str) -> dict | None:
@@ -69,44 +58,53 @@ async def get_order(ctx: Context, order_id: str, *, principal: Principal) -> dic
 async def list_orders(ctx: Context, *, principal: Principal, channel: str | None, status: str | None,
                       customer_email: str | None, cursor: str | None, limit: int) -> dict:
     """Newest first. A channel key sees only its channel's orders."""
-    _check_filters(status, channel)
-    principal.require_order_read(channel)
-    channel = channel or principal.channel_filter()
-    c = t.orders.c
-    query = select(c.id).order_by(c.id.desc()).limit(limit + 1)
-    for column, value in ((c.channel, channel), (c.status, status), (c.customer_email, customer_email)):
-        if value:
-            query = query.where(column == value)
-    if after := pages.decode(cursor):
-        query = query.where(c.id < after[0])
-    async with ctx.db.read() as conn:
-        items = await load_orders(conn, list((await conn.scalars(query)).all()))
-    return pages.page(items, limit, lambda o: [o["id"]])
+    return await _orders(ctx, principal, _Wanted(channel, status, customer_email=customer_email), cursor, limit)
 
 
 async def search_orders(ctx: Context, *, principal: Principal, text: str | None, status: str | None,
                         channel: str | None, day: date | None, cursor: str | None, limit: int) -> dict:
     """What customer service looks for: an order number, a channel reference, an email or part of a name
     (``text``), narrowed by status, channel and the day it was placed (UTC); newest first."""
-    _check_filters(status, channel)
-    principal.require_order_read(channel)
-    channel = channel or principal.channel_filter()
-    c = t.orders.c
-    query = select(c.id).order_by(c.id.desc()).limit(limit + 1)
-    if text := (text or "").strip():
-        query = query.where(or_(c.id == text, c.external_ref == text, func.lower(c.customer_email) == text.lower(),
-                                func.lower(c.customer_name).contains(text.lower(), autoescape=True)))
-    for column, value in ((c.channel, channel), (c.status, status)):
-        if value:
-            query = query.where(column == value)
-    if day:
-        start = datetime.combine(day, time(), tzinfo=UTC)
-        query = query.where(c.created_at >= start, c.created_at < start + timedelta(days=1))
-    if after := pages.decode(cursor):
-        query = query.where(c.id < after[0])
+    return await _orders(ctx, principal, _Wanted(channel, status, text=text, day=day), cursor, limit)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """The orders a listing or a search asks for."""
+    channel: str | None
+    status: str | None
+    customer_email: str | None = None  # that address exactly
+    text: str | None = None  # an order number, a channel reference, an email (any case) or part of a name
+    day: date | None = None  # placed that day (UTC)
+
+
+async def _orders(ctx: Context, principal: Principal, wanted: _Wanted, cursor: str | None, limit: int) -> dict:
+    """One page of the orders wanted, newest first; a channel key sees only its channel's."""
+    _check_filters(wanted.status, wanted.channel)
+    principal.require_order_read(wanted.channel)
+    query = _page_query(replace(wanted, channel=wanted.channel or principal.channel_filter()), cursor, limit)
     async with ctx.db.read() as conn:
         items = await load_orders(conn, list((await conn.scalars(query)).all()))
     return pages.page(items, limit, lambda o: [o["id"]])
+
+
+def _page_query(wanted: _Wanted, cursor: str | None, limit: int) -> Select[Any]:
+    """The ids of one page of the orders wanted, newest first, and one more (another page follows)."""
+    c = t.orders.c
+    query = select(c.id).order_by(c.id.desc()).limit(limit + 1)
+    if text := (wanted.text or "").strip():
+        query = query.where(or_(c.id == text, c.external_ref == text, func.lower(c.customer_email) == text.lower(),
+                                func.lower(c.customer_name).contains(text.lower(), autoescape=True)))
+    for column, value in ((c.channel, wanted.channel), (c.status, wanted.status),
+                          (c.customer_email, wanted.customer_email)):
+        if value:
+            query = query.where(column == value)
+    if wanted.day:
+        start = datetime.combine(wanted.day, time(), tzinfo=UTC)
+        query = query.where(c.created_at >= start, c.created_at < start + timedelta(days=1))
+    if after := pages.decode(cursor):
+        query = query.where(c.id < after[0])
+    return query
 
 
 async def order_events(ctx: Context, order_id: str, *, principal: Principal) -> list[dict]:
@@ -136,18 +134,18 @@ async def order_sourcing(ctx: Context, order_id: str, *, principal: Principal) -
     return found.explanation
 
 
-async def _fulfillment_rows(conn: AsyncConnection, query) -> list[dict]:
-    fuls = (await conn.execute(query)).mappings().all()
+async def _fulfillment_rows(conn: AsyncConnection, query: Select[Any]) -> list[dict[str, Any]]:
+    fuls = as_fulfillments((await conn.execute(query)).mappings())
     if not fuls:
         return []
     fl, o = t.fulfillment_lines.c, t.orders.c
-    by_f: dict[str, list] = {}
-    for row in (await conn.execute(
+    by_f: dict[str, list[FulfillmentLineRow]] = {}
+    for row in as_fulfillment_lines((await conn.execute(
         select(t.fulfillment_lines).where(fl.fulfillment_id.in_([f["id"] for f in fuls]))
-    )).mappings():
+    )).mappings()):
         by_f.setdefault(row["fulfillment_id"], []).append(row)
     # What the node needs to do the work: who the customer is and where it goes.
-    orders = {r["id"]: order_brief(r) for r in (await conn.execute(
+    orders = {r["id"]: order_brief(dict(r)) for r in (await conn.execute(
         select(o.id, o.status, o.channel, o.customer_name, o.customer_email, o.delivery)
         .where(o.id.in_({f["order_id"] for f in fuls})))).mappings()}
     return [{**fulfillment_view(f, by_f.get(f["id"], [])), "order": orders[f["order_id"]]} for f in fuls]

@@ -15,10 +15,12 @@ expected supply instead. Orders awaiting sourcing are tried again by the sweeper
 stock may come back.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import capacity as capacity_rows
 from ...db import stock, supply_promises
@@ -77,6 +79,15 @@ class _Setting:
     passed_over: dict[str, str]
 
 
+@dataclass(frozen=True)
+class _Change:
+    """Who re-sources the order, when and why; ``late``: a later delivery than promised is accepted."""
+    at: datetime
+    actor: str
+    reason: str
+    late: bool = False
+
+
 async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool = False, at: datetime | None = None,
                          principal: Principal | None = None) -> dict | None:
     """Plan the order's missing units again; the order as it now stands (None: it had nothing missing and
@@ -87,13 +98,14 @@ async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool
         principal.require_order_write()
     at = at or ctx.clock.now()
     actor = principal.actor if principal else SYSTEM
+    change = _Change(at, actor, reason, late)
     for _ in range(ATTEMPTS):
         try:
             async with ctx.db.write() as conn:
                 state = await OrderState.load(conn, order_id)
                 if principal is not None:
                     principal.require_in_channel("order", order_id, state.order["channel"])
-                changed = await _resource(ctx, conn, state, at=at, actor=actor, reason=reason, late=late)
+                changed = await _resource(ctx, conn, state, change)
                 if late and missing(state):
                     raise Conflict(f"no node can send the missing units now: {state.order['at_risk']['reason']}",
                                    at_risk=state.order["at_risk"])
@@ -127,28 +139,27 @@ async def retry_waiting(ctx: Context, *, at: datetime | None = None) -> int:
     return done
 
 
-async def _resource(ctx: Context, conn, state: OrderState, *, at: datetime, actor: str, reason: str,
-                    late: bool) -> bool:
+async def _resource(ctx: Context, conn: AsyncConnection, state: OrderState, change: _Change) -> bool:
     """Plan, reserve and release the missing units, or flag the order at risk; whether anything changed."""
     needs = missing(state)
     if not needs or state.order["status"] == OStatus.CANCELLED:
         return False
     try:
-        setting = await _setting(ctx, conn, state, needs, at)
+        setting = await _setting(ctx, conn, state, needs, change.at)
     except InvalidInput as exc:
-        return _flag(state, f"its delivery cannot be served any more ({exc})", needs, [], at, actor)
-    latest = None if late else setting.latest
+        return _flag(state, f"its delivery cannot be served any more ({exc})", needs, [], change.at, change.actor)
+    latest = None if change.late else setting.latest
     plan, option, why = _plan(setting, needs, latest)
     if plan is None and latest is None and setting.request.backorder and \
-            await _wait_for_supply(ctx, conn, state, setting, needs, at=at, actor=actor, reason=reason):
+            await _wait_for_supply(ctx, conn, state, setting, needs, change):
         return True
     if plan is None:
-        return _flag(state, why, needs, _options(setting, needs), at, actor)
-    await _store(ctx, conn, state, setting, plan, option, needs, at=at, actor=actor, reason=reason, late=late)
+        return _flag(state, why, needs, _options(setting, needs), change.at, change.actor)
+    await _store(conn, state, setting, plan, option, needs, change)
     return True
 
 
-async def _setting(ctx: Context, conn, state: OrderState, needs: list[Need], at: datetime) -> _Setting:
+async def _setting(ctx: Context, conn: AsyncConnection, state: OrderState, needs: list[Need], at: datetime) -> _Setting:
     o = state.order
     request = await prepare_stored(ctx, o, needs)
     gave_up, short = failed(state)
@@ -176,7 +187,7 @@ def _plan(s: _Setting, needs: list[Need], latest: datetime | None) -> tuple[Plan
     if latest is not None and mode in CARRIED:  # the cheapest of the nodes quick enough
         candidates = s.ways.in_time(mode, candidates, needs, request.destination, latest, s.available,
                                     s.passed_over)
-    keep = frozenset({request.pickup_node_id} - {None})
+    keep = request.collected_at
     try:
         plan = s.ways.plan(s.sourcer.maker(needs, s.available), candidates, keep)
     except OutOfStock:
@@ -206,17 +217,18 @@ def _option(s: _Setting, plan: Plan) -> Option | None:
             return None
 
 
-async def _wait_for_supply(ctx: Context, conn, state: OrderState, s: _Setting, needs: list[Need], *,
-                           at: datetime, actor: str, reason: str) -> bool:
+async def _wait_for_supply(ctx: Context, conn: AsyncConnection, state: OrderState, s: _Setting, needs: list[Need],
+                           change: _Change) -> bool:
     """Where the channel allows backorders: the lines the nodes can send now are sent, the others wait
     for expected supply (a backordered fulfilment order, released when it is received). False when some
     line has no supply coming either."""
-    keep = frozenset({s.request.pickup_node_id} - {None})
+    keep = s.request.collected_at
     try:
         served, short = s.ways.plan(s.sourcer.partial(needs, s.available), s.candidates, keep)
         option = _option(s, served) if served else None
     except (OutOfStock, NotOffered):
         served, short, option = {}, needs, None
+    at, actor, reason = change.at, change.actor, change.reason
     incoming = await supply_promises.incoming(conn, {n.sku for n in short}, {c.node_id for c in s.candidates},
                                               at.date())
     try:
@@ -224,8 +236,8 @@ async def _wait_for_supply(ctx: Context, conn, state: OrderState, s: _Setting, n
     except OutOfStock:
         return False
     if served:
-        await _store(ctx, conn, state, s, served, option, [n for n in needs if n not in short], at=at, actor=actor,
-                     reason=reason, late=False)
+        await _store(conn, state, s, served, option, [n for n in needs if n not in short],
+                     replace(change, late=False))
     # Supply rows are locked after the stock and capacity rows, as every writer locks them.
     if not await supply_promises.promise(conn, [(x.supply_id, n.quantity) for n, x in waits]):
         raise LostRace
@@ -243,7 +255,7 @@ async def _wait_for_supply(ctx: Context, conn, state: OrderState, s: _Setting, n
 
 def _options(s: _Setting, needs: list[Need]) -> list[dict]:
     """What can still be done for an order that cannot be sent as promised."""
-    found = []
+    found: list[dict[str, Any]] = []
     if s.latest is not None:
         plan, option, _ = _plan(s, needs, None)
         if plan is not None:
@@ -258,11 +270,12 @@ def _options(s: _Setting, needs: list[Need]) -> list[dict]:
     return found
 
 
-async def _store(ctx: Context, conn, state: OrderState, s: _Setting, plan: Plan, option: Option | None,
-                 needs: list[Need], *, at: datetime, actor: str, reason: str, late: bool) -> None:
+async def _store(conn: AsyncConnection, state: OrderState, s: _Setting, plan: Plan, option: Option | None,
+                 needs: list[Need], change: _Change) -> None:
     """Reserve the plan's units and take its places (LostRace when another order took them first), then
     release it to its nodes as new fulfilment orders."""
     request, limits = s.request, s.ways.capacity.limits
+    at, actor, reason = change.at, change.actor, change.reason
     places = shared_out(option.claims, plan, limits) if option else {}
     taken = counted((c for claims in places.values() for c in claims), limits)
     if any(not s.ways.capacity.has_room(resource, day, orders) for resource, day, orders, _ in taken):
@@ -277,7 +290,7 @@ async def _store(ctx: Context, conn, state: OrderState, s: _Setting, plan: Plan,
     state.record("order.resourced", actor=actor, at=at, reason=reason,
                  data={"order_id": o["id"], "fulfillments": [f["id"] for f in fuls], "nodes": sorted(plan),
                        "lines": named(needs),
-                       "later_than_promised": late and s.latest is not None})
+                       "later_than_promised": change.late and s.latest is not None})
     explained = s.sourcer.explain(plan, needs, request.candidates, s.available, o["currency"], s.passed_over)
     await add_decision(conn, o["id"], "resourced", {"at": at.isoformat(), "reason": reason, **explained})
 

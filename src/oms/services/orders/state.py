@@ -11,49 +11,47 @@ statement for all the lines given, rows in key order.
 """
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import stock
 from ...db import tables as t
+from ...db.rows import FulfillmentLineRow, FulfillmentRow, order_rows
 from ...domain.errors import missing
 from ...domain.lifecycle import DROPPED, STAMPED, FStatus, OStatus, check_transition, derive_order_status, with_returns
 from ...domain.vocabulary import PICKUP_MODES
 from ..partners.events import event
 from .view import fulfillment_view, order_view, release_message
 
-Units = list[tuple[dict, int]]  # fulfilment lines and a number of units of each
+Units = list[tuple[FulfillmentLineRow, int]]  # fulfilment lines and a number of units of each
 
 
-def still_to_send(fl: dict) -> int:
+def still_to_send(fl: FulfillmentLineRow) -> int:
     """Units this fulfilment line is still meant to deliver (shipped ones included)."""
     return fl["quantity"] - fl["cancelled"] - fl["short"]
 
 
 class OrderState:
-    def __init__(self, order: dict, lines: list[dict], fuls: list[dict], flines: list[dict]) -> None:
+    def __init__(self, order: dict[str, Any], lines: list[dict[str, Any]], fuls: list[FulfillmentRow],
+                 flines: list[FulfillmentLineRow]) -> None:
         self.order, self.lines, self.fuls, self.flines = order, lines, fuls, flines
         self._before = copy.deepcopy((order, lines, fuls, flines))
-        self.events: list[dict] = []
-        self._added: list[tuple[dict, list[dict]]] = []
+        self.events: list[dict[str, Any]] = []
+        self._added: list[tuple[FulfillmentRow, list[FulfillmentLineRow]]] = []
 
     @classmethod
     async def load(cls, conn: AsyncConnection, order_id: str) -> "OrderState":
-        o = (await conn.execute(select(t.orders).where(t.orders.c.id == order_id).with_for_update())).mappings().first()
-        if o is None:
+        found = await order_rows(conn, [order_id], lock=True)
+        if order_id not in found:
             raise missing("order", order_id)
-        lines = (await conn.execute(select(t.order_lines).where(t.order_lines.c.order_id == order_id))).mappings()
-        fuls = (await conn.execute(select(t.fulfillments).where(t.fulfillments.c.order_id == order_id))).mappings()
-        fuls = [dict(f) for f in fuls]
-        flines = (await conn.execute(select(t.fulfillment_lines).where(
-            t.fulfillment_lines.c.fulfillment_id.in_([f["id"] for f in fuls])))).mappings() if fuls else []
-        return cls(dict(o), [dict(x) for x in lines], fuls, [dict(x) for x in flines])
+        return cls(*found[order_id])
 
     @classmethod
-    async def of_fulfillment(cls, conn: AsyncConnection, fulfillment_id: str) -> tuple["OrderState", dict]:
+    async def of_fulfillment(cls, conn: AsyncConnection, fulfillment_id: str) -> tuple["OrderState", FulfillmentRow]:
         """The order a fulfilment order belongs to, under its lock, and that fulfilment order."""
         order_id = await conn.scalar(select(t.fulfillments.c.order_id).where(t.fulfillments.c.id == fulfillment_id))
         if order_id is None:
@@ -68,37 +66,21 @@ class OrderState:
         ids = sorted(set(order_ids))
         found: dict[str, OrderState] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            orders = (await conn.execute(select(t.orders).where(t.orders.c.id.in_(chunk)).order_by(t.orders.c.id)
-                                         .with_for_update())).mappings().all()
-            lines = (await conn.execute(select(t.order_lines).where(t.order_lines.c.order_id.in_(chunk)))).mappings()
-            fuls = (await conn.execute(select(t.fulfillments).where(t.fulfillments.c.order_id.in_(chunk))))
-            fuls = [dict(f) for f in fuls.mappings()]
-            flines = (await conn.execute(select(t.fulfillment_lines).where(
-                t.fulfillment_lines.c.fulfillment_id.in_([f["id"] for f in fuls])))).mappings() if fuls else []
-            by_order: dict[str, tuple[list, list, list]] = {o["id"]: ([], [], []) for o in orders}
-            owner = {f["id"]: f["order_id"] for f in fuls}
-            for x in lines:
-                by_order[x["order_id"]][0].append(dict(x))
-            for f in fuls:
-                by_order[f["order_id"]][1].append(f)
-            for x in flines:
-                by_order[owner[x["fulfillment_id"]]][2].append(dict(x))
-            for o in orders:
-                found[o["id"]] = cls(dict(o), *by_order[o["id"]])
+            for order_id, rows in (await order_rows(conn, ids[start:start + 500], lock=True)).items():
+                found[order_id] = cls(*rows)
         return found
 
     @property
     def pickup(self) -> bool:
         return self.order["delivery_mode"] in PICKUP_MODES
 
-    def fulfillment(self, fulfillment_id: str) -> dict:
+    def fulfillment(self, fulfillment_id: str) -> FulfillmentRow:
         for f in self.fuls:
             if f["id"] == fulfillment_id:
                 return f
         raise missing("fulfillment", fulfillment_id)
 
-    def lines_of(self, f: dict) -> list[dict]:
+    def lines_of(self, f: FulfillmentRow) -> list[FulfillmentLineRow]:
         return [fl for fl in self.flines if fl["fulfillment_id"] == f["id"]]
 
     def unallocated(self, line_no: int | None = None) -> int:
@@ -131,8 +113,8 @@ class OrderState:
         _take_reserved(units)
         await stock.consume(conn, _keyed(units), reason=reason, ref=ref, at=at)
 
-    async def move_reserved(self, conn: AsyncConnection, flines: list[dict], node_id: str, guard: stock.Guard, *,
-                            at: datetime) -> bool:
+    async def move_reserved(self, conn: AsyncConnection, flines: list[FulfillmentLineRow], node_id: str,
+                            guard: stock.Guard, *, at: datetime) -> bool:
         """The lines' reserved units move to ``node_id`` (a store takes over another's work): reserved there
         and released where they were, the lower node's rows first as every writer locks them. False, and
         nothing changed on the lines, when ``node_id`` lacks them."""
@@ -148,7 +130,7 @@ class OrderState:
             fl["node_id"] = node_id
         return True
 
-    async def add_reserved(self, fuls: list[dict], flines: list[dict], conn: AsyncConnection,
+    async def add_reserved(self, fuls: list[FulfillmentRow], flines: list[FulfillmentLineRow], conn: AsyncConnection,
                            guard: stock.Guard = stock.open_guard, *, actor: str, at: datetime,
                            reason: str | None = None) -> bool:
         """New fulfilment orders whose lines reserve the units they carry: reserved at their nodes, all or
@@ -195,19 +177,20 @@ class OrderState:
                 await stock.release(conn, [(*key, -units)], at=at)
         return True
 
-    def add(self, f: dict, flines: list[dict], *, actor: str, at: datetime, reason: str | None = None) -> None:
+    def add(self, f: FulfillmentRow, flines: list[FulfillmentLineRow], *, actor: str, at: datetime,
+            reason: str | None = None) -> None:
         """A new fulfilment order (units sourced again), stored on ``save``; its event says where it went."""
         self.fuls.append(f)
         self.flines.extend(flines)
         self._added.append((f, flines))
         self._moved(f, flines, actor=actor, at=at, reason=reason)
 
-    def check(self, f: dict, requested: str) -> None:
+    def check(self, f: FulfillmentRow, requested: str) -> None:
         """IllegalTransition unless the lifecycle lets this fulfilment order move to ``requested``."""
         transfer = f["handover_node_id"] not in (None, f["node_id"])
         check_transition(f["status"], requested, pickup=self.pickup, transfer=transfer)
 
-    def move(self, f: dict, requested: str, *, actor: str, at: datetime, reason: str | None = None,
+    def move(self, f: FulfillmentRow, requested: str, *, actor: str, at: datetime, reason: str | None = None,
              happened: datetime | None = None) -> None:
         """``happened``: when it really happened, if told (a carrier's delivery time), else ``at``."""
         self.check(f, requested)
@@ -217,20 +200,22 @@ class OrderState:
             f["details"] = {**f["details"], f"{requested}_at": (happened or at).isoformat()}
         self._moved(f, self.lines_of(f), actor=actor, at=at, reason=reason)
 
-    def _moved(self, f: dict, flines: list[dict], *, actor: str, at: datetime, reason: str | None) -> None:
+    def _moved(self, f: FulfillmentRow, flines: list[FulfillmentLineRow], *, actor: str, at: datetime,
+               reason: str | None) -> None:
         """The event of a fulfilment order's new status; a release carries what the node needs to work."""
         data = (release_message(self.order, f, flines) if f["status"] == FStatus.RELEASED
                 else fulfillment_view(f, flines))
         self.events.append(event(f"fulfillment.{f['status']}", order_id=self.order["id"], actor=actor, at=at,
                                  reason=reason, data=data))
 
-    def record(self, type: str, *, actor: str, at: datetime, data: dict, reason: str | None = None) -> None:
+    def record(self, type: str, *, actor: str, at: datetime, data: dict[str, Any], reason: str | None = None) -> None:
         self.events.append(event(type, order_id=self.order["id"], actor=actor, at=at, reason=reason, data=data))
 
-    def view(self) -> dict:
+    def view(self) -> dict[str, Any]:
         return order_view(self.order, self.lines, self.fuls, self.flines)
 
-    async def save(self, conn: AsyncConnection, *, actor: str, at: datetime, reason: str | None = None) -> dict:
+    async def save(self, conn: AsyncConnection, *, actor: str, at: datetime,
+                   reason: str | None = None) -> dict[str, Any]:
         await self.save_many(conn, [self], actor=actor, at=at, reason=reason)
         return self.view()
 
@@ -288,7 +273,8 @@ def _take_reserved(units: Units) -> None:
         fl["reserved"] -= n
 
 
-async def _update_changed(conn: AsyncConnection, table, keys: list[str], before: list[dict], after: list[dict]) -> None:
+async def _update_changed(conn: AsyncConnection, table: Table, keys: list[str], before: Sequence[Mapping[str, Any]],
+                          after: Sequence[Mapping[str, Any]]) -> None:
     changed = [new for old, new in zip(before, after, strict=True) if old != new]
     if not changed:
         return

@@ -2,16 +2,18 @@
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
+from ...db.rows import FulfillmentLineRow, FulfillmentRow
 from ...domain.access import Principal
 from ...domain.lifecycle import DROPPED
 
 
-def money(amount: int, currency: str) -> dict:
+def money(amount: int, currency: str) -> dict[str, Any]:
     return {"amount": amount, "currency": currency}
 
 
-def fulfillment_view(f: Mapping, flines: Iterable[Mapping]) -> dict:
+def fulfillment_view(f: FulfillmentRow, flines: Iterable[FulfillmentLineRow]) -> dict[str, Any]:
     return {
         "id": f["id"],
         "order_id": f["order_id"],
@@ -30,20 +32,20 @@ def fulfillment_view(f: Mapping, flines: Iterable[Mapping]) -> dict:
     }
 
 
-def order_brief(o: Mapping) -> dict:
+def order_brief(o: Mapping[str, Any]) -> dict[str, Any]:
     """What a node needs of the order to do its work: who the customer is and where it goes."""
     return {"id": o["id"], "status": o["status"], "channel": o["channel"],
             "customer": {"name": o["customer_name"], "email": o["customer_email"]}, "delivery": o["delivery"]}
 
 
-def release_message(o: Mapping, f: Mapping, flines: Iterable[Mapping]) -> dict:
+def release_message(o: Mapping[str, Any], f: FulfillmentRow, flines: Iterable[FulfillmentLineRow]) -> dict[str, Any]:
     """``fulfillment.released``: the work as the node (its WMS, a supplier) receives it, with the order."""
     return {**fulfillment_view(f, flines), "order": order_brief(o)}
 
 
-def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapping],
-               flines: Iterable[Mapping]) -> dict:
-    by_f: dict[str, list] = {}
+def order_view(o: Mapping[str, Any], lines: Iterable[Mapping[str, Any]], fulfillments: Iterable[FulfillmentRow],
+               flines: Iterable[FulfillmentLineRow]) -> dict[str, Any]:
+    by_f: dict[str, list[FulfillmentLineRow]] = {}
     for fl in flines:
         by_f.setdefault(fl["fulfillment_id"], []).append(fl)
     return {
@@ -71,18 +73,19 @@ def order_view(o: Mapping, lines: Iterable[Mapping], fulfillments: Iterable[Mapp
     }
 
 
-def dates(o: Mapping, fulfillments: Iterable[Mapping]) -> dict:
+def dates(o: Mapping[str, Any], fulfillments: Iterable[FulfillmentRow]) -> dict[str, Any]:
     """The promised window beside what happened: when the first parcel left, when the last reached the
     customer (delivered or collected: only once every part has)."""
     live = [f for f in fulfillments if f["status"] not in DROPPED]
     shipped = [f["details"]["shipped_at"] for f in live if "shipped_at" in f["details"]]
     ended = [f["details"].get("delivered_at") or f["details"].get("collected_at") for f in live]
+    arrived: list[str] = [e for e in ended if e]
     moment = datetime.fromisoformat  # compared as times: a carrier's offset is not the server's
     return {"promised": o["delivery"].get("promised"), "first_shipped": min(shipped, default=None, key=moment),
-            "delivered": max(ended, key=moment) if ended and all(ended) else None}
+            "delivered": max(arrived, key=moment) if ended and len(arrived) == len(ended) else None}
 
 
-def visible_to(principal: Principal, view: dict) -> dict:
+def visible_to(principal: Principal, view: dict[str, Any]) -> dict[str, Any]:
     """The order as this key may see it: a node key sees only the fulfilment orders it sends or hands over."""
     shown = [f for f in view["fulfillments"] if principal.sees_fulfillment(f["node_id"], f["handover_node_id"])]
     return view if len(shown) == len(view["fulfillments"]) else {**view, "fulfillments": shown}

@@ -11,7 +11,7 @@ the batch plans it again).
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from ...db import tables as t
 from ...domain.lifecycle import FStatus
@@ -29,7 +29,7 @@ async def planned(ctx: Context, *, at: datetime | None = None) -> list[tuple[str
     node by node, so that one node's work waiting for a later wave never holds back another's."""
     at = at or ctx.clock.now()
     snap = await ctx.reference.get(ctx.db)
-    found = []
+    found: list[Row[str, str, datetime]] = []  # (id, order_id, updated_at)
     async with ctx.db.read() as conn:
         nodes = (await conn.scalars(select(f.node_id).where(f.status == FStatus.PLANNED).distinct())).all()
         for node_id in sorted(nodes):

@@ -28,14 +28,14 @@ class CarrierUnavailable(OmsError):
 class CarrierAdapter(Protocol):
     name: str
 
-    async def book(self, fulfillment_id: str, parcels: list[dict], address: dict | None) -> tuple[str, str]:
-        """Book the shipment: its tracking number and label reference."""
+    async def book(self, fulfillment_id: str, parcels: list[dict], address: dict | None) -> tuple[str, str | None]:
+        """Book the shipment: its tracking number and label reference (None: the carrier gave none)."""
 
 
 class SimulatedCarrier:
     name = "simulated"
 
-    async def book(self, fulfillment_id: str, parcels: list[dict], address: dict | None) -> tuple[str, str]:
+    async def book(self, fulfillment_id: str, parcels: list[dict], address: dict | None) -> tuple[str, str | None]:
         digest = hashlib.sha256(fulfillment_id.encode()).hexdigest()[:12].upper()
         return f"SIM{digest}", f"sim-label://{fulfillment_id}/{len(parcels) or 1}"
 
@@ -49,7 +49,7 @@ class HttpCarrier:
     def __init__(self, name: str, url: str, secret: str | None = None) -> None:
         self.name, self.url, self.secret = name, url, secret
 
-    async def book(self, fulfillment_id: str, parcels: list[dict], address: dict | None) -> tuple[str, str]:
+    async def book(self, fulfillment_id: str, parcels: list[dict], address: dict | None) -> tuple[str, str | None]:
         body = json.dumps({"reference": fulfillment_id, "parcels": parcels, "address": address}).encode()
         headers = {"Content-Type": "application/json"}
         if self.secret:

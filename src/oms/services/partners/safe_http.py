@@ -26,7 +26,7 @@ class RefusedAddress(httpcore.ConnectError):
 async def resolve(host: str, port: int) -> list[str]:
     """The addresses ``host`` resolves to (an address literal resolves to itself), in the resolver's order."""
     found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in found))
+    return list(dict.fromkeys(str(info[4][0]) for info in found))  # (an IP address: a str for these families)
 
 
 async def checked(host: str, port: int, *, allow_private: bool, lookup_s: float | None = None) -> list[str]:

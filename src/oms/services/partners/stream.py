@@ -9,16 +9,18 @@ The stream (``OMS_NATS_STREAM``) is created on first use if it does not exist.
 import json
 
 import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
 from nats.js.errors import BadRequestError
 
 
 class NatsStream:
     def __init__(self, url: str, name: str = "OMS_EVENTS", subject: str = "oms.events") -> None:
         self.url, self.name, self.subject = url, name, subject
-        self._nc = None
-        self._js = None
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
 
-    async def _ready(self):
+    async def _ready(self) -> JetStreamContext:
         if self._js is None or self._nc is None or self._nc.is_closed:
             self._nc = await nats.connect(self.url, connect_timeout=2, max_reconnect_attempts=2,
                                           allow_reconnect=True)

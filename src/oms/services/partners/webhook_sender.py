@@ -17,9 +17,10 @@ import asyncio
 import json
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import and_, select, update
+from sqlalchemy import Row, and_, select, update
 
 from ...db import counts
 from ...db import tables as t
@@ -40,11 +41,11 @@ async def deliver_due(ctx: Context, *, at: datetime | None = None, wait_s: float
     """Send the deliveries due by ``at`` that are first in line, each waiting ``wait_s`` seconds at most for
     its answer; how many were delivered."""
     at = at or ctx.clock.now()
-    rows = []
+    rows: list[Row[Any, Any, Any, Any, Any]] = []  # (webhook_id, event_id, order_id, attempts, next_attempt_at)
     async with ctx.db.read() as conn:
         # Subscription by subscription: a partner down with thousands waiting holds back no other partner.
-        hooks = (await conn.scalars(select(d.webhook_id).where(d.status == DStatus.PENDING).distinct())).all()
-        for webhook_id in sorted(hooks):
+        waiting = (await conn.scalars(select(d.webhook_id).where(d.status == DStatus.PENDING).distinct())).all()
+        for webhook_id in sorted(waiting):
             rows += (await conn.execute(
                 select(d.webhook_id, d.event_id, d.order_id, d.attempts, d.next_attempt_at)
                 .where(d.webhook_id == webhook_id, d.status == DStatus.PENDING).order_by(d.event_id).limit(SCAN))).all()

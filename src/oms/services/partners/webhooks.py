@@ -43,6 +43,7 @@ async def _reachable(ctx: Context, url: str) -> None:
     if ctx.settings.webhook_allow_private:
         return
     parsed = urlsplit(url)
+    assert parsed.hostname is not None  # (``WebhookIn`` refuses a URL without one)
     try:
         await safe_http.checked(parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80),
                                 allow_private=False)

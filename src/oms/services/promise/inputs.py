@@ -33,7 +33,10 @@ class DestinationIn(Strict):
 
     @property
     def point(self) -> tuple[float, float]:
-        return (self.address.lat, self.address.lng) if self.address else (self.lat, self.lng)
+        if self.address:
+            return (self.address.lat, self.address.lng)
+        assert self.lat is not None and self.lng is not None  # (``_one``: an address, or both)
+        return (self.lat, self.lng)
 
 
 class PromiseLineIn(Strict):

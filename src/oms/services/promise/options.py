@@ -4,15 +4,19 @@ Read-only and served from memory (reference data, calendars, carriers and the st
 page asks it far more often than orders are placed. Each option carries a signed ``promise_id``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from ...domain.access import Principal
+from ...domain.capacity import Capacity
 from ...domain.couriers import SLOTS_OFFERED
 from ...domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
 from ...domain.geo import haversine_km
 from ...domain.ordering import check_skus
 from ...domain.promise import NotOffered, Option
+from ...domain.reference import NodeRef
 from ...domain.sourcing import Candidate, Need, Plan, plan_first_rule
 from ...domain.vocabulary import DeliveryMode, NodeType
 from ..reference.cache import Snapshot
@@ -31,6 +35,16 @@ LIVE = timedelta(minutes=1)  # an ``at`` this close to the server's clock is "no
 POINT_RADIUS_KM = 10.0  # locker banks and relay points offered around the destination
 
 
+@dataclass(frozen=True)
+class Cart:
+    """What options are asked for: a channel's cart lines (sku, quantity) to a point, ordered at ``at``."""
+    channel: str
+    lines: list[tuple[str, int]]
+    point: tuple[float, float]
+    at: datetime
+    held: dict[tuple[str, str], int] | None = None  # units a hold keeps for this very cart, (node, sku) -> units
+
+
 async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explain: bool = False) -> dict:
     principal.require_availability(body.channel)
     within_a_year(ctx, "at", body.at)
@@ -42,7 +56,7 @@ async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explai
     check_skus(skus, snap.products, problems)
     problems.raise_if_any()
     lines = [(line.sku, line.quantity) for line in body.lines]
-    options, absent = await options_for(ctx, snap, body.channel, lines, body.destination.point, at)
+    options, absent = await options_for(ctx, snap, Cart(body.channel, lines, body.destination.point, at))
     # Only a promise made for now can be kept by an order: one asked for another time is a what-if answer.
     issued = now if abs(at - now) <= LIVE else None
     answer = {"at": at.isoformat(), "options": [view(snap, o, lines, body.channel, issued) for o in options]}
@@ -51,75 +65,99 @@ async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explai
     return answer
 
 
-async def options_for(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple[str, int]],
-                      point: tuple[float, float], at: datetime,
-                      held: dict[tuple[str, str], int] | None = None,
-                      prefer: tuple[str, ...] = (), soonest: bool = False,
-                      slot: datetime | None = None) -> tuple[list[Option], dict[str, str]]:
-    """Every option the cart ``lines`` (sku, quantity) has to ``point`` at ``at``, and why each absent mode
-    is absent. ``held``: units a hold keeps for this very cart, (node, sku) -> units, counted as free.
-    ``prefer``: nodes to plan from first (those a promise was made from, to judge it as it was made).
-    ``soonest``: only the soonest appointment slot (the product page shows no more); ``slot``: only the
-    slot starting then."""
-    skus = [sku for sku, _ in lines]
-    needs = [Need(i + 1, sku, quantity) for i, (sku, quantity) in enumerate(lines)]
-    rules = snap.rules
-    stock = await ctx.stock.available(ctx.db, set(skus))
-    capacity = await ctx.capacity.current(ctx.db, snap)
-    usable = {n.id: n for n in snap.nodes.values() if n.active and rules.uses(channel, n.type)}
-    available = {(n, s): rules.promisable(channel, usable[n].type, q) for (n, s), q in stock.items() if n in usable}
-    for key, units in (held or {}).items():  # the hold's units are the cart's own, whatever the rules
-        available[key] = available.get(key, 0) + units
-    weight = {sku: snap.products[sku].weight_g for sku in skus}
-    ways = Ways(snap, capacity, weight, at)
-    holding = frozenset(n for n, _ in held or ())  # its units stay where they are held, as capture takes them
-
+async def options_for(ctx: Context, snap: Snapshot, cart: Cart, *, prefer: tuple[str, ...] = (),
+                      soonest: bool = False, slot: datetime | None = None) -> tuple[list[Option], dict[str, str]]:
+    """Every option the cart has, and why each absent mode is absent. ``prefer``: nodes to plan from first
+    (those a promise was made from, to judge it as it was made). ``soonest``: only the soonest appointment
+    slot (the product page shows no more); ``slot``: only the slot starting then."""
+    stock = await ctx.stock.available(ctx.db, {sku for sku, _ in cart.lines})
+    modes = _Modes(snap, cart, stock, await ctx.capacity.current(ctx.db, snap), prefer)
+    most = 1 if soonest else SLOTS_OFFERED
+    tried: list[tuple[str, Callable[[], list[Option]]]] = [
+        *((mode, partial(modes.home, mode)) for mode in HOME_MODES),
+        (M.ONE_HOUR, partial(modes.own, M.ONE_HOUR, slot, most)),
+        (M.SCHEDULED, partial(modes.own, M.SCHEDULED, slot, most)),
+        *((mode, partial(modes.drop_off, mode)) for mode in (M.LOCKER, M.PICKUP_POINT)),
+        (M.CLICK_AND_COLLECT, partial(modes.collect, M.CLICK_AND_COLLECT, True)),
+        (M.RESERVE_IN_STORE, partial(modes.collect, M.RESERVE_IN_STORE, False)),
+    ]
     options: list[Option] = []
     absent: dict[str, str] = {}
-
-    def attempt(mode: str, make) -> None:
+    for mode, make in tried:
         try:
-            found = make()
+            options.extend(make())
         except (NotOffered, OutOfStock) as exc:
             absent.setdefault(mode, _reason(exc))
-            return
-        options.extend(found)
+    return options, absent
 
-    def plan(mode: str, near: tuple[float, float]) -> Plan:
-        candidates = [Candidate(n.id, n.lat, n.lng) for n in usable.values() if mode in n.fulfills]
+
+class _Modes:
+    """How each delivery mode could bring one cart, on one reading of the stock and the capacity."""
+
+    def __init__(self, snap: Snapshot, cart: Cart, stock: dict[tuple[str, str], int], capacity: Capacity,
+                 prefer: tuple[str, ...]) -> None:
+        rules, channel = snap.rules, cart.channel
+        self.snap, self.point, self.prefer = snap, cart.point, prefer
+        self.needs = [Need(i + 1, sku, quantity) for i, (sku, quantity) in enumerate(cart.lines)]
+        self.usable = {n.id: n for n in snap.nodes.values() if n.active and rules.uses(channel, n.type)}
+        self.available = {(n, s): rules.promisable(channel, self.usable[n].type, q) for (n, s), q in stock.items()
+                          if n in self.usable}
+        for key, units in (cart.held or {}).items():  # the hold's units are the cart's own, whatever the rules
+            self.available[key] = self.available.get(key, 0) + units
+        self.ways = Ways(snap, capacity, {sku: snap.products[sku].weight_g for sku, _ in cart.lines}, cart.at)
+        self.holding = frozenset(n for n, _ in cart.held or ())  # its units stay where held, as capture takes them
+        self.distances = {n.id: _km(snap, n.id, cart.point) for n in snap.nodes.values() if n.active and n.hands_over}
+
+    def plan(self, mode: str, near: tuple[float, float]) -> Plan:
+        """The first rule's plan from the nodes that send ``mode``, nearest ``near`` first."""
+        candidates = [Candidate(n.id, n.lat, n.lng) for n in self.usable.values() if mode in n.fulfills]
         if not candidates:
             raise NotOffered(f"no node the channel may use sends {mode}")
-        return ways.plan(lambda c: plan_first_rule(needs, c, available, near), candidates, holding, prefer)
+        return self.ways.plan(lambda c: plan_first_rule(self.needs, c, self.available, near), candidates,
+                              self.holding, self.prefer)
 
-    for mode in HOME_MODES:
-        attempt(mode, lambda mode=mode: [ways.delivered(mode, plan(mode, point), point)])
+    def home(self, mode: str) -> list[Option]:
+        return [self.ways.delivered(mode, self.plan(mode, self.point), self.point)]
 
-    distances = {n.id: _km(snap, n.id, point) for n in snap.nodes.values() if n.active and n.hands_over}
+    def own(self, mode: str, slot: datetime | None, most: int) -> list[Option]:
+        """The retailer's own vans (a slot) or couriers (within the hour)."""
+        return self.ways.own(mode, [n for n in self.usable if mode in self.usable[n].fulfills], self.available,
+                             wanted(self.needs), self.point, slot, most=most)
 
-    def collect(mode: str, from_dcs: bool) -> list[Option]:
-        stores = _handing_over(snap, mode, distances, (NodeType.STORE,), STORE_RADIUS_KM)
-        if not stores:
-            raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over {mode}")
-        return _first_few(stores, lambda store: _at_store(ways, mode, store, needs, available, from_dcs, usable))
-
-    def drop_off(mode: str) -> list[Option]:
+    def drop_off(self, mode: str) -> list[Option]:
         """Carried to the nearest locker banks or relay points that take this mode and have room."""
-        banks = _handing_over(snap, mode, distances, (NodeType.LOCKER, NodeType.PICKUP_POINT), POINT_RADIUS_KM)
+        banks = _handing_over(self.snap, mode, self.distances, (NodeType.LOCKER, NodeType.PICKUP_POINT),
+                              POINT_RADIUS_KM)
         if not banks:
             raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
-        return _first_few(banks, lambda bank: ways.dropped_off(mode, plan(mode, (bank.lat, bank.lng)), bank.id))
+        return _first_few(banks, lambda bank: self.ways.dropped_off(mode, self.plan(mode, (bank.lat, bank.lng)),
+                                                                    bank.id))
 
-    def own(mode: str) -> list[Option]:
-        return ways.own(mode, [n for n in usable if mode in usable[n].fulfills], available, wanted(needs), point,
-                        slot, most=1 if soonest else SLOTS_OFFERED)
+    def collect(self, mode: str, from_dcs: bool) -> list[Option]:
+        """Ready at the nearest stores that hand over this mode (``from_dcs``: sent there from a DC when the
+        store lacks some of it)."""
+        stores = _handing_over(self.snap, mode, self.distances, (NodeType.STORE,), STORE_RADIUS_KM)
+        if not stores:
+            raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over {mode}")
+        return _first_few(stores, lambda store: self.at_store(mode, store, from_dcs))
 
-    attempt(M.ONE_HOUR, lambda: own(M.ONE_HOUR))
-    attempt(M.SCHEDULED, lambda: own(M.SCHEDULED))
-    for mode in (M.LOCKER, M.PICKUP_POINT):
-        attempt(mode, lambda mode=mode: drop_off(mode))
-    attempt(M.CLICK_AND_COLLECT, lambda: collect(M.CLICK_AND_COLLECT, True))
-    attempt(M.RESERVE_IN_STORE, lambda: collect(M.RESERVE_IN_STORE, False))
-    return options, absent
+    def at_store(self, mode: str, store: NodeRef, from_dcs: bool) -> Option:
+        """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
+        available, usable, needs = self.available, self.usable, self.needs
+        own = store.id in usable and mode in store.fulfills and all(
+            available.get((store.id, sku), 0) >= quantity for sku, quantity in wanted(needs).items())
+        if own:
+            return self.ways.collected(mode, {store.id: needs}, store.id)
+        if not from_dcs:
+            raise NotOffered("lacks some of the lines on its shelves")
+        dcs = [Candidate(n.id, n.lat, n.lng) for n in usable.values()
+               if n.type == NodeType.WAREHOUSE and mode in n.fulfills]
+        if not dcs:
+            raise NotOffered(f"lacks some lines, and no DC the channel may use sends {mode}")
+        plan = self.ways.plan(lambda c: plan_first_rule(needs, c, available, (store.lat, store.lng)), dcs)
+        if len(plan) > 1:
+            raise NotOffered("lacks some lines, and no single DC has them all")
+        return self.ways.collected(mode, plan, store.id)
 
 
 @dataclass(frozen=True)
@@ -156,7 +194,8 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
                 tuple(promised.get("nodes", ())))
     # A slot is judged by itself, wherever it now comes in the list of slots.
     slot = datetime.fromisoformat(kept.window["earliest"]) if mode == M.SCHEDULED else None
-    options, _ = await options_for(ctx, snap, channel, lines, point, kept.at, held, kept.nodes, slot=slot)
+    options, _ = await options_for(ctx, snap, Cart(channel, lines, point, kept.at, held), prefer=kept.nodes,
+                                   slot=slot)
     same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id
             and (mode != M.SCHEDULED or o.earliest.isoformat() == kept.window["earliest"])]  # the same slot
     if not same or min(o.latest for o in same) > kept.latest:
@@ -172,7 +211,7 @@ async def not_kept(ctx: Context, snap: Snapshot, channel: str, lines: list[tuple
                    point: tuple[float, float], held: dict[tuple[str, str], int] | None, reason: str) -> PromiseNotKept:
     """The refusal of a promise, with the options there are now instead."""
     at = ctx.clock.now()
-    options, _ = await options_for(ctx, snap, channel, lines, point, at, held)
+    options, _ = await options_for(ctx, snap, Cart(channel, lines, point, at, held))
     return PromiseNotKept(reason, options=[view(snap, o, lines, channel, at) for o in options])
 
 
@@ -194,7 +233,7 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
     rules = snap.rules
     available = sum(rules.promisable(channel, snap.nodes[n].type, q) for (n, _), q in stock.items()
                     if n in snap.nodes and snap.nodes[n].active and rules.uses(channel, snap.nodes[n].type))
-    options, _ = await options_for(ctx, snap, channel, [(sku, 1)], near, minute, soonest=True) \
+    options, _ = await options_for(ctx, snap, Cart(channel, [(sku, 1)], near, minute), soonest=True) \
         if snap.products[sku].active else ([], {})
     soonest: dict[str, Option] = {}
     for o in options:
@@ -211,8 +250,7 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, OutOfStock):
-        return "not enough stock at the nodes that send it: " + ", ".join(
-            f"{x['sku']} x{x['quantity']}" for x in exc.extra["lines"])
+        return "not enough stock at the nodes that send it: " + OutOfStock.units(exc.extra["lines"])
     return str(exc)
 
 
@@ -221,7 +259,8 @@ def _km(snap: Snapshot, node_id: str, point: tuple[float, float]) -> float:
     return haversine_km(node.lat, node.lng, *point)
 
 
-def _handing_over(snap: Snapshot, mode: str, distances: dict[str, float], types: tuple, radius_km: float) -> list:
+def _handing_over(snap: Snapshot, mode: str, distances: dict[str, float], types: tuple[str, ...],
+                  radius_km: float) -> list[NodeRef]:
     """The active nodes of these types that hand over ``mode`` within the radius, nearest first
     (``distances``: from the destination, per node that hands over anything)."""
     near = sorted((km, node_id) for node_id, km in distances.items()
@@ -229,7 +268,7 @@ def _handing_over(snap: Snapshot, mode: str, distances: dict[str, float], types:
     return [snap.nodes[node_id] for _, node_id in near[:TRIED]]
 
 
-def _first_few(nodes: list, option_at) -> list[Option]:
+def _first_few(nodes: list[NodeRef], option_at: Callable[[NodeRef], Option]) -> list[Option]:
     """The options of the first ``STORES_OFFERED`` of these nodes that can have one (a full one gives way
     to the next), or NotOffered saying why none could."""
     found, reasons = [], []
@@ -244,25 +283,6 @@ def _first_few(nodes: list, option_at) -> list[Option]:
     if not found:
         raise NotOffered("; ".join(reasons))
     return found
-
-
-def _at_store(ways: "Ways", mode: str, store, needs: list[Need], available: dict, from_dcs: bool,
-              usable: dict) -> Option:
-    """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
-    own = store.id in usable and mode in store.fulfills and all(
-        available.get((store.id, sku), 0) >= quantity for sku, quantity in wanted(needs).items())
-    if own:
-        return ways.collected(mode, {store.id: needs}, store.id)
-    if not from_dcs:
-        raise NotOffered("lacks some of the lines on its shelves")
-    dcs = [Candidate(n.id, n.lat, n.lng) for n in usable.values()
-           if n.type == NodeType.WAREHOUSE and mode in n.fulfills]
-    if not dcs:
-        raise NotOffered(f"lacks some lines, and no DC the channel may use sends {mode}")
-    plan = ways.plan(lambda c: plan_first_rule(needs, c, available, (store.lat, store.lng)), dcs)
-    if len(plan) > 1:
-        raise NotOffered("lacks some lines, and no single DC has them all")
-    return ways.collected(mode, plan, store.id)
 
 
 def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, issued: datetime | None) -> dict:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from ...domain.capacity import Capacity, around_busy, serves
+from ...domain.capacity import Capacity, P, around_busy, serves
 from ...domain.couriers import SLOTS_OFFERED, slots, within_the_hour
 from ...domain.geo import haversine_km
 from ...domain.promise import Leg, NoRoom, NotOffered, Option, delivered, prepared_at, transferred
@@ -44,12 +44,12 @@ class Ways:
             found = self._services[mode] = [c for c in self.snap.carriers if mode in c.modes]
         return found
 
-    def plan(self, make: Callable[[list[Candidate]], Plan], candidates: list[Candidate],
-             keep: frozenset[str] = frozenset(), prefer: tuple[str, ...] = ()) -> Plan:
-        """``make(candidates)``: over the ``prefer`` nodes alone first (those a promise was made from), then
-        over the nodes whose daily capacity has room, then over all. ``keep``: nodes never passed over for
-        being full (the store the customer collects from: its own shelves on its next day with room beat
-        a transfer; the nodes holding units for the cart)."""
+    def plan(self, make: Callable[[list[Candidate]], P], candidates: list[Candidate],
+             keep: frozenset[str] = frozenset(), prefer: tuple[str, ...] = ()) -> P:
+        """``make(candidates)`` (a plan, or a plan and the needs it leaves): over the ``prefer`` nodes alone
+        first (those a promise was made from), then over the nodes whose daily capacity has room, then over
+        all. ``keep``: nodes never passed over for being full (the store the customer collects from: its own
+        shelves on its next day with room beat a transfer; the nodes holding units for the cart)."""
         if prefer:
             chosen = [c for c in candidates if c.node_id in prefer]
             if chosen:
@@ -114,9 +114,10 @@ class Ways:
             return self.within_the_hour(mode, self._one_node(mode, plan), point)
         if mode in HOME_MODES:
             return self.delivered(mode, plan, point)
-        if mode in DROP_OFF_MODES:
-            return self.dropped_off(mode, plan, pickup_node_id)
-        if mode in COLLECT_MODES:
+        if mode in DROP_OFF_MODES or mode in COLLECT_MODES:
+            assert pickup_node_id is not None  # these modes name it (``ordering.candidates`` checks it)
+            if mode in DROP_OFF_MODES:
+                return self.dropped_off(mode, plan, pickup_node_id)
             return self.collected(mode, plan, pickup_node_id)
         return self.worked(mode, plan, pickup_node_id)
 

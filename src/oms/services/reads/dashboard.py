@@ -28,7 +28,8 @@ async def figures(ctx: Context, day: date, *, principal: Principal) -> dict:
     async with ctx.db.read() as conn:
         by_way = (await conn.execute(select(o.channel, o.delivery_mode, func.count()).where(*todays)
                                      .group_by(o.channel, o.delivery_mode))).all()
-        funnel = dict((await conn.execute(select(o.status, func.count()).where(*todays).group_by(o.status))).all())
+        funnel: dict[str, int] = dict(
+            (await conn.execute(select(o.status, func.count()).where(*todays).group_by(o.status))).all())
         at_risk = (await conn.execute(select(o.id, o.external_ref, o.at_risk).where(
             o.at_risk.is_not(None), *([o.channel == channel] if channel else [])).order_by(o.id).limit(20))).all()
         parts = (await conn.execute(
@@ -42,19 +43,19 @@ async def figures(ctx: Context, day: date, *, principal: Principal) -> dict:
             .where(f.status.in_(REACHED), f.updated_at >= start,
                    f.updated_at < end, *([o.channel == channel] if channel else [])))).all()
         # By when they happened on the service's clock (ids carry the wall clock's time: not the same).
-        watched = dict((await conn.execute(select(e.type, func.count()).where(
+        watched: dict[str, int] = dict((await conn.execute(select(e.type, func.count()).where(
             e.type.in_(WATCHED), e.occurred_at >= start, e.occurred_at < end).group_by(e.type))).all()) \
             if channel is None else {}
         open_ = (await conn.execute(select(o.id, o.external_ref, o.delivery).where(
             o.status.not_in(SETTLED), o.created_at >= start - LOOK_BACK,
             *([o.channel == channel] if channel else [])).order_by(o.id).limit(5000))).all()
         # Deliveries that failed at least once: waiting to be tried again, or dead.
-        hooks = dict((await conn.execute(select(d.status, func.count()).where(
+        hooks: dict[str, int] = dict((await conn.execute(select(d.status, func.count()).where(
             d.status.in_((DStatus.DEAD, DStatus.PENDING)), d.attempts > 0).group_by(d.status))).all()) \
             if channel is None else {}
     orders = sum(n for _, _, n in by_way)
-    kept = [_kept(details, delivery) for details, delivery in ended]
-    kept = [k for k in kept if k is not None]
+    judged = [_kept(details, delivery) for details, delivery in ended]
+    kept = [k for k in judged if k is not None]
     return {
         "day": day.isoformat(), "orders": orders,
         "by_channel": _totals((c, n) for c, _, n in by_way), "by_mode": _totals((m, n) for _, m, n in by_way),

@@ -4,7 +4,7 @@ counters the relay and the sender keep (``counts``), and gauges of the outbox, t
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
 from ...db import tables as t
@@ -30,7 +30,7 @@ async def scrape(ctx: Context) -> bytes:
         deliveries = (await conn.execute(select(d.status, func.count()).group_by(d.status))).all()
         waiting = await conn.scalar(select(func.min(d.created_at)).where(d.status == DStatus.PENDING))
         orders = (await conn.execute(select(o.status, func.count()).group_by(o.status))).all()
-    families = []
+    families: list[Metric] = []
     for name, (metric, doc, label_names) in COUNTERS.items():
         family = CounterMetricFamily(metric, doc, labels=label_names)
         for row in counted:

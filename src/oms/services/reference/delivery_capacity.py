@@ -1,6 +1,8 @@
 """The retailer's own deliveries (appointment slots, one-hour couriers) and their capacity, stored as one
 settings document."""
 
+from collections.abc import Sequence
+
 from ...domain.access import Principal
 from ...domain.errors import FieldError, InvalidInput
 from ...domain.vocabulary import DeliveryMode
@@ -8,7 +10,7 @@ from ..runtime.context import Context
 from ..runtime.validation import no_duplicates
 from .cache import COURIERS
 from .documents import get_document, put_document
-from .inputs import DeliveryCapacityIn
+from .inputs import DeliveryCapacityIn, OneHourIn, SlotIn
 
 
 async def get_delivery_capacity(ctx: Context) -> dict:
@@ -21,10 +23,11 @@ async def put_delivery_capacity(ctx: Context, body: DeliveryCapacityIn, *, princ
     principal.require_admin()
     no_duplicates(body.slots, lambda s: f"{s.node_id} {s.start}", "slot of", path="slots")
     no_duplicates(body.one_hour, lambda r: r.node_id, "node", path="one_hour")
-    snap = await ctx.reference.knowing(ctx.db, set(), {x.node_id for x in (*body.slots, *body.one_hour)})
+    kinds: tuple[tuple[str, Sequence[SlotIn | OneHourIn], DeliveryMode], ...] = (
+        ("slots", body.slots, DeliveryMode.SCHEDULED), ("one_hour", body.one_hour, DeliveryMode.ONE_HOUR))
+    snap = await ctx.reference.knowing(ctx.db, set(), {x.node_id for _, items, _ in kinds for x in items})
     errors = []
-    for path, items, mode in (("slots", body.slots, DeliveryMode.SCHEDULED),
-                              ("one_hour", body.one_hour, DeliveryMode.ONE_HOUR)):
+    for path, items, mode in kinds:
         for i, item in enumerate(items):
             node = snap.nodes.get(item.node_id)
             if node is None:

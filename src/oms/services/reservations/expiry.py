@@ -3,10 +3,11 @@
 A hold line's ``reserved`` units are the stock rows' ``reserved`` units: ``end_holds`` is where both go back
 together (taking a hold's units reserves them when it is made, ``reservations.holds``)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import stock
@@ -36,8 +37,8 @@ async def release_expired(ctx: Context, *, at: datetime | None = None, skus: set
     return len(ids)
 
 
-async def end_holds(conn: AsyncConnection, ids: Sequence[str], lines: Sequence[dict], status: HStatus, *,
-                    at: datetime, give_back: bool = True) -> None:
+async def end_holds(conn: AsyncConnection, ids: Sequence[str], lines: Sequence[Mapping[str, Any] | RowMapping],
+                    status: HStatus, *, at: datetime, give_back: bool = True) -> None:
     """Close these active holds (the callers found them so under their locks) with ``status``, one of the
     ends the lifecycle has for them: what their ``lines`` keep goes back to stock (one release for all of
     them, rows in key order as every writer takes them) and the lines keep nothing; unless ``give_back``

@@ -9,6 +9,7 @@ in the same transaction, where they are and still reserved, instead of competing
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -54,9 +55,9 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
             available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
             plan = plan_first_rule(request.needs, request.candidates, request.promisable(available),
                                    request.destination)
-            lines = [{"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku,
-                      "quantity": n.quantity, "reserved": n.quantity}
-                     for node_id, needs in plan.items() for n in needs]
+            lines: list[dict[str, Any]] = [
+                {"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
+                 "reserved": n.quantity} for node_id, needs in plan.items() for n in needs]
             await tx.store(t.holds, hold, [(t.hold_lines, lines)],
                            [(x["node_id"], x["sku"], x["quantity"]) for x in lines], request.guard, at=at)
             return _view(hold, lines), True

@@ -110,6 +110,7 @@ def _where(ret: dict, channels: tuple[str, str], node_id: str | None, principal:
     elif ret["status"] != RStatus.REQUESTED and ret["node_id"] != node_id:
         raise Conflict(f"this return is being received at {ret['node_id']}: the rest goes there too",
                        current_status=ret["status"])
+    assert node_id is not None  # (a receipt names its node; an inspection's is the return's)
     principal.require_return_receipt(node_id)
     return node_id
 

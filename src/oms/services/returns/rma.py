@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import tables as t
+from ...db.rows import FulfillmentRow
 from ...domain.access import Principal
 from ...domain.errors import (
     Conflict,
@@ -32,7 +33,7 @@ from ..orders.view import money
 from ..runtime import pages
 from ..runtime.context import Context
 from ..runtime.shapes import Customer, DeliveryIn, Money, OrderLineIn
-from .inputs import ExchangeIn, ReturnCancelIn, ReturnIn
+from .inputs import ReturnCancelIn, ReturnIn
 
 r, rl = t.returns.c, t.return_lines.c
 # The OMS itself, when it cancels the exchange of a return called off.
@@ -98,7 +99,7 @@ async def start_return(ctx: Context, body: ReturnIn, *, principal: Principal,
     return return_view(ret, lines, state.order["channel"]), True
 
 
-async def undelivered(conn: AsyncConnection, state: OrderState, f: dict, node_id: str, reason: str, *,
+async def undelivered(conn: AsyncConnection, state: OrderState, f: FulfillmentRow, node_id: str, reason: str, *,
                       actor: str, at) -> str:
     """A return for the units of a parcel coming back to ``node_id`` without reaching the customer (not
     collected in time, returned by the carrier); received there like any return, and refunded then."""
@@ -179,7 +180,8 @@ def _exchange_order(state: OrderState, body: ReturnIn, return_id: str, lines: li
     they were given to, also when an admin starts the return in another) for the same customer, priced at
     catalogue prices and worth no more than the units returned (the difference is refunded, never charged
     here)."""
-    ex: ExchangeIn = body.exchange
+    ex = body.exchange
+    assert ex is not None  # (asked only of a return with an exchange)
     currency = state.order["currency"]
     wrong = Problems()
     for i, x in enumerate(ex.lines):

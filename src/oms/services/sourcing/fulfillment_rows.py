@@ -2,7 +2,9 @@
 for expected supply there (backordered)."""
 
 from datetime import datetime
+from typing import Any
 
+from ...db.rows import FulfillmentLineRow, FulfillmentRow
 from ...domain.capacity import Claim
 from ...domain.claims import rivals
 from ...domain.ids import new_id
@@ -15,7 +17,7 @@ from .planning import Request
 
 def fulfillment_rows(order_id: str, plan: Plan, at: datetime, handover_node_id: str | None,
                      places: dict[str, list[Claim]], snap: Snapshot,
-                     details: dict | None = None) -> tuple[list[dict], list[dict]]:
+                     details: dict[str, Any] | None = None) -> tuple[list[FulfillmentRow], list[FulfillmentLineRow]]:
     """One fulfilment order per node, its lines holding their units: released to the node at once, or
     planned for its next release wave if it has waves; ``details``: more to say. A supplier's is a
     purchase request: it ships to the customer itself (drop-ship)."""
@@ -32,8 +34,8 @@ def fulfillment_rows(order_id: str, plan: Plan, at: datetime, handover_node_id: 
     return fuls, flines
 
 
-def backordered_rows(order_id: str, backorders: list[tuple[Need, Incoming]], at,
-                     handover_node_id: str | None) -> tuple[list[dict], list[dict]]:
+def backordered_rows(order_id: str, backorders: list[tuple[Need, Incoming]], at: datetime,
+                     handover_node_id: str | None) -> tuple[list[FulfillmentRow], list[FulfillmentLineRow]]:
     """One fulfilment order per node that expects the supply, released to it when the units are there."""
     by_node: dict[str, list[tuple[Need, Incoming]]] = {}
     for need, supply in backorders:
@@ -49,18 +51,19 @@ def backordered_rows(order_id: str, backorders: list[tuple[Need, Incoming]], at,
 
 
 def _fulfillment(f_id: str, order_id: str, node_id: str, handover_node_id: str | None, status: FStatus,
-                 details: dict, at) -> dict:
+                 details: dict[str, Any], at: datetime) -> FulfillmentRow:
     return {"id": f_id, "order_id": order_id, "node_id": node_id, "handover_node_id": handover_node_id,
             "status": status, "details": details, "created_at": at, "updated_at": at}
 
 
-def _fulfillment_line(f_id: str, node_id: str, n: Need, *, reserved: int, supply_id: str | None = None) -> dict:
+def _fulfillment_line(f_id: str, node_id: str, n: Need, *, reserved: int,
+                      supply_id: str | None = None) -> FulfillmentLineRow:
     return {"fulfillment_id": f_id, "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
             "picked": None, "shipped": 0, "cancelled": 0, "short": 0, "reserved": reserved, "supply_id": supply_id}
 
 
-def offer_rows(fuls: list[dict], flines: list[dict], request: Request, available: dict[tuple[str, str], int],
-               offer_to: int, at: datetime) -> list[dict]:
+def offer_rows(fuls: list[FulfillmentRow], flines: list[FulfillmentLineRow], request: Request,
+               available: dict[tuple[str, str], int], offer_to: int, at: datetime) -> list[dict[str, Any]]:
     """Competitive claiming: a store's ship-from-store work just released is offered to up to
     ``offer_to - 1`` other stores that have all its units (``details.offered_to``); the rows to store."""
     if offer_to <= 1:

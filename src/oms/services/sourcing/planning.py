@@ -28,6 +28,12 @@ class Request:
                 for (n, s), q in available.items() if n in self.node_types}
 
     @property
+    def collected_at(self) -> frozenset[str]:
+        """The store the customer collects from, if any: never passed over for a full day (its own shelves
+        on its next day with room beat a transfer)."""
+        return frozenset(() if self.pickup_node_id is None else (self.pickup_node_id,))
+
+    @property
     def backorder(self) -> bool:
         """Lines stock cannot serve may wait for expected supply."""
         return self.rules.rule(self.channel).backorder

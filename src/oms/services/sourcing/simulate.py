@@ -6,6 +6,7 @@ parcels would arrive after the soonest window the order could be promised (its n
 """
 
 from dataclasses import replace
+from typing import Any
 
 from ...domain.access import Principal
 from ...domain.costs import cost_of
@@ -32,20 +33,22 @@ async def simulate(ctx: Context, body: SimulateIn, *, principal: Principal) -> d
     stock = await ctx.stock.available(ctx.db, {n.sku for r in requests for n in r.needs})
     capacity = await ctx.capacity.current(ctx.db, snap)
     live = snap.sourcing
-    draft = replace(live, **{k: v for k, v in (("split_penalty", body.split_penalty),
-                                              ("depletion_cost_per_unit", body.depletion_cost_per_unit),
-                                              ("store_protection_units", body.store_protection_units))
-                            if v is not None})
+    changes: dict[str, Any] = {k: v for k, v in (("split_penalty", body.split_penalty),
+                                                 ("depletion_cost_per_unit", body.depletion_cost_per_unit),
+                                                 ("store_protection_units", body.store_protection_units))
+                               if v is not None}  # (the numbers the draft sets: the live ones otherwise)
+    draft = replace(live, **changes)
     trial = (draft, strategy_from(body.strategy.model_dump(mode="json")))
     sides = {"live": (None, dict(stock)), "draft": (trial, dict(stock))}
-    totals = {side: {"total_cost": 0, "shipments": 0, "split_orders": 0, "promise_misses": 0, "unserved": 0}
-              for side in sides}
+    totals: dict[str, dict[str, Any]] = {
+        side: {"total_cost": 0, "shipments": 0, "split_orders": 0, "promise_misses": 0, "unserved": 0}
+        for side in sides}
     orders = []
     for i, (sample, request) in enumerate(zip(body.orders, requests, strict=True)):
         weight = {n.sku: snap.products[n.sku].weight_g for n in request.needs}
         ways = Ways(snap, capacity, weight, ctx.clock.now())
         latest = _soonest(request, ways, stock, sample.delivery.mode)
-        answer = {"index": i}
+        answer: dict[str, Any] = {"index": i}
         for side, (settings, left) in sides.items():
             sourcer = Sourcer(snap, request.channel, sample.delivery.mode, request.destination, weight,
                               request.pickup_node_id, settings)

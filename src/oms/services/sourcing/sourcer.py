@@ -4,6 +4,7 @@ order (``GET /v1/orders/{id}/sourcing``)."""
 
 from bisect import bisect_left
 from collections.abc import Callable
+from typing import Literal, overload
 
 from ...domain.cheapest import alone, whole
 from ...domain.costs import CostModel, Source, cost_of
@@ -55,6 +56,12 @@ class Sourcer:
         where they are held; a simulation's live and draft plans are costed alike)."""
         found = self.source(node_id)
         return found if isinstance(found, Source) else self._price(node_id, filtered=False)
+
+    @overload
+    def _price(self, node_id: str) -> Source | str: ...
+
+    @overload
+    def _price(self, node_id: str, filtered: Literal[False]) -> Source: ...
 
     def _price(self, node_id: str, filtered: bool = True) -> Source | str:
         """The node priced for this order, or why it cannot send it; unless ``filtered``, always a Source
@@ -165,7 +172,8 @@ class Sourcer:
         """``make(candidates)``: the strategy's plan for the lines these candidates can serve, and the lines
         they cannot (they may wait for expected supply)."""
         def make(candidates: list[Candidate]) -> tuple[Plan, list[Need]]:
-            rest, missing = needs, []
+            rest = needs
+            missing: list[Need] = []
             while rest:
                 try:
                     return self.maker(rest, available)(candidates), missing

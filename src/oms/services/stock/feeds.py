@@ -15,6 +15,7 @@ column holds (32-bit): a count or movement that would take it beyond is refused 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -168,7 +169,7 @@ async def apply_deltas(ctx: Context, deltas: Sequence[DeltaIn]) -> dict:
             moves_by_key[key] = moves[-1]
         # A message seen before inserts nothing, also one a concurrent call has just written (PostgreSQL
         # then waits for that call's end): what was inserted is what is new, and only that moves stock.
-        new = set()
+        new: set[tuple[str, str]] = set()
         insert = insert_unless_exists(ctx.db.dialect, t.movements).returning(m.node_id, m.source_event_id)
         for start in range(0, len(moves), CHUNK):
             new.update((r.node_id, r.source_event_id) for r in await conn.execute(insert, moves[start : start + CHUNK]))
@@ -185,7 +186,8 @@ async def apply_deltas(ctx: Context, deltas: Sequence[DeltaIn]) -> dict:
     return {"applied": len(moved), "duplicates": len(deltas) - len(moved) - stale, "stale": stale}
 
 
-def _check_range(deltas: Sequence[DeltaIn], moved: list[int], rows: dict, totals: dict) -> None:
+def _check_range(deltas: Sequence[DeltaIn], moved: list[int], rows: dict[tuple[str, str], Any],
+                 totals: dict[tuple[str, str], int]) -> None:
     """InvalidInput (the call rolls back) if a row's on-hand would end beyond its column's range, naming for
     each such row the movement from which, in the call's order, it is out of range."""
     beyond = {key for key, q in totals.items() if _beyond_range(*key, rows[key].on_hand + q)}

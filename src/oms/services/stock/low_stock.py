@@ -3,9 +3,10 @@
 since its last look (all of them at its first), so the hot paths pay nothing for it; ``low_stock`` keeps
 the rows told, and the database decides which server tells (an insert or a delete that found its row)."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, cast, delete, select, tuple_
+from sqlalchemy import BigInteger, Row, cast, delete, select, tuple_
 
 from ...db import tables as t
 from ...db.statements import insert_unless_exists
@@ -38,7 +39,7 @@ async def tell_low_stock(ctx: Context, *, at: datetime | None = None) -> int:
     return told
 
 
-async def _tell(ctx: Context, rows: list, threshold: int, at: datetime) -> int:
+async def _tell(ctx: Context, rows: Sequence[Row[str, str, int]], threshold: int, at: datetime) -> int:
     keys = [(n, s) for n, s, _ in rows]
     async with ctx.db.write() as conn:
         flagged = {(n, s) for n, s in await conn.execute(

@@ -44,12 +44,12 @@ class StockMirror:
         Otherwise a read never waits once there is a mirror: it starts a look in the background and
         answers with what it has, so a slow query never stalls the pages (their ``as_of`` tells).
         """
-        if time.monotonic() - self._looked_at < self.max_age:
-            return self.by_sku, self.as_of
-        if self.as_of is None or self.max_age == 0:
-            await self._look_once(db)
-        elif self._looking is None or self._looking.done():
-            self._looking = asyncio.create_task(self._look_once(db))
+        if time.monotonic() - self._looked_at >= self.max_age:
+            if self.as_of is None or self.max_age == 0:
+                await self._look_once(db)
+            elif self._looking is None or self._looking.done():
+                self._looking = asyncio.create_task(self._look_once(db))
+        assert self.as_of is not None  # (set by every look: a mirror with none waited for one)
         return self.by_sku, self.as_of
 
     async def close(self) -> None:

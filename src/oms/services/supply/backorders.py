@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import supply_promises
 from ...db import tables as t
+from ...db.rows import FulfillmentLineRow, FulfillmentRow
 from ...domain.lifecycle import FStatus
 from ..orders.state import OrderState, still_to_send
 from ..reference.records import bump_reference
@@ -42,13 +43,14 @@ class _NotYet(Exception):
     """The node lacks some of the units: nothing of the attempt is kept."""
 
 
-def _waiting(state: OrderState, ful: dict, supply_ids: set[str] | None = None) -> list[dict]:
+def _waiting(state: OrderState, ful: FulfillmentRow, supply_ids: set[str] | None = None) -> list[FulfillmentLineRow]:
     """The fulfilment order's lines that still wait for units (for these supplies, if given)."""
     return [x for x in state.lines_of(ful) if still_to_send(x) and not x["reserved"]
             and (supply_ids is None or x["supply_id"] in supply_ids)]
 
 
-def _take(state: OrderState, ful: dict, lines: list[dict], at: datetime, actor: str, reason: str) -> None:
+def _take(state: OrderState, ful: FulfillmentRow, lines: list[FulfillmentLineRow], at: datetime, actor: str,
+          reason: str) -> None:
     """The lines hold their units now (reserved by the caller); once none waits any more, the node gets the
     fulfilment order."""
     if not _waiting(state, ful):
@@ -104,7 +106,9 @@ async def release_received(conn: AsyncConnection, dialect: str, supply_ids: Iter
     handed: dict[str, int] = {}
     for _, _, lines in waiting:
         for x in lines:
-            handed[x["supply_id"]] = handed.get(x["supply_id"], 0) + still_to_send(x)
+            supply_id = x["supply_id"]
+            assert supply_id is not None  # (``_waiting`` for these supplies)
+            handed[supply_id] = handed.get(supply_id, 0) + still_to_send(x)
     await OrderState.reserve_arrived(conn, dialect, [(x, still_to_send(x)) for _, _, lines in waiting for x in lines],
                                      safety_of, at=at)
     for state, ful, lines in waiting:

@@ -67,7 +67,7 @@ async def _keep_promises(conn: AsyncConnection, items: Sequence[SupplyIn], hande
     for i, x in enumerate(items):
         row = stored.get(x.id)
         units = row.allocated - handed.get(x.id, 0) if row else 0
-        if not units:
+        if row is None or not units:
             continue
         if x.status == "received":
             raise _PromisedMeanwhile
