@@ -77,8 +77,15 @@ def test_a_killed_relay_loses_nothing(database_url):
             proc = start(database_url, port)
             events = {e["id"] for order_id in ids for e in http.get(f"/v1/orders/{order_id}/events").json()}
             assert wait_for(lambda: events <= set(Partner.got)), f"{len(events - set(Partner.got))} never arrived"
-            log = http.get(f"/v1/webhooks/{hook.json()['id']}/deliveries", params={"limit": 500}).json()["items"]
-            assert len(log) == len(events) and {x["status"] for x in log} == {"delivered"}
+
+            def log() -> list[dict]:
+                deliveries = f"/v1/webhooks/{hook.json()['id']}/deliveries"
+                return http.get(deliveries, params={"limit": 500}).json()["items"]
+
+            # The partner has the last event a moment before the server records its answer: wait for the log.
+            assert wait_for(lambda: {x["status"] for x in log()} == {"delivered"}), \
+                f"not all delivered: {sorted({x['status'] for x in log()})}"
+            assert len(log()) == len(events)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
