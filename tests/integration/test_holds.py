@@ -194,15 +194,30 @@ async def test_concurrent_holds_of_one_row_are_combined_and_never_oversell(ctx, 
     if ctx.db.dialect != "postgresql":
         pytest.skip("the combined statement is PostgreSQL's capture path")
     from oms.db.capture_tx import PgCapture
+    from oms.db.combiner import Combiner
 
+    # Whether requests meet at the row depends on how fast each gets there. So that the test does not
+    # hang on the machine's speed, the first statement waits until two more requests have reached the
+    # row: they must then go together, after it.
     batches: list[int] = []
-    store_batch = PgCapture._store_batch
+    arrived: list[object] = []
+    two_more = asyncio.Event()
+    store_batch, submit = PgCapture._store_batch, Combiner.submit
 
     async def counting(self, stmt, batch):
+        if not batches:
+            await asyncio.wait_for(two_more.wait(), timeout=30)
         batches.append(len(batch))
         return await store_batch(self, stmt, batch)
 
+    async def arriving(self, key, item, run):
+        arrived.append(key)
+        if len(arrived) >= 3:
+            two_more.set()
+        return await submit(self, key, item, run)
+
     monkeypatch.setattr(PgCapture, "_store_batch", counting)
+    monkeypatch.setattr(Combiner, "submit", arriving)
     keys = await seed(ctx, client)
     answers = await asyncio.gather(*(client.post("/v1/holds", json=hold([("SKU-A", 1)]), headers=keys.h("web"))
                                      for _ in range(40)))
