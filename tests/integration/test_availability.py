@@ -1,9 +1,5 @@
 """Availability as channels read it: network, per node, per mode, near a point; fresh after every change."""
 
-from sqlalchemy import update
-
-from oms.db import tables as t
-from oms.services.stock.mirror import OVERLAP, StockMirror
 from tests.support import HOME, NODES, capture, order, problem, seed
 
 
@@ -68,20 +64,6 @@ async def test_product_page_form_and_bad_requests(ctx, client):
     problem(r, 403, "forbidden")
     problem(await client.post("/v1/availability", json={"channel": "web", "skus": ["SKU-A"]},
                               headers=keys.h("store_paris")), 403, "forbidden")
-
-
-async def test_the_mirror_reads_again_a_little_of_the_past_for_late_commits(ctx, client):
-    await seed(ctx, client)
-    mirror = StockMirror(max_age_seconds=0)
-    stock, _ = await mirror.current(ctx.db)
-    assert stock["SKU-B"]["ST-LYON"].on_hand == 4
-    # A writer stamped its change a moment before the last look but committed after it.
-    stamp = mirror._watermark - OVERLAP / 2
-    async with ctx.db.write() as conn:
-        await conn.execute(update(t.inventory).where(t.inventory.c.node_id == "ST-LYON", t.inventory.c.sku == "SKU-B")
-                           .values(on_hand=9, updated_at=stamp))
-    stock, _ = await mirror.current(ctx.db)
-    assert stock["SKU-B"]["ST-LYON"].on_hand == 9
 
 
 async def test_the_product_page_form_follows_every_change_and_checks_its_parameters(ctx, client):

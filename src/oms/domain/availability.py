@@ -6,24 +6,12 @@ from datetime import date
 from typing import Any
 
 from .geo import haversine_km
-from .inventory import atp
 from .protection import NO_RULES, Rules
 from .reference import NodeRef
 from .vocabulary import STOCKLESS_NODE_TYPES, NodeType
 
 # Node types a customer can walk into, for "in stores near me".
 WALK_IN = frozenset({NodeType.STORE})
-
-
-@dataclass(frozen=True)
-class Stock:
-    on_hand: int
-    reserved: int
-    safety_stock: int
-
-    @property
-    def available(self) -> int:
-        return atp(self.on_hand, self.reserved, self.safety_stock)
 
 
 @dataclass(frozen=True)
@@ -49,14 +37,15 @@ def incoming(supply: Iterable[tuple[str, date, int]], nodes: list[NodeRef], toda
     return [{"date": d.isoformat(), "quantity": q} for d, q in sorted(by_date.items())]
 
 
-def sku_availability(sku: str, stock: Mapping[str, Stock], nodes: list[NodeRef], near: Near | None,
+def sku_availability(sku: str, stock: Mapping[str, int], nodes: list[NodeRef], near: Near | None,
                      *, active: bool = True, rules: Rules = NO_RULES, channel: str = "",
                      supply: Iterable[tuple[str, date, int]] = (), today: date | None = None) -> dict[str, Any]:
-    """One SKU's availability over ``nodes``: network total, per node (with stock), per mode, near a point.
+    """One SKU's availability over ``nodes`` from its available units by node (``stock``): network total, per
+    node (with stock), per mode, near a point.
 
     What each node shows is what the channel's rules leave it; a switched-off SKU (``active`` false) has
     nothing to promise anywhere."""
-    per_node = {n.id: rules.promisable(channel, n.type, stock[n.id].available)
+    per_node = {n.id: rules.promisable(channel, n.type, stock[n.id])
                 for n in nodes if n.id in stock} if active else {}
     modes: dict[str, int] = {}
     for n in nodes:

@@ -28,7 +28,7 @@ async def availability(ctx: Context, *, principal: Principal, channel: str, skus
 
 def _item(snap, stock, nodes, channel: str, sku: str, near: Near | None, as_of) -> dict:
     """One SKU's answer, as both forms give it."""
-    return sku_availability(sku, stock.get(sku, {}), nodes, near, active=snap.products[sku].active,
+    return sku_availability(sku, stock.of(sku), nodes, near, active=snap.products[sku].active,
                             rules=snap.rules, channel=channel, supply=snap.supply.get(sku, ()),
                             today=as_of.date())
 

@@ -1,43 +1,62 @@
-"""Stock rows mirrored in memory, so availability answers without a database round trip.
+"""Stock mirrored in memory, so availability answers without a database round trip.
 
 When the mirror is older than ``max_age`` seconds, a read starts a look at the rows changed since the
-last one (every writer stamps ``updated_at``) and answers with what it has; each answer says ``as_of``.
-Writers stamp ``updated_at`` before they commit, so each look reads again the last ``OVERLAP`` of the
-past; a write slower than that from stamp to commit (a long import, a clock apart) would be missed, so
-the whole mirror is read again every ``FULL_EVERY`` seconds as a backstop.
+last one (every writer stamps ``updated_at``, inside the transaction that writes the row) and answers with
+what it has; each answer says ``as_of``.
+
+A row is seen only once its writer commits, which may be after the look that followed its stamp. So each
+look starts from before the stamps that might still be uncommitted: ``OVERLAP`` before the previous look
+began, and on PostgreSQL also before the oldest transaction still writing then began (a long import is
+read once it commits). The watermark moves with the clock, never with the rows' stamps: a million rows
+imported with one stamp are read once, not at every look. A clock apart between hosts could still hide a
+row, so the whole table is read again every ``full_every`` seconds as a backstop.
+
+Rows are read in slices, with the event loop free between them: a million-row read must not stall the
+requests served meanwhile.
 """
 
 import asyncio
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ...clock import Clock
 from ...db import tables as t
 from ...db.engine import Database
-from ...domain.availability import Stock
+from ...domain.inventory import atp
+from .units import UnitsBySku
 
 OVERLAP = timedelta(seconds=2)
-FULL_EVERY = 30.0
+FULL_EVERY = 600.0
+SLICE = 500  # rows decoded and applied between two turns of the event loop (a millisecond or two)
 c = t.inventory.c
-_COLUMNS = (c.node_id, c.sku, c.on_hand, c.reserved, c.safety_stock, c.updated_at)
+_COLUMNS = (c.node_id, c.sku, c.on_hand, c.reserved, c.safety_stock)
+
+# How long ago the oldest transaction still writing (one holding a transaction id) in this database
+# began, in seconds; none writing: NULL.
+_OLDEST_WRITER = text(
+    "SELECT extract(epoch FROM clock_timestamp() - min(xact_start)) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND backend_xid IS NOT NULL")
 
 
 class StockMirror:
-    def __init__(self, max_age_seconds: float = 0.25, clock: Clock | None = None) -> None:
+    def __init__(self, max_age_seconds: float = 0.25, clock: Clock | None = None,
+                 full_every_seconds: float = FULL_EVERY) -> None:
         self.max_age = max_age_seconds
+        self.full_every = full_every_seconds
         self.clock = clock or Clock()
-        self.by_sku: dict[str, dict[str, Stock]] = {}
+        self.units = UnitsBySku()
         self.as_of: datetime | None = None
         self.version = 0  # moves whenever a look changed something: answers built on it can be kept
-        self._watermark: datetime | None = None
+        self.rows_read = 0  # by the last look
+        self._since: datetime | None = None  # the next look reads the rows stamped after this
         self._looked_at = float("-inf")
         self._lock = asyncio.Lock()  # one look at a time
         self._looking: asyncio.Task | None = None
         self._full_at = float("-inf")
 
-    async def current(self, db: Database) -> tuple[dict[str, dict[str, Stock]], datetime]:
+    async def current(self, db: Database) -> tuple[UnitsBySku, datetime]:
         """The mirror, brought up to date first when it is older than ``max_age``.
 
         With a ``max_age`` of zero every read waits for a look (exact, for tests and strict setups).
@@ -50,7 +69,13 @@ class StockMirror:
             elif self._looking is None or self._looking.done():
                 self._looking = asyncio.create_task(self._look_once(db))
         assert self.as_of is not None  # (set by every look: a mirror with none waited for one)
-        return self.by_sku, self.as_of
+        return self.units, self.as_of
+
+    def warm(self, db: Database) -> None:
+        """Start the first look now, in the background: the first request then waits less, or not at all,
+        for a large table's read."""
+        if self._looking is None:
+            self._looking = asyncio.create_task(self._look_once(db))
 
     async def close(self) -> None:
         """Let a look under way finish (before the database it reads is closed)."""
@@ -65,26 +90,28 @@ class StockMirror:
     async def _look(self, db: Database) -> None:
         started, looked_at = self.clock.now(), time.monotonic()
         query = select(*_COLUMNS)
-        if self._watermark is not None and looked_at - self._full_at < FULL_EVERY:
-            query = query.where(c.updated_at > self._watermark - OVERLAP)
+        if self._since is not None and looked_at - self._full_at < self.full_every:
+            query = query.where(c.updated_at > self._since)
         else:
             self._full_at = looked_at
-        newest = self._watermark
         async with db.read() as conn:
-            for node_id, sku, on_hand, reserved, safety, updated_at in await conn.execute(query):
-                stock = Stock(on_hand, reserved, safety)
-                row = self.by_sku.setdefault(sku, {})
-                if row.get(node_id) != stock:
-                    row[node_id] = stock
-                    self.version += 1
-                if newest is None or updated_at > newest:
-                    newest = updated_at
-        self._watermark = newest
+            writing = await conn.scalar(_OLDEST_WRITER) if db.dialect == "postgresql" else None
+            since = started - OVERLAP - timedelta(seconds=float(writing or 0))
+            rows, read = await conn.stream(query.execution_options(yield_per=SLICE)), 0
+            async for part in rows.partitions():
+                self._apply(part)
+                read += len(part)
+                await asyncio.sleep(0)
+        self._since, self.rows_read = since, read
         self.as_of = started
         self._looked_at = looked_at
 
+    def _apply(self, rows) -> None:
+        if self.units.update((sku, node_id, atp(on_hand, reserved, safety))
+                             for node_id, sku, on_hand, reserved, safety in rows):
+            self.version += 1
+
     async def available(self, db: Database, skus: set[str]) -> dict[tuple[str, str], int]:
         """Units available per (node, sku) for these SKUs, as the mirror has them."""
-        by_sku, _ = await self.current(db)
-        return {(node_id, sku): stock.available for sku in skus for node_id, stock in by_sku.get(sku, {}).items()
-                if stock.available > 0}
+        units, _ = await self.current(db)
+        return {(node_id, sku): n for sku in skus for node_id, n in units.positive(sku)}
