@@ -1,12 +1,13 @@
 """Availability to promise, as channels see it: per node, per delivery mode, over the network, near a point."""
 
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .geo import haversine_km
-from .protection import NO_RULES, Rules
+from .geo import KM_PER_DEGREE, haversine_km
+from .protection import NO_RULES, Rules, promisable
 from .reference import NodeRef
 from .vocabulary import STOCKLESS_NODE_TYPES, NodeType
 
@@ -22,14 +23,40 @@ class Near:
     limit: int = 20
 
 
-def sellable_nodes(nodes: Iterable[NodeRef], rules: Rules = NO_RULES, channel: str = "") -> list[NodeRef]:
-    """Nodes whose stock may be promised to the channel: active, holding stock, allowed by its rules."""
-    return [n for n in nodes if n.active and n.type not in STOCKLESS_NODE_TYPES and rules.uses(channel, n.type)]
+@dataclass(frozen=True)
+class Sellable:
+    """The nodes whose stock a channel may promise (active, holding stock, allowed by its rules), laid out
+    so that one SKU's answer takes the time of the few nodes holding it, not of the whole network: what the
+    channel may take of each node's units, the modes each serves, every mode any of them serves, and the
+    walk-in stores by latitude (the stores near a point are looked for in a band of latitude, not among
+    all). Built once per reference snapshot and channel."""
+    nodes: dict[str, NodeRef]
+    guards: dict[str, tuple[int, int]]  # node -> (units to leave, share in percent), see ``Rules.guard``
+    modes: tuple[str, ...]
+    walk_in: tuple[tuple[float, str], ...]  # (latitude, node id), by latitude
+    latitudes: tuple[float, ...]
+
+    @classmethod
+    def of(cls, nodes: Iterable[NodeRef], rules: Rules = NO_RULES, channel: str = "") -> "Sellable":
+        usable = {n.id: n for n in nodes
+                  if n.active and n.type not in STOCKLESS_NODE_TYPES and rules.uses(channel, n.type)}
+        walk_in = tuple(sorted((n.lat, n.id) for n in usable.values() if n.type in WALK_IN))
+        return cls(usable, {i: rules.guard(channel, n.type) for i, n in usable.items()},
+                   tuple(sorted({m for n in usable.values() for m in n.fulfills})), walk_in,
+                   tuple(lat for lat, _ in walk_in))
+
+    def near(self, point: Near) -> list[tuple[float, str]]:
+        """(km, node id) of the walk-in stores within the radius of the point, nearest first. A degree of
+        latitude is never less than ``KM_PER_DEGREE`` km apart, so no store outside the band can be within."""
+        band = point.radius_km / KM_PER_DEGREE * (1 + 1e-9)  # (a store on the very edge stays in)
+        low, high = bisect_left(self.latitudes, point.lat - band), bisect_right(self.latitudes, point.lat + band)
+        found = ((haversine_km(point.lat, point.lng, self.nodes[i].lat, self.nodes[i].lng), i)
+                 for _, i in self.walk_in[low:high])
+        return sorted((km, i) for km, i in found if km <= point.radius_km)
 
 
-def incoming(supply: Iterable[tuple[str, date, int]], nodes: list[NodeRef], today: date) -> list[dict[str, Any]]:
+def incoming(supply: Iterable[tuple[str, date, int]], usable: Container[str], today: date) -> list[dict[str, Any]]:
     """Expected supply at these nodes from today on, summed by date: "none now, 12 on 3 December"."""
-    usable = {n.id for n in nodes}
     by_date: dict[date, int] = {}
     for node_id, expected_on, quantity in supply:
         if node_id in usable and expected_on >= today:
@@ -37,34 +64,29 @@ def incoming(supply: Iterable[tuple[str, date, int]], nodes: list[NodeRef], toda
     return [{"date": d.isoformat(), "quantity": q} for d, q in sorted(by_date.items())]
 
 
-def sku_availability(sku: str, stock: Mapping[str, int], nodes: list[NodeRef], near: Near | None,
-                     *, active: bool = True, rules: Rules = NO_RULES, channel: str = "",
-                     supply: Iterable[tuple[str, date, int]] = (), today: date | None = None) -> dict[str, Any]:
-    """One SKU's availability over ``nodes`` from its available units by node (``stock``): network total, per
-    node (with stock), per mode, near a point.
+def sku_availability(sku: str, stock: Mapping[str, int], sellable: Sellable, near: Near | None,
+                     *, active: bool = True, supply: Iterable[tuple[str, date, int]] = (),
+                     today: date | None = None) -> dict[str, Any]:
+    """One SKU's availability over the sellable nodes from its available units by node (``stock``): network
+    total, per node (with stock), per mode, near a point.
 
     What each node shows is what the channel's rules leave it; a switched-off SKU (``active`` false) has
     nothing to promise anywhere."""
-    per_node = {n.id: rules.promisable(channel, n.type, stock[n.id])
-                for n in nodes if n.id in stock} if active else {}
-    modes: dict[str, int] = {}
-    for n in nodes:
-        for mode in n.fulfills:
-            modes[mode] = modes.get(mode, 0) + per_node.get(n.id, 0)
+    guards = sellable.guards
+    per_node = {node_id: promisable(units, *guards[node_id])
+                for node_id, units in stock.items() if node_id in guards} if active else {}
+    modes = dict.fromkeys(sellable.modes, 0)
+    for node_id, units in per_node.items():
+        for mode in sellable.nodes[node_id].fulfills:
+            modes[mode] += units
     answer = {
         "sku": sku,
         "available": sum(per_node.values()),
         "nodes": [{"node_id": node_id, "available": q} for node_id, q in sorted(per_node.items()) if q > 0],
-        "modes": dict(sorted(modes.items())),
-        "incoming": incoming(supply, nodes, today) if active and today else [],
+        "modes": modes,
+        "incoming": incoming(supply, guards, today) if active and today else [],
     }
     if near is not None:
-        close = sorted(
-            (haversine_km(near.lat, near.lng, n.lat, n.lng), n.id)
-            for n in nodes if n.type in WALK_IN
-        )
-        answer["near"] = [
-            {"node_id": node_id, "distance_km": round(km, 1), "available": per_node.get(node_id, 0)}
-            for km, node_id in close if km <= near.radius_km
-        ][: near.limit]
+        answer["near"] = [{"node_id": node_id, "distance_km": round(km, 1), "available": per_node.get(node_id, 0)}
+                          for km, node_id in sellable.near(near)[: near.limit]]
     return answer

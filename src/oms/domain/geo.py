@@ -1,9 +1,11 @@
 """Distances on the Earth's surface, in kilometres."""
 
 from dataclasses import dataclass
-from math import asin, cos, radians, sin, sqrt
+from math import asin, cos, pi, radians, sin, sqrt
 
 EARTH_RADIUS_KM = 6371.0088
+# Two points a degree of latitude apart are at least this far apart, whatever their longitudes.
+KM_PER_DEGREE = EARTH_RADIUS_KM * pi / 180
 
 
 @dataclass(frozen=True)

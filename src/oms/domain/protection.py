@@ -42,11 +42,16 @@ class Rules:
 
     def promisable(self, channel: str, node_type: str, available: int) -> int:
         """What this channel may take of ``available`` units (already net of reservations and safety)."""
-        keep, share = self.guard(channel, node_type)
-        return max(0, available - keep) * share // 100
+        return promisable(available, *self.guard(channel, node_type))
 
     def safety_for(self, node_type: str) -> int:
         return self.safety_stock_by_node_type.get(node_type, 0)
+
+
+def promisable(available: int, keep: int, share: int) -> int:
+    """What a channel may take of ``available`` units, leaving ``keep`` and taking ``share`` percent of the
+    rest (``Rules.guard``)."""
+    return max(0, available - keep) * share // 100
 
 
 OPEN = ChannelRule()

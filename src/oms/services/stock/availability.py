@@ -1,11 +1,14 @@
 """Availability for channels: per SKU, network total, per node, per delivery mode and near a point."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from ...domain.access import Principal
-from ...domain.availability import Near, sellable_nodes, sku_availability
+from ...domain.availability import Near, Sellable, sku_availability
 from ...domain.errors import FieldError, InvalidInput, NotFound
+from ..reference.cache import Snapshot
 from ..runtime.context import Context
+from .units import UnitsBySku
 
 
 async def availability(ctx: Context, *, principal: Principal, channel: str, skus: Sequence[str],
@@ -18,19 +21,18 @@ async def availability(ctx: Context, *, principal: Principal, channel: str, skus
     if unknown:
         raise InvalidInput(unknown)
     stock, as_of = await ctx.stock.current(ctx.db)
-    nodes = sellable_nodes(snap.nodes.values(), snap.rules, channel)
     return {
         "channel": channel,
         "as_of": as_of.isoformat(),
-        "items": [_item(snap, stock, nodes, channel, sku, near, as_of) for sku in skus],
+        "items": [_item(snap, stock, channel, sku, near, as_of) for sku in skus],
     }
 
 
-def _item(snap, stock, nodes, channel: str, sku: str, near: Near | None, as_of) -> dict:
+def _item(snap: Snapshot, stock: UnitsBySku, channel: str, sku: str, near: Near | None, as_of: datetime) -> dict:
     """One SKU's answer, as both forms give it."""
-    return sku_availability(sku, stock.of(sku), nodes, near, active=snap.products[sku].active,
-                            rules=snap.rules, channel=channel, supply=snap.supply.get(sku, ()),
-                            today=as_of.date())
+    sellable = snap.derived(("sellable", channel), lambda: Sellable.of(snap.nodes.values(), snap.rules, channel))
+    return sku_availability(sku, stock.of(sku), sellable, near, active=snap.products[sku].active,
+                            supply=snap.supply.get(sku, ()), today=as_of.date())
 
 
 async def product_page(ctx: Context, *, principal: Principal, channel: str, sku: str, near: Near | None) -> dict:
@@ -43,7 +45,7 @@ async def product_page(ctx: Context, *, principal: Principal, channel: str, sku:
     versions = (snap.version, ctx.stock.version, as_of.date())  # the date: supply before today drops out
     if near is None and (kept := ctx.pages.get(versions, (channel, sku))) is not None:
         return {**kept, "as_of": as_of.isoformat()}  # still true as of the latest look
-    item = _item(snap, stock, sellable_nodes(snap.nodes.values(), snap.rules, channel), channel, sku, near, as_of)
+    item = _item(snap, stock, channel, sku, near, as_of)
     answer = {"channel": channel, "as_of": as_of.isoformat(), **item}
     if near is None:
         ctx.pages.put((channel, sku), answer)
