@@ -1,12 +1,11 @@
 """Availability to promise, as channels see it: per node, per delivery mode, over the network, near a point."""
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .geo import KM_PER_DEGREE, haversine_km
+from .geo import Nearby
 from .protection import NO_RULES, Rules, promisable
 from .reference import NodeRef
 from .vocabulary import STOCKLESS_NODE_TYPES, NodeType
@@ -28,31 +27,23 @@ class Sellable:
     """The nodes whose stock a channel may promise (active, holding stock, allowed by its rules), laid out
     so that one SKU's answer takes the time of the few nodes holding it, not of the whole network: what the
     channel may take of each node's units, the modes each serves, every mode any of them serves, and the
-    walk-in stores by latitude (the stores near a point are looked for in a band of latitude, not among
-    all). Built once per reference snapshot and channel."""
+    walk-in stores by place. Built once per reference snapshot and channel."""
     nodes: dict[str, NodeRef]
     guards: dict[str, tuple[int, int]]  # node -> (units to leave, share in percent), see ``Rules.guard``
     modes: tuple[str, ...]
-    walk_in: tuple[tuple[float, str], ...]  # (latitude, node id), by latitude
-    latitudes: tuple[float, ...]
+    walk_in: Nearby
 
     @classmethod
     def of(cls, nodes: Iterable[NodeRef], rules: Rules = NO_RULES, channel: str = "") -> "Sellable":
         usable = {n.id: n for n in nodes
                   if n.active and n.type not in STOCKLESS_NODE_TYPES and rules.uses(channel, n.type)}
-        walk_in = tuple(sorted((n.lat, n.id) for n in usable.values() if n.type in WALK_IN))
         return cls(usable, {i: rules.guard(channel, n.type) for i, n in usable.items()},
-                   tuple(sorted({m for n in usable.values() for m in n.fulfills})), walk_in,
-                   tuple(lat for lat, _ in walk_in))
+                   tuple(sorted({m for n in usable.values() for m in n.fulfills})),
+                   Nearby((n.lat, n.lng, n.id) for n in usable.values() if n.type in WALK_IN))
 
     def near(self, point: Near) -> list[tuple[float, str]]:
-        """(km, node id) of the walk-in stores within the radius of the point, nearest first. A degree of
-        latitude is never less than ``KM_PER_DEGREE`` km apart, so no store outside the band can be within."""
-        band = point.radius_km / KM_PER_DEGREE * (1 + 1e-9)  # (a store on the very edge stays in)
-        low, high = bisect_left(self.latitudes, point.lat - band), bisect_right(self.latitudes, point.lat + band)
-        found = ((haversine_km(point.lat, point.lng, self.nodes[i].lat, self.nodes[i].lng), i)
-                 for _, i in self.walk_in[low:high])
-        return sorted((km, i) for km, i in found if km <= point.radius_km)
+        """(km, node id) of the walk-in stores within the radius of the point, nearest first."""
+        return self.walk_in.within(point.lat, point.lng, point.radius_km)
 
 
 def incoming(supply: Iterable[tuple[str, date, int]], usable: Container[str], today: date) -> list[dict[str, Any]]:

@@ -1,5 +1,7 @@
 """Distances on the Earth's surface, in kilometres."""
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from math import asin, cos, pi, radians, sin, sqrt
 
@@ -38,3 +40,20 @@ def _arc(phi1: float, cos1: float, lam1: float, phi2: float, cos2: float, lam2: 
     """The haversine formula."""
     h = sin((phi2 - phi1) / 2) ** 2 + cos1 * cos2 * sin((lam2 - lam1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(h)))
+
+
+class Nearby:
+    """Points found by distance from a place without measuring to every one: kept by latitude, only those
+    in the band of latitude the radius spans are measured (a degree of latitude is at least
+    ``KM_PER_DEGREE`` km, so none outside it can be within)."""
+
+    def __init__(self, points: Iterable[tuple[float, float, str]]) -> None:
+        self._points = sorted(points)  # (lat, lng, id)
+        self._latitudes = [lat for lat, _, _ in self._points]
+
+    def within(self, lat: float, lng: float, radius_km: float) -> list[tuple[float, str]]:
+        """(km, id) of the points within the radius, nearest first (then by id)."""
+        band = radius_km / KM_PER_DEGREE * (1 + 1e-9)  # (a point on the very edge stays in)
+        low, high = bisect_left(self._latitudes, lat - band), bisect_right(self._latitudes, lat + band)
+        found = ((haversine_km(lat, lng, p_lat, p_lng), i) for p_lat, p_lng, i in self._points[low:high])
+        return sorted((km, i) for km, i in found if km <= radius_km)

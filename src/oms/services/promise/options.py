@@ -13,7 +13,7 @@ from ...domain.access import Principal
 from ...domain.capacity import Capacity
 from ...domain.couriers import SLOTS_OFFERED
 from ...domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
-from ...domain.geo import haversine_km
+from ...domain.geo import Nearby
 from ...domain.ordering import check_skus
 from ...domain.promise import NotOffered, Option
 from ...domain.reference import NodeRef
@@ -96,23 +96,25 @@ class _Modes:
 
     def __init__(self, snap: Snapshot, cart: Cart, stock: dict[tuple[str, str], int], capacity: Capacity,
                  prefer: tuple[str, ...]) -> None:
-        rules, channel = snap.rules, cart.channel
+        rules, self.channel = snap.rules, cart.channel
         self.snap, self.point, self.prefer = snap, cart.point, prefer
         self.needs = [Need(i + 1, sku, quantity) for i, (sku, quantity) in enumerate(cart.lines)]
-        self.usable = {n.id: n for n in snap.nodes.values() if n.active and rules.uses(channel, n.type)}
-        self.available = {(n, s): rules.promisable(channel, self.usable[n].type, q) for (n, s), q in stock.items()
-                          if n in self.usable}
+        self.usable = _usable(snap, cart.channel)
+        self.available = {(n, s): rules.promisable(cart.channel, self.usable[n].type, q)
+                          for (n, s), q in stock.items() if n in self.usable}
         for key, units in (cart.held or {}).items():  # the hold's units are the cart's own, whatever the rules
             self.available[key] = self.available.get(key, 0) + units
+        # Only the nodes holding some of the cart can be in a plan: the rest of the network is never looked at.
+        self.holders = sorted({n for (n, _), units in self.available.items() if units > 0})
         self.ways = Ways(snap, capacity, {sku: snap.products[sku].weight_g for sku, _ in cart.lines}, cart.at)
         self.holding = frozenset(n for n, _ in cart.held or ())  # its units stay where held, as capture takes them
-        self.distances = {n.id: _km(snap, n.id, cart.point) for n in snap.nodes.values() if n.active and n.hands_over}
 
     def plan(self, mode: str, near: tuple[float, float]) -> Plan:
         """The first rule's plan from the nodes that send ``mode``, nearest ``near`` first."""
-        candidates = [Candidate(n.id, n.lat, n.lng) for n in self.usable.values() if mode in n.fulfills]
-        if not candidates:
+        sending = _sending(self.snap, self.channel, mode)
+        if not sending:
             raise NotOffered(f"no node the channel may use sends {mode}")
+        candidates = [sending[n] for n in self.holders if n in sending]
         return self.ways.plan(lambda c: plan_first_rule(self.needs, c, self.available, near), candidates,
                               self.holding, self.prefer)
 
@@ -121,13 +123,12 @@ class _Modes:
 
     def own(self, mode: str, slot: datetime | None, most: int) -> list[Option]:
         """The retailer's own vans (a slot) or couriers (within the hour)."""
-        return self.ways.own(mode, [n for n in self.usable if mode in self.usable[n].fulfills], self.available,
+        return self.ways.own(mode, _sending(self.snap, self.channel, mode), self.available,
                              wanted(self.needs), self.point, slot, most=most)
 
     def drop_off(self, mode: str) -> list[Option]:
         """Carried to the nearest locker banks or relay points that take this mode and have room."""
-        banks = _handing_over(self.snap, mode, self.distances, (NodeType.LOCKER, NodeType.PICKUP_POINT),
-                              POINT_RADIUS_KM)
+        banks = _handing_over(self.snap, mode, self.point, (NodeType.LOCKER, NodeType.PICKUP_POINT), POINT_RADIUS_KM)
         if not banks:
             raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
         return _first_few(banks, lambda bank: self.ways.dropped_off(mode, self.plan(mode, (bank.lat, bank.lng)),
@@ -136,7 +137,7 @@ class _Modes:
     def collect(self, mode: str, from_dcs: bool) -> list[Option]:
         """Ready at the nearest stores that hand over this mode (``from_dcs``: sent there from a DC when the
         store lacks some of it)."""
-        stores = _handing_over(self.snap, mode, self.distances, (NodeType.STORE,), STORE_RADIUS_KM)
+        stores = _handing_over(self.snap, mode, self.point, (NodeType.STORE,), STORE_RADIUS_KM)
         if not stores:
             raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over {mode}")
         return _first_few(stores, lambda store: self.at_store(mode, store, from_dcs))
@@ -150,8 +151,8 @@ class _Modes:
             return self.ways.collected(mode, {store.id: needs}, store.id)
         if not from_dcs:
             raise NotOffered("lacks some of the lines on its shelves")
-        dcs = [Candidate(n.id, n.lat, n.lng) for n in usable.values()
-               if n.type == NodeType.WAREHOUSE and mode in n.fulfills]
+        dcs = self.snap.derived(("DCs sending", self.channel, mode), lambda: [
+            c for i, c in _sending(self.snap, self.channel, mode).items() if usable[i].type == NodeType.WAREHOUSE])
         if not dcs:
             raise NotOffered(f"lacks some lines, and no DC the channel may use sends {mode}")
         plan = self.ways.plan(lambda c: plan_first_rule(needs, c, available, (store.lat, store.lng)), dcs)
@@ -254,18 +255,24 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
-def _km(snap: Snapshot, node_id: str, point: tuple[float, float]) -> float:
-    node = snap.nodes[node_id]
-    return haversine_km(node.lat, node.lng, *point)
+def _usable(snap: Snapshot, channel: str) -> dict[str, NodeRef]:
+    """The active nodes the channel's rules let it use (worked out once per snapshot and channel)."""
+    return snap.derived(("usable", channel), lambda: {
+        n.id: n for n in snap.nodes.values() if n.active and snap.rules.uses(channel, n.type)})
 
 
-def _handing_over(snap: Snapshot, mode: str, distances: dict[str, float], types: tuple[str, ...],
+def _sending(snap: Snapshot, channel: str, mode: str) -> dict[str, Candidate]:
+    """Those of them that send ``mode``."""
+    return snap.derived(("sending", channel, mode), lambda: {
+        i: Candidate(i, n.lat, n.lng) for i, n in _usable(snap, channel).items() if mode in n.fulfills})
+
+
+def _handing_over(snap: Snapshot, mode: str, point: tuple[float, float], types: tuple[str, ...],
                   radius_km: float) -> list[NodeRef]:
-    """The active nodes of these types that hand over ``mode`` within the radius, nearest first
-    (``distances``: from the destination, per node that hands over anything)."""
-    near = sorted((km, node_id) for node_id, km in distances.items()
-                  if km <= radius_km and snap.nodes[node_id].type in types and mode in snap.nodes[node_id].hands_over)
-    return [snap.nodes[node_id] for _, node_id in near[:TRIED]]
+    """The active nodes of these types that hand over ``mode`` within the radius, nearest first."""
+    places = snap.derived(("handing over", mode, types), lambda: Nearby(
+        (n.lat, n.lng, n.id) for n in snap.nodes.values() if n.active and n.type in types and mode in n.hands_over))
+    return [snap.nodes[node_id] for _, node_id in places.within(*point, radius_km)[:TRIED]]
 
 
 def _first_few(nodes: list[NodeRef], option_at: Callable[[NodeRef], Option]) -> list[Option]:
