@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+BENCH_DB ?= $(or $(OMS_BENCH_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/oms_bench)
 
-.PHONY: run test test-instants lint browser screenshots bench-capture fuzz clean
+.PHONY: run test test-instants lint browser screenshots bench bench-large bench-capture fuzz clean
 
 run: $(VENV)/.run-installed
 	$(BIN)/oms demo --if-empty
@@ -43,6 +44,14 @@ lint: $(VENV)/.dev-installed
 fuzz: $(VENV)/.dev-installed
 	$(BIN)/pip install -q schemathesis
 	bench/fuzz.sh
+
+# Every hot path on the demo retailer (and on the 300-store one), one table each: needs PostgreSQL
+# (OMS_BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/oms_bench, recreated each run).
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/all.py --network demo --postgres-url $(BENCH_DB)
+
+bench-large: $(VENV)/.dev-installed
+	$(BIN)/python bench/all.py --network large --postgres-url $(BENCH_DB)
 
 bench-capture: $(VENV)/.dev-installed
 	$(BIN)/python bench/capture.py

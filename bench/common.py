@@ -21,6 +21,8 @@ from seed import bench_network, fresh_postgres
 ROOT = Path(__file__).parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
 SERVERS: dict[str, int] = {}  # url -> process group of the server started here, whose CPU time drive() reads
+STARTED: dict[str, float] = {}  # url -> when its server was started (time.monotonic())
+NETWORKS = ("bench", "demo", "large", "very-large")
 
 
 def cpu_seconds(group: int | None) -> tuple[float, float]:
@@ -77,9 +79,11 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 async def drive(url: str, key: str, clients: int, seconds: float, make_request, rate: float | None = None,
-                headers: dict | None = None) -> dict:
+                headers: dict | None = None, probe: bool = False) -> dict:
     """``clients`` loops sending requests for ``seconds``, back to back or together at ``rate`` per second;
-    latencies of the successful ones. ``headers``: instead of the API key's (a console session's cookie)."""
+    latencies of the successful ones. ``headers``: instead of the API key's (a console session's cookie).
+    ``probe``: meanwhile one more client asks ``GET /healthz`` every 10 ms; its p99 (``probe_p99``) shows
+    whether anything held up the server's event loop."""
     headers = headers or {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     latencies: list[float] = []
     failures: dict[int, int] = {}
@@ -107,8 +111,18 @@ async def drive(url: str, key: str, clients: int, seconds: float, make_request, 
                     else:
                         failures[r.status] = failures.get(r.status, 0) + 1
 
+        async def prober() -> None:
+            async with aiohttp.ClientSession() as own:  # its own connection: not queued behind the load's
+                while time.monotonic() < stop:
+                    t0 = time.perf_counter()
+                    async with own.get(url + "/healthz") as r:
+                        await r.read()
+                    probed.append(time.perf_counter() - t0)
+                    await asyncio.sleep(0.01)
+
+        probed: list[float] = []
         started = time.monotonic()
-        await asyncio.gather(*(client(n) for n in range(clients)))
+        await asyncio.gather(*(client(n) for n in range(clients)), *([prober()] if probe else []))
         elapsed = time.monotonic() - started
     done = max(1, len(latencies))
     cpu = [(after - before) * 1000 / done for after, before in zip(cpu_seconds(group), cpu_before, strict=True)]
@@ -116,7 +130,22 @@ async def drive(url: str, key: str, clients: int, seconds: float, make_request, 
     return {"rate": len(latencies) / elapsed, "ok": len(latencies), "failures": failures,
             "server_cpu_ms": cpu[0] if group is not None else None, "db_cpu_ms": cpu[1],
             "p50": percentile(latencies, 50) * 1000, "p95": percentile(latencies, 95) * 1000,
-            "p99": percentile(latencies, 99) * 1000}
+            "p99": percentile(latencies, 99) * 1000,
+            "probe_p99": percentile(sorted(probed), 99) * 1000 if probe else None}
+
+
+def server_rss_mib(url: str) -> float:
+    """Resident memory of the server started here for ``url``, all its processes (workers and their
+    supervisor), in MiB."""
+    group, total = SERVERS[url], 0
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == group:
+                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # rss, in pages
+        except (OSError, IndexError, ValueError):  # the process ended meanwhile
+            continue
+    return total / 2**20
 
 
 def server_arguments(doc: str, *, db: str = "postgres", clients: int = 32, seconds: float = 15):
@@ -127,31 +156,35 @@ def server_arguments(doc: str, *, db: str = "postgres", clients: int = 32, secon
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--clients", type=int, default=clients)
     ap.add_argument("--seconds", type=float, default=seconds)
-    ap.add_argument("--network", choices=["bench", "demo"], default="bench",
-                    help="bench: 1 DC and 10 stores, 50 SKUs; demo: the demo retailer (`oms demo`), its SKUs "
-                         "stocked at the Paris DC")
+    ap.add_argument("--network", choices=NETWORKS, default="bench",
+                    help="bench: 1 DC and 10 stores, 50 SKUs; demo: the demo retailer (`oms demo`); large, "
+                         "very-large: `oms demo --scale` (300 stores and 20,000 SKUs, 1,000 and 100,000); "
+                         "the SKUs used are those stocked at the Paris DC")
     return ap
 
 
 @asynccontextmanager
 async def bench_server(args, *, demo: bool = False) -> AsyncIterator[tuple[str, str, list[str]]]:
-    """``oms serve`` on a fresh database with the benchmark network (or, with ``demo``, the demo retailer:
-    its SKUs stocked at the Paris DC): (url, admin key, SKUs); stopped after."""
+    """``oms serve`` on a fresh database with the benchmark network (or, with ``demo`` or ``--network``, the
+    demo retailer at that scale: its SKUs stocked at the Paris DC): (url, admin key, SKUs); stopped after."""
     key = "bench-" + secrets.token_hex(16)
-    demo = demo or getattr(args, "network", "bench") == "demo"
+    network = "demo" if demo and getattr(args, "network", "bench") == "bench" else getattr(args, "network", "bench")
+    demo = network != "bench"
     if args.db == "postgres":
         db_url = await fresh_postgres(args.postgres_url)
     else:
         db_url = f"sqlite:///{ROOT / 'var' / f'bench-{secrets.token_hex(4)}.db'}"
     if demo:
         with tempfile.TemporaryDirectory() as tmp:  # its key file stays out of the user's var/
+            scale = [] if network == "demo" else ["--scale", network]
             loading = await asyncio.create_subprocess_exec(
-                str(Path(sys.executable).parent / "oms"), "demo", cwd=tmp, stdout=subprocess.DEVNULL,
+                str(Path(sys.executable).parent / "oms"), "demo", *scale, cwd=tmp, stdout=subprocess.DEVNULL,
                 env={**os.environ, "OMS_DATABASE_URL": db_url})
             if await loading.wait():
                 raise SystemExit("loading the demo failed")
+    started = time.monotonic()
     proc, url = start_server(db_url, args.workers, key)
-    SERVERS[url] = proc.pid
+    SERVERS[url], STARTED[url] = proc.pid, started
     try:
         await wait_ready(url)
         yield url, key, await (demo_skus(url, key) if demo else bench_network(url, key))
@@ -168,10 +201,13 @@ async def demo_skus(url: str, key: str) -> list[str]:
 
 def print_table(title: str, rows: list[tuple[str, dict]]) -> None:
     print(title)
-    print(f"{'load':<28}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"
-          f"{'server CPU ms/op':>18}{'db CPU ms/op':>14}  failures")
+    probed = any(m.get("probe_p99") is not None for _, m in rows)
+    print(f"{'load':<38}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"
+          f"{'server CPU ms/op':>18}{'db CPU ms/op':>14}{'healthz p99 ms' if probed else '':>{16 if probed else 0}}"
+          "  failures")
     for name, m in rows:
         figures = f"{m['rate']:>10.0f}{m['p50']:>10.2f}{m['p95']:>10.2f}{m['p99']:>10.2f}"
         server = "-" if m.get("server_cpu_ms") is None else f"{m['server_cpu_ms']:.2f}"
         database = "-" if m.get("db_cpu_ms") is None else f"{m['db_cpu_ms']:.2f}"
-        print(f"{name:<28}{figures}{server:>18}{database:>14}  {m['failures'] or '-'}")
+        probe = "" if not probed else "-" if m.get("probe_p99") is None else f"{m['probe_p99']:.1f}"
+        print(f"{name:<38}{figures}{server:>18}{database:>14}{probe:>{16 if probed else 0}}  {m['failures'] or '-'}")
