@@ -23,6 +23,7 @@ from ...domain.protection import NO_RULES, SETTING, Rules, rules_from
 from ...domain.reference import NodeRef, ProductRef
 from ...domain.strategy import NO_SETTINGS, SourcingSettings, settings_from
 from ...domain.strategy import SETTING as SOURCING
+from ..runtime.slices import in_slices
 
 REFERENCE = "reference"
 PRICES = "delivery_prices"  # the settings document of delivery prices
@@ -93,12 +94,11 @@ class ReferenceCache:
 
 async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     p, n = t.products.c, t.nodes.c
-    products = {
-        r.sku: ProductRef(r.sku, r.name, r.weight_g, r.price_amount, r.currency, r.bulky, r.hazardous, r.active)
-        for r in await conn.execute(
-            select(p.sku, p.name, p.weight_g, p.price_amount, p.currency, p.bulky, p.hazardous, p.active)
-        )
-    }
+    products: dict[str, ProductRef] = {}
+    # A catalogue of a hundred thousand SKUs is read in slices, with the event loop free between them.
+    query = select(p.sku, p.name, p.weight_g, p.price_amount, p.currency, p.bulky, p.hazardous, p.active)
+    async for part in in_slices(conn, query):
+        products.update((r[0], ProductRef(*r)) for r in part)
     nodes = {
         r.id: NodeRef(r.id, r.type, r.name, r.lat, r.lng, r.timezone, frozenset(r.fulfills),
                       frozenset(r.hands_over), r.active, r.daily_capacity, r.handling_cost_per_order,

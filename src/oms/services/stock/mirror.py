@@ -11,8 +11,7 @@ read once it commits). The watermark moves with the clock, never with the rows' 
 imported with one stamp are read once, not at every look. A clock apart between hosts could still hide a
 row, so the whole table is read again every ``full_every`` seconds as a backstop.
 
-Rows are read in slices, with the event loop free between them: a million-row read must not stall the
-requests served meanwhile.
+Rows are read in slices (``runtime/slices.py``), with the event loop free between them.
 """
 
 import asyncio
@@ -25,11 +24,11 @@ from ...clock import Clock
 from ...db import tables as t
 from ...db.engine import Database
 from ...domain.inventory import atp
+from ..runtime.slices import in_slices
 from .units import UnitsBySku
 
 OVERLAP = timedelta(seconds=2)
 FULL_EVERY = 600.0
-SLICE = 500  # rows decoded and applied between two turns of the event loop (a millisecond or two)
 c = t.inventory.c
 _COLUMNS = (c.node_id, c.sku, c.on_hand, c.reserved, c.safety_stock)
 
@@ -97,11 +96,10 @@ class StockMirror:
         async with db.read() as conn:
             writing = await conn.scalar(_OLDEST_WRITER) if db.dialect == "postgresql" else None
             since = started - OVERLAP - timedelta(seconds=float(writing or 0))
-            rows, read = await conn.stream(query.execution_options(yield_per=SLICE)), 0
-            async for part in rows.partitions():
+            read = 0
+            async for part in in_slices(conn, query):
                 self._apply(part)
                 read += len(part)
-                await asyncio.sleep(0)
         self._since, self.rows_read = since, read
         self.as_of = started
         self._looked_at = looked_at
