@@ -170,18 +170,43 @@ def inventory_check(repair: Annotated[bool, typer.Option(
     raise typer.Exit(1)
 
 
+def _lines(path: Path) -> int | None:
+    """About how many rows the file has (its lines but the header), for the progress bar."""
+    try:
+        with path.open("rb") as f:
+            return max(0, sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1)
+    except OSError:
+        return None  # the import says why
+
+
 def _was(value: int | None) -> str:
     return "no row" if value is None else str(value)
 
 
 @app.command()
 def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
-                                                help="Load nothing if the database has products")] = False):
+                                                help="Load nothing if the database has products")] = False,
+         scale: Annotated[str | None, typer.Option(
+             help="The demo grown to a real network: large (300 stores, 3 DCs, 20,000 SKUs, about 1 million "
+                  "stock rows) or very-large (1,000 stores, 4 DCs, 100,000 SKUs, about 5 million)")] = None):
     """Load the demo retailer (2 DCs, 42 stores, 10 lockers, a supplier, 500 SKUs) and show its API keys."""
+    from rich.progress import Progress
+
+    from .demo.large import SCALES
     from .demo.load import KEYS_FILE, load_demo
 
-    with console.status("Loading the demo retailer…"):
-        summary = run(lambda ctx: load_demo(ctx, if_empty=if_empty))
+    if scale is not None and scale not in SCALES:
+        err.print(f"error: --scale is {' or '.join(SCALES)}", style="red", markup=False, highlight=False)
+        raise typer.Exit(2)
+    if scale is None:
+        with console.status("Loading the demo retailer…"):
+            summary = run(lambda ctx: load_demo(ctx, if_empty=if_empty))
+    else:
+        sizes = SCALES[scale]
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"{scale} retailer: stock rows", total=None)
+            summary = run(lambda ctx: load_demo(ctx, if_empty=if_empty, scale=sizes,
+                                                progress=lambda n: bar.advance(task, n)))
     if summary.loaded:
         nodes = ", ".join(f"{kind} {n}" for kind, n in summary.nodes.items())
         console.print(f"Demo retailer loaded. Nodes: {nodes}. Products: {summary.products}. "
@@ -222,16 +247,11 @@ def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")]
         err.print(exc.detail, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
-    try:
-        rows = importer.read_file(kind, file)
-    except InvalidInput as exc:
-        fail(exc)
-
     async def write(ctx):
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task(f"{kind} from {file.name}", total=len(rows))
+            task = bar.add_task(f"{kind} from {file.name}", total=_lines(file))
             try:
-                return await importer.write(ctx, kind, rows, file.name, progress=lambda n: bar.advance(task, n))
+                return await importer.import_file(ctx, kind, file, progress=lambda n: bar.advance(task, n))
             except InvalidInput as exc:
                 bar.stop()
                 fail(exc)

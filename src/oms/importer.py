@@ -27,11 +27,13 @@ import csv
 import io
 import json
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from array import array
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TextIO, cast
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -40,10 +42,12 @@ from .domain.errors import FieldError, InvalidInput
 from .services.reference import records
 from .services.reference.inputs import NodeIn, ProductIn
 from .services.runtime.context import Context
-from .services.stock import feeds
-from .services.stock.inputs import StockIn
+from .services.runtime.shapes import CODE_MAX_LENGTH, CODE_PATTERN, INT32
+from .services.stock import bulk
+from .services.stock.inputs import StockIn, StockLine
 
 SHOWN_ERRORS = 50
+CHUNK = 20_000  # stock rows read and copied at a time
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -169,13 +173,17 @@ def _reason(error: ErrorDetails) -> str:
     return "missing value" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
 
 
-def _invalid(name: str, errors: list[FieldError]) -> InvalidInput:
+class BadFile(InvalidInput):
+    """What is wrong with the file itself, each error already naming its line and column."""
+
+
+def _invalid(name: str, errors: list[FieldError]) -> BadFile:
     shown = [f"{e.field}: {e.reason}" for e in errors[:SHOWN_ERRORS]]
     if len(errors) > SHOWN_ERRORS:
         shown.append(f"… and {len(errors) - SHOWN_ERRORS} more")
     bad_lines = {e.field.partition(", column ")[0] for e in errors}
     head = f"{name}: {len(bad_lines)} bad line{'s' if len(bad_lines) != 1 else ''}, nothing imported"
-    return InvalidInput(errors, detail="\n".join([head, *shown]))
+    return BadFile(errors, detail="\n".join([head, *shown]))
 
 
 def _header(layout: Layout, name: str, header: list[str]) -> list[FieldError]:
@@ -194,53 +202,110 @@ def _header(layout: Layout, name: str, header: list[str]) -> list[FieldError]:
 def parse(kind: Kind, lines: Iterable[str], name: str) -> list[Row]:
     """The file's rows as validated input models, or InvalidInput listing every bad line."""
     layout = LAYOUTS[kind]
+    errors: list[FieldError] = []
+    rows = []
+    for start, cells in _records(layout, lines, name, errors):
+        item, found = _validated(layout, start, cells, name)
+        errors += found
+        if item is not None and not found:
+            rows.append(Row(start, item))
+    if errors:
+        raise _invalid(name, errors)
+    return rows
+
+
+def _records(layout: Layout, lines: Iterable[str], name: str,
+             errors: list[FieldError]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, non-empty cells by column) for each record; a record with the wrong number of cells goes to
+    ``errors``. A bad header, or a file that is not CSV, is InvalidInput at once."""
     lines = iter(lines)
     first = next(lines, "")
     delimiter = ";" if ";" in first and "," not in first else ","
     reader = csv.reader(_chain(first, lines), delimiter=delimiter)
     try:
-        return _rows(layout, reader, name)
+        header = [h.strip().lower() for h in next(reader, [])]
+        if not any(header):
+            raise _invalid(name, [FieldError(f"{name} line 1", "the file is empty; a header row is needed")])
+        if found := _header(layout, name, header):
+            raise _invalid(name, found)
+        line = reader.line_num + 1  # the line the next record starts on (a quoted cell may span lines)
+        for record in reader:
+            start, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue  # blank lines are allowed anywhere
+            if len(record) != len(header):
+                errors.append(FieldError(_where(name, start, None),
+                                         f"{len(record)} cells, but the header has {len(header)} columns"))
+                continue
+            yield start, {col: cell.strip() for col, cell in zip(header, record, strict=True) if cell.strip()}
     except csv.Error as exc:
         raise _invalid(name, [FieldError(_where(name, reader.line_num, None), f"unreadable CSV: {exc}")]) from None
 
 
-def _rows(layout: Layout, reader, name: str) -> list[Row]:
-    header = [h.strip().lower() for h in next(reader, [])]
-    if not any(header):
-        raise _invalid(name, [FieldError(f"{name} line 1", "the file is empty; a header row is needed")])
-    errors = _header(layout, name, header)
-    if errors:
-        raise _invalid(name, errors)
+def _validated(layout: Layout, start: int, cells: dict[str, str], name: str) -> tuple[BaseModel | None,
+                                                                                     list[FieldError]]:
+    """The row's input model, and what is wrong with it (each error naming the line and column)."""
+    unreadable: list[tuple[str, str]] = []
+    data = layout.shape(cells, unreadable)
+    found = [FieldError(_where(name, start, column), reason) for column, reason in unreadable]
+    try:
+        return layout.model.model_validate(data, strict=False), found  # a cell is text: "12" is the number 12
+    except ValidationError as exc:
+        for e in exc.errors():
+            column = _column(layout, e["loc"])
+            # A cell left out as unreadable is already reported; it is not "missing" as well.
+            if not (e["type"] == "missing" and column in dict(unreadable)):
+                found.append(FieldError(_where(name, start, column), _reason(e)))
+        return None, found
 
-    rows: list[Row] = []
-    line = reader.line_num + 1  # the line the next record starts on (a quoted cell may span lines)
-    for record in reader:
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines are allowed anywhere
-        if len(record) != len(header):
-            errors.append(FieldError(_where(name, start, None),
-                                     f"{len(record)} cells, but the header has {len(header)} columns"))
-            continue
-        cells = {col: cell.strip() for col, cell in zip(header, record, strict=True) if cell.strip()}
-        unreadable: list[tuple[str, str]] = []
-        data = layout.shape(cells, unreadable)
-        found = [FieldError(_where(name, start, column), reason) for column, reason in unreadable]
-        try:
-            item = layout.model.model_validate(data, strict=False)  # a cell is text: "12" is the number 12
-        except ValidationError as exc:
-            for e in exc.errors():
-                column = _column(layout, e["loc"])
-                # A cell left out as unreadable is already reported; it is not "missing" as well.
-                if not (e["type"] == "missing" and column in dict(unreadable)):
-                    found.append(FieldError(_where(name, start, column), _reason(e)))
-        if found:
+
+_CODE = re.compile(CODE_PATTERN)
+_UNITS = re.compile(r"[0-9]{1,10}")
+
+
+def _plain_count(cells: dict[str, str]) -> StockLine | None:
+    """The row when it is plainly good (codes of the allowed characters, units as digits within range), else
+    None and the row goes through ``StockIn``, which knows every rule and words every error: this is only
+    the short way for the millions of rows that pass."""
+    node_id, sku, on_hand, safety = (cells.get("node_id"), cells.get("sku"), cells.get("on_hand"),
+                                     cells.get("safety_stock"))
+    if not (node_id and sku and on_hand and len(node_id) <= CODE_MAX_LENGTH and len(sku) <= CODE_MAX_LENGTH
+            and _CODE.fullmatch(node_id) and _CODE.fullmatch(sku) and _UNITS.fullmatch(on_hand)
+            and (safety is None or _UNITS.fullmatch(safety))):
+        return None
+    units, kept = int(on_hand), None if safety is None else int(safety)
+    if units > INT32 or (kept is not None and kept > INT32):
+        return None
+    return StockLine(node_id, sku, units, kept)
+
+
+def stock_chunks(lines: Iterable[str], name: str, line_of: "array[int]",
+                 size: int = CHUNK) -> Iterator[list[StockLine]]:
+    """A stock file's rows in chunks of ``size``, checked as ``parse`` checks them; ``line_of`` receives each
+    row's line. Every bad line is reported at the end (InvalidInput); after the first, nothing more comes."""
+    layout = LAYOUTS[Kind.STOCK]
+    errors: list[FieldError] = []
+    chunk: list[StockLine] = []
+    for start, cells in _records(layout, lines, name, errors):
+        row = _plain_count(cells)
+        if row is None:
+            item, found = _validated(layout, start, cells, name)
             errors += found
-        else:
-            rows.append(Row(start, item))
+            if item is None or found:
+                continue
+            stock = cast(StockIn, item)  # (the stock layout's model)
+            row = StockLine(stock.node_id, stock.sku, stock.on_hand, stock.safety_stock)
+        if errors:
+            continue
+        chunk.append(row)
+        line_of.append(start)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
     if errors:
         raise _invalid(name, errors)
-    return rows
+    if chunk:
+        yield chunk
 
 
 def _chain(first: str, rest: Iterable[str]):
@@ -248,36 +313,49 @@ def _chain(first: str, rest: Iterable[str]):
     yield from rest
 
 
-def read_file(kind: Kind, path: Path) -> list[Row]:
+def _unreadable(path: Path, reason: str) -> BadFile:
+    return BadFile([FieldError(str(path), reason)], detail=f"{path}: {reason}")
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[TextIO]:
+    """The file as text; one that cannot be opened, or is not UTF-8, is BadFile naming it."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            return parse(kind, f, path.name)
-    except UnicodeDecodeError as exc:
-        problem = FieldError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        f = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
-        problem = FieldError(str(path), exc.strerror or str(exc))
-    raise InvalidInput([problem], detail=f"{problem.field}: {problem.reason}")
+        raise _unreadable(path, exc.strerror or str(exc)) from None
+    with f:
+        try:
+            yield f
+        except UnicodeDecodeError as exc:
+            raise _unreadable(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def read_file(kind: Kind, path: Path) -> list[Row]:
+    with _opened(path) as f:
+        return parse(kind, f, path.name)
 
 
 def read_text(kind: Kind, text: str, name: str) -> list[Row]:
     return parse(kind, io.StringIO(text, newline=""), name)
 
 
-def _from_service(exc: InvalidInput, rows: list[Row], kind: Kind, name: str) -> InvalidInput:
-    """The service names items by position (``items.3.sku``); the user wants the file's line and column."""
+def _from_service(exc: InvalidInput, lines: Sequence[int], kind: Kind, name: str) -> InvalidInput:
+    """The service names items by position (``items.3.sku``); the user wants the file's line and column.
+    ``lines``: the line of each item."""
     layout = LAYOUTS[kind]
 
     def line_of(match: re.Match) -> str:
         i = int(match[1])
-        return f"line {rows[i].line}" if i < len(rows) else match[0]
+        return f"line {lines[i]}" if i < len(lines) else match[0]
 
     errors = []
     for e in exc.errors:
         parts = e.field.split(".")
         reason = re.sub(r"\bitems\.(\d+)\b", line_of, e.reason)
-        if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit() and int(parts[1]) < len(rows):
+        if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit() and int(parts[1]) < len(lines):
             column = _column(layout, tuple(parts[2:])) if len(parts) > 2 else None
-            errors.append(FieldError(_where(name, rows[int(parts[1])].line, column), reason))
+            errors.append(FieldError(_where(name, lines[int(parts[1])], column), reason))
         else:
             errors.append(FieldError(f"{name} {e.field}", reason))
     return _invalid(name, errors)
@@ -294,8 +372,26 @@ async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
     try:
         if kind is Kind.STOCK:  # rows applied: a row resting on a later count is left as it is
             stock = cast(list[StockIn], items)  # (the stock layout's rows)
-            applied, _stale = await feeds.set_stock(ctx, stock, ref=f"import {name}", progress=progress)
+            lines = [StockLine(s.node_id, s.sku, s.on_hand, s.safety_stock) for s in stock]
+            applied, _stale = await bulk.import_counts(ctx, [lines], ref=f"import {name}", progress=progress)
             return applied
         return await WRITERS[kind](ctx, items, progress=progress)
     except InvalidInput as exc:
-        raise _from_service(exc, rows, kind, name) from None
+        raise _from_service(exc, [r.line for r in rows], kind, name) from None
+
+
+async def import_file(ctx: Context, kind: Kind, path: Path, progress: Callable[[int], None] | None = None) -> int:
+    """``oms import``: the file read and stored in one transaction. A stock file streams through in chunks
+    (a network's counts are millions of rows); products and nodes are read whole first."""
+    if kind is not Kind.STOCK:
+        return await write(ctx, kind, read_file(kind, path), path.name, progress)
+    line_of = array("I")
+    try:
+        with _opened(path) as f:
+            applied, _stale = await bulk.import_counts(ctx, stock_chunks(f, path.name, line_of),
+                                                       ref=f"import {path.name}", progress=progress)
+    except BadFile:
+        raise
+    except InvalidInput as exc:
+        raise _from_service(exc, line_of, kind, path.name) from None
+    return applied

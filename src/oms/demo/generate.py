@@ -62,16 +62,19 @@ def _name(rng: random.Random, kind: dict, category: dict, collections: list[str]
     return ", ".join(parts)
 
 
-def build_products() -> list[ProductIn]:
+def build_products(sku_count: int | None = None, *, name_tries: int = 50) -> list[ProductIn]:
+    """The catalogue: ``sku_count`` SKUs (the demo's own count when None). A repeated name is drawn again,
+    up to ``name_tries`` times: a catalogue far larger than the word lists' combinations keeps some."""
     catalogue = _json("catalogue.json")
     rng = random.Random(catalogue["seed"])
     categories = catalogue["categories"]
-    counts = [catalogue["sku_count"] * c["share"] // 100 for c in categories]
-    counts[-1] += catalogue["sku_count"] - sum(counts)
+    total = catalogue["sku_count"] if sku_count is None else sku_count
+    counts = [total * c["share"] // 100 for c in categories]
+    counts[-1] += total - sum(counts)
     products, names = [], set()
     for category, count in zip(categories, counts, strict=True):
         for number in range(1, count + 1):
-            for _ in range(50):  # a repeated name is drawn again
+            for _ in range(name_tries):
                 kind = rng.choice(category["types"])
                 name = _name(rng, kind, category, catalogue["collections"])
                 if name not in names:

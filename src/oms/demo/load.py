@@ -7,6 +7,7 @@ a user has already pasted somewhere.
 
 import os
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +21,11 @@ from ..services.reference.delivery_prices import put_prices
 from ..services.reference.keys import create_key
 from ..services.reference.stock_rules import put_sourcing
 from ..services.runtime.context import Context
-from ..services.stock import feeds
+from ..services.stock import bulk, feeds
+from ..services.stock.feeds import Progress
+from ..services.stock.inputs import StockLine
 from .generate import build, build_delivery, build_sourcing
+from .large import Scale, build_large
 
 KEYS_FILE = Path("var") / "demo-keys.txt"
 SYSTEM = Principal("demo", Role.ADMIN)
@@ -69,18 +73,31 @@ def write_keys(path: Path, keys: list[DemoKey]) -> None:
     os.chmod(path, 0o600)
 
 
-async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE) -> Summary:
-    """Load (or reload) the demo. With ``if_empty``, a database that has products is left untouched.
+async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE, scale: Scale | None = None,
+                    progress: Progress = None) -> Summary:
+    """Load (or reload) the demo, or with ``scale`` the demo grown to that size (``large.py``). With
+    ``if_empty``, a database that has products is left untouched.
 
     Untouched means no keys are created either: the database may hold a real retailer's data.
+    ``progress`` is told the stock rows as they are stored.
     """
     if if_empty and (await records.list_products(ctx, cursor=None, limit=1))["items"]:
         return Summary(loaded=False, keys=read_keys(keys_file))
 
-    products, nodes, stock = build()
-    await records.upsert_products(ctx, products)
-    await records.upsert_nodes(ctx, nodes)
-    await feeds.set_stock(ctx, stock, ref="demo")
+    if scale is None:
+        products, nodes, stock = build()
+        await records.upsert_products(ctx, products)
+        await records.upsert_nodes(ctx, nodes)
+        await feeds.set_stock(ctx, stock, ref="demo")
+        rows, units = len(stock), sum(s.on_hand for s in stock)
+    else:
+        products, nodes, chunks = build_large(scale)
+        await records.upsert_products(ctx, products)
+        await records.upsert_nodes(ctx, nodes)
+        # The path of ``oms import stock``; the rows are counted as they stream by.
+        tally = Tally()
+        rows, _stale = await bulk.import_counts(ctx, tally.counting(chunks), ref="demo", progress=progress)
+        units = tally.units
     carriers, prices, capacity = build_delivery()
     await upsert_carrier_services(ctx, carriers, principal=SYSTEM)
     await put_prices(ctx, prices, principal=SYSTEM)
@@ -98,7 +115,17 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
         loaded=True,
         nodes=dict(Counter(str(n.type) for n in nodes)),
         products=len(products),
-        stock_rows=len(stock),
-        units=sum(s.on_hand for s in stock),
+        stock_rows=rows,
+        units=units,
         keys=keys,
     )
+
+
+@dataclass
+class Tally:
+    units: int = 0
+
+    def counting(self, chunks: Iterable[list[StockLine]]) -> Iterator[list[StockLine]]:
+        for chunk in chunks:
+            self.units += sum(line.on_hand for line in chunk)
+            yield chunk

@@ -22,10 +22,13 @@ from pydantic import (
 
 from ...domain.vocabulary import PICKUP_MODES, DeliveryMode
 
-Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+# What a SKU or a node id may be (bulk readers match it themselves before asking a model: ``importer``).
+CODE_PATTERN, CODE_MAX_LENGTH = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$", 64
+
+Sku = Annotated[str, Field(min_length=1, max_length=CODE_MAX_LENGTH, pattern=CODE_PATTERN)]
 
 
-NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+NodeId = Annotated[str, Field(min_length=1, max_length=CODE_MAX_LENGTH, pattern=CODE_PATTERN)]
 
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]

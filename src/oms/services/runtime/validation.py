@@ -8,11 +8,13 @@ from ...domain.vocabulary import STOCKLESS_NODE_TYPES
 from .context import Context
 
 
-async def check_stock_rows(ctx: Context, rows: Sequence[tuple[str, str]], *, path: str = "items") -> None:
-    """InvalidInput naming every (node_id, sku) row whose node or SKU is unknown, or whose node holds no stock."""
+async def check_stock_rows(ctx: Context, rows: Sequence[tuple[str, str]], *, path: str = "items",
+                           offset: int = 0) -> None:
+    """InvalidInput naming every (node_id, sku) row whose node or SKU is unknown, or whose node holds no stock.
+    ``offset``: the first row's index in the whole call (a bulk load checks its rows chunk by chunk)."""
     snap = await ctx.reference.knowing(ctx.db, {sku for _, sku in rows}, {node for node, _ in rows})
     errors = []
-    for i, (node_id, sku) in enumerate(rows):
+    for i, (node_id, sku) in enumerate(rows, offset):
         node = snap.nodes.get(node_id)
         if node is None:
             errors.append(FieldError(f"{path}.{i}.node_id", f"unknown node {node_id!r}"))
@@ -46,13 +48,17 @@ def within_a_year(ctx: Context, path: str, at: datetime | None) -> None:
         raise InvalidInput([FieldError(path, "must be within a year of now")])
 
 
+def duplicate(path: str, index: int, what: str, key, first: int) -> FieldError:
+    return FieldError(f"{path}.{index}", f"{what} {key} already given at {path}.{first}")
+
+
 def no_duplicates(items: Sequence, key, what: str, path: str = "items") -> None:
     seen: dict = {}
     errors = []
     for i, item in enumerate(items):
         k = key(item)
         if k in seen:
-            errors.append(FieldError(f"{path}.{i}", f"{what} {k} already given at {path}.{seen[k]}"))
+            errors.append(duplicate(path, i, what, k, seen[k]))
         seen.setdefault(k, i)
     if errors:
         raise InvalidInput(errors)

@@ -8,7 +8,7 @@ lines waiting for it still want. Any difference means a write path broke the rul
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, tuple_, union_all, update
+from sqlalchemy import Integer, bindparam, func, literal, or_, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import stock
@@ -23,30 +23,34 @@ inv, mv = t.inventory.c, t.movements.c
 
 
 async def _differences(conn: AsyncConnection, keys: Sequence[Key] | None = None) -> list[dict]:
-    """Every (node, sku), or only ``keys``, whose counters differ from their sources, in key order."""
+    """Every (node, sku), or only ``keys``, whose counters differ from their sources, in key order.
+
+    Compared in the database, in ONE statement (one snapshot): an order converting a hold moves units from
+    one to the other without touching the stock row, and two reads could miss them in both. Only the
+    differing rows come back: a network has millions of stock rows and a far longer ledger.
+    """
     def only(query, table):
         return query if keys is None else query.where(tuple_(table.c.node_id, table.c.sku).in_(keys))
 
-    counters = {(r.node_id, r.sku): (r.on_hand, r.reserved) for r in await conn.execute(
-        only(select(inv.node_id, inv.sku, inv.on_hand, inv.reserved), t.inventory))}
-    ledger = dict(((r.node_id, r.sku), r.total) for r in await conn.execute(
-        only(select(mv.node_id, mv.sku, func.sum(mv.delta).label("total")), t.movements)
-        .group_by(mv.node_id, mv.sku)))
-    # Order reservations and cart holds in ONE statement (one snapshot): an order converting a hold moves
-    # units from one to the other without touching the stock row, and two reads could miss them in both.
-    both = union_all(*(only(select(table.c.node_id, table.c.sku, table.c.reserved), table)
-                       for table in (t.fulfillment_lines, t.hold_lines))).subquery()
-    held = {(r.node_id, r.sku): r.total or 0 for r in await conn.execute(
-        select(both.c.node_id, both.c.sku, func.sum(both.c.reserved).label("total"))
-        .group_by(both.c.node_id, both.c.sku))}
-    differences = []
-    for key in sorted(set(counters) | set(ledger) | set(held)):
-        on_hand, reserved = counters.get(key, (0, 0))
-        if on_hand != (ledger.get(key) or 0) or reserved != (held.get(key) or 0):
-            differences.append({"node_id": key[0], "sku": key[1], "on_hand": on_hand,
-                                "ledger_on_hand": ledger.get(key) or 0, "reserved": reserved,
-                                "held_by_reservations": held.get(key) or 0})
-    return differences
+    def zero(name: str):
+        return literal(0, Integer).label(name)
+
+    # Each source summed per key first (the ledger above all), then the four side by side.
+    sources = union_all(
+        only(select(inv.node_id, inv.sku, inv.on_hand, inv.reserved, zero("ledger"), zero("held")), t.inventory),
+        only(select(mv.node_id, mv.sku, zero("on_hand"), zero("reserved"), func.sum(mv.delta), zero("held"))
+             .group_by(mv.node_id, mv.sku), t.movements),
+        *(only(select(table.c.node_id, table.c.sku, zero("on_hand"), zero("reserved"), zero("ledger"),
+                      func.sum(table.c.reserved)).group_by(table.c.node_id, table.c.sku), table)
+          for table in (t.fulfillment_lines, t.hold_lines)),
+    ).subquery()
+    on_hand, reserved, ledger, held = (func.coalesce(func.sum(sources.c[i]), 0) for i in range(2, 6))
+    found = await conn.execute(
+        select(sources.c.node_id, sources.c.sku, on_hand, reserved, ledger, held)
+        .group_by(sources.c.node_id, sources.c.sku)
+        .having(or_(on_hand != ledger, reserved != held)))
+    return [{"node_id": n, "sku": s, "on_hand": o, "ledger_on_hand": lo, "reserved": r, "held_by_reservations": h}
+            for n, s, o, r, lo, h in sorted(found, key=lambda row: (row[0], row[1]))]
 
 
 async def stock_differences(ctx: Context) -> list[dict]:

@@ -44,7 +44,7 @@ class Count:
     index: int = 0  # its place in the call, to name it (``items.N.on_hand``) when it is refused
 
 
-def _beyond_range(node_id: str, sku: str, on_hand: int) -> str | None:
+def beyond_range(node_id: str, sku: str, on_hand: int) -> str | None:
     """Why ``on_hand`` cannot be stored (the column is a 32-bit integer), or None if it can."""
     if -INT32 <= on_hand <= INT32:
         return None
@@ -112,7 +112,7 @@ async def apply_counts(ctx: Context, counts: Sequence[Count], *, counted_at: dat
                     continue
                 applied += 1
                 on_hand = x.on_hand + (later.get((x.node_id, x.sku)) or 0)
-                if reason := _beyond_range(x.node_id, x.sku, on_hand):
+                if reason := beyond_range(x.node_id, x.sku, on_hand):
                     errors.append((x.index, FieldError(f"items.{x.index}.on_hand", reason)))
                     continue
                 updates.append({"k_node": x.node_id, "k_sku": x.sku, "on_hand": on_hand, "counted_at": counted_at,
@@ -190,7 +190,7 @@ def _check_range(deltas: Sequence[DeltaIn], moved: list[int], rows: dict[tuple[s
                  totals: dict[tuple[str, str], int]) -> None:
     """InvalidInput (the call rolls back) if a row's on-hand would end beyond its column's range, naming for
     each such row the movement from which, in the call's order, it is out of range."""
-    beyond = {key for key, q in totals.items() if _beyond_range(*key, rows[key].on_hand + q)}
+    beyond = {key for key, q in totals.items() if beyond_range(*key, rows[key].on_hand + q)}
     if not beyond:
         return
     running = {key: rows[key].on_hand for key in beyond}
@@ -201,7 +201,7 @@ def _check_range(deltas: Sequence[DeltaIn], moved: list[int], rows: dict[tuple[s
         if key not in running:
             continue
         running[key] += d.delta
-        if reason := _beyond_range(d.node_id, d.sku, running[key]):
+        if reason := beyond_range(d.node_id, d.sku, running[key]):
             errors.append(FieldError(f"items.{i}.delta", reason))
             del running[key]  # one movement named per row
     raise InvalidInput(errors)
