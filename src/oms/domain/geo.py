@@ -36,3 +36,9 @@ def _arc(phi1: float, cos1: float, lam1: float, phi2: float, cos2: float, lam2: 
     """The haversine formula."""
     h = sin((phi2 - phi1) / 2) ** 2 + cos1 * cos2 * sin((lam2 - lam1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(h)))
+
+
+def on_sphere(p: Place) -> tuple[float, float, float]:
+    """The point on the unit sphere. The chord between two such points grows with their great-circle
+    distance: ranking many places by it needs no trigonometry per place."""
+    return p.cos_phi * cos(p.lam), p.cos_phi * sin(p.lam), sin(p.phi)
