@@ -44,6 +44,8 @@ class Sourcer:
         self._places = snap.derived("places", lambda: {n.id: place(n.lat, n.lng) for n in snap.nodes.values()})
         self._here = place(*destination)
         self._filtered = self.strategy.max_km is not None or bool(self.strategy.node_groups)
+        # From every node but the store the customer collects from (its own shelves: no carrier).
+        self._carrier = None if mode in OWN else "transfer" if mode in COLLECTED else mode
 
     def source(self, node_id: str) -> Source | str:
         """The node priced for this order, or why it cannot send it."""
@@ -87,11 +89,7 @@ class Sourcer:
 
     def _carried_by(self, node_id: str) -> str | None:
         """The carrier mode that takes a parcel from this node to the destination (None: no carrier)."""
-        if self.mode in OWN:
-            return None
-        if self.mode in COLLECTED:
-            return None if node_id == self.pickup_node_id else "transfer"
-        return self.mode
+        return None if self.mode in COLLECTED and node_id == self.pickup_node_id else self._carrier
 
     def maker(self, needs: list[Need], available: dict[tuple[str, str], int]) -> Callable[[list[Candidate]], Plan]:
         """``make(candidates)``: the strategy's plan over these candidates (see ``Ways.plan``)."""
@@ -139,7 +137,9 @@ class Sourcer:
         costs more than the cheapest whole order from one node priced; a node without the whole order is
         passed over when its shipment, the split penalty and another shipment cost more. Exact: a plan
         using a node left out costs more than the plan in hand."""
-        ranked = sorted((self._floor(c.node_id), c.node_id) for c in holders)
+        floors, pickup = self._floors(), self.pickup_node_id
+        ranked = sorted((floors[c.node_id] if c.node_id != pickup else self._least(pickup, self._carried_by(pickup)),
+                         c.node_id) for c in holders)
         best, found, order = float("inf"), [], whole(needs, self.weight)
         least = [floor for floor, _ in ranked[:2]] + [0, 0]  # the two least floors (0: none)
         for rank, (floor, node_id) in enumerate(ranked):
@@ -160,10 +160,16 @@ class Sourcer:
                 best = cost
         return found
 
-    def _floor(self, node_id: str) -> int:
-        """The least any shipment from this node can cost: its handling of one unit, the cheapest carriage."""
+    def _floors(self) -> dict[str, int]:
+        """Each node's least shipment cost by the mode's carrier: the same for every order, worked out once
+        per snapshot (the store the customer collects from has its own, see ``_carried_by``)."""
+        return self.snap.derived(("floors", self._carrier),
+                                 lambda: {n: self._least(n, self._carrier) for n in self.snap.nodes})
+
+    def _least(self, node_id: str, carried: str | None) -> int:
+        """The least any shipment from this node can cost, ``carried`` by that carrier mode: its handling of
+        one unit, the cheapest carriage."""
         node = self.snap.nodes[node_id]
-        carried = self._carried_by(node_id)
         least = 0 if carried is None else self.snap.derived(("least", carried), lambda: min(
             (r[0] for r in _rate_steps(self.snap.carriers, carried)[1] if r is not None), default=0))
         return node.handling_cost_per_order + node.handling_cost_per_unit + least
