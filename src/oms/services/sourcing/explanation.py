@@ -8,7 +8,7 @@ from collections.abc import Callable, Set
 from heapq import nsmallest
 from typing import TYPE_CHECKING
 
-from ...domain.cheapest import alone, whole
+from ...domain.cheapest import Whole, alone, whole
 from ...domain.costs import Source, cost_of
 from ...domain.sourcing import Candidate, Need, Plan
 from ...domain.vocabulary import NodeType
@@ -35,10 +35,10 @@ def explain(sourcer: "Sourcer", plan: Plan, needs: list[Need], candidates: list[
     wanted = units_wanted(needs)
     eligible = {c.node_id for c in candidates}
     holding = _held(available, wanted, eligible)
-    others = holding.keys() - set(plan)
-    chosen = _alternatives(sourcer, needs, others, available, passed_over)
+    others, order = holding.keys() - set(plan), whole(needs, sourcer.weight)
+    chosen = _alternatives(sourcer, order, others, available, passed_over)
     money = lambda amount: {"amount": amount, "currency": currency}  # noqa: E731
-    entry = lambda node_id: _entry(sourcer, node_id, plan, needs, wanted, available, passed_over, money)  # noqa: E731
+    entry = lambda node_id: _entry(sourcer, node_id, plan, order, available, passed_over, money)  # noqa: E731
     # Cheapest for the whole order alone first, then nearest (the store next to the customer comes early).
     listed = sorted((entry(n) for n in chosen), key=lambda e: (
         "cost_alone" not in e, e.get("cost_alone", {}).get("amount", 0), sourcer.km(e["node_id"]), e["node_id"]))
@@ -58,11 +58,10 @@ def explain(sourcer: "Sourcer", plan: Plan, needs: list[Need], candidates: list[
     }
 
 
-def _alternatives(sourcer: "Sourcer", needs: list[Need], others: Set[str], available: dict[tuple[str, str], int],
+def _alternatives(sourcer: "Sourcer", order: Whole, others: Set[str], available: dict[tuple[str, str], int],
                   passed_over: dict[str, str]) -> list[str]:
     """The other nodes worth naming: the cheapest for the whole order alone of those the plan's search
     priced (the nearest of equals), the nearest of those passed over before it, then the nearest."""
-    order = whole(needs, sourcer.weight)
     costs = [(cost, s.km, n) for n, s in sourcer.prices.items() if n in others and isinstance(s, Source)
              if (cost := alone(order, s, available, sourcer.model)) is not None]
     chosen = [n for _, _, n in nsmallest(CHEAPEST, costs)]
@@ -70,21 +69,20 @@ def _alternatives(sourcer: "Sourcer", needs: list[Need], others: Set[str], avail
     return chosen + sourcer.nearest((n for n in others if n not in chosen), LISTED - len(chosen))
 
 
-def _entry(sourcer: "Sourcer", node_id: str, plan: Plan, needs: list[Need], wanted: dict[str, int],
-           available: dict[tuple[str, str], int], passed_over: dict[str, str], money: Callable[[int], dict]) -> dict:
+def _entry(sourcer: "Sourcer", node_id: str, plan: Plan, order: Whole, available: dict[tuple[str, str], int],
+           passed_over: dict[str, str], money: Callable[[int], dict]) -> dict:
     """A listed node: its units, distance, cost of the whole order alone where it has it all, and why it
     was not used (absent: it was)."""
-    units = {sku: available.get((node_id, sku), 0) for sku in wanted}
+    units = {sku: available.get((node_id, sku), 0) for sku, _ in order.wanted}
+    has_all = all(units[sku] >= q for sku, q in order.wanted)
     source = sourcer.source(node_id)
     entry: dict = {"node_id": node_id, "available": units}
     if isinstance(source, Source):
         entry["distance_km"] = source.km
-        if all(units[sku] >= q for sku, q in wanted.items()):
-            alone_ = cost_of({node_id: needs}, {node_id: source}, sourcer.weight, available, sourcer.model)
-            entry["cost_alone"] = money(alone_.total)
+        if (cost := alone(order, source, available, sourcer.model)) is not None:
+            entry["cost_alone"] = money(cost)
     if node_id not in plan:
-        entry["rejected_because"] = _why_not(sourcer, node_id, source, all(units[s] >= q for s, q in wanted.items()),
-                                             max(units.values()), passed_over)
+        entry["rejected_because"] = _why_not(sourcer, node_id, source, has_all, max(units.values()), passed_over)
     return entry
 
 
