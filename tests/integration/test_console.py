@@ -52,6 +52,7 @@ async def test_customer_service_finds_an_order_and_cancels_a_unit_after_confirmi
     page = await client.get(f"/console/orders/{placed['id']}")
     assert page.status_code == 200
     assert "order.created" in page.text and "ST-PARIS" in page.text and "Why these nodes" in page.text
+    assert "1 other node: no stock of these SKUs" in page.text  # Lyon has no mugs
     csrf = form_token(page.text)
     path = f"/console/orders/{placed['id']}/cancel"
     refused = await client.post(path, data={"csrf": "forged", "qty-1": "1", "reason": "asked"})

@@ -44,11 +44,13 @@ async def test_the_cheapest_node_sends_the_order_and_the_plan_is_explained(ctx, 
     assert shipment["node_id"] == "DC-PARIS" and shipment["lines"] == [{"line_no": 1, "sku": "SKU-A", "quantity": 2}]
     assert shipment["cost"] == {"handling": 140, "carrier": 440, "depletion": 0, "total": 580}
     assert 15 < shipment["distance_km"] < 25 and why["split_penalty"] == 0
-    candidates = {c["node_id"]: c for c in why["candidates"]}
-    assert candidates["ST-PARIS"]["cost_alone"] == {"amount": 1140, "currency": "EUR"}
-    assert candidates["ST-PARIS"]["rejected_because"] == "a plan using it costs more"
-    assert candidates["ST-LYON"]["rejected_because"] == "no stock of these SKUs"
-    assert "rejected_because" not in candidates["DC-PARIS"]
+    # The plan's node first, then the others holding mugs; Lyon, which has none, is counted.
+    assert [c["node_id"] for c in why["candidates"]] == ["DC-PARIS", "ST-PARIS"]
+    dc, paris = why["candidates"]
+    assert paris["cost_alone"] == {"amount": 1140, "currency": "EUR"}
+    assert paris["rejected_because"] == "a plan using it costs more"
+    assert "rejected_because" not in dc and dc["cost_alone"] == {"amount": 580, "currency": "EUR"}
+    assert why["others"] == [{"rejected_because": "no stock of these SKUs", "nodes": 1}]
 
 
 async def test_the_nearest_strategy_sends_from_the_nearest_node_and_says_what_it_costs(ctx, client):

@@ -68,9 +68,10 @@ async def order_events(order_id: str, ctx: Ctx, caller: Caller):
 @router.get("/{order_id}/sourcing", response_model=SourcingExplanation)
 async def order_sourcing(order_id: str, ctx: Ctx, caller: Caller):
     """Why the order's units come from where they do: the `strategy`, the `shipments` with their cost
-    (`handling`, `carrier`, `depletion`, `total`) and distance, the `split_penalty`, the `total_cost`,
-    and every `candidates` node with what it had, its cost alone where it had everything, and why it was
-    not used (`rejected_because`)."""
+    (`handling`, `carrier`, `depletion`, `total`) and distance, the `split_penalty`, the `total_cost`;
+    the plan's nodes and a few other `candidates` (the cheapest for the whole order, those passed over
+    before the strategy chose, the nearest holding some of it) with what each had, its cost alone where it
+    had everything, and why it was not used (`rejected_because`); the `others` counted by reason."""
     return Json(await queries.order_sourcing(ctx, order_id, principal=caller))
 
 

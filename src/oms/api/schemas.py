@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..services.runtime.shapes import Money
+from ..services.sourcing.explanation import LISTED
 
 
 class Page(BaseModel):
@@ -298,12 +299,20 @@ class SourcingCandidate(BaseModel):
     rejected_because: str | None = Field(default=None, description="Why it was not used (absent: it was)")
 
 
+class SourcingOthers(BaseModel):
+    rejected_because: str
+    nodes: int = Field(description="How many of the candidates not listed were left for this reason")
+
+
 class SourcingDecision(BaseModel):
     strategy: str
     total_cost: Money
     shipments: list[SourcedShipment]
     split_penalty: int
-    candidates: list[SourcingCandidate]
+    candidates: list[SourcingCandidate] = Field(description=f"The plan's nodes, then at most {LISTED} others holding "
+                                                            "some of the order")
+    others: list[SourcingOthers] = Field(default=[], description="The rest of the candidates, counted by reason "
+                                                                 "(absent from decisions kept before it was)")
 
 
 class LaterDecision(SourcingDecision):
@@ -320,6 +329,7 @@ class SourcingExplanation(BaseModel):
     shipments: list[SourcedShipment] | None = None
     split_penalty: int | None = None
     candidates: list[SourcingCandidate] | None = None
+    others: list[SourcingOthers] | None = None
     resourced: list[LaterDecision] | None = Field(default=None, description="Each re-sourcing, oldest first")
     replanned: list[LaterDecision] | None = Field(default=None, description="Each batch re-optimisation that "
                                                                             "moved it, oldest first")

@@ -34,6 +34,8 @@ EN = {
     "node": "Node",
     "tracking": "Tracking",
     "sourcing": "Why these nodes",
+    "other_node": "other node",
+    "other_nodes": "other nodes",
     "timeline": "Timeline",
     "actor": "By",
     "reason": "Reason",

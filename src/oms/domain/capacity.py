@@ -26,11 +26,14 @@ class Capacity:
     limits: Mapping[str, int]  # orders a day, per node that has a limit
     used: Mapping[Claim, int] = field(default_factory=dict)
     crowded: frozenset[str] = field(init=False, repr=False, compare=False)  # the nodes with a full day
+    # … and those that take no work at all: the only nodes whose work may wait for a later day.
+    may_wait: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Only nodes with a full day need their calendar consulted.
         object.__setattr__(self, "crowded", frozenset(n for (n, d), u in self.used.items()
                                                       if n in self.limits and u >= self.limits[n]))
+        object.__setattr__(self, "may_wait", self.crowded | {n for n, limit in self.limits.items() if limit == 0})
 
     def has_room(self, node_id: str, day: date, orders: int = 1) -> bool:
         limit = self.limits.get(node_id)
@@ -56,8 +59,9 @@ class Capacity:
 
     def busy(self, node_ids: Iterable[str], times: Mapping[str, NodeTimes], at: datetime) -> set[str]:
         """The nodes whose work would wait for a later day than it could be done on."""
-        return {n for n in node_ids if (n in self.crowded or self.limits.get(n) == 0)
-                and self.start(n, times[n], at) != times[n].released(at)}
+        if not self.may_wait:  # (most of the time: nothing to look at, however many nodes)
+            return set()
+        return {n for n in node_ids if n in self.may_wait and self.start(n, times[n], at) != times[n].released(at)}
 
 
 NO_LIMITS = Capacity({})

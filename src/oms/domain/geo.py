@@ -57,3 +57,9 @@ class Nearby:
         low, high = bisect_left(self._latitudes, lat - band), bisect_right(self._latitudes, lat + band)
         found = ((haversine_km(lat, lng, p_lat, p_lng), i) for p_lat, p_lng, i in self._points[low:high])
         return sorted((km, i) for km, i in found if km <= radius_km)
+
+
+def on_sphere(p: Place) -> tuple[float, float, float]:
+    """The point on the unit sphere. The chord between two such points grows with their great-circle
+    distance: ranking many places by it needs no trigonometry per place."""
+    return p.cos_phi * cos(p.lam), p.cos_phi * sin(p.lam), sin(p.phi)

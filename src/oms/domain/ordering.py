@@ -36,9 +36,11 @@ def check_order(
     products: Mapping[str, ProductRef],
     nodes: Mapping[str, NodeRef],
     currencies: Sequence[str] | None = None,
+    sending: list[Candidate] | None = None,
 ) -> tuple[list[Candidate], tuple[float, float]]:
     """The nodes that may send this order and the point it goes to; InvalidInput naming every bad field.
-    ``currencies``: the lines' price currencies, for an order (a hold or a promise has no prices)."""
+    ``currencies``: the lines' price currencies, for an order (a hold or a promise has no prices).
+    ``sending``: ``senders(mode, nodes)`` where it was worked out already."""
     problems = Problems()
     check_skus(skus, products, problems)
     if currencies is not None:
@@ -66,7 +68,7 @@ def check_order(
         elif pickup is not None:
             candidates = [Candidate(pickup.id, pickup.lat, pickup.lng)]
     else:
-        candidates = [Candidate(n.id, n.lat, n.lng) for n in nodes.values() if n.active and mode in n.fulfills]
+        candidates = senders(mode, nodes) if sending is None else sending
         if not candidates:
             problems.add("delivery.mode", f"no active node serves {mode}")
     if destination is None and not problems.errors:
@@ -74,3 +76,8 @@ def check_order(
     problems.raise_if_any()
     assert destination is not None  # else a problem was raised just above
     return candidates, destination
+
+
+def senders(mode: str, nodes: Mapping[str, NodeRef]) -> list[Candidate]:
+    """The active nodes that send orders of this mode from their own stock."""
+    return [Candidate(n.id, n.lat, n.lng) for n in nodes.values() if n.active and mode in n.fulfills]

@@ -277,7 +277,8 @@ def _passed_over(request: Request, a: _Attempt, plan: Plan) -> dict[str, str]:
     reasons = {n: "its daily capacity is full" for n in ways.capacity.busy(
         [n for n in unused if n not in a.keep], request.snap.times, ways.at)}
     if prefer and set(plan) <= set(prefer):
-        reasons.update({n: f"the promise was made from {', '.join(prefer)}" for n in unused if n not in prefer})
+        made = f"the promise was made from {', '.join(prefer)}"
+        reasons.update({n: made for n in unused if n not in prefer})
     return reasons
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ...domain.ordering import check_order
+from ...domain.ordering import check_order, senders
 from ...domain.protection import Rules
 from ...domain.sourcing import Candidate, Need
 from ..reference.cache import Snapshot
@@ -50,14 +50,21 @@ async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: Deliver
     pickup_ids = {delivery.pickup_node_id} if delivery.pickup_node_id else set()
     snap = await ctx.reference.knowing(ctx.db, set(skus), pickup_ids)
     point = (delivery.address.lat, delivery.address.lng) if delivery.address else None
-    candidates, destination = check_order(skus, delivery.mode, delivery.pickup_node_id, point,
-                                          snap.products, snap.nodes,
-                                          [line.unit_price.currency for line in lines] if priced else None)
+    mode = delivery.mode
+    sending = snap.derived(("senders", mode), lambda: senders(mode, snap.nodes))
+    candidates, destination = check_order(skus, mode, delivery.pickup_node_id, point, snap.products, snap.nodes,
+                                          [line.unit_price.currency for line in lines] if priced else None, sending)
     needs = [Need(i + 1, line.sku, line.quantity) for i, line in enumerate(lines)]
-    rules = snap.rules
-    candidates = [c for c in candidates if rules.uses(channel, snap.nodes[c.node_id].type)]
-    node_types = {c.node_id: snap.nodes[c.node_id].type for c in candidates}
-    return Request(needs, candidates, destination, channel, rules, node_types, snap, delivery.pickup_node_id)
+    # The same for every order of the channel and mode on this snapshot (shared: never changed after).
+    candidates, node_types = snap.derived(("usable", channel, mode), lambda: _usable(snap, channel, sending)) \
+        if candidates is sending else _usable(snap, channel, candidates)
+    return Request(needs, candidates, destination, channel, snap.rules, node_types, snap, delivery.pickup_node_id)
+
+
+def _usable(snap: Snapshot, channel: str, candidates: list[Candidate]) -> tuple[list[Candidate], dict[str, str]]:
+    """The candidates the channel's rules let it use, and their node types."""
+    used = [c for c in candidates if snap.rules.uses(channel, snap.nodes[c.node_id].type)]
+    return used, {c.node_id: snap.nodes[c.node_id].type for c in used}
 
 
 async def prepare_stored(ctx: Context, order: dict, needs: list[Need]) -> Request:

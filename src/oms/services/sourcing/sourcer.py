@@ -3,18 +3,19 @@ priced for this destination (handling, carrier rate band, depletion), and the ex
 order (``GET /v1/orders/{id}/sourcing``)."""
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from heapq import nsmallest
 from typing import Literal, overload
 
 from ...domain.cheapest import alone, whole
-from ...domain.costs import CostModel, Source, cost_of
+from ...domain.costs import CostModel, Source
 from ...domain.errors import NoCarrierService, OutOfStock
-from ...domain.geo import km_between, place
+from ...domain.geo import km_between, on_sphere, place
 from ...domain.sourcing import Candidate, Need, Plan, plan_what_is_there
 from ...domain.strategy import SourcingSettings, Strategy, allowed, choose, narrowed
 from ...domain.vocabulary import DeliveryMode, NodeType
-from ..promise.ways import wanted as units_wanted
 from ..reference.cache import Snapshot
+from . import explanation
 
 M = DeliveryMode
 OWN = (M.SCHEDULED, M.ONE_HOUR, M.STORE_CARRY_OUT)  # the retailer's vans, couriers, or the customer's hands
@@ -43,6 +44,8 @@ class Sourcer:
         self._places = snap.derived("places", lambda: {n.id: place(n.lat, n.lng) for n in snap.nodes.values()})
         self._here = place(*destination)
         self._filtered = self.strategy.max_km is not None or bool(self.strategy.node_groups)
+        # From every node but the store the customer collects from (its own shelves: no carrier).
+        self._carrier = None if mode in OWN else "transfer" if mode in COLLECTED else mode
 
     def source(self, node_id: str) -> Source | str:
         """The node priced for this order, or why it cannot send it."""
@@ -86,11 +89,7 @@ class Sourcer:
 
     def _carried_by(self, node_id: str) -> str | None:
         """The carrier mode that takes a parcel from this node to the destination (None: no carrier)."""
-        if self.mode in OWN:
-            return None
-        if self.mode in COLLECTED:
-            return None if node_id == self.pickup_node_id else "transfer"
-        return self.mode
+        return None if self.mode in COLLECTED and node_id == self.pickup_node_id else self._carrier
 
     def maker(self, needs: list[Need], available: dict[tuple[str, str], int]) -> Callable[[list[Candidate]], Plan]:
         """``make(candidates)``: the strategy's plan over these candidates (see ``Ways.plan``)."""
@@ -138,7 +137,9 @@ class Sourcer:
         costs more than the cheapest whole order from one node priced; a node without the whole order is
         passed over when its shipment, the split penalty and another shipment cost more. Exact: a plan
         using a node left out costs more than the plan in hand."""
-        ranked = sorted((self._floor(c.node_id), c.node_id) for c in holders)
+        floors, pickup = self._floors(), self.pickup_node_id
+        ranked = sorted((floors[c.node_id] if c.node_id != pickup else self._least(pickup, self._carried_by(pickup)),
+                         c.node_id) for c in holders)
         best, found, order = float("inf"), [], whole(needs, self.weight)
         least = [floor for floor, _ in ranked[:2]] + [0, 0]  # the two least floors (0: none)
         for rank, (floor, node_id) in enumerate(ranked):
@@ -159,10 +160,16 @@ class Sourcer:
                 best = cost
         return found
 
-    def _floor(self, node_id: str) -> int:
-        """The least any shipment from this node can cost: its handling of one unit, the cheapest carriage."""
+    def _floors(self) -> dict[str, int]:
+        """Each node's least shipment cost by the mode's carrier: the same for every order, worked out once
+        per snapshot (the store the customer collects from has its own, see ``_carried_by``)."""
+        return self.snap.derived(("floors", self._carrier),
+                                 lambda: {n: self._least(n, self._carrier) for n in self.snap.nodes})
+
+    def _least(self, node_id: str, carried: str | None) -> int:
+        """The least any shipment from this node can cost, ``carried`` by that carrier mode: its handling of
+        one unit, the cheapest carriage."""
         node = self.snap.nodes[node_id]
-        carried = self._carried_by(node_id)
         least = 0 if carried is None else self.snap.derived(("least", carried), lambda: min(
             (r[0] for r in _rate_steps(self.snap.carriers, carried)[1] if r is not None), default=0))
         return node.handling_cost_per_order + node.handling_cost_per_unit + least
@@ -193,43 +200,27 @@ class Sourcer:
 
     def explain(self, plan: Plan, needs: list[Need], candidates: list[Candidate],
                 available: dict[tuple[str, str], int], currency: str, passed_over: dict[str, str]) -> dict:
-        """Why this plan: its cost term by term, and each node that could have sent something, with its
-        cost for the whole order where it has it all and why it was not used. ``passed_over``: nodes left
-        out before the strategy chose (a full day, the promise), with the reason."""
-        priced = {n: self.price_of(n) for n in plan}
-        costed = cost_of(plan, priced, self.weight, available, self.model)
-        money = lambda amount: {"amount": amount, "currency": currency}  # noqa: E731
-        wanted = units_wanted(needs)
-        listed = []
-        for c in candidates:
-            units = {sku: available.get((c.node_id, sku), 0) for sku in wanted}
-            if not any(units.values()) and c.node_id not in plan:  # most of the network: said, not priced
-                listed.append({"node_id": c.node_id, "rejected_because": "no stock of these SKUs"})
-                continue
-            source = self.source(c.node_id)
-            entry: dict = {"node_id": c.node_id, "available": units}
-            if isinstance(source, Source):
-                entry["distance_km"] = source.km
-                if all(units[sku] >= q for sku, q in wanted.items()):
-                    alone = cost_of({c.node_id: needs}, {c.node_id: source}, self.weight, available, self.model)
-                    entry["cost_alone"] = money(alone.total)
-            reason = _rejected(c.node_id, plan, source, units, wanted, passed_over, self.strategy.exclude_stores_below,
-                               self.snap.nodes[c.node_id].type)
-            if reason:
-                entry["rejected_because"] = reason
-            listed.append(entry)
-        return {
-            "strategy": self.strategy.kind,
-            "total_cost": money(costed.total),
-            "shipments": [{"node_id": node_id, "lines": [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity}
-                                                        for n in lines],
-                           "cost": {"handling": s.handling, "carrier": s.carrier, "depletion": s.depletion,
-                                    "total": s.total},
-                           "distance_km": priced[node_id].km}
-                          for node_id, lines in plan.items() if (s := costed.shipments.get(node_id))],
-            "split_penalty": costed.split_penalty,
-            "candidates": listed,
-        }
+        """Why this plan, kept with the order (see ``explanation.explain``)."""
+        return explanation.explain(self, plan, needs, candidates, available, currency, passed_over)
+
+    @property
+    def prices(self) -> Mapping[str, Source | str]:
+        """The nodes priced so far (by the plan's search), each with its price or why it cannot send."""
+        return self._priced
+
+    def km(self, node_id: str) -> float:
+        """The straight-line distance from the node to the destination."""
+        return km_between(self._places[node_id], self._here)
+
+    def nearest(self, node_ids: Iterable[str], most: int) -> list[str]:
+        """The ``most`` of these nodes nearest to the destination, nearest first."""
+        points = self.snap.derived("on sphere", lambda: {n: on_sphere(p) for n, p in self._places.items()})
+        x, y, z = on_sphere(self._here)
+
+        def chord(node_id: str) -> tuple[float, str]:
+            a, b, c = points[node_id]
+            return (a - x) ** 2 + (b - y) ** 2 + (c - z) ** 2, node_id
+        return nsmallest(most, node_ids, key=chord)
 
 
 def _rate_steps(carriers: tuple, mode: str) -> tuple[list[float], list[tuple[int, int] | None]]:
@@ -243,16 +234,3 @@ def _rate_steps(carriers: tuple, mode: str) -> tuple[list[float], list[tuple[int
         rates.append(min(found) if found else None)
     return bounds, rates
 
-
-def _rejected(node_id: str, plan: Plan, source: Source | str, units: dict[str, int], wanted: dict[str, int],
-              passed_over: dict[str, str], below: int, node_type: str) -> str | None:
-    if node_id in plan:
-        return None
-    if isinstance(source, str):
-        return source
-    if node_id in passed_over:
-        return passed_over[node_id]
-    if below and node_type == NodeType.STORE and all(q < below for q in units.values()):
-        return f"fewer than {below} units of each SKU (left to the shop)"
-    return "a plan using it costs more" if all(units[s] >= q for s, q in wanted.items()) else \
-        "has only part of the order; a plan using it costs more"
