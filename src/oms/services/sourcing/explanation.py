@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .sourcer import Sourcer
 
 LISTED = 5  # other nodes named beside the plan's
-CHEAPEST = 2  # of them, at most this many for their cost of the whole order alone …
+CHEAPEST = 2  # of them, at most this many holding the whole order (the cheapest priced, else the nearest) …
 PASSED_OVER = 2  # … and for a reason they were not weighed at all (a full day, a promise): then the nearest
 NO_STOCK = "no stock of these SKUs"
 
@@ -36,7 +36,8 @@ def explain(sourcer: "Sourcer", plan: Plan, needs: list[Need], candidates: list[
     eligible = {c.node_id for c in candidates}
     holding = _held(available, wanted, eligible)
     others, order = holding.keys() - set(plan), whole(needs, sourcer.weight)
-    chosen = _alternatives(sourcer, order, others, available, passed_over)
+    has_all = {n for n in others if holding[n][0] == len(wanted)}
+    chosen = _alternatives(sourcer, order, others, has_all, available, passed_over)
     money = lambda amount: {"amount": amount, "currency": currency}  # noqa: E731
     entry = lambda node_id: _entry(sourcer, node_id, plan, order, available, passed_over, money)  # noqa: E731
     # Cheapest for the whole order alone first, then nearest (the store next to the customer comes early).
@@ -58,13 +59,15 @@ def explain(sourcer: "Sourcer", plan: Plan, needs: list[Need], candidates: list[
     }
 
 
-def _alternatives(sourcer: "Sourcer", order: Whole, others: Set[str], available: dict[tuple[str, str], int],
-                  passed_over: dict[str, str]) -> list[str]:
+def _alternatives(sourcer: "Sourcer", order: Whole, others: Set[str], has_all: Set[str],
+                  available: dict[tuple[str, str], int], passed_over: dict[str, str]) -> list[str]:
     """The other nodes worth naming: the cheapest for the whole order alone of those the plan's search
-    priced (the nearest of equals), the nearest of those passed over before it, then the nearest."""
+    priced (the nearest of equals), or else the nearest of those ``has_all`` (holding the whole order);
+    the nearest of those passed over before the search; then the nearest."""
     costs = [(cost, s.km, n) for n, s in sourcer.prices.items() if n in others and isinstance(s, Source)
              if (cost := alone(order, s, available, sourcer.model)) is not None]
     chosen = [n for _, _, n in nsmallest(CHEAPEST, costs)]
+    chosen += sourcer.nearest((n for n in has_all if n not in chosen), CHEAPEST - len(chosen))
     chosen += sourcer.nearest((n for n in passed_over if n in others and n not in chosen), PASSED_OVER)
     return chosen + sourcer.nearest((n for n in others if n not in chosen), LISTED - len(chosen))
 
