@@ -80,7 +80,6 @@ def build_app(settings: Settings | None = None) -> FastAPI:
     async def on_start() -> None:
         await prepare(ctx)
         tune_gc()
-        ctx.stock.warm(ctx.db)
         if ctx.settings.hold_sweep_seconds > 0:
             ctx.background.append(asyncio.create_task(sweep(ctx)))
         if ctx.settings.relay_seconds > 0:

@@ -70,12 +70,6 @@ class StockMirror:
         assert self.as_of is not None  # (set by every look: a mirror with none waited for one)
         return self.units, self.as_of
 
-    def warm(self, db: Database) -> None:
-        """Start the first look now, in the background: the first request then waits less, or not at all,
-        for a large table's read."""
-        if self._looking is None:
-            self._looking = asyncio.create_task(self._look_once(db))
-
     async def close(self) -> None:
         """Let a look under way finish (before the database it reads is closed)."""
         if self._looking is not None:
