@@ -47,6 +47,26 @@ class UnitsBySku:
                 changed = True
         return changed
 
+    def numbered(self, node_ids: Iterable[str]) -> list[str]:
+        """Number these nodes (those new at the end): every node numbered so far, in its number's place."""
+        index, node_ids_known = self._index, self._node_ids
+        for node_id in node_ids:
+            if node_id not in index:
+                index[node_id] = len(node_ids_known)
+                node_ids_known.append(node_id)
+        return list(node_ids_known)
+
+    def replace(self, rows: Iterable[tuple[str, list[int], list[int]]]) -> bool:
+        """Record (sku, node numbers from ``numbered``, their available units) rows, each the whole of its
+        SKU's stock rows; whether that changed anything."""
+        by_sku, changed = self._by_sku, False
+        for sku, numbers, units in rows:
+            new = (array("i", numbers), array("i", units))
+            if by_sku.get(sku) != new:
+                by_sku[sku] = new
+                changed = True
+        return changed
+
     def of(self, sku: str) -> Mapping[str, int]:
         """Available units of the SKU by node, for every node with a stock row (0 included)."""
         found = self._by_sku.get(sku)
