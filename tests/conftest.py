@@ -32,7 +32,8 @@ BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 # Modules whose verdicts hang on when they run (calendars, cut-offs, lead times, waves, deadlines, the day's
 # figures): `make test-instants` runs them again at each instant of the year that tries a retailer.
 CLOCK_SENSITIVE = {
-    "test_promise", "test_promise_edges", "test_sourcing", "test_capacity", "test_capacity_edges", "test_waves",
+    "test_promise", "test_promise_edges", "test_sourcing", "test_capacity", "test_capacity_edges",
+    "test_capacity_stripes", "test_waves",
     "test_fulfillment_api", "test_resourcing", "test_uncollected", "test_own_delivery", "test_backorders",
     "test_supply", "test_holds", "test_batch", "test_claims", "test_low_stock", "test_console_dashboard",
     "test_console_store", "test_stock_feeds", "test_tracking", "test_demo", "test_capture_api",

@@ -4,7 +4,7 @@ the next (captures racing for the last places: ``tests/reliability/test_capacity
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from oms.db import tables as t
 from tests.integration.test_promise import CARRIERS, by_mode
@@ -52,9 +52,11 @@ def promised(ref, lines, option, **delivery) -> dict:
 
 
 async def used(ctx, node_id: str) -> dict[date, int]:
+    """Places taken per day, whatever stripes they are on."""
     c = t.capacity_use.c
     async with ctx.db.read() as conn:
-        return {d: u for d, u in await conn.execute(select(c.day, c.used).where(c.resource == node_id))}
+        return {d: u for d, u in await conn.execute(select(c.day, func.sum(c.used)).where(c.resource == node_id)
+                                                    .group_by(c.day))}
 
 
 async def test_an_order_takes_a_place_in_its_node_s_day_and_a_cancel_gives_it_back(ctx, client):

@@ -1,45 +1,82 @@
 """Places in capacities (a node's day, a delivery slot): taken by a capture, in its transaction; given
 back by a cancel.
 
-Every writer takes capacity rows after the stock rows (and before supply rows), in (resource, day) order.
-The table's check (``used <= cap``) refuses a taker that would overbook: the statement fails whole,
-so a capture that meets a full day stores nothing and plans again.
+A day's places are kept in ``STRIPES`` rows (see ``domain.capacity``): takers on different stripes do not
+wait for each other's commit. Every writer takes capacity rows after the stock rows (and before supply
+rows), in (resource, day, stripe) order. The table's check (``used <= cap``, ``cap`` the stripe's share of
+the taker's limit) refuses a taker that would overbook: the statement fails whole, so a capture that
+meets a full stripe stores nothing and plans again.
 """
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, bindparam, case, exists, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement
 
+from ..domain.capacity import STRIPES, Counted, Take, given_back, share, spread
 from . import tables as t
 from .rows import FulfillmentRow
 
 c = t.capacity_use.c
-Taken = tuple[str, date, int, int]  # resource, local date, orders, its limit
+_u = t.capacity_use.alias("u")  # the day's other stripes, seen from a statement on one
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def share_of(limit, stripe):
+    """``domain.capacity.share`` as one integer division, which SQL computes as Python does (on columns,
+    on numbers): the whole numbers below ``limit`` that fall to the stripe when dealt out in turn."""
+    return (limit + (STRIPES - 1) - stripe) // STRIPES
+
+
+def _tilted(resource, day, limit) -> ColumnElement[bool]:
+    """Whether a stripe of the day holds more than its share of ``limit``. Only a lowered limit leaves one
+    so, and then the other stripes' shares alone would let the day pass the limit: a take refuses while
+    one is there (the capture lays the day out again first, ``lay_out``)."""
+    return exists().where(_u.c.resource == resource, _u.c.day == day, _u.c.used > share_of(limit, _u.c.stripe))
+
+
+def guarded_cap(resource, day, limit, cap) -> ColumnElement[int]:
+    """The cap a take writes: the stripe's share, or -1 (which the check refuses) on a tilted day."""
+    return case((_tilted(resource, day, limit), -1), else_=cap)
 
 
 def _take(insert):
-    stmt = insert(t.capacity_use).values(resource=bindparam("n"), day=bindparam("d"), used=bindparam("q"),
-                                         cap=bindparam("cap"))
-    return stmt.on_conflict_do_update(index_elements=[c.resource, c.day],
+    n, d, limit = bindparam("n"), bindparam("d"), bindparam("lim", type_=Integer)
+    stmt = insert(t.capacity_use).values(resource=n, day=d, stripe=bindparam("s"), used=bindparam("q"),
+                                         cap=guarded_cap(n, d, limit, bindparam("cap", type_=Integer)))
+    return stmt.on_conflict_do_update(index_elements=[c.resource, c.day, c.stripe],
                                       set_={"used": c.used + stmt.excluded.used, "cap": stmt.excluded.cap})
 
 
 TAKE_PG = _take(postgresql.insert)
 _TAKE = {"postgresql": TAKE_PG, "sqlite": _take(sqlite.insert)}
-_GIVE_BACK = (update(t.capacity_use).where(c.resource == bindparam("n"), c.day == bindparam("d"))
+# The stripe a place goes back to: one that holds them all, the one with the least room under its cap
+# first (a stripe over its share of a lowered limit has none), then the fullest; as ``given_back`` orders.
+_GIVING = (select(_u.c.stripe).where(_u.c.resource == bindparam("n"), _u.c.day == bindparam("d"),
+                                     _u.c.used >= bindparam("q"))
+           .order_by(_u.c.cap - _u.c.used, _u.c.used.desc(), _u.c.stripe).limit(1).scalar_subquery())
+_GIVE_BACK = (update(t.capacity_use)
+              .where(c.resource == bindparam("n"), c.day == bindparam("d"), c.stripe == _GIVING,
+                     c.used >= bindparam("q"))  # re-checked on the row as it is when its lock is had
               .values(used=c.used - bindparam("q")))
+_REWRITE = (update(t.capacity_use).where(c.resource == bindparam("n"), c.day == bindparam("d"),
+                                         c.stripe == bindparam("s"))
+            .values(used=bindparam("u"), cap=bindparam("k")))
 
 
-def params(taken: Iterable[Taken]) -> list[dict]:
-    return [{"n": n, "d": d, "q": q, "cap": cap} for n, d, q, cap in taken]
+def params(taken: Iterable[Take]) -> list[dict]:
+    return [{"n": x.resource, "d": x.day, "s": x.stripe, "q": x.orders, "cap": x.cap, "lim": x.limit}
+            for x in taken]
 
 
-async def take(conn: AsyncConnection, taken: list[Taken]) -> bool:
-    """Take every place or none: False when a day is full (the caller rolls its transaction back)."""
+async def take(conn: AsyncConnection, taken: Sequence[Take]) -> bool:
+    """Take every place or none, on the stripes chosen: False when one is full (the caller rolls its
+    transaction back)."""
     for one in params(taken):
         if one["q"] > one["cap"]:
             return False
@@ -50,27 +87,77 @@ async def take(conn: AsyncConnection, taken: list[Taken]) -> bool:
     return True
 
 
+async def take_locked(conn: AsyncConnection, counts: Iterable[Counted]) -> bool:
+    """Take every place or none, on whatever stripes have room, each day's rows locked meanwhile: for
+    writers that hold no reading of the stripes (a re-sourcing; a claim and the batch through ``shift``),
+    which a stripe full since would refuse although the day has room. False when a day is full."""
+    for resource, day, orders, limit in sorted(counts):
+        if not await lay_out(conn, resource, day, limit, orders):
+            return False
+    return True
+
+
+async def lay_out(conn: AsyncConnection, resource: str, day: date, limit: int, more: int = 0) -> bool:
+    """Lay the day's places out again, with ``more`` taken now, each stripe within its share of ``limit``
+    where the limit allows (``domain.capacity.spread``), under the lock of all its rows; False, and no
+    place moved, when ``more`` do not fit."""
+    used, _ = await _locked(conn, resource, day)
+    if more and sum(used) + more > limit:
+        return False
+    laid = spread(limit, used, more)
+    await _rewrite(conn, resource, day, laid, [max(share(limit, s), u) for s, u in enumerate(laid)])
+    return True
+
+
 async def give_back(conn: AsyncConnection, claims: Iterable[tuple[str, date, int]]) -> None:
-    for node_id, day, orders in sorted(claims):
-        await conn.execute(_GIVE_BACK, {"n": node_id, "d": day, "q": orders})
+    """Give places back on whichever stripes hold them (places are fungible: nobody records which stripe
+    an order took), a day at a time in every writer's order; never below zero."""
+    back: Counter[tuple[str, date]] = Counter()
+    for resource, day, orders in claims:
+        back[(resource, day)] += orders
+    for (resource, day), orders in sorted(back.items()):
+        one = {"n": resource, "d": day, "q": orders}
+        if (await conn.execute(_GIVE_BACK, one)).rowcount == 0:
+            # No one stripe holds them all, or the one chosen changed meanwhile: choose under the lock.
+            used, caps = await _locked(conn, resource, day)
+            await _rewrite(conn, resource, day, given_back(used, caps, orders), caps)
 
 
-async def shift(conn: AsyncConnection, back: Iterable[tuple[str, date, int]], taken: list[Taken]) -> bool:
+async def shift(conn: AsyncConnection, back: Iterable[tuple[str, date, int]], taken: list[Counted]) -> bool:
     """Give places back and take others in one pass over the rows, in (resource, day) order as every
-    writer locks them (only the difference per row is written); False when a day is full."""
+    writer locks them (only the difference per day is written); False when a day is full."""
     net: dict[tuple[str, date], list[int]] = {}
     for resource, day, orders in back:
         net.setdefault((resource, day), [0, 0])[0] -= orders
-    for resource, day, orders, cap in taken:
-        entry = net.setdefault((resource, day), [0, cap])
+    for resource, day, orders, limit in taken:
+        entry = net.setdefault((resource, day), [0, limit])
         entry[0] += orders
-        entry[1] = cap
-    for (resource, day), (orders, cap) in sorted(net.items()):
+        entry[1] = limit
+    for (resource, day), (orders, limit) in sorted(net.items()):
         if orders < 0:
             await give_back(conn, [(resource, day, -orders)])
-        elif orders > 0 and not await take(conn, [(resource, day, orders, cap)]):
+        elif orders > 0 and not await lay_out(conn, resource, day, limit, orders):
             return False
     return True
+
+
+async def _locked(conn: AsyncConnection, resource: str, day: date) -> tuple[list[int], list[int]]:
+    """Every stripe row of the day (those missing made, holding nothing), locked in stripe order as every
+    writer takes them; their places and caps per stripe. An upsert that changes nothing locks each row,
+    existing or not, in the order given, where a read ``FOR UPDATE`` would leave missing ones open."""
+    stmt = _INSERT[conn.dialect.name](t.capacity_use).values(
+        [{"resource": resource, "day": day, "stripe": s, "used": 0, "cap": 0} for s in range(STRIPES)])
+    stmt = stmt.on_conflict_do_update(index_elements=[c.resource, c.day, c.stripe], set_={"used": c.used})
+    used, caps = [0] * STRIPES, [0] * STRIPES
+    for stripe, u, cap in await conn.execute(stmt.returning(c.stripe, c.used, c.cap)):
+        used[stripe], caps[stripe] = u, cap
+    return used, caps
+
+
+async def _rewrite(conn: AsyncConnection, resource: str, day: date, used: list[int], caps: list[int]) -> None:
+    """Write each stripe's places and cap (its rows locked by ``_locked``)."""
+    await conn.execute(_REWRITE, [{"n": resource, "d": day, "s": s, "u": u, "k": k}
+                                  for s, (u, k) in enumerate(zip(used, caps, strict=True))])
 
 
 def places_of(fuls: Iterable[FulfillmentRow], *, worked: bool = False) -> list[tuple[str, date, int]]:
@@ -81,10 +168,21 @@ def places_of(fuls: Iterable[FulfillmentRow], *, worked: bool = False) -> list[t
             if not (worked and resource == f["node_id"])]
 
 
-async def used_since(conn: AsyncConnection, day: date) -> dict[tuple[str, date], int]:
-    """Places taken per (resource, local date) from ``day`` on (the days a promise can still be for)."""
-    rows = await conn.execute(select(c.resource, c.day, c.used).where(c.day >= day, c.used > 0))
-    return {(n, d): u for n, d, u in rows}
+async def used_since(conn: AsyncConnection, day: date) -> dict[tuple[str, date], list[int]]:
+    """Places taken per stripe of each (resource, local date) from ``day`` on (the days a promise can still
+    be for)."""
+    rows = await conn.execute(select(c.resource, c.day, c.stripe, c.used).where(c.day >= day, c.used > 0))
+    found: dict[tuple[str, date], list[int]] = {}
+    for resource, d, stripe, used in rows:
+        found.setdefault((resource, d), [0] * STRIPES)[stripe] = used
+    return found
+
+
+def guarded_cap_sql(resource: str, day: str, limit: str, cap: str) -> str:
+    """``guarded_cap`` over columns named in a statement's text (the capture's), as PostgreSQL text."""
+    named = guarded_cap(literal_column(resource), literal_column(day), literal_column(limit, Integer),
+                        literal_column(cap, Integer))
+    return str(named.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 def yesterday(today: date) -> date:

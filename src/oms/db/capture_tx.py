@@ -31,8 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from ..domain.capacity import Take
 from . import capacity, stock
-from .capacity import Taken
 from .combiner import Combiner
 from .statements import insert_unless_exists
 
@@ -76,11 +76,14 @@ def _family_sql(head: Table, children: tuple[Table, ...], *, reserve_one: bool, 
         ctes.append(f"r AS ({reserve})")
         gate = "WHERE EXISTS (SELECT 1 FROM r)"
     if takes:
-        # The places, only once the units are reserved; a full day fails the check and the whole statement.
-        ctes.append("k AS (INSERT INTO capacity_use (resource, day, used, cap) SELECT x.n, x.d, x.q, x.cap "
-                    "FROM jsonb_to_recordset(CAST(:places AS jsonb)) AS x(n varchar, d date, q int, cap int) "
-                    f"{gate} ON CONFLICT (resource, day) DO UPDATE SET used = capacity_use.used + excluded.used, "
-                    "cap = excluded.cap RETURNING 1)")
+        # The places, only once the units are reserved; a full stripe (or a tilted day: ``capacity``)
+        # fails the check and the whole statement.
+        ctes.append("k AS (INSERT INTO capacity_use (resource, day, stripe, used, cap) SELECT x.n, x.d, x.s, x.q, "
+                    f"{capacity.guarded_cap_sql('x.n', 'x.d', 'x.lim', 'x.cap')} "
+                    "FROM jsonb_to_recordset(CAST(:places AS jsonb)) "
+                    "AS x(n varchar, d date, s smallint, q int, cap int, lim int) "
+                    f"{gate} ON CONFLICT (resource, day, stripe) DO UPDATE SET "
+                    "used = capacity_use.used + excluded.used, cap = excluded.cap RETURNING 1)")
     ctes.append(f"h AS (INSERT INTO {head.name} SELECT * FROM jsonb_populate_recordset(NULL::{head.name}, "
                 f"CAST(:head AS jsonb)) {gate} RETURNING 1)")
     ctes += [f"c{i} AS (INSERT INTO {t.name} SELECT * FROM jsonb_populate_recordset(NULL::{t.name}, "
@@ -98,7 +101,7 @@ class SqlCapture:
         return await stock.available(self.conn, skus)
 
     async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
-                    guard: stock.Guard = stock.open_guard, takes: Sequence[Taken] = (), *, at: datetime) -> None:
+                    guard: stock.Guard = stock.open_guard, takes: Sequence[Take] = (), *, at: datetime) -> None:
         inserted = await self.conn.execute(insert_unless_exists(self.conn.dialect.name, head).values(row)
                                            .returning(*head.primary_key.columns))
         if inserted.first() is None:
@@ -125,7 +128,7 @@ class PgCapture:
         return {(n, s): q for n, s, q in await self.raw.fetch(sql, *args)}
 
     async def store(self, head: Table, row: dict, children: Children, reserve: list[tuple[str, str, int]],
-                    guard: stock.Guard = stock.open_guard, takes: Sequence[Taken] = (), *, at: datetime) -> None:
+                    guard: stock.Guard = stock.open_guard, takes: Sequence[Take] = (), *, at: datetime) -> None:
         reservations = stock.reserve_params(reserve, guard, at=at)
         tables = tuple(table for table, _ in children)
         family = _Family(head, tables, [row], [rows for _, rows in children], tuple(takes))
@@ -134,7 +137,8 @@ class PgCapture:
             # queue here and go together.
             one = reservations[0]
             stmt = _family_sql(head, tables, reserve_one=True, takes=bool(takes))
-            key = (stmt, one["n"], one["s"], one["keep"], one["share"], tuple((n, d, cap) for n, d, _, cap in takes))
+            key = (stmt, one["n"], one["s"], one["keep"], one["share"],
+                   tuple((x.resource, x.day, x.stripe, x.limit) for x in takes))
             await self.combiner.submit(key, (family, one), lambda batch: self._store_batch(stmt, batch))
             return
         stmt = _family_sql(head, tables, reserve_one=False)
@@ -161,8 +165,8 @@ class PgCapture:
         if len(batch) > 1:
             families = [f for f, _ in batch]
             first = families[0]
-            takes = tuple((n, d, sum(f.takes[i][2] for f in families), cap) for i, (n, d, _, cap)
-                          in enumerate(first.takes))  # the same places, for all of them
+            takes = tuple(x._replace(orders=sum(f.takes[i].orders for f in families))
+                          for i, x in enumerate(first.takes))  # the same stripes, for all of them
             merged = _Family(first.head, first.tables, [r for f in families for r in f.heads],
                              [[r for f in families for r in f.children[i]] for i in range(len(first.tables))], takes)
             total = {**batch[0][1], "q": sum(one["q"] for _, one in batch)}
@@ -190,13 +194,13 @@ class _Family:
     tables: tuple[Table, ...]
     heads: list[dict[str, Any]]
     children: list[Sequence[Mapping[str, Any]]]
-    takes: tuple[Taken, ...] = ()  # places in nodes' daily capacity
+    takes: tuple[Take, ...] = ()  # places in nodes' daily capacity
 
 
 def _family_args(stmt: ClauseElement, family: _Family, reservation: dict | None = None) -> list:
     params = {"head": orjson.dumps(family.heads).decode(),
               **{f"c{i}": orjson.dumps(rows).decode() for i, rows in enumerate(family.children)},
-              "places": orjson.dumps([{"n": n, "d": d, "q": q, "cap": cap} for n, d, q, cap in family.takes]).decode(),
+              "places": orjson.dumps(capacity.params(family.takes)).decode(),
               **(reservation or {})}
     sql, args = _args(stmt, params)
     return [sql, *args]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -255,13 +256,17 @@ fulfillment_lines = Table(
 )
 
 # What each capacity has taken, per local date: a node's daily capacity (``resource`` is its id) or a
-# delivery slot's (``DC-PARIS@08:00``). ``cap`` is the limit the last taker was held to: the check makes
-# overbooking impossible whatever the writers do, and a refused taker changes nothing.
+# delivery slot's (``DC-PARIS@08:00``). A day is split in a few stripes (``domain.capacity.STRIPES``):
+# one row that every order at a busy DC updated made all of them wait for each other's commit; on
+# stripes, orders take places side by side. ``cap`` is the stripe's share of the limit the last taker was
+# held to (the shares add up to the limit): the check makes overbooking impossible whatever the writers
+# do, and a refused taker changes nothing.
 capacity_use = Table(
     "capacity_use",
     metadata,
     Column("resource", String(100), primary_key=True),
     Column("day", Date, primary_key=True),
+    Column("stripe", SmallInteger, primary_key=True, default=0, server_default="0"),
     Column("used", Integer, nullable=False),
     Column("cap", Integer, nullable=False),
     CheckConstraint("used <= cap", name="within_cap"),

@@ -1,17 +1,20 @@
 """Order capture: validate, choose the nodes, reserve, store the order and its event — one transaction."""
 
+import random
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from ...db import capacity as capacity_rows
 from ...db import stock, supply_promises
 from ...db import tables as t
 from ...db.capture_tx import CapacityFull, Children, LostRace, PgCapture, SqlCapture
 from ...db.rows import FulfillmentLineRow, FulfillmentRow
 from ...domain.access import Principal
-from ...domain.capacity import Claim, counted, shared_out
+from ...domain.capacity import STRIPES, Capacity, Claim, Counted, Take, counted, shared_out
 from ...domain.errors import (
     Conflict,
     FieldError,
@@ -94,7 +97,11 @@ async def capture_order(ctx: Context, order: OrderIn, *, principal: Principal,
             c = replace(c, promise=(kept, held))
 
         async def attempt(tries: Try) -> tuple[dict, bool]:
-            return await _store(ctx, c, tries), True
+            try:
+                return await _store(ctx, c, tries), True
+            except _Tilted as tilted:
+                await _lay_out(ctx, tilted.days)
+                raise  # (a lost race: planned again on the days as they are now laid out)
 
         async def replayed() -> tuple[dict, bool] | None:
             existing = await _find_existing(ctx, c)
@@ -149,7 +156,8 @@ async def _store(ctx: Context, c: _Capture, tries: Try) -> dict:
         if offers:  # (a table more only when there are offers: the common statement stays as it was)
             children.append((t.fulfillment_offers, offers))
         reserve = [(node_id, n.sku, n.quantity) for node_id, needs in plan.items() for n in needs]
-        taken = counted((claim for claims in places.values() for claim in claims), capacity.limits)
+        taken = _striped(capacity, counted((claim for claims in places.values() for claim in claims),
+                                           capacity.limits), reserve)
         await tx.store(t.orders, o, children, reserve, request.guard, taken, at=at)
         if backorders:  # the supply's units, under its row lock: never promised twice
             assert isinstance(tx, SqlCapture)  # (lines that may wait are captured in a transaction: see above)
@@ -292,6 +300,34 @@ def _slot(order: OrderIn, kept: Kept | None) -> datetime | None:
         raise InvalidInput([FieldError("delivery.slot_start", f"the promise is for the slot starting "
                                                               f"{kept.window['earliest']}, not {slot.isoformat()}")])
     return promised
+
+
+class _Tilted(CapacityFull):
+    """Days where a stripe holds more than its share of a lowered limit: none of their places can be
+    taken until they are laid out again."""
+
+    def __init__(self, days: list[Counted]) -> None:
+        super().__init__()
+        self.days = days
+
+
+def _striped(capacity: Capacity, counts: list[Counted], reserve: list[tuple[str, str, int]]) -> list[Take]:
+    """The stripes the order's places go on (_Tilted when a day must be laid out first). Orders reserving
+    the same one stock row prefer the same stripe: they queue for that row anyway, and on one stripe they
+    can be stored together (``combiner``); the others spread."""
+    tilted = capacity.tilted(counts)
+    if tilted:
+        raise _Tilted(tilted)
+    preferred = zlib.crc32("/".join(reserve[0][:2]).encode()) if len(reserve) == 1 else random.randrange(STRIPES)
+    return capacity.striped(counts, preferred % STRIPES)
+
+
+async def _lay_out(ctx: Context, days: list[Counted]) -> None:
+    """Lay tilted days out again, in a short transaction of their own, each stripe within its share of
+    the limit: the next attempt can take the places the limit still has."""
+    async with ctx.db.write() as conn:
+        for resource, day, _, limit in sorted(days):
+            await capacity_rows.lay_out(conn, resource, day, limit)
 
 
 def _doubt(tries: Try) -> None:

@@ -285,7 +285,7 @@ async def _store(conn: AsyncConnection, state: OrderState, s: _Setting, plan: Pl
                                     request.snap, {"resourced": reason})
     if not await state.add_reserved(fuls, flines, conn, request.guard, actor=actor, at=at, reason=reason):
         raise LostRace
-    if not await capacity_rows.take(conn, taken):
+    if not await capacity_rows.take_locked(conn, taken):
         raise LostRace
     state.record("order.resourced", actor=actor, at=at, reason=reason,
                  data={"order_id": o["id"], "fulfillments": [f["id"] for f in fuls], "nodes": sorted(plan),

@@ -19,7 +19,7 @@ class CapacityBoard:
     def __init__(self, max_age_seconds: float = 0.25, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
         self.max_age = max_age_seconds
-        self._used: dict[tuple[str, date], int] | None = None
+        self._used: dict[tuple[str, date], list[int]] | None = None  # places per stripe
         self._read_at = float("-inf")
         self._built: tuple[int, int, Capacity] | None = None  # (snapshot version, reads, capacity)
         self._reads = 0
@@ -38,7 +38,7 @@ class CapacityBoard:
         if built is None or built[:2] != (snap.version, self._reads):
             limits = {n.id: n.daily_capacity for n in snap.nodes.values() if n.daily_capacity is not None}
             limits.update(snap.couriers.limits())
-            built = self._built = (snap.version, self._reads, Capacity(limits, self._used or {}))
+            built = self._built = (snap.version, self._reads, Capacity.of_stripes(limits, self._used or {}))
         return built[2]
 
     async def close(self) -> None:
