@@ -3,7 +3,8 @@
 import re
 import stat
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
 
@@ -159,6 +160,54 @@ async def test_the_demo_promises_delivery_options(ctx, client, tmp_path):
         "channel": "web", "lines": [{"sku": sku, "quantity": 1}], "destination": {"lat": 48.8606, "lng": 2.3376}})
     assert r.status_code == 200, r.text
     modes = {o["mode"] for o in r.json()["options"]}
-    assert {"home_standard", "home_express", "click_and_collect", "locker"} <= modes, r.json()["absent"]
+    assert {"home_standard", "click_and_collect", "locker"} <= modes, r.json()["absent"]
+    # Express, unless on that evening it would come no sooner than standard (a weekend, a holiday).
+    absent = {a["mode"]: a["reason"] for a in r.json()["absent"]}
+    assert "home_express" in modes or absent["home_express"].startswith("no faster than home standard"), absent
     asked = datetime.fromisoformat(r.json()["at"])
     assert all(datetime.fromisoformat(o["earliest"]) > asked and o["promise_id"] for o in r.json()["options"])
+
+
+def _next(now: datetime, weekday: int | None, clock: time, month_day: tuple[int, int] | None = None) -> datetime:
+    """The next Paris wall-clock ``clock`` after ``now`` on that ISO weekday (or that month and day)."""
+    day = now.astimezone(ZoneInfo("Europe/Paris")).date() + timedelta(days=1)
+    while (weekday is not None and day.isoweekday() != weekday) or (month_day and (day.month, day.day) != month_day):
+        day += timedelta(days=1)
+    return datetime.combine(day, clock, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+async def test_the_demo_offers_express_only_when_faster_and_names_one_hour_by_its_minutes(ctx, client, tmp_path):
+    summary = await load_demo(ctx, if_empty=False, keys_file=tmp_path / "demo-keys.txt")
+    web = {"Authorization": f"Bearer {next(k.key for k in summary.keys if k.role == 'channel')}"}
+    rivoli = {r["sku"] for r in (await records.list_inventory(ctx, principal=ADMIN, sku=None, node_id="ST-PARIS-RIVOLI",
+                                                              cursor=None, limit=1000))["items"] if r["available"] >= 2}
+    at_dc = [r["sku"] for r in (await records.list_inventory(ctx, principal=ADMIN, sku=None, node_id="DC-PARIS-NORD",
+                                                             cursor=None, limit=1000))["items"] if r["available"] >= 2]
+    sku = next(s for s in at_dc if s in rivoli and not s.startswith("FUR"))  # a small thing, at the DC and a store
+    now = ctx.clock.now()
+    # A Saturday evening after the carriers' last pickup (express used to come a day after standard), Christmas
+    # Eve's evening, a Monday before the stores open, a Wednesday afternoon when the couriers ride.
+    instants = [_next(now, 6, time(19, 30)), _next(now, None, time(19, 30), (12, 24)), _next(now, 1, time(5)),
+                _next(now, 3, time(15, 7))]
+    seen = Counter()
+    for at in instants:
+        r = await client.post("/v1/promise", params={"explain": True}, headers=web, json={
+            "channel": "web", "lines": [{"sku": sku, "quantity": 1}], "destination": {"lat": 48.8606, "lng": 2.3376},
+            "at": at.isoformat()})
+        assert r.status_code == 200, r.text
+        by_mode = {o["mode"]: o for o in r.json()["options"]}
+        seen.update(by_mode.keys())
+        express, standard = by_mode.get("home_express"), by_mode.get("home_standard")
+        if express and standard:
+            fast, slow = ({k: datetime.fromisoformat(o[k]) for k in ("earliest", "latest")}
+                          for o in (express, standard))
+            assert fast["latest"] < slow["latest"] and fast["earliest"] <= slow["earliest"], (at, r.json())
+        elif standard:  # never offered dearer for nothing; the reason says so
+            reason = {a["mode"]: a["reason"] for a in r.json()["absent"]}["home_express"]
+            assert reason.startswith("no faster than home standard") or "express" in reason, (at, reason)
+        for o in r.json()["options"]:
+            if o["mode"] == "one_hour":
+                assert datetime.fromisoformat(o["latest"]) <= at + timedelta(minutes=o["within_minutes"]), o
+            else:
+                assert o["within_minutes"] is None, o
+    assert seen["home_standard"] == len(instants) and seen["one_hour"] >= 1, seen

@@ -145,3 +145,38 @@ def test_a_promise_for_many_nodes_fits_the_field_capture_accepts():
                                "address": {"line1": "1 rue", "postal_code": "75001", "city": "Paris",
                                            "country": "FR", "lat": 48.86, "lng": 2.35}})
 
+
+
+# --- options side by side: a dearer mode only when it is faster; one hour named by what it guarantees ----------
+
+def _home(mode: str, earliest: datetime, latest: datetime):
+    from oms.domain.promise import Option
+    return Option(mode, ("DC-1",), earliest, latest, earliest - timedelta(days=1), 0)
+
+
+@pytest.mark.parametrize(("express", "standard", "offered"), [
+    ((8, 9), (9, 10), True),    # a day sooner, never later: worth paying for
+    ((8, 9), (8, 9), False),    # the same days
+    ((9, 10), (8, 10), False),  # guarantees the same day
+    ((8, 9), (7, 10), False),   # guarantees sooner but may come later than standard's first day
+    ((8, 8), (8, 9), True),     # the same first day, a sooner last
+])
+def test_express_is_offered_only_when_it_is_really_faster_than_standard(express, standard, offered):
+    from oms.domain.promise import really_faster
+    options = [_home("home_standard", paris(2026, 12, standard[0], 8), paris(2026, 12, standard[1], 20)),
+               _home("home_express", paris(2026, 12, express[0], 8), paris(2026, 12, express[1], 20))]
+    why = really_faster(options, "home_standard", "home_express")
+    assert (why is None) == offered
+    if not offered:
+        assert why.startswith("no faster than home standard")
+    assert really_faster(options[1:], "home_standard", "home_express") is None  # alone, nothing to weigh
+
+
+def test_one_hour_states_the_minutes_it_really_takes_from_the_order():
+    from oms.domain.capacity import NO_LIMITS
+    from oms.domain.couriers import OneHour, within_the_hour
+    store = NodeTimes(Calendar("Europe/Paris", every_day("09:00", "20:00")), 60, time(17))
+    at = paris(2026, 12, 9, 15, 7, 30)
+    option = within_the_hour("one_hour", "ST-1", store, OneHour("ST-1", 4, ride_minutes=45), at, NO_LIMITS, 2.0)
+    assert option.latest - at == timedelta(minutes=105)  # an hour's picking, then the ride
+    assert option.within_minutes == 105 and option.latest <= at + timedelta(minutes=option.within_minutes)

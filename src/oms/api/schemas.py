@@ -237,6 +237,8 @@ class PromiseOption(BaseModel):
     promise_id: str | None = Field(description="Give it to the order that keeps this promise; null for a promise "
                                                "asked for another time than now")
     expires_at: str | None
+    within_minutes: int | None = Field(default=None, description="One hour: at the door within this many minutes "
+                                                                 "of the order, picking included")
 
 
 class AbsentMode(BaseModel):

@@ -129,5 +129,8 @@ def within_the_hour(mode: str, node_id: str, times: NodeTimes, rule: OneHour, at
     # Open now and for all the work: the span under way ends when the last such order can be taken.
     closing = next((end for begin, end in calendar.spans(calendar.local_date(at)) if begin <= at <= end), ready)
     order_by = calendar.before_working(closing, times.processing_minutes) or at
-    return Option(mode, (node_id,), ready, ready + timedelta(minutes=rule.ride_minutes), max(order_by, at), 0, (),
-                  None, ((leaving, day), (node_id, day)))
+    latest = ready + timedelta(minutes=rule.ride_minutes)
+    # Named by what it guarantees from the order, the picking included: not "an hour" when it takes more.
+    within = -(-(latest - at) // timedelta(minutes=1))
+    return Option(mode, (node_id,), ready, latest, max(order_by, at), 0, (), None, ((leaving, day), (node_id, day)),
+                  within)

@@ -33,6 +33,22 @@ class Option:
     pickup_node_id: str | None = None
     # The places in nodes' daily capacity it takes: (node, local date the node does its work).
     claims: tuple[Claim, ...] = ()
+    # What a delivery counted from the order guarantees (one hour): at the door within these minutes of it.
+    within_minutes: int | None = None
+
+
+def really_faster(options: list[Option], standard: str, express: str) -> str | None:
+    """Why the ``express`` mode's option must not be offered beside ``standard``'s, if it must not: a dearer
+    mode is worth offering only if it guarantees an earlier delivery (its latest before standard's) and
+    never comes later (its earliest not after standard's). Otherwise the customer pays more for nothing."""
+    by_mode = {o.mode: o for o in options if o.mode in (standard, express)}
+    if len(by_mode) < 2:
+        return None
+    fast, slow = by_mode[express], by_mode[standard]
+    if fast.latest < slow.latest and fast.earliest <= slow.earliest:
+        return None
+    return (f"no faster than {standard.replace('_', ' ')}: delivered {fast.earliest.isoformat()} to "
+            f"{fast.latest.isoformat()}, against {slow.earliest.isoformat()} to {slow.latest.isoformat()}")
 
 
 class NotOffered(Exception):

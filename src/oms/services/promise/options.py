@@ -15,7 +15,7 @@ from ...domain.couriers import SLOTS_OFFERED
 from ...domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
 from ...domain.geo import Nearby
 from ...domain.ordering import check_skus
-from ...domain.promise import NotOffered, Option
+from ...domain.promise import NotOffered, Option, really_faster
 from ...domain.reference import NodeRef
 from ...domain.sourcing import Candidate, Need, Plan, plan_first_rule
 from ...domain.vocabulary import DeliveryMode, NodeType
@@ -66,10 +66,12 @@ async def promise(ctx: Context, body: PromiseIn, *, principal: Principal, explai
 
 
 async def options_for(ctx: Context, snap: Snapshot, cart: Cart, *, prefer: tuple[str, ...] = (),
-                      soonest: bool = False, slot: datetime | None = None) -> tuple[list[Option], dict[str, str]]:
+                      soonest: bool = False, slot: datetime | None = None,
+                      kept: bool = False) -> tuple[list[Option], dict[str, str]]:
     """Every option the cart has, and why each absent mode is absent. ``prefer``: nodes to plan from first
     (those a promise was made from, to judge it as it was made). ``soonest``: only the soonest appointment
-    slot (the product page shows no more); ``slot``: only the slot starting then."""
+    slot (the product page shows no more); ``slot``: only the slot starting then. ``kept``: to judge a
+    promise made before, whose mode stands on its own (not weighed against the others as when offered)."""
     stock = await ctx.stock.available(ctx.db, {sku for sku, _ in cart.lines})
     modes = _Modes(snap, cart, stock, await ctx.capacity.current(ctx.db, snap), prefer)
     most = 1 if soonest else SLOTS_OFFERED
@@ -88,6 +90,10 @@ async def options_for(ctx: Context, snap: Snapshot, cart: Cart, *, prefer: tuple
             options.extend(make())
         except (NotOffered, OutOfStock) as exc:
             absent.setdefault(mode, _reason(exc))
+    not_faster = None if kept else really_faster(options, M.HOME_STANDARD, M.HOME_EXPRESS)
+    if not_faster:
+        options = [o for o in options if o.mode != M.HOME_EXPRESS]
+        absent[M.HOME_EXPRESS] = not_faster
     return options, absent
 
 
@@ -196,7 +202,7 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
     # A slot is judged by itself, wherever it now comes in the list of slots.
     slot = datetime.fromisoformat(kept.window["earliest"]) if mode == M.SCHEDULED else None
     options, _ = await options_for(ctx, snap, Cart(channel, lines, point, kept.at, held), prefer=kept.nodes,
-                                   slot=slot)
+                                   slot=slot, kept=True)
     same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id
             and (mode != M.SCHEDULED or o.earliest.isoformat() == kept.window["earliest"])]  # the same slot
     if not same or min(o.latest for o in same) > kept.latest:
@@ -310,4 +316,4 @@ def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, 
     return {"mode": o.mode, "price": {"amount": amount, "currency": prices.get("currency", "EUR")},
             "earliest": earliest, "latest": latest, "cutoff": o.order_by.isoformat(),
             "nodes": nodes, "pickup_node_id": o.pickup_node_id, "services": list(o.services),
-            "cost": o.cost, "promise_id": promise_id, "expires_at": expires}
+            "cost": o.cost, "promise_id": promise_id, "expires_at": expires, "within_minutes": o.within_minutes}
