@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, bindparam, case, exists, literal_column, select, update
+from sqlalchemy import Date, Integer, String, bindparam, case, exists, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,10 +21,10 @@ from sqlalchemy.sql import ColumnElement
 from ..domain.capacity import STRIPES, Counted, Take, given_back, share, spread
 from . import tables as t
 from .rows import FulfillmentRow
+from .statements import insert_for
 
 c = t.capacity_use.c
 _u = t.capacity_use.alias("u")  # the day's other stripes, seen from a statement on one
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def share_of(limit, stripe):
@@ -46,7 +46,7 @@ def guarded_cap(resource, day, limit, cap) -> ColumnElement[int]:
 
 
 def _take(insert):
-    n, d, limit = bindparam("n"), bindparam("d"), bindparam("lim", type_=Integer)
+    n, d, limit = bindparam("n", type_=String), bindparam("d", type_=Date), bindparam("lim", type_=Integer)
     stmt = insert(t.capacity_use).values(resource=n, day=d, stripe=bindparam("s"), used=bindparam("q"),
                                          cap=guarded_cap(n, d, limit, bindparam("cap", type_=Integer)))
     return stmt.on_conflict_do_update(index_elements=[c.resource, c.day, c.stripe],
@@ -145,7 +145,7 @@ async def _locked(conn: AsyncConnection, resource: str, day: date) -> tuple[list
     """Every stripe row of the day (those missing made, holding nothing), locked in stripe order as every
     writer takes them; their places and caps per stripe. An upsert that changes nothing locks each row,
     existing or not, in the order given, where a read ``FOR UPDATE`` would leave missing ones open."""
-    stmt = _INSERT[conn.dialect.name](t.capacity_use).values(
+    stmt = insert_for(conn.dialect.name, t.capacity_use).values(
         [{"resource": resource, "day": day, "stripe": s, "used": 0, "cap": 0} for s in range(STRIPES)])
     stmt = stmt.on_conflict_do_update(index_elements=[c.resource, c.day, c.stripe], set_={"used": c.used})
     used, caps = [0] * STRIPES, [0] * STRIPES

@@ -4,19 +4,20 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def _insert(dialect: str, table: Table):
+def insert_for(dialect: str, table: Table):
+    """The dialect's INSERT, which has ``ON CONFLICT`` clauses."""
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def upsert(dialect: str, table: Table, keys: list[str], update: list[str]):
     """INSERT … ON CONFLICT (keys) DO UPDATE SET the ``update`` columns from the new row."""
-    stmt = _insert(dialect, table)
+    stmt = insert_for(dialect, table)
     return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
 
 
 def insert_unless_exists(dialect: str, table: Table):
     """INSERT … ON CONFLICT DO NOTHING: a duplicate on any unique key inserts nothing."""
-    return _insert(dialect, table).on_conflict_do_nothing()
+    return insert_for(dialect, table).on_conflict_do_nothing()
 
 
 def byte_order(dialect: str, *columns):
