@@ -169,9 +169,11 @@ async def test_the_demo_promises_delivery_options(ctx, client, tmp_path):
 
 
 def _next(now: datetime, weekday: int | None, clock: time, month_day: tuple[int, int] | None = None) -> datetime:
-    """The next Paris wall-clock ``clock`` after ``now`` on that ISO weekday (or that month and day)."""
-    day = now.astimezone(ZoneInfo("Europe/Paris")).date() + timedelta(days=1)
-    while (weekday is not None and day.isoweekday() != weekday) or (month_day and (day.month, day.day) != month_day):
+    """The first Paris wall-clock ``clock`` after ``now`` on that ISO weekday (or that month and day): within
+    a year of it, as a what-if promise must be."""
+    day = now.astimezone(ZoneInfo("Europe/Paris")).date()
+    while (weekday is not None and day.isoweekday() != weekday) or (month_day and (day.month, day.day) != month_day) \
+            or datetime.combine(day, clock, tzinfo=ZoneInfo("Europe/Paris")) <= now:
         day += timedelta(days=1)
     return datetime.combine(day, clock, tzinfo=ZoneInfo("Europe/Paris"))
 

@@ -12,13 +12,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Integer, String, bindparam, case, exists, literal_column, select, update
+from sqlalchemy import BigInteger, Date, Integer, String, bindparam, case, cast, exists, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
-from ..domain.capacity import STRIPES, Counted, Take, given_back, share, spread
+from ..domain.capacity import STRIPES, Counted, Take, dealt, given_back, share, spread
 from . import tables as t
 from .rows import FulfillmentRow
 from .statements import insert_for
@@ -27,17 +27,13 @@ c = t.capacity_use.c
 _u = t.capacity_use.alias("u")  # the day's other stripes, seen from a statement on one
 
 
-def share_of(limit, stripe):
-    """``domain.capacity.share`` as one integer division, which SQL computes as Python does (on columns,
-    on numbers): the whole numbers below ``limit`` that fall to the stripe when dealt out in turn."""
-    return (limit + (STRIPES - 1) - stripe) // STRIPES
-
-
 def _tilted(resource, day, limit) -> ColumnElement[bool]:
     """Whether a stripe of the day holds more than its share of ``limit``. Only a lowered limit leaves one
     so, and then the other stripes' shares alone would let the day pass the limit: a take refuses while
     one is there (the capture lays the day out again first, ``lay_out``)."""
-    return exists().where(_u.c.resource == resource, _u.c.day == day, _u.c.used > share_of(limit, _u.c.stripe))
+    # (A limit near the largest integer must not overflow on its way: the share is worked out in bigint.)
+    return exists().where(_u.c.resource == resource, _u.c.day == day,
+                          _u.c.used > dealt(cast(limit, BigInteger), _u.c.stripe))
 
 
 def guarded_cap(resource, day, limit, cap) -> ColumnElement[int]:
@@ -55,15 +51,6 @@ def _take(insert):
 
 TAKE_PG = _take(postgresql.insert)
 _TAKE = {"postgresql": TAKE_PG, "sqlite": _take(sqlite.insert)}
-# The stripe a place goes back to: one that holds them all, the one with the least room under its cap
-# first (a stripe over its share of a lowered limit has none), then the fullest; as ``given_back`` orders.
-_GIVING = (select(_u.c.stripe).where(_u.c.resource == bindparam("n"), _u.c.day == bindparam("d"),
-                                     _u.c.used >= bindparam("q"))
-           .order_by(_u.c.cap - _u.c.used, _u.c.used.desc(), _u.c.stripe).limit(1).scalar_subquery())
-_GIVE_BACK = (update(t.capacity_use)
-              .where(c.resource == bindparam("n"), c.day == bindparam("d"), c.stripe == _GIVING,
-                     c.used >= bindparam("q"))  # re-checked on the row as it is when its lock is had
-              .values(used=c.used - bindparam("q")))
 _REWRITE = (update(t.capacity_use).where(c.resource == bindparam("n"), c.day == bindparam("d"),
                                          c.stripe == bindparam("s"))
             .values(used=bindparam("u"), cap=bindparam("k")))
@@ -111,16 +98,15 @@ async def lay_out(conn: AsyncConnection, resource: str, day: date, limit: int, m
 
 async def give_back(conn: AsyncConnection, claims: Iterable[tuple[str, date, int]]) -> None:
     """Give places back on whichever stripes hold them (places are fungible: nobody records which stripe
-    an order took), a day at a time in every writer's order; never below zero."""
+    an order took), a day at a time in every writer's order; never below zero. The day's rows are locked
+    first, all in stripe order as every writer takes them: a stripe chosen from a read and updated alone
+    could be found changed, its lock kept, and the others then locked out of order (a deadlock)."""
     back: Counter[tuple[str, date]] = Counter()
     for resource, day, orders in claims:
         back[(resource, day)] += orders
     for (resource, day), orders in sorted(back.items()):
-        one = {"n": resource, "d": day, "q": orders}
-        if (await conn.execute(_GIVE_BACK, one)).rowcount == 0:
-            # No one stripe holds them all, or the one chosen changed meanwhile: choose under the lock.
-            used, caps = await _locked(conn, resource, day)
-            await _rewrite(conn, resource, day, given_back(used, caps, orders), caps)
+        used, caps = await _locked(conn, resource, day)
+        await _rewrite(conn, resource, day, given_back(used, caps, orders), caps)
 
 
 async def shift(conn: AsyncConnection, back: Iterable[tuple[str, date, int]], taken: list[Counted]) -> bool:

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .calendar import DAY, HORIZON_DAYS
 from .errors import OutOfStock
@@ -30,7 +30,14 @@ STRIPES = 4  # rows a day's places are kept in: as many takers at once, without 
 
 def share(limit: int, stripe: int) -> int:
     """The places of ``limit`` that a stripe may hold: the stripes' shares add up to the limit exactly."""
-    return limit // STRIPES + (1 if stripe < limit % STRIPES else 0)
+    return int(dealt(limit, stripe))
+
+
+def dealt(limit: Any, stripe: Any) -> Any:
+    """``share`` as one integer division (the whole numbers below the limit, dealt out in turn), which SQL
+    computes as Python does: the database's check of a take uses this very expression, on its columns
+    (``db/capacity.py``)."""
+    return (limit + (STRIPES - 1) - stripe) // STRIPES
 
 
 def _per_stripe(used: Sequence[int]) -> list[int]:
