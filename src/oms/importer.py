@@ -10,12 +10,18 @@ as missing. Booleans are true/false (also yes/no, 1/0).
     nodes     id,type,name,line1,postal_code,city,country,lat,lng
               [,timezone][,fulfills][,hands_over][,opening_hours][,daily_capacity]
               [,handling_cost_per_order][,handling_cost_per_unit][,accept_within_minutes]
-              [,release_waves][,active]
+              [,release_waves][,confirms_cancel][,collect_within_days][,returns_to][,takes]
+              [,compartments][,active]
               fulfills and hands_over: delivery modes separated by | (home_standard|click_and_collect)
               release_waves: local times separated by | (08:00|14:00)
               opening_hours: day or day range, then spans, days separated by ;
                   mon-fri 09:00-19:00; sat 10:00-12:30,14:00-18:00; sun 10:00-13:00
               or the JSON object the API takes ({"mon": [["09:00", "19:00"]]}); days not named are closed
+              takes: limits separated by ; (see ``cells.parse_takes``)
+                  max 30 kg; length 120 cm; sides 150 cm; girth 300 cm; hazardous
+              compartments: a locker bank's sizes separated by ; size, inner size in mm, weight, count
+                  S 80x380x640 25kg 60; M 190x380x640 25kg 55; L 410x380x640 25kg 35
+              both also as the JSON the API takes
     stock     node_id,sku,on_hand[,safety_stock]
               an empty safety_stock keeps the node's current one (0 for a new row)
 
@@ -25,7 +31,6 @@ Errors name the file, the line as a text editor counts it (the header is line 1)
 
 import csv
 import io
-import json
 import re
 from array import array
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -38,6 +43,7 @@ from typing import Any, TextIO, cast
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from .cells import parse_compartments, parse_hours, parse_takes
 from .domain.errors import FieldError, InvalidInput
 from .services.reference import records
 from .services.reference.inputs import NodeIn, ProductIn
@@ -48,7 +54,6 @@ from .services.stock.inputs import StockIn, StockLine
 
 SHOWN_ERRORS = 50
 CHUNK = 20_000  # stock rows read and copied at a time
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Kind(StrEnum):
@@ -84,39 +89,6 @@ def _modes(cell: str) -> list[str]:
     return [m.strip() for m in cell.split("|") if m.strip()]
 
 
-def _span(text: str) -> tuple[str, str]:
-    match = re.fullmatch(r"(\d\d:\d\d)-(\d\d:\d\d)", text.strip())
-    if not match:
-        raise ValueError(f"{text.strip()!r} is not a HH:MM-HH:MM span")
-    return match[1], match[2]
-
-
-def parse_hours(cell: str) -> dict[str, list[tuple[str, str]]]:
-    """``mon-fri 09:00-19:00; sat 10:00-12:30,14:00-18:00`` (or a JSON object) as OpeningHours input."""
-    if cell.lstrip().startswith("{"):
-        try:
-            return json.loads(cell)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc.msg}") from None
-    hours: dict[str, list[tuple[str, str]]] = {}
-    for part in filter(None, (p.strip() for p in cell.split(";"))):
-        days, _, spans = part.partition(" ")
-        first, _, last = days.lower().partition("-")
-        if first not in DAYS or (last and last not in DAYS):
-            raise ValueError(f"{days!r} is not a day (mon … sun) or a range of days (mon-fri)")
-        start, end = DAYS.index(first), DAYS.index(last or first)
-        if end < start:
-            raise ValueError(f"{days!r} runs backwards; write the days from mon to sun")
-        if not spans.strip():
-            raise ValueError(f"{days!r} has no opening times")
-        parsed = [_span(s) for s in spans.split(",")]
-        for day in DAYS[start : end + 1]:
-            if day in hours:
-                raise ValueError(f"{day} is given twice")
-            hours[day] = parsed
-    return hours
-
-
 def _product(c: dict[str, str], bad: list[tuple[str, str]]) -> dict:
     price = {k: v for k, v in (("amount", c.pop("price_amount", None)), ("currency", c.pop("currency", None))) if v}
     return {**c, "price": price}
@@ -127,11 +99,12 @@ def _node(c: dict[str, Any], bad: list[tuple[str, str]]) -> dict[str, Any]:
     for key in ("fulfills", "hands_over", "release_waves"):
         if key in c:
             c[key] = _modes(c[key])
-    if "opening_hours" in c:
-        try:
-            c["opening_hours"] = parse_hours(c.pop("opening_hours"))
-        except ValueError as exc:
-            bad.append(("opening_hours", str(exc)))
+    for key, parse in (("opening_hours", parse_hours), ("takes", parse_takes), ("compartments", parse_compartments)):
+        if key in c:
+            try:
+                c[key] = parse(c.pop(key))
+            except ValueError as exc:
+                bad.append((key, str(exc)))
     return {**c, "address": address}
 
 
@@ -148,7 +121,7 @@ LAYOUTS = {
         ("id", "type", "name", "line1", "postal_code", "city", "country", "lat", "lng"),
         ("timezone", "fulfills", "hands_over", "opening_hours", "daily_capacity", "handling_cost_per_order",
          "handling_cost_per_unit", "accept_within_minutes", "release_waves", "confirms_cancel",
-         "collect_within_days", "returns_to", "active"),
+         "collect_within_days", "returns_to", "takes", "compartments", "active"),
         _node,
         nested={("address", k): k for k in ("line1", "postal_code", "city", "country", "lat", "lng")},
         whole_row="hands_over",

@@ -246,3 +246,26 @@ async def test_release_waves_and_the_time_to_accept_import(ctx, tmp_path):
     errors = await errors_of(ctx, tmp_path, Kind.NODES, "nodes.csv", bad)
     assert sorted(e.split(":")[0] for e in errors) == ["nodes.csv line 2, column accept_within_minutes",
                                                        "nodes.csv line 2, column release_waves"]
+
+
+async def test_what_a_node_takes_and_a_locker_bank_s_compartments_import(ctx, tmp_path):
+    text = ("id,type,name,line1,postal_code,city,country,lat,lng,hands_over,takes,compartments\n"
+            "ST-4,store,Store Nancy,1 rue Saint-Jean,54000,Nancy,FR,48.69,6.18,click_and_collect,"
+            "max 30 kg; hazardous,\n"
+            "LK-2,locker,Locker Nancy,Place Thiers,54000,Nancy,FR,48.69,6.17,locker,,"
+            "S 80x380x640 25kg 30; L 410x380x640 25kg 10\n")
+    assert await load(ctx, tmp_path, Kind.NODES, "nodes.csv", text) == 2
+    nodes = {n["id"]: n for n in (await records.list_nodes(ctx, type=None, cursor=None, limit=10))["items"]}
+    assert nodes["ST-4"]["takes"] == {"max_weight_g": 30000, "max_length_mm": None, "max_sides_mm": None,
+                                      "max_girth_mm": None, "bulky": False, "hazardous": True}
+    assert [(c["size"], c["height_mm"], c["count"]) for c in nodes["LK-2"]["compartments"]] == [("S", 640, 30),
+                                                                                               ("L", 640, 10)]
+    assert nodes["ST-4"]["compartments"] == [] and nodes["LK-2"]["takes"] is None
+    bad = text.replace("max 30 kg", "max 30 lb").replace("; L 410x380x640 25kg 10", "; S 410x380x640 25kg 10")
+    errors = await errors_of(ctx, tmp_path, Kind.NODES, "nodes.csv", bad)
+    assert errors == ["nodes.csv line 2, column takes: 'max 30 lb' is not a limit: max N kg, length N cm, sides N cm, "
+                      "girth N cm, bulky or hazardous",
+                      "nodes.csv line 3, column compartments: compartments name a size twice"]
+    on_a_store = text.replace(",max 30 kg; hazardous,\n", ",,S 80x380x640 25kg 30\n")
+    errors = await errors_of(ctx, tmp_path, Kind.NODES, "nodes.csv", on_a_store)
+    assert errors == ["nodes.csv line 2, column compartments: compartments are a locker bank's, not a store's"]

@@ -52,7 +52,7 @@ def test_a_node_with_no_capacity_has_no_room_at_all():
 
 
 def test_home_delivery_from_a_full_dc_leaves_a_day_later():
-    leg = Leg("DC", DC, 30.0, 1000)
+    leg = Leg("DC", DC, 30.0)
     free = delivered("home_standard", [leg], [STD], FRIDAY)
     full = delivered("home_standard", [leg], [STD], FRIDAY, Capacity({"DC": 10}, {("DC", date(2026, 12, 4)): 10}))
     assert free.claims == (("DC", date(2026, 12, 4)),) and full.claims == (("DC", date(2026, 12, 5)),)
@@ -60,7 +60,7 @@ def test_home_delivery_from_a_full_dc_leaves_a_day_later():
 
 
 def test_a_transfer_to_a_full_store_is_readied_on_its_next_day_with_room():
-    leg = Leg("DC", DC, 30.0, 1000)
+    leg = Leg("DC", DC, 30.0)
     free = transferred("click_and_collect", leg, [SHUTTLE], "ST", STORE, FRIDAY)
     arrival_day = free.earliest.date()
     full = transferred("click_and_collect", leg, [SHUTTLE], "ST", STORE, FRIDAY,

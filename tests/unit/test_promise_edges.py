@@ -100,9 +100,9 @@ def test_a_transferred_collection_is_not_promised_before_the_shuttle_can_have_ar
     dc = NodeTimes(Calendar("Europe/Paris", every_day("06:00", "23:00", range(1, 7))), 60, time(23))
     store = NodeTimes(Calendar("Europe/Paris", every_day("10:00", "20:00", range(1, 7))), 45, time(17))
     shuttle = CarrierService("shuttle", frozenset({"transfer"}), (Band(1000, 1, 2),))  # delivers 08:00-20:00
-    leg = Leg("DC", dc, 20.0, 1000)
+    leg = Leg("DC", dc, 20.0)
     at = paris(2026, 5, 20, 14, 0)
-    shipment, _, _ = best_shipment(leg, [shuttle], at)
+    shipment = best_shipment(leg, [shuttle], at).shipment
     option = transferred("click_and_collect", leg, [shuttle], "ST", store, at)
     # The shuttle may come as late as Friday 20:00: "ready Friday 10:45" is not a promise the store can keep.
     assert shipment.latest == paris(2026, 5, 22, 20, 0)
@@ -123,7 +123,7 @@ def test_a_node_that_never_opens_is_not_explained_as_out_of_the_carriers_reach()
     closed = NodeTimes(Calendar("Europe/Paris", {}), 60, time(17))  # NodeIn's default opening_hours: none
     std = CarrierService("std", frozenset({"home_standard"}), (Band(800, 1, 2),))
     with pytest.raises(NotOffered) as refused:
-        best_shipment(Leg("DC", closed, 17.0, 1000), [std], paris(2026, 5, 20, 10, 0))
+        best_shipment(Leg("DC", closed, 17.0), [std], paris(2026, 5, 20, 10, 0))
     assert "no carrier service goes" not in str(refused.value)
 
 

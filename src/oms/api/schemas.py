@@ -234,6 +234,8 @@ class PromiseOption(BaseModel):
     pickup_node_id: str | None = Field(description="Where the customer collects (collection modes)")
     services: list[str] = Field(description="The carrier services that deliver it")
     cost: int = Field(description="Internal: what delivering it costs the retailer, minor units")
+    parcels: int = Field(default=0, description="Parcels carriers take for it (none: handed over from the "
+                                                "shelves or by the retailer's own vans)")
     promise_id: str | None = Field(description="Give it to the order that keeps this promise; null for a promise "
                                                "asked for another time than now")
     expires_at: str | None

@@ -111,6 +111,10 @@ nodes = Table(
     # Parcels ready here and not collected within these days go back to ``returns_to`` (or their sender).
     Column("collect_within_days", Integer, nullable=True),
     Column("returns_to", String(64), nullable=True),
+    # What it hands over or receives, each unit or parcel (see ParcelLimitsIn); null: no limits of its own.
+    Column("takes", Json, nullable=True),
+    # A locker bank's compartments: [{"size", "length_mm", "width_mm", "height_mm", "max_weight_g", "count"}]
+    Column("compartments", Json, nullable=False, default=list, server_default="[]"),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -286,6 +290,8 @@ carrier_services = Table(
     Column("delivery_weekdays", Json, nullable=False),  # ISO weekdays it delivers: [1, … 6]
     Column("holidays", Json, nullable=False),  # dates it does not deliver
     Column("window", Json, nullable=False),  # delivery hours on the day: ["08:00", "20:00"]
+    # What one parcel may be (see ParcelLimitsIn); null (stored before services said it): anything.
+    Column("takes", Json, nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -11,7 +11,8 @@ from typing import Any
 from .calendar import clock
 from .capacity import Capacity, Claim
 from .lead_times import NodeTimes
-from .promise import NoRoom, NotOffered, Option
+from .parcels import ANYTHING, Limits, describe, limits_from, pack
+from .promise import DoesNotFit, NoRoom, NotOffered, Option, Units
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class OneHour:
     couriers_per_hour: int
     max_km: float = 5.0
     ride_minutes: int = 45
+    takes: Limits = ANYTHING  # the one load a courier carries (what fits a cargo bike)
 
     def resource(self, hour: int) -> str:
         return f"{self.node_id}@{hour:02d}h"
@@ -67,7 +69,8 @@ def couriers_from(document: dict[str, Any]) -> Couriers:
             s["node_id"], frozenset(s.get("weekdays", (1, 2, 3, 4, 5, 6))), clock(s["start"]), clock(s["end"]),
             s["capacity"], s.get("lead_minutes", 120), s.get("max_km", 30.0), s.get("days_ahead", 7)))
     one_hour = {r["node_id"]: OneHour(r["node_id"], r["couriers_per_hour"], r.get("max_km", 5.0),
-                                      r.get("ride_minutes", 45)) for r in document.get("one_hour", ())}
+                                      r.get("ride_minutes", 45), limits_from(r.get("takes")))
+                for r in document.get("one_hour", ())}
     return Couriers({n: tuple(sorted(slots, key=lambda s: s.start)) for n, slots in by_node.items()}, one_hour)
 SLOTS_OFFERED = 12  # the soonest slots with room
 
@@ -110,9 +113,15 @@ def slots(mode: str, node_id: str, times: NodeTimes, offered: tuple[Slot, ...], 
 
 
 def within_the_hour(mode: str, node_id: str, times: NodeTimes, rule: OneHour, at: datetime,
-                    capacity: Capacity, km: float) -> Option:
+                    capacity: Capacity, km: float, units: Units = ()) -> Option:
     """Picked at the store now (it must stay open for all of its processing time), then ridden by one
-    of its couriers of that hour to a destination within their reach."""
+    of its couriers of that hour to a destination within their reach, the whole cart in one load."""
+    load = pack(list(units), rule.takes, f"a courier of {node_id}")
+    if isinstance(load, str):
+        raise DoesNotFit(load)
+    if len(load) > 1:
+        raise DoesNotFit(f"the cart makes {len(load)} loads, a courier of {node_id} carries one of at most "
+                         f"{describe(rule.takes)}")
     if km > rule.max_km:
         raise NotOffered(f"{km:.1f} km from {node_id}, its couriers ride {rule.max_km:g} km")
     calendar = times.calendar
@@ -133,4 +142,4 @@ def within_the_hour(mode: str, node_id: str, times: NodeTimes, rule: OneHour, at
     # Named by what it guarantees from the order, the picking included: not "an hour" when it takes more.
     within = -(-(latest - at) // timedelta(minutes=1))
     return Option(mode, (node_id,), ready, latest, max(order_by, at), 0, (), None, ((leaving, day), (node_id, day)),
-                  within)
+                  within, tuple(load))

@@ -16,6 +16,7 @@ from typing import Any
 
 from .calendar import DAY, HORIZON_DAYS, Calendar, clock
 from .costs import kilos
+from .parcels import ANYTHING, Limits, limits_from
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class CarrierService:
     holidays: frozenset[date] = frozenset()  # dates it does not deliver
     window: tuple[time, time] = (time(8), time(20))  # hours of delivery on the day
     rates: tuple[Rate, ...] = ()  # by increasing max_km, as far as the bands go
+    takes: Limits = ANYTHING  # what one of its parcels may be
 
     def band(self, km: float) -> Band | None:
         return next((b for b in self.bands if km <= b.max_km), None)
@@ -82,7 +84,9 @@ def service_from(row: dict[str, Any]) -> CarrierService:
     return CarrierService(row["id"], frozenset(row["modes"]),
                           tuple(Band(b["max_km"], b["transit_min"], b["transit_max"]) for b in row["bands"]),
                           frozenset(row["delivery_weekdays"]), holidays, (start, end),
-                          tuple(Rate(r["max_km"], r["base"], r.get("per_kg", 0)) for r in row["rate_bands"]))
+                          tuple(Rate(r["max_km"], r["base"], r.get("per_kg", 0)) for r in row["rate_bands"]),
+                          # A service stored before services said what they take takes anything, as it did.
+                          limits_from(row.get("takes")))
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,22 @@ from datetime import datetime
 from .calendar import Calendar
 from .capacity import NO_LIMITS, Capacity, Claim
 from .lead_times import CarrierService, NodeTimes, Shipment, ship
+from .parcels import ANYTHING, Limits, Parcel, pack
+from .reference import ProductRef
+
+Units = tuple[tuple[ProductRef, int], ...]  # what a shipment carries: each product and its units
 
 
 @dataclass(frozen=True)
 class Leg:
-    """One parcel of a plan: the node that sends it, its lead times, how far it goes, what it weighs."""
+    """One shipment of a plan: the node that sends it, its lead times, how far it goes, what it carries
+    and what the place it goes to receives (a relay point's limits)."""
     node_id: str
     times: NodeTimes
     km: float
-    weight_g: int
+    units: Units = ()
+    takes: Limits = ANYTHING
+    to: str = "the destination"  # what ``takes`` are, for reasons
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class Option:
     claims: tuple[Claim, ...] = ()
     # What a delivery counted from the order guarantees (one hour): at the door within these minutes of it.
     within_minutes: int | None = None
+    parcels: tuple[Parcel, ...] = ()  # the parcels carriers take (none: handed over from the shelves)
 
 
 def really_faster(options: list[Option], standard: str, express: str) -> str | None:
@@ -59,23 +67,48 @@ class NoRoom(NotOffered):
     """A node's daily capacity has no room for the order on the day it would need it."""
 
 
-def best_shipment(leg: Leg, services: list[CarrierService], at: datetime,
-                  capacity: Capacity = NO_LIMITS) -> tuple[Shipment, CarrierService, int]:
-    """The service that delivers this leg soonest (then the cheapest): its shipment, itself, its cost.
-    The node starts the work once its daily capacity has room for it."""
+class DoesNotFit(NotOffered):
+    """Some of the cart cannot go this way at all: too heavy, too large, bulky or hazardous for it. The
+    message names the product and the limit."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """How one leg goes: its shipment, by which service, in which parcels, at what cost."""
+    shipment: Shipment
+    service: CarrierService
+    parcels: tuple[Parcel, ...]
+    cost: int
+
+
+def best_shipment(leg: Leg, services: list[CarrierService], at: datetime, capacity: Capacity = NO_LIMITS) -> Sent:
+    """The service that takes the leg's parcels and delivers them soonest (then the cheapest). The node
+    starts the work once its daily capacity has room for it. DoesNotFit when no service takes them."""
     calendar = leg.times.calendar
     if calendar.after_working(at, leg.times.processing_minutes) is None:
         raise NotOffered(f"{leg.node_id} does not open in the coming weeks")
     start = _start(capacity, leg.node_id, leg.times, at)
-    found = []
+    if leg.takes is not ANYTHING:
+        for p, _ in leg.units:
+            if (why := leg.takes.refuses(p, leg.to)) is not None:
+                raise DoesNotFit(why)
+    found, unfit = [], []
     for service in services:
+        parcels = pack(list(leg.units), service.takes if leg.takes is ANYTHING else service.takes.both(leg.takes),
+                       service.id)
+        if isinstance(parcels, str):
+            unfit.append(parcels)
+            continue
         shipment = ship(leg.times.calendar, start, leg.times.processing_minutes, leg.times.cutoff, service, leg.km)
         if shipment is not None:
-            found.append((shipment.latest, service.rate(leg.km).cost(leg.weight_g), shipment, service))
+            rate = service.rate(leg.km)
+            found.append(Sent(shipment, service, tuple(parcels), sum(rate.cost(p.weight_g) for p in parcels)))
     if not found:
-        raise NotOffered(f"no carrier service goes the {leg.km:.0f} km from {leg.node_id}")
-    _, cost, shipment, service = min(found, key=lambda x: (x[0], x[1], x[3].id))
-    return shipment, service, cost
+        if len(unfit) == len(services):
+            raise DoesNotFit("; ".join(unfit))
+        raise NotOffered(f"no carrier service goes the {leg.km:.0f} km from {leg.node_id}"
+                         + "".join(f"; {why}" for why in unfit))
+    return min(found, key=lambda s: (s.shipment.latest, s.cost, s.service.id))
 
 
 def delivered(mode: str, legs: list[Leg], services: list[CarrierService], at: datetime,
@@ -85,11 +118,12 @@ def delivered(mode: str, legs: list[Leg], services: list[CarrierService], at: da
         raise NotOffered(f"no active carrier service for {mode}")
     best = [best_shipment(leg, services, at, capacity) for leg in legs]
     return Option(mode, tuple(leg.node_id for leg in legs),
-                  max(s.earliest for s, _, _ in best), max(s.latest for s, _, _ in best),
-                  min(s.order_by for s, _, _ in best), sum(cost for _, _, cost in best),
-                  tuple(service.id for _, service, _ in best),
-                  claims=tuple((leg.node_id, leg.times.calendar.local_date(s.ready)) for leg, (s, _, _)
-                               in zip(legs, best, strict=True)))
+                  max(s.shipment.earliest for s in best), max(s.shipment.latest for s in best),
+                  min(s.shipment.order_by for s in best), sum(s.cost for s in best),
+                  tuple(s.service.id for s in best),
+                  claims=tuple((leg.node_id, leg.times.calendar.local_date(s.shipment.ready)) for leg, s
+                               in zip(legs, best, strict=True)),
+                  parcels=tuple(p for s in best for p in s.parcels))
 
 
 def prepared_at(mode: str, store_id: str, times: NodeTimes, at: datetime, capacity: Capacity = NO_LIMITS) -> Option:
@@ -111,14 +145,16 @@ def transferred(mode: str, leg: Leg, transfers: list[CarrierService], store_id: 
     """Sent from a DC to the store by a transfer service, then received and readied there."""
     if not transfers:
         raise NotOffered("no active transfer service brings stock to stores")
-    shipment, service, cost = best_shipment(leg, transfers, at, capacity)
+    sent = best_shipment(leg, transfers, at, capacity)
+    shipment = sent.shipment
     # Received when it has surely arrived (the end of its window), then readied in the store's hours.
     ready = store.calendar.after_working(_start(capacity, store_id, store, shipment.latest), store.processing_minutes)
     if ready is None:
         raise NotOffered("does not open in the weeks after the transfer arrives")
     claims = ((leg.node_id, leg.times.calendar.local_date(shipment.ready)),
               (store_id, store.calendar.local_date(ready)))
-    return Option(mode, (leg.node_id,), ready, ready, shipment.order_by, cost, (service.id,), store_id, claims)
+    return Option(mode, (leg.node_id,), ready, ready, shipment.order_by, sent.cost, (sent.service.id,), store_id,
+                  claims, parcels=sent.parcels)
 
 
 def _start(capacity: Capacity, node_id: str, times: NodeTimes, at: datetime) -> datetime:

@@ -1,6 +1,10 @@
 """Reference data as the domain sees it: plain, immutable snapshots of products and nodes."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .parcels import Compartment, Limits
 
 
 @dataclass(frozen=True)
@@ -13,6 +17,9 @@ class ProductRef:
     bulky: bool
     hazardous: bool
     active: bool = True
+    length_mm: int = 0
+    width_mm: int = 0
+    height_mm: int = 0
 
 
 @dataclass(frozen=True)
@@ -30,3 +37,5 @@ class NodeRef:
     handling_cost_per_order: int = 0  # minor units
     handling_cost_per_unit: int = 0
     confirms_cancel: bool = False  # a cancel of work released to it waits for its word
+    takes: "Limits | None" = None  # what it hands over or receives, each unit or parcel; None: no limits of its own
+    compartments: "tuple[Compartment, ...]" = ()  # a locker bank's, smallest first

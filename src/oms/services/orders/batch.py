@@ -84,7 +84,7 @@ async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
     by_sku: dict[str, dict[Key, int]] = {}
     for key, units in pool.items():
         by_sku.setdefault(key[1], {})[key] = units
-    ways = Ways(snap, capacity, {}, min((i.since for i in included), default=at))
+    ways = Ways(snap, capacity, min((i.since for i in included), default=at))
     built = [_build(i, by_sku, ways) for i in included]
     by_key = {o.row["id"]: o for o in built}
     protected = {n.id: snap.sourcing.store_protection_units for n in snap.nodes.values() if n.type == NodeType.STORE}
@@ -183,7 +183,7 @@ def _build(i: _Included, by_sku: dict[str, dict[Key, int]], ways: Ways) -> _Orde
     included). Its options are judged from when its work was planned: the wave it waits for."""
     snap, request, sourcer, current = ways.snap, i.request, i.sourcer, i.current
     pool = {key: units for sku in sourcer.weight for key, units in by_sku.get(sku, {}).items()}
-    timed = Ways(snap, ways.capacity, sourcer.weight, i.since)
+    timed = Ways(snap, ways.capacity, i.since)
     candidates = request.candidates
     promised = i.row["delivery"].get("promised")
     if promised:  # only nodes whose parcel still arrives in the window; the nodes it has now stay allowed

@@ -25,7 +25,7 @@ from ...domain.errors import (
 )
 from ...domain.ids import new_id
 from ...domain.lifecycle import FStatus, OStatus, derive_order_status
-from ...domain.promise import NoRoom, NotOffered
+from ...domain.promise import DoesNotFit, NoRoom, NotOffered
 from ...domain.sourcing import (
     Incoming,
     Need,
@@ -127,7 +127,7 @@ async def _store(ctx: Context, c: _Capture, tries: Try) -> dict:
     order, request, kept = c.order, c.request, c.kept
     capacity = await ctx.capacity.current(ctx.db, request.snap, fresh=not tries.from_memory)
     weight = {n.sku: request.snap.products[n.sku].weight_g for n in request.needs}
-    ways = Ways(request.snap, capacity, weight, kept.at if kept else at)
+    ways = Ways(request.snap, capacity, kept.at if kept else at)
     slot = _slot(order, kept)
     o, lines = _order_rows(c, new_id("ord"), at)
     waits = tries.settled and request.backorder
@@ -352,6 +352,8 @@ async def _places(ctx: Context, c: _Capture, a: _Attempt, plan: Plan) -> dict[st
         _doubt(a.tries)
         if kept is not None:
             raise await _not_kept(ctx, c, str(exc)) from None
+        if isinstance(exc, DoesNotFit):
+            raise InvalidInput([FieldError("delivery.mode", f"{mode} cannot take it: {exc}")]) from None
         if isinstance(exc, NoRoom) or mode in OWN_DELIVERY:
             raise Conflict(str(exc)) from None
         try:  # no lead times to go by: the day each node does the work

@@ -30,7 +30,7 @@ from ...domain.access import Principal
 from ...domain.capacity import counted, shared_out
 from ...domain.errors import Conflict, InvalidInput, OutOfStock
 from ...domain.lifecycle import FStatus, OStatus
-from ...domain.promise import NoRoom, NotOffered, Option
+from ...domain.promise import DoesNotFit, NoRoom, NotOffered, Option
 from ...domain.sourcing import Candidate, Need, Plan, named, plan_backorders
 from ...domain.vocabulary import DeliveryMode
 from ..promise.ways import CARRIED, Ways
@@ -168,7 +168,7 @@ async def _setting(ctx: Context, conn: AsyncConnection, state: OrderState, needs
     for key in short:
         available.pop(key, None)
     weight = {n.sku: snap.products[n.sku].weight_g for n in needs}
-    ways = Ways(snap, await ctx.capacity.current(ctx.db, snap, fresh=True), weight, at)
+    ways = Ways(snap, await ctx.capacity.current(ctx.db, snap, fresh=True), at)
     sourcer = Sourcer(snap, o["channel"], o["delivery_mode"], request.destination, weight, request.pickup_node_id)
     promised = o["delivery"].get("promised")
     slot = o["delivery"].get("slot_start") or (promised["earliest"] if promised and
@@ -209,7 +209,7 @@ def _option(s: _Setting, plan: Plan) -> Option | None:
     try:
         return s.ways.option(mode, plan, request.destination, request.pickup_node_id, s.slot)
     except NotOffered as exc:
-        if isinstance(exc, NoRoom) or mode in OWN_DELIVERY:
+        if isinstance(exc, (NoRoom, DoesNotFit)) or mode in OWN_DELIVERY:
             raise
         try:  # no lead times to go by: the day each node does the work
             return s.ways.worked(mode, plan, request.pickup_node_id)

@@ -38,6 +38,7 @@ class CapacityBoard:
         if built is None or built[:2] != (snap.version, self._reads):
             limits = {n.id: n.daily_capacity for n in snap.nodes.values() if n.daily_capacity is not None}
             limits.update(snap.couriers.limits())
+            limits.update((c.resource(n.id), c.count) for n in snap.nodes.values() for c in n.compartments)
             built = self._built = (snap.version, self._reads, Capacity.of_stripes(limits, self._used or {}))
         return built[2]
 

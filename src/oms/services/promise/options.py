@@ -112,7 +112,7 @@ class _Modes:
             self.available[key] = self.available.get(key, 0) + units
         # Only the nodes holding some of the cart can be in a plan: the rest of the network is never looked at.
         self.holders = sorted({n for (n, _), units in self.available.items() if units > 0})
-        self.ways = Ways(snap, capacity, {sku: snap.products[sku].weight_g for sku, _ in cart.lines}, cart.at)
+        self.ways = Ways(snap, capacity, cart.at)
         self.holding = frozenset(n for n, _ in cart.held or ())  # its units stay where held, as capture takes them
 
     def plan(self, mode: str, near: tuple[float, float]) -> Plan:
@@ -316,4 +316,5 @@ def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, 
     return {"mode": o.mode, "price": {"amount": amount, "currency": prices.get("currency", "EUR")},
             "earliest": earliest, "latest": latest, "cutoff": o.order_by.isoformat(),
             "nodes": nodes, "pickup_node_id": o.pickup_node_id, "services": list(o.services),
-            "cost": o.cost, "promise_id": promise_id, "expires_at": expires, "within_minutes": o.within_minutes}
+            "cost": o.cost, "parcels": len(o.parcels), "promise_id": promise_id, "expires_at": expires,
+            "within_minutes": o.within_minutes}

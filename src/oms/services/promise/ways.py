@@ -11,7 +11,9 @@ from datetime import datetime
 from ...domain.capacity import Capacity, P, around_busy, serves
 from ...domain.couriers import SLOTS_OFFERED, slots, within_the_hour
 from ...domain.geo import haversine_km
-from ...domain.promise import Leg, NoRoom, NotOffered, Option, delivered, prepared_at, transferred
+from ...domain.parcels import ANYTHING, Limits, placed, received
+from ...domain.promise import DoesNotFit, Leg, NoRoom, NotOffered, Option, Units, delivered, prepared_at, transferred
+from ...domain.reference import ProductRef
 from ...domain.sourcing import Candidate, Need, Plan
 from ...domain.vocabulary import DeliveryMode
 from ..reference.cache import Snapshot
@@ -31,11 +33,41 @@ def wanted(needs: list[Need]) -> dict[str, int]:
     return found
 
 
+def unfit(snap: Snapshot, mode: str, skus: list[str], pickup_node_id: str | None) -> str | None:
+    """Why some product cannot go by ``mode`` at all, whatever the plan: a unit of it, alone, fits none of
+    the mode's carrier services (nor the relay point or locker bank it goes to), or the store it is
+    collected from does not hand it over. None when each could; the plan's option decides the rest."""
+    products = [snap.products[sku] for sku in dict.fromkeys(skus)]
+    pickup = snap.nodes[pickup_node_id] if pickup_node_id else None
+    if mode in COLLECT_MODES and pickup is not None and pickup.takes is not None:
+        return _first_refusal(pickup.takes, products, f"{pickup.id}'s counter")
+    if mode not in CARRIED:
+        return None
+    takes = ANYTHING
+    if mode in DROP_OFF_MODES and pickup is not None:
+        takes = received(pickup.takes, pickup.compartments)
+        if (why := _first_refusal(takes, products, pickup.id)) is not None:
+            return why
+    services = [c for c in snap.carriers if mode in c.modes]
+    for p in products:
+        reasons = [c.takes.both(takes).refuses(p, c.id) for c in services]
+        if services and all(reasons):
+            return "; ".join(r for r in reasons if r)
+    return None
+
+
+def _first_refusal(takes: Limits, products: list[ProductRef], who: str) -> str | None:
+    for p in products:
+        if (why := takes.refuses(p, who)) is not None:
+            return why
+    return None
+
+
 class Ways:
     """The options of plans, on one snapshot of reference data and capacity, for an order placed at ``at``."""
 
-    def __init__(self, snap: Snapshot, capacity: Capacity, weight: dict[str, int], at: datetime) -> None:
-        self.snap, self.capacity, self.weight, self.at = snap, capacity, weight, at
+    def __init__(self, snap: Snapshot, capacity: Capacity, at: datetime) -> None:
+        self.snap, self.capacity, self.at = snap, capacity, at
         self._services: dict[str, list] = {}
 
     def services(self, mode: str) -> list:
@@ -79,7 +111,7 @@ class Ways:
                 late[c.node_id] = f"too far for the promise: delivered by {option.latest.isoformat()}"
         return found
 
-    def own(self, mode: str, node_ids: Iterable[str], available: dict[tuple[str, str], int], wanted: dict[str, int],
+    def own(self, mode: str, node_ids: Iterable[str], available: dict[tuple[str, str], int], cart: dict[str, int],
             point: tuple[float, float], slot: datetime | None = None, most: int = SLOTS_OFFERED) -> list[Option]:
         """Delivered by the retailer's own vans (``scheduled``) or couriers (``one_hour``): the options of
         the nearest of ``node_ids`` that has the whole cart and can deliver it; NotOffered saying why
@@ -89,18 +121,20 @@ class Ways:
         nodes = sorted((self._km(n, point), n) for n in node_ids if n in configured)
         if not nodes:
             raise NotOffered(f"no node the channel may use has {mode.replace('_', ' ')} deliveries")
-        reasons = []
+        reasons, unfit = [], True
         for _, node_id in nodes:
-            if not all(available.get((node_id, sku), 0) >= q for sku, q in wanted.items()):
+            if not all(available.get((node_id, sku), 0) >= q for sku, q in cart.items()):
                 reasons.append(f"{node_id}: lacks some of the lines")
+                unfit = False
                 continue
             try:
                 if mode == M.SCHEDULED:
                     return self.slots(mode, node_id, point, slot, most)
-                return [self.within_the_hour(mode, node_id, point)]
+                return [self.within_the_hour(mode, node_id, point, self.units(cart))]
             except NotOffered as exc:
                 reasons.append(f"{node_id}: {exc}")
-        raise NotOffered("; ".join(reasons))
+                unfit = unfit and isinstance(exc, DoesNotFit)
+        raise (DoesNotFit if unfit else NotOffered)("; ".join(reasons))
 
     def option(self, mode: str, plan: Plan, point: tuple[float, float], pickup_node_id: str | None,
                slot: datetime | None = None) -> Option:
@@ -111,7 +145,8 @@ class Ways:
                 raise NotOffered("a scheduled delivery needs the slot chosen")
             return self.slots(mode, self._one_node(mode, plan), point, slot)[0]
         if mode == M.ONE_HOUR:
-            return self.within_the_hour(mode, self._one_node(mode, plan), point)
+            node_id = self._one_node(mode, plan)
+            return self.within_the_hour(mode, node_id, point, self.units(wanted(plan[node_id])))
         if mode in HOME_MODES:
             return self.delivered(mode, plan, point)
         if mode in DROP_OFF_MODES or mode in COLLECT_MODES:
@@ -125,18 +160,31 @@ class Ways:
         return delivered(mode, self._legs(plan, point), self.services(mode), self.at, self.capacity)
 
     def dropped_off(self, mode: str, plan: Plan, bank_id: str) -> Option:
-        """Carried to a locker bank or relay point, where each parcel takes a place on its delivery day."""
+        """Carried to a locker bank or relay point in parcels within its limits (a bank's: its largest
+        compartment's), where each parcel takes a place on its delivery day (in a bank, in the smallest
+        compartment it fits that has room)."""
         bank = self.snap.nodes[bank_id]
-        option = delivered(mode, self._legs(plan, (bank.lat, bank.lng)), self.services(mode), self.at, self.capacity)
+        takes = self.snap.derived(("received", bank_id), lambda: received(bank.takes, bank.compartments))
+        option = delivered(mode, self._legs(plan, (bank.lat, bank.lng), takes, bank_id), self.services(mode),
+                           self.at, self.capacity)
         day = self.snap.times[bank_id].calendar.local_date(option.earliest)
-        if not self.capacity.has_room(bank_id, day, len(plan)):
+        parcels = len(option.parcels)
+        if not self.capacity.has_room(bank_id, day, parcels):
             raise NoRoom(f"{bank_id} is full on {day.isoformat()}")
-        return replace(option, pickup_node_id=bank_id, claims=option.claims + ((bank_id, day),) * len(plan))
+        claims = ((bank_id, day),) * parcels
+        if bank.compartments:
+            where = placed(list(option.parcels), bank.compartments,
+                           lambda c, taken: self.capacity.has_room(c.resource(bank_id), day, taken + 1))
+            if isinstance(where, str):
+                raise NoRoom(f"{bank_id} on {day.isoformat()}: {where}")
+            claims += tuple((c.resource(bank_id), day) for c in where)
+        return replace(option, pickup_node_id=bank_id, claims=option.claims + claims)
 
     def collected(self, mode: str, plan: Plan, store_id: str) -> Option:
         """Ready at the store: picked from its own shelves, or sent there from other nodes (the last
         transfer to arrive sets the time)."""
         times = self.snap.times[store_id]
+        self.handed_over(store_id, plan)
         if set(plan) == {store_id}:
             return prepared_at(mode, store_id, times, self.at, self.capacity)
         store = self.snap.nodes[store_id]
@@ -149,7 +197,17 @@ class Ways:
         claims = tuple(c for o in each for c in o.claims if c[0] != store_id) + \
             tuple(c for c in last.claims if c[0] == store_id)
         return Option(mode, tuple(sorted(plan)), last.earliest, last.latest, min(o.order_by for o in each),
-                      sum(o.cost for o in each), tuple(s for o in each for s in o.services), store_id, claims)
+                      sum(o.cost for o in each), tuple(s for o in each for s in o.services), store_id, claims,
+                      parcels=tuple(p for o in each for p in o.parcels))
+
+    def handed_over(self, store_id: str, plan: Plan) -> None:
+        """DoesNotFit when the store does not hand over some unit of the plan (a sofa at a city counter)."""
+        takes = self.snap.nodes[store_id].takes
+        if takes is None:
+            return
+        for p, _ in self.units(wanted([n for needs in plan.values() for n in needs])):
+            if (why := takes.refuses(p, f"{store_id}'s counter")) is not None:
+                raise DoesNotFit(why)
 
     def worked(self, mode: str, plan: Plan, pickup_node_id: str | None) -> Option:
         """A mode with no lead times of its own yet: each node does the work in its hours, on a day it
@@ -167,12 +225,17 @@ class Ways:
         return slots(mode, node_id, self.snap.times[node_id], offered, self.at, self.capacity,
                      self._km(node_id, point), only, most)
 
-    def within_the_hour(self, mode: str, node_id: str, point: tuple[float, float]) -> Option:
+    def within_the_hour(self, mode: str, node_id: str, point: tuple[float, float], units: Units) -> Option:
         rule = self.snap.couriers.one_hour.get(node_id)
         if rule is None:
             raise NotOffered(f"{node_id} has no one-hour couriers")
         return within_the_hour(mode, node_id, self.snap.times[node_id], rule, self.at, self.capacity,
-                               self._km(node_id, point))
+                               self._km(node_id, point), units)
+
+    def units(self, wanted: dict[str, int]) -> Units:
+        """The products and their units."""
+        products = self.snap.products
+        return tuple((products[sku], units) for sku, units in wanted.items())
 
     @staticmethod
     def _one_node(mode: str, plan: Plan) -> str:
@@ -185,6 +248,7 @@ class Ways:
         node = self.snap.nodes[node_id]
         return haversine_km(node.lat, node.lng, *point)
 
-    def _legs(self, plan: Plan, near: tuple[float, float]) -> list[Leg]:
-        return [Leg(node_id, self.snap.times[node_id], self._km(node_id, near),
-                    sum(self.weight[n.sku] * n.quantity for n in needs)) for node_id, needs in plan.items()]
+    def _legs(self, plan: Plan, near: tuple[float, float], takes: Limits = ANYTHING, to: str = "") -> list[Leg]:
+        return [Leg(node_id, self.snap.times[node_id], self._km(node_id, near), self.units(wanted(needs)), takes, to)
+                for node_id, needs in plan.items()]
+

@@ -19,6 +19,7 @@ from ...db.promise_secret import read_secret
 from ...domain.calendar import calendar_from, clock
 from ...domain.couriers import NO_COURIERS, Couriers, couriers_from
 from ...domain.lead_times import CarrierService, NodeTimes, service_from
+from ...domain.parcels import compartments_from, limits_from
 from ...domain.protection import NO_RULES, SETTING, Rules, rules_from
 from ...domain.reference import NodeRef, ProductRef
 from ...domain.strategy import NO_SETTINGS, SourcingSettings, settings_from
@@ -96,16 +97,19 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     p, n = t.products.c, t.nodes.c
     products: dict[str, ProductRef] = {}
     # A catalogue of a hundred thousand SKUs is read in slices, with the event loop free between them.
-    query = select(p.sku, p.name, p.weight_g, p.price_amount, p.currency, p.bulky, p.hazardous, p.active)
+    query = select(p.sku, p.name, p.weight_g, p.price_amount, p.currency, p.bulky, p.hazardous, p.active,
+                   p.length_mm, p.width_mm, p.height_mm)
     async for part in in_slices(conn, query):
         products.update((r[0], ProductRef(*r)) for r in part)
     nodes = {
         r.id: NodeRef(r.id, r.type, r.name, r.lat, r.lng, r.timezone, frozenset(r.fulfills),
                       frozenset(r.hands_over), r.active, r.daily_capacity, r.handling_cost_per_order,
-                      r.handling_cost_per_unit, r.confirms_cancel)
+                      r.handling_cost_per_unit, r.confirms_cancel, None if r.takes is None else limits_from(r.takes),
+                      compartments_from(r.compartments))
         for r in await conn.execute(
             select(n.id, n.type, n.name, n.lat, n.lng, n.timezone, n.fulfills, n.hands_over, n.active,
-                   n.daily_capacity, n.handling_cost_per_order, n.handling_cost_per_unit, n.confirms_cancel)
+                   n.daily_capacity, n.handling_cost_per_order, n.handling_cost_per_unit, n.confirms_cancel,
+                   n.takes, n.compartments)
         )
     }
     times = {

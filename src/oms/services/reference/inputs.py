@@ -12,6 +12,7 @@ from pydantic import (
     StrictBool,
     StrictFloat,
     StrictInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -37,6 +38,33 @@ class ProductIn(Strict):
     bulky: StrictBool = False
     hazardous: StrictBool = False
     active: StrictBool = Field(default=True, description="false: switched off (a recall): not sold, not promised")
+
+
+Millimetres = Annotated[StrictInt, Field(gt=0, le=100_000)]
+
+
+class ParcelLimitsIn(Strict):
+    """What one parcel (or unit handed over) may be; a limit left out is no limit. Girth as carriers count
+    it: length + 2 × (width + height)."""
+
+    max_weight_g: StrictInt | None = Field(default=None, gt=0, le=INT32, description="Grams, at most")
+    max_length_mm: Millimetres | None = Field(default=None, description="The longest side, at most")
+    max_sides_mm: Millimetres | None = Field(default=None, description="Length + width + height, at most")
+    max_girth_mm: Millimetres | None = Field(default=None, description="Length + 2 × (width + height), at most")
+    bulky: StrictBool = Field(default=False, description="Takes bulky goods (two-person handling)")
+    hazardous: StrictBool = Field(default=False, description="Takes hazardous goods (aerosols, fuel, gas)")
+
+
+class CompartmentIn(Strict):
+    """One size of a locker bank's compartments."""
+
+    size: str = Field(min_length=1, max_length=8, pattern=r"^[A-Za-z0-9]+$", description="S, M, L …")
+    length_mm: Millimetres
+    width_mm: Millimetres
+    height_mm: Millimetres
+    max_weight_g: StrictInt | None = Field(default=None, gt=0, le=INT32, description="What it bears, grams")
+    count: StrictInt = Field(ge=0, le=10_000, description="Compartments of this size: parcels of it the bank "
+                                                          "receives a day")
 
 
 def _spans(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -112,6 +140,12 @@ class NodeIn(Strict):
                     "counter) before it is sent back; null: no limit")
     returns_to: NodeId | None = Field(
         default=None, description="Where parcels not collected here go back to; the sending node when null")
+    takes: ParcelLimitsIn | None = Field(
+        default=None, description="What it hands over (a store's counter: each unit) or receives (a relay point, "
+                                  "a locker bank: each parcel); null: no limits of its own")
+    compartments: list[CompartmentIn] = Field(
+        default=[], max_length=20, description="A locker bank's compartments by size; none: any parcel the carrier "
+                                               "brings, counted in daily_capacity only")
     active: StrictBool = True
 
     @field_validator("timezone")
@@ -136,6 +170,17 @@ class NodeIn(Strict):
         if self.fulfills and self.type in STOCKLESS_NODE_TYPES:
             raise ValueError(f"a {self.type} holds no stock, so it fulfills no mode")
         return self
+
+    @field_validator("compartments")
+    @classmethod
+    def _compartments(cls, value: list[CompartmentIn], info: ValidationInfo) -> list[CompartmentIn]:
+        kind = info.data.get("type")
+        if value and kind != NodeType.LOCKER:
+            raise ValueError(f"compartments are a locker bank's, not a {kind}'s")
+        sizes = [c.size for c in value]
+        if len(set(sizes)) != len(sizes):
+            raise ValueError("compartments name a size twice")
+        return value
 
 
 class ChannelRuleIn(Strict):
@@ -253,6 +298,9 @@ class CarrierServiceIn(Strict):
         default=[1, 2, 3, 4, 5, 6], min_length=1, max_length=7, description="ISO weekdays it delivers (1 = Monday)")
     holidays: list[Day] = Field(default=[], max_length=400, description="Dates it does not deliver")
     window: tuple[Clock, Clock] = Field(default=("08:00", "20:00"), description="Delivery hours on the day")
+    takes: ParcelLimitsIn = Field(
+        default=ParcelLimitsIn(), description="What one parcel may be; by default any size and weight, but no "
+                                              "bulky or hazardous goods (a service says it takes them)")
     active: StrictBool = True
 
     @model_validator(mode="before")
@@ -314,6 +362,8 @@ class OneHourIn(Strict):
                                                                 "clock hour")
     max_km: StrictFloat = Field(default=5.0, gt=0, le=100, description="How far the couriers ride")
     ride_minutes: StrictInt = Field(default=45, ge=1, le=240, description="The ride, at most")
+    takes: ParcelLimitsIn | None = Field(
+        default=None, description="The one load a courier carries (what fits a cargo bike); null: anything")
 
 
 class DeliveryCapacityIn(Strict):

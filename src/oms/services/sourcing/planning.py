@@ -3,9 +3,11 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from ...domain.errors import FieldError, InvalidInput
 from ...domain.ordering import check_order, senders
 from ...domain.protection import Rules
 from ...domain.sourcing import Candidate, Need
+from ..promise.ways import unfit
 from ..reference.cache import Snapshot
 from ..runtime.context import Context
 from ..runtime.shapes import DeliveryIn
@@ -45,7 +47,8 @@ class Request:
 async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: DeliveryIn, *,
                   priced: bool = False) -> Request:
     """Lines (``sku``, ``quantity``, with ``priced`` their ``unit_price`` too) and a delivery checked against
-    the reference data (InvalidInput); the nodes the channel's rules let it use."""
+    the reference data (InvalidInput: also a product the mode cannot take); the nodes the channel's rules let
+    it use."""
     skus = [line.sku for line in lines]
     pickup_ids = {delivery.pickup_node_id} if delivery.pickup_node_id else set()
     snap = await ctx.reference.knowing(ctx.db, set(skus), pickup_ids)
@@ -54,6 +57,8 @@ async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: Deliver
     sending = snap.derived(("senders", mode), lambda: senders(mode, snap.nodes))
     candidates, destination = check_order(skus, mode, delivery.pickup_node_id, point, snap.products, snap.nodes,
                                           [line.unit_price.currency for line in lines] if priced else None, sending)
+    if (why := unfit(snap, mode, skus, delivery.pickup_node_id)) is not None:
+        raise InvalidInput([FieldError("delivery.mode", f"{mode} cannot take it: {why}")])
     needs = [Need(i + 1, line.sku, line.quantity) for i, line in enumerate(lines)]
     # The same for every order of the channel and mode on this snapshot (shared: never changed after).
     candidates, node_types = snap.derived(("usable", channel, mode), lambda: _usable(snap, channel, sending)) \

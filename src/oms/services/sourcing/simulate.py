@@ -46,7 +46,7 @@ async def simulate(ctx: Context, body: SimulateIn, *, principal: Principal) -> d
     orders = []
     for i, (sample, request) in enumerate(zip(body.orders, requests, strict=True)):
         weight = {n.sku: snap.products[n.sku].weight_g for n in request.needs}
-        ways = Ways(snap, capacity, weight, ctx.clock.now())
+        ways = Ways(snap, capacity, ctx.clock.now())
         latest = _soonest(request, ways, stock, sample.delivery.mode)
         answer: dict[str, Any] = {"index": i}
         for side, (settings, left) in sides.items():
