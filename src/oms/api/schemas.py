@@ -459,6 +459,16 @@ class DeliveryPrices(BaseModel):
     modes: dict[str, ModePrice]
 
 
+class ParcelLimits(BaseModel):
+    """What one parcel may be (null: no limit); bulky and hazardous goods taken or not."""
+    max_weight_g: int | None = None
+    max_length_mm: int | None = None
+    max_sides_mm: int | None = None
+    max_girth_mm: int | None = None
+    bulky: bool = False
+    hazardous: bool = False
+
+
 class Slot(BaseModel):
     node_id: str
     weekdays: list[int]
@@ -475,6 +485,7 @@ class OneHour(BaseModel):
     couriers_per_hour: int
     max_km: float
     ride_minutes: int
+    takes: ParcelLimits | None = None
 
 
 class DeliveryCapacity(BaseModel):
@@ -506,6 +517,8 @@ class CarrierService(BaseModel):
     delivery_weekdays: list[int]
     holidays: list[str]
     window: list[str] = Field(description="[from, to]: delivery hours on the day")
+    takes: ParcelLimits | None = Field(default=None, description="What one parcel may be; null (a service stored "
+                                                                 "before services said it): anything")
     active: bool
 
 
