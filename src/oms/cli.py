@@ -221,6 +221,29 @@ def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
         console.print("No demo keys on file; create one with `oms keys create --role admin`.", markup=False)
 
 
+@app.command()
+def holidays(country: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 code: FR, BE, DE …")],
+             region: Annotated[str | None, typer.Option(
+                 help="a region's own holidays besides the country's (France: 57 Moselle, 6AE Alsace)")] = None,
+             year: Annotated[list[int] | None, typer.Option(
+                 help="a year to load (repeat it for several); by default this year and the next two")] = None):
+    """Load a country's (or a region's) public holidays from the `holidays` package, replacing those stored
+    for it. Nodes there are closed on them unless they opt out; carrier services naming the country do not
+    deliver on its national ones."""
+    from .demo.load import SYSTEM
+    from .services.reference.holidays import from_package, put_public_holidays
+
+    async def load(ctx):
+        years = year or [ctx.clock.now().year + i for i in range(3)]
+        return await put_public_holidays(ctx, from_package(country, region, years), principal=SYSTEM)
+
+    stored = run(load)
+    where = country + (f" region {region}" if region else "")
+    console.print(f"{len(stored['days'])} public holidays stored for {where}.", markup=False)
+    for d in stored["days"]:
+        console.print(f"  {d['day']}  {d['name']}", markup=False, highlight=False)
+
+
 @app.command("import")
 def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")],
                file: Annotated[Path, typer.Argument(help="a CSV file with a header row", metavar="FILE.csv")]):
@@ -236,7 +259,9 @@ def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")]
         opening_hours ("mon-fri 09:00-19:00; sat 10:00-18:00"),
         daily_capacity, handling_cost_per_order, handling_cost_per_unit
         (minor units), accept_within_minutes, release_waves (08:00|14:00),
-        confirms_cancel, collect_within_days, returns_to, active
+        confirms_cancel, collect_within_days, returns_to, region,
+        public_holidays, takes ("max 30 kg; length 120 cm; hazardous"),
+        compartments ("S 80x380x640 25kg 60; M 190x380x640 25kg 55"), active
     stock: node_id, sku, on_hand; optional: safety_stock
     """
     from rich.progress import Progress

@@ -7,6 +7,7 @@ from sqlalchemy import update
 from oms.db import tables as t
 from oms.services.stock.check import promise_differences, repair_promises, stock_differences
 from oms.services.supply.backorders import release_backorders
+from tests.integration.test_promise import network
 from tests.integration.test_supply import po
 from tests.support import WHY, act, capture, ful_at, on_hand_reserved, order, problem, seed
 
@@ -31,6 +32,25 @@ async def test_without_the_channel_rule_an_order_is_refused_even_with_supply_com
     await client.put("/v1/supply", headers=keys.h("admin"), json=[PO])
     problem(await client.post("/v1/orders", json=order("B-1", [("SKU-B", 20)]), headers=keys.h("web")),
             409, "out_of_stock")
+
+
+async def test_the_promise_offers_a_cart_stock_cannot_serve_from_the_day_its_supply_is_due(ctx, client):
+    keys = await network(ctx, client)
+    await client.put("/v1/supply", headers=keys.h("admin"), json=[PO])
+    body = {"channel": "web", "lines": [{"sku": "SKU-A", "quantity": 1}, {"sku": "SKU-B", "quantity": 20}],
+            "destination": {"lat": 48.8556, "lng": 2.3601}}
+    r = await client.post("/v1/promise", params={"explain": True}, json=body, headers=keys.h("web"))
+    absent = {a["mode"]: a["reason"] for a in r.json()["absent"]}
+    assert absent["home_standard"].startswith("not enough stock")  # the channel's orders may not wait
+    await backorders_for(client, keys)
+    await ctx.reference.get(ctx.db, now=True)
+    r = await client.post("/v1/promise", json=body, headers=keys.h("web"))
+    standard = next(o for o in r.json()["options"] if o["mode"] == "home_standard")
+    assert standard["available_from"] == PO["expected_on"] and standard["promise_id"] is None
+    assert standard["earliest"][:10] > PO["expected_on"] and set(standard["nodes"]) == {"ST-PARIS", "DC-PARIS"}
+    only_mugs = {**body, "lines": body["lines"][:1]}
+    r = await client.post("/v1/promise", json=only_mugs, headers=keys.h("web"))
+    assert r.json()["options"] and all(o["available_from"] is None for o in r.json()["options"])  # nothing waits
 
 
 async def test_an_order_waits_for_supply_and_goes_to_the_node_when_it_arrives(ctx, client):

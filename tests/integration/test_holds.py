@@ -9,7 +9,7 @@ from sqlalchemy import update
 from oms.db import tables as t
 from oms.services.reservations.expiry import release_expired
 from oms.services.stock.check import stock_differences
-from tests.support import HOME, capture, on_hand_reserved, order, problem, seed, stock_of
+from tests.support import HOME, NODES, capture, on_hand_reserved, order, problem, seed, stock_of
 
 # All 14 units of SKU-B: 10 at the DC, 4 in Lyon (a line goes whole to one node).
 EVERY_SKU_B = [("SKU-B", 10), ("SKU-B", 4)]
@@ -121,17 +121,44 @@ async def test_a_converted_hold_keeps_its_units_even_past_its_channel_share(ctx,
     assert await stock_differences(ctx) == []
 
 
-async def test_a_converted_hold_ships_from_where_it_was_held(ctx, client):
+async def test_a_converted_hold_is_sourced_as_an_order_without_one_its_units_its_own(ctx, client):
     keys = await seed(ctx, client)
     h = await held(client, keys, hold([("SKU-A", 8)]))  # only the DC has 8
     assert [x["node_id"] for x in h["lines"]] == ["DC-PARIS"]
-    # Paris store, nearer the customer, now has plenty: the order still takes the units held for it.
+    # Paris store, nearer the customer, now has plenty: the order goes from there, as it would without the
+    # hold, and the units held at the DC go back to stock.
     await client.put("/v1/inventory", headers=keys.h("admin"), json=[{"node_id": "ST-PARIS", "sku": "SKU-A",
                                                                       "on_hand": 50}])
     view = await capture(client, keys, {**order("H-5", [("SKU-A", 8)]), "hold_id": h["id"]})
-    assert [f["node_id"] for f in view["fulfillments"]] == ["DC-PARIS"]
-    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (50, 0)
-    assert await on_hand_reserved(client, keys, "SKU-A", "DC-PARIS") == (100, 8)
+    assert [f["node_id"] for f in view["fulfillments"]] == ["ST-PARIS"]
+    assert await on_hand_reserved(client, keys, "SKU-A", "ST-PARIS") == (50, 8)
+    assert await on_hand_reserved(client, keys, "SKU-A", "DC-PARIS") == (100, 0)
+    assert await stock_differences(ctx) == []
+
+    # Held where nothing is cheaper, the order takes the very units held for it.
+    h = await held(client, keys, hold([("SKU-B", 3)]))
+    [line] = h["lines"]
+    view = await capture(client, keys, {**order("H-5B", [("SKU-B", 3)]), "hold_id": h["id"]})
+    assert [f["node_id"] for f in view["fulfillments"]] == [line["node_id"]]
+    assert await on_hand_reserved(client, keys, "SKU-B", line["node_id"]) == (10 if line["node_id"] == "DC-PARIS"
+                                                                              else 4, 3)
+    assert await stock_differences(ctx) == []
+
+
+async def test_a_hold_is_placed_where_capture_would_source_and_converting_it_costs_no_more(ctx, client):
+    keys = await seed(ctx, client)
+    # The Paris store is nearer, but preparing an order there costs more than the DC's parcel: an order of
+    # mugs is cheapest from the DC, and so is the hold.
+    costly = [{**n, "handling_cost_per_order": 2000 if n["id"] == "ST-PARIS" else 100} for n in NODES]
+    assert (await client.put("/v1/nodes", json=costly, headers=keys.h("admin"))).status_code == 200
+    await ctx.reference.get(ctx.db, now=True)
+    h = await held(client, keys, hold([("SKU-A", 2)]))
+    assert [x["node_id"] for x in h["lines"]] == ["DC-PARIS"]
+    with_hold = await capture(client, keys, {**order("H-C1", [("SKU-A", 3)]), "hold_id": h["id"]})
+    without = await capture(client, keys, order("H-C2", [("SKU-A", 3)]))
+    assert [f["node_id"] for f in with_hold["fulfillments"]] == [f["node_id"] for f in without["fulfillments"]] \
+        == ["DC-PARIS"]  # one parcel, as without a hold: not two from where the hold happened to be
+    assert await on_hand_reserved(client, keys, "SKU-A", "DC-PARIS") == (100, 6)
     assert await stock_differences(ctx) == []
 
 

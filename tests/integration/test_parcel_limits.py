@@ -21,6 +21,9 @@ async def test_what_services_and_couriers_take_is_kept_and_shown(ctx, client):
     r = await client.put("/v1/nodes", json=[{**store, "fulfills": [*store["fulfills"], "one_hour"]}],
                          headers=keys.h("admin"))
     assert r.status_code == 200, r.text
+    r = await client.get("/v1/carrier-services/lk", headers=keys.h("admin"))  # one stored without takes
+    r = await client.put("/v1/carrier-services/lk", json={**r.json(), "takes": None}, headers=keys.h("admin"))
+    assert r.status_code == 200 and r.json()["takes"] is None, r.text  # read back and written again as it was
     couriers = {"one_hour": [{"node_id": "ST-PARIS", "couriers_per_hour": 3, "takes": {"max_weight_g": 40000}}]}
     r = await client.put("/v1/delivery-capacity", json=couriers, headers=keys.h("admin"))
     assert r.status_code == 200 and r.json()["one_hour"][0]["takes"]["max_weight_g"] == 40000, r.text
@@ -32,8 +35,8 @@ async def test_what_services_and_couriers_take_is_kept_and_shown(ctx, client):
 
 
 async def test_parcels_take_the_smallest_free_compartment_and_a_cancel_gives_it_back(ctx, client):
-    keys = await open_network(ctx, client, {"LK-PARIS": 10})
-    r = await client.put("/v1/nodes", json=[{**BANK, "daily_capacity": 10, "compartments": COMPARTMENTS}],
+    keys = await open_network(ctx, client, {})  # no daily limits anywhere: the compartments count all the same
+    r = await client.put("/v1/nodes", json=[{**BANK, "daily_capacity": None, "compartments": COMPARTMENTS}],
                          headers=keys.h("admin"))
     assert r.status_code == 200, r.text
     placed = []
@@ -42,6 +45,7 @@ async def test_parcels_take_the_smallest_free_compartment_and_a_cancel_gives_it_
     taken = [[resource for resource, _ in o["fulfillments"][0]["details"]["capacity"] if "#" in resource]
              for o in placed]
     assert taken == [["LK-PARIS#S"], ["LK-PARIS#M"]]  # the S is taken: the next parcel goes in the M
+    assert all("LK-PARIS" not in [r for r, _ in o["fulfillments"][0]["details"]["capacity"]] for o in placed)
     r = await client.post("/v1/orders", json=order("LK-3", [("SKU-B", 1)], "locker", pickup_node_id="LK-PARIS"),
                           headers=keys.h("web"))
     assert "no free compartment" in problem(r, 409, "conflict")["detail"]

@@ -223,6 +223,30 @@ async def test_a_promise_that_can_no_longer_be_kept_is_refused_with_the_options_
     assert (await client.get("/v1/orders", headers=keys.h("web"))).json()["items"] == []  # nothing stored
 
 
+NEAR_OR_FAR = [{**CARRIERS[0], "bands": [{"max_km": 100, "transit_min": 1, "transit_max": 1, "base": 500},
+                                         {"max_km": 800, "transit_min": 3, "transit_max": 4, "base": 700}]},
+               *CARRIERS[1:]]
+LYON = {"line1": "45 rue de la République", "postal_code": "69002", "city": "Lyon", "country": "FR",
+        "lat": 45.7625, "lng": 4.836}
+
+
+async def test_a_promise_used_for_another_address_is_planned_for_it(ctx, client):
+    keys = await network(ctx, client, NEAR_OR_FAR)
+    rug = await promised_now(client, keys, lines=(("SKU-C", 1),))  # from the Paris store to Paris, next day
+    assert rug["nodes"] == ["ST-PARIS"]
+    r = await client.post("/v1/orders", json=placed(rug["promise_id"], lines=(("SKU-C", 1),), address=LYON),
+                          headers=keys.h("web"))
+    assert r.status_code == 201, r.text  # Lyon's store keeps the window Paris's would miss to Lyon
+    assert [f["node_id"] for f in r.json()["fulfillments"]] == ["ST-LYON"]
+    assert r.json()["delivery"]["promised"]["latest"] == rug["latest"]
+
+    mug = await promised_now(client, keys, lines=(("SKU-A", 1),))  # only Paris has mugs: none can keep it in Lyon
+    r = await client.post("/v1/orders", json=placed(mug["promise_id"], ref="P-2", lines=(("SKU-A", 1),),
+                                                    address=LYON), headers=keys.h("web"))
+    body = problem(r, 409, "promise_not_kept")
+    assert all(o["latest"] > mug["latest"] for o in body["options"] if o["mode"] == "home_standard"), body
+
+
 async def test_an_expired_promise_is_refused(ctx, client):
     keys = await network(ctx, client)
     option = await promised_now(client, keys)

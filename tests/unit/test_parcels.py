@@ -1,6 +1,6 @@
 """Parcels: what each carrier service, compartment, counter and courier takes, and how a shipment is packed."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from itertools import product
 from zoneinfo import ZoneInfo
 
@@ -8,7 +8,7 @@ import pytest
 
 from oms.cells import parse_compartments, parse_takes
 from oms.domain.calendar import Calendar
-from oms.domain.capacity import NO_LIMITS
+from oms.domain.capacity import NO_LIMITS, shared_out
 from oms.domain.couriers import OneHour, within_the_hour
 from oms.domain.lead_times import Band, CarrierService, NodeTimes, Rate
 from oms.domain.parcels import (
@@ -21,7 +21,7 @@ from oms.domain.parcels import (
     placed,
     received,
 )
-from oms.domain.promise import DoesNotFit, Leg, best_shipment
+from oms.domain.promise import DoesNotFit, Leg, NotOffered, best_shipment
 from oms.domain.reference import ProductRef
 from tests.unit.test_promise_edges import every_day
 
@@ -94,8 +94,10 @@ def test_limits_together_keep_the_lower_of_each():
     both = COLIS.both(relay)
     assert (both.max_weight_g, both.max_length_mm, both.max_sides_mm) == (30_000, 1500, 1500)
     assert not both.bulky and not both.hazardous
-    bank = received(None, LOCKERS)
-    assert bank.inner_mm == (640, 410, 380) and bank.max_weight_g == 25_000 and not bank.bulky
+    bank = received(None, LOCKERS)  # the most any compartment takes, side by side
+    assert bank.inner_mm == (640, 410, 380) and bank.max_weight_g == 25_000 and bank.bulky
+    odd = compartments_from(parse_compartments("S 900x300x100 30kg 1; L 600x400x400 20kg 1"))
+    assert received(Limits(bulky=False), odd) == Limits(30_000, inner_mm=(900, 400, 400), bulky=False)
 
 
 def test_each_parcel_goes_in_the_smallest_compartment_it_fits_that_has_room():
@@ -117,6 +119,7 @@ def test_each_parcel_goes_in_the_smallest_compartment_it_fits_that_has_room():
 
 DC = NodeTimes(Calendar("Europe/Paris", every_day("06:00", "22:00", range(1, 7))), 60, time(17))
 AT = datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)  # a Wednesday
+DAY = date(2026, 12, 3)
 PARCEL = CarrierService("colis", frozenset({"home_standard"}), (Band(800, 1, 2),), rates=(Rate(800, 500, 50),),
                         takes=COLIS)
 TWO_MEN = CarrierService("two-men", frozenset({"home_standard"}), (Band(800, 3, 5),), rates=(Rate(800, 5900, 25),),
@@ -133,6 +136,24 @@ def test_each_leg_goes_by_a_service_that_takes_all_of_it_each_parcel_paid_for():
         best_shipment(Leg("DC", DC, 30.0, ((SOFA, 1),)), [PARCEL], AT)
     with pytest.raises(DoesNotFit, match="FUR-0030 .* relay-1 takes at most 5 kg"):  # the place's own limit
         best_shipment(Leg("DC", DC, 30.0, ((CHAIR, 3),), Limits(5_000), "relay-1"), [PARCEL], AT)
+
+
+def test_goods_no_service_that_goes_that_far_takes_do_not_fit():
+    near_two_men = CarrierService("two-men", frozenset({"home_standard"}), (Band(300, 3, 5),),
+                                  takes=Limits(150_000, bulky=True))
+    with pytest.raises(DoesNotFit, match="FUR-0002 .* colis takes no bulky goods"):  # the only one going 500 km
+        best_shipment(Leg("DC", DC, 500.0, ((SOFA, 1),)), [PARCEL, near_two_men], AT)
+    with pytest.raises(NotOffered, match="no carrier service goes the 900 km") as far:
+        best_shipment(Leg("DC", DC, 900.0, ((SOFA, 1),)), [PARCEL, near_two_men], AT)
+    assert not isinstance(far.value, DoesNotFit)
+
+
+def test_a_bank_s_places_go_to_the_fulfilment_whose_parcels_take_them():
+    owned = [("DC-A", ("LK", DAY)), ("DC-A", ("LK#L", DAY)), ("DC-A", ("LK", DAY)), ("DC-A", ("LK#L", DAY)),
+             ("ST-B", ("LK", DAY)), ("ST-B", ("LK#S", DAY))]
+    places = shared_out([("DC-A", DAY), ("ST-B", DAY)], ["DC-A", "ST-B"], {"LK": 9, "LK#S": 9, "LK#L": 9}, owned)
+    assert sorted(places["DC-A"]) == [("LK", DAY)] * 2 + [("LK#L", DAY)] * 2
+    assert sorted(places["ST-B"]) == [("LK", DAY), ("LK#S", DAY)]
 
 
 def test_a_courier_carries_the_cart_in_one_load_or_not_at_all():

@@ -12,7 +12,7 @@ from oms.domain.sourcing import (
     plan_backorders,
     plan_first_rule,
     plan_what_is_there,
-    take_held,
+    split_held,
 )
 
 NEAR = Candidate("near", 48.86, 2.35)
@@ -81,24 +81,18 @@ def test_a_plan_covers_every_line_within_stock_and_prefers_one_parcel(cands, raw
         assert list(plan) == [nearest.node_id]
 
 
-def test_held_units_serve_the_order_where_they_are():
-    needs = [Need(1, "A", 2), Need(2, "B", 1)]
-    plan, rest, unused = take_held(needs, [("far", "A", 2), ("near", "B", 1)], {"near", "far"})
-    assert plan == {"far": [Need(1, "A", 2)], "near": [Need(2, "B", 1)]}
-    assert rest == [] and unused == []
+def test_held_units_serve_the_plan_where_it_wants_them():
+    plan = {"far": [Need(1, "A", 2)], "near": [Need(2, "B", 1)]}
+    from_hold, rest, unused = split_held(plan, [("far", "A", 2), ("near", "B", 1)])
+    assert from_hold == plan and rest == {} and unused == []
 
 
-def test_more_than_held_is_left_to_plan_and_surplus_is_given_back():
-    needs = [Need(1, "A", 5), Need(2, "C", 1)]
-    plan, rest, unused = take_held(needs, [("far", "A", 3), ("far", "B", 2), ("mid", "A", 1)], {"far", "mid"})
-    assert plan == {"far": [Need(1, "A", 3)], "mid": [Need(1, "A", 1)]}
-    assert rest == [Need(1, "A", 1), Need(2, "C", 1)]
-    assert unused == [("far", "B", 2)]
-
-
-def test_held_units_at_a_node_the_order_may_not_use_are_given_back():
-    plan, rest, unused = take_held([Need(1, "A", 2)], [("far", "A", 2)], {"near"})
-    assert plan == {} and rest == [Need(1, "A", 2)] and unused == [("far", "A", 2)]
+def test_more_than_held_is_reserved_and_what_the_plan_does_not_use_is_given_back():
+    plan = {"far": [Need(1, "A", 4)], "dc": [Need(2, "C", 1)]}
+    from_hold, rest, unused = split_held(plan, [("far", "A", 3), ("far", "B", 2), ("mid", "A", 1)])
+    assert from_hold == {"far": [Need(1, "A", 3)]}
+    assert rest == {"far": [Need(1, "A", 1)], "dc": [Need(2, "C", 1)]}
+    assert unused == [("far", "B", 2), ("mid", "A", 1)]  # the plan goes elsewhere: those go back to stock
 
 
 def test_merged_plans_sum_a_line_planned_twice_at_one_node():

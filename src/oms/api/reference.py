@@ -7,13 +7,14 @@ from fastapi import APIRouter, Body, Query
 from ..domain.vocabulary import NodeType
 from ..services.orders import batch
 from ..services.orders.inputs import ReoptimiseIn
-from ..services.reference import carriers, delivery_capacity, delivery_prices, records, stock_rules
+from ..services.reference import carriers, delivery_capacity, delivery_prices, holidays, records, stock_rules
 from ..services.reference.inputs import (
     CarrierServiceIn,
     DeliveryCapacityIn,
     DeliveryPricesIn,
     NodeIn,
     ProductIn,
+    PublicHolidaysIn,
     SourcingSettingsIn,
     StockRulesIn,
 )
@@ -33,6 +34,7 @@ from .schemas import (
     DeliveryCapacity,
     DeliveryPrices,
     Page,
+    PublicHolidays,
     Reoptimisation,
     Simulation,
     SourcingSettings,
@@ -214,3 +216,23 @@ async def put_delivery_prices(body: DeliveryPricesIn, ctx: Ctx, caller: Caller):
     """What each delivery mode costs the customer: `{"currency": "EUR", "modes": {"home_standard":
     {"amount": 499, "free_above": 5000}}}` (free from that cart total on; a mode absent is free)."""
     return Json(await delivery_prices.put_prices(ctx, body, principal=caller))
+
+
+@router.put("/public-holidays", dependencies=[may("admin")], response_model=PublicHolidays)
+async def put_public_holidays(body: PublicHolidaysIn, ctx: Ctx, caller: Caller):
+    """A country's public holidays (`region` null), or a region's own (`"57"` Moselle): `{"country": "FR",
+    "region": null, "days": [{"day": "2026-12-25", "name": "Noël"}]}` replaces those stored for it. Nodes in
+    that country (and region) are closed on them unless they opt out (`public_holidays: false`) or their
+    `exceptions` give the date hours; carrier services naming the country do not deliver on its national
+    ones. `oms holidays FR` loads them from the `holidays` package."""
+    return Json(await holidays.put_public_holidays(ctx, body, principal=caller))
+
+
+@router.get("/public-holidays", response_model=PublicHolidays)
+async def list_public_holidays(ctx: Ctx, caller: Caller,
+                               country: Annotated[str, Query(pattern=r"^[A-Z]{2}$")],
+                               region: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9 -]{1,10}$")] = None,
+                               year: Annotated[int | None, Query(ge=1900, le=2200)] = None):
+    """A country's public holidays (or a region's own), by date; `year`: that year's only."""
+    return Json(await holidays.list_public_holidays(ctx, country=country, region=region, year=year))
+

@@ -234,13 +234,17 @@ class PromiseOption(BaseModel):
     pickup_node_id: str | None = Field(description="Where the customer collects (collection modes)")
     services: list[str] = Field(description="The carrier services that deliver it")
     cost: int = Field(description="Internal: what delivering it costs the retailer, minor units")
-    parcels: int = Field(default=0, description="Parcels carriers take for it (none: handed over from the "
-                                                "shelves or by the retailer's own vans)")
+    parcels: int = Field(default=0, description="The parcels it makes (one-hour: the courier's one load; none: "
+                                                "handed over from a store's shelves or brought in a slot by the "
+                                                "retailer's vans)")
     promise_id: str | None = Field(description="Give it to the order that keeps this promise; null for a promise "
                                                "asked for another time than now")
     expires_at: str | None
     within_minutes: int | None = Field(default=None, description="One hour: at the door within this many minutes "
                                                                  "of the order, picking included")
+    available_from: str | None = Field(default=None, description="Some lines wait for expected supply: the date it "
+                                                                 "is due; the window counts from its arrival, and "
+                                                                 "no promise_id is given (the date is a supplier's)")
 
 
 class AbsentMode(BaseModel):
@@ -478,6 +482,7 @@ class Slot(BaseModel):
     lead_minutes: int
     max_km: float
     days_ahead: int
+    closed_days: bool = False
 
 
 class OneHour(BaseModel):
@@ -517,9 +522,21 @@ class CarrierService(BaseModel):
     delivery_weekdays: list[int]
     holidays: list[str]
     window: list[str] = Field(description="[from, to]: delivery hours on the day")
-    takes: ParcelLimits | None = Field(default=None, description="What one parcel may be; null (a service stored "
-                                                                 "before services said it): anything")
+    takes: ParcelLimits | None = Field(default=None, description="What one parcel may be; null: anything")
+    country: str | None = None
+    public_holidays: bool = True
     active: bool
+
+
+class Holiday(BaseModel):
+    day: str
+    name: str
+
+
+class PublicHolidays(BaseModel):
+    country: str
+    region: str | None
+    days: list[Holiday]
 
 
 class CarrierServicePage(Page):

@@ -111,6 +111,10 @@ nodes = Table(
     # Parcels ready here and not collected within these days go back to ``returns_to`` (or their sender).
     Column("collect_within_days", Integer, nullable=True),
     Column("returns_to", String(64), nullable=True),
+    # The region whose public holidays it keeps besides its country's (address.country), e.g. "57" Moselle;
+    # public_holidays false: it opens as its hours say on them.
+    Column("region", String(10), nullable=True),
+    Column("public_holidays", Boolean, nullable=False, default=True, server_default="1"),
     # What it hands over or receives, each unit or parcel (see ParcelLimitsIn); null: no limits of its own.
     Column("takes", Json, nullable=True),
     # A locker bank's compartments: [{"size", "length_mm", "width_mm", "height_mm", "max_weight_g", "count"}]
@@ -290,10 +294,24 @@ carrier_services = Table(
     Column("delivery_weekdays", Json, nullable=False),  # ISO weekdays it delivers: [1, … 6]
     Column("holidays", Json, nullable=False),  # dates it does not deliver
     Column("window", Json, nullable=False),  # delivery hours on the day: ["08:00", "20:00"]
+    # The country it delivers in: no deliveries on its national public holidays unless public_holidays is false.
+    Column("country", String(2), nullable=True),
+    Column("public_holidays", Boolean, nullable=False, default=True, server_default="1"),
     # What one parcel may be (see ParcelLimitsIn); null (stored before services said it): anything.
     Column("takes", Json, nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Public holidays by country and region ("" for the whole country): nodes and carrier services are closed
+# on them unless they say otherwise (``oms holidays`` loads them from the ``holidays`` package).
+public_holidays = Table(
+    "public_holidays",
+    metadata,
+    Column("country", String(2), primary_key=True),
+    Column("region", String(10), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("name", String(200), nullable=False),
 )
 
 # Future supply: purchase orders and transfers on their way to a node, with the date they are expected.

@@ -9,6 +9,7 @@ Every draw comes from a ``random.Random`` seeded from those files, so each build
 
 import json
 import random
+from datetime import date, timedelta
 from importlib import resources
 from typing import cast
 
@@ -144,3 +145,17 @@ def build_sourcing() -> SourcingSettingsIn:
     """The demo's sourcing costs: a split penalty, two units of each SKU kept on a store's shelves, and
     marketplace orders in one parcel."""
     return SourcingSettingsIn.model_validate(_json("delivery.json")["sourcing"])
+
+
+def december_sundays(nodes: list[NodeIn], years: list[int]) -> list[NodeIn]:
+    """The stores shut on Sundays open on the three before Christmas (11:00-19:00), as French shops may: an
+    exceptional opening on those dates of ``years``."""
+    sundays = [day for year in years for day in sundays_before_christmas(year)]
+    return [n.model_copy(update={"exceptions": {**dict.fromkeys(sundays, [("11:00", "19:00")]), **n.exceptions}})
+            if n.type == NodeType.STORE and not n.opening_hours.sun else n for n in nodes]
+
+
+def sundays_before_christmas(year: int) -> list[date]:
+    eve = date(year, 12, 24)
+    last = eve - timedelta(days=eve.isoweekday() % 7)  # Christmas Eve itself when it is a Sunday
+    return [last - timedelta(weeks=k) for k in range(3)]

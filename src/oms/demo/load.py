@@ -18,16 +18,18 @@ from ..services.reference import records
 from ..services.reference.carriers import upsert_carrier_services
 from ..services.reference.delivery_capacity import put_delivery_capacity
 from ..services.reference.delivery_prices import put_prices
+from ..services.reference.holidays import from_package, put_public_holidays
 from ..services.reference.keys import create_key
 from ..services.reference.stock_rules import put_sourcing
 from ..services.runtime.context import Context
 from ..services.stock import bulk, feeds
 from ..services.stock.feeds import Progress
 from ..services.stock.inputs import StockLine
-from .generate import build, build_delivery, build_sourcing
+from .generate import build, build_delivery, build_sourcing, december_sundays
 from .large import Scale, build_large
 
 KEYS_FILE = Path("var") / "demo-keys.txt"
+HOLIDAY_REGIONS = (None, "57", "6AE")  # France's, and Moselle's and Alsace's own (Good Friday, 26 December)
 SYSTEM = Principal("demo", Role.ADMIN)
 # One key per role; the node key works for the first Paris store.
 ROLES = (("admin", None), ("channel", "web"), ("node", "ST-PARIS-RIVOLI"), ("viewer", None))
@@ -84,20 +86,23 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     if if_empty and (await records.list_products(ctx, cursor=None, limit=1))["items"]:
         return Summary(loaded=False, keys=read_keys(keys_file))
 
+    years = [ctx.clock.now().year + i for i in range(3)]  # a what-if promise looks up to a year ahead
     if scale is None:
         products, nodes, stock = build()
         await records.upsert_products(ctx, products)
-        await records.upsert_nodes(ctx, nodes)
+        await records.upsert_nodes(ctx, december_sundays(nodes, years))
         await feeds.set_stock(ctx, stock, ref="demo")
         rows, units = len(stock), sum(s.on_hand for s in stock)
     else:
         products, nodes, chunks = build_large(scale)
         await records.upsert_products(ctx, products)
-        await records.upsert_nodes(ctx, nodes)
+        await records.upsert_nodes(ctx, december_sundays(nodes, years))
         # The path of ``oms import stock``; the rows are counted as they stream by.
         tally = Tally()
         rows, _stale = await bulk.import_counts(ctx, tally.counting(chunks), ref="demo", progress=progress)
         units = tally.units
+    for region in HOLIDAY_REGIONS:
+        await put_public_holidays(ctx, from_package("FR", region, years), principal=SYSTEM)
     carriers, prices, capacity = build_delivery()
     await upsert_carrier_services(ctx, carriers, principal=SYSTEM)
     await put_prices(ctx, prices, principal=SYSTEM)

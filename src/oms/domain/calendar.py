@@ -10,7 +10,7 @@ instants, not the hours on the door. Every instant here carries the fixed UTC of
 across a clock change; with fixed offsets, sums and comparisons are exact and the local time still shows.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -96,6 +96,17 @@ class Calendar:
     def is_open_day(self, day: date) -> bool:
         return bool(self.spans(day))
 
+    def closed_by_exception(self, day: date) -> bool:
+        """Closed on this date by a dated exception (a public holiday, a closure), whatever its weekday."""
+        return self.exceptions.get(day) == ()
+
+    def exists(self, day: date, clock: time) -> bool:
+        """Whether the local clock shows this time on this date: not in the hour a spring-forward skips."""
+        if clock == time.max:
+            return True
+        moment = datetime.combine(day, clock).replace(tzinfo=self.zone)
+        return moment.astimezone(UTC).astimezone(self.zone).replace(tzinfo=None) == datetime.combine(day, clock)
+
     def after_working(self, start: datetime, minutes: int) -> datetime | None:
         """The instant ``minutes`` of opening time after ``start`` (None beyond the horizon). With zero
         minutes: ``start`` if the node is open then, else its next opening."""
@@ -164,9 +175,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def calendar_from(timezone: str, opening_hours: dict[str, list[list[str]]],
-                  exceptions: dict[str, list[list[str]]]) -> Calendar:
+                  exceptions: dict[str, list[list[str]]], holidays: Iterable[date] = ()) -> Calendar:
     """A node's calendar from its stored shape: ``{"mon": [["09:00", "19:00"]], …}`` and
-    ``{"2026-12-25": [], …}``."""
+    ``{"2026-12-25": [], …}``, closed on the public ``holidays`` it keeps unless its own exceptions give
+    those dates hours (a Sunday opening in December, a store open on 8 May)."""
     weekly = {i + 1: tuple(hours(*span) for span in opening_hours.get(day, ())) for i, day in enumerate(WEEKDAYS)}
-    dated = {date.fromisoformat(day): tuple(hours(*span) for span in spans) for day, spans in exceptions.items()}
+    dated: dict[date, tuple[Hours, ...]] = dict.fromkeys(holidays, ())
+    dated.update((date.fromisoformat(day), tuple(hours(*span) for span in spans)) for day, spans in exceptions.items())
     return Calendar(timezone, weekly, dated)

@@ -169,13 +169,18 @@ class Capacity:
 NO_LIMITS = Capacity({})
 
 
-def shared_out(claims: Iterable[Claim], nodes: Iterable[str], limits: Mapping[str, int]) -> dict[str, list[Claim]]:
+def shared_out(claims: Iterable[Claim], nodes: Iterable[str], limits: Mapping[str, int],
+               owned: Iterable[tuple[str, Claim]] = ()) -> dict[str, list[Claim]]:
     """The places a plan's option takes, per fulfilment order (one per node): each node's own place in its
-    day, and the places taken elsewhere (a locker bank's, one per parcel; the store readying it; the slot;
-    the courier hour) shared out among them, as the option counts them. Only places with a limit count
-    (one set later starts from zero)."""
+    day, the places taken for its own parcels (``owned``: a locker bank's and its compartments', one per
+    parcel), and the places taken for the whole order elsewhere (the store readying it; the slot; the
+    courier hour) shared out among them, as the option counts them. Only places with a limit count (one set
+    later starts from zero)."""
     ordered = sorted(nodes)
     places: dict[str, list[Claim]] = {node_id: [] for node_id in ordered}
+    for node_id, claim in owned:
+        if claim[0] in limits:
+            places[node_id].append(claim)
     shared = 0
     for resource, day in claims:
         if resource not in limits:

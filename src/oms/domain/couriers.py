@@ -26,6 +26,7 @@ class Slot:
     lead_minutes: int = 120
     max_km: float = 30.0
     days_ahead: int = 7
+    closed_days: bool = False  # offered on the dates the node is closed by an exception too
     resource: str = field(init=False, repr=False, compare=False)  # its name in the capacity counts
 
     def __post_init__(self) -> None:
@@ -67,7 +68,8 @@ def couriers_from(document: dict[str, Any]) -> Couriers:
     for s in document.get("slots", ()):
         by_node.setdefault(s["node_id"], []).append(Slot(
             s["node_id"], frozenset(s.get("weekdays", (1, 2, 3, 4, 5, 6))), clock(s["start"]), clock(s["end"]),
-            s["capacity"], s.get("lead_minutes", 120), s.get("max_km", 30.0), s.get("days_ahead", 7)))
+            s["capacity"], s.get("lead_minutes", 120), s.get("max_km", 30.0), s.get("days_ahead", 7),
+            s.get("closed_days", False)))
     one_hour = {r["node_id"]: OneHour(r["node_id"], r["couriers_per_hour"], r.get("max_km", 5.0),
                                       r.get("ride_minutes", 45), limits_from(r.get("takes")))
                 for r in document.get("one_hour", ())}
@@ -79,7 +81,9 @@ def slots(mode: str, node_id: str, times: NodeTimes, offered: tuple[Slot, ...], 
           km: float, only: datetime | None = None, most: int = SLOTS_OFFERED) -> list[Option]:
     """The node's slots the cart can have, soonest first, at most ``most``: ready (processing in the node's
     hours, on a day its capacity has room) ``lead_minutes`` before the slot starts, the slot not full,
-    the destination within its reach. ``only``: just the slot starting then (capture of a chosen slot)."""
+    the destination within its reach, not on a date the node is closed by an exception (a public holiday)
+    unless the slot says so, and never at a time the clocks skip (in the hour they repeat, once: its first).
+    ``only``: just the slot starting then (capture of a chosen slot)."""
     calendar = times.calendar
     start = capacity.start(node_id, times, at)
     ready = calendar.after_working(start, times.processing_minutes) if start is not None else None
@@ -91,7 +95,10 @@ def slots(mode: str, node_id: str, times: NodeTimes, offered: tuple[Slot, ...], 
     first = calendar.local_date(at)
     for day in (first + timedelta(days=i) for i in range(max((s.days_ahead for s in offered), default=0) + 1)):
         for slot in offered:
-            if km > slot.max_km or day.isoweekday() not in slot.weekdays or (day - first).days > slot.days_ahead:
+            if km > slot.max_km or day.isoweekday() not in slot.weekdays or (day - first).days > slot.days_ahead \
+                    or (calendar.closed_by_exception(day) and not slot.closed_days):
+                continue
+            if not calendar.exists(day, slot.start):  # the hour the clocks skip: no such slot that night
                 continue
             begins = calendar.at(day, slot.start)
             if (only is not None and begins != only) or ready + timedelta(minutes=slot.lead_minutes) > begins:

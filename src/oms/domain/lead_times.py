@@ -10,6 +10,7 @@
 Everything is computed in the node's timezone; nothing here reads the clock.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -77,10 +78,11 @@ class CarrierService:
         return None
 
 
-def service_from(row: dict[str, Any]) -> CarrierService:
-    """A carrier service from its stored shape (see ``CarrierServiceIn``)."""
+def service_from(row: dict[str, Any], public: Iterable[date] = ()) -> CarrierService:
+    """A carrier service from its stored shape (see ``CarrierServiceIn``), not delivering on its own holidays
+    nor on the ``public`` holidays it keeps (its country's)."""
     start, end = (clock(x) for x in row["window"])
-    holidays = frozenset(date.fromisoformat(d) for d in row["holidays"])
+    holidays = frozenset(date.fromisoformat(d) for d in row["holidays"]) | frozenset(public)
     return CarrierService(row["id"], frozenset(row["modes"]),
                           tuple(Band(b["max_km"], b["transit_min"], b["transit_max"]) for b in row["bands"]),
                           frozenset(row["delivery_weekdays"]), holidays, (start, end),

@@ -117,6 +117,7 @@ class Parcel:
     volume_mm3: float = 0.0
     longest: tuple[int, int, int] = (0, 0, 0)  # the longest first, second and third sides of its units
     units: dict[str, int] = field(default_factory=dict)
+    sender: str = ""  # the node it leaves from
 
     @property
     def count(self) -> int:
@@ -184,18 +185,24 @@ def limits_from(document: dict[str, Any] | None) -> Limits:
 
 
 def compartments_from(documents: list[dict[str, Any]]) -> tuple[Compartment, ...]:
-    """A bank's compartments from their stored shape (see ``CompartmentIn``), smallest first."""
+    """A bank's compartments from their stored shape (see ``CompartmentIn``), smallest first. Whether bulky
+    or hazardous goods may go in is the bank's to say (its ``takes``), not a compartment's."""
     found = [Compartment(d["size"], Limits(d.get("max_weight_g"), inner_mm=_longest_first(
-        (d["length_mm"], d["width_mm"], d["height_mm"])), bulky=False, hazardous=False), d["count"])
-        for d in documents]
+        (d["length_mm"], d["width_mm"], d["height_mm"]))), d["count"]) for d in documents]
     return tuple(sorted(found, key=lambda c: (c.limits.volume_mm3, c.size)))
 
 
 def received(node_takes: Limits | None, compartments: tuple[Compartment, ...]) -> Limits:
     """What a parcel brought to a locker bank or relay point may be: within its own limits and, for a bank,
-    within its largest compartment."""
+    within the most any of its compartments takes (each side, the weight): which one is ``placed``'s to say."""
     takes = node_takes or ANYTHING
-    return takes.both(compartments[-1].limits) if compartments else takes
+    if not compartments:
+        return takes
+    weights = [c.limits.max_weight_g for c in compartments]
+    inners = [c.limits.inner_mm for c in compartments if c.limits.inner_mm is not None]
+    inner = tuple(max(sides) for sides in zip(*inners, strict=True)) if inners else None
+    return takes.both(Limits(None if None in weights else max(w for w in weights if w is not None),
+                             inner_mm=inner))
 
 
 def placed(parcels: list[Parcel], compartments: tuple[Compartment, ...],

@@ -5,7 +5,7 @@ carriers' transit (``lead_times``). A mode that cannot be offered is absent, wit
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from .calendar import Calendar
 from .capacity import NO_LIMITS, Capacity, Claim
@@ -43,6 +43,11 @@ class Option:
     # What a delivery counted from the order guarantees (one hour): at the door within these minutes of it.
     within_minutes: int | None = None
     parcels: tuple[Parcel, ...] = ()  # the parcels carriers take (none: handed over from the shelves)
+    # Places taken for one node's parcels (at a locker bank or relay point, in its compartments): the node's
+    # fulfilment order holds them, and gives them back.
+    owned: tuple[tuple[str, Claim], ...] = ()
+    # Some lines wait for expected supply (a channel that allows backorders): delivered once it is received.
+    available_from: date | None = None
 
 
 def really_faster(options: list[Option], standard: str, express: str) -> str | None:
@@ -92,8 +97,11 @@ def best_shipment(leg: Leg, services: list[CarrierService], at: datetime, capaci
         for p, _ in leg.units:
             if (why := leg.takes.refuses(p, leg.to)) is not None:
                 raise DoesNotFit(why)
-    found, unfit = [], []
+    found, unfit, reaching = [], [], 0
     for service in services:
+        if service.band(leg.km) is None:
+            continue
+        reaching += 1
         parcels = pack(list(leg.units), service.takes if leg.takes is ANYTHING else service.takes.both(leg.takes),
                        service.id)
         if isinstance(parcels, str):
@@ -101,13 +109,14 @@ def best_shipment(leg: Leg, services: list[CarrierService], at: datetime, capaci
             continue
         shipment = ship(leg.times.calendar, start, leg.times.processing_minutes, leg.times.cutoff, service, leg.km)
         if shipment is not None:
+            for parcel in parcels:
+                parcel.sender = leg.node_id
             rate = service.rate(leg.km)
             found.append(Sent(shipment, service, tuple(parcels), sum(rate.cost(p.weight_g) for p in parcels)))
     if not found:
-        if len(unfit) == len(services):
+        if unfit and len(unfit) == reaching:  # every service that goes that far refuses the goods
             raise DoesNotFit("; ".join(unfit))
-        raise NotOffered(f"no carrier service goes the {leg.km:.0f} km from {leg.node_id}"
-                         + "".join(f"; {why}" for why in unfit))
+        raise NotOffered(f"no carrier service goes the {leg.km:.0f} km from {leg.node_id}")
     return min(found, key=lambda s: (s.shipment.latest, s.cost, s.service.id))
 
 

@@ -117,31 +117,26 @@ def plan_backorders(needs: list[Need], candidates: list[Candidate], incoming: li
     return planned
 
 
-def take_held(needs: list[Need], held: list[tuple[str, str, int]],
-              eligible: set[str]) -> tuple[Plan, list[Need], list[tuple[str, str, int]]]:
-    """Serve ``needs`` first from units a hold already keeps, ``(node_id, sku, units)``, at nodes still
-    ``eligible`` for the order: (the plan from held units, what is left to plan, held units not used).
-
-    Held units stay where they are: the order takes them as they are, without choosing again.
-    """
+def split_held(plan: Plan, held: list[tuple[str, str, int]]) -> tuple[Plan, Plan, list[tuple[str, str, int]]]:
+    """A plan made with a hold's units, ``(node_id, sku, units)``, counted as the order's own where they are:
+    (the part those units serve, still reserved; the part left to reserve; the held units it does not use,
+    to give back). The order is planned as if it had no hold, with the hold's units free for it: it never
+    costs more than it would without the hold."""
     left: dict[tuple[str, str], int] = defaultdict(int)
     for node_id, sku, units in held:
-        if units:
-            left[(node_id, sku)] += units
-    plan: Plan = {}
-    rest: list[Need] = []
-    for need in needs:
-        wanted = need.quantity
-        for (node_id, sku), units in sorted(left.items()):
-            if wanted and units and sku == need.sku and node_id in eligible:
-                taken = min(units, wanted)
-                left[(node_id, sku)] -= taken
-                wanted -= taken
-                plan.setdefault(node_id, []).append(Need(need.line_no, sku, taken))
-        if wanted:
-            rest.append(Need(need.line_no, need.sku, wanted))
+        left[(node_id, sku)] += units
+    from_hold: Plan = {}
+    rest: Plan = {}
+    for node_id, needs in plan.items():
+        for n in needs:
+            taken = min(n.quantity, left[(node_id, n.sku)])
+            left[(node_id, n.sku)] -= taken
+            if taken:
+                from_hold.setdefault(node_id, []).append(Need(n.line_no, n.sku, taken))
+            if n.quantity > taken:
+                rest.setdefault(node_id, []).append(Need(n.line_no, n.sku, n.quantity - taken))
     unused = [(node_id, sku, units) for (node_id, sku), units in sorted(left.items()) if units]
-    return plan, rest, unused
+    return from_hold, rest, unused
 
 
 def merge_plans(first: Plan, second: Plan) -> Plan:

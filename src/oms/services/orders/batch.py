@@ -238,7 +238,7 @@ async def _store(ctx: Context, ways: Ways, moves: list[tuple[_Order, Plan]], at:
             try:
                 option = o.ways.option(o.row["delivery_mode"], plan, o.destination,
                                        o.row["delivery"].get("pickup_node_id"))
-                places[o.row["id"]] = shared_out(option.claims, plan, ways.capacity.limits)
+                places[o.row["id"]] = shared_out(option.claims, plan, ways.capacity.limits, option.owned)
             except NotOffered:
                 places[o.row["id"]] = {}
         for state, (o, plan) in zip(states, moves, strict=True):

@@ -32,12 +32,12 @@ from ...domain.sourcing import (
     Plan,
     merge_plans,
     plan_backorders,
-    take_held,
+    split_held,
 )
 from ...domain.vocabulary import PICKUP_MODES, DeliveryMode
 from ..partners.events import event
 from ..promise.options import Kept, keep, missed, not_kept
-from ..promise.ways import CARRIED, COLLECT_MODES, Ways, wanted
+from ..promise.ways import CARRIED, COLLECT_MODES, OWN_DELIVERY, Ways, wanted
 from ..reference.records import bump_reference
 from ..reservations.holds import held_units, take_hold
 from ..reservations.reserving import Try, reserving
@@ -49,8 +49,6 @@ from ..sourcing.sourcer import Sourcer
 from .inputs import OrderIn
 from .queries import load_order
 from .view import order_view, release_message
-
-OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)  # the retailer's vans and couriers
 
 
 @dataclass(frozen=True)
@@ -79,6 +77,7 @@ class _Attempt:
     waits: bool  # lines stock cannot serve may wait for expected supply
     keep: frozenset[str]  # nodes never passed over for a full day: the pickup store, those holding its units
     prefer: tuple[str, ...]  # nodes planned from first
+    held: list[tuple[str, str, int]] = field(default_factory=list)  # the units its hold keeps, counted as its own
     late: dict[str, str] = field(default_factory=dict)  # nodes too slow to keep the promise, and why
 
 
@@ -132,18 +131,22 @@ async def _store(ctx: Context, c: _Capture, tries: Try) -> dict:
     o, lines = _order_rows(c, new_id("ord"), at)
     waits = tries.settled and request.backorder
     async with ctx.db.capture(transaction=order.hold_id is not None or waits) as tx:
-        from_hold, rest = await _from_hold(tx, c, at) if order.hold_id else ({}, request.needs)
+        held = await _held(tx, c, at) if order.hold_id else []
         sourcer = Sourcer(request.snap, order.channel, order.delivery.mode, request.destination, weight,
                           request.pickup_node_id)
-        a = _Attempt(tries, at, ways, sourcer, slot, waits, keep=request.collected_at | set(from_hold),
-                     prefer=_preferred(c))
-        plan, backorders, promisable = await _plan(ctx, tx, c, a, rest) if rest else ({}, [], {})
+        a = _Attempt(tries, at, ways, sourcer, slot, waits, keep=request.collected_at | {n for n, _, _ in held},
+                     prefer=_preferred(c), held=held)
+        planned, backorders, promisable = await _plan(ctx, tx, c, a, request.needs)
+        from_hold, plan, unused = split_held(planned, held)
+        if unused:
+            assert isinstance(tx, SqlCapture)  # (only a hold leaves units, and taking a hold is a transaction)
+            await stock.release(tx.conn, unused, at=at)
         sent = merge_plans(from_hold, plan)
         places = await _places(ctx, c, a, sent)
         fuls, flines = fulfillment_rows(o["id"], sent, at, order.delivery.pickup_node_id, places, request.snap)
         more_fuls, more_flines = backordered_rows(o["id"], backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
-        there = _with_held(promisable, from_hold)  # what the nodes had for this order
+        there = promisable  # what the nodes had for this order, its hold's units included
         offers = offer_rows(fuls, flines, request, there, a.sourcer.strategy.offer_to, at)
         o["status"] = derive_order_status([f["status"] for f in fuls], unallocated_units=0,
                                           pickup=order.delivery.mode in PICKUP_MODES)
@@ -190,20 +193,12 @@ def _order_rows(c: _Capture, order_id: str, at: datetime) -> tuple[dict[str, Any
     return o, lines
 
 
-async def _from_hold(tx: SqlCapture | PgCapture, c: _Capture, at: datetime) -> tuple[Plan, list[Need]]:
-    """The hold's units pass to this order, still reserved, in this transaction: the plan they make, and the
-    needs left to plan. Held units go with the order from where they are held, unless its promise was made
-    from elsewhere; the ones it does not use go back to stock."""
+async def _held(tx: SqlCapture | PgCapture, c: _Capture, at: datetime) -> list[tuple[str, str, int]]:
+    """The hold's units, passing to this order still reserved, in this transaction: the order is planned
+    with them as its own where they are; those it does not use go back to stock (``split_held``)."""
     assert isinstance(tx, SqlCapture)  # (a capture taking a hold runs in a transaction)
-    order, request, kept = c.order, c.request, c.kept
-    assert order.hold_id is not None
-    held = await take_hold(tx.conn, order.hold_id, order.channel, at)
-    eligible = {n.node_id for n in request.candidates}
-    if kept and kept.nodes:
-        eligible &= set(kept.nodes)
-    from_hold, rest, unused = take_held(request.needs, held, eligible)
-    await stock.release(tx.conn, unused, at=at)
-    return from_hold, rest
+    assert c.order.hold_id is not None
+    return await take_hold(tx.conn, c.order.hold_id, c.order.channel, at)
 
 
 def _preferred(c: _Capture) -> tuple[str, ...]:
@@ -214,15 +209,6 @@ def _preferred(c: _Capture) -> tuple[str, ...]:
     if kept:
         return () if mode in CARRIED else kept.nodes
     return (pickup,) if mode in COLLECT_MODES and pickup else ()
-
-
-def _with_held(promisable: dict[tuple[str, str], int], from_hold: Plan) -> dict[tuple[str, str], int]:
-    """The units the nodes had for this order: those it could be promised, with those its hold kept."""
-    there = dict(promisable)
-    for node_id, held_needs in from_hold.items():
-        for n in held_needs:
-            there[(node_id, n.sku)] = there.get((node_id, n.sku), 0) + n.quantity
-    return there
 
 
 def _created(c: _Capture, o: dict[str, Any], view: dict[str, Any], fuls: list[FulfillmentRow],
@@ -250,6 +236,8 @@ async def _plan(ctx: Context, tx: SqlCapture | PgCapture, c: _Capture, a: _Attem
     skus = {n.sku for n in needs}
     available = await ctx.stock.available(ctx.db, skus) if a.tries.from_memory else await tx.available(skus)
     promisable = request.promisable(available)
+    for node_id, sku, units in a.held:  # the hold's units are the order's own, whatever the rules
+        promisable[(node_id, sku)] = promisable.get((node_id, sku), 0) + units
     mode = sourcer.mode
     if kept and mode in CARRIED:
         in_time = ways.in_time(mode, request.candidates, needs, request.destination, kept.latest, promisable, a.late)
@@ -343,9 +331,9 @@ async def _places(ctx: Context, c: _Capture, a: _Attempt, plan: Plan) -> dict[st
     (PromiseNotKept otherwise); a slot or one-hour delivery that cannot be made is a Conflict."""
     mode, pickup, ways, kept = c.order.delivery.mode, c.order.delivery.pickup_node_id, a.ways, c.kept
     limits = ways.capacity.limits
-    if not plan or (kept is None and mode not in OWN_DELIVERY and pickup not in limits
-                    and not any(n in limits for n in plan)):
+    if not plan:
         return {}
+    # Worked out even where no place has a limit: the option also says whether the mode can take the parcels.
     try:
         option = ways.option(mode, plan, c.request.destination, pickup, a.slot)
     except NotOffered as exc:
@@ -366,7 +354,7 @@ async def _places(ctx: Context, c: _Capture, a: _Attempt, plan: Plan) -> dict[st
     if kept is not None and option.latest > kept.latest:
         _doubt(a.tries)
         raise await _not_kept(ctx, c, missed(mode, kept))
-    places = shared_out(option.claims, plan, limits)
+    places = shared_out(option.claims, plan, limits, option.owned)
     for resource, day, orders, _ in counted((claim for claims in places.values() for claim in claims), limits):
         if not ways.capacity.has_room(resource, day, orders):  # the database would refuse it: say why now
             _doubt(a.tries)

@@ -33,7 +33,7 @@ from ...domain.lifecycle import FStatus, OStatus
 from ...domain.promise import DoesNotFit, NoRoom, NotOffered, Option
 from ...domain.sourcing import Candidate, Need, Plan, named, plan_backorders
 from ...domain.vocabulary import DeliveryMode
-from ..promise.ways import CARRIED, Ways
+from ..promise.ways import CARRIED, OWN_DELIVERY, Ways
 from ..reference.records import bump_reference
 from ..runtime.context import Context
 from ..sourcing.decisions import add_decision
@@ -45,7 +45,6 @@ from .state import OrderState
 SYSTEM = "system:resourcing"
 ATTEMPTS = 3  # plans made again when stock or a day's places were taken meanwhile
 BATCH = 100  # orders awaiting sourcing tried per sweep
-OWN_DELIVERY = (DeliveryMode.SCHEDULED, DeliveryMode.ONE_HOUR)
 
 
 def missing(state: OrderState) -> list[Need]:
@@ -276,7 +275,7 @@ async def _store(conn: AsyncConnection, state: OrderState, s: _Setting, plan: Pl
     release it to its nodes as new fulfilment orders."""
     request, limits = s.request, s.ways.capacity.limits
     at, actor, reason = change.at, change.actor, change.reason
-    places = shared_out(option.claims, plan, limits) if option else {}
+    places = shared_out(option.claims, plan, limits, option.owned) if option else {}
     taken = counted((c for claims in places.values() for c in claims), limits)
     if any(not s.ways.capacity.has_room(resource, day, orders) for resource, day, orders, _ in taken):
         raise LostRace  # read a moment ago: the capacity is read again with the next attempt

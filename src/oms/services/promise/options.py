@@ -5,8 +5,8 @@ page asks it far more often than orders are placed. Each option carries a signed
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 from functools import partial
 
 from ...domain.access import Principal
@@ -17,7 +17,7 @@ from ...domain.geo import Nearby
 from ...domain.ordering import check_skus
 from ...domain.promise import NotOffered, Option, really_faster
 from ...domain.reference import NodeRef
-from ...domain.sourcing import Candidate, Need, Plan, plan_first_rule
+from ...domain.sourcing import Candidate, Incoming, Need, Plan, plan_backorders, plan_first_rule, plan_what_is_there
 from ...domain.vocabulary import DeliveryMode, NodeType
 from ..reference.cache import Snapshot
 from ..runtime.context import Context
@@ -125,7 +125,35 @@ class _Modes:
                               self.holding, self.prefer)
 
     def home(self, mode: str) -> list[Option]:
-        return [self.ways.delivered(mode, self.plan(mode, self.point), self.point)]
+        try:
+            return [self.ways.delivered(mode, self.plan(mode, self.point), self.point)]
+        except OutOfStock:
+            if not self.snap.rules.rule(self.channel).backorder:
+                raise
+            return [self.waiting(mode)]
+
+    def waiting(self, mode: str) -> Option:
+        """For a channel whose orders may wait for expected supply: the lines stock has go now, the others
+        once the supply that brings them soonest (at a node sending ``mode``) is received, as if ordered at
+        the start of that day; the window is the last parcel's, and ``available_from`` that day. OutOfStock
+        when no supply covers a line."""
+        sending = _sending(self.snap, self.channel, mode)
+        plan, missing = plan_what_is_there(self.needs, [sending[n] for n in self.holders if n in sending],
+                                           self.available, self.point)
+        incoming = [Incoming(f"{node_id}/{sku}/{i}", node_id, sku, units, on) for sku in {n.sku for n in missing}
+                    for i, (node_id, on, units) in enumerate(self.snap.supply.get(sku, ())) if node_id in sending]
+        waits = plan_backorders(missing, list(sending.values()), incoming, self.point)
+        each = [self.ways.delivered(mode, plan, self.point)] if plan else []
+        for need, supply in waits:
+            received = self.snap.times[supply.node_id].calendar.at(supply.expected_on, time(0))
+            ways = Ways(self.snap, self.ways.capacity, max(self.ways.at, received))
+            each.append(ways.delivered(mode, {supply.node_id: [need]}, self.point))
+        last = max(each, key=lambda o: o.latest)
+        return Option(mode, tuple(dict.fromkeys(n for o in each for n in o.nodes)), max(o.earliest for o in each),
+                      last.latest,
+                      min(o.order_by for o in each), sum(o.cost for o in each),
+                      tuple(s for o in each for s in o.services), parcels=tuple(p for o in each for p in o.parcels),
+                      available_from=max(supply.expected_on for _, supply in waits))
 
     def own(self, mode: str, slot: datetime | None, most: int) -> list[Option]:
         """The retailer's own vans (a slot) or couriers (within the hour)."""
@@ -201,13 +229,24 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
                 tuple(promised.get("nodes", ())))
     # A slot is judged by itself, wherever it now comes in the list of slots.
     slot = datetime.fromisoformat(kept.window["earliest"]) if mode == M.SCHEDULED else None
-    options, _ = await options_for(ctx, snap, Cart(channel, lines, point, kept.at, held), prefer=kept.nodes,
-                                   slot=slot, kept=True)
-    same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id
-            and (mode != M.SCHEDULED or o.earliest.isoformat() == kept.window["earliest"])]  # the same slot
-    if not same or min(o.latest for o in same) > kept.latest:
+    cart = Cart(channel, lines, point, kept.at, held)
+
+    async def keeping(prefer: tuple[str, ...]) -> Option | None:
+        options, _ = await options_for(ctx, snap, cart, prefer=prefer, slot=slot, kept=True)
+        same = [o for o in options if o.mode == mode and o.pickup_node_id == pickup_node_id
+                and o.available_from is None  # (not kept by waiting for a supplier)
+                and (mode != M.SCHEDULED or o.earliest.isoformat() == kept.window["earliest"])]  # the same slot
+        best = min(same, key=lambda o: o.latest, default=None)
+        return best if best is not None and best.latest <= kept.latest else None
+
+    if await keeping(kept.nodes) is not None:
+        return kept
+    # Its nodes no longer make it (another address than the one it was asked for, their stock gone): any node
+    # that does, planned for this destination, keeps it; capture then plans from there.
+    other = await keeping(()) if kept.nodes else None
+    if other is None:
         raise await not_kept(ctx, snap, channel, lines, point, held, missed(mode, kept))
-    return kept
+    return replace(kept, nodes=other.nodes)
 
 
 def missed(mode: str, kept: Kept) -> str:
@@ -308,7 +347,7 @@ def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, 
         amount = rule["amount"]
     earliest, latest, nodes = o.earliest.isoformat(), o.latest.isoformat(), list(o.nodes)
     promise_id = expires = None
-    if issued is not None:
+    if issued is not None and o.available_from is None:  # (a date that hangs on a supplier's is no promise)
         expires = (issued + VALID_FOR).isoformat()
         promise_id = sign(snap.promise_secret, {
             "mode": o.mode, "pickup_node_id": o.pickup_node_id, "channel": channel, "at": issued.isoformat(),
@@ -317,4 +356,5 @@ def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, 
             "earliest": earliest, "latest": latest, "cutoff": o.order_by.isoformat(),
             "nodes": nodes, "pickup_node_id": o.pickup_node_id, "services": list(o.services),
             "cost": o.cost, "parcels": len(o.parcels), "promise_id": promise_id, "expires_at": expires,
-            "within_minutes": o.within_minutes}
+            "within_minutes": o.within_minutes,
+            "available_from": o.available_from.isoformat() if o.available_from else None}

@@ -22,6 +22,7 @@ M = DeliveryMode
 HOME_MODES = (M.HOME_STANDARD, M.HOME_EXPRESS)
 DROP_OFF_MODES = (M.LOCKER, M.PICKUP_POINT)
 COLLECT_MODES = (M.CLICK_AND_COLLECT, M.RESERVE_IN_STORE)
+OWN_DELIVERY = (M.SCHEDULED, M.ONE_HOUR)  # the retailer's vans and couriers
 CARRIED = (*HOME_MODES, *DROP_OFF_MODES)  # parcels a carrier takes from any node to the customer or a bank
 
 
@@ -48,9 +49,10 @@ def unfit(snap: Snapshot, mode: str, skus: list[str], pickup_node_id: str | None
         takes = received(pickup.takes, pickup.compartments)
         if (why := _first_refusal(takes, products, pickup.id)) is not None:
             return why
-    services = [c for c in snap.carriers if mode in c.modes]
+    services = snap.derived(("taking", mode, pickup_node_id), lambda: [
+        (c.id, c.takes.both(takes)) for c in snap.carriers if mode in c.modes])
     for p in products:
-        reasons = [c.takes.both(takes).refuses(p, c.id) for c in services]
+        reasons = [limits.refuses(p, service_id) for service_id, limits in services]
         if services and all(reasons):
             return "; ".join(r for r in reasons if r)
     return None
@@ -168,17 +170,17 @@ class Ways:
         option = delivered(mode, self._legs(plan, (bank.lat, bank.lng), takes, bank_id), self.services(mode),
                            self.at, self.capacity)
         day = self.snap.times[bank_id].calendar.local_date(option.earliest)
-        parcels = len(option.parcels)
-        if not self.capacity.has_room(bank_id, day, parcels):
+        parcels = option.parcels
+        if not self.capacity.has_room(bank_id, day, len(parcels)):
             raise NoRoom(f"{bank_id} is full on {day.isoformat()}")
-        claims = ((bank_id, day),) * parcels
+        owned = tuple((p.sender, (bank_id, day)) for p in parcels)
         if bank.compartments:
-            where = placed(list(option.parcels), bank.compartments,
+            where = placed(list(parcels), bank.compartments,
                            lambda c, taken: self.capacity.has_room(c.resource(bank_id), day, taken + 1))
             if isinstance(where, str):
                 raise NoRoom(f"{bank_id} on {day.isoformat()}: {where}")
-            claims += tuple((c.resource(bank_id), day) for c in where)
-        return replace(option, pickup_node_id=bank_id, claims=option.claims + claims)
+            owned += tuple((p.sender, (c.resource(bank_id), day)) for p, c in zip(parcels, where, strict=True))
+        return replace(option, pickup_node_id=bank_id, owned=owned)
 
     def collected(self, mode: str, plan: Plan, store_id: str) -> Option:
         """Ready at the store: picked from its own shelves, or sent there from other nodes (the last

@@ -112,15 +112,25 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
                    n.takes, n.compartments)
         )
     }
+    public = await _public_holidays(conn)
+
+    def kept(country: str | None, region: str | None, follows: bool) -> frozenset[date]:
+        if not follows or country is None:
+            return frozenset()
+        return public.get((country, ""), frozenset()) | public.get((country, region or ""), frozenset())
+
     times = {
-        r.id: NodeTimes(calendar_from(r.timezone, r.opening_hours, r.exceptions), r.processing_minutes,
-                        clock(r.carrier_cutoff), tuple(clock(w) for w in r.release_waves))
+        r.id: NodeTimes(calendar_from(r.timezone, r.opening_hours, r.exceptions,
+                                      kept(r.address.get("country"), r.region, r.public_holidays)),
+                        r.processing_minutes, clock(r.carrier_cutoff), tuple(clock(w) for w in r.release_waves))
         for r in await conn.execute(select(n.id, n.timezone, n.opening_hours, n.exceptions, n.processing_minutes,
-                                           n.carrier_cutoff, n.release_waves))
+                                           n.carrier_cutoff, n.release_waves, n.address, n.region,
+                                           n.public_holidays))
     }
     cs = t.carrier_services.c
-    carriers = tuple(service_from(dict(r._mapping)) for r in await conn.execute(
-        select(t.carrier_services).where(cs.active).order_by(cs.id)))
+    # A national carrier keeps its country's holidays, not a region's.
+    carriers = tuple(service_from(dict(r._mapping), kept(r.country, None, r.public_holidays)) for r in
+                     await conn.execute(select(t.carrier_services).where(cs.active).order_by(cs.id)))
     c = t.settings.c
     rules = rules_from(await conn.scalar(select(c.value).where(c.name == SETTING)))
     supply: dict[str, list[tuple[str, date, int]]] = {}
@@ -135,3 +145,12 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
     sourcing = settings_from(await conn.scalar(select(c.value).where(c.name == SOURCING)))
     return Snapshot(version, products, nodes, rules, supply, times, carriers, prices, await read_secret(conn), couriers,
                     sourcing)
+
+
+async def _public_holidays(conn: AsyncConnection) -> dict[tuple[str, str], frozenset[date]]:
+    """The public holidays stored, by (country, region); region "" for the whole country."""
+    found: dict[tuple[str, str], set[date]] = {}
+    h = t.public_holidays.c
+    for country, region, day in await conn.execute(select(h.country, h.region, h.day)):
+        found.setdefault((country, region), set()).add(day)
+    return {place: frozenset(days) for place, days in found.items()}

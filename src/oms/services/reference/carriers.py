@@ -44,7 +44,8 @@ async def get_carrier_service(ctx: Context, service_id: str) -> dict:
 def carrier_view(r) -> dict:
     return {"id": r.id, "name": r.name, "modes": r.modes, "bands": r.bands, "rate_bands": r.rate_bands,
             "delivery_weekdays": r.delivery_weekdays,
-            "holidays": r.holidays, "window": r.window, "takes": r.takes, "active": r.active}
+            "holidays": r.holidays, "window": r.window, "takes": r.takes, "country": r.country,
+            "public_holidays": r.public_holidays, "active": r.active}
 
 
 async def list_carrier_services(ctx: Context, *, cursor: str | None, limit: int) -> dict:

@@ -41,6 +41,8 @@ class ProductIn(Strict):
 
 
 Millimetres = Annotated[StrictInt, Field(gt=0, le=100_000)]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+Region = Annotated[str, Field(pattern=r"^[A-Za-z0-9 -]{1,10}$")]
 
 
 class ParcelLimitsIn(Strict):
@@ -140,6 +142,12 @@ class NodeIn(Strict):
                     "counter) before it is sent back; null: no limit")
     returns_to: NodeId | None = Field(
         default=None, description="Where parcels not collected here go back to; the sending node when null")
+    region: Region | None = Field(
+        default=None, description="The region whose public holidays it keeps besides its country's, as the "
+                                  "holidays data names it (France: 57 Moselle, 6AE Alsace)")
+    public_holidays: StrictBool = Field(
+        default=True, description="Closed on its country's (and region's) public holidays, unless its exceptions "
+                                  "give that date hours; false: open as its weekly hours say")
     takes: ParcelLimitsIn | None = Field(
         default=None, description="What it hands over (a store's counter: each unit) or receives (a relay point, "
                                   "a locker bank: each parcel); null: no limits of its own")
@@ -298,9 +306,14 @@ class CarrierServiceIn(Strict):
         default=[1, 2, 3, 4, 5, 6], min_length=1, max_length=7, description="ISO weekdays it delivers (1 = Monday)")
     holidays: list[Day] = Field(default=[], max_length=400, description="Dates it does not deliver")
     window: tuple[Clock, Clock] = Field(default=("08:00", "20:00"), description="Delivery hours on the day")
-    takes: ParcelLimitsIn = Field(
-        default=ParcelLimitsIn(), description="What one parcel may be; by default any size and weight, but no "
-                                              "bulky or hazardous goods (a service says it takes them)")
+    country: Country | None = Field(
+        default=None, description="The country it delivers in: it does not deliver on that country's national "
+                                  "public holidays (besides its own holidays); null: its own holidays only")
+    public_holidays: StrictBool = Field(default=True, description="false: it delivers on its country's public "
+                                                                  "holidays too")
+    takes: ParcelLimitsIn | None = Field(
+        default=None, description="What one parcel may be (bulky and hazardous goods only if it says so); null: "
+                                  "anything")
     active: StrictBool = True
 
     @model_validator(mode="before")
@@ -347,6 +360,9 @@ class SlotIn(Strict):
                                           "the round)")
     max_km: StrictFloat = Field(default=30.0, gt=0, le=1000, description="How far from the node its vans go")
     days_ahead: StrictInt = Field(default=7, ge=0, le=60, description="How many days ahead the slot is offered")
+    closed_days: StrictBool = Field(
+        default=False, description="Offered on the dates the node is closed by an exception too (a public "
+                                   "holiday, a closure); by default not")
 
     @model_validator(mode="after")
     def _window(self):
@@ -384,3 +400,25 @@ class DeliveryPricesIn(Strict):
 
     currency: Currency = "EUR"
     modes: dict[DeliveryMode, ModePriceIn] = {}
+
+
+class HolidayIn(Strict):
+    day: Day
+    name: str = Field(min_length=1, max_length=200)
+
+
+class PublicHolidaysIn(Strict):
+    """A country's (or a region's) public holidays: they replace those stored for it."""
+
+    country: Country
+    region: Region | None = Field(default=None, description="A region's own holidays (France: 57, 6AE); null: "
+                                                            "the whole country's")
+    days: list[HolidayIn] = Field(max_length=2000)
+
+    @model_validator(mode="after")
+    def _once(self):
+        days = [d.day for d in self.days]
+        if len(set(days)) != len(days):
+            raise ValueError("days names a date twice")
+        return self
+

@@ -82,7 +82,8 @@ def _node_view(r) -> dict:
             "handling_cost_per_order": r.handling_cost_per_order, "handling_cost_per_unit": r.handling_cost_per_unit,
             "accept_within_minutes": r.accept_within_minutes, "release_waves": r.release_waves,
             "confirms_cancel": r.confirms_cancel, "collect_within_days": r.collect_within_days,
-            "returns_to": r.returns_to, "takes": r.takes, "compartments": r.compartments, "active": r.active}
+            "returns_to": r.returns_to, "region": r.region, "public_holidays": r.public_holidays, "takes": r.takes,
+            "compartments": r.compartments, "active": r.active}
 
 
 async def keyed_page(ctx: Context, table, key: str, view: Callable, *, cursor: str | None, limit: int,

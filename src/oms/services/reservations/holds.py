@@ -19,10 +19,13 @@ from ...domain.access import Principal
 from ...domain.errors import FieldError, IdempotencyConflict, InvalidInput, NotFound, missing
 from ...domain.ids import new_id
 from ...domain.lifecycle import HStatus, check_hold_transition
-from ...domain.sourcing import plan_first_rule
+from ...domain.promise import NotOffered
+from ...domain.sourcing import Plan
+from ..promise.ways import OWN_DELIVERY, Ways, wanted
 from ..runtime.context import Context
 from ..runtime.fingerprint import fingerprint
-from ..sourcing.planning import prepare
+from ..sourcing.planning import Request, prepare
+from ..sourcing.sourcer import Sourcer
 from .expiry import end_holds
 from .inputs import HoldIn
 from .reserving import Try, reserving
@@ -53,8 +56,9 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
         async with ctx.db.capture() as tx:
             skus = {n.sku for n in request.needs}
             available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
-            plan = plan_first_rule(request.needs, request.candidates, request.promisable(available),
-                                   request.destination)
+            capacity = await ctx.capacity.current(ctx.db, request.snap, fresh=not tries.from_memory)
+            plan = _where(request, Ways(request.snap, capacity, at), request.promisable(available),
+                          body.delivery.slot_start)
             lines: list[dict[str, Any]] = [
                 {"hold_id": hold["id"], "line_no": n.line_no, "node_id": node_id, "sku": n.sku, "quantity": n.quantity,
                  "reserved": n.quantity} for node_id, needs in plan.items() for n in needs]
@@ -78,6 +82,23 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
             return _view(*await _load(conn, row.id)), False
 
     return await reserving(ctx, {n.sku for n in request.needs}, attempt, replayed)
+
+
+def _where(request: Request, ways: Ways, promisable: dict[tuple[str, str], int], slot: datetime | None) -> Plan:
+    """Where capture would source the cart now: by the channel and mode's strategy (the cheapest nodes, for
+    the default one), at nodes with room in their day first; the retailer's own deliveries from the nearest
+    node that can make them. An order converting the hold then finds its units where it would want them."""
+    mode, needs = request.mode, request.needs
+    weight = {n.sku: request.snap.products[n.sku].weight_g for n in needs}
+    sourcer = Sourcer(request.snap, request.channel, mode, request.destination, weight, request.pickup_node_id)
+    prefer: tuple[str, ...] = ()
+    if mode in OWN_DELIVERY:
+        try:
+            prefer = ways.own(mode, [c.node_id for c in request.candidates], promisable, wanted(needs),
+                              request.destination, slot)[0].nodes
+        except NotOffered:
+            pass  # (held where the strategy puts it: the order says then why it cannot be delivered)
+    return ways.plan(sourcer.maker(needs, promisable), request.candidates, request.collected_at, prefer)
 
 
 async def _load(conn: AsyncConnection, hold_id: str, *, lock: bool = False) -> tuple[dict, list[dict]]:

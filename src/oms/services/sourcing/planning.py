@@ -23,6 +23,7 @@ class Request:
     node_types: dict[str, str]
     snap: Snapshot  # the reference data it was checked against
     pickup_node_id: str | None = None  # where the customer collects, for pickup modes
+    mode: str = ""  # the delivery mode
 
     def promisable(self, available: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
         """What the channel's rules leave it of each node's available units."""
@@ -63,7 +64,8 @@ async def prepare(ctx: Context, channel: str, lines: Sequence, delivery: Deliver
     # The same for every order of the channel and mode on this snapshot (shared: never changed after).
     candidates, node_types = snap.derived(("usable", channel, mode), lambda: _usable(snap, channel, sending)) \
         if candidates is sending else _usable(snap, channel, candidates)
-    return Request(needs, candidates, destination, channel, snap.rules, node_types, snap, delivery.pickup_node_id)
+    return Request(needs, candidates, destination, channel, snap.rules, node_types, snap, delivery.pickup_node_id,
+                   mode)
 
 
 def _usable(snap: Snapshot, channel: str, candidates: list[Candidate]) -> tuple[list[Candidate], dict[str, str]]:
