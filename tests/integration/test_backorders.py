@@ -53,6 +53,15 @@ async def test_the_promise_offers_a_cart_stock_cannot_serve_from_the_day_its_sup
     assert r.json()["options"] and all(o["available_from"] is None for o in r.json()["options"])  # nothing waits
 
 
+async def test_a_supply_past_its_date_is_not_offered(ctx, client):
+    keys = await network(ctx, client)
+    await backorders_for(client, keys, supply=(po("PO-LATE", "DC-PARIS", "SKU-B", 30, -1),))
+    await ctx.reference.get(ctx.db, now=True)
+    r = await client.post("/v1/promise", params={"explain": True}, headers=keys.h("web"), json={
+        "channel": "web", "lines": [{"sku": "SKU-B", "quantity": 20}], "destination": {"lat": 48.8556, "lng": 2.3601}})
+    assert "home_standard" not in {o["mode"] for o in r.json()["options"]}, r.json()
+
+
 async def test_an_order_waits_for_supply_and_goes_to_the_node_when_it_arrives(ctx, client):
     keys = await seed(ctx, client)
     await backorders_for(client, keys)

@@ -21,7 +21,7 @@ from oms.domain.parcels import (
     placed,
     received,
 )
-from oms.domain.promise import DoesNotFit, Leg, NotOffered, best_shipment
+from oms.domain.promise import DoesNotFit, Leg, NotOffered, best_shipment, shipments
 from oms.domain.reference import ProductRef
 from tests.unit.test_promise_edges import every_day
 
@@ -123,7 +123,7 @@ DAY = date(2026, 12, 3)
 PARCEL = CarrierService("colis", frozenset({"home_standard"}), (Band(800, 1, 2),), rates=(Rate(800, 500, 50),),
                         takes=COLIS)
 TWO_MEN = CarrierService("two-men", frozenset({"home_standard"}), (Band(800, 3, 5),), rates=(Rate(800, 5900, 25),),
-                         takes=Limits(150_000, bulky=True))
+                         takes=Limits(150_000, bulky=True, hazardous=False))
 
 
 def test_each_leg_goes_by_a_service_that_takes_all_of_it_each_parcel_paid_for():
@@ -138,9 +138,17 @@ def test_each_leg_goes_by_a_service_that_takes_all_of_it_each_parcel_paid_for():
         best_shipment(Leg("DC", DC, 30.0, ((CHAIR, 3),), Limits(5_000), "relay-1"), [PARCEL], AT)
 
 
+def test_goods_no_one_service_takes_together_go_by_the_services_that_take_each():
+    sent = shipments(Leg("DC", DC, 30.0, ((SOFA, 1), (OIL, 2), (CANDLE, 1))), [PARCEL, TWO_MEN], AT)
+    assert sorted((s.service.id, sorted(p.units.items())) for s in sent for p in s.parcels) == [
+        ("colis", [("DEC-0010", 1), ("LIG-0040", 2)]), ("two-men", [("FUR-0002", 1)])]  # each its soonest
+    with pytest.raises(DoesNotFit, match="FUR-0002 .* colis takes no bulky goods"):
+        shipments(Leg("DC", DC, 30.0, ((SOFA, 1), (OIL, 2))), [PARCEL], AT)
+
+
 def test_goods_no_service_that_goes_that_far_takes_do_not_fit():
     near_two_men = CarrierService("two-men", frozenset({"home_standard"}), (Band(300, 3, 5),),
-                                  takes=Limits(150_000, bulky=True))
+                                  takes=Limits(150_000, bulky=True, hazardous=False))
     with pytest.raises(DoesNotFit, match="FUR-0002 .* colis takes no bulky goods"):  # the only one going 500 km
         best_shipment(Leg("DC", DC, 500.0, ((SOFA, 1),)), [PARCEL, near_two_men], AT)
     with pytest.raises(NotOffered, match="no carrier service goes the 900 km") as far:

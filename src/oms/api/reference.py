@@ -231,7 +231,7 @@ async def put_public_holidays(body: PublicHolidaysIn, ctx: Ctx, caller: Caller):
 @router.get("/public-holidays", response_model=PublicHolidays)
 async def list_public_holidays(ctx: Ctx, caller: Caller,
                                country: Annotated[str, Query(pattern=r"^[A-Z]{2}$")],
-                               region: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9 -]{1,10}$")] = None,
+                               region: Annotated[str | None, Query(pattern=r"^[A-Z0-9 -]{1,10}$")] = None,
                                year: Annotated[int | None, Query(ge=1900, le=2200)] = None):
     """A country's public holidays (or a region's own), by date; `year`: that year's only."""
     return Json(await holidays.list_public_holidays(ctx, country=country, region=region, year=year))

@@ -4,7 +4,7 @@ Built from the first sourcing rule (which nodes send the cart), each node's work
 carriers' transit (``lead_times``). A mode that cannot be offered is absent, with the reason why.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from .calendar import Calendar
@@ -120,18 +120,36 @@ def best_shipment(leg: Leg, services: list[CarrierService], at: datetime, capaci
     return min(found, key=lambda s: (s.shipment.latest, s.cost, s.service.id))
 
 
+def shipments(leg: Leg, services: list[CarrierService], at: datetime, capacity: Capacity = NO_LIMITS) -> list[Sent]:
+    """The leg's parcels by one service when one takes them all; else each product by the service that takes
+    it soonest (then the cheapest), the products going by the same service packed together: a sofa by two
+    people, the lamp oil ordered with it by a parcel service. DoesNotFit when some product fits no service."""
+    try:
+        return [best_shipment(leg, services, at, capacity)]
+    except DoesNotFit:
+        if len(leg.units) < 2:
+            raise
+    by_service: dict[str, tuple[CarrierService, list[tuple[ProductRef, int]]]] = {}
+    for unit in leg.units:
+        service = best_shipment(replace(leg, units=(unit,)), services, at, capacity).service
+        by_service.setdefault(service.id, (service, []))[1].append(unit)
+    return [best_shipment(replace(leg, units=tuple(units)), [service], at, capacity)
+            for service, units in by_service.values()]
+
+
 def delivered(mode: str, legs: list[Leg], services: list[CarrierService], at: datetime,
               capacity: Capacity = NO_LIMITS) -> Option:
     """Home delivery of every leg of the plan: the order's window is its slowest parcel's."""
     if not services:
         raise NotOffered(f"no active carrier service for {mode}")
-    best = [best_shipment(leg, services, at, capacity) for leg in legs]
+    each = [shipments(leg, services, at, capacity) for leg in legs]
+    best = [s for sent in each for s in sent]
     return Option(mode, tuple(leg.node_id for leg in legs),
                   max(s.shipment.earliest for s in best), max(s.shipment.latest for s in best),
                   min(s.shipment.order_by for s in best), sum(s.cost for s in best),
                   tuple(s.service.id for s in best),
-                  claims=tuple((leg.node_id, leg.times.calendar.local_date(s.shipment.ready)) for leg, s
-                               in zip(legs, best, strict=True)),
+                  claims=tuple((leg.node_id, leg.times.calendar.local_date(sent[0].shipment.ready)) for leg, sent
+                               in zip(legs, each, strict=True)),
                   parcels=tuple(p for s in best for p in s.parcels))
 
 

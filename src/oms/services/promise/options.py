@@ -140,8 +140,10 @@ class _Modes:
         sending = _sending(self.snap, self.channel, mode)
         plan, missing = plan_what_is_there(self.needs, [sending[n] for n in self.holders if n in sending],
                                            self.available, self.point)
+        today = self.ways.at.date()  # (a supply past its date is not promised, as capture does not)
         incoming = [Incoming(f"{node_id}/{sku}/{i}", node_id, sku, units, on) for sku in {n.sku for n in missing}
-                    for i, (node_id, on, units) in enumerate(self.snap.supply.get(sku, ())) if node_id in sending]
+                    for i, (node_id, on, units) in enumerate(self.snap.supply.get(sku, ()))
+                    if node_id in sending and on >= today]
         waits = plan_backorders(missing, list(sending.values()), incoming, self.point)
         each = [self.ways.delivered(mode, plan, self.point)] if plan else []
         for need, supply in waits:
@@ -239,14 +241,13 @@ async def keep(ctx: Context, *, channel: str, lines: list[tuple[str, int]], mode
         best = min(same, key=lambda o: o.latest, default=None)
         return best if best is not None and best.latest <= kept.latest else None
 
-    if await keeping(kept.nodes) is not None:
-        return kept
-    # Its nodes no longer make it (another address than the one it was asked for, their stock gone): any node
-    # that does, planned for this destination, keeps it; capture then plans from there.
-    other = await keeping(()) if kept.nodes else None
-    if other is None:
+    # From its nodes first; when they no longer make it (another address than the one it was asked for, their
+    # stock gone), from any node that does, planned for this destination. Capture then plans from the nodes
+    # found (a courier's store, a slot's DC: the nearest to this address, not the one asked about).
+    found = await keeping(kept.nodes) or (await keeping(()) if kept.nodes else None)
+    if found is None:
         raise await not_kept(ctx, snap, channel, lines, point, held, missed(mode, kept))
-    return replace(kept, nodes=other.nodes)
+    return replace(kept, nodes=found.nodes)
 
 
 def missed(mode: str, kept: Kept) -> str:

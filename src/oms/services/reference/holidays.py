@@ -4,6 +4,7 @@ package (``oms holidays``, the demo); nodes and carrier services keep them unles
 
 from datetime import date
 
+from pydantic import ValidationError
 from sqlalchemy import delete, insert, select
 
 from ...db import tables as t
@@ -56,5 +57,8 @@ def from_package(country: str, region: str | None, years: list[int]) -> PublicHo
 
     national = days(None)
     chosen = {d: name for d, name in days(region).items() if d not in national} if region else national
-    return PublicHolidaysIn(country=country, region=region,
-                            days=[HolidayIn(day=d, name=name) for d, name in sorted(chosen.items())])
+    try:
+        return PublicHolidaysIn(country=country, region=region,
+                                days=[HolidayIn(day=d, name=name) for d, name in sorted(chosen.items())])
+    except ValidationError as exc:  # a region the package knows in a shape the API does not take ("Zone A")
+        raise InvalidInput([FieldError(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None

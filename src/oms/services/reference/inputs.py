@@ -42,7 +42,8 @@ class ProductIn(Strict):
 
 Millimetres = Annotated[StrictInt, Field(gt=0, le=100_000)]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
-Region = Annotated[str, Field(pattern=r"^[A-Za-z0-9 -]{1,10}$")]
+Region = Annotated[str, Field(pattern=r"^[A-Z0-9 -]{1,10}$", description="As the holidays data names it, in "
+                                                                         "capitals")]
 
 
 class ParcelLimitsIn(Strict):

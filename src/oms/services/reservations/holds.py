@@ -21,7 +21,7 @@ from ...domain.ids import new_id
 from ...domain.lifecycle import HStatus, check_hold_transition
 from ...domain.promise import NotOffered
 from ...domain.sourcing import Plan
-from ..promise.ways import OWN_DELIVERY, Ways, wanted
+from ..promise.ways import COLLECT_MODES, OWN_DELIVERY, Ways, wanted
 from ..runtime.context import Context
 from ..runtime.fingerprint import fingerprint
 from ..sourcing.planning import Request, prepare
@@ -52,11 +52,12 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
         hold = {"id": new_id("hld"), "channel": body.channel, "ref": body.ref, "status": HStatus.ACTIVE,
                 "expires_at": at + timedelta(seconds=body.ttl_seconds), "created_at": at, "updated_at": at,
                 "idempotency_key": idempotency_key, "request_hash": request_hash}
+        # Read before the write path takes its connection (a fresh read takes one of its own).
+        capacity = await ctx.capacity.current(ctx.db, request.snap, fresh=not tries.from_memory)
         # The same write path as order capture: on PostgreSQL, one statement for a one-row hold.
         async with ctx.db.capture() as tx:
             skus = {n.sku for n in request.needs}
             available = await ctx.stock.available(ctx.db, skus) if tries.from_memory else await tx.available(skus)
-            capacity = await ctx.capacity.current(ctx.db, request.snap, fresh=not tries.from_memory)
             plan = _where(request, Ways(request.snap, capacity, at), request.promisable(available),
                           body.delivery.slot_start)
             lines: list[dict[str, Any]] = [
@@ -86,12 +87,13 @@ async def create_hold(ctx: Context, body: HoldIn, *, principal: Principal,
 
 def _where(request: Request, ways: Ways, promisable: dict[tuple[str, str], int], slot: datetime | None) -> Plan:
     """Where capture would source the cart now: by the channel and mode's strategy (the cheapest nodes, for
-    the default one), at nodes with room in their day first; the retailer's own deliveries from the nearest
-    node that can make them. An order converting the hold then finds its units where it would want them."""
+    the default one), at nodes with room in their day first; a collection from the store's own shelves
+    first; the retailer's own deliveries from the nearest node that can make them. An order converting the
+    hold then finds its units where it would want them."""
     mode, needs = request.mode, request.needs
     weight = {n.sku: request.snap.products[n.sku].weight_g for n in needs}
     sourcer = Sourcer(request.snap, request.channel, mode, request.destination, weight, request.pickup_node_id)
-    prefer: tuple[str, ...] = ()
+    prefer: tuple[str, ...] = (request.pickup_node_id,) if mode in COLLECT_MODES and request.pickup_node_id else ()
     if mode in OWN_DELIVERY:
         try:
             prefer = ways.own(mode, [c.node_id for c in request.candidates], promisable, wanted(needs),
