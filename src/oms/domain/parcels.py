@@ -74,25 +74,25 @@ class Limits:
         """Why a unit of ``p`` cannot go in a parcel within these limits (``who``'s), naming the product and
         the limit."""
         length, width, height = sides(p)
-        checks = (
-            (p.bulky and not self.bulky, "is bulky", "takes no bulky goods"),
-            (p.hazardous and not self.hazardous, "is hazardous", "takes no hazardous goods"),
-            (_over(p.weight_g, self.max_weight_g), f"weighs {_kg(p.weight_g)}",
-             f"takes at most {_kg(self.max_weight_g or 0)}"),
-            (_over(length, self.max_length_mm), f"is {_cm(length)} long",
-             f"takes at most {_cm(self.max_length_mm or 0)}"),
-            (_over(length + width + height, self.max_sides_mm), f"measures {_cm(length + width + height)} in "
-             "length, width and height together", f"takes at most {_cm(self.max_sides_mm or 0)}"),
-            (_over(length + 2 * (width + height), self.max_girth_mm), f"measures {_cm(length + 2 * (width + height))} "
-             "in length plus girth", f"takes at most {_cm(self.max_girth_mm or 0)}"),
-        )
-        for failed, what, limit in checks:
-            if failed:
-                return f"{p.sku} ({p.name}) {what}, {who} {limit}"
-        if self.inner_mm is not None and any(s > i for s, i in zip((length, width, height), self.inner_mm,
-                                                                    strict=True)):
-            return f"{p.sku} ({p.name}) measures {_size(sides(p))}, {who} is {_size(self.inner_mm)} inside"
-        return None
+        what = limit = ""
+        if p.bulky and not self.bulky:
+            what, limit = "is bulky", "takes no bulky goods"
+        elif p.hazardous and not self.hazardous:
+            what, limit = "is hazardous", "takes no hazardous goods"
+        elif _over(p.weight_g, self.max_weight_g):
+            what, limit = f"weighs {_kg(p.weight_g)}", f"takes at most {_kg(self.max_weight_g or 0)}"
+        elif _over(length, self.max_length_mm):
+            what, limit = f"is {_cm(length)} long", f"takes at most {_cm(self.max_length_mm or 0)}"
+        elif _over(length + width + height, self.max_sides_mm):
+            what = f"measures {_cm(length + width + height)} in length, width and height together"
+            limit = f"takes at most {_cm(self.max_sides_mm or 0)}"
+        elif _over(length + 2 * (width + height), self.max_girth_mm):
+            what = f"measures {_cm(length + 2 * (width + height))} in length plus girth"
+            limit = f"takes at most {_cm(self.max_girth_mm or 0)}"
+        elif self.inner_mm is not None and any(s > i for s, i in zip((length, width, height), self.inner_mm,
+                                                                      strict=True)):
+            what, limit = f"measures {_size((length, width, height))}", f"is {_size(self.inner_mm)} inside"
+        return f"{p.sku} ({p.name}) {what}, {who} {limit}" if what else None
 
 
 ANYTHING = Limits()
@@ -154,6 +154,16 @@ def pack(units: list[tuple[ProductRef, int]], limits: Limits, who: str = "the pa
     for p, _ in units:
         if (why := limits.refuses(p, who)) is not None:
             return why
+    weight, volume, count = (sum(p.weight_g * n for p, n in units), sum(_volume(p) * n for p, n in units),
+                             sum(n for _, n in units))
+    if units and (limits.max_weight_g is None or weight <= limits.max_weight_g) and \
+            (count == 1 or volume <= FILL * limits.volume_mm3):  # (most carts: one parcel, nothing to sort)
+        each = [sides(p) for p, _ in units]
+        longest = (max(x[0] for x in each), max(x[1] for x in each), max(x[2] for x in each))
+        units_by_sku: dict[str, int] = {}
+        for p, n in units:
+            units_by_sku[p.sku] = units_by_sku.get(p.sku, 0) + n
+        return [Parcel(weight, float(volume), longest, units_by_sku)]
     parcels: list[Parcel] = []
     for p, count in sorted(units, key=lambda u: (-u[0].weight_g, -_volume(u[0]), u[0].sku)):
         left = count
