@@ -3,7 +3,7 @@
 import pytest
 
 from oms.services.reference.keys import create_key
-from tests.support import HOME, NODES, capture, confirm, order, problem, seed, sent_from
+from tests.support import HOME, NODES, capture, confirm, order, problem, seed, sent_from, stock_of
 
 # Home deliveries: 4.00 € + 0.40 € per started kg within 50 km, 6.00 € + 0.60 € beyond.
 STANDARD = {"id": "std", "name": "Standard", "modes": ["home_standard"],
@@ -229,7 +229,7 @@ async def test_stores_left_out_by_the_strategy_do_not_set_the_plan_to_beat(ctx, 
     assert sent_from(body) == {"DC-PARIS": [(1, "SKU-A", 1)]}
 
 
-async def test_held_units_at_a_node_the_strategy_leaves_out_are_explained(ctx, client):
+async def test_held_units_at_a_node_the_strategy_leaves_out_go_back_and_are_explained(ctx, client):
     keys = await priced(ctx, client, depletion_cost_per_unit=300, store_protection_units=2)
     r = await client.post("/v1/holds", headers=keys.h("web"), json={
         "channel": "web", "ref": "cart-1", "lines": [{"sku": "SKU-B", "quantity": 1}],
@@ -241,13 +241,14 @@ async def test_held_units_at_a_node_the_strategy_leaves_out_are_explained(ctx, c
         "strategies": [{"channel": "web", "node_groups": [["store"]]}]})
     assert r.status_code == 200, r.text
     body = await capture(client, keys, {**order("W-1", [("SKU-B", 1)]), "hold_id": hold_id})
-    assert sent_from(body) == {"DC-PARIS": [(1, "SKU-B", 1)]}  # held units stay where they are held
+    # Sourced as it would be without the hold, by the strategy of now (stores only): the unit held at the DC
+    # goes back to stock.
+    assert sent_from(body) == {"ST-LYON": [(1, "SKU-B", 1)]}
+    assert (await stock_of(client, keys, "SKU-B"))["DC-PARIS"]["reserved"] == 0
     why = await explained(client, keys, body["id"])
-    [shipment] = why["shipments"]
-    # 100 + 20 handling, 400 + 2 × 40 carriage; a DC keeps no units for a shop: no depletion.
-    assert shipment["cost"] == {"handling": 120, "carrier": 480, "depletion": 0, "total": 600}
     dc = next(c for c in why["candidates"] if c["node_id"] == "DC-PARIS")
-    assert dc["available"]["SKU-B"] >= 1  # the held unit counts as there for this order
+    assert dc["available"]["SKU-B"] == 10  # its 9 free units and the one held for this order, all left out
+    assert dc["rejected_because"] == "left out by the cost_optimal strategy's filters"
 
 
 async def test_a_draft_strategy_is_tried_on_sample_orders_without_reserving(ctx, client):
