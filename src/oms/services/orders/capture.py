@@ -75,7 +75,7 @@ class _Attempt:
     sourcer: Sourcer
     slot: datetime | None  # the appointment slot the order goes in
     waits: bool  # lines stock cannot serve may wait for expected supply
-    keep: frozenset[str]  # nodes never passed over for a full day: the pickup store, those holding its units
+    keep: frozenset[str]  # nodes never passed over for a full day: the pickup store
     prefer: tuple[str, ...]  # nodes planned from first
     held: list[tuple[str, str, int]] = field(default_factory=list)  # the units its hold keeps, counted as its own
     late: dict[str, str] = field(default_factory=dict)  # nodes too slow to keep the promise, and why
@@ -134,8 +134,9 @@ async def _store(ctx: Context, c: _Capture, tries: Try) -> dict:
         held = await _held(tx, c, at) if order.hold_id else []
         sourcer = Sourcer(request.snap, order.channel, order.delivery.mode, request.destination, weight,
                           request.pickup_node_id)
-        a = _Attempt(tries, at, ways, sourcer, slot, waits, keep=request.collected_at | {n for n, _, _ in held},
-                     prefer=_preferred(c), held=held)
+        # A node holding units for it is passed over for a full day like any other: planned as without the hold.
+        a = _Attempt(tries, at, ways, sourcer, slot, waits, keep=request.collected_at, prefer=_preferred(c),
+                     held=held)
         planned, backorders, promisable = await _plan(ctx, tx, c, a, request.needs)
         from_hold, plan, unused = split_held(planned, held)
         if unused:

@@ -113,7 +113,6 @@ class _Modes:
         # Only the nodes holding some of the cart can be in a plan: the rest of the network is never looked at.
         self.holders = sorted({n for (n, _), units in self.available.items() if units > 0})
         self.ways = Ways(snap, capacity, cart.at)
-        self.holding = frozenset(n for n, _ in cart.held or ())  # its units stay where held, as capture takes them
 
     def plan(self, mode: str, near: tuple[float, float]) -> Plan:
         """The first rule's plan from the nodes that send ``mode``, nearest ``near`` first."""
@@ -122,7 +121,7 @@ class _Modes:
             raise NotOffered(f"no node the channel may use sends {mode}")
         candidates = [sending[n] for n in self.holders if n in sending]
         return self.ways.plan(lambda c: plan_first_rule(self.needs, c, self.available, near), candidates,
-                              self.holding, self.prefer)
+                              prefer=self.prefer)
 
     def home(self, mode: str) -> list[Option]:
         try:

@@ -83,7 +83,7 @@ class Ways:
         """``make(candidates)`` (a plan, or a plan and the needs it leaves): over the ``prefer`` nodes alone
         first (those a promise was made from), then over the nodes whose daily capacity has room, then over
         all. ``keep``: nodes never passed over for being full (the store the customer collects from: its own
-        shelves on its next day with room beat a transfer; the nodes holding units for the cart)."""
+        shelves on its next day with room beat a transfer)."""
         if prefer:
             chosen = [c for c in candidates if c.node_id in prefer]
             if chosen:
