@@ -189,7 +189,8 @@ def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
          scale: Annotated[str | None, typer.Option(
              help="The demo grown to a real network: large (300 stores, 3 DCs, 20,000 SKUs, about 1 million "
                   "stock rows) or very-large (1,000 stores, 4 DCs, 100,000 SKUs, about 5 million)")] = None):
-    """Load the demo retailer (2 DCs, 42 stores, 10 lockers, a supplier, 500 SKUs) and show its API keys."""
+    """Load the demo retailer (2 DCs, 42 stores, 10 lockers, 361 relay points, a supplier, 500 SKUs) and show its
+    API keys."""
     from rich.progress import Progress
 
     from .demo.large import SCALES

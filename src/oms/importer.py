@@ -11,7 +11,7 @@ as missing. Booleans are true/false (also yes/no, 1/0).
               [,timezone][,fulfills][,hands_over][,opening_hours][,daily_capacity]
               [,handling_cost_per_order][,handling_cost_per_unit][,accept_within_minutes]
               [,release_waves][,confirms_cancel][,collect_within_days][,returns_to][,region]
-              [,public_holidays][,takes][,compartments][,active]
+              [,public_holidays][,takes][,compartments][,collection_car_share][,active]
               fulfills and hands_over: delivery modes separated by | (home_standard|click_and_collect)
               release_waves: local times separated by | (08:00|14:00)
               opening_hours: day or day range, then spans, days separated by ;
@@ -121,7 +121,8 @@ LAYOUTS = {
         ("id", "type", "name", "line1", "postal_code", "city", "country", "lat", "lng"),
         ("timezone", "fulfills", "hands_over", "opening_hours", "daily_capacity", "handling_cost_per_order",
          "handling_cost_per_unit", "accept_within_minutes", "release_waves", "confirms_cancel",
-         "collect_within_days", "returns_to", "region", "public_holidays", "takes", "compartments", "active"),
+         "collect_within_days", "returns_to", "region", "public_holidays", "takes", "compartments",
+         "collection_car_share", "active"),
         _node,
         nested={("address", k): k for k in ("line1", "postal_code", "city", "country", "lat", "lng")},
         whole_row="hands_over",

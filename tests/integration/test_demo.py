@@ -78,8 +78,8 @@ async def test_load_demo_then_if_empty_loads_nothing(ctx, tmp_path):
     keys_file = tmp_path / "var" / "demo-keys.txt"
     summary = await load_demo(ctx, if_empty=True, keys_file=keys_file)
     assert summary.loaded
-    assert summary.nodes == {"warehouse": 2, "supplier": 1, "store": 42, "locker": 10}
-    assert await count(ctx) == {"products": summary.products, "nodes": 55, "units": summary.units}
+    assert summary.nodes == {"warehouse": 2, "supplier": 1, "store": 42, "locker": 10, "pickup_point": 361}
+    assert await count(ctx) == {"products": summary.products, "nodes": 416, "units": summary.units}
 
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
     assert read_keys(keys_file) == summary.keys

@@ -42,7 +42,7 @@ async def test_the_cheapest_node_sends_the_order_and_the_plan_is_explained(ctx, 
     assert why["total_cost"] == {"amount": 580, "currency": "EUR"}
     [shipment] = why["shipments"]
     assert shipment["node_id"] == "DC-PARIS" and shipment["lines"] == [{"line_no": 1, "sku": "SKU-A", "quantity": 2}]
-    assert shipment["cost"] == {"handling": 140, "carrier": 440, "depletion": 0, "total": 580}
+    assert shipment["cost"] == {"handling": 140, "carrier": 440, "depletion": 0, "carbon": 0, "total": 580}
     assert 15 < shipment["distance_km"] < 25 and why["split_penalty"] == 0
     # The plan's node first, then the others holding mugs; Lyon, which has none, is counted.
     assert [c["node_id"] for c in why["candidates"]] == ["DC-PARIS", "ST-PARIS"]

@@ -1,5 +1,6 @@
 """Calendars and lead times: time is an input, hours are local, holidays and clock changes count."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -41,6 +42,26 @@ def test_an_order_a_minute_before_the_cutoff_leaves_tonight_one_after_waits_for_
     assert after.shipped == paris(2026, 5, 26, 23, 0)
     assert after.order_by == paris(2026, 5, 26, 22, 0)
     assert after.earliest == paris(2026, 5, 27, 8, 0) and after.latest == paris(2026, 5, 28, 20, 0)
+
+
+def test_a_relay_point_receives_parcels_only_while_it_is_open():
+    # A dry cleaner's taking parcels: Tuesday to Saturday, 09:00-12:30 and 14:00-19:00.
+    shop = Calendar("Europe/Paris", every(range(2, 7), "09:00-12:30,14:00-19:00"))
+    relay = CarrierService("relais", frozenset({"pickup_point"}), (Band(800, 1, 1),), window=(time(9), time(13)))
+    to_shop = replace(relay, receiver=shop)
+    # Shipped Friday night: the round comes Saturday 09:00-13:00, the shop takes parcels until 12:30.
+    saturday = ship(DC, paris(2026, 5, 22, 10, 0), 60, time(23), to_shop, km=300)
+    assert (saturday.earliest, saturday.latest) == (paris(2026, 5, 23, 9, 0), paris(2026, 5, 23, 12, 30))
+    # Shipped Saturday night: the carrier delivers homes on Monday, but the shop is shut: Tuesday.
+    assert ship(DC, paris(2026, 5, 23, 10, 0), 60, time(23), relay, km=300).earliest == paris(2026, 5, 25, 9, 0)
+    tuesday = ship(DC, paris(2026, 5, 23, 10, 0), 60, time(23), to_shop, km=300)
+    assert (tuesday.earliest, tuesday.latest) == (paris(2026, 5, 26, 9, 0), paris(2026, 5, 26, 12, 30))
+    # Shut that Tuesday too (a closure): Wednesday.
+    closed = replace(relay, receiver=Calendar("Europe/Paris", shop.weekly, {date(2026, 5, 26): ()}))
+    assert ship(DC, paris(2026, 5, 23, 10, 0), 60, time(23), closed, km=300).earliest == paris(2026, 5, 27, 9, 0)
+    # A shop open only in the afternoons never meets a morning round: no delivery there at all.
+    afternoons = replace(relay, receiver=Calendar("Europe/Paris", every(range(1, 7), "14:00-19:00")))
+    assert ship(DC, paris(2026, 5, 23, 10, 0), 60, time(23), afternoons, km=300) is None
 
 
 def test_farther_destinations_take_their_band_and_beyond_the_last_band_there_is_no_option():

@@ -242,6 +242,10 @@ class PromiseOption(BaseModel):
     expires_at: str | None
     within_minutes: int | None = Field(default=None, description="One hour: at the door within this many minutes "
                                                                  "of the order, picking included")
+    carbon_g: int | None = Field(default=None, description="Estimated emissions, grams CO2e: carriers' line haul and "
+                                                           "last mile, the retailer's vans or couriers, the "
+                                                           "customer's trip to collect; null when a factor is not "
+                                                           "known")
     available_from: str | None = Field(default=None, description="Some lines wait for expected supply: the date it "
                                                                  "is due; the window counts from its arrival, and "
                                                                  "no promise_id is given (the date is a supplier's)")
@@ -288,6 +292,7 @@ class ShipmentCost(BaseModel):
     handling: int
     carrier: int
     depletion: int
+    carbon: int = Field(default=0, description="Its estimated emissions at the carbon price per tonne")
     total: int
 
 
@@ -295,6 +300,8 @@ class SourcedShipment(BaseModel):
     node_id: str
     lines: list[PlannedLine]
     cost: ShipmentCost
+    carbon_g: int | None = Field(default=None, description="The carrier's estimated emissions, grams CO2e (0 when "
+                                                           "its factors are not known)")
     distance_km: float
 
 
@@ -317,6 +324,7 @@ class SourcingDecision(BaseModel):
     total_cost: Money
     shipments: list[SourcedShipment]
     split_penalty: int
+    carbon_price_per_tonne: int = Field(default=0, description="What a tonne of CO2e was weighed at")
     candidates: list[SourcingCandidate] = Field(description=f"The plan's nodes, then at most {LISTED} others holding "
                                                             "some of the order")
     others: list[SourcingOthers] = Field(default=[], description="The rest of the candidates, counted by reason "
@@ -450,6 +458,7 @@ class SourcingSettings(BaseModel):
     split_penalty: int
     depletion_cost_per_unit: int
     store_protection_units: int
+    carbon_price_per_tonne: int = 0
     strategies: list[Strategy]
 
 
@@ -473,6 +482,35 @@ class ParcelLimits(BaseModel):
     hazardous: bool = False
 
 
+class PointAddress(BaseModel):
+    line1: str
+    postal_code: str
+    city: str
+    country: str
+    lat: float
+    lng: float
+
+
+class PickupPoint(BaseModel):
+    id: str
+    name: str
+    type: str = Field(description="pickup_point or locker")
+    distance_km: float = Field(description="Straight-line distance from the point asked about")
+    address: PointAddress
+    opening_hours: dict[str, list[list[str]]] = Field(description="Local opening spans by weekday")
+    next_open: str | None = Field(description="Now if open, else when it next opens (null: not in the coming "
+                                              "weeks)")
+    closed_on: list[str] = Field(description="Days of the coming two weeks it is shut though its hours say open "
+                                             "(public holidays, closures)")
+    takes: ParcelLimits | None = Field(description="What one parcel may be (null: no limits of its own)")
+    collect_within_days: int | None = Field(description="Days a parcel waits there before it is sent back")
+
+
+class PickupPoints(BaseModel):
+    mode: str
+    items: list[PickupPoint]
+
+
 class Slot(BaseModel):
     node_id: str
     weekdays: list[int]
@@ -483,6 +521,8 @@ class Slot(BaseModel):
     max_km: float
     days_ahead: int
     closed_days: bool = False
+    g_per_km: float | None = None
+    drops_per_round: int = 12
 
 
 class OneHour(BaseModel):
@@ -491,6 +531,7 @@ class OneHour(BaseModel):
     max_km: float
     ride_minutes: int
     takes: ParcelLimits | None = None
+    g_per_km: float | None = None
 
 
 class DeliveryCapacity(BaseModel):
@@ -513,6 +554,11 @@ class RateBand(BaseModel):
     per_kg: int
 
 
+class Emissions(BaseModel):
+    g_per_tonne_km: float
+    g_per_parcel: float
+
+
 class CarrierService(BaseModel):
     id: str
     name: str
@@ -523,6 +569,7 @@ class CarrierService(BaseModel):
     holidays: list[str]
     window: list[str] = Field(description="[from, to]: delivery hours on the day")
     takes: ParcelLimits | None = Field(default=None, description="What one parcel may be; null: anything")
+    emissions: Emissions | None = Field(default=None, description="Its emission factors; null: not known")
     country: str | None = None
     public_holidays: bool = True
     active: bool

@@ -119,6 +119,8 @@ nodes = Table(
     Column("takes", Json, nullable=True),
     # A locker bank's compartments: [{"size", "length_mm", "width_mm", "height_mm", "max_weight_g", "count"}]
     Column("compartments", Json, nullable=False, default=list, server_default="[]"),
+    # The share of customers collecting here who drive for it (carbon estimates); null: the default share.
+    Column("collection_car_share", Float, nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -299,6 +301,8 @@ carrier_services = Table(
     Column("public_holidays", Boolean, nullable=False, default=True, server_default="1"),
     # What one parcel may be (see ParcelLimitsIn); null (stored before services said it): anything.
     Column("takes", Json, nullable=True),
+    # Emission factors: {"g_per_tonne_km", "g_per_parcel"} (grams CO2e); null: not known.
+    Column("emissions", Json, nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UtcDateTime, nullable=False),
 )

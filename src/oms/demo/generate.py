@@ -1,16 +1,15 @@
 """The demo retailer, Maison Lumen (home and lifestyle goods, France), built from the files in ``data/``.
 
 - ``nodes.csv``: its distribution centres, stores, lockers and drop-ship supplier, in the import format.
+- ``pickup_points.json``: the relay points its customers collect parcels from (``points.py``).
 - ``catalogue.json``: word lists from which the SKUs are drawn.
 - ``stock.json``: how stock is spread over the nodes.
 
 Every draw comes from a ``random.Random`` seeded from those files, so each build gives the same retailer.
 """
 
-import json
 import random
 from datetime import date, timedelta
-from importlib import resources
 from typing import cast
 
 from ..domain.vocabulary import NodeType
@@ -24,12 +23,8 @@ from ..services.reference.inputs import (
     SourcingSettingsIn,
 )
 from ..services.stock.inputs import StockIn
-
-DATA = resources.files(__package__) / "data"
-
-
-def _json(name: str) -> dict:
-    return json.loads((DATA / name).read_text(encoding="utf-8"))
+from .points import build_pickup_points
+from .source import DATA, read_json
 
 
 def build() -> tuple[list[ProductIn], list[NodeIn], list[StockIn]]:
@@ -38,9 +33,11 @@ def build() -> tuple[list[ProductIn], list[NodeIn], list[StockIn]]:
 
 
 def build_nodes() -> list[NodeIn]:
+    """The nodes of ``nodes.csv``, and the relay points around them."""
     # The same reader as ``oms import nodes``, so the demo file is also a worked example of the format.
     rows = read_text(Kind.NODES, (DATA / "nodes.csv").read_text(encoding="utf-8"), "nodes.csv")
-    return [cast(NodeIn, row.item) for row in rows]  # (the nodes layout's rows)
+    nodes = [cast(NodeIn, row.item) for row in rows]  # (the nodes layout's rows)
+    return nodes + build_pickup_points([n for n in nodes if n.type == NodeType.WAREHOUSE])
 
 
 def _about(rng: random.Random, low_high: list[int], step: int) -> int:
@@ -66,7 +63,7 @@ def _name(rng: random.Random, kind: dict, category: dict, collections: list[str]
 def build_products(sku_count: int | None = None, *, name_tries: int = 50) -> list[ProductIn]:
     """The catalogue: ``sku_count`` SKUs (the demo's own count when None). A repeated name is drawn again,
     up to ``name_tries`` times: a catalogue far larger than the word lists' combinations keeps some."""
-    catalogue = _json("catalogue.json")
+    catalogue = read_json("catalogue.json")
     rng = random.Random(catalogue["seed"])
     categories = catalogue["categories"]
     total = catalogue["sku_count"] if sku_count is None else sku_count
@@ -92,7 +89,7 @@ def build_products(sku_count: int | None = None, *, name_tries: int = 50) -> lis
 
 
 def build_stock(products: list[ProductIn], nodes: list[NodeIn]) -> list[StockIn]:
-    plan = _json("stock.json")
+    plan = read_json("stock.json")
     rng = random.Random(plan["seed"])
     of_type = {t: [n.id for n in nodes if n.type == t] for t in NodeType}
     dcs, stores, suppliers = of_type[NodeType.WAREHOUSE], of_type[NodeType.STORE], of_type[NodeType.SUPPLIER]
@@ -136,7 +133,7 @@ def build_stock(products: list[ProductIn], nodes: list[NodeIn]) -> list[StockIn]
 def build_delivery() -> tuple[list[CarrierServiceIn], DeliveryPricesIn, DeliveryCapacityIn]:
     """The demo's carrier services (standard, express, the DC-to-store shuttle), delivery prices, and its
     own deliveries (the DCs' appointment slots, one-hour couriers at five city stores)."""
-    data = _json("delivery.json")
+    data = read_json("delivery.json")
     return ([CarrierServiceIn.model_validate(c) for c in data["carrier_services"]],
             DeliveryPricesIn.model_validate(data["prices"]), DeliveryCapacityIn.model_validate(data["capacity"]))
 
@@ -144,7 +141,7 @@ def build_delivery() -> tuple[list[CarrierServiceIn], DeliveryPricesIn, Delivery
 def build_sourcing() -> SourcingSettingsIn:
     """The demo's sourcing costs: a split penalty, two units of each SKU kept on a store's shelves, and
     marketplace orders in one parcel."""
-    return SourcingSettingsIn.model_validate(_json("delivery.json")["sourcing"])
+    return SourcingSettingsIn.model_validate(read_json("delivery.json")["sourcing"])
 
 
 def december_sundays(nodes: list[NodeIn], years: list[int]) -> list[NodeIn]:

@@ -8,7 +8,6 @@ stores by a few units. One ``random.Random`` seeded from the file makes every bu
 Stock is a stream of chunks (millions of rows): nothing holds it whole.
 """
 
-import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +15,8 @@ from dataclasses import dataclass
 from ..domain.vocabulary import NodeType
 from ..services.reference.inputs import NodeIn, ProductIn
 from ..services.stock.inputs import StockLine
-from .generate import _json, build_nodes, build_products
+from .generate import build_nodes, build_products
+from .source import moved, read_json
 
 CHUNK = 20_000  # stock rows per chunk
 
@@ -30,18 +30,10 @@ class Scale:
 
 
 def _plan() -> dict:
-    return _json("large.json")
+    return read_json("large.json")
 
 
 SCALES = {name: Scale(**sizes) for name, sizes in _plan()["scales"].items()}
-
-
-def _moved(rng: random.Random, lat: float, lng: float, km: float) -> tuple[float, float]:
-    """A point up to ``km`` from (lat, lng), uniform over the disc."""
-    distance, bearing = km * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
-    dlat = distance * math.cos(bearing) / 111.0
-    dlng = distance * math.sin(bearing) / (111.0 * math.cos(math.radians(lat)))
-    return round(lat + dlat, 4), round(lng + dlng, 4)
 
 
 def build_large_nodes(scale: Scale, rng: random.Random) -> list[NodeIn]:
@@ -61,7 +53,7 @@ def build_large_nodes(scale: Scale, rng: random.Random) -> list[NodeIn]:
         # A new store copies a demo store's hours and services: one of the same kind, in its area.
         like = rng.choice(demo_stores)
         opened[like.id] = number = opened.get(like.id, 1) + 1
-        lat, lng = _moved(rng, like.address.lat, like.address.lng, plan["jitter_km"])
+        lat, lng = moved(rng, like.address.lat, like.address.lng, plan["jitter_km"])
         line1 = f"{rng.randint(1, 180)} {rng.choice(plan['streets'])}"
         address = like.address.model_copy(update={"line1": line1, "lat": lat, "lng": lng})
         nodes.append(like.model_copy(update={"id": f"{like.id}-{number}", "name": f"{like.name} {number}",

@@ -38,9 +38,9 @@ class Waiting:
 @dataclass(frozen=True)
 class Outcome:
     changed: dict[str, Plan]  # the new plan of each order that moves
-    before: int  # what the orders' plans cost now, in minor units
-    after: int  # what they cost with the changes
-    bound: int  # no joint plan costs less than this
+    before: float  # what the orders' plans cost now, in minor units (carbon weighed exactly: not rounded)
+    after: float  # what they cost with the changes
+    bound: float  # no joint plan costs less than this
     competing: int  # orders whose own plans did not fit together
     optimal: bool  # ``after`` is proven the least possible
     method: str = "own plans"  # how the competing orders were planned: "solver", "one by one"
@@ -94,7 +94,7 @@ class Pricing:
         self.pool, self.depletion_per_unit, self.protected = pool, depletion_per_unit, protected
         self._orders: dict[str, tuple[dict[str, Source], CostModel]] = {}
 
-    def _handled(self, w: Waiting, plan: Plan) -> int:
+    def _handled(self, w: Waiting, plan: Plan) -> float:
         """The order's cost without depletion."""
         found = self._orders.get(w.key)
         if found is None:
@@ -111,10 +111,10 @@ class Pricing:
                                             self.pool.get(key, 0)))
             for key, units in usage.items())
 
-    def alone(self, w: Waiting, plan: Plan) -> int:
+    def alone(self, w: Waiting, plan: Plan) -> float:
         return self._handled(w, plan) + self.depleted(_usage([w], {w.key: plan}))
 
-    def total(self, waiting: list[Waiting], plans: Mapping[str, Plan]) -> int:
+    def total(self, waiting: list[Waiting], plans: Mapping[str, Plan]) -> float:
         return sum(self._handled(w, plans[w.key]) for w in waiting) + self.depleted(_usage(waiting, plans))
 
 
@@ -129,7 +129,7 @@ def _own(w: Waiting, pricing: Pricing) -> Plan:
     return w.current if now <= pricing.alone(w, found) else found
 
 
-def _below(a: Asked, cost: int) -> list[Source]:
+def _below(a: Asked, cost: float) -> list[Source]:
     """The sources that can be in a plan costing less than ``cost`` (any plan using a source costs at least
     its shipment's handling of one unit and its carriage base), and the ones the order uses now."""
     return [s for s in a.sources if s.fixed + s.handling_per_unit < cost or s.node_id in a.kept]

@@ -74,7 +74,7 @@ class _Steps:
     options: list[list[int]]  # per line, the sources that can send it (a unit of it, where lines may be split)
     rest: list[int]  # per step k, a lower bound of what the items from k on add: their cheapest handling
     later: list[list[int]]  # per step k, the lines still to place
-    opening: list[int]  # per line, the least a shipment that could take it costs to open
+    opening: list[float]  # per line, the least a shipment that could take it costs to open
     left: dict[tuple[int, str], int]  # units per (source, sku) before anything is placed
     free: dict[tuple[int, str], int]  # of those, the units above the source's protection level
 
@@ -106,11 +106,11 @@ class _Descent:
     limit). Each step reads the attributes it needs into local names once: it runs thousands of times."""
 
     def __init__(self, needs: list[Need], sources: list[Source], model: CostModel, budget: int, steps: _Steps,
-                 first: tuple[int, list[list[int]]] | None) -> None:
+                 first: tuple[float, list[list[int]]] | None) -> None:
         self.needs, self.steps, self.budget = needs, steps, budget
         self.fixed = [s.fixed for s in sources]
         self.per_unit = [s.handling_per_unit for s in sources]
-        self.per_kg = [s.per_kg for s in sources]
+        self.per_kg = [s.kg_cost for s in sources]
         self.km = [s.km for s in sources]
         self.left = dict(steps.left)
         self.taken = dict.fromkeys(self.left, 0)
@@ -124,9 +124,9 @@ class _Descent:
         self.best_at = first[1] if first else None
         self.count = 0
 
-    def must_open(self, k: int, opened: int) -> int:
+    def must_open(self, k: int, opened: int) -> float:
         """At least one more shipment if a line still to place has no open source that can take it."""
-        most = 0
+        most = 0.0
         needs, left, shipping, split = self.needs, self.left, self.shipping, self.steps.split
         for i in self.steps.later[k]:
             sku, q = needs[i].sku, 1 if split else needs[i].quantity
@@ -134,7 +134,7 @@ class _Descent:
                 most = max(most, self.steps.opening[i] + (self.penalty if opened else 0))
         return most
 
-    def place(self, k: int, cost: int, opened: int, start: int) -> None:
+    def place(self, k: int, cost: float, opened: int, start: int) -> None:
         """Place item ``k`` at each source that could still lead to a better plan, the cheapest step first
         (the nearest of equals: the first descent is a greedy plan), and the items after it likewise."""
         self.count += 1
@@ -208,7 +208,8 @@ def whole(needs: list[Need], weight: Mapping[str, int]) -> Whole:
     return Whole(tuple(wanted.items()), sum(wanted.values()), kilos(sum(weight[s] * q for s, q in wanted.items())))
 
 
-def alone(order: Whole, source: Source, available: Mapping[tuple[str, str], int], model: CostModel) -> int | None:
+def alone(order: Whole, source: Source, available: Mapping[tuple[str, str], int],
+          model: CostModel) -> float | None:
     """What the whole order costs from this source alone; None if it lacks some of it."""
     node_id = source.node_id
     depleted = 0
@@ -217,12 +218,12 @@ def alone(order: Whole, source: Source, available: Mapping[tuple[str, str], int]
         if have < q:
             return None
         depleted += max(0, q - max(0, have - source.protected))
-    return source.fixed + source.handling_per_unit * order.count + source.per_kg * order.kg + \
+    return source.fixed + source.handling_per_unit * order.count + source.kg_cost * order.kg + \
         model.depletion_per_unit * depleted
 
 
 def _single(needs: list[Need], sources: list[Source], available: Mapping[tuple[str, str], int],
-            weight: Mapping[str, int], model: CostModel) -> tuple[int, list[list[int]]] | None:
+            weight: Mapping[str, int], model: CostModel) -> tuple[float, list[list[int]]] | None:
     """The cheapest source that has the whole order (the nearest of equals), as a first plan to beat."""
     found = None  # (cost, km, index)
     order = whole(needs, weight)

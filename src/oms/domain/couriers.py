@@ -10,6 +10,7 @@ from typing import Any
 
 from .calendar import clock
 from .capacity import Capacity, Claim
+from .carbon import driven
 from .lead_times import NodeTimes
 from .parcels import ANYTHING, Limits, describe, limits_from, pack
 from .promise import DoesNotFit, NoRoom, NotOffered, Option, Units
@@ -27,6 +28,8 @@ class Slot:
     max_km: float = 30.0
     days_ahead: int = 7
     closed_days: bool = False  # offered on the dates the node is closed by an exception too
+    g_per_km: float | None = None  # the van's emissions (None: not known)
+    drops_per_round: int = 12  # the addresses a van's round serves, sharing its way there and back
     resource: str = field(init=False, repr=False, compare=False)  # its name in the capacity counts
 
     def __post_init__(self) -> None:
@@ -41,6 +44,7 @@ class OneHour:
     max_km: float = 5.0
     ride_minutes: int = 45
     takes: Limits = ANYTHING  # the one load a courier carries (what fits a cargo bike)
+    g_per_km: float | None = None  # the courier's vehicle's emissions (None: not known)
 
     def resource(self, hour: int) -> str:
         return f"{self.node_id}@{hour:02d}h"
@@ -69,9 +73,9 @@ def couriers_from(document: dict[str, Any]) -> Couriers:
         by_node.setdefault(s["node_id"], []).append(Slot(
             s["node_id"], frozenset(s.get("weekdays", (1, 2, 3, 4, 5, 6))), clock(s["start"]), clock(s["end"]),
             s["capacity"], s.get("lead_minutes", 120), s.get("max_km", 30.0), s.get("days_ahead", 7),
-            s.get("closed_days", False)))
+            s.get("closed_days", False), s.get("g_per_km"), s.get("drops_per_round", 12)))
     one_hour = {r["node_id"]: OneHour(r["node_id"], r["couriers_per_hour"], r.get("max_km", 5.0),
-                                      r.get("ride_minutes", 45), limits_from(r.get("takes")))
+                                      r.get("ride_minutes", 45), limits_from(r.get("takes")), r.get("g_per_km"))
                 for r in document.get("one_hour", ())}
     return Couriers({n: tuple(sorted(slots, key=lambda s: s.start)) for n, slots in by_node.items()}, one_hour)
 SLOTS_OFFERED = 12  # the soonest slots with room
@@ -108,7 +112,8 @@ def slots(mode: str, node_id: str, times: NodeTimes, offered: tuple[Slot, ...], 
                 continue
             order_by = calendar.before_working(begins - timedelta(minutes=slot.lead_minutes), times.processing_minutes)
             found.append(Option(mode, (node_id,), begins, calendar.at(day, slot.end), max(order_by or at, at), 0,
-                                (), None, ((slot.resource, day), *work)))
+                                (), None, ((slot.resource, day), *work),
+                                carbon_g=driven(slot.g_per_km, km, 2 / slot.drops_per_round)))
         if len(found) >= most:
             break
     if not found:
@@ -149,4 +154,4 @@ def within_the_hour(mode: str, node_id: str, times: NodeTimes, rule: OneHour, at
     # Named by what it guarantees from the order, the picking included: not "an hour" when it takes more.
     within = -(-(latest - at) // timedelta(minutes=1))
     return Option(mode, (node_id,), ready, latest, max(order_by, at), 0, (), None, ((leaving, day), (node_id, day)),
-                  within, tuple(load))
+                  within, tuple(load), carbon_g=driven(rule.g_per_km, km, 2))  # there and back

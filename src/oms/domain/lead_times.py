@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from .calendar import DAY, HORIZON_DAYS, Calendar, clock
+from .carbon import Emissions, emissions_from
 from .costs import kilos
 from .parcels import ANYTHING, Limits, limits_from
 
@@ -52,6 +53,9 @@ class CarrierService:
     window: tuple[time, time] = (time(8), time(20))  # hours of delivery on the day
     rates: tuple[Rate, ...] = ()  # by increasing max_km, as far as the bands go
     takes: Limits = ANYTHING  # what one of its parcels may be
+    emissions: Emissions | None = None  # its emission factors (None: not known)
+    # The relay point or locker bank it delivers to, if any: it hands parcels over there only while it is open.
+    receiver: Calendar | None = None
 
     def band(self, km: float) -> Band | None:
         return next((b for b in self.bands if km <= b.max_km), None)
@@ -62,7 +66,23 @@ class CarrierService:
         return next((r for r in self.rates if km <= r.max_km), self.rates[-1] if self.rates else FREE)
 
     def delivers_on(self, day: date) -> bool:
-        return day.isoweekday() in self.delivery_weekdays and day not in self.holidays
+        return day.isoweekday() in self.delivery_weekdays and day not in self.holidays and (
+            self.receiver is None or self._met(self.receiver, day) is not None)
+
+    def hours_on(self, calendar: Calendar, day: date) -> tuple[datetime, datetime]:
+        """When it delivers on one of its delivery days, as instants: its window (in ``calendar``'s time
+        zone), within the receiver's opening spans that day when it has one."""
+        if self.receiver is None:
+            return calendar.at(day, self.window[0]), calendar.at(day, self.window[1])
+        met = self._met(self.receiver, day)
+        assert met is not None  # a delivery day (``delivers_on``)
+        return met
+
+    def _met(self, receiver: Calendar, day: date) -> tuple[datetime, datetime] | None:
+        start, end = receiver.at(day, self.window[0]), receiver.at(day, self.window[1])
+        met = [(max(opens, start), min(closes, end)) for opens, closes in receiver.spans(day)
+               if opens < end and closes > start]
+        return (met[0][0], met[-1][1]) if met else None
 
     def after_delivery_days(self, day: date, count: int) -> date | None:
         """The ``count``-th delivery day after ``day`` (0: ``day`` itself if it is one, else the next)."""
@@ -88,7 +108,7 @@ def service_from(row: dict[str, Any], public: Iterable[date] = ()) -> CarrierSer
                           frozenset(row["delivery_weekdays"]), holidays, (start, end),
                           tuple(Rate(r["max_km"], r["base"], r.get("per_kg", 0)) for r in row["rate_bands"]),
                           # A service stored before services said what they take takes anything, as it did.
-                          limits_from(row.get("takes")))
+                          limits_from(row.get("takes")), emissions_from(row.get("emissions")))
 
 
 @dataclass(frozen=True)
@@ -163,11 +183,11 @@ def ship(calendar: Calendar, at: datetime, processing_minutes: int, cutoff: time
     order_by = calendar.before_working(shipped, processing_minutes)
     ship_day = calendar.local_date(shipped)
     first = service.after_delivery_days(ship_day, band.transit_min)
-    if first is not None and calendar.at(first, service.window[1]) <= shipped:
+    if first is not None and service.hours_on(calendar, first)[1] <= shipped:
         first = service.after_delivery_days(first, 1)  # same-day transit, but it leaves after the day's rounds
     last = service.after_delivery_days(ship_day, band.transit_max)
     if first is None or last is None or order_by is None:
         return None
     last = max(first, last)
-    earliest = max(calendar.at(first, service.window[0]), shipped)  # never delivered before it leaves
-    return Shipment(ready, shipped, max(order_by, calendar.instant(at)), earliest, calendar.at(last, service.window[1]))
+    earliest = max(service.hours_on(calendar, first)[0], shipped)  # never delivered before it leaves
+    return Shipment(ready, shipped, max(order_by, calendar.instant(at)), earliest, service.hours_on(calendar, last)[1])

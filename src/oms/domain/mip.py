@@ -89,8 +89,8 @@ class _Order:
                 h.addConstr(self.x[i, j] <= needs[i].quantity * self.y[j])
                 self.sent.setdefault((s.node_id, needs[i].sku), []).append(self.x[i, j])
                 asked[(s.node_id, needs[i].sku)] = asked.get((s.node_id, needs[i].sku), 0) + needs[i].quantity
-            if s.per_kg:
-                g = h.addVariable(0, highspy.kHighsInf, s.per_kg * scale, integer)
+            if s.kg_cost:
+                g = h.addVariable(0, highspy.kHighsInf, s.kg_cost * scale, integer)
                 h.addConstr(1000 * g >= h.qsum(a.weight[needs[i].sku] * self.x[i, j] for i in lines))
         for key, sent in self.sent.items():
             if a.available.get(key, 0) < asked[key]:  # else the node has enough for every line asking it

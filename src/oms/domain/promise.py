@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from .calendar import Calendar
 from .capacity import NO_LIMITS, Capacity, Claim
+from .carbon import total
 from .lead_times import CarrierService, NodeTimes, Shipment, ship
 from .parcels import ANYTHING, Limits, Parcel, pack
 from .reference import ProductRef
@@ -48,6 +49,7 @@ class Option:
     owned: tuple[tuple[str, Claim], ...] = ()
     # Some lines wait for expected supply (a channel that allows backorders): delivered once it is received.
     available_from: date | None = None
+    carbon_g: float | None = None  # its estimated emissions (``carbon``); None: some factor is not known
 
 
 def really_faster(options: list[Option], standard: str, express: str) -> str | None:
@@ -84,6 +86,7 @@ class Sent:
     service: CarrierService
     parcels: tuple[Parcel, ...]
     cost: int
+    carbon_g: float | None = None
 
 
 def best_shipment(leg: Leg, services: list[CarrierService], at: datetime, capacity: Capacity = NO_LIMITS) -> Sent:
@@ -111,8 +114,9 @@ def best_shipment(leg: Leg, services: list[CarrierService], at: datetime, capaci
         if shipment is not None:
             for parcel in parcels:
                 parcel.sender = leg.node_id
-            rate = service.rate(leg.km)
-            found.append(Sent(shipment, service, tuple(parcels), sum(rate.cost(p.weight_g) for p in parcels)))
+            rate, emits = service.rate(leg.km), service.emissions
+            found.append(Sent(shipment, service, tuple(parcels), sum(rate.cost(p.weight_g) for p in parcels),
+                              emits.carried(leg.km, (p.weight_g for p in parcels)) if emits else None))
     if not found:
         if unfit and len(unfit) == reaching:  # every service that goes that far refuses the goods
             raise DoesNotFit("; ".join(unfit))
@@ -150,7 +154,7 @@ def delivered(mode: str, legs: list[Leg], services: list[CarrierService], at: da
                   tuple(s.service.id for s in best),
                   claims=tuple((leg.node_id, leg.times.calendar.local_date(sent[0].shipment.ready)) for leg, sent
                                in zip(legs, each, strict=True)),
-                  parcels=tuple(p for s in best for p in s.parcels))
+                  parcels=tuple(p for s in best for p in s.parcels), carbon_g=total(s.carbon_g for s in best))
 
 
 def prepared_at(mode: str, store_id: str, times: NodeTimes, at: datetime, capacity: Capacity = NO_LIMITS) -> Option:
@@ -164,7 +168,7 @@ def prepared_at(mode: str, store_id: str, times: NodeTimes, at: datetime, capaci
         raise NotOffered("does not open in the coming weeks")
     order_by = _same_day_order_by(calendar, ready, times.processing_minutes) or start
     return Option(mode, (store_id,), ready, ready, max(order_by, at), 0, (), store_id,
-                  claims=((store_id, calendar.local_date(ready)),))
+                  claims=((store_id, calendar.local_date(ready)),), carbon_g=0.0)  # (nothing carried)
 
 
 def transferred(mode: str, leg: Leg, transfers: list[CarrierService], store_id: str, store: NodeTimes,
@@ -181,7 +185,7 @@ def transferred(mode: str, leg: Leg, transfers: list[CarrierService], store_id: 
     claims = ((leg.node_id, leg.times.calendar.local_date(shipment.ready)),
               (store_id, store.calendar.local_date(ready)))
     return Option(mode, (leg.node_id,), ready, ready, shipment.order_by, sent.cost, (sent.service.id,), store_id,
-                  claims, parcels=sent.parcels)
+                  claims, parcels=sent.parcels, carbon_g=sent.carbon_g)
 
 
 def _start(capacity: Capacity, node_id: str, times: NodeTimes, at: datetime) -> datetime:

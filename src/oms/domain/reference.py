@@ -39,3 +39,4 @@ class NodeRef:
     confirms_cancel: bool = False  # a cancel of work released to it waits for its word
     takes: "Limits | None" = None  # what it hands over or receives, each unit or parcel; None: no limits of its own
     compartments: "tuple[Compartment, ...]" = ()  # a locker bank's, smallest first
+    collection_car_share: float | None = None  # customers who drive to collect here (None: the default share)

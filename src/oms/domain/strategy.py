@@ -47,6 +47,7 @@ class SourcingSettings:
     depletion_cost_per_unit: int = 0
     store_protection_units: int = 0  # units of each SKU a store keeps before taking them costs depletion
     rules: tuple[Rule, ...] = ()
+    carbon_price_per_tonne: int = 0  # minor units a tonne of CO2e: each shipment's estimate is weighed at it
 
     def strategy(self, channel: str, mode: str) -> Strategy:
         """The most specific rule's: its channel and mode, then its channel, then its mode, then any."""
@@ -58,7 +59,7 @@ class SourcingSettings:
 
     def model(self, strategy: Strategy) -> CostModel:
         return CostModel(self.split_penalty, self.depletion_cost_per_unit, strategy.max_shipments,
-                         strategy.split_lines)
+                         strategy.split_lines, self.carbon_price_per_tonne)
 
 
 DEFAULT = Strategy()
@@ -72,7 +73,8 @@ def settings_from(document: dict[str, Any] | None) -> SourcingSettings:
     rules = tuple(Rule(r.get("channel", ANY), r.get("mode", ANY), strategy_from(r))
                   for r in document.get("strategies", ()))
     return SourcingSettings(document.get("split_penalty", 0), document.get("depletion_cost_per_unit", 0),
-                            document.get("store_protection_units", 0), rules)
+                            document.get("store_protection_units", 0), rules,
+                            document.get("carbon_price_per_tonne", 0))
 
 
 def strategy_from(r: dict[str, Any]) -> Strategy:

@@ -95,8 +95,9 @@ async def run(ctx: Context, *, apply: bool = True, at: datetime | None = None,
         time_limit, exact_up_to)
     report = {"orders": len(built), "competing": outcome.competing, "method": outcome.method,
               "moved": len(outcome.changed),
-              "cost_before": outcome.before, "cost_after": outcome.after, "gain": outcome.before - outcome.after,
-              "lower_bound": outcome.bound, "optimal": outcome.optimal, "applied": False}
+              "cost_before": round(outcome.before), "cost_after": round(outcome.after),
+              "gain": round(outcome.before - outcome.after), "lower_bound": round(outcome.bound),
+              "optimal": outcome.optimal, "applied": False}
     planned = time.perf_counter()
     if apply and outcome.changed:
         try:
@@ -278,7 +279,7 @@ def _move(state: OrderState, o: _Order, plan: Plan, places: dict, at: datetime) 
     costs = [cost_of(p, sources, dict(a.weight), dict(a.available), a.model).total for p in (o.waiting.current, plan)]
     state.record("order.replanned", actor=SYSTEM, at=at, reason=reason,
                  data={"order_id": state.order["id"], "from": sorted(before), "to": sorted(plan),
-                       "cost_before": costs[0], "cost_after": costs[1]})
+                       "cost_before": round(costs[0]), "cost_after": round(costs[1])})
 
 
 def _planned(state: OrderState) -> list[tuple]:

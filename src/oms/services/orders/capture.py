@@ -32,6 +32,7 @@ from ...domain.sourcing import (
     Plan,
     merge_plans,
     plan_backorders,
+    plan_first_rule,
     split_held,
 )
 from ...domain.vocabulary import PICKUP_MODES, DeliveryMode
@@ -241,12 +242,22 @@ async def _plan(ctx: Context, tx: SqlCapture | PgCapture, c: _Capture, a: _Attem
         promisable[(node_id, sku)] = promisable.get((node_id, sku), 0) + units
     mode = sourcer.mode
     if kept and mode in CARRIED:
+        # The strategy's plan from the nodes whose parcels arrive in time; else from the nodes the promise was
+        # made from; else the promise's own plan (its first rule, as it was judged). The first that keeps it.
         in_time = ways.in_time(mode, request.candidates, needs, request.destination, kept.latest, promisable, a.late)
-        try:
-            return ways.plan(sourcer.maker(needs, promisable), in_time, a.keep), [], promisable
-        except OutOfStock:  # the nodes quick enough cannot send it all: from the promise's nodes, if they still can
-            a.late.clear()
-            prefer = kept.nodes
+        for make, candidates, promised in ((sourcer.maker(needs, promisable), in_time, ()),
+                                           (sourcer.maker(needs, promisable), request.candidates, kept.nodes),
+                                           (_first_rule(c, needs, promisable), request.candidates, kept.nodes)):
+            try:
+                plan = ways.plan(make, candidates, a.keep, promised)
+            except OutOfStock:
+                continue
+            if _keeps(c, a, plan):
+                if promised:
+                    a.late.clear()
+                return plan, [], promisable
+        a.late.clear()
+        prefer = kept.nodes  # none keeps it: capture says so, with the options there are now (``_places``)
     if mode in OWN_DELIVERY and not prefer:
         try:
             [first, *_] = ways.own(mode, [n.node_id for n in request.candidates], promisable, wanted(needs),
@@ -265,6 +276,26 @@ async def _plan(ctx: Context, tx: SqlCapture | PgCapture, c: _Capture, a: _Attem
     incoming = await supply_promises.incoming(tx.conn, {n.sku for n in missing},
                                               {n.node_id for n in request.candidates}, a.at.date())
     return plan, plan_backorders(missing, request.candidates, incoming, request.destination), promisable
+
+
+def _first_rule(c: _Capture, needs: list[Need], available: dict[tuple[str, str], int]):
+    """The promise's way of planning: the nearest nodes with the lines, to the destination or to the locker
+    bank or relay point the parcels go to."""
+    pickup = c.order.delivery.pickup_node_id
+    node = c.request.snap.nodes[pickup] if pickup else None
+    near = (node.lat, node.lng) if node else c.request.destination
+    return lambda candidates: plan_first_rule(needs, candidates, available, near)
+
+
+def _keeps(c: _Capture, a: _Attempt, plan: Plan) -> bool:
+    """Whether the plan delivers within the promised window."""
+    assert c.kept is not None
+    try:
+        option = a.ways.option(c.order.delivery.mode, plan, c.request.destination, c.order.delivery.pickup_node_id,
+                               a.slot)
+    except NotOffered:
+        return False
+    return option.latest <= c.kept.latest
 
 
 def _passed_over(request: Request, a: _Attempt, plan: Plan) -> dict[str, str]:

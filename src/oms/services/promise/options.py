@@ -11,6 +11,7 @@ from functools import partial
 
 from ...domain.access import Principal
 from ...domain.capacity import Capacity
+from ...domain.carbon import total
 from ...domain.couriers import SLOTS_OFFERED
 from ...domain.errors import NotFound, OutOfStock, Problems, PromiseNotKept
 from ...domain.geo import Nearby
@@ -154,7 +155,8 @@ class _Modes:
                       last.latest,
                       min(o.order_by for o in each), sum(o.cost for o in each),
                       tuple(s for o in each for s in o.services), parcels=tuple(p for o in each for p in o.parcels),
-                      available_from=max(supply.expected_on for _, supply in waits))
+                      available_from=max(supply.expected_on for _, supply in waits),
+                      carbon_g=total(o.carbon_g for o in each))
 
     def own(self, mode: str, slot: datetime | None, most: int) -> list[Option]:
         """The retailer's own vans (a slot) or couriers (within the hour)."""
@@ -166,8 +168,8 @@ class _Modes:
         banks = _handing_over(self.snap, mode, self.point, (NodeType.LOCKER, NodeType.PICKUP_POINT), POINT_RADIUS_KM)
         if not banks:
             raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
-        return _first_few(banks, lambda bank: self.ways.dropped_off(mode, self.plan(mode, (bank.lat, bank.lng)),
-                                                                    bank.id))
+        return _first_few(banks, lambda bank: self.ways.collecting(
+            self.ways.dropped_off(mode, self.plan(mode, (bank.lat, bank.lng)), bank.id), self.point))
 
     def collect(self, mode: str, from_dcs: bool) -> list[Option]:
         """Ready at the nearest stores that hand over this mode (``from_dcs``: sent there from a DC when the
@@ -175,7 +177,8 @@ class _Modes:
         stores = _handing_over(self.snap, mode, self.point, (NodeType.STORE,), STORE_RADIUS_KM)
         if not stores:
             raise NotOffered(f"no store within {STORE_RADIUS_KM:.0f} km hands over {mode}")
-        return _first_few(stores, lambda store: self.at_store(mode, store, from_dcs))
+        return _first_few(stores, lambda store: self.ways.collecting(self.at_store(mode, store, from_dcs),
+                                                                     self.point))
 
     def at_store(self, mode: str, store: NodeRef, from_dcs: bool) -> Option:
         """Ready at this store: from its own shelves if it has everything, else (if allowed) sent from a DC."""
@@ -315,9 +318,13 @@ def _sending(snap: Snapshot, channel: str, mode: str) -> dict[str, Candidate]:
 def _handing_over(snap: Snapshot, mode: str, point: tuple[float, float], types: tuple[str, ...],
                   radius_km: float) -> list[NodeRef]:
     """The active nodes of these types that hand over ``mode`` within the radius, nearest first."""
-    places = snap.derived(("handing over", mode, types), lambda: Nearby(
+    return [snap.nodes[node_id] for _, node_id in handing_over(snap, mode, types).within(*point, radius_km)[:TRIED]]
+
+
+def handing_over(snap: Snapshot, mode: str, types: tuple[str, ...]) -> Nearby:
+    """The active nodes of these types that hand over ``mode``, found by distance."""
+    return snap.derived(("handing over", mode, types), lambda: Nearby(
         (n.lat, n.lng, n.id) for n in snap.nodes.values() if n.active and n.type in types and mode in n.hands_over))
-    return [snap.nodes[node_id] for _, node_id in places.within(*point, radius_km)[:TRIED]]
 
 
 def _first_few(nodes: list[NodeRef], option_at: Callable[[NodeRef], Option]) -> list[Option]:
@@ -357,4 +364,5 @@ def view(snap: Snapshot, o: Option, lines: list[tuple[str, int]], channel: str, 
             "nodes": nodes, "pickup_node_id": o.pickup_node_id, "services": list(o.services),
             "cost": o.cost, "parcels": len(o.parcels), "promise_id": promise_id, "expires_at": expires,
             "within_minutes": o.within_minutes,
+            "carbon_g": None if o.carbon_g is None else round(o.carbon_g),
             "available_from": o.available_from.isoformat() if o.available_from else None}

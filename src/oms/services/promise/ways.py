@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from ...domain.capacity import Capacity, P, around_busy, serves
+from ...domain.carbon import collection_trip, total
 from ...domain.couriers import SLOTS_OFFERED, slots, within_the_hour
 from ...domain.geo import haversine_km
 from ...domain.parcels import ANYTHING, Limits, placed, received
@@ -95,15 +96,16 @@ class Ways:
 
     def in_time(self, mode: str, candidates: list[Candidate], needs: list[Need], point: tuple[float, float],
                 latest: datetime, available: dict[tuple[str, str], int], late: dict[str, str]) -> list[Candidate]:
-        """The candidates holding some of the order whose own parcel would arrive by ``latest``: a plan is
-        in time when each of its parcels is, whatever the others carry. Notes the others in ``late``."""
-        holding = {n for (n, _), units in available.items() if units > 0}
+        """The candidates holding some of the order whose own parcel (of the lines they hold) would arrive by
+        ``latest``: a plan is in time when each of its parcels is, whatever the others carry. Notes the others
+        in ``late``."""
         found = []
         for c in candidates:
-            if c.node_id not in holding:
+            held = [n for n in needs if available.get((c.node_id, n.sku), 0) > 0]
+            if not held:
                 continue
             try:
-                option = self.delivered(mode, {c.node_id: needs}, point)
+                option = self.delivered(mode, {c.node_id: held}, point)
             except NotOffered as exc:
                 late[c.node_id] = str(exc)
                 continue
@@ -163,12 +165,15 @@ class Ways:
 
     def dropped_off(self, mode: str, plan: Plan, bank_id: str) -> Option:
         """Carried to a locker bank or relay point in parcels within its limits (a bank's: its largest
-        compartment's), where each parcel takes a place on its delivery day (in a bank, in the smallest
-        compartment it fits that has room)."""
+        compartment's), delivered while it is open, where each parcel takes a place on its delivery day (in a
+        bank, in the smallest compartment it fits that has room)."""
         bank = self.snap.nodes[bank_id]
         takes = self.snap.derived(("received", bank_id), lambda: received(bank.takes, bank.compartments))
-        option = delivered(mode, self._legs(plan, (bank.lat, bank.lng), takes, bank_id), self.services(mode),
-                           self.at, self.capacity)
+        # Carriers hand parcels over there only while it is open (a relay point's shop hours).
+        services = self.snap.derived(("delivering to", mode, bank_id), lambda: [
+            replace(c, receiver=self.snap.times[bank_id].calendar) for c in self.services(mode)])
+        option = delivered(mode, self._legs(plan, (bank.lat, bank.lng), takes, bank_id), services, self.at,
+                           self.capacity)
         day = self.snap.times[bank_id].calendar.local_date(option.earliest)
         parcels = option.parcels
         if not self.capacity.has_room(bank_id, day, len(parcels)):
@@ -200,7 +205,14 @@ class Ways:
             tuple(c for c in last.claims if c[0] == store_id)
         return Option(mode, tuple(sorted(plan)), last.earliest, last.latest, min(o.order_by for o in each),
                       sum(o.cost for o in each), tuple(s for o in each for s in o.services), store_id, claims,
-                      parcels=tuple(p for o in each for p in o.parcels))
+                      parcels=tuple(p for o in each for p in o.parcels), carbon_g=total(o.carbon_g for o in each))
+
+    def collecting(self, option: Option, point: tuple[float, float]) -> Option:
+        """The option with the customer's trip from ``point`` to collect it added to its carbon."""
+        assert option.pickup_node_id is not None  # (a mode collected somewhere)
+        node = self.snap.nodes[option.pickup_node_id]
+        trip = collection_trip(self._km(node.id, point), node.collection_car_share)
+        return replace(option, carbon_g=total((option.carbon_g, trip)))
 
     def handed_over(self, store_id: str, plan: Plan) -> None:
         """DoesNotFit when the store does not hand over some unit of the plan (a sofa at a city counter)."""

@@ -105,11 +105,11 @@ async def _load(conn: AsyncConnection, version: int) -> Snapshot:
         r.id: NodeRef(r.id, r.type, r.name, r.lat, r.lng, r.timezone, frozenset(r.fulfills),
                       frozenset(r.hands_over), r.active, r.daily_capacity, r.handling_cost_per_order,
                       r.handling_cost_per_unit, r.confirms_cancel, None if r.takes is None else limits_from(r.takes),
-                      compartments_from(r.compartments))
+                      compartments_from(r.compartments), r.collection_car_share)
         for r in await conn.execute(
             select(n.id, n.type, n.name, n.lat, n.lng, n.timezone, n.fulfills, n.hands_over, n.active,
                    n.daily_capacity, n.handling_cost_per_order, n.handling_cost_per_unit, n.confirms_cancel,
-                   n.takes, n.compartments)
+                   n.takes, n.compartments, n.collection_car_share)
         )
     }
     public = await _public_holidays(conn)

@@ -45,7 +45,7 @@ def carrier_view(r) -> dict:
     return {"id": r.id, "name": r.name, "modes": r.modes, "bands": r.bands, "rate_bands": r.rate_bands,
             "delivery_weekdays": r.delivery_weekdays,
             "holidays": r.holidays, "window": r.window, "takes": r.takes, "country": r.country,
-            "public_holidays": r.public_holidays, "active": r.active}
+            "public_holidays": r.public_holidays, "emissions": r.emissions, "active": r.active}
 
 
 async def list_carrier_services(ctx: Context, *, cursor: str | None, limit: int) -> dict:

@@ -155,6 +155,10 @@ class NodeIn(Strict):
     compartments: list[CompartmentIn] = Field(
         default=[], max_length=20, description="A locker bank's compartments by size; none: any parcel the carrier "
                                                "brings, counted in daily_capacity only")
+    collection_car_share: StrictFloat | None = Field(
+        default=None, ge=0, le=1, description="The share of customers collecting here who drive for it, for carbon "
+                                              "estimates (a station's locker bank: few; an out-of-town store: "
+                                              "most); null: 0.3")
     active: StrictBool = True
 
     @field_validator("timezone")
@@ -249,6 +253,9 @@ class SourcingSettingsIn(Strict):
                                          description="Cost of each unit taken from a store below its protection level")
     store_protection_units: StrictInt = Field(default=0, ge=0, le=INT32,
                                         description="Units of each SKU a store keeps before depletion costs apply")
+    carbon_price_per_tonne: StrictInt = Field(
+        default=0, ge=0, le=10**7, description="What a tonne of CO2e costs the retailer (minor units): each shipment's "
+                                               "estimated emissions are weighed at it; 0: not weighed")
     strategies: list[StrategyIn] = Field(default=[], max_length=200,
                                          description="The most specific entry applies; the default is cost_optimal")
 
@@ -290,6 +297,16 @@ class RateBandIn(Strict):
 CarrierMode = Literal["home_standard", "home_express", "locker", "pickup_point", "transfer"]
 
 
+class EmissionsIn(Strict):
+    """A carrier service's emission factors, grams CO2e well to wheel (cite where they come from)."""
+
+    g_per_tonne_km: StrictFloat = Field(default=0, ge=0, le=10_000,
+                                        description="Line haul: per tonne carried a road kilometre")
+    g_per_parcel: StrictFloat = Field(default=0, ge=0, le=100_000,
+                                      description="Last mile: per parcel delivered (its van's round shared by "
+                                                  "its drops)")
+
+
 class CarrierServiceIn(Strict):
     """A carrier's service: the modes it serves, how long it takes and what it costs by distance, when it
     delivers."""
@@ -315,6 +332,9 @@ class CarrierServiceIn(Strict):
     takes: ParcelLimitsIn | None = Field(
         default=None, description="What one parcel may be (bulky and hazardous goods only if it says so); null: "
                                   "anything")
+    emissions: EmissionsIn | None = Field(
+        default=None, description="Its emission factors, for the carbon of the options it delivers; null: not "
+                                  "known (those options' carbon_g is null)")
     active: StrictBool = True
 
     @model_validator(mode="before")
@@ -364,6 +384,11 @@ class SlotIn(Strict):
     closed_days: StrictBool = Field(
         default=False, description="Offered on the dates the node is closed by an exception too (a public "
                                    "holiday, a closure); by default not")
+    g_per_km: StrictFloat | None = Field(default=None, ge=0, le=10_000,
+                                         description="The van's emissions a road km (grams CO2e); null: not known")
+    drops_per_round: StrictInt = Field(default=12, ge=1, le=500,
+                                       description="Addresses a van's round serves: they share its way there and "
+                                                   "back in the carbon of each")
 
     @model_validator(mode="after")
     def _window(self):
@@ -381,6 +406,9 @@ class OneHourIn(Strict):
     ride_minutes: StrictInt = Field(default=45, ge=1, le=240, description="The ride, at most")
     takes: ParcelLimitsIn | None = Field(
         default=None, description="The one load a courier carries (what fits a cargo bike); null: anything")
+    g_per_km: StrictFloat | None = Field(default=None, ge=0, le=10_000,
+                                         description="The courier's vehicle's emissions a road km (grams CO2e; a "
+                                                     "cargo bike's electricity); null: not known")
 
 
 class DeliveryCapacityIn(Strict):

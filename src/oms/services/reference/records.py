@@ -83,7 +83,7 @@ def _node_view(r) -> dict:
             "accept_within_minutes": r.accept_within_minutes, "release_waves": r.release_waves,
             "confirms_cancel": r.confirms_cancel, "collect_within_days": r.collect_within_days,
             "returns_to": r.returns_to, "region": r.region, "public_holidays": r.public_holidays, "takes": r.takes,
-            "compartments": r.compartments, "active": r.active}
+            "compartments": r.compartments, "collection_car_share": r.collection_car_share, "active": r.active}
 
 
 async def keyed_page(ctx: Context, table, key: str, view: Callable, *, cursor: str | None, limit: int,

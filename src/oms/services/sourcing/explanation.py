@@ -45,14 +45,16 @@ def explain(sourcer: "Sourcer", plan: Plan, needs: list[Need], candidates: list[
         "cost_alone" not in e, e.get("cost_alone", {}).get("amount", 0), sourcer.km(e["node_id"]), e["node_id"]))
     return {
         "strategy": sourcer.strategy.kind,
-        "total_cost": money(costed.total),
+        "total_cost": money(round(costed.total)),
         "shipments": [{"node_id": node_id, "lines": [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity}
                                                     for n in lines],
                        "cost": {"handling": s.handling, "carrier": s.carrier, "depletion": s.depletion,
-                                "total": s.total},
+                                "carbon": round(s.carbon), "total": round(s.total)},
+                       "carbon_g": round(s.carbon_g),
                        "distance_km": priced[node_id].km}
                       for node_id, lines in plan.items() if (s := costed.shipments.get(node_id))],
         "split_penalty": costed.split_penalty,
+        "carbon_price_per_tonne": sourcer.model.carbon_price_per_tonne,
         "candidates": [entry(n) for n in plan if n in eligible] + listed,
         "others": _counted(sourcer, holding, others.difference(chosen), len(wanted), passed_over,
                            len(eligible) - len(holding) - sum(n in eligible and n not in holding for n in plan)),
@@ -83,7 +85,7 @@ def _entry(sourcer: "Sourcer", node_id: str, plan: Plan, order: Whole, available
     if isinstance(source, Source):
         entry["distance_km"] = source.km
         if (cost := alone(order, source, available, sourcer.model)) is not None:
-            entry["cost_alone"] = money(cost)
+            entry["cost_alone"] = money(round(cost))
     if node_id not in plan:
         entry["rejected_because"] = _why_not(sourcer, node_id, source, has_all, max(units.values()), passed_over)
     return entry

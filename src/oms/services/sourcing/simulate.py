@@ -70,7 +70,7 @@ def _try(request: Request, sourcer: Sourcer, ways: Ways, left: dict[tuple[str, s
         total["unserved"] += 1
         return {"plan": None}
     priced = {n: sourcer.price_of(n) for n in plan}
-    cost = cost_of(plan, priced, sourcer.weight, promisable, sourcer.model).total
+    cost = round(cost_of(plan, priced, sourcer.weight, promisable, sourcer.model).total)
     for node_id, needs in plan.items():
         for n in needs:
             left[(node_id, n.sku)] = left.get((node_id, n.sku), 0) - n.quantity

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from heapq import nsmallest
 from typing import Literal, overload
 
+from ...domain.carbon import Emissions, priced
 from ...domain.cheapest import alone, whole
 from ...domain.costs import CostModel, Source
 from ...domain.errors import NoCarrierService, OutOfStock
@@ -72,17 +73,21 @@ class Sourcer:
         node = self.snap.nodes[node_id]
         km = km_between(self._places[node_id], self._here)
         base = per_kg = 0
+        emits: Emissions | None = None
         carried = self._carried_by(node_id)
         if carried is not None:
             bounds, rates = self.snap.derived(("rates", carried), lambda: _rate_steps(self.snap.carriers, carried))
             if bounds:  # with no service set up for the mode at all, carriers cost nothing here: nearest first
                 i = bisect_left(bounds, km)
-                if i < len(bounds) and rates[i] is not None:
-                    base, per_kg = rates[i]
+                if i < len(bounds) and (step := rates[i]) is not None:
+                    base, per_kg, emits = step
                 elif filtered:
                     return Unreached(f"no {carried.replace('_', ' ')} carrier service reaches {km:.0f} km")
+        # The carrier's carbon, at the price set (a service whose emissions are not known weighs none).
         source = Source(node_id, node.handling_cost_per_order, node.handling_cost_per_unit, base, per_kg, round(km, 1),
-                        self._protected if node.type == NodeType.STORE else 0)
+                        self._protected if node.type == NodeType.STORE else 0,
+                        emits.g_per_parcel if emits else 0.0, emits.per_kg(km) if emits else 0.0,
+                        priced(1, self.model.carbon_price_per_tonne))
         if filtered and self._filtered and not allowed(self.strategy, source, node.type):
             return f"left out by the {self.strategy.kind} strategy's filters"
         return source
@@ -223,14 +228,18 @@ class Sourcer:
         return nsmallest(most, node_ids, key=chord)
 
 
-def _rate_steps(carriers: tuple, mode: str) -> tuple[list[float], list[tuple[int, int] | None]]:
-    """The cheapest rate (base, per_kg) of the mode's services, as steps by distance: up to ``bounds[i]`` km
-    (and beyond ``bounds[i - 1]``), ``rates[i]``; None where no service carries that far."""
+Step = tuple[int, int, Emissions | None]  # a rate's base and per_kg, and its service's emission factors
+
+
+def _rate_steps(carriers: tuple, mode: str) -> tuple[list[float], list[Step | None]]:
+    """The cheapest rate (base, per_kg) of the mode's services, with that service's emission factors, as steps
+    by distance: up to ``bounds[i]`` km (and beyond ``bounds[i - 1]``), ``rates[i]``; None where no service
+    carries that far."""
     services = [c for c in carriers if mode in c.modes]
     bounds = sorted({b.max_km for c in services for b in c.bands} | {r.max_km for c in services for r in c.rates})
-    rates = []
+    rates: list[Step | None] = []
     for km in bounds:  # every band of every service is the same over each step
-        found = [(r.base, r.per_kg) for c in services if c.band(km) is not None for r in (c.rate(km),)]
-        rates.append(min(found) if found else None)
+        found = [(r.base, r.per_kg, c.emissions) for c in services if c.band(km) is not None for r in (c.rate(km),)]
+        rates.append(min(found, key=lambda step: step[:2]) if found else None)
     return bounds, rates
 
