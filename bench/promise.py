@@ -1,9 +1,10 @@
-"""Delivery promise: a 3-line cart over the demo network (about 50 nodes) to a Paris address.
+"""Delivery promise: a 3-line cart over the demo network (55 nodes and 361 relay points) to a Paris address.
 
-    python bench/promise.py --db postgres
+    python bench/promise.py --db postgres [--in-process]
 
-First in-process (the service function, no HTTP): latencies of --calls promises. Then over HTTP with
---clients keep-alive clients against `oms serve` on the same kind of database, next to the same
+First in-process (the service function, no HTTP): latencies and CPU time of --calls promises, and of as
+many relay-point lists near Paris (`GET /v1/pickup-points`'s service). Then (unless --in-process) over HTTP
+with --clients keep-alive clients against `oms serve` on the same kind of database, next to the same
 server's empty endpoint. Prints the figures recorded in docs/benchmarks.md.
 """
 
@@ -24,6 +25,7 @@ from oms.domain.access import Principal
 from oms.domain.vocabulary import Role
 from oms.services.promise.inputs import PromiseIn
 from oms.services.promise.options import promise
+from oms.services.promise.points import near
 from oms.services.reference.records import list_inventory
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -52,25 +54,38 @@ async def in_process(calls: int) -> dict:
         for body in bodies[:200]:  # warm the caches (reference data, stock mirror)
             await promise(ctx, body, principal=caller)
         latencies = []
+        cpu = time.process_time()
         for body in bodies:
             t0 = time.perf_counter()
             answer = await promise(ctx, body, principal=caller)
             latencies.append(time.perf_counter() - t0)
             assert answer["options"], answer
+        cpu = time.process_time() - cpu
+        points = time.process_time()
+        for i in range(calls):  # shoppers spread over Paris
+            found = await near(ctx, principal=caller, lat=48.82 + (i % 9) / 100, lng=2.27 + (i % 11) / 100,
+                               mode="pickup_point", radius_km=10, limit=10)
+            assert found["items"], found
+        points = time.process_time() - points
         await ctx.stock.close()
         await ctx.capacity.close()
         await ctx.db.dispose()
     latencies.sort()
-    return {"calls": calls, **{f"p{p}": percentile(latencies, p) * 1000 for p in (50, 95, 99)}}
+    return {"calls": calls, **{f"p{p}": percentile(latencies, p) * 1000 for p in (50, 95, 99)},
+            "cpu_ms": cpu / calls * 1000, "points_cpu_ms": points / calls * 1000}
 
 
 async def main() -> None:
     ap = server_arguments(__doc__)
     ap.add_argument("--calls", type=int, default=5000)
+    ap.add_argument("--in-process", action="store_true", help="only the in-process figures")
     args = ap.parse_args()
     local = await in_process(args.calls)
     print(f"in-process, {local['calls']} promises of a 3-line cart: p50 {local['p50']:.2f} ms, "
-          f"p95 {local['p95']:.2f} ms, p99 {local['p99']:.2f} ms")
+          f"p95 {local['p95']:.2f} ms, p99 {local['p99']:.2f} ms, CPU {local['cpu_ms']:.2f} ms a promise; "
+          f"relay points near Paris: CPU {local['points_cpu_ms']:.2f} ms a list")
+    if args.in_process:
+        return
     async with bench_server(args, demo=True) as (url, key, skus):
         rng = random.Random(secrets.randbits(32))
         bodies = [orjson.dumps(cart(skus, rng)) for _ in range(1000)]

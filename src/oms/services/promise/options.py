@@ -168,8 +168,13 @@ class _Modes:
         banks = _handing_over(self.snap, mode, self.point, (NodeType.LOCKER, NodeType.PICKUP_POINT), POINT_RADIUS_KM)
         if not banks:
             raise NotOffered(f"no {mode.replace('_', ' ')} within {POINT_RADIUS_KM:.0f} km takes orders")
-        return _first_few(banks, lambda bank: self.ways.collecting(
-            self.ways.dropped_off(mode, self.plan(mode, (bank.lat, bank.lng)), bank.id), self.point))
+        skus = [n.sku for n in self.needs]
+
+        def at(bank: NodeRef) -> Option:
+            self.ways.receives(bank.id, skus)  # (before planning for it)
+            return self.ways.collecting(self.ways.dropped_off(mode, self.plan(mode, (bank.lat, bank.lng)), bank.id),
+                                        self.point)
+        return _first_few(banks, at)
 
     def collect(self, mode: str, from_dcs: bool) -> list[Option]:
         """Ready at the nearest stores that hand over this mode (``from_dcs``: sent there from a DC when the

@@ -8,11 +8,25 @@ from sqlalchemy import select
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.vocabulary import NodeType
+from ..reference.cache import Snapshot
 from ..runtime.context import Context
 from .options import handing_over
 
 CLOSED_AHEAD = 14  # days ahead whose closures (public holidays, a shop's own) the answer lists
 n = t.nodes.c
+
+
+async def _described(ctx: Context, snap: Snapshot) -> dict:
+    """Every relay point and locker bank's name, address, hours and limits, read once per snapshot of the
+    reference data (a checkout's map asks again and again)."""
+    found = snap.memo.get("points described")
+    if found is None:
+        async with ctx.db.read() as conn:
+            found = {r.id: r for r in await conn.execute(
+                select(n.id, n.name, n.type, n.address, n.opening_hours, n.collect_within_days, n.takes)
+                .where(n.type.in_((NodeType.LOCKER, NodeType.PICKUP_POINT))))}
+        snap.memo["points described"] = found
+    return found
 
 
 async def near(ctx: Context, *, principal: Principal, lat: float, lng: float, mode: str, radius_km: float,
@@ -23,15 +37,12 @@ async def near(ctx: Context, *, principal: Principal, lat: float, lng: float, mo
     principal.require_caller("availability")
     snap = await ctx.reference.get(ctx.db)
     found = handing_over(snap, mode, (NodeType.LOCKER, NodeType.PICKUP_POINT)).within(lat, lng, radius_km)[:limit]
-    async with ctx.db.read() as conn:
-        rows = {r.id: r for r in await conn.execute(
-            select(n.id, n.name, n.type, n.address, n.opening_hours, n.collect_within_days, n.takes)
-            .where(n.id.in_([node_id for _, node_id in found])))}
+    rows = await _described(ctx, snap)
     now = ctx.clock.now()
     items = []
     for km, node_id in found:
         row, calendar = rows.get(node_id), snap.times[node_id].calendar
-        if row is None:  # (removed since the snapshot was read)
+        if row is None:  # (not a point or a bank any more)
             continue
         today = calendar.local_date(now)
         opens = calendar.after_working(now, 0)

@@ -168,7 +168,7 @@ class Ways:
         compartment's), delivered while it is open, where each parcel takes a place on its delivery day (in a
         bank, in the smallest compartment it fits that has room)."""
         bank = self.snap.nodes[bank_id]
-        takes = self.snap.derived(("received", bank_id), lambda: received(bank.takes, bank.compartments))
+        takes = self._received(bank_id)
         # Carriers hand parcels over there only while it is open (a relay point's shop hours).
         services = self.snap.derived(("delivering to", mode, bank_id), lambda: [
             replace(c, receiver=self.snap.times[bank_id].calendar) for c in self.services(mode)])
@@ -186,6 +186,18 @@ class Ways:
                 raise NoRoom(f"{bank_id} on {day.isoformat()}: {where}")
             owned += tuple((p.sender, (c.resource(bank_id), day)) for p, c in zip(parcels, where, strict=True))
         return replace(option, pickup_node_id=bank_id, owned=owned)
+
+    def receives(self, bank_id: str, skus: Iterable[str]) -> None:
+        """DoesNotFit when the locker bank or relay point receives no parcel holding some of these products:
+        known before any plan is made for it."""
+        takes = self._received(bank_id)
+        for sku in skus:
+            if (why := takes.refuses(self.snap.products[sku], bank_id)) is not None:
+                raise DoesNotFit(why)
+
+    def _received(self, bank_id: str) -> Limits:
+        bank = self.snap.nodes[bank_id]
+        return self.snap.derived(("received", bank_id), lambda: received(bank.takes, bank.compartments))
 
     def collected(self, mode: str, plan: Plan, store_id: str) -> Option:
         """Ready at the store: picked from its own shelves, or sent there from other nodes (the last
