@@ -10,8 +10,8 @@ that try a retailer (the clock changes, Christmas Eve, public holidays). Every a
 - one hour at the door within its stated minutes of the order;
 - a promise captured at once is kept by capture, with the same window.
 
-``OMS_YEAR_EXAMPLES`` sets how many carts are tried (the share of carts each mode is offered to is printed:
-``pytest -s``)."""
+``OMS_YEAR_EXAMPLES`` sets how many carts are tried; the share of carts each mode is offered to is printed
+after them (``pytest -s``)."""
 
 import os
 from collections import Counter
@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 from oms.demo.load import load_demo
@@ -167,6 +167,15 @@ def _check(demo: Demo, now: datetime, cart: list, options: list[dict]) -> None:
 
 # Orders captured change the stock and the days' places: a failing example is reported as it came, not shrunk
 # (run again, it would meet another network).
+@pytest.fixture(scope="module", autouse=True)
+def shares():
+    """After the year's carts: how often each mode had an option (a report, not a check; ``pytest -s``)."""
+    yield
+    if TRIED["carts"]:
+        offered = ", ".join(f"{mode} {OFFERED[mode] / TRIED['carts']:.0%}" for mode in sorted(OFFERED))
+        print(f"\n{TRIED['carts']} random carts over a year; offered: {offered}")
+
+
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
@@ -174,6 +183,7 @@ def _check(demo: Demo, now: datetime, cart: list, options: list[dict]) -> None:
 async def test_a_year_of_promises_holds_its_invariants(ctx, client, tmp_path_factory, data):
     demo = await _year_demo(ctx, tmp_path_factory)
     start = demo.start
+    note(f"the year runs from {start.isoformat()} (OMS_TEST_AT={start.isoformat()} tries it again)")
     now = data.draw(st.one_of(
         st.integers(1, YEAR).map(lambda k: start + k * QUARTER),
         st.sampled_from(demo.trying)), label="now").astimezone(PARIS)
@@ -217,16 +227,6 @@ async def _year_demo(ctx, tmp_path_factory) -> Demo:
         _LOADED.clear()
         _LOADED[id(ctx)] = (ctx, await _demo(ctx, tmp_path_factory.mktemp("year")))
     return _LOADED[id(ctx)][1]
-
-
-def test_the_share_of_carts_each_mode_is_offered_to(capsys):
-    """Printed after the year's examples (``pytest -s``): how often each mode had an option."""
-    if not TRIED["carts"]:
-        return
-    with capsys.disabled():
-        shares = ", ".join(f"{mode} {OFFERED[mode] / TRIED['carts']:.0%}" for mode in sorted(OFFERED))
-        print(f"\n{TRIED['carts']} random carts over a year; offered: {shares}")
-    assert OFFERED["home_standard"] > 0
 
 
 @pytest.mark.clock_at("2026-12-07T08:45:00+01:00")

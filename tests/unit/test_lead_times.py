@@ -59,6 +59,11 @@ def test_a_relay_point_receives_parcels_only_while_it_is_open():
     # Shut that Tuesday too (a closure): Wednesday.
     closed = replace(relay, receiver=Calendar("Europe/Paris", shop.weekly, {date(2026, 5, 26): ()}))
     assert ship(DC, paris(2026, 5, 23, 10, 0), 60, time(23), closed, km=300).earliest == paris(2026, 5, 27, 9, 0)
+    # Transit runs on the carrier's days: two to three of them from Saturday night are Monday to Wednesday;
+    # the shop, shut on Monday, has it from Tuesday's round (not Wednesday's) to Wednesday's.
+    slower = replace(to_shop, bands=(Band(800, 2, 3),))
+    two_three = ship(DC, paris(2026, 5, 23, 10, 0), 60, time(23), slower, km=300)
+    assert (two_three.earliest, two_three.latest) == (paris(2026, 5, 26, 9, 0), paris(2026, 5, 27, 12, 30))
     # A shop open only in the afternoons never meets a morning round: no delivery there at all.
     afternoons = replace(relay, receiver=Calendar("Europe/Paris", every(range(1, 7), "14:00-19:00")))
     assert ship(DC, paris(2026, 5, 23, 10, 0), 60, time(23), afternoons, km=300) is None

@@ -300,8 +300,8 @@ class SourcedShipment(BaseModel):
     node_id: str
     lines: list[PlannedLine]
     cost: ShipmentCost
-    carbon_g: int | None = Field(default=None, description="The carrier's estimated emissions, grams CO2e (0 when "
-                                                           "its factors are not known)")
+    carbon_g: int | None = Field(default=None, description="The carrier's estimated emissions, grams CO2e (null when "
+                                                           "its factors are not known: it weighs nothing then)")
     distance_km: float
 
 

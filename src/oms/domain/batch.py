@@ -46,6 +46,10 @@ class Outcome:
     method: str = "own plans"  # how the competing orders were planned: "solver", "one by one"
 
 
+# Costs with carbon at a price are fractional, summed in different orders: a gain smaller than this is none.
+NOISE = 1e-6
+
+
 def reoptimise(waiting: list[Waiting], pool: Mapping[Key, int], depletion_per_unit: int,
                protected: Mapping[str, int], room: Mapping[str, int], time_limit: float = 5.0,
                exact_up_to: int = 300) -> Outcome:
@@ -81,10 +85,11 @@ def reoptimise(waiting: list[Waiting], pool: Mapping[Key, int], depletion_per_un
         optimal = solved.optimal
     optimal = optimal and proven
     after = pricing.total(waiting, plans)
-    if after >= before:
-        return Outcome({}, before, before, bound, len(contested), optimal and after == before, method)
+    if after >= before - NOISE:
+        return Outcome({}, before, before, bound, len(contested), optimal and after <= before + NOISE, method)
     changed = {w.key: plans[w.key] for w in waiting if _same(plans[w.key]) != _same(w.current)}
-    return Outcome(changed, before, after, bound, len(contested), optimal or (after == bound and proven), method)
+    return Outcome(changed, before, after, bound, len(contested),
+                   optimal or (after <= bound + NOISE and proven), method)
 
 
 class Pricing:
@@ -126,7 +131,7 @@ def _own(w: Waiting, pricing: Pricing) -> Plan:
         found = cheapest(a.needs, _below(a, now), a.available, a.weight, a.model)
     except OutOfStock:
         return w.current
-    return w.current if now <= pricing.alone(w, found) else found
+    return w.current if now <= pricing.alone(w, found) + NOISE else found
 
 
 def _below(a: Asked, cost: float) -> list[Source]:
@@ -187,7 +192,7 @@ def _improve(waiting: list[Waiting], pricing: Pricing, own: Mapping[str, Plan], 
     gain = {w.key: cost[w.key] - pricing.alone(w, own[w.key]) for w in waiting}
     for _ in range(rounds):
         moved = False
-        for w in sorted((w for w in waiting if gain[w.key] > 0), key=lambda w: (-gain[w.key], w.key)):
+        for w in sorted((w for w in waiting if gain[w.key] > NOISE), key=lambda w: (-gain[w.key], w.key)):
             a, mine = w.asked, plans[w.key]
             held = _usage([w], {w.key: mine})
             left = {k: min(units, pool.get(k, 0) - used.get(k, 0) + held.get(k, 0)) for k, units in a.available.items()}
@@ -198,7 +203,7 @@ def _improve(waiting: list[Waiting], pricing: Pricing, own: Mapping[str, Plan], 
             except OutOfStock:
                 continue
             price = pricing.alone(w, found)
-            if price >= cost[w.key]:
+            if price >= cost[w.key] - NOISE:
                 continue
             for k, units in held.items():
                 used[k] -= units

@@ -31,6 +31,7 @@ class Source:
     carbon_g: float = 0.0  # carrier, grams CO2e per shipment (its last mile)
     carbon_g_per_kg: float = 0.0  # … plus these per started kilogram (its line haul over this distance)
     carbon_price: float = 0.0  # minor units a gram (the price per tonne / 1e6)
+    carbon_known: bool = False  # whether its carrier's emission factors are known (else its grams are 0)
 
     @property
     def fixed(self) -> float:

@@ -66,16 +66,20 @@ class CarrierService:
         return next((r for r in self.rates if km <= r.max_km), self.rates[-1] if self.rates else FREE)
 
     def delivers_on(self, day: date) -> bool:
-        return day.isoweekday() in self.delivery_weekdays and day not in self.holidays and (
-            self.receiver is None or self._met(self.receiver, day) is not None)
+        """A day of its rounds: one of its weekdays, not one of its holidays."""
+        return day.isoweekday() in self.delivery_weekdays and day not in self.holidays
+
+    def hands_over_on(self, day: date) -> bool:
+        """A day it can deliver: one of its rounds, and the receiver (if any) open during them."""
+        return self.delivers_on(day) and (self.receiver is None or self._met(self.receiver, day) is not None)
 
     def hours_on(self, calendar: Calendar, day: date) -> tuple[datetime, datetime]:
-        """When it delivers on one of its delivery days, as instants: its window (in ``calendar``'s time
+        """When it delivers on a day it hands parcels over, as instants: its window (in ``calendar``'s time
         zone), within the receiver's opening spans that day when it has one."""
         if self.receiver is None:
             return calendar.at(day, self.window[0]), calendar.at(day, self.window[1])
         met = self._met(self.receiver, day)
-        assert met is not None  # a delivery day (``delivers_on``)
+        assert met is not None  # a day it hands over (``hands_over_on``)
         return met
 
     def _met(self, receiver: Calendar, day: date) -> tuple[datetime, datetime] | None:
@@ -85,16 +89,16 @@ class CarrierService:
         return (met[0][0], met[-1][1]) if met else None
 
     def after_delivery_days(self, day: date, count: int) -> date | None:
-        """The ``count``-th delivery day after ``day`` (0: ``day`` itself if it is one, else the next)."""
+        """The day a parcel is handed over after ``count`` of its delivery days from ``day`` (0: ``day`` itself
+        if it is one, else the next): transit runs on the carrier's own days; a receiver shut that day (a
+        relay point's closing day) has it on the next round it is open for."""
         found = 0
         for _ in range(HORIZON_DAYS):
-            if count == 0 and self.delivers_on(day):
+            if found >= count and self.hands_over_on(day):
                 return day
             day += DAY
             if self.delivers_on(day):
                 found += 1
-                if found >= count:
-                    return day
         return None
 
 

@@ -60,7 +60,7 @@ def _highs(time_limit: float, abs_gap: float = 0.5) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", abs_gap)  # costs are whole minor units: a gap under 1 is the optimum
+    h.setOptionValue("mip_abs_gap", abs_gap)  # whole minor units (no carbon price): a gap under 1 is the optimum
     h.setOptionValue("threads", 1)
     h.setOptionValue("time_limit", time_limit)
     return h
@@ -142,7 +142,8 @@ def _found(h: highspy.Highs) -> bool:
 
 def solve(needs: list[Need], sources: list[Source], available: Mapping[tuple[str, str], int],
           weight: Mapping[str, int], model: CostModel) -> Plan:
-    h = _highs(TIME_LIMIT_S)
+    # Carbon at a price makes costs fractional: then only the optimum itself will do.
+    h = _highs(TIME_LIMIT_S, 1e-6 if any(s.carbon_price for s in sources) else 0.5)
     # Alone, an order's own limits are the node's units; the protection level is its depletion's.
     order = _Order(h, Asked(needs, sources, available, weight, model))
     _depletion(h, order.sent, {s.node_id: s.protected for s in sources}, available, model.depletion_per_unit)

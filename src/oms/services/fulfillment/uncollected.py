@@ -6,7 +6,7 @@ shelves are released and refunded at once. ``at`` is an input, so that time can 
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from ...db import tables as t
 from ...db.rows import FulfillmentRow
@@ -26,20 +26,19 @@ async def send_back_uncollected(ctx: Context, *, at: datetime | None = None) -> 
     at = at or ctx.clock.now()
     where = func.coalesce(f.handover_node_id, f.node_id)
     async with ctx.db.read() as conn:
-        shortest = await conn.scalar(select(func.min(n.collect_within_days)))
-        if shortest is None:
-            return 0
-        # One read for the whole network (a few hundred relay points): the parcels waiting since before the
-        # shortest limit, each then judged by its own node's.
-        waiting = (await conn.execute(
-            select(f.id, f.updated_at, n.collect_within_days).join(t.nodes, n.id == where).where(
-                f.status == FStatus.READY_FOR_PICKUP, n.collect_within_days.is_not(None),
-                f.updated_at <= at - timedelta(days=shortest)))).all()
-    overdue = [r for r in waiting if r.updated_at <= at - timedelta(days=r.collect_within_days)]
+        limits = (await conn.scalars(select(n.collect_within_days).distinct().where(
+            n.collect_within_days.is_not(None)))).all()
+        overdue: list[Row[str, datetime]] = []  # (id, updated_at)
+        # One read per limit in use (a few), whatever the number of nodes (a few hundred relay points).
+        for days in limits:
+            overdue += (await conn.execute(
+                select(f.id, f.updated_at).join(t.nodes, n.id == where).where(
+                    n.collect_within_days == days, f.status == FStatus.READY_FOR_PICKUP,
+                    f.updated_at <= at - timedelta(days=days)).order_by(f.updated_at).limit(BATCH))).all()
     overdue.sort(key=lambda r: r.updated_at)
     done = 0
-    for row in overdue[:BATCH]:
-        done += await _send_back(ctx, row.id, at)
+    for fulfillment_id, _ in overdue[:BATCH]:
+        done += await _send_back(ctx, fulfillment_id, at)
     return done
 
 

@@ -189,7 +189,7 @@ def _build(i: _Included, by_sku: dict[str, dict[Key, int]], ways: Ways) -> _Orde
     promised = i.row["delivery"].get("promised")
     if promised:  # only nodes whose parcel still arrives in the window; the nodes it has now stay allowed
         quick = timed.in_time(i.row["delivery_mode"], candidates, i.needs, request.destination,
-                              datetime.fromisoformat(promised["latest"]), pool, {})
+                              request.pickup_node_id, datetime.fromisoformat(promised["latest"]), pool, {})
         candidates = [c for c in candidates if c in quick or c.node_id in current]
     types = {c.node_id: snap.nodes[c.node_id].type for c in candidates}
     available = narrowed(sourcer.strategy, {k: v for k, v in pool.items() if k[0] in types and v > 0}, types)

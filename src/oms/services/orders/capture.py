@@ -15,6 +15,7 @@ from ...db.capture_tx import CapacityFull, Children, LostRace, PgCapture, SqlCap
 from ...db.rows import FulfillmentLineRow, FulfillmentRow
 from ...domain.access import Principal
 from ...domain.capacity import STRIPES, Capacity, Claim, Counted, Take, counted, shared_out
+from ...domain.costs import Source
 from ...domain.errors import (
     Conflict,
     FieldError,
@@ -243,11 +244,14 @@ async def _plan(ctx: Context, tx: SqlCapture | PgCapture, c: _Capture, a: _Attem
     mode = sourcer.mode
     if kept and mode in CARRIED:
         # The strategy's plan from the nodes whose parcels arrive in time; else from the nodes the promise was
-        # made from; else the promise's own plan (its first rule, as it was judged). The first that keeps it.
-        in_time = ways.in_time(mode, request.candidates, needs, request.destination, kept.latest, promisable, a.late)
+        # made from; else the promise's own plan (its first rule, as it was judged, over the nodes the strategy's
+        # filters allow). The first that keeps it.
+        in_time = ways.in_time(mode, request.candidates, needs, request.destination, request.pickup_node_id,
+                               kept.latest, promisable, a.late)
+        allowed = [n for n in request.candidates if isinstance(sourcer.source(n.node_id), Source)]
         for make, candidates, promised in ((sourcer.maker(needs, promisable), in_time, ()),
                                            (sourcer.maker(needs, promisable), request.candidates, kept.nodes),
-                                           (_first_rule(c, needs, promisable), request.candidates, kept.nodes)):
+                                           (_first_rule(c, needs, promisable), allowed, kept.nodes)):
             try:
                 plan = ways.plan(make, candidates, a.keep, promised)
             except OutOfStock:

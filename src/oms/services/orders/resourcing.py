@@ -184,8 +184,8 @@ def _plan(s: _Setting, needs: list[Need], latest: datetime | None) -> tuple[Plan
     mode, request = s.sourcer.mode, s.request
     candidates = s.candidates
     if latest is not None and mode in CARRIED:  # the cheapest of the nodes quick enough
-        candidates = s.ways.in_time(mode, candidates, needs, request.destination, latest, s.available,
-                                    s.passed_over)
+        candidates = s.ways.in_time(mode, candidates, needs, request.destination, request.pickup_node_id, latest,
+                                    s.available, s.passed_over)
     keep = request.collected_at
     try:
         plan = s.ways.plan(s.sourcer.maker(needs, s.available), candidates, keep)

@@ -95,7 +95,8 @@ class Ways:
         return around_busy(make, candidates, busy)
 
     def in_time(self, mode: str, candidates: list[Candidate], needs: list[Need], point: tuple[float, float],
-                latest: datetime, available: dict[tuple[str, str], int], late: dict[str, str]) -> list[Candidate]:
+                pickup_node_id: str | None, latest: datetime, available: dict[tuple[str, str], int],
+                late: dict[str, str]) -> list[Candidate]:
         """The candidates holding some of the order whose own parcel (of the lines they hold) would arrive by
         ``latest``: a plan is in time when each of its parcels is, whatever the others carry. Notes the others
         in ``late``."""
@@ -105,7 +106,10 @@ class Ways:
             if not held:
                 continue
             try:
-                option = self.delivered(mode, {c.node_id: held}, point)
+                if mode in DROP_OFF_MODES and pickup_node_id:  # (handed over in the point's hours)
+                    option = self.dropped_off(mode, {c.node_id: held}, pickup_node_id)
+                else:
+                    option = self.delivered(mode, {c.node_id: held}, point)
             except NotOffered as exc:
                 late[c.node_id] = str(exc)
                 continue

@@ -300,9 +300,8 @@ CarrierMode = Literal["home_standard", "home_express", "locker", "pickup_point",
 class EmissionsIn(Strict):
     """A carrier service's emission factors, grams CO2e well to wheel (cite where they come from)."""
 
-    g_per_tonne_km: StrictFloat = Field(default=0, ge=0, le=10_000,
-                                        description="Line haul: per tonne carried a road kilometre")
-    g_per_parcel: StrictFloat = Field(default=0, ge=0, le=100_000,
+    g_per_tonne_km: StrictFloat = Field(ge=0, le=10_000, description="Line haul: per tonne carried a road kilometre")
+    g_per_parcel: StrictFloat = Field(ge=0, le=100_000,
                                       description="Last mile: per parcel delivered (its van's round shared by "
                                                   "its drops)")
 

@@ -9,7 +9,7 @@ from heapq import nsmallest
 from typing import TYPE_CHECKING
 
 from ...domain.cheapest import Whole, alone, whole
-from ...domain.costs import Source, cost_of
+from ...domain.costs import ShipmentCost, Source, cost_of
 from ...domain.sourcing import Candidate, Need, Plan
 from ...domain.vocabulary import NodeType
 from ..promise.ways import wanted as units_wanted
@@ -43,22 +43,29 @@ def explain(sourcer: "Sourcer", plan: Plan, needs: list[Need], candidates: list[
     # Cheapest for the whole order alone first, then nearest (the store next to the customer comes early).
     listed = sorted((entry(n) for n in chosen), key=lambda e: (
         "cost_alone" not in e, e.get("cost_alone", {}).get("amount", 0), sourcer.km(e["node_id"]), e["node_id"]))
+    costs = {node_id: _rounded(s) for node_id, s in costed.shipments.items()}
+    shipments = [{"node_id": node_id, "lines": [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity}
+                                                for n in lines],
+                  "cost": costs[node_id], "carbon_g": round(s.carbon_g) if priced[node_id].carbon_known else None,
+                  "distance_km": priced[node_id].km}
+                 for node_id, lines in plan.items() if (s := costed.shipments.get(node_id))]
     return {
         "strategy": sourcer.strategy.kind,
-        "total_cost": money(round(costed.total)),
-        "shipments": [{"node_id": node_id, "lines": [{"line_no": n.line_no, "sku": n.sku, "quantity": n.quantity}
-                                                    for n in lines],
-                       "cost": {"handling": s.handling, "carrier": s.carrier, "depletion": s.depletion,
-                                "carbon": round(s.carbon), "total": round(s.total)},
-                       "carbon_g": round(s.carbon_g),
-                       "distance_km": priced[node_id].km}
-                      for node_id, lines in plan.items() if (s := costed.shipments.get(node_id))],
+        # (the sum of the parts as shown: carbon is rounded once, in each shipment)
+        "total_cost": money(sum(c["total"] for c in costs.values()) + costed.split_penalty),
+        "shipments": shipments,
         "split_penalty": costed.split_penalty,
         "carbon_price_per_tonne": sourcer.model.carbon_price_per_tonne,
         "candidates": [entry(n) for n in plan if n in eligible] + listed,
         "others": _counted(sourcer, holding, others.difference(chosen), len(wanted), passed_over,
                            len(eligible) - len(holding) - sum(n in eligible and n not in holding for n in plan)),
     }
+
+
+def _rounded(s: ShipmentCost) -> dict[str, int]:
+    carbon = round(s.carbon)
+    return {"handling": s.handling, "carrier": s.carrier, "depletion": s.depletion, "carbon": carbon,
+            "total": s.handling + s.carrier + s.depletion + carbon}
 
 
 def _alternatives(sourcer: "Sourcer", order: Whole, others: Set[str], has_all: Set[str],

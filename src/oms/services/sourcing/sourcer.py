@@ -87,7 +87,7 @@ class Sourcer:
         source = Source(node_id, node.handling_cost_per_order, node.handling_cost_per_unit, base, per_kg, round(km, 1),
                         self._protected if node.type == NodeType.STORE else 0,
                         emits.g_per_parcel if emits else 0.0, emits.per_kg(km) if emits else 0.0,
-                        priced(1, self.model.carbon_price_per_tonne))
+                        priced(1, self.model.carbon_price_per_tonne), emits is not None)
         if filtered and self._filtered and not allowed(self.strategy, source, node.type):
             return f"left out by the {self.strategy.kind} strategy's filters"
         return source
