@@ -1,12 +1,14 @@
 """The domain is plain Python: it imports nothing outside the standard library and itself, but for the
-solver package behind the sourcing model's programme (computation, no I/O)."""
+solver package behind the sourcing model's programme and the array and statistics packages of
+replenishment's forecasts (computation, no I/O)."""
 
 import ast
 import sys
 from pathlib import Path
 
 DOMAIN = Path(__file__).parents[2] / "src" / "oms" / "domain"
-SOLVER = {"mip.py": {"highspy"}}  # the only file that may load it
+# The only files that may load them.
+SOLVER = {"mip.py": {"highspy"}, "forecast.py": {"numpy"}, "levels.py": {"numpy", "scipy"}}
 
 
 def test_domain_imports_only_the_standard_library():

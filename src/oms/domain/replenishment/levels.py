@@ -1,0 +1,111 @@
+"""From forecasts to the units each store should receive, for many store-SKUs at once.
+
+Over the protection interval P = R + L (the days until the delivery after next: the review period R between
+two deliveries, and the lead time L):
+
+    safety stock   regular demand: z · sqrt(P · σd² + d̄² · σL²), z the service level's normal quantile
+                   (σd: a day's spread around the forecast d̄; σL: the lead time's spread in days);
+                   slow movers (intermittent or lumpy, or under ``SLOW`` units over P and varying at least as
+                   much as a Poisson count): the service level's quantile of demand over P, Poisson with mean
+                   d̄·P — negative binomial when the days vary more than a Poisson's would — less that mean;
+    order-up-to    S = d̄ · P + safety stock, never under the presentation minimum (what the shelf shows),
+                   never over the shelf's capacity;
+    position       on hand + in transit + on order − reserved (online orders and holds not yet left) − units
+                   kept for walk-in customers;
+    proposal       order_up_to: S − position; min_max: S − position once the position is at or under the
+                   reorder point s = d̄ · L + safety stock over L, else 0; days_of_supply: S' − position with
+                   S' = d̄ · the days asked + safety stock. Never negative; rounded to case packs (a part of a
+                   pack at or over the rounding threshold makes a whole one), at least the minimum order
+                   quantity when anything is sent.
+"""
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+from scipy import stats
+
+from .forecast import Pattern
+
+SLOW = 10.0  # mean demand over the protection interval under which a series is counted in whole units
+
+
+class Policy(IntEnum):
+    ORDER_UP_TO = 0
+    MIN_MAX = 1
+    DAYS_OF_SUPPLY = 2
+
+
+@dataclass(frozen=True)
+class Levels:
+    safety: np.ndarray
+    order_up_to: np.ndarray
+    reorder_point: np.ndarray  # (min_max's s; the others order whenever under S)
+
+
+def safety_stock(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, days: np.ndarray,
+                 lead_sigma: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """The safety stock over ``days`` for each series (see the module's docstring)."""
+    daily, sigma, days = np.asarray(daily, float), np.asarray(sigma, float), np.asarray(days, float)
+    lead_sigma, service = np.asarray(lead_sigma, float), np.asarray(service, float)
+    z = stats.norm.ppf(service)
+    regular = z * np.sqrt(days * sigma ** 2 + daily ** 2 * lead_sigma ** 2)
+    mean = daily * days
+    variance = days * sigma ** 2 + daily ** 2 * lead_sigma ** 2
+    # Negative binomial with that mean and variance where the days vary more than a Poisson's; else Poisson.
+    spread = variance > mean * 1.0001
+    slow = (pattern >= Pattern.INTERMITTENT) | ((mean < SLOW) & (variance >= mean))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.where(spread, mean ** 2 / np.maximum(variance - mean, 1e-12), 1.0)
+        p = np.where(spread, mean / np.maximum(variance, 1e-12), 0.5)
+    counted = np.where(spread, stats.nbinom.ppf(service, np.maximum(n, 1e-9), np.clip(p, 1e-12, 1.0)),
+                       stats.poisson.ppf(service, np.maximum(mean, 1e-12)))
+    counted = np.where(mean > 0, np.maximum(counted - mean, 0.0), 0.0)
+    return np.where(slow, counted, regular)
+
+
+def levels(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, review_days: np.ndarray,
+           lead_days: np.ndarray, lead_sigma: np.ndarray, service: np.ndarray, presentation: np.ndarray,
+           shelf: np.ndarray, policy: np.ndarray, days_of_supply: np.ndarray) -> Levels:
+    """Safety stock, order-up-to level and reorder point of each series. ``shelf``: 0 for no limit."""
+    daily = np.asarray(daily, float)
+    protection = np.asarray(review_days, float) + np.asarray(lead_days, float)
+    covered = np.where(np.asarray(policy) == Policy.DAYS_OF_SUPPLY, np.asarray(days_of_supply, float), protection)
+    safety = safety_stock(daily, sigma, pattern, covered, lead_sigma, service)
+    target = np.ceil(daily * covered + safety - 1e-9)
+    target = np.maximum(target, presentation)
+    shelf = np.asarray(shelf, float)
+    target = np.where(shelf > 0, np.minimum(target, np.maximum(shelf, presentation)), target)
+    lead = np.asarray(lead_days, float)
+    reorder = np.ceil(daily * lead + safety_stock(daily, sigma, pattern, lead, lead_sigma, service) - 1e-9)
+    reorder = np.maximum(reorder, presentation)
+    return Levels(safety, target, reorder)
+
+
+def position(on_hand: np.ndarray, in_transit: np.ndarray, on_order: np.ndarray, reserved: np.ndarray,
+             kept: np.ndarray) -> np.ndarray:
+    """What a store has and will have without ordering, for replenishment's purposes."""
+    found: np.ndarray = (np.asarray(on_hand) + np.asarray(in_transit) + np.asarray(on_order)
+                         - np.asarray(reserved) - np.asarray(kept))
+    return found
+
+
+def proposals(levels: Levels, position: np.ndarray, policy: np.ndarray, pack: np.ndarray, threshold: np.ndarray,
+              minimum: np.ndarray) -> np.ndarray:
+    """The units to send each series (whole packs, at least the minimum order quantity when any)."""
+    wanted = np.maximum(levels.order_up_to - position, 0)
+    waits = (np.asarray(policy) == Policy.MIN_MAX) & (position > levels.reorder_point)
+    wanted = np.where(waits, 0, wanted)
+    return rounded(wanted, pack, threshold, minimum)
+
+
+def rounded(wanted: np.ndarray, pack: np.ndarray, threshold: np.ndarray, minimum: np.ndarray) -> np.ndarray:
+    """Units in whole packs: a part of a pack at or over ``threshold`` (0..1) makes one more, under it none;
+    anything sent is at least ``minimum`` (itself in whole packs)."""
+    pack = np.maximum(np.asarray(pack, dtype=np.int64), 1)
+    wanted = np.asarray(wanted, dtype=float)
+    whole, part = np.divmod(wanted, pack)
+    packs = whole + (part / pack >= np.asarray(threshold) - 1e-9) * (part > 0)
+    units = packs * pack
+    least = np.ceil(np.asarray(minimum, float) / pack) * pack
+    return np.where(units > 0, np.maximum(units, least), 0).astype(np.int64)

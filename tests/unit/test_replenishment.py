@@ -1,0 +1,161 @@
+"""Replenishment's arithmetic on series whose answers are known: patterns, each forecasting method, safety
+stock, order-up-to levels, proposals in packs, and the fair share of a scarce DC."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from oms.domain.replenishment.forecast import (
+    Method,
+    Pattern,
+    croston,
+    forecast,
+    patterns,
+    sba,
+    ses,
+    tsb,
+)
+from oms.domain.replenishment.levels import Policy, levels, position, proposals, rounded, safety_stock
+from oms.domain.replenishment.sharing import Ask, shared
+
+
+def rows(*series):
+    demand = np.array(series, dtype=float)
+    return demand, np.ones_like(demand, dtype=bool)
+
+
+def test_patterns_come_from_the_demand_interval_and_the_sizes_spread():
+    smooth = [5, 6, 5, 4, 5, 6, 5, 4]  # every day, little spread
+    erratic = [1, 9, 2, 12, 1, 10, 1, 11]  # every day, sizes all over
+    intermittent = [0, 0, 4, 0, 0, 4, 0, 0, 5]  # one day in three, steady size
+    lumpy = [0, 0, 1, 0, 0, 12, 0, 0, 2]
+    demand = np.array([s + [0] * (9 - len(s)) if len(s) < 9 else s for s in (smooth, erratic, intermittent, lumpy)],
+                      dtype=float)
+    seen = np.ones_like(demand, dtype=bool)
+    seen[:2, 8] = False  # the first two series have 8 days
+    pattern, adi, cv2 = patterns(demand, seen)
+    assert list(pattern) == [Pattern.SMOOTH, Pattern.ERRATIC, Pattern.INTERMITTENT, Pattern.LUMPY]
+    assert adi[0] == 1 and adi[2] == 3
+    sizes = np.array([4, 4, 5])
+    assert cv2[2] == pytest.approx(sizes.var() / sizes.mean() ** 2)
+    none, _, _ = patterns(np.zeros((1, 5)), np.ones((1, 5), dtype=bool))
+    assert none[0] == Pattern.NO_DEMAND
+
+
+def test_a_stock_out_day_is_not_learnt_as_no_demand():
+    demand = np.array([[6, 6, 0, 0, 0, 6, 6]], dtype=float)
+    seen = np.array([[True, True, False, False, False, True, True]])
+    f = forecast(demand, seen)
+    assert f.pattern[0] == Pattern.SMOOTH and f.method[0] == Method.SES
+    assert f.daily[0] == pytest.approx(6) and f.sigma[0] == pytest.approx(0)
+    blind = forecast(demand, np.ones_like(seen))  # counting those days would halve the forecast
+    assert blind.daily[0] < 5
+
+
+def test_exponential_smoothing_by_hand():
+    demand, seen = rows([10, 10, 10, 10, 10, 10, 10, 20])
+    level, error = ses(demand, seen, 0.5)
+    assert level[0] == pytest.approx(15)  # 0.5 × 20 + 0.5 × 10
+    assert error[0] == pytest.approx(100 / 8)  # one miss of 10 in eight days
+    assert ses(*rows([3] * 30), 0.2)[0][0] == pytest.approx(3)
+
+
+def test_croston_sba_and_tsb_on_a_demand_of_four_every_fourth_day():
+    demand, seen = rows([0, 0, 0, 4] * 10)
+    assert croston(demand, seen, 0.1)[0][0] == pytest.approx(1.0)  # 4 units / 4 days
+    assert sba(demand, seen, 0.1)[0][0] == pytest.approx(0.95)  # × (1 − 0.1 / 2)
+    # TSB after a day with demand: its probability at the top of its cycle, β / (1 − (1 − β)⁴), × 4 units.
+    assert tsb(demand, seen, 0.1, 0.1)[0][0] == pytest.approx(4 * 0.1 / (1 - 0.9 ** 4), rel=0.01)
+    f = forecast(demand, seen)
+    assert f.pattern[0] == Pattern.INTERMITTENT and f.method[0] == Method.CROSTON
+    assert f.daily[0] == pytest.approx(1.0)
+
+
+def test_a_series_dying_out_goes_to_tsb_whose_forecast_decays():
+    demand, seen = rows([0, 3, 0, 5, 0, 0, 2, 0, 4] + [0] * 20)
+    f = forecast(demand, seen)
+    assert f.method[0] == Method.TSB
+    still = forecast(*rows([0, 3, 0, 5, 0, 0, 2, 0, 4]))
+    assert still.method[0] in (Method.CROSTON, Method.SBA)
+    assert f.daily[0] < still.daily[0] / 2  # twenty days without demand weigh
+
+
+def test_every_method_is_chosen_per_series_in_one_call():
+    demand = np.array([[5, 6, 5, 4, 5, 6, 5, 4, 5, 6], [0, 0, 0, 4] * 2 + [0, 4], [0] * 10,
+                       [0, 1, 0, 0, 9, 0, 0, 1, 0, 12]], dtype=float)
+    f = forecast(demand, np.ones_like(demand, dtype=bool))
+    assert list(f.method) == [Method.SES, Method.CROSTON, Method.NONE, Method.SBA]
+    assert f.daily[2] == 0 and f.sigma[2] == 0
+
+
+def test_safety_stock_for_regular_demand_follows_the_formula():
+    # d̄ = 10 a day, σd = 3, over 7 days, the lead time spreading by 1 day, 95 %.
+    got = safety_stock(np.array([10.0]), np.array([3.0]), np.array([Pattern.SMOOTH]), np.array([7.0]),
+                       np.array([1.0]), np.array([0.95]))
+    assert got[0] == pytest.approx(1.6449 * np.sqrt(7 * 9 + 100 * 1), rel=1e-4)
+
+
+def test_a_slow_mover_is_counted_in_whole_units_by_its_poisson_quantile():
+    # 0.2 a day over 10 days: a mean of 2; Poisson's 95 % quantile is 5, so 3 units of safety stock.
+    got = safety_stock(np.array([0.2]), np.array([np.sqrt(0.2)]), np.array([Pattern.INTERMITTENT]),
+                       np.array([10.0]), np.array([0.0]), np.array([0.95]))
+    assert stats.poisson.ppf(0.95, 2) == 5 and got[0] == pytest.approx(3)
+    # Lumpy: the days vary more than a Poisson's would: the negative binomial asks for more.
+    lumpy = safety_stock(np.array([0.2]), np.array([1.5]), np.array([Pattern.LUMPY]), np.array([10.0]),
+                         np.array([0.0]), np.array([0.95]))
+    assert lumpy[0] > got[0]
+
+
+def test_the_order_up_to_level_keeps_the_shelf_presented_and_within_its_capacity():
+    common = dict(sigma=np.array([0.0] * 3), pattern=np.array([Pattern.SMOOTH] * 3),
+                  review_days=np.array([4.0] * 3), lead_days=np.array([2.0] * 3), lead_sigma=np.array([0.0] * 3),
+                  service=np.array([0.95] * 3), policy=np.array([Policy.ORDER_UP_TO] * 3),
+                  days_of_supply=np.array([0.0] * 3))
+    got = levels(np.array([2.0, 0.1, 50.0]), presentation=np.array([0, 6, 0]), shelf=np.array([0, 0, 200]), **common)
+    # 2 a day over 6 days: 12 (no spread); 0.6 raised to the 6 the shelf shows; 300 capped at the shelf's 200.
+    assert list(got.order_up_to) == [12, 6, 200]
+
+
+def test_proposals_by_policy_rounded_to_packs_with_the_threshold_and_the_minimum():
+    got = levels(np.array([2.0, 2.0, 2.0]), np.zeros(3), np.array([Pattern.SMOOTH] * 3), np.full(3, 4.0),
+                 np.full(3, 2.0), np.zeros(3), np.full(3, 0.95), np.zeros(3), np.zeros(3),
+                 np.array([Policy.ORDER_UP_TO, Policy.MIN_MAX, Policy.DAYS_OF_SUPPLY]), np.array([0, 0, 10.0]))
+    assert list(got.order_up_to) == [12, 12, 20] and got.reorder_point[1] == 4
+    at = position(np.array([5, 5, 5]), np.array([1, 1, 1]), np.array([0, 0, 0]), np.array([2, 2, 2]),
+                  np.array([0, 0, 0]))
+    assert list(at) == [4, 4, 4]
+    assert list(proposals(got, at, np.array([0, 1, 2]), np.ones(3), np.full(3, 0.5), np.zeros(3))) == [8, 8, 16]
+    higher = position(np.array([7] * 3), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3))
+    # min_max waits while the position is over its reorder point.
+    assert list(proposals(got, higher, np.array([0, 1, 2]), np.ones(3), np.full(3, 0.5), np.zeros(3))) == [5, 0, 13]
+
+
+def test_rounding_to_packs():
+    packs = rounded(np.array([8, 10, 0, 1, 3]), np.array([6, 6, 6, 6, 1]), np.array([0.5, 0.5, 0.5, 0.1, 0.5]),
+                    np.array([0, 0, 0, 0, 5]))
+    # 8 = 1 pack and a third (under half: 6); 10 = 1 and two thirds (12); nothing; a sixth over 0.1 (6);
+    # 3 under a minimum of 5 (5).
+    assert list(packs) == [6, 12, 0, 6, 5]
+
+
+def test_a_dc_with_enough_gives_each_store_what_it_asked():
+    asks = [Ask("A", 10, 5, 1), Ask("B", 4, 2, 1)]
+    assert shared(20, asks) == {"A": 10, "B": 4}
+
+
+def test_a_scarce_dc_evens_the_stores_days_of_supply():
+    # A has 2 days of cover, B 10: 20 units bring both to DS = (20 + 4 + 20) / 4 = 11 days: A gets 18, B 2.
+    asks = [Ask("A", 30, position=4, daily=2), Ask("B", 30, position=20, daily=2)]
+    assert shared(20, asks) == {"A": 18, "B": 2}
+    # A store past the common days gets nothing, and the others share without it.
+    asks = [Ask("A", 30, 0, 2), Ask("B", 30, 0, 2), Ask("C", 30, 100, 2)]
+    assert shared(10, asks) == {"A": 5, "B": 5, "C": 0}
+
+
+def test_a_share_is_capped_by_what_was_asked_and_packs_go_where_they_add_most():
+    asks = [Ask("A", 4, 0, 5), Ask("B", 40, 0, 1)]  # A asks little: B takes what A leaves
+    assert shared(20, asks) == {"A": 4, "B": 16}
+    asks = [Ask("A", 24, 0, 3, pack=6), Ask("B", 24, 0, 1, pack=6)]
+    got = shared(18, asks)
+    # DS = 18 / 4 = 4.5 days: A 13.5 (2 packs), B 4.5 (0); the pack left goes to B (0 days) rather than A (4).
+    assert got == {"A": 12, "B": 6} and sum(got.values()) <= 18
