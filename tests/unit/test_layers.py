@@ -30,7 +30,7 @@ SERVICES = DOMAIN.parent / "services"
 # The service packages from the bottom up: each may import the ones before it, never one after it, so that the
 # use cases stack without cycles (see each package's docstring for what it owns).
 PACKAGES = ["runtime", "reference", "partners", "stock", "promise", "sourcing", "reservations", "orders", "supply",
-            "returns", "fulfillment", "reads"]
+            "returns", "fulfillment", "replenishment", "reads"]
 # What no service may import: the layers that call the services.
 CALLERS = {"oms.api", "oms.console", "oms.cli", "oms.bootstrap", "oms.importer", "oms.demo"}
 

@@ -1,10 +1,13 @@
 """Replenishment's arithmetic on series whose answers are known: patterns, each forecasting method, safety
 stock, order-up-to levels, proposals in packs, and the fair share of a scarce DC."""
 
+from datetime import date, timedelta
+
 import numpy as np
 import pytest
 from scipy import stats
 
+from oms.domain.replenishment.demand import Move, daily
 from oms.domain.replenishment.forecast import (
     Method,
     Pattern,
@@ -159,3 +162,16 @@ def test_a_share_is_capped_by_what_was_asked_and_packs_go_where_they_add_most():
     got = shared(18, asks)
     # DS = 18 / 4 = 4.5 days: A 13.5 (2 packs), B 4.5 (0); the pack left goes to B (0 days) rather than A (4).
     assert got == {"A": 12, "B": 6} and sum(got.values()) <= 18
+
+
+def test_a_stores_ledger_makes_three_streams_and_marks_the_days_it_had_nothing():
+    d = date(2026, 5, 1)
+    second, fourth = d + timedelta(1), d + timedelta(3)
+    moves = [Move(d, -2, "sale"), Move(d, -1, "ship"), Move(second, 1, "return"), Move(second, -4, "sale"),
+             Move(second, 3, "receipt"), Move(second, -3, "sale"), Move(fourth, 6, "receipt"),
+             Move(fourth, -1, "collect")]
+    # Now 5 on hand: the 4th began with 0, the 3rd with 0 (and nothing left), the 2nd with 3, the 1st with 6.
+    days = daily(moves, 5, d - timedelta(1), d + timedelta(3))
+    assert [(x.walk_in, x.online, x.returns, x.opening, x.out_of_stock) for x in days] == [
+        (0, 0, 0, 6, False), (2, 1, 0, 6, False), (7, 0, 1, 3, False), (0, 0, 0, 0, True), (0, 1, 0, 0, False)]
+    assert days[1].demand == 3 and days[0].day == d - timedelta(1)

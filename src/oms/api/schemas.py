@@ -511,6 +511,30 @@ class PickupPoints(BaseModel):
     items: list[PickupPoint]
 
 
+class DemandDay(BaseModel):
+    date: str
+    walk_in: int
+    online: int
+    returns: int
+    opening_on_hand: int
+    out_of_stock: bool
+
+
+class DemandTotals(BaseModel):
+    walk_in: int
+    online: int
+    returns: int
+    out_of_stock_days: int
+
+
+class StoreDemand(BaseModel):
+    node_id: str
+    sku: str
+    on_hand: int
+    days: list[DemandDay]
+    totals: DemandTotals
+
+
 class Slot(BaseModel):
     node_id: str
     weekdays: list[int]

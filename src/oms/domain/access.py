@@ -24,6 +24,8 @@ CALLERS: dict[str, tuple[frozenset[Role], str]] = {
     "stock_feed": (frozenset({Role.ADMIN, Role.NODE}), "report stock; admin or node keys can"),
     "return_start": (frozenset({Role.ADMIN, Role.CHANNEL}), "start or change returns; admin or channel keys can"),
     "return_receipt": (frozenset({Role.ADMIN, Role.NODE}), "receive returned units; admin or node keys can"),
+    "replenishment": (frozenset({Role.ADMIN, Role.VIEWER, Role.NODE}),
+                      "read stores' demand and replenishment; admin, viewer or node keys can"),
 }
 
 
@@ -120,6 +122,12 @@ class Principal:
         (``node_id``, a filter naming another node, is refused as for fulfilment orders)."""
         if self.role == Role.NODE and node_id is not None and node_id != self.scope:
             raise Forbidden(f"this key reads the stock of node {self.scope!r} only, not {node_id!r}")
+
+    def require_store_demand(self, node_id: str) -> None:
+        """A store's demand and replenishment: admin and viewer keys for any node, a node key for its own."""
+        self.require_caller("replenishment")
+        if self.role == Role.NODE and node_id != self.scope:
+            raise Forbidden(f"this key reads node {self.scope!r}'s demand only, not {node_id!r}")
 
     def require_stock_feed(self, node_ids: set[str]) -> None:
         """Stock counts and movements come from an admin, or from a node about itself only."""
