@@ -19,6 +19,7 @@ from oms.domain.replenishment.forecast import (
     tsb,
 )
 from oms.domain.replenishment.levels import Policy, levels, position, proposals, rounded, safety_stock
+from oms.domain.replenishment.settings import DEFAULT, Rule, Store, settled
 from oms.domain.replenishment.sharing import Ask, shared
 
 
@@ -175,3 +176,21 @@ def test_a_stores_ledger_makes_three_streams_and_marks_the_days_it_had_nothing()
     assert [(x.walk_in, x.online, x.returns, x.opening, x.out_of_stock) for x in days] == [
         (0, 0, 0, 6, False), (2, 1, 0, 6, False), (7, 0, 1, 3, False), (0, 0, 0, 0, True), (0, 1, 0, 0, False)]
     assert days[1].demand == 3 and days[0].day == d - timedelta(1)
+
+
+def test_a_stores_sku_takes_each_field_from_the_most_specific_rule_that_sets_it():
+    rules = [("*", "*", Rule(service_level=0.9, case_pack=6)),
+             ("*", "DEC-*", Rule(service_level=0.97, presentation_min=4)),
+             ("ST-1", "DEC-*", Rule(shelf_capacity=24)),
+             ("*", "DEC-0001", Rule(case_pack=12)),
+             ("ST-1", "*", Rule(policy="min_max", case_pack=3)),
+             ("ST-2", "DEC-0001", Rule(presentation_min=8)),
+             ("*", "DE*", Rule(rounding_threshold=0.2)),
+             ("*", "DEC-00*", Rule(rounding_threshold=0.7))]
+    got = settled(rules, "ST-1", "DEC-0001")
+    # The SKU's own rule sets the pack; the class its service level, shelf (the store's) and presentation;
+    # the longer class wins the threshold; the store's "*" its policy; the rest is the default.
+    assert got == Rule("min_max", 0.97, 4, 24, 12, 0.7, DEFAULT.min_order, DEFAULT.days_of_supply)
+    assert settled(rules, "ST-3", "KIT-0001") == Rule("order_up_to", 0.9, 0, 0, 6, 0.5, 0, 14)
+    assert settled([], "ST-1", "DEC-0001") == DEFAULT
+    assert Store("ST-1", "DC-1", (1, 4), 2.0).review_days == 3.5

@@ -1,15 +1,17 @@
-"""Store replenishment: what each store sells, day by day."""
+"""Store replenishment: what each store sells, day by day, and how it is supplied."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from ..services.replenishment import demand
+from ..services.replenishment import demand, settings
+from ..services.replenishment.inputs import ReplenishmentRuleIn, ReplenishmentStoreIn
 from ..services.runtime.shapes import NodeId, Sku
 from .deps import Caller, Ctx, may
 from .json import Json
-from .schemas import PROBLEMS, StoreDemand
+from .reference import BULK_MAX
+from .schemas import PROBLEMS, BulkResult, Page, StoreDemand
 
 router = APIRouter(prefix="/v1/replenishment", tags=["replenishment"], responses=PROBLEMS)
 
@@ -29,3 +31,43 @@ async def store_demand(query: Annotated[DemandQuery, Query()], ctx: Ctx, caller:
     Admin and viewer keys read any store, a node key its own."""
     return Json(await demand.demand(ctx, principal=caller, node_id=query.node_id, sku=query.sku,
                                     days=query.days))
+
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+@router.put("/stores", dependencies=[may("admin")], response_model=BulkResult)
+async def put_stores(items: Annotated[list[ReplenishmentStoreIn], Body(max_length=BULK_MAX)], ctx: Ctx,
+                     caller: Caller):
+    """Create or replace up to 5,000 stores' supply: the DC each is supplied from (`source_node_id`), the ISO
+    weekdays it orders (its review period is the days between them), the lead time in days and its spread.
+    All or nothing; a bad item is named."""
+    caller.require_admin()
+    return Json({"upserted": await settings.put_stores(ctx, items)})
+
+
+@router.get("/stores", dependencies=[may("replenishment")], response_model=Page)
+async def list_stores(ctx: Ctx, caller: Caller, cursor: str | None = None, limit: Limit = 100):
+    """Stores' supply (admin and viewer keys)."""
+    caller.require_planner()
+    return Json(await settings.list_stores(ctx, cursor=cursor, limit=limit))
+
+
+@router.put("/rules", dependencies=[may("admin")], response_model=BulkResult)
+async def put_rules(items: Annotated[list[ReplenishmentRuleIn], Body(max_length=BULK_MAX)], ctx: Ctx,
+                    caller: Caller):
+    """Create or replace up to 5,000 replenishment rules, for a store or every store (`"node_id": "*"`) and a
+    SKU, a class of SKUs by their common start (`"DEC-*"`) or all (`"*"`): `policy`, `service_level`,
+    `presentation_min`, `shelf_capacity`, `case_pack`, `rounding_threshold`, `min_order`, `days_of_supply`. A
+    store's SKU takes each field from the most specific rule that sets it (an exact SKU, then the longest
+    class, then `*`; a store's own rule before every store's). All or nothing."""
+    caller.require_admin()
+    return Json({"upserted": await settings.put_rules(ctx, items)})
+
+
+@router.get("/rules", dependencies=[may("replenishment")], response_model=Page)
+async def list_rules(ctx: Ctx, caller: Caller, node_id: str | None = None, cursor: str | None = None,
+                     limit: Limit = 100):
+    """Replenishment rules, all or a store's own (`node_id`; admin and viewer keys)."""
+    caller.require_planner()
+    return Json(await settings.list_rules(ctx, node_id=node_id, cursor=cursor, limit=limit))

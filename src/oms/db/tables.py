@@ -309,6 +309,39 @@ carrier_services = Table(
 
 # Public holidays by country and region ("" for the whole country): nodes and carrier services are closed
 # on them unless they say otherwise (``oms holidays`` loads them from the ``holidays`` package).
+# A store's replenishment: the DC it is supplied from, the ISO weekdays it orders, the lead time (days) and
+# its spread.
+replenishment_stores = Table(
+    "replenishment_stores",
+    metadata,
+    Column("node_id", String(64), ForeignKey("nodes.id"), primary_key=True),
+    Column("source_node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    Column("order_weekdays", Json, nullable=False),
+    Column("lead_days", Float, nullable=False),
+    Column("lead_sigma_days", Float, nullable=False, default=0.0),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# How a store (or every store, "*") replenishes a SKU, a class of SKUs ("DEC-*") or all ("*"); a field left
+# null is the next less specific rule's (see domain/replenishment/settings.py). ``id``: node_id|sku.
+replenishment_rules = Table(
+    "replenishment_rules",
+    metadata,
+    Column("id", String(140), primary_key=True),
+    Column("node_id", String(64), nullable=False),
+    Column("sku", String(65), nullable=False),
+    Column("policy", String(20), nullable=True),
+    Column("service_level", Float, nullable=True),
+    Column("presentation_min", Integer, nullable=True),
+    Column("shelf_capacity", Integer, nullable=True),
+    Column("case_pack", Integer, nullable=True),
+    Column("rounding_threshold", Float, nullable=True),
+    Column("min_order", Integer, nullable=True),
+    Column("days_of_supply", Integer, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "node_id"),
+)
+
 public_holidays = Table(
     "public_holidays",
     metadata,

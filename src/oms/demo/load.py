@@ -21,12 +21,14 @@ from ..services.reference.delivery_prices import put_prices
 from ..services.reference.holidays import from_package, put_public_holidays
 from ..services.reference.keys import create_key
 from ..services.reference.stock_rules import put_sourcing
+from ..services.replenishment import settings as replenishment
 from ..services.runtime.context import Context
 from ..services.stock import bulk, feeds
 from ..services.stock.feeds import Progress
 from ..services.stock.inputs import StockLine
 from .generate import build, build_delivery, build_sourcing, december_sundays
 from .large import Scale, build_large
+from .replenishment import build_replenishment
 
 KEYS_FILE = Path("var") / "demo-keys.txt"
 HOLIDAY_REGIONS = (None, "57", "6AE")  # France's, and Moselle's and Alsace's own (Good Friday, 26 December)
@@ -108,6 +110,9 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     await put_prices(ctx, prices, principal=SYSTEM)
     await put_delivery_capacity(ctx, capacity, principal=SYSTEM)
     await put_sourcing(ctx, build_sourcing(), principal=SYSTEM)
+    supplied, rules = build_replenishment(nodes)
+    await replenishment.put_stores(ctx, supplied)
+    await replenishment.put_rules(ctx, rules)
 
     known = {(k.role, k.scope): k.key for k in read_keys(keys_file)}
     keys = []

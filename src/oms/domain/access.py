@@ -129,6 +129,11 @@ class Principal:
         if self.role == Role.NODE and node_id != self.scope:
             raise Forbidden(f"this key reads node {self.scope!r}'s demand only, not {node_id!r}")
 
+    def require_planner(self) -> None:
+        """Replenishment across stores (settings, runs): admin and viewer keys."""
+        if self.role not in (Role.ADMIN, Role.VIEWER):
+            raise Forbidden(f"role {self.role} cannot read replenishment across stores; admin or viewer keys can")
+
     def require_stock_feed(self, node_ids: set[str]) -> None:
         """Stock counts and movements come from an admin, or from a node about itself only."""
         if self.role == Role.ADMIN:

@@ -1,0 +1,64 @@
+"""How each store is replenished: its own settings (the DC it is supplied from, the weekdays it orders, the
+lead time) and the rules for its SKUs, set for a store or every store (``*``), for a SKU, a class of SKUs
+named by their common start (``DEC-*``) or all of them (``*``).
+
+A SKU at a store follows, field by field, the most specific rule that sets that field: an exact SKU before a
+class (the longest start first) before ``*``; for the same SKUs, the store's own rule before every store's.
+A field no rule sets is ``DEFAULT``'s.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
+
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class Rule:
+    policy: str | None = None  # order_up_to, min_max, days_of_supply
+    service_level: float | None = None  # the chance a day's demand is met from the shelf
+    presentation_min: int | None = None  # units the shelf shows: never sold below, never given to online orders
+    shelf_capacity: int | None = None  # units the shelf holds (0: no limit)
+    case_pack: int | None = None  # units a DC sends together
+    rounding_threshold: float | None = None  # part of a pack that makes a whole one (0..1)
+    min_order: int | None = None  # units at least, when any are sent
+    days_of_supply: int | None = None  # days_of_supply's target
+
+
+DEFAULT = Rule("order_up_to", 0.95, 0, 0, 1, 0.5, 0, 14)
+
+
+@dataclass(frozen=True)
+class Store:
+    node_id: str
+    source_node_id: str  # the DC it is supplied from
+    order_weekdays: tuple[int, ...]  # ISO weekdays it orders (and is delivered after ``lead_days``)
+    lead_days: float
+    lead_sigma_days: float = 0.0
+
+    @property
+    def review_days(self) -> float:
+        """The days between two of its orders, on average over a week."""
+        return 7 / len(set(self.order_weekdays))
+
+
+def matches(pattern: str, sku: str) -> bool:
+    return pattern in (ALL, sku) or (pattern.endswith("*") and sku.startswith(pattern[:-1]))
+
+
+def _rank(node_id: str, pattern: str) -> tuple[int, int, int]:
+    """How specific a rule is: its SKUs (exact, a class by the length of its start, all), then its store."""
+    what = (2, len(pattern)) if not pattern.endswith("*") else (1, len(pattern) - 1) if pattern != ALL else (0, 0)
+    return (*what, node_id != ALL)
+
+
+def settled(rules: Iterable[tuple[str, str, Rule]], store: str, sku: str) -> Rule:
+    """The rule a store's SKU follows, each field from the most specific rule that sets it. ``rules``:
+    (node id or ``*``, SKU pattern, rule)."""
+    found = sorted(((_rank(n, p), r) for n, p, r in rules if n in (store, ALL) and matches(p, sku)),
+                   key=lambda x: x[0], reverse=True)
+    chosen = {}
+    for f in fields(Rule):
+        chosen[f.name] = next((getattr(r, f.name) for _, r in found if getattr(r, f.name) is not None),
+                              getattr(DEFAULT, f.name))
+    return replace(DEFAULT, **chosen)

@@ -1,0 +1,57 @@
+"""What the replenishment settings accept: each store's supply, and the rules for its SKUs."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictFloat, StrictInt, field_validator, model_validator
+
+from ..runtime.shapes import NodeId, Strict
+
+Weekday = Annotated[StrictInt, Field(ge=1, le=7)]
+# A SKU, a class of SKUs by their common start ("DEC-*"), or all ("*").
+SkuPattern = Annotated[str, Field(min_length=1, max_length=65, pattern=r"^(\*|[A-Za-z0-9][A-Za-z0-9._\-]*\*?)$")]
+
+
+class ReplenishmentStoreIn(Strict):
+    """How a store is supplied."""
+
+    node_id: NodeId = Field(description="The store")
+    source_node_id: NodeId = Field(description="The DC that supplies it")
+    order_weekdays: list[Weekday] = Field(min_length=1, max_length=7,
+                                          description="ISO weekdays it orders (1 = Monday); the review period "
+                                                      "is the days between them")
+    lead_days: StrictFloat = Field(ge=0, le=60, description="Days from an order to its delivery at the store")
+    lead_sigma_days: StrictFloat = Field(default=0, ge=0, le=30, description="How much that varies (standard "
+                                                                              "deviation, days)")
+
+    @field_validator("order_weekdays")
+    @classmethod
+    def _once(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("names a weekday twice")
+        return sorted(value)
+
+
+class ReplenishmentRuleIn(Strict):
+    """How a store (or every store, ``*``) replenishes a SKU, a class of SKUs (``DEC-*``) or all (``*``);
+    a field left out is the next less specific rule's."""
+
+    node_id: NodeId | Literal["*"] = "*"
+    sku: SkuPattern = "*"
+    policy: Literal["order_up_to", "min_max", "days_of_supply"] | None = None
+    service_level: StrictFloat | None = Field(default=None, ge=0.5, le=0.999,
+                                              description="The chance a day's demand is met from the shelf")
+    presentation_min: StrictInt | None = Field(default=None, ge=0, le=100_000,
+                                               description="Units the shelf shows (facings × depth)")
+    shelf_capacity: StrictInt | None = Field(default=None, ge=0, le=1_000_000, description="0: no limit")
+    case_pack: StrictInt | None = Field(default=None, ge=1, le=10_000)
+    rounding_threshold: StrictFloat | None = Field(default=None, ge=0, le=1,
+                                                   description="The part of a pack that makes a whole one")
+    min_order: StrictInt | None = Field(default=None, ge=0, le=100_000)
+    days_of_supply: StrictInt | None = Field(default=None, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _shelf(self):
+        if self.presentation_min and self.shelf_capacity and self.presentation_min > self.shelf_capacity:
+            raise ValueError(f"presentation_min {self.presentation_min} is more than the shelf's "
+                             f"{self.shelf_capacity}")
+        return self
