@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from ..services.replenishment import demand, settings
-from ..services.replenishment.inputs import ReplenishmentRuleIn, ReplenishmentStoreIn
+from ..services.replenishment import demand, runs, settings
+from ..services.replenishment.inputs import ReplenishmentRuleIn, ReplenishmentStoreIn, RunIn
 from ..services.runtime.shapes import NodeId, Sku
 from .deps import Caller, Ctx, may
 from .json import Json
 from .reference import BULK_MAX
-from .schemas import PROBLEMS, BulkResult, Page, StoreDemand
+from .schemas import PROBLEMS, BulkResult, Page, ReplenishmentRun, StoreDemand
 
 router = APIRouter(prefix="/v1/replenishment", tags=["replenishment"], responses=PROBLEMS)
 
@@ -71,3 +71,19 @@ async def list_rules(ctx: Ctx, caller: Caller, node_id: str | None = None, curso
     """Replenishment rules, all or a store's own (`node_id`; admin and viewer keys)."""
     caller.require_planner()
     return Json(await settings.list_rules(ctx, node_id=node_id, cursor=cursor, limit=limit))
+
+
+@router.post("/runs", dependencies=[may("admin")], response_model=ReplenishmentRun, status_code=201)
+async def start_run(body: RunIn, ctx: Ctx, caller: Caller):
+    """Propose what each store should receive: for the stores named in `nodes` (else those ordering on
+    `date`'s weekday, default today) and the SKUs in `skus` (else all they range), from the last 90 days of
+    demand (days out of stock left out), the settings, and what each has on hand and on order less what is
+    reserved. A DC short of what its stores ask shares its units by equal days of supply; `unfilled` says
+    what it could not send to whom. Each line keeps its inputs and says why."""
+    return Json(await runs.start_run(ctx, body, principal=caller), status_code=201)
+
+
+@router.get("/runs/{run_id}", dependencies=[may("replenishment")], response_model=ReplenishmentRun)
+async def get_run(run_id: str, ctx: Ctx, caller: Caller):
+    """A run and its proposals (admin and viewer keys)."""
+    return Json(await runs.get_run(ctx, run_id, principal=caller))

@@ -535,6 +535,39 @@ class StoreDemand(BaseModel):
     totals: DemandTotals
 
 
+class ReplenishmentLine(BaseModel):
+    node_id: str
+    sku: str
+    source_node_id: str
+    method: str = Field(description="ses, croston, sba, tsb (none: no demand seen)")
+    forecast_daily: float
+    sigma: float = Field(description="The spread of a day's demand around the forecast")
+    safety_stock: float
+    order_up_to: int
+    position: int = Field(description="On hand + on order − reserved")
+    asked: int = Field(description="The proposal in packs, before the DC's units were shared")
+    quantity: int = Field(description="What the DC can send")
+    why: str
+
+
+class Unfilled(BaseModel):
+    node_id: str
+    sku: str
+    source_node_id: str
+    asked: int
+    given: int
+
+
+class ReplenishmentRun(BaseModel):
+    id: str
+    date: str
+    scope: dict
+    summary: dict
+    created_at: str
+    unfilled: list[Unfilled]
+    lines: list[ReplenishmentLine]
+
+
 class Slot(BaseModel):
     node_id: str
     weekdays: list[int]

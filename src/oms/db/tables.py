@@ -342,6 +342,36 @@ replenishment_rules = Table(
     Index(None, "node_id"),
 )
 
+# A replenishment run: the proposals for the stores and SKUs in its scope on a date, each with its inputs.
+replenishment_runs = Table(
+    "replenishment_runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("run_date", Date, nullable=False),
+    Column("scope", Json, nullable=False),  # {"nodes": [...], "skus": [...] or null}
+    Column("summary", Json, nullable=False),  # counts: pairs, proposed, units, unfilled
+    Column("unfilled", Json, nullable=False),  # [{"node_id", "sku", "asked", "given", "source_node_id"}]
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+replenishment_lines = Table(
+    "replenishment_lines",
+    metadata,
+    Column("run_id", String(40), ForeignKey("replenishment_runs.id"), primary_key=True),
+    Column("node_id", String(64), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("source_node_id", String(64), nullable=False),
+    Column("method", String(12), nullable=False),
+    Column("forecast_daily", Float, nullable=False),
+    Column("sigma", Float, nullable=False),
+    Column("safety_stock", Float, nullable=False),
+    Column("order_up_to", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("asked", Integer, nullable=False),  # the proposal before the DC's units were shared
+    Column("quantity", Integer, nullable=False),
+    Column("why", Text, nullable=False),
+)
+
 public_holidays = Table(
     "public_holidays",
     metadata,

@@ -29,7 +29,7 @@ import numpy as np
 ADI_CUT, CV2_CUT = 1.32, 0.49
 ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5)
 TSB_BETA = 0.1  # how fast TSB's probability of demand follows the days with and without demand
-WARM_UP = 7  # days whose mean starts SES's level
+WARM_UP = 7  # days seen whose mean starts SES's level
 
 
 class Pattern(IntEnum):
@@ -83,10 +83,8 @@ def patterns(demand: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def ses(demand: np.ndarray, seen: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """Simple exponential smoothing: the level after the last day, and the one-step errors' mean square."""
     n, days = demand.shape
-    start = min(WARM_UP, days)
-    first = seen[:, :start]
-    level = np.where(first.any(axis=1), (demand[:, :start] * first).sum(axis=1) / np.maximum(first.sum(axis=1), 1),
-                     0.0)
+    first = seen & (np.cumsum(seen, axis=1) <= WARM_UP)  # the first days seen: a series may start late
+    level = (demand * first).sum(axis=1) / np.maximum(first.sum(axis=1), 1)
     error, counted = np.zeros(n), np.zeros(n)
     for t in range(days):
         y, ok = demand[:, t], seen[:, t]

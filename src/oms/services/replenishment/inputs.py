@@ -1,10 +1,11 @@
 """What the replenishment settings accept: each store's supply, and the rules for its SKUs."""
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, StrictInt, field_validator, model_validator
 
-from ..runtime.shapes import NodeId, Strict
+from ..runtime.shapes import NodeId, Sku, Strict
 
 Weekday = Annotated[StrictInt, Field(ge=1, le=7)]
 # A SKU, a class of SKUs by their common start ("DEC-*"), or all ("*").
@@ -55,3 +56,12 @@ class ReplenishmentRuleIn(Strict):
             raise ValueError(f"presentation_min {self.presentation_min} is more than the shelf's "
                              f"{self.shelf_capacity}")
         return self
+
+
+class RunIn(Strict):
+    """A replenishment run: for the stores named (else those ordering that day), the SKUs named (else all they
+    range)."""
+
+    date: dt.date | None = Field(default=None, description="The order day (default: today)")
+    nodes: list[NodeId] | None = Field(default=None, max_length=5000)
+    skus: list[Sku] | None = Field(default=None, max_length=5000)

@@ -1,0 +1,199 @@
+"""``POST /v1/replenishment/runs``: what each store in scope should receive of each SKU it ranges, from its
+last ``HISTORY_DAYS`` days of demand, its settings and what it has and will have; ``GET …/runs/{id}``: the
+run with every proposal's inputs, so that a planner sees why a store gets 12 and not 6.
+
+A store ranges the SKUs it has a stock row for. Its position counts on-hand, supply expected at it (on
+order) and less the units reserved for online orders and holds. Where a DC has fewer units free than its
+stores ask for, they are shared by equal days of supply and the run says what it could not send to whom.
+"""
+
+from collections import defaultdict
+from datetime import date, time, timedelta
+
+import numpy as np
+from sqlalchemy import insert, select
+
+from ...db import tables as t
+from ...domain.access import Principal
+from ...domain.errors import FieldError, InvalidInput, NotFound
+from ...domain.ids import new_id
+from ...domain.replenishment.demand import Move, daily
+from ...domain.replenishment.forecast import Method, forecast
+from ...domain.replenishment.levels import Policy, levels, position, proposals
+from ...domain.replenishment.settings import Rule, Store, settled
+from ...domain.replenishment.sharing import Ask, shared
+from ..reference.cache import Snapshot
+from ..runtime.context import Context
+from .inputs import RunIn
+
+HISTORY_DAYS = 90
+POLICIES = {"order_up_to": Policy.ORDER_UP_TO, "min_max": Policy.MIN_MAX, "days_of_supply": Policy.DAYS_OF_SUPPLY}
+inv, mv, sup = t.inventory.c, t.movements.c, t.supply.c
+
+
+async def start_run(ctx: Context, body: RunIn, *, principal: Principal) -> dict:
+    """Compute and keep a run's proposals; answers the run (see ``get_run``)."""
+    principal.require_admin()
+    snap = await ctx.reference.get(ctx.db)
+    stores, rules = await _settings(ctx)
+    now = ctx.clock.now()
+    run_date = body.date or (snap.times[next(iter(stores))].calendar.local_date(now) if stores else now.date())
+    scope = _scope(body, stores, run_date)
+    lines, unfilled = await _proposals(ctx, snap, [stores[n] for n in scope], rules, set(body.skus or ()),
+                                       run_date)
+    run_id = new_id("rpl")
+    summary = {"stores": len(scope), "proposed": len(lines), "units": sum(x["quantity"] for x in lines),
+               "unfilled": len(unfilled)}
+    async with ctx.db.write() as conn:
+        await conn.execute(insert(t.replenishment_runs).values(
+            id=run_id, run_date=run_date, scope={"nodes": scope, "skus": body.skus}, summary=summary,
+            unfilled=unfilled, created_at=now))
+        if lines:
+            await conn.execute(insert(t.replenishment_lines), [{"run_id": run_id, **x} for x in lines])
+    return await get_run(ctx, run_id, principal=principal)
+
+
+async def get_run(ctx: Context, run_id: str, *, principal: Principal) -> dict:
+    principal.require_planner()
+    r, x = t.replenishment_runs.c, t.replenishment_lines.c
+    async with ctx.db.read() as conn:
+        run = (await conn.execute(select(t.replenishment_runs).where(r.id == run_id))).first()
+        if run is None:
+            raise NotFound(f"no replenishment run {run_id!r}")
+        lines = (await conn.execute(select(t.replenishment_lines).where(x.run_id == run_id)
+                                    .order_by(x.node_id, x.sku))).all()
+    return {"id": run.id, "date": run.run_date.isoformat(), "scope": run.scope, "summary": run.summary,
+            "created_at": run.created_at.isoformat(), "unfilled": run.unfilled,
+            "lines": [{k: getattr(ln, k) for k in LINE_FIELDS} for ln in lines]}
+
+
+LINE_FIELDS = ("node_id", "sku", "source_node_id", "method", "forecast_daily", "sigma", "safety_stock",
+               "order_up_to", "position", "asked", "quantity", "why")
+
+
+async def _settings(ctx: Context) -> tuple[dict[str, Store], list[tuple[str, str, Rule]]]:
+    rr = t.replenishment_rules.c
+    async with ctx.db.read() as conn:
+        stores = {r.node_id: Store(r.node_id, r.source_node_id, tuple(r.order_weekdays), r.lead_days,
+                                   r.lead_sigma_days) for r in await conn.execute(select(t.replenishment_stores))}
+        rules = [(r.node_id, r.sku, Rule(r.policy, r.service_level, r.presentation_min, r.shelf_capacity, r.case_pack,
+                                         r.rounding_threshold, r.min_order, r.days_of_supply))
+                 for r in await conn.execute(select(t.replenishment_rules).order_by(rr.id))]
+    return stores, rules
+
+
+def _scope(body: RunIn, stores: dict[str, Store], run_date: date) -> list[str]:
+    """The stores asked for (each must have its settings), else those ordering on that date's weekday."""
+    if body.nodes:
+        unknown = [FieldError(f"nodes.{i}", f"{n} has no replenishment settings (PUT /v1/replenishment/stores)")
+                   for i, n in enumerate(body.nodes) if n not in stores]
+        if unknown:
+            raise InvalidInput(unknown)
+        return sorted(set(body.nodes))
+    return sorted(n for n, s in stores.items() if run_date.isoweekday() in s.order_weekdays)
+
+
+async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: list[tuple[str, str, Rule]],
+                     skus: set[str], run_date: date) -> tuple[list[dict], list[dict]]:
+    if not stores:
+        return [], []
+    ids = [s.node_id for s in stores]
+    first = run_date - timedelta(days=HISTORY_DAYS)
+    async with ctx.db.read() as conn:
+        query = select(inv.node_id, inv.sku, inv.on_hand, inv.reserved).where(inv.node_id.in_(ids))
+        if skus:
+            query = query.where(inv.sku.in_(skus))
+        rows = (await conn.execute(query.order_by(inv.node_id, inv.sku))).all()
+        since = min(snap.times[n].calendar.at(first, time(0)) for n in ids)
+        moves = (await conn.execute(select(mv.node_id, mv.sku, mv.delta, mv.reason, mv.occurred_at).where(
+            mv.node_id.in_(ids), mv.occurred_at >= since))).all()
+        ordered = (await conn.execute(select(sup.node_id, sup.sku, sup.quantity - sup.allocated).where(
+            sup.node_id.in_(ids), sup.status == "expected"))).all()
+        sources = {s.source_node_id for s in stores}
+        dc_rows = (await conn.execute(select(inv.node_id, inv.sku, inv.on_hand - inv.reserved - inv.safety_stock)
+                                      .where(inv.node_id.in_(sources)))).all()
+    pairs = [(r.node_id, r.sku) for r in rows if r.sku in snap.products]
+    if not pairs:
+        return [], []
+    by_pair: dict[tuple[str, str], list[Move]] = defaultdict(list)
+    for node_id, sku, delta, reason, at in moves:
+        by_pair[(node_id, sku)].append(Move(snap.times[node_id].calendar.local_date(at), delta, reason))
+    stock = {(r.node_id, r.sku): (r.on_hand, r.reserved) for r in rows}
+    today = {n: snap.times[n].calendar.local_date(ctx.clock.now()) for n in ids}
+    demand = np.zeros((len(pairs), HISTORY_DAYS))
+    seen = np.zeros((len(pairs), HISTORY_DAYS), dtype=bool)
+    for i, key in enumerate(pairs):
+        days = daily(by_pair.get(key, ()), stock[key][0], first, max(today[key[0]], run_date))
+        history = [d for d in days if first <= d.day < run_date]  # the days before the run's
+        demand[i, :len(history)] = [d.demand for d in history]
+        seen[i, :len(history)] = [not d.out_of_stock for d in history]
+    f = forecast(demand, seen)
+    store_of = {s.node_id: s for s in stores}
+    rule = [settled(rules, n, sku) for n, sku in pairs]
+    column = lambda values: np.array(values)  # noqa: E731
+    lv = levels(f.daily, f.sigma, f.pattern,
+                column([store_of[n].review_days for n, _ in pairs]), column([store_of[n].lead_days for n, _ in pairs]),
+                column([store_of[n].lead_sigma_days for n, _ in pairs]), column([r.service_level for r in rule]),
+                column([r.presentation_min for r in rule]), column([r.shelf_capacity for r in rule]),
+                column([POLICIES[r.policy or "order_up_to"] for r in rule]),
+                column([r.days_of_supply for r in rule]))
+    on_order: dict[tuple[str, str], int] = defaultdict(int)
+    for node_id, sku, units in ordered:
+        on_order[(node_id, sku)] += units
+    at = position(column([stock[k][0] for k in pairs]), np.zeros(len(pairs)), column([on_order[k] for k in pairs]),
+                  column([stock[k][1] for k in pairs]), np.zeros(len(pairs)))
+    asked = proposals(lv, at, column([POLICIES[r.policy or "order_up_to"] for r in rule]),
+                      column([r.case_pack for r in rule]), column([r.rounding_threshold for r in rule]),
+                      column([r.min_order for r in rule]))
+    free = {(r.node_id, r.sku): max(0, r[2]) for r in dc_rows}
+    given = _shared(pairs, asked, at, f.daily, rule, store_of, free)
+    unfilled = [{"node_id": n, "sku": sku, "source_node_id": store_of[n].source_node_id, "asked": int(asked[i]),
+                 "given": given[i]} for i, (n, sku) in enumerate(pairs) if given[i] < asked[i]]
+    lines = []
+    for i, (n, sku) in enumerate(pairs):
+        if asked[i] <= 0:
+            continue
+        lines.append({"node_id": n, "sku": sku, "source_node_id": store_of[n].source_node_id,
+                      "method": Method(int(f.method[i])).name.lower(), "forecast_daily": round(float(f.daily[i]), 3),
+                      "sigma": round(float(f.sigma[i]), 3), "safety_stock": round(float(lv.safety[i]), 2),
+                      "order_up_to": int(lv.order_up_to[i]), "position": int(at[i]), "asked": int(asked[i]),
+                      "quantity": given[i],
+                      "why": _why(store_of[n], rule[i], f.daily[i], lv.safety[i], lv.order_up_to[i],
+                                  stock[(n, sku)], on_order[(n, sku)], int(asked[i]), given[i])})
+    return lines, unfilled
+
+
+def _shared(pairs: list[tuple[str, str]], asked: np.ndarray, at: np.ndarray, daily: np.ndarray, rule: list[Rule],
+            store_of: dict[str, Store], free: dict[tuple[str, str], int]) -> list[int]:
+    """Units each pair gets: all it asks where its DC has enough, else its fair share."""
+    given = [int(q) for q in asked]
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (n, sku) in enumerate(pairs):
+        if asked[i] > 0:
+            groups[(store_of[n].source_node_id, sku)].append(i)
+    for (dc, sku), members in groups.items():
+        units = free.get((dc, sku), 0)
+        if sum(given[i] for i in members) <= units:
+            continue
+        split = shared(units, [Ask(pairs[i][0], given[i], float(at[i]), float(daily[i]), rule[i].case_pack or 1)
+                               for i in members])
+        for i in members:
+            given[i] = split[pairs[i][0]]
+    return given
+
+
+def _why(store: Store, rule: Rule, daily: float, safety: float, target: float, stock: tuple[int, int],
+         on_order: int, asked: int, given: int) -> str:
+    covered = store.review_days + store.lead_days
+    text = (f"{rule.policy}: up to {int(target)} = {daily:.2f} a day × {covered:g} days ({store.review_days:g} "
+            f"between orders + {store.lead_days:g} lead) + {safety:.1f} safety at {rule.service_level:.0%}")
+    if rule.presentation_min:
+        text += f", at least the {rule.presentation_min} the shelf shows"
+    if rule.shelf_capacity:
+        text += f", at most the shelf's {rule.shelf_capacity}"
+    on_hand, reserved = stock
+    text += f"; has {on_hand} on hand + {on_order} on order − {reserved} reserved"
+    text += f"; {asked} in packs of {rule.case_pack}"
+    if given < asked:
+        text += f"; {store.source_node_id} short: {given} sent"
+    return text
