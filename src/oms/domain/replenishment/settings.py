@@ -16,7 +16,7 @@ ALL = "*"
 @dataclass(frozen=True)
 class Rule:
     policy: str | None = None  # order_up_to, min_max, days_of_supply
-    service_level: float | None = None  # the chance a day's demand is met from the shelf
+    service_level: float | None = None  # the chance the shelf does not run out before the next delivery
     presentation_min: int | None = None  # units the shelf shows: never sold below, never given to online orders
     shelf_capacity: int | None = None  # units the shelf holds (0: no limit)
     case_pack: int | None = None  # units a DC sends together

@@ -40,7 +40,8 @@ class ReplenishmentRuleIn(Strict):
     sku: SkuPattern = "*"
     policy: Literal["order_up_to", "min_max", "days_of_supply"] | None = None
     service_level: StrictFloat | None = Field(default=None, ge=0.5, le=0.999,
-                                              description="The chance a day's demand is met from the shelf")
+                                              description="The chance the shelf does not run out before the next "
+                                                          "delivery (cycle service level)")
     presentation_min: StrictInt | None = Field(default=None, ge=0, le=100_000,
                                                description="Units the shelf shows (facings × depth)")
     shelf_capacity: StrictInt | None = Field(default=None, ge=0, le=1_000_000, description="0: no limit")
