@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from oms.domain.replenishment.forecast import forecast
+from oms.domain.replenishment.forecast import forecast, over
 from oms.domain.replenishment.levels import levels, proposals
 
 CLASSES = ("smooth", "seasonal", "intermittent", "lumpy")
@@ -107,11 +107,16 @@ def min_max(history: np.ndarray, scale: float = 1.0):
 
 def policy(service: float):
     def order(day, sold, seen, position):
-        f = forecast(sold, seen)
+        history = np.arange(day + 1 - sold.shape[1], day + 1) % 7  # each column's weekday (day 0: a Monday)
+        f = forecast(sold, seen, history)
         n = len(position)
-        review = np.full(n, 3.5)
-        lv = levels(f.daily, f.sigma, f.pattern, review, np.full(n, float(LEAD)), np.full(n, 0.4),
-                    np.full(n, service), np.zeros(n), np.zeros(n), np.zeros(n, dtype=int), np.zeros(n))
+        days = 3 if day % 7 == ORDER_DAYS[0] else 4  # to the next order day
+        review = np.full(n, float(days))
+        expected = over(f, np.arange(day + 1, day + 1 + days) % 7)
+        # Ordered after the day's sales, on the shelf the next morning: no day of demand in between (one day,
+        # one delivery in five).
+        lv = levels(f.daily, f.sigma, f.pattern, review, np.full(n, float(LEAD - 1)), np.full(n, 0.4),
+                    np.full(n, service), np.zeros(n), np.zeros(n), np.zeros(n, dtype=int), np.zeros(n), expected)
         return proposals(lv, position, np.zeros(n, dtype=int), np.ones(n), np.full(n, 0.5), np.zeros(n)).astype(float)
     return order
 

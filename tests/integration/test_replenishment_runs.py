@@ -54,12 +54,12 @@ async def test_a_store_gets_what_brings_it_up_to_its_level_with_every_input_kept
     await month_of_sales(ctx, client, keys, dc_units=100)
     got = await run(client, keys, date="2026-05-01", nodes=["ST-PARIS"])
     [line] = got["lines"]  # the store ranges SKU-A and SKU-C; it sold only SKU-A
-    # 2 a day, steady (the 60 days before its first count were not learnt as no demand): up to 2 × (3.5 days
-    # between orders + 1 day's lead) = 9; it has 5: 4, two packs of 2.
+    # 2 a day, steady (the 60 days before its first count were not learnt as no demand): up to 2 × (3 days from
+    # Friday to its next order on Monday + 1 day's lead) = 8; it has 5: 3, rounded to two packs of 2.
     assert (line["node_id"], line["sku"], line["method"]) == ("ST-PARIS", "SKU-A", "ses")
     assert line["forecast_daily"] == pytest.approx(2) and line["sigma"] == pytest.approx(0)
-    assert (line["order_up_to"], line["position"], line["asked"], line["quantity"]) == (9, 5, 4, 4)
-    assert "2.00 a day × 4.5 days" in line["why"] and "packs of 2" in line["why"]
+    assert (line["order_up_to"], line["position"], line["asked"], line["quantity"]) == (8, 5, 4, 4)
+    assert "2.00 a day × 4 days (3 to the next order + 1 lead)" in line["why"] and "packs of 2" in line["why"]
     assert got["unfilled"] == [] and got["summary"] == {"stores": 1, "proposed": 1, "units": 4, "unfilled": 0}
     again = await client.get(f"/v1/replenishment/runs/{got['id']}", headers=keys.h("viewer"))
     assert again.status_code == 200 and again.json() == got
@@ -73,11 +73,12 @@ async def test_a_short_dc_is_shared_by_days_of_supply_and_the_run_says_what_it_c
     assert got["lines"] == [] and got["summary"]["stores"] == 0
     got = await run(client, keys, date="2026-04-30")  # a Thursday: both stores order
     by_store = {x["node_id"]: x for x in got["lines"]}
-    # Both ask 4; the DC has 3: both at 2.5 days, each would reach 3.25 days with 1.5 units: no whole pack of
-    # 2 each; the one pack there is goes to the first of equals.
-    assert {n: (x["asked"], x["quantity"]) for n, x in by_store.items()} == {"ST-LYON": (4, 2), "ST-PARIS": (4, 0)}
-    assert sorted((u["node_id"], u["asked"], u["given"]) for u in got["unfilled"]) == [("ST-LYON", 4, 2),
-                                                                                       ("ST-PARIS", 4, 0)]
+    # Both ask 6 (up to 2 × (4 days to Monday + 1) = 10, from 5: 2.5 packs, 3 of them); the DC has 3: both at
+    # 2.5 days, each would reach 3.25 days with 1.5 units: no whole pack of 2 each; the one pack there is goes
+    # to the first of equals.
+    assert {n: (x["asked"], x["quantity"]) for n, x in by_store.items()} == {"ST-LYON": (6, 2), "ST-PARIS": (6, 0)}
+    assert sorted((u["node_id"], u["asked"], u["given"]) for u in got["unfilled"]) == [("ST-LYON", 6, 2),
+                                                                                       ("ST-PARIS", 6, 0)]
     assert "DC-PARIS short: 0 sent" in by_store["ST-PARIS"]["why"]
 
 

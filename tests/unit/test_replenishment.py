@@ -13,6 +13,7 @@ from oms.domain.replenishment.forecast import (
     Pattern,
     croston,
     forecast,
+    over,
     patterns,
     sba,
     ses,
@@ -193,4 +194,20 @@ def test_a_stores_sku_takes_each_field_from_the_most_specific_rule_that_sets_it(
     assert got == Rule("min_max", 0.97, 4, 24, 12, 0.7, DEFAULT.min_order, DEFAULT.days_of_supply)
     assert settled(rules, "ST-3", "KIT-0001") == Rule("order_up_to", 0.9, 0, 0, 6, 0.5, 0, 14)
     assert settled([], "ST-1", "DEC-0001") == DEFAULT
-    assert Store("ST-1", "DC-1", (1, 4), 2.0).review_days == 3.5
+    twice = Store("ST-1", "DC-1", (1, 4), 2.0)
+    assert twice.review_days(date(2026, 5, 4)) == 3 and twice.review_days(date(2026, 5, 7)) == 4  # Mon, Thu
+    assert twice.review_days(date(2026, 5, 5)) == 2 and Store("S", "D", (3,), 1).review_days(date(2026, 5, 6)) == 7
+
+
+def test_a_weekly_pattern_is_learnt_where_it_explains_the_days_and_weighs_the_days_covered():
+    week = [2, 2, 2, 2, 4, 8, 1]  # Monday to Sunday: Saturdays sell four times a Monday
+    demand = np.array([week * 6, [3] * 42], dtype=float)
+    seen = np.ones_like(demand, dtype=bool)
+    weekdays = np.arange(42) % 7  # the first day a Monday
+    f = forecast(demand, seen, weekdays)
+    assert f.season[0] == pytest.approx(np.array(week) / 3)  # (the week's mean: 3 a day)
+    assert f.daily[0] == pytest.approx(3) and f.sigma[0] == pytest.approx(0, abs=1e-9)
+    assert list(f.season[1]) == [1] * 7  # a flat series keeps no pattern
+    # Friday to Sunday: 4 + 8 + 1 = 13 units, where a flat forecast would say 9.
+    assert over(f, np.array([4, 5, 6]))[0] == pytest.approx(13) and over(f, np.array([4, 5, 6]))[1] == 9
+    assert list(forecast(demand, seen).season[0]) == [1] * 7  # without weekdays, none is learnt

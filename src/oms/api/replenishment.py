@@ -40,7 +40,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 async def put_stores(items: Annotated[list[ReplenishmentStoreIn], Body(max_length=BULK_MAX)], ctx: Ctx,
                      caller: Caller):
     """Create or replace up to 5,000 stores' supply: the DC each is supplied from (`source_node_id`), the ISO
-    weekdays it orders (its review period is the days between them), the lead time in days and its spread.
+    weekdays it orders (an order must last until the next one: its review period), the lead time in days and its spread.
     All or nothing; a bad item is named."""
     caller.require_admin()
     return Json({"upserted": await settings.put_stores(ctx, items)})

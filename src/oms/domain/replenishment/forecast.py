@@ -16,8 +16,13 @@ and an intermittent or lumpy series whose last demand is older than twice its AD
 (Teunter, Syne & Babai, 2011), whose probability of demand decays on every day without one, while Croston's
 forecast would stay where the last demand left it.
 
+A regular series seen for a few weeks may also have a weekly pattern (its weekday indices): where smoothing
+it without that pattern leaves clearly less error, it is kept, and a forecast over given days weighs each day
+by its weekday's index (``over``).
+
 Each method's smoothing constant is the one of ``ALPHAS`` with the least one-step-ahead squared error over
-the series; ``sigma`` is that error's root mean square: the spread of a day's demand around the forecast.
+the series; ``sigma`` is that error's root mean square (for SES, less its level's own noise): the spread of a
+day's demand around the forecast.
 """
 
 from collections.abc import Callable
@@ -30,6 +35,8 @@ ADI_CUT, CV2_CUT = 1.32, 0.49
 ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5)
 TSB_BETA = 0.1  # how fast TSB's probability of demand follows the days with and without demand
 WARM_UP = 7  # days seen whose mean starts SES's level
+WEEKS = 3  # times each weekday must have been seen for a weekly pattern to be learnt
+KEEP_PATTERN = 0.9  # … and the share of the squared error it must leave at most to be kept
 
 
 class Pattern(IntEnum):
@@ -58,6 +65,7 @@ class Forecasts:
     sigma: np.ndarray
     adi: np.ndarray  # inf where no demand was seen
     cv2: np.ndarray
+    season: np.ndarray  # series × 7 weekday indices (Monday first), 1 where no weekly pattern was learnt
 
 
 def patterns(demand: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,20 +150,43 @@ def tsb(demand: np.ndarray, seen: np.ndarray, alpha: float, beta: float = TSB_BE
 Run = Callable[[np.ndarray, np.ndarray, float], tuple[np.ndarray, np.ndarray]]
 
 
-def _best(method: Run, demand: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The method's forecast with, per series, the smoothing constant of least one-step squared error."""
+def _best(method: Run, demand: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The method's forecast with, per series, the smoothing constant of least one-step squared error: the
+    forecast, that error and the constant."""
     best_forecast, best_error = method(demand, seen, ALPHAS[0])
+    best_alpha = np.full(len(demand), ALPHAS[0])
     for alpha in ALPHAS[1:]:
         forecast, error = method(demand, seen, alpha)
         better = error < best_error
         best_forecast = np.where(better, forecast, best_forecast)
         best_error = np.where(better, error, best_error)
-    return best_forecast, best_error
+        best_alpha = np.where(better, alpha, best_alpha)
+    return best_forecast, best_error, best_alpha
 
 
-def forecast(demand: np.ndarray, seen: np.ndarray) -> Forecasts:
+def weekly(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
+    """Each series' weekday indices (series × 7, ISO Monday first): its mean demand on that weekday over its
+    mean, where it was seen at least ``WEEKS`` times on every weekday; 1 elsewhere (no weekly pattern learnt)."""
+    n = len(demand)
+    index = np.ones((n, 7))
+    total, count = (demand * seen).sum(axis=1), seen.sum(axis=1)
+    mean = total / np.maximum(count, 1)
+    sums, counts = np.zeros((n, 7)), np.zeros((n, 7))
+    for w in range(7):
+        on = seen & (weekdays == w)[None, :]
+        sums[:, w], counts[:, w] = (demand * on).sum(axis=1), on.sum(axis=1)
+    enough = (counts >= WEEKS).all(axis=1) & (mean > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        found = np.clip(sums / np.maximum(counts, 1) / np.maximum(mean, 1e-12)[:, None], 0.2, 3.0)
+    found /= found.mean(axis=1, keepdims=True)  # (indices average 1 over the week)
+    index[enough] = found[enough]
+    return index
+
+
+def forecast(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None = None) -> Forecasts:
     """Each series' daily demand forecast by the method its pattern calls for (see the module's docstring).
-    ``demand`` and ``seen``: arrays of series × days, oldest day first."""
+    ``demand`` and ``seen``: arrays of series × days, oldest day first; ``weekdays``: each day's weekday (0 =
+    Monday), to learn a weekly pattern for the regular series (smoothed without it, ``Forecasts.season``)."""
     demand = np.asarray(demand, dtype=float)
     seen = np.asarray(seen, dtype=bool)
     pattern, adi, cv2 = patterns(demand, seen)
@@ -167,9 +198,33 @@ def forecast(demand: np.ndarray, seen: np.ndarray) -> Forecasts:
     from_end = np.cumsum(seen[:, ::-1], axis=1)  # days seen among the last k + 1
     since = np.where(after > 0, from_end[np.arange(len(after)), np.maximum(after - 1, 0)], 0)
     method = np.where((method >= Method.CROSTON) & (since > 2 * adi), Method.TSB, method).astype(np.int8)
+    season = np.ones((len(demand), 7))
+    regular = method == Method.SES
+    if weekdays is not None and regular.any():
+        season[regular] = weekly(demand[regular], seen[regular], np.asarray(weekdays))
     daily, error = np.zeros(len(demand)), np.zeros(len(demand))
     for kind, run in ((Method.SES, ses), (Method.CROSTON, croston), (Method.SBA, sba), (Method.TSB, tsb)):
         rows = np.flatnonzero(method == kind)
         if len(rows):
-            daily[rows], error[rows] = _best(run, demand[rows], seen[rows])
-    return Forecasts(pattern, method, daily, np.sqrt(error), adi, cv2)
+            daily[rows], error[rows], alpha = _best(run, demand[rows], seen[rows])
+            if kind == Method.SES and weekdays is not None:
+                # Smoothed without its weekly pattern, kept where that clearly explains the days better.
+                flat = demand[rows] / season[rows][:, np.asarray(weekdays)]
+                weekly_daily, weekly_error, weekly_alpha = _best(run, flat, seen[rows])
+                better = weekly_error < error[rows] * KEEP_PATTERN
+                season[rows[~better]] = 1.0
+                daily[rows] = np.where(better, weekly_daily, daily[rows])
+                error[rows] = np.where(better, weekly_error, error[rows])
+                alpha = np.where(better, weekly_alpha, alpha)
+            if kind == Method.SES:
+                # SES's one-step error also carries its level's own noise: for steady demand its variance is
+                # the day's × (1 + α / (2 − α)); the day's spread is what the safety stock needs.
+                error[rows] /= 1 + alpha / (2 - alpha)
+    return Forecasts(pattern, method, daily, np.sqrt(error), adi, cv2, season)
+
+
+def over(forecasts: Forecasts, weekdays: np.ndarray) -> np.ndarray:
+    """Each series' demand over the days of these weekdays (0 = Monday): its daily forecast weighed by its
+    weekday indices."""
+    found: np.ndarray = forecasts.daily * forecasts.season[:, np.asarray(weekdays)].sum(axis=1)
+    return found

@@ -44,13 +44,14 @@ class Levels:
 
 
 def safety_stock(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, days: np.ndarray,
-                 lead_sigma: np.ndarray, service: np.ndarray) -> np.ndarray:
-    """The safety stock over ``days`` for each series (see the module's docstring)."""
+                 lead_sigma: np.ndarray, service: np.ndarray, expected: np.ndarray | None = None) -> np.ndarray:
+    """The safety stock over ``days`` for each series (see the module's docstring); ``expected``: the demand
+    over those days where it is not ``daily × days`` (a weekly pattern)."""
     daily, sigma, days = np.asarray(daily, float), np.asarray(sigma, float), np.asarray(days, float)
     lead_sigma, service = np.asarray(lead_sigma, float), np.asarray(service, float)
     z = stats.norm.ppf(service)
     regular = z * np.sqrt(days * sigma ** 2 + daily ** 2 * lead_sigma ** 2)
-    mean = daily * days
+    mean = daily * days if expected is None else np.asarray(expected, float)
     variance = days * sigma ** 2 + daily ** 2 * lead_sigma ** 2
     # Negative binomial with that mean and variance where the days vary more than a Poisson's; else Poisson.
     spread = variance > mean * 1.0001
@@ -66,13 +67,18 @@ def safety_stock(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, days
 
 def levels(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, review_days: np.ndarray,
            lead_days: np.ndarray, lead_sigma: np.ndarray, service: np.ndarray, presentation: np.ndarray,
-           shelf: np.ndarray, policy: np.ndarray, days_of_supply: np.ndarray) -> Levels:
-    """Safety stock, order-up-to level and reorder point of each series. ``shelf``: 0 for no limit."""
+           shelf: np.ndarray, policy: np.ndarray, days_of_supply: np.ndarray,
+           expected: np.ndarray | None = None) -> Levels:
+    """Safety stock, order-up-to level and reorder point of each series. ``shelf``: 0 for no limit.
+    ``expected``: the demand over the protection interval where it is not ``daily`` × its days (a weekly
+    pattern: see ``forecast.over``); ``days_of_supply`` series count their days flat."""
     daily = np.asarray(daily, float)
     protection = np.asarray(review_days, float) + np.asarray(lead_days, float)
-    covered = np.where(np.asarray(policy) == Policy.DAYS_OF_SUPPLY, np.asarray(days_of_supply, float), protection)
-    safety = safety_stock(daily, sigma, pattern, covered, lead_sigma, service)
-    target = np.ceil(daily * covered + safety - 1e-9)
+    supply_days = np.asarray(policy) == Policy.DAYS_OF_SUPPLY
+    covered = np.where(supply_days, np.asarray(days_of_supply, float), protection)
+    mean = daily * covered if expected is None else np.where(supply_days, daily * covered, expected)
+    safety = safety_stock(daily, sigma, pattern, covered, lead_sigma, service, mean)
+    target = np.ceil(mean + safety - 1e-9)
     target = np.maximum(target, presentation)
     shelf = np.asarray(shelf, float)
     target = np.where(shelf > 0, np.minimum(target, np.maximum(shelf, presentation)), target)

@@ -9,6 +9,7 @@ A field no rule sets is ``DEFAULT``'s.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
+from datetime import date
 
 ALL = "*"
 
@@ -36,10 +37,11 @@ class Store:
     lead_days: float
     lead_sigma_days: float = 0.0
 
-    @property
-    def review_days(self) -> float:
-        """The days between two of its orders, on average over a week."""
-        return 7 / len(set(self.order_weekdays))
+    def review_days(self, ordered_on: date) -> int:
+        """The days from an order placed on ``ordered_on`` to the store's next order: what the delivery it
+        brings must last (a Monday and Thursday store: 3 days from Monday, 4 from Thursday)."""
+        weekday = ordered_on.isoweekday()
+        return min((d - weekday) % 7 or 7 for d in set(self.order_weekdays))
 
 
 def matches(pattern: str, sku: str) -> bool:

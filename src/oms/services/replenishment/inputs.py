@@ -18,8 +18,8 @@ class ReplenishmentStoreIn(Strict):
     node_id: NodeId = Field(description="The store")
     source_node_id: NodeId = Field(description="The DC that supplies it")
     order_weekdays: list[Weekday] = Field(min_length=1, max_length=7,
-                                          description="ISO weekdays it orders (1 = Monday); the review period "
-                                                      "is the days between them")
+                                          description="ISO weekdays it orders (1 = Monday): an order must "
+                                                      "last until the next one")
     lead_days: StrictFloat = Field(ge=0, le=60, description="Days from an order to its delivery at the store")
     lead_sigma_days: StrictFloat = Field(default=0, ge=0, le=30, description="How much that varies (standard "
                                                                               "deviation, days)")

@@ -7,6 +7,7 @@ order) and less the units reserved for online orders and holds. Where a DC has f
 stores ask for, they are shared by equal days of supply and the run says what it could not send to whom.
 """
 
+import math
 from collections import defaultdict
 from datetime import date, time, timedelta
 
@@ -18,7 +19,7 @@ from ...domain.access import Principal
 from ...domain.errors import FieldError, InvalidInput, NotFound
 from ...domain.ids import new_id
 from ...domain.replenishment.demand import Move, daily
-from ...domain.replenishment.forecast import Method, forecast
+from ...domain.replenishment.forecast import Forecasts, Method, forecast
 from ...domain.replenishment.levels import Policy, levels, position, proposals
 from ...domain.replenishment.settings import Rule, Store, settled
 from ...domain.replenishment.sharing import Ask, shared
@@ -127,16 +128,16 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
         history = [d for d in days if first <= d.day < run_date]  # the days before the run's
         demand[i, :len(history)] = [d.demand for d in history]
         seen[i, :len(history)] = [not d.out_of_stock for d in history]
-    f = forecast(demand, seen)
+    f = forecast(demand, seen, np.array([(first + timedelta(days=d)).weekday() for d in range(HISTORY_DAYS)]))
     store_of = {s.node_id: s for s in stores}
     rule = [settled(rules, n, sku) for n, sku in pairs]
     column = lambda values: np.array(values)  # noqa: E731
-    lv = levels(f.daily, f.sigma, f.pattern,
-                column([store_of[n].review_days for n, _ in pairs]), column([store_of[n].lead_days for n, _ in pairs]),
+    lv = levels(f.daily, f.sigma, f.pattern, column([store_of[n].review_days(run_date) for n, _ in pairs]),
+                column([store_of[n].lead_days for n, _ in pairs]),
                 column([store_of[n].lead_sigma_days for n, _ in pairs]), column([r.service_level for r in rule]),
                 column([r.presentation_min for r in rule]), column([r.shelf_capacity for r in rule]),
                 column([POLICIES[r.policy or "order_up_to"] for r in rule]),
-                column([r.days_of_supply for r in rule]))
+                column([r.days_of_supply for r in rule]), _expected(f, pairs, store_of, run_date))
     on_order: dict[tuple[str, str], int] = defaultdict(int)
     for node_id, sku, units in ordered:
         on_order[(node_id, sku)] += units
@@ -159,8 +160,24 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
                       "order_up_to": int(lv.order_up_to[i]), "position": int(at[i]), "asked": int(asked[i]),
                       "quantity": given[i],
                       "why": _why(store_of[n], rule[i], f.daily[i], lv.safety[i], lv.order_up_to[i],
-                                  stock[(n, sku)], on_order[(n, sku)], int(asked[i]), given[i])})
+                                  stock[(n, sku)], on_order[(n, sku)], int(asked[i]), given[i], run_date)})
     return lines, unfilled
+
+
+def _expected(f: Forecasts, pairs: list[tuple[str, str]], store_of: dict[str, Store], run_date: date) -> np.ndarray:
+    """Each pair's demand over the days its delivery covers (from the day after the run to its store's next
+    order, plus the lead time), each day weighed by its weekday's index."""
+    found = np.zeros(len(pairs))
+    by_store: dict[str, list[int]] = defaultdict(list)
+    for i, (n, _) in enumerate(pairs):
+        by_store[n].append(i)
+    for n, rows in by_store.items():
+        store = store_of[n]
+        days = math.ceil(store.review_days(run_date) + store.lead_days)
+        weekdays = np.array([(run_date + timedelta(days=d)).weekday() for d in range(1, days + 1)])
+        found[rows] = f.daily[rows] * f.season[rows][:, weekdays].sum(axis=1) * (
+            (store.review_days(run_date) + store.lead_days) / days)  # (a part day counts its part)
+    return found
 
 
 def _shared(pairs: list[tuple[str, str]], asked: np.ndarray, at: np.ndarray, daily: np.ndarray, rule: list[Rule],
@@ -183,10 +200,10 @@ def _shared(pairs: list[tuple[str, str]], asked: np.ndarray, at: np.ndarray, dai
 
 
 def _why(store: Store, rule: Rule, daily: float, safety: float, target: float, stock: tuple[int, int],
-         on_order: int, asked: int, given: int) -> str:
-    covered = store.review_days + store.lead_days
-    text = (f"{rule.policy}: up to {int(target)} = {daily:.2f} a day × {covered:g} days ({store.review_days:g} "
-            f"between orders + {store.lead_days:g} lead) + {safety:.1f} safety at {rule.service_level:.0%}")
+         on_order: int, asked: int, given: int, run_date: date) -> str:
+    review = store.review_days(run_date)
+    text = (f"{rule.policy}: up to {int(target)} = {daily:.2f} a day × {review + store.lead_days:g} days ({review} "
+            f"to the next order + {store.lead_days:g} lead) + {safety:.1f} safety at {rule.service_level:.0%}")
     if rule.presentation_min:
         text += f", at least the {rule.presentation_min} the shelf shows"
     if rule.shelf_capacity:
