@@ -59,7 +59,8 @@ async def test_a_store_gets_what_brings_it_up_to_its_level_with_every_input_kept
     assert (line["node_id"], line["sku"], line["method"]) == ("ST-PARIS", "SKU-A", "ses")
     assert line["forecast_daily"] == pytest.approx(2) and line["sigma"] == pytest.approx(0)
     assert (line["order_up_to"], line["position"], line["asked"], line["quantity"]) == (8, 5, 4, 4)
-    assert "2.00 a day × 4 days (3 to the next order + 1 lead)" in line["why"] and "packs of 2" in line["why"]
+    assert "8.0 expected over 4 days (3 to the next order + 1 lead; 2.00 a day)" in line["why"]
+    assert "packs of 2" in line["why"] and got["next_offset"] is None
     assert got["unfilled"] == [] and got["summary"] == {"stores": 1, "proposed": 1, "units": 4, "unfilled": 0}
     again = await client.get(f"/v1/replenishment/runs/{got['id']}", headers=keys.h("viewer"))
     assert again.status_code == 200 and again.json() == got
@@ -91,3 +92,9 @@ async def test_runs_are_started_by_an_admin_for_stores_with_settings(ctx, client
     problem(await client.post("/v1/replenishment/runs", headers=keys.h("viewer"), json={}), 403, "forbidden")
     problem(await client.get("/v1/replenishment/runs/rpl_nope", headers=keys.h("admin")), 404, "not_found")
     problem(await client.get("/v1/replenishment/runs/rpl_nope", headers=keys.h("store_paris")), 403, "forbidden")
+    # A run is for a date within the last year or the next two weeks; a list given is never empty.
+    for bad, field in (({"date": "2027-06-01"}, "date"), ({"date": "2025-01-01"}, "date"), ({"nodes": []}, "nodes"),
+                       ({"skus": []}, "skus")):
+        body = problem(await client.post("/v1/replenishment/runs", headers=keys.h("admin"), json=bad), 422,
+                       "invalid_input")
+        assert field in str(body), body

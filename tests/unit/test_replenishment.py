@@ -19,7 +19,7 @@ from oms.domain.replenishment.forecast import (
     ses,
     tsb,
 )
-from oms.domain.replenishment.levels import Policy, levels, position, proposals, rounded, safety_stock
+from oms.domain.replenishment.levels import Levels, Policy, levels, position, proposals, rounded, safety_stock
 from oms.domain.replenishment.settings import DEFAULT, Rule, Store, settled
 from oms.domain.replenishment.sharing import Ask, shared
 
@@ -98,6 +98,10 @@ def test_safety_stock_for_regular_demand_follows_the_formula():
     got = safety_stock(np.array([10.0]), np.array([3.0]), np.array([Pattern.SMOOTH]), np.array([7.0]),
                        np.array([1.0]), np.array([0.95]))
     assert got[0] == pytest.approx(1.6449 * np.sqrt(7 * 9 + 100 * 1), rel=1e-4)
+    # The forecast's own spread counts once a day over the 7 days: 7² × 1².
+    leaning = safety_stock(np.array([10.0]), np.array([3.0]), np.array([Pattern.SMOOTH]), np.array([7.0]),
+                           np.array([1.0]), np.array([0.95]), level_sigma=np.array([1.0]))
+    assert leaning[0] == pytest.approx(1.6449 * np.sqrt(7 * 9 + 49 * 1 + 100 * 1), rel=1e-4)
 
 
 def test_a_slow_mover_is_counted_in_whole_units_by_its_poisson_quantile():
@@ -125,14 +129,26 @@ def test_proposals_by_policy_rounded_to_packs_with_the_threshold_and_the_minimum
     got = levels(np.array([2.0, 2.0, 2.0]), np.zeros(3), np.array([Pattern.SMOOTH] * 3), np.full(3, 4.0),
                  np.full(3, 2.0), np.zeros(3), np.full(3, 0.95), np.zeros(3), np.zeros(3),
                  np.array([Policy.ORDER_UP_TO, Policy.MIN_MAX, Policy.DAYS_OF_SUPPLY]), np.array([0, 0, 10.0]))
-    assert list(got.order_up_to) == [12, 12, 20] and got.reorder_point[1] == 4
+    # 2 a day over 6 days: 12; min_max's min protects the same 12 days, its max adds 4 days' demand: 20; 10
+    # days of supply: 20.
+    assert list(got.order_up_to) == [12, 20, 20] and list(got.reorder_point) == [12, 12, 20]
     at = position(np.array([5, 5, 5]), np.array([1, 1, 1]), np.array([0, 0, 0]), np.array([2, 2, 2]),
                   np.array([0, 0, 0]))
     assert list(at) == [4, 4, 4]
-    assert list(proposals(got, at, np.array([0, 1, 2]), np.ones(3), np.full(3, 0.5), np.zeros(3))) == [8, 8, 16]
-    higher = position(np.array([7] * 3), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3))
-    # min_max waits while the position is over its reorder point.
-    assert list(proposals(got, higher, np.array([0, 1, 2]), np.ones(3), np.full(3, 0.5), np.zeros(3))) == [5, 0, 13]
+    policies = np.array([Policy.ORDER_UP_TO, Policy.MIN_MAX, Policy.DAYS_OF_SUPPLY])
+    assert list(proposals(got, at, policies, np.ones(3), np.full(3, 0.5), np.zeros(3))) == [8, 16, 16]
+    # min_max waits while the position is over its min.
+    higher = position(np.array([7, 13, 7]), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3))
+    assert list(proposals(got, higher, policies, np.ones(3), np.full(3, 0.5), np.zeros(3))) == [5, 0, 13]
+
+
+def test_a_proposal_never_fills_the_shelf_past_its_capacity():
+    wanted = Levels(np.zeros(3), np.array([40.0, 40, 40]), np.array([40.0, 40, 40]))
+    # Up to 40 from 1 in packs of 6: 42 would do, the shelf holds 36: 30 (5 packs) fit; with a minimum order
+    # of 36 nothing fits; without a shelf limit, 42.
+    got = proposals(wanted, np.array([1, 1, 1]), np.zeros(3, dtype=int), np.full(3, 6), np.full(3, 0.5),
+                    np.array([0, 36, 0]), shelf=np.array([36, 36, 0]))
+    assert list(got) == [30, 0, 42]
 
 
 def test_rounding_to_packs():
@@ -164,6 +180,8 @@ def test_a_share_is_capped_by_what_was_asked_and_packs_go_where_they_add_most():
     got = shared(18, asks)
     # DS = 18 / 4 = 4.5 days: A 13.5 (2 packs), B 4.5 (0); the pack left goes to B (0 days) rather than A (4).
     assert got == {"A": 12, "B": 6} and sum(got.values()) <= 18
+    # A share a hair under a whole unit from float sums is that unit.
+    assert shared(10, [Ask("A", 10, -5, 0), Ask("B", 10, 3, 1)]) == {"A": 5, "B": 5}
 
 
 def test_a_stores_ledger_makes_three_streams_and_marks_the_days_it_had_nothing():

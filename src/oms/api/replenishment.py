@@ -84,6 +84,7 @@ async def start_run(body: RunIn, ctx: Ctx, caller: Caller):
 
 
 @router.get("/runs/{run_id}", dependencies=[may("replenishment")], response_model=ReplenishmentRun)
-async def get_run(run_id: str, ctx: Ctx, caller: Caller):
-    """A run and its proposals (admin and viewer keys)."""
-    return Json(await runs.get_run(ctx, run_id, principal=caller))
+async def get_run(run_id: str, ctx: Ctx, caller: Caller, offset: Annotated[int, Query(ge=0, le=10**8)] = 0):
+    """A run and its proposals (admin and viewer keys), 5,000 lines at a time by store and SKU: `next_offset`
+    gives the next page's `offset` (null: the last page)."""
+    return Json(await runs.get_run(ctx, run_id, principal=caller, offset=offset))

@@ -566,6 +566,7 @@ class ReplenishmentRun(BaseModel):
     created_at: str
     unfilled: list[Unfilled]
     lines: list[ReplenishmentLine]
+    next_offset: int | None = Field(default=None, description="The next page of lines (null: none)")
 
 
 class Slot(BaseModel):

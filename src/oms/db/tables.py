@@ -307,8 +307,6 @@ carrier_services = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
-# Public holidays by country and region ("" for the whole country): nodes and carrier services are closed
-# on them unless they say otherwise (``oms holidays`` loads them from the ``holidays`` package).
 # A store's replenishment: the DC it is supplied from, the ISO weekdays it orders, the lead time (days) and
 # its spread.
 replenishment_stores = Table(
@@ -372,6 +370,8 @@ replenishment_lines = Table(
     Column("why", Text, nullable=False),
 )
 
+# Public holidays by country and region ("" for the whole country): nodes and carrier services are closed
+# on them unless they say otherwise (``oms holidays`` loads them from the ``holidays`` package).
 public_holidays = Table(
     "public_holidays",
     metadata,

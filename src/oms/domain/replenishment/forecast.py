@@ -21,13 +21,14 @@ it without that pattern leaves clearly less error, it is kept, and a forecast ov
 by its weekday's index (``over``).
 
 Each method's smoothing constant is the one of ``ALPHAS`` with the least one-step-ahead squared error over
-the series; ``sigma`` is that error's root mean square (for SES, less its level's own noise): the spread of a
-day's demand around the forecast.
+the series; ``sigma`` is the spread of a day's demand around the forecast (for SES, that error less its
+level's own noise, kept as ``level_sigma``: over P days a day's spread adds up P times, the level's P² times).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import partial
 
 import numpy as np
 
@@ -66,6 +67,7 @@ class Forecasts:
     adi: np.ndarray  # inf where no demand was seen
     cv2: np.ndarray
     season: np.ndarray  # series × 7 weekday indices (Monday first), 1 where no weekly pattern was learnt
+    level_sigma: np.ndarray  # the spread of the daily forecast itself (SES's level; 0 for the others)
 
 
 def patterns(demand: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -88,15 +90,20 @@ def patterns(demand: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.where(count > 0, pattern, Pattern.NO_DEMAND).astype(np.int8), adi, cv2
 
 
-def ses(demand: np.ndarray, seen: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Simple exponential smoothing: the level after the last day, and the one-step errors' mean square."""
+def ses(demand: np.ndarray, seen: np.ndarray, alpha: float,
+        scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Simple exponential smoothing: the level after the last day, and the one-step errors' mean square.
+    ``scale``: each day's weekday index (series × days): the level is smoothed on the demand without it, and
+    each day's error is measured on its own scale."""
     n, days = demand.shape
+    flat = demand if scale is None else demand / scale
     first = seen & (np.cumsum(seen, axis=1) <= WARM_UP)  # the first days seen: a series may start late
-    level = (demand * first).sum(axis=1) / np.maximum(first.sum(axis=1), 1)
+    level = (flat * first).sum(axis=1) / np.maximum(first.sum(axis=1), 1)
     error, counted = np.zeros(n), np.zeros(n)
     for t in range(days):
-        y, ok = demand[:, t], seen[:, t]
-        error += np.where(ok, (y - level) ** 2, 0.0)
+        y, ok = flat[:, t], seen[:, t]
+        expected = level if scale is None else level * scale[:, t]
+        error += np.where(ok, (demand[:, t] - expected) ** 2, 0.0)
         counted += ok
         level = np.where(ok, alpha * y + (1 - alpha) * level, level)
     return level, error / np.maximum(counted, 1)
@@ -202,25 +209,28 @@ def forecast(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None =
     regular = method == Method.SES
     if weekdays is not None and regular.any():
         season[regular] = weekly(demand[regular], seen[regular], np.asarray(weekdays))
-    daily, error = np.zeros(len(demand)), np.zeros(len(demand))
+    daily, error, level = np.zeros(len(demand)), np.zeros(len(demand)), np.zeros(len(demand))
     for kind, run in ((Method.SES, ses), (Method.CROSTON, croston), (Method.SBA, sba), (Method.TSB, tsb)):
         rows = np.flatnonzero(method == kind)
         if len(rows):
             daily[rows], error[rows], alpha = _best(run, demand[rows], seen[rows])
             if kind == Method.SES and weekdays is not None:
-                # Smoothed without its weekly pattern, kept where that clearly explains the days better.
-                flat = demand[rows] / season[rows][:, np.asarray(weekdays)]
-                weekly_daily, weekly_error, weekly_alpha = _best(run, flat, seen[rows])
+                # Smoothed without its weekly pattern, kept where that clearly explains the days better (both
+                # errors measured on the demand itself).
+                scale = season[rows][:, np.asarray(weekdays)]
+                weekly_daily, weekly_error, weekly_alpha = _best(partial(ses, scale=scale), demand[rows], seen[rows])
                 better = weekly_error < error[rows] * KEEP_PATTERN
                 season[rows[~better]] = 1.0
                 daily[rows] = np.where(better, weekly_daily, daily[rows])
                 error[rows] = np.where(better, weekly_error, error[rows])
                 alpha = np.where(better, weekly_alpha, alpha)
             if kind == Method.SES:
-                # SES's one-step error also carries its level's own noise: for steady demand its variance is
-                # the day's × (1 + α / (2 − α)); the day's spread is what the safety stock needs.
+                # SES's one-step error carries its level's own noise: for steady demand its variance is the
+                # day's × (1 + α / (2 − α)). The day's spread is kept, and the level's apart: over P days the
+                # level's error counts P times over (``level_sigma``).
                 error[rows] /= 1 + alpha / (2 - alpha)
-    return Forecasts(pattern, method, daily, np.sqrt(error), adi, cv2, season)
+                level[rows] = np.sqrt(error[rows] * alpha / (2 - alpha))
+    return Forecasts(pattern, method, daily, np.sqrt(error), adi, cv2, season, level)
 
 
 def over(forecasts: Forecasts, weekdays: np.ndarray) -> np.ndarray:

@@ -1,22 +1,24 @@
 """From forecasts to the units each store should receive, for many store-SKUs at once.
 
-Over the protection interval P = R + L (the days until the delivery after next: the review period R between
-two deliveries, and the lead time L):
+Over the protection interval P (the days an order must last: until the store's next order, plus the lead
+time):
 
-    safety stock   regular demand: z · sqrt(P · σd² + d̄² · σL²), z the service level's normal quantile
-                   (σd: a day's spread around the forecast d̄; σL: the lead time's spread in days);
-                   slow movers (intermittent or lumpy, or under ``SLOW`` units over P and varying at least as
-                   much as a Poisson count): the service level's quantile of demand over P, Poisson with mean
-                   d̄·P — negative binomial when the days vary more than a Poisson's would — less that mean;
-    order-up-to    S = d̄ · P + safety stock, never under the presentation minimum (what the shelf shows),
-                   never over the shelf's capacity;
+    safety stock   regular demand: z · sqrt(P · σd² + P² · σf² + d̄² · σL²), z the service level's normal
+                   quantile (σd: a day's spread around the forecast d̄; σf: the forecast's own, counted P times
+                   over as every day of P leans on it; σL: the lead time's spread in days); slow movers
+                   (intermittent or lumpy, or under ``SLOW`` units over P and varying at least as much as a
+                   Poisson count): the service level's quantile of demand over P, Poisson with mean d̄·P —
+                   negative binomial when the days vary more than a Poisson's would — less that mean;
+    order-up-to    S = the demand over P + safety stock, never under the presentation minimum (what the shelf
+                   shows), never over the shelf's capacity;
     position       on hand + in transit + on order − reserved (online orders and holds not yet left) − units
-                   kept for walk-in customers;
-    proposal       order_up_to: S − position; min_max: S − position once the position is at or under the
-                   reorder point s = d̄ · L + safety stock over L, else 0; days_of_supply: S' − position with
-                   S' = d̄ · the days asked + safety stock. Never negative; rounded to case packs (a part of a
-                   pack at or over the rounding threshold makes a whole one), at least the minimum order
-                   quantity when anything is sent.
+                   kept aside (the service counts no transfers in transit nor units kept aside yet: 0);
+    proposal       order_up_to: S − position; days_of_supply: the same with S over the days asked; min_max:
+                   the level above (its min, s) protects the interval, and once the position is at or under
+                   it the store orders up to s + a review period's demand (its max), else nothing. Never
+                   negative; rounded to case packs (a part of a pack at or over the rounding threshold makes a
+                   whole one), at least the minimum order quantity when anything is sent, never past the
+                   shelf's capacity (a pack less, or nothing when the minimum does not fit).
 """
 
 from dataclasses import dataclass
@@ -44,15 +46,18 @@ class Levels:
 
 
 def safety_stock(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, days: np.ndarray,
-                 lead_sigma: np.ndarray, service: np.ndarray, expected: np.ndarray | None = None) -> np.ndarray:
+                 lead_sigma: np.ndarray, service: np.ndarray, expected: np.ndarray | None = None,
+                 level_sigma: np.ndarray | None = None) -> np.ndarray:
     """The safety stock over ``days`` for each series (see the module's docstring); ``expected``: the demand
-    over those days where it is not ``daily × days`` (a weekly pattern)."""
+    over those days where it is not ``daily × days`` (a weekly pattern); ``level_sigma``: the forecast's own
+    spread (σf)."""
     daily, sigma, days = np.asarray(daily, float), np.asarray(sigma, float), np.asarray(days, float)
     lead_sigma, service = np.asarray(lead_sigma, float), np.asarray(service, float)
+    level = np.zeros_like(daily) if level_sigma is None else np.asarray(level_sigma, float)
     z = stats.norm.ppf(service)
-    regular = z * np.sqrt(days * sigma ** 2 + daily ** 2 * lead_sigma ** 2)
+    variance = days * sigma ** 2 + days ** 2 * level ** 2 + daily ** 2 * lead_sigma ** 2
+    regular = z * np.sqrt(variance)
     mean = daily * days if expected is None else np.asarray(expected, float)
-    variance = days * sigma ** 2 + daily ** 2 * lead_sigma ** 2
     # Negative binomial with that mean and variance where the days vary more than a Poisson's; else Poisson.
     spread = variance > mean * 1.0001
     slow = (pattern >= Pattern.INTERMITTENT) | ((mean < SLOW) & (variance >= mean))
@@ -68,24 +73,29 @@ def safety_stock(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, days
 def levels(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, review_days: np.ndarray,
            lead_days: np.ndarray, lead_sigma: np.ndarray, service: np.ndarray, presentation: np.ndarray,
            shelf: np.ndarray, policy: np.ndarray, days_of_supply: np.ndarray,
-           expected: np.ndarray | None = None) -> Levels:
-    """Safety stock, order-up-to level and reorder point of each series. ``shelf``: 0 for no limit.
-    ``expected``: the demand over the protection interval where it is not ``daily`` × its days (a weekly
-    pattern: see ``forecast.over``); ``days_of_supply`` series count their days flat."""
+           expected: np.ndarray | None = None, level_sigma: np.ndarray | None = None) -> Levels:
+    """Safety stock, order-up-to level (min_max: its max) and reorder point (min_max: its min; the others
+    order whenever under their level) of each series. ``shelf``: 0 for no limit. ``expected``: the demand
+    over the protection interval where it is not ``daily`` × its days (a weekly pattern: see
+    ``forecast.over``); ``days_of_supply`` series count their days flat."""
     daily = np.asarray(daily, float)
-    protection = np.asarray(review_days, float) + np.asarray(lead_days, float)
-    supply_days = np.asarray(policy) == Policy.DAYS_OF_SUPPLY
+    review = np.asarray(review_days, float)
+    protection = review + np.asarray(lead_days, float)
+    policy = np.asarray(policy)
+    supply_days = policy == Policy.DAYS_OF_SUPPLY
     covered = np.where(supply_days, np.asarray(days_of_supply, float), protection)
     mean = daily * covered if expected is None else np.where(supply_days, daily * covered, expected)
-    safety = safety_stock(daily, sigma, pattern, covered, lead_sigma, service, mean)
-    target = np.ceil(mean + safety - 1e-9)
-    target = np.maximum(target, presentation)
+    safety = safety_stock(daily, sigma, pattern, covered, lead_sigma, service, mean, level_sigma)
     shelf = np.asarray(shelf, float)
-    target = np.where(shelf > 0, np.minimum(target, np.maximum(shelf, presentation)), target)
-    lead = np.asarray(lead_days, float)
-    reorder = np.ceil(daily * lead + safety_stock(daily, sigma, pattern, lead, lead_sigma, service) - 1e-9)
-    reorder = np.maximum(reorder, presentation)
-    return Levels(safety, target, reorder)
+    presentation = np.asarray(presentation, float)
+
+    def within(units: np.ndarray) -> np.ndarray:
+        units = np.maximum(units, presentation)
+        return np.where(shelf > 0, np.minimum(units, np.maximum(shelf, presentation)), units)
+    protected = within(np.ceil(mean + safety - 1e-9))
+    # min_max: its min protects the interval; its max adds a review period's demand (fewer, larger orders).
+    target = np.where(policy == Policy.MIN_MAX, within(np.ceil(mean + safety + daily * review - 1e-9)), protected)
+    return Levels(safety, target, protected)
 
 
 def position(on_hand: np.ndarray, in_transit: np.ndarray, on_order: np.ndarray, reserved: np.ndarray,
@@ -97,12 +107,22 @@ def position(on_hand: np.ndarray, in_transit: np.ndarray, on_order: np.ndarray, 
 
 
 def proposals(levels: Levels, position: np.ndarray, policy: np.ndarray, pack: np.ndarray, threshold: np.ndarray,
-              minimum: np.ndarray) -> np.ndarray:
-    """The units to send each series (whole packs, at least the minimum order quantity when any)."""
+              minimum: np.ndarray, shelf: np.ndarray | None = None) -> np.ndarray:
+    """The units to send each series (whole packs, at least the minimum order quantity when any, never past
+    the shelf's capacity where it has one)."""
     wanted = np.maximum(levels.order_up_to - position, 0)
     waits = (np.asarray(policy) == Policy.MIN_MAX) & (position > levels.reorder_point)
-    wanted = np.where(waits, 0, wanted)
-    return rounded(wanted, pack, threshold, minimum)
+    units = rounded(np.where(waits, 0, wanted), pack, threshold, minimum)
+    if shelf is None:
+        return units
+    shelf = np.asarray(shelf, float)
+    pack = np.maximum(np.asarray(pack, dtype=np.int64), 1)
+    room = np.maximum(shelf - position, 0)
+    over = (shelf > 0) & (units > room)
+    fitting = np.floor(room / pack) * pack
+    least = np.ceil(np.asarray(minimum, float) / pack) * pack
+    fitting = np.where(fitting >= np.maximum(least, 1), fitting, 0)
+    return np.where(over, fitting, units).astype(np.int64)
 
 
 def rounded(wanted: np.ndarray, pack: np.ndarray, threshold: np.ndarray, minimum: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ ALL = "*"
 class Rule:
     policy: str | None = None  # order_up_to, min_max, days_of_supply
     service_level: float | None = None  # the chance the shelf does not run out before the next delivery
-    presentation_min: int | None = None  # units the shelf shows: never sold below, never given to online orders
+    presentation_min: int | None = None  # units the shelf shows: the level never goes below them
     shelf_capacity: int | None = None  # units the shelf holds (0: no limit)
     case_pack: int | None = None  # units a DC sends together
     rounding_threshold: float | None = None  # part of a pack that makes a whole one (0..1)

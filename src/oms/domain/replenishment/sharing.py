@@ -8,6 +8,7 @@ whole packs (rounded down), and the packs left over go one at a time to the stor
 supply after what it has been given, as long as it asked for them.
 """
 
+import math
 from dataclasses import dataclass
 
 
@@ -46,7 +47,8 @@ def shared(available: int, asks: list[Ask]) -> dict[str, int]:
         for a in open_:
             given[a.store] += share[a.store]
         left = 0.0
-    units = {a.store: int(given[a.store] // a.pack) * a.pack for a in asks}
+    # (a share a hair under a whole pack from float sums is that pack)
+    units = {a.store: math.floor(given[a.store] / a.pack + 1e-6) * a.pack for a in asks}
     rest = available - sum(units.values())
     while True:
         room = [a for a in asks if units[a.store] + a.pack <= a.wanted and a.pack <= rest]

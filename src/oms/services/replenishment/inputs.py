@@ -64,5 +64,5 @@ class RunIn(Strict):
     range)."""
 
     date: dt.date | None = Field(default=None, description="The order day (default: today)")
-    nodes: list[NodeId] | None = Field(default=None, max_length=5000)
-    skus: list[Sku] | None = Field(default=None, max_length=5000)
+    nodes: list[NodeId] | None = Field(default=None, min_length=1, max_length=5000)
+    skus: list[Sku] | None = Field(default=None, min_length=1, max_length=5000)

@@ -7,6 +7,7 @@ order) and less the units reserved for online orders and holds. Where a DC has f
 stores ask for, they are shared by equal days of supply and the run says what it could not send to whom.
 """
 
+import asyncio
 import math
 from collections import defaultdict
 from datetime import date, time, timedelta
@@ -28,6 +29,8 @@ from ..runtime.context import Context
 from .inputs import RunIn
 
 HISTORY_DAYS = 90
+AHEAD = 14  # days ahead a run may be for (its history still ends today)
+LINES_SHOWN = 5000  # lines a run's answer lists (the rest: GET with ``offset``)
 POLICIES = {"order_up_to": Policy.ORDER_UP_TO, "min_max": Policy.MIN_MAX, "days_of_supply": Policy.DAYS_OF_SUPPLY}
 inv, mv, sup = t.inventory.c, t.movements.c, t.supply.c
 
@@ -38,10 +41,14 @@ async def start_run(ctx: Context, body: RunIn, *, principal: Principal) -> dict:
     snap = await ctx.reference.get(ctx.db)
     stores, rules = await _settings(ctx)
     now = ctx.clock.now()
-    run_date = body.date or (snap.times[next(iter(stores))].calendar.local_date(now) if stores else now.date())
+    today = snap.times[next(iter(stores))].calendar.local_date(now) if stores else now.date()
+    run_date = body.date or today
+    if not today - timedelta(days=366) <= run_date <= today + timedelta(days=AHEAD):
+        raise InvalidInput([FieldError("date", f"is {run_date.isoformat()}: a run is for a date within the last "
+                                               f"year or the next {AHEAD} days")])
     scope = _scope(body, stores, run_date)
     lines, unfilled = await _proposals(ctx, snap, [stores[n] for n in scope], rules, set(body.skus or ()),
-                                       run_date)
+                                       run_date, min(run_date, today))
     run_id = new_id("rpl")
     summary = {"stores": len(scope), "proposed": len(lines), "units": sum(x["quantity"] for x in lines),
                "unfilled": len(unfilled)}
@@ -54,7 +61,8 @@ async def start_run(ctx: Context, body: RunIn, *, principal: Principal) -> dict:
     return await get_run(ctx, run_id, principal=principal)
 
 
-async def get_run(ctx: Context, run_id: str, *, principal: Principal) -> dict:
+async def get_run(ctx: Context, run_id: str, *, principal: Principal, offset: int = 0) -> dict:
+    """The run, with up to ``LINES_SHOWN`` of its lines from ``offset`` on (by store and SKU)."""
     principal.require_planner()
     r, x = t.replenishment_runs.c, t.replenishment_lines.c
     async with ctx.db.read() as conn:
@@ -62,10 +70,12 @@ async def get_run(ctx: Context, run_id: str, *, principal: Principal) -> dict:
         if run is None:
             raise NotFound(f"no replenishment run {run_id!r}")
         lines = (await conn.execute(select(t.replenishment_lines).where(x.run_id == run_id)
-                                    .order_by(x.node_id, x.sku))).all()
+                                    .order_by(x.node_id, x.sku).offset(offset).limit(LINES_SHOWN + 1))).all()
+    more = len(lines) > LINES_SHOWN
     return {"id": run.id, "date": run.run_date.isoformat(), "scope": run.scope, "summary": run.summary,
             "created_at": run.created_at.isoformat(), "unfilled": run.unfilled,
-            "lines": [{k: getattr(ln, k) for k in LINE_FIELDS} for ln in lines]}
+            "lines": [{k: getattr(ln, k) for k in LINE_FIELDS} for ln in lines[:LINES_SHOWN]],
+            "next_offset": offset + LINES_SHOWN if more else None}
 
 
 LINE_FIELDS = ("node_id", "sku", "source_node_id", "method", "forecast_daily", "sigma", "safety_stock",
@@ -95,19 +105,24 @@ def _scope(body: RunIn, stores: dict[str, Store], run_date: date) -> list[str]:
 
 
 async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: list[tuple[str, str, Rule]],
-                     skus: set[str], run_date: date) -> tuple[list[dict], list[dict]]:
+                     skus: set[str], run_date: date, until: date) -> tuple[list[dict], list[dict]]:
+    """The lines (each store-SKU with something to receive) and what could not be sent. ``until``: the day the
+    history stops before (the run's date, or today for a run ahead)."""
     if not stores:
         return [], []
     ids = [s.node_id for s in stores]
-    first = run_date - timedelta(days=HISTORY_DAYS)
+    first = until - timedelta(days=HISTORY_DAYS)
     async with ctx.db.read() as conn:
         query = select(inv.node_id, inv.sku, inv.on_hand, inv.reserved).where(inv.node_id.in_(ids))
         if skus:
             query = query.where(inv.sku.in_(skus))
         rows = (await conn.execute(query.order_by(inv.node_id, inv.sku))).all()
         since = min(snap.times[n].calendar.at(first, time(0)) for n in ids)
-        moves = (await conn.execute(select(mv.node_id, mv.sku, mv.delta, mv.reason, mv.occurred_at).where(
-            mv.node_id.in_(ids), mv.occurred_at >= since))).all()
+        moved = select(mv.node_id, mv.sku, mv.delta, mv.reason, mv.occurred_at).where(
+            mv.node_id.in_(ids), mv.occurred_at >= since)
+        if skus:
+            moved = moved.where(mv.sku.in_(skus))
+        moves = (await conn.execute(moved)).all()
         ordered = (await conn.execute(select(sup.node_id, sup.sku, sup.quantity - sup.allocated).where(
             sup.node_id.in_(ids), sup.status == "expected"))).all()
         sources = {s.source_node_id for s in stores}
@@ -125,19 +140,22 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
     seen = np.zeros((len(pairs), HISTORY_DAYS), dtype=bool)
     for i, key in enumerate(pairs):
         days = daily(by_pair.get(key, ()), stock[key][0], first, max(today[key[0]], run_date))
-        history = [d for d in days if first <= d.day < run_date]  # the days before the run's
+        history = [d for d in days if first <= d.day < until]  # the days before the run's (or today)
         demand[i, :len(history)] = [d.demand for d in history]
         seen[i, :len(history)] = [not d.out_of_stock for d in history]
-    f = forecast(demand, seen, np.array([(first + timedelta(days=d)).weekday() for d in range(HISTORY_DAYS)]))
+    # The arithmetic of a whole network's series, off the event loop.
+    f = await asyncio.to_thread(forecast, demand, seen,
+                                np.array([(first + timedelta(days=d)).weekday() for d in range(HISTORY_DAYS)]))
     store_of = {s.node_id: s for s in stores}
     rule = [settled(rules, n, sku) for n, sku in pairs]
+    expected = _expected(f, pairs, store_of, run_date)
     column = lambda values: np.array(values)  # noqa: E731
     lv = levels(f.daily, f.sigma, f.pattern, column([store_of[n].review_days(run_date) for n, _ in pairs]),
                 column([store_of[n].lead_days for n, _ in pairs]),
                 column([store_of[n].lead_sigma_days for n, _ in pairs]), column([r.service_level for r in rule]),
                 column([r.presentation_min for r in rule]), column([r.shelf_capacity for r in rule]),
                 column([POLICIES[r.policy or "order_up_to"] for r in rule]),
-                column([r.days_of_supply for r in rule]), _expected(f, pairs, store_of, run_date))
+                column([r.days_of_supply for r in rule]), expected, f.level_sigma)
     on_order: dict[tuple[str, str], int] = defaultdict(int)
     for node_id, sku, units in ordered:
         on_order[(node_id, sku)] += units
@@ -145,7 +163,7 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
                   column([stock[k][1] for k in pairs]), np.zeros(len(pairs)))
     asked = proposals(lv, at, column([POLICIES[r.policy or "order_up_to"] for r in rule]),
                       column([r.case_pack for r in rule]), column([r.rounding_threshold for r in rule]),
-                      column([r.min_order for r in rule]))
+                      column([r.min_order for r in rule]), column([r.shelf_capacity for r in rule]))
     free = {(r.node_id, r.sku): max(0, r[2]) for r in dc_rows}
     given = _shared(pairs, asked, at, f.daily, rule, store_of, free)
     unfilled = [{"node_id": n, "sku": sku, "source_node_id": store_of[n].source_node_id, "asked": int(asked[i]),
@@ -159,14 +177,14 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
                       "sigma": round(float(f.sigma[i]), 3), "safety_stock": round(float(lv.safety[i]), 2),
                       "order_up_to": int(lv.order_up_to[i]), "position": int(at[i]), "asked": int(asked[i]),
                       "quantity": given[i],
-                      "why": _why(store_of[n], rule[i], f.daily[i], lv.safety[i], lv.order_up_to[i],
+                      "why": _why(store_of[n], rule[i], f.daily[i], expected[i], lv.safety[i], lv.order_up_to[i],
                                   stock[(n, sku)], on_order[(n, sku)], int(asked[i]), given[i], run_date)})
     return lines, unfilled
 
 
 def _expected(f: Forecasts, pairs: list[tuple[str, str]], store_of: dict[str, Store], run_date: date) -> np.ndarray:
-    """Each pair's demand over the days its delivery covers (from the day after the run to its store's next
-    order, plus the lead time), each day weighed by its weekday's index."""
+    """Each pair's demand over the days its order must last (from the run's day to its store's next order, plus
+    the lead time), each day weighed by its weekday's index."""
     found = np.zeros(len(pairs))
     by_store: dict[str, list[int]] = defaultdict(list)
     for i, (n, _) in enumerate(pairs):
@@ -174,7 +192,7 @@ def _expected(f: Forecasts, pairs: list[tuple[str, str]], store_of: dict[str, St
     for n, rows in by_store.items():
         store = store_of[n]
         days = math.ceil(store.review_days(run_date) + store.lead_days)
-        weekdays = np.array([(run_date + timedelta(days=d)).weekday() for d in range(1, days + 1)])
+        weekdays = np.array([(run_date + timedelta(days=d)).weekday() for d in range(days)])
         found[rows] = f.daily[rows] * f.season[rows][:, weekdays].sum(axis=1) * (
             (store.review_days(run_date) + store.lead_days) / days)  # (a part day counts its part)
     return found
@@ -199,11 +217,14 @@ def _shared(pairs: list[tuple[str, str]], asked: np.ndarray, at: np.ndarray, dai
     return given
 
 
-def _why(store: Store, rule: Rule, daily: float, safety: float, target: float, stock: tuple[int, int],
-         on_order: int, asked: int, given: int, run_date: date) -> str:
+def _why(store: Store, rule: Rule, daily: float, expected: float, safety: float, target: float,
+         stock: tuple[int, int], on_order: int, asked: int, given: int, run_date: date) -> str:
     review = store.review_days(run_date)
-    text = (f"{rule.policy}: up to {int(target)} = {daily:.2f} a day × {review + store.lead_days:g} days ({review} "
-            f"to the next order + {store.lead_days:g} lead) + {safety:.1f} safety at {rule.service_level:.0%}")
+    days = rule.days_of_supply if rule.policy == "days_of_supply" else review + store.lead_days
+    why = f"{rule.days_of_supply} days of supply" if rule.policy == "days_of_supply" else \
+        f"{review} to the next order + {store.lead_days:g} lead"
+    text = (f"{rule.policy}: up to {int(target)}: {expected:.1f} expected over {days:g} days ({why}; "
+            f"{daily:.2f} a day) + {safety:.1f} safety at {rule.service_level:.0%}")
     if rule.presentation_min:
         text += f", at least the {rule.presentation_min} the shelf shows"
     if rule.shelf_capacity:
