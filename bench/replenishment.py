@@ -32,6 +32,7 @@ from oms.domain.replenishment.levels import levels, proposals
 
 CLASSES = ("smooth", "seasonal", "intermittent", "lumpy")
 HISTORY, WINDOW, ORDER_DAYS, LEAD = 30, 90, (0, 3), 1  # order days: Monday, Thursday (day 0 is a Monday)
+LATE = 0.2  # the share of deliveries a day late
 
 
 def demand_of(rng: np.random.Generator, series: int, days: int) -> tuple[np.ndarray, np.ndarray]:
@@ -54,12 +55,14 @@ def demand_of(rng: np.random.Generator, series: int, days: int) -> tuple[np.ndar
 
 
 def simulate(demand: np.ndarray, order, lead_late: np.ndarray) -> dict:
-    """Run the shelf day by day; ``order(day, history, seen, position)`` answers the units to order."""
+    """Run the shelf day by day; ``order(day, sold, seen, emptied, position)`` answers the units to order
+    (``emptied``: the days that ended with the shelf empty, as the store's stock records show them)."""
     series, days = demand.shape
     on_hand = np.ceil(demand[:, :HISTORY].mean(axis=1) * 7) + 2
     pipeline: dict[int, np.ndarray] = {}
     sold = np.zeros((series, days))
     seen = np.zeros((series, days), dtype=bool)
+    emptied = np.zeros((series, days), dtype=bool)
     stock_sum, lost, met, deliveries = np.zeros(series), np.zeros(series), np.zeros(series), np.zeros(series)
     asked_days, met_days = np.zeros(series), np.zeros(series)
     cycles, short_cycles, short_now = np.zeros(series), np.zeros(series), np.zeros(series, dtype=bool)
@@ -71,6 +74,7 @@ def simulate(demand: np.ndarray, order, lead_late: np.ndarray) -> dict:
         sale = np.minimum(on_hand, demand[:, day])
         sold[:, day], on_hand = sale, on_hand - sale
         seen[:, day] = ~((opening <= 0) & (sale <= 0))
+        emptied[:, day] = (on_hand <= 0) & (sale > 0)
         if day >= HISTORY:
             stock_sum += on_hand
             lost += demand[:, day] - sale
@@ -84,8 +88,8 @@ def simulate(demand: np.ndarray, order, lead_late: np.ndarray) -> dict:
             short_now[:] = False
         if day % 7 in ORDER_DAYS and day >= HISTORY - 7:
             coming = sum(pipeline.values(), np.zeros(series))
-            units = order(day, sold[:, max(0, day + 1 - WINDOW): day + 1], seen[:, max(0, day + 1 - WINDOW): day + 1],
-                          on_hand + coming)
+            window = slice(max(0, day + 1 - WINDOW), day + 1)
+            units = order(day, sold[:, window], seen[:, window], emptied[:, window], on_hand + coming)
             arrive = day + LEAD + lead_late[:, day]
             for when in np.unique(arrive[units > 0]):
                 pipeline[int(when)] = pipeline.get(int(when), np.zeros(series)) + np.where(arrive == when, units, 0)
@@ -100,23 +104,27 @@ def min_max(history: np.ndarray, scale: float = 1.0):
     daily = history.mean(axis=1)
     low, high = np.ceil(7 * daily * scale), np.ceil(14 * daily * scale)
 
-    def order(day, sold, seen, position):
+    def order(day, sold, seen, emptied, position):
         return np.where(position <= low, np.maximum(high - position, 0), 0)
     return order
 
 
 def policy(service: float):
-    def order(day, sold, seen, position):
+    def order(day, sold, seen, emptied, position):
         history = np.arange(day + 1 - sold.shape[1], day + 1) % 7  # each column's weekday (day 0: a Monday)
-        f = forecast(sold, seen, history)
+        f = forecast(sold, seen, history, emptied)
         n = len(position)
         days = 3 if day % 7 == ORDER_DAYS[0] else 4  # to the next order day
         review = np.full(n, float(days))
+        # The demand over those days and the lead time's part of the day after (the trend's and weekday's).
         expected = over(f, np.arange(day + 1, day + 1 + days) % 7)
-        # Ordered after the day's sales, on the shelf the next morning: no day of demand in between (one day,
-        # one delivery in five).
-        lv = levels(f.daily, f.sigma, f.pattern, review, np.full(n, float(LEAD - 1)), np.full(n, 0.4),
-                    np.full(n, service), np.zeros(n), np.zeros(n), np.zeros(n, dtype=int), np.zeros(n), expected)
+        expected += (LEAD - 1 + LATE) * (over(f, np.arange(day + 1, day + 2 + days) % 7) - expected)
+        # Ordered after the day's sales, on the shelf the next morning: no day of demand in between, but one
+        # day one delivery in five: a lead time of 0.2 days on average, spread by sqrt(0.2 × 0.8) = 0.4.
+        lead = np.full(n, LEAD - 1 + LATE)
+        lv = levels(f.daily, f.sigma, f.pattern, review, lead, np.full(n, np.sqrt(LATE * (1 - LATE))),
+                    np.full(n, service), np.zeros(n), np.zeros(n), np.zeros(n, dtype=int), np.zeros(n), expected,
+                    f.level_sigma, f.trend_sigma, f.level_trend)
         return proposals(lv, position, np.zeros(n, dtype=int), np.ones(n), np.full(n, 0.5), np.zeros(n)).astype(float)
     return order
 
@@ -145,7 +153,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     days = HISTORY + args.days
     demand, kind = demand_of(rng, args.series, days)
-    late = (rng.random((args.series, days)) < 0.2).astype(int)
+    late = (rng.random((args.series, days)) < LATE).astype(int)
     started = time.process_time()
     fixed = simulate(demand, min_max(demand[:, :HISTORY]), late)
     target = fixed["stock"].sum()

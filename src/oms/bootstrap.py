@@ -25,6 +25,7 @@ from .services.partners.webhook_sender import deliver_due
 from .services.promise.capacity_board import CapacityBoard
 from .services.reference.cache import ReferenceCache
 from .services.reference.keys import KeyCache, create_key
+from .services.replenishment.sweep import replenish_due
 from .services.reservations.expiry import release_expired
 from .services.runtime.context import Context
 from .services.runtime.throttle import FailureThrottle
@@ -106,14 +107,15 @@ async def sweep(ctx: Context) -> None:
     """Every few seconds: release expired holds; plan the orders waiting for release again together when
     stock moved; release the planned work whose wave has come; withdraw the fulfilment orders a node did
     not accept in time; release backorders whose units are there; source again the orders awaiting it;
-    send back the parcels not collected in time; tell the stock rows that ran low. Every server process
+    send back the parcels not collected in time; tell the stock rows that ran low; propose the replenishment
+    of the stores ordering today once their day's time has come (``OMS_REPLENISH_AT``). Every server process
     may run it (holds locked by another are skipped; each order is changed under its row lock)."""
     log = logging.getLogger("oms.sweep")
     while True:
         await asyncio.sleep(ctx.settings.hold_sweep_seconds)
         # A failed sweep is retried at the next tick (captures also free expired holds when they need to).
         for task in (release_expired, when_due, release_due, expire_unaccepted, release_backorders, retry_waiting,
-                     send_back_uncollected, tell_low_stock):
+                     send_back_uncollected, tell_low_stock, replenish_due):
             try:
                 await task(ctx)
             except Exception:

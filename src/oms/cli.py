@@ -1,7 +1,8 @@
-"""The ``oms`` command: serve, migrate, manage keys, load the demo retailer, import CSV files."""
+"""The ``oms`` command: serve, migrate, manage keys, load the demo retailer, import CSV files, replenish."""
 
 import asyncio
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -285,3 +286,63 @@ def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")]
     started = time.perf_counter()
     count = run(write)
     console.print(f"{count} {kind} imported from {file.name} in {time.perf_counter() - started:.1f} s.")
+
+
+@app.command()
+def replenish(date: Annotated[datetime | None, typer.Option(help="the order day (default: today)",
+                                                            formats=["%Y-%m-%d"])] = None,
+              node: Annotated[list[str] | None, typer.Option(
+                  help="a store to run for (repeat it for several); by default those ordering that day")] = None,
+              csv: Annotated[Path | None, typer.Option(help="write every proposal to this CSV file")] = None,
+              approve: Annotated[bool, typer.Option(help="send the proposals: a transfer per store and DC")] = False,
+              shown: Annotated[int, typer.Option(help="proposals listed, most urgent first")] = 30):
+    """Propose what the stores should receive (as `POST /v1/replenishment/runs`), list the most urgent (fewest
+    days of cover first), and with --approve turn them into transfers."""
+    import csv as csv_module
+
+    from rich.table import Table
+
+    from .demo.load import SYSTEM
+    from .services.replenishment import approve as approving
+    from .services.replenishment.inputs import ApproveIn, RunIn
+    from .services.replenishment.runs import LINE_FIELDS, all_lines, start_run
+
+    try:
+        body = RunIn(date=date.date() if date else None, nodes=node or None)
+    except ValidationError as exc:
+        for e in exc.errors():
+            option = {"nodes": "node"}.get(str(e["loc"][0]), e["loc"][0])
+            err.print(f"error: --{option}: {e['msg']}", style="red", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+    async def go(ctx):
+        got = await start_run(ctx, body, principal=SYSTEM)
+        lines = await all_lines(ctx, got["id"])
+        sent = await approving.approve(ctx, got["id"], ApproveIn(), principal=SYSTEM) if approve else None
+        return got, lines, sent
+
+    got, lines, sent = run(go)
+    if csv:
+        with csv.open("w", newline="") as out:
+            writer = csv_module.DictWriter(out, fieldnames=LINE_FIELDS)
+            writer.writeheader()
+            writer.writerows(lines)
+
+    def cover(line: dict) -> float:
+        return line["position"] / line["forecast_daily"] if line["forecast_daily"] > 0 else float("inf")
+
+    table = Table("store", "sku", "method", "a day", "position", "days of cover", "up to", "asked", "sent",
+                  title=f"run {got['id']} for {got['date']}")
+    for line in sorted(lines, key=cover)[:shown]:
+        table.add_row(line["node_id"], line["sku"], line["method"], f"{line['forecast_daily']:.2f}",
+                      str(line["position"]), f"{cover(line):.1f}", str(line["order_up_to"]), str(line["asked"]),
+                      str(line["quantity"]))
+    console.print(table)
+    summary = got["summary"]
+    console.print(f"{summary['stores']} stores, {summary['proposed']} proposals, {summary['units']} units; "
+                  f"{summary['unfilled']} a short DC could not fill in full.", markup=False)
+    if csv:
+        console.print(f"every proposal written to {csv}", markup=False)
+    if sent:
+        short = f", {len(sent['short'])} lines the DC could no longer fill in full" if sent["short"] else ""
+        console.print(f"approved: {len(sent['transfers'])} transfers, {sent['units']} units{short}.", markup=False)

@@ -61,7 +61,8 @@ async def test_a_store_gets_what_brings_it_up_to_its_level_with_every_input_kept
     assert (line["order_up_to"], line["position"], line["asked"], line["quantity"]) == (8, 5, 4, 4)
     assert "8.0 expected over 4 days (3 to the next order + 1 lead; 2.00 a day)" in line["why"]
     assert "packs of 2" in line["why"] and got["next_offset"] is None
-    assert got["unfilled"] == [] and got["summary"] == {"stores": 1, "proposed": 1, "units": 4, "unfilled": 0}
+    assert got["unfilled"] == [] and got["summary"] == {"stores": 1, "proposed": 1, "units": 4, "unfilled": 0,
+                                                        "moves": 0}
     again = await client.get(f"/v1/replenishment/runs/{got['id']}", headers=keys.h("viewer"))
     assert again.status_code == 200 and again.json() == got
 

@@ -15,6 +15,7 @@ from oms.domain.webhooks import known
 from oms.services.orders.view import fulfillment_view, order_view, release_message
 from oms.services.partners.events import event
 from oms.services.partners.inputs import WebhookIn
+from oms.services.replenishment.transfers import transfer_view
 
 GUIDE = Path(__file__).parents[2] / "docs" / "api.md"
 HEADER = "| Event type | When it is emitted | Fields its `data` always carries |"
@@ -30,7 +31,8 @@ def test_every_fulfilment_status_and_every_tracking_status_has_its_event():
 
 def test_each_type_is_defined_once_with_its_fields_once_and_one_sentence():
     assert len(catalogue._TYPES) == len(CATALOGUE) == len(EVENT_TYPES)
-    assert FAMILIES == {"order", "fulfillment", "shipment", "return", "refund", "inventory"}
+    assert FAMILIES == {"order", "fulfillment", "shipment", "return", "refund", "inventory", "replenishment",
+                        "transfer"}
     for name, kind in CATALOGUE.items():
         assert isinstance(kind, EventType) and kind.name == name
         family, _, what = name.partition(".")
@@ -52,6 +54,10 @@ def test_the_shared_payloads_are_what_the_views_build():
     assert tuple(fulfillment_view(f, [fl])) == catalogue.FULFILLMENT
     assert tuple(release_message(o, f, [fl])) == catalogue.RELEASE
     assert tuple(order_view(o, [line], [f], [fl])) == catalogue.ORDER
+    transfer = {"id": "trf_1", "source_node_id": "DC-PARIS", "node_id": "ST-PARIS", "run_id": None,
+                "status": "released", "expected_on": AT.date(), "details": {}, "created_at": AT, "updated_at": AT}
+    tl = {"line_no": 1, "sku": "SKU-A", "quantity": 2, "picked": None, "shipped": 0, "received": 0, "damaged": 0}
+    assert tuple(transfer_view(transfer, [tl])) == catalogue.TRANSFER
 
 
 def test_the_outbox_writes_only_catalogued_events_with_their_fields():

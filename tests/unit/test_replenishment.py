@@ -11,12 +11,16 @@ from oms.domain.replenishment.demand import Move, daily
 from oms.domain.replenishment.forecast import (
     Method,
     Pattern,
+    at_least,
     croston,
+    dying,
+    filled,
     forecast,
     over,
     patterns,
     sba,
     ses,
+    sloped,
     tsb,
 )
 from oms.domain.replenishment.levels import Levels, Policy, levels, position, proposals, rounded, safety_stock
@@ -229,3 +233,104 @@ def test_a_weekly_pattern_is_learnt_where_it_explains_the_days_and_weighs_the_da
     # Friday to Sunday: 4 + 8 + 1 = 13 units, where a flat forecast would say 9.
     assert over(f, np.array([4, 5, 6]))[0] == pytest.approx(13) and over(f, np.array([4, 5, 6]))[1] == 9
     assert list(forecast(demand, seen).season[0]) == [1] * 7  # without weekdays, none is learnt
+
+
+def test_a_series_on_a_straight_line_is_forecast_along_its_slope():
+    demand, seen = rows([10 + 0.5 * t for t in range(60)], [4.0] * 60)
+    f = forecast(demand, seen)
+    assert list(f.method) == [Method.HOLT, Method.SES] and Method.HOLT.name.lower() == "holt"
+    assert f.trend[0] == pytest.approx(0.5) and f.trend[1] == 0
+    assert f.daily[0] == pytest.approx(40)  # day 60 on the line, where SES lags behind the last days
+    assert ses(demand[:1], seen[:1], 0.5)[0][0] < 39.5
+    # The next three days: 40 + 40.5 + 41; a flat series stays flat.
+    assert over(f, np.array([0, 1, 2]))[0] == pytest.approx(121.5) and over(f, np.array([0, 1, 2]))[1] == 12
+    # No noise around the line: neither the slope nor the level is uncertain.
+    assert f.sigma[0] == pytest.approx(0, abs=1e-9) and f.trend_sigma[0] == pytest.approx(0, abs=1e-9)
+
+
+def test_a_noisy_trend_is_found_with_its_uncertainty_and_noise_alone_is_not_one():
+    rng = np.random.default_rng(4)
+    t = np.arange(90)
+    rising = rng.poisson(4 + 0.05 * t, (200, 90)).astype(float)
+    flat = rng.poisson(4.0, (200, 90)).astype(float)
+    found = forecast(rising, np.ones_like(rising, dtype=bool))
+    held = found.method == Method.HOLT
+    assert held.mean() > 0.95  # a slope of 0.05 a day over 90 days is some 7 standard errors
+    assert np.median(found.trend[held]) == pytest.approx(0.05, rel=0.15)
+    assert (found.trend_sigma[held] > 0).all()
+    # Noise around a flat mean: a slope past its standard error about one time in three (|t| > 1), and those
+    # slopes are about 0 on average.
+    none = forecast(flat, np.ones_like(flat, dtype=bool))
+    assert 0.15 < (none.method == Method.HOLT).mean() < 0.5 and abs(none.trend.mean()) < 0.005
+    # The least-squares slope of a rising series seen only on some days is still its slope.
+    seen = rng.random((1, 90)) < 0.6
+    start, slope, standard, trending = sloped(np.array([1 + 0.2 * t], dtype=float), seen)
+    assert slope[0] == pytest.approx(0.2) and start[0] == pytest.approx(0.8) and trending[0]
+
+
+def test_a_trends_uncertainty_widens_the_safety_stock_by_the_formula():
+    # 7 days: H = 28 days' worth of slope; σd = 3, σf = 1, σb = 0.1, covariance 0.05.
+    common = (np.array([10.0]), np.array([3.0]), np.array([Pattern.SMOOTH]), np.array([7.0]), np.array([0.0]),
+              np.array([0.95]))
+    got = safety_stock(*common, level_sigma=np.array([1.0]), trend_sigma=np.array([0.1]),
+                       level_trend=np.array([0.05]))
+    assert got[0] == pytest.approx(1.6449 * np.sqrt(7 * 9 + 49 + 2 * 7 * 28 * 0.05 + 28 ** 2 * 0.01), rel=1e-4)
+    assert got[0] > safety_stock(*common, level_sigma=np.array([1.0]))[0]
+    # A rising demand over the days (the expected 84 rather than 70): a day's variance grows with it.
+    more = safety_stock(*common, expected=np.array([84.0]))
+    assert more[0] == pytest.approx(1.6449 * np.sqrt(8.4 * 9), rel=1e-4)
+
+
+def test_a_demand_known_only_to_be_at_least_its_sales_is_expected_above_them():
+    # A geometric count (negative binomial of shape 1: variance = mean + mean²) forgets: at or past any bound,
+    # it is expected one mean on; E[D² | D ≥ 3] = 9 + 2 × 3 × 2 + (6 + 4).
+    first, second = at_least(np.array([3.0, 0.0]), np.array([2.0, 2.0]), np.array([6.0, 6.0]))
+    assert first == pytest.approx([5.0, 2.0]) and second == pytest.approx([31.0, 10.0])
+    # A Poisson count of mean 2 at least 1: 2 / (1 − e⁻²).
+    assert at_least(np.array([1.0]), np.array([2.0]), np.array([2.0]))[0][0] == pytest.approx(2 / (1 - np.exp(-2)))
+    # No spread seen: the larger of the sales and the mean.
+    assert at_least(np.array([3.0]), np.array([5.0]), np.array([0.0]))[0][0] == 5
+    # Days of 2 to 6 units; the shelf emptied at 3 on the last: filled in above 3, with a spread left.
+    demand = np.array([[2, 6, 4, 2, 6, 4, 3]], dtype=float)
+    seen, emptied = np.ones_like(demand, dtype=bool), np.zeros_like(demand, dtype=bool)
+    emptied[0, -1] = True
+    values, left = filled(demand, seen, emptied)
+    assert values[0, -1] > 4 and left[0, -1] > 0 and list(values[0, :-1]) == [2, 6, 4, 2, 6, 4]
+    assert left[0, :-1].sum() == 0
+
+
+def test_stock_outs_do_not_bias_the_forecast_down():
+    rng = np.random.default_rng(9)
+    demand = rng.poisson(6.0, (300, 60)).astype(float)
+    # The shelf holds 5 units every third day: those days sell at most 5 and end empty.
+    short = (np.arange(60) % 3 == 2)[None, :] & (demand >= 5)
+    sold = np.where(short, 5.0, demand)
+    seen = np.ones_like(sold, dtype=bool)
+    told = forecast(sold, seen, emptied=short)
+    blind = forecast(sold, seen, emptied=np.zeros_like(short))
+    assert blind.daily.mean() < 5.6 and told.daily.mean() == pytest.approx(6.0, rel=0.03)
+    # Unless told, a day seen before one not seen is the one whose shelf emptied.
+    gap = np.array([[6, 6, 2, 0, 6, 6]], dtype=float)
+    unseen = np.array([[True, True, True, False, True, True]])
+    assert forecast(gap, unseen).daily[0] > forecast(gap, unseen, emptied=np.zeros_like(unseen)).daily[0]
+
+
+def test_an_over_dispersed_series_gets_more_safety_stock_than_a_poisson_one():
+    # A sale every third day, of 1 or 11 units: 2 a day on average, its days varying far more than a Poisson's.
+    lumpy = [0, 0, 1, 0, 0, 11] * 10
+    f = forecast(*rows(lumpy))
+    assert f.pattern[0] == Pattern.LUMPY and f.sigma[0] ** 2 > 3 * f.daily[0]
+    days = np.array([7.0])
+    got = safety_stock(f.daily, f.sigma, f.pattern, days, np.zeros(1), np.array([0.95]), level_sigma=f.level_sigma)
+    mean = f.daily[0] * 7
+    assert got[0] > stats.poisson.ppf(0.95, mean) - mean + 3
+    assert f.level_sigma[0] > 0  # Croston's own estimate is uncertain too
+
+
+def test_dying_out_is_a_gap_the_series_own_intervals_would_rarely_give():
+    # A sale every other day, then 10 days without: (1/2)^10 < 1 %; every fifth day then 10 without: not rare.
+    often = [0, 3] * 10 + [0] * 10
+    seldom = [0, 0, 0, 0, 3] * 8 + [0] * 10
+    assert list(dying(*rows(often, often))) == [True, True]
+    assert not dying(*rows(seldom))[0] and forecast(*rows(seldom)).method[0] != Method.TSB
+    assert not dying(*rows([0] * 20 + [4] + [0] * 20))[0]  # one sale: no interval to judge by

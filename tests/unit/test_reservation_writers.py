@@ -1,7 +1,7 @@
 """Reserved units change in few places, each changing a line and its stock row together: a fulfilment line
 through ``OrderState`` (``reserve``, ``release``, ``consume``, ``move_reserved``, ``add_reserved``,
-``follow_reserved``), a hold through ``end_holds``. Anywhere else, setting a line's ``reserved`` or calling
-the stock statements by hand could forget the other half."""
+``follow_reserved``), a hold through ``end_holds``, a transfer line through ``transfers._effects``. Anywhere
+else, setting a line's ``reserved`` or calling the stock statements by hand could forget the other half."""
 
 import ast
 from pathlib import Path
@@ -10,10 +10,10 @@ SERVICES = Path(__file__).parents[2] / "src" / "oms" / "services"
 STATEMENTS = {"reserve", "release", "consume", "reserve_arrived"}
 # Where the statements may be called: the two owners, and capture, whose new order takes over a hold's units
 # (what it does not need goes back in the same transaction).
-CALLERS = {"orders/state.py", "reservations/expiry.py", "orders/capture.py"}
+CALLERS = {"orders/state.py", "reservations/expiry.py", "orders/capture.py", "replenishment/transfers.py"}
 # Where ``reserved`` may be written on a row in hand: the owners; a hold's rows after ``end_holds``; the
 # batch, whose stock rows follow the lines' difference (``OrderState.follow_reserved``).
-WRITERS = {"orders/state.py", "reservations/holds.py", "orders/batch.py"}
+WRITERS = {"orders/state.py", "reservations/holds.py", "orders/batch.py", "replenishment/transfers.py"}
 
 
 def _offences(name: str, source: str) -> list[str]:

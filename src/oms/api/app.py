@@ -29,6 +29,7 @@ from . import (
     replenishment,
     returns,
     stock_feeds,
+    transfers,
     webhooks,
 )
 from .gate import Gate
@@ -66,7 +67,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     # Routes are matched in order, each costing a few microseconds: the most asked come first (the probes,
     # availability, capture), so the hot paths do not pay for the rest.
     for module in (health, availability, promise, orders, holds, fulfillments, reference, stock_feeds, webhooks,
-                   carriers, returns, pickup_points, replenishment):
+                   carriers, returns, pickup_points, replenishment, transfers):
         app.include_router(module.router)
     # The console: pages and their one stylesheet, served from the package (nothing from the internet).
     for module in (console_routes, console_order_actions, console_store, console_dashboard, console_inventory):

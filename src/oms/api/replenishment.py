@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from ..services.replenishment import demand, runs, settings
-from ..services.replenishment.inputs import ReplenishmentRuleIn, ReplenishmentStoreIn, RunIn
+from ..services.replenishment import approve, demand, runs, settings
+from ..services.replenishment.inputs import ApproveIn, ReplenishmentRuleIn, ReplenishmentStoreIn, RunIn
 from ..services.runtime.shapes import NodeId, Sku
 from .deps import Caller, Ctx, may
 from .json import Json
 from .reference import BULK_MAX
-from .schemas import PROBLEMS, BulkResult, Page, ReplenishmentRun, StoreDemand
+from .schemas import PROBLEMS, Approval, BulkResult, Page, ReplenishmentRun, StoreDemand
 
 router = APIRouter(prefix="/v1/replenishment", tags=["replenishment"], responses=PROBLEMS)
 
@@ -88,3 +88,12 @@ async def get_run(run_id: str, ctx: Ctx, caller: Caller, offset: Annotated[int, 
     """A run and its proposals (admin and viewer keys), 5,000 lines at a time by store and SKU: `next_offset`
     gives the next page's `offset` (null: the last page)."""
     return Json(await runs.get_run(ctx, run_id, principal=caller, offset=offset))
+
+
+@router.post("/runs/{run_id}/approve", dependencies=[may("admin")], response_model=Approval)
+async def approve_run(run_id: str, ctx: Ctx, caller: Caller, body: Annotated[ApproveIn, Body()] = ApproveIn()):
+    """Send the run's proposals: every line as proposed, but those named in `lines` at their `quantity` (0: not
+    sent). One transfer per store and DC, its units reserved at the DC now — beyond its safety stock and the part
+    the run kept for its online orders (`kept`) — and expected at the store. A line the DC can no longer fill in
+    full since the run gets what is there and is listed in `short`. A run is approved once (`409` after)."""
+    return Json(await approve.approve(ctx, run_id, body, principal=caller))

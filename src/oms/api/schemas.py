@@ -558,6 +558,21 @@ class Unfilled(BaseModel):
     given: int
 
 
+class Kept(BaseModel):
+    node_id: str = Field(description="The DC")
+    sku: str
+    units: int = Field(description="Units left at the DC for its own online orders: no transfer takes them")
+    days: float = Field(description="The days they cover: to the DC's next receipt, else its stores' longest wait")
+
+
+class StoreMove(BaseModel):
+    from_node_id: str = Field(description="The store sending: it holds more than its level")
+    node_id: str = Field(description="The store its DC could not fill in full")
+    sku: str
+    quantity: int
+    km: float = Field(description="Between the two stores: nearer than the short store's DC")
+
+
 class ReplenishmentRun(BaseModel):
     id: str
     date: str
@@ -565,8 +580,46 @@ class ReplenishmentRun(BaseModel):
     summary: dict
     created_at: str
     unfilled: list[Unfilled]
+    kept: list[Kept]
+    moves: list[StoreMove]
+    approved_at: str | None = Field(description="When its proposals became transfers (null: not yet)")
+    approved_by: str | None
     lines: list[ReplenishmentLine]
     next_offset: int | None = Field(default=None, description="The next page of lines (null: none)")
+
+
+class Approval(BaseModel):
+    run_id: str
+    approved_at: str
+    transfers: list[str] = Field(description="The transfers created, one per store and DC")
+    lines: int
+    units: int
+    short: list[dict] = Field(description="Lines the sender could no longer fill in full since the run: "
+                                          "source_node_id, node_id, sku, approved, sent")
+
+
+class TransferLine(BaseModel):
+    line_no: int
+    sku: str
+    quantity: int = Field(description="Units asked of the DC")
+    picked: int | None = Field(description="Units it found (null: not picked yet)")
+    shipped: int
+    received: int = Field(description="Units the store put on its shelves")
+    damaged: int = Field(description="Units that came damaged")
+    short: int = Field(description="Once received: shipped units that did not arrive")
+
+
+class Transfer(BaseModel):
+    id: str
+    source_node_id: str = Field(description="The DC sending")
+    node_id: str = Field(description="The store receiving")
+    run_id: str | None
+    status: str = Field(description="released, accepted, picked, shipped, received, cancelled")
+    expected_on: str
+    details: dict = Field(description="carrier, tracking_number, shipped_at, received_at, received_by, reasons")
+    lines: list[TransferLine]
+    created_at: str
+    updated_at: str
 
 
 class Slot(BaseModel):

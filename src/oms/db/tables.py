@@ -318,6 +318,8 @@ replenishment_stores = Table(
     Column("lead_days", Float, nullable=False),
     Column("lead_sigma_days", Float, nullable=False, default=0.0),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The store's local date the sweep last proposed its replenishment (each day once, whichever server).
+    Column("swept_on", Date, nullable=True),
 )
 
 # How a store (or every store, "*") replenishes a SKU, a class of SKUs ("DEC-*") or all ("*"); a field left
@@ -349,7 +351,13 @@ replenishment_runs = Table(
     Column("scope", Json, nullable=False),  # {"nodes": [...], "skus": [...] or null}
     Column("summary", Json, nullable=False),  # counts: pairs, proposed, units, unfilled
     Column("unfilled", Json, nullable=False),  # [{"node_id", "sku", "asked", "given", "source_node_id"}]
+    # What it left at each DC for the DC's own online orders: [{"node_id", "sku", "units", "days"}]
+    Column("kept", Json, nullable=False, default=list, server_default="[]"),
+    # Store-to-store moves for what the DCs could not send: [{"from_node_id", "node_id", "sku", "quantity", "km"}]
+    Column("moves", Json, nullable=False, default=list, server_default="[]"),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("approved_at", UtcDateTime, nullable=True),
+    Column("approved_by", String(120), nullable=True),
 )
 
 replenishment_lines = Table(
@@ -396,6 +404,43 @@ supply = Table(
     Column("allocated", Integer, nullable=False, default=0, server_default="0"),
     Column("updated_at", UtcDateTime, nullable=False),
     Index(None, "sku", "status"),
+)
+
+# Units a DC sends a store (an approved replenishment proposal): reserved at the DC until shipped, expected
+# at the store (a ``supply`` row of kind ``transfer`` per line, ``<id>/<line_no>``) until received.
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("source_node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),  # the store receiving
+    Column("run_id", String(40), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("expected_on", Date, nullable=False),
+    Column("details", Json, nullable=False),  # carrier, tracking number, who received it
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "node_id", "status"),
+    Index(None, "source_node_id", "status"),
+    Index(None, "run_id"),
+)
+
+# ``reserved`` is what the line still holds at the sending node (``node_id``): these rows are reservations.
+transfer_lines = Table(
+    "transfer_lines",
+    metadata,
+    Column("transfer_id", String(40), ForeignKey("transfers.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("node_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("picked", Integer, nullable=True),
+    Column("shipped", Integer, nullable=False, default=0, server_default="0"),
+    # Counted at the store: units put on its shelves, and units that came damaged (not put there).
+    Column("received", Integer, nullable=False, default=0, server_default="0"),
+    Column("damaged", Integer, nullable=False, default=0, server_default="0"),
+    Column("reserved", Integer, nullable=False),
+    Index(None, "node_id", "sku"),
 )
 
 # Cart and checkout holds: units kept for a shopper for a while; they expire by themselves.

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .lifecycle import FStatus
+from .lifecycle import FStatus, TStatus
 from .tracking import Tracking
 
 
@@ -42,6 +42,8 @@ RETURN = ("order_id", "return_id", "channel", "kind", "method", "node_id", "exch
 RETURN_JUDGED = ("order_id", "return_id", "node_id", "status", "lines")
 ASKED = ("fulfillment_id", "node_id", "order_id", "lines")  # a cancel asked of a node, and its answer
 STOCK_LEVEL = ("node_id", "sku", "available", "threshold")
+TRANSFER = ("id", "source_node_id", "node_id", "run_id", "status", "expected_on", "details", "lines", "created_at",
+            "updated_at")
 
 # When each status of a fulfilment order is an event (a new status needs its sentence here).
 _FULFILLMENT_WHEN: dict[FStatus, str] = {
@@ -72,6 +74,18 @@ _SHIPMENT_WHEN: dict[Tracking, str] = {
     Tracking.FAILED_ATTEMPT: "The carrier reports a failed delivery attempt.",
     Tracking.RETURNED_TO_SENDER: "The carrier reports the parcel sent back (its units are cancelled on the order "
                                  "and a return is expected at the sending node).",
+}
+
+# When each status of a transfer is an event.
+_TRANSFER_WHEN: dict[TStatus, str] = {
+    TStatus.RELEASED: "An approved replenishment proposal becomes a transfer: its units are reserved at the DC, "
+                      "the work goes to it and the store expects them.",
+    TStatus.ACCEPTED: "The DC accepts the transfer.",
+    TStatus.PICKED: "The DC confirms the pick (a line may be short: the units not found leave its stock).",
+    TStatus.SHIPPED: "The DC ships the transfer: its units leave the DC's stock and are in transit to the store.",
+    TStatus.RECEIVED: "The store counts what arrived: those units are on its shelves, a shortage or damage is "
+                      "recorded.",
+    TStatus.CANCELLED: "The transfer is called off before it ships: its units are free at the DC again.",
 }
 
 _TYPES = [
@@ -118,6 +132,10 @@ _TYPES = [
     EventType("refund.covered_by_exchange", ("order_id", "return_id", "amount", "exchange_credit_used",
                                              "exchange_order_id", "lines"),
               "Returned units are received whose value the exchange order takes in full: nothing is refunded."),
+    EventType("replenishment.proposed", ("run_id", "date", "summary", "unfilled"),
+              "A replenishment run proposes what stores should receive (on demand, or on their order days); "
+              "its unfilled field lists the first 100 lines a short DC could not fill."),
+    *(EventType(f"transfer.{status}", TRANSFER, _TRANSFER_WHEN[status]) for status in TStatus),
     EventType("inventory.low", STOCK_LEVEL,
               "A node's available units of a SKU fall below the low-stock threshold (once, until they are back)."),
     EventType("inventory.replenished", STOCK_LEVEL,

@@ -1,9 +1,10 @@
-"""Every lifecycle and its table: fulfilment orders, orders, cart holds, returns, webhook deliveries.
+"""Every lifecycle and its table: fulfilment orders, orders, cart holds, returns, transfers, webhook deliveries.
 
 A fulfilment order is the part of an order released to one node. Its status moves only through
 ``FULFILLMENT_TRANSITIONS``; the order's own status is never set by hand, it is ``derive_order_status``
 of its fulfilment orders and of the units no node holds yet. Holds, returns and webhook deliveries move
-through their own tables (``HOLD_TRANSITIONS``, ``RETURN_TRANSITIONS``, ``DELIVERY_TRANSITIONS``): the
+through their own tables (``HOLD_TRANSITIONS``, ``RETURN_TRANSITIONS``, ``TRANSFER_TRANSITIONS``,
+``DELIVERY_TRANSITIONS``): the
 services check each move there, and a move a table lacks is an ``IllegalTransition``. The groups of
 statuses the services ask about are named here too, once each.
 """
@@ -237,6 +238,39 @@ RETURN_TRANSITIONS: dict[RStatus, frozenset[RStatus]] = {
 def check_return_transition(current: str, requested: str) -> RStatus:
     """The requested status if a return may move there from ``current``, else IllegalTransition."""
     return _check("return", RETURN_TRANSITIONS, RStatus, current, requested)
+
+
+# A transfer: units a DC sends a store (``replenishment.transfers``).
+class TStatus(Word):
+    RELEASED = "released"  # its units reserved at the DC, the work sent to it
+    ACCEPTED = "accepted"
+    PICKED = "picked"  # what the DC found (a line may be short)
+    SHIPPED = "shipped"  # on its way: gone from the DC, expected at the store
+    RECEIVED = "received"  # counted at the store: on its shelves, a shortage or damage recorded
+    CANCELLED = "cancelled"
+
+
+T = TStatus
+TRANSFER_TRANSITIONS: dict[TStatus, frozenset[TStatus]] = {
+    # The DC may skip the pick confirmation: shipping an accepted transfer means all was found. Once shipped,
+    # the units are on the road: only the store's count ends it.
+    T.RELEASED: frozenset({T.ACCEPTED, T.CANCELLED}),
+    T.ACCEPTED: frozenset({T.PICKED, T.SHIPPED, T.CANCELLED}),
+    T.PICKED: frozenset({T.SHIPPED, T.CANCELLED}),
+    T.SHIPPED: frozenset({T.RECEIVED}),
+    T.RECEIVED: frozenset(),
+    T.CANCELLED: frozenset(),
+}
+# What the DC and the store say (``POST /v1/transfers/{id}/{action}``), and the status each asks for.
+TRANSFER_ACTIONS: dict[str, TStatus] = {"accept": T.ACCEPTED, "pick": T.PICKED, "ship": T.SHIPPED,
+                                        "receive": T.RECEIVED, "cancel": T.CANCELLED}
+# Statuses whose units are still reserved at the DC.
+TRANSFER_HOLDING = (T.RELEASED, T.ACCEPTED, T.PICKED)
+
+
+def check_transfer_transition(current: str, requested: str) -> TStatus:
+    """The requested status if a transfer may move there from ``current``, else IllegalTransition."""
+    return _check("transfer", TRANSFER_TRANSITIONS, TStatus, current, requested)
 
 
 # A webhook delivery: one event sent to one subscription (``partners.webhook_sender``).

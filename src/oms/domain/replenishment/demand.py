@@ -57,3 +57,10 @@ def daily(moves: Iterable[Move], on_hand_now: int, first: date, last: date) -> l
         days.append(Day(day, walk_in, online, returns, level, level <= 0 and walk_in + online <= 0))
         day -= timedelta(days=1)
     return days[::-1]
+
+
+def emptied(days: list[Day], on_hand_now: int) -> list[bool]:
+    """For each of ``daily``'s days (up to today): it was seen and ended with nothing on hand, so what was sold
+    is a lower bound of what was asked (a forecast reads it so)."""
+    closing = [d.opening for d in days[1:]] + [on_hand_now]
+    return [not d.out_of_stock and left <= 0 for d, left in zip(days, closing, strict=True)]

@@ -12,17 +12,33 @@ demand), cut at 1.32 and 0.49:
     intermittent  ADI ≥ 1.32, CV² < 0.49   Croston
     lumpy         ADI ≥ 1.32, CV² ≥ 0.49   SBA (Syntetos-Boylan approximation: Croston × (1 − α/2))
 
-and an intermittent or lumpy series whose last demand is older than twice its ADI is dying out: TSB
-(Teunter, Syne & Babai, 2011), whose probability of demand decays on every day without one, while Croston's
-forecast would stay where the last demand left it.
+and an intermittent or lumpy series is dying out where the days seen since its last demand make a gap its
+own intervals would give less than one time in a hundred (``DYING``; the chance of a day with demand read from
+its first to its last demand): TSB (Teunter, Syntetos & Babai, 2011), whose probability of demand decays on
+every day without one, while Croston's forecast would stay where the last demand left it. (A fixed "twice the
+ADI" would call one stationary series in seven dying and forecast it far too low.)
 
 A regular series seen for a few weeks may also have a weekly pattern (its weekday indices): where smoothing
 it without that pattern leaves clearly less error, it is kept, and a forecast over given days weighs each day
 by its weekday's index (``over``).
 
+A regular series seen for at least ``TREND_DAYS`` days whose least-squares slope (over the days seen, without
+its weekly pattern) is larger than its standard error has a trend: the slope's square then outweighs its
+variance, so forecasting with it is expected to err less than leaving it out (the usual 5 % test would leave
+two slopes in three of a slow but steady trend out, and SES would lag those by slope × (1 − α) / α a day).
+It is forecast by Holt's linear method with that slope (``holt``), the day h ahead at level + h × slope,
+and the slope's standard error counts in the forecast's own spread.
+
+A day that ended with the shelf empty (``emptied``: told, or read from a day seen before one not seen) sold
+what there was: its demand was at least that. Before anything is learnt, that day's sales are replaced by the
+demand expected given that lower bound (``filled``: the days with demand taken as a negative binomial
+(or Poisson) count with their mean and variance), and the spread that bound leaves is added to the method's error.
+
 Each method's smoothing constant is the one of ``ALPHAS`` with the least one-step-ahead squared error over
-the series; ``sigma`` is the spread of a day's demand around the forecast (for SES, that error less its
-level's own noise, kept as ``level_sigma``: over P days a day's spread adds up P times, the level's P² times).
+the series; ``sigma`` is the spread of a day's demand around the forecast: that error less the forecast's own
+noise, kept as ``level_sigma`` (and for Holt ``trend_sigma``, the slope's, and their covariance
+``level_trend``). Over P days a day's spread adds up P times, the level's P² times and the slope's
+(P(P + 1) / 2)² times (see ``levels``).
 """
 
 from collections.abc import Callable
@@ -38,6 +54,9 @@ TSB_BETA = 0.1  # how fast TSB's probability of demand follows the days with and
 WARM_UP = 7  # days seen whose mean starts SES's level
 WEEKS = 3  # times each weekday must have been seen for a weekly pattern to be learnt
 KEEP_PATTERN = 0.9  # … and the share of the squared error it must leave at most to be kept
+TREND_DAYS = 28  # days seen a trend is looked for over (fewer: a few odd days would pass for one)
+FILL_ROUNDS = 3  # rounds of re-estimating the sizes' mean and variance with the emptied days filled in
+DYING = 0.01  # the chance of a gap since the last demand under which a series is taken as dying out
 
 
 class Pattern(IntEnum):
@@ -54,6 +73,7 @@ class Method(IntEnum):
     CROSTON = 2
     SBA = 3
     TSB = 4
+    HOLT = 5  # SES with a trend
 
 
 @dataclass(frozen=True)
@@ -67,7 +87,10 @@ class Forecasts:
     adi: np.ndarray  # inf where no demand was seen
     cv2: np.ndarray
     season: np.ndarray  # series × 7 weekday indices (Monday first), 1 where no weekly pattern was learnt
-    level_sigma: np.ndarray  # the spread of the daily forecast itself (SES's level; 0 for the others)
+    level_sigma: np.ndarray  # the spread of the daily forecast itself (its level's; 0 where no demand)
+    trend: np.ndarray  # Holt's slope per day (of the demand without its weekly pattern); 0 for the others
+    trend_sigma: np.ndarray  # the slope's own spread (0 but for Holt)
+    level_trend: np.ndarray  # the covariance of the level's and the slope's errors (0 but for Holt)
 
 
 def patterns(demand: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -154,6 +177,120 @@ def tsb(demand: np.ndarray, seen: np.ndarray, alpha: float, beta: float = TSB_BE
     return chance * size, error / np.maximum(counted, 1)
 
 
+def holt(demand: np.ndarray, seen: np.ndarray, alpha: float, start: np.ndarray, slope: np.ndarray,
+         scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Holt's linear method with its slope held at ``slope`` (β = 0: the least-squares slope over the whole
+    window, which a smoothed slope would only add noise to), from ``start`` (the level the day before the
+    first). A day seen pulls the level by ``alpha`` towards it, a day not seen moves it on by the slope (time
+    passes). ``scale`` as for ``ses``. Answers the forecast for the day after the last (level + slope) and
+    the one-step errors' mean square."""
+    n, days = demand.shape
+    flat = demand if scale is None else demand / scale
+    level = start.astype(float)
+    error, counted = np.zeros(n), np.zeros(n)
+    for t in range(days):
+        ahead, ok = level + slope, seen[:, t]
+        expected = ahead if scale is None else ahead * scale[:, t]
+        error += np.where(ok, (demand[:, t] - expected) ** 2, 0.0)
+        counted += ok
+        level = np.where(ok, alpha * flat[:, t] + (1 - alpha) * ahead, ahead)
+    return level + slope, error / np.maximum(counted, 1)
+
+
+def sloped(flat: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The least-squares line through each series' days seen (against the day's index): its value the day
+    before the first, its slope, the slope's standard error, and whether the slope is a trend: over at least
+    ``TREND_DAYS`` days, larger than its standard error (|t| > 1, where using it lowers the expected squared
+    error)."""
+    t = np.arange(flat.shape[1], dtype=float)
+    weight = seen.astype(float)
+    count = weight.sum(axis=1)
+    mean_t = (weight * t).sum(axis=1) / np.maximum(count, 1)
+    mean_y = (weight * flat).sum(axis=1) / np.maximum(count, 1)
+    dt, dy = (t[None, :] - mean_t[:, None]) * weight, (flat - mean_y[:, None]) * weight
+    sxx, sxy, syy = (dt ** 2).sum(axis=1), (dt * dy).sum(axis=1), (dy ** 2).sum(axis=1)
+    slope = np.where(sxx > 0, sxy / np.maximum(sxx, 1e-12), 0.0)
+    residual = np.maximum(syy - slope * sxy, 0.0) / np.maximum(count - 2, 1)
+    standard = np.sqrt(residual / np.maximum(sxx, 1e-12))
+    # (A slope within rounding of 0 is none, however flat the residuals.)
+    trending = ((count >= TREND_DAYS) & (np.abs(slope) > standard)
+                & (np.abs(slope) > 1e-9 * np.maximum(np.abs(mean_y), 1e-9)))
+    return mean_y - slope * (mean_t + 1), slope, standard, trending
+
+
+def at_least(sales: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E[D | D ≥ sales] and E[D² | D ≥ sales] for D a count with this mean and variance: negative binomial
+    where it varies more than a Poisson count (the sizes of a lumpy series skew right, which a normal would not
+    give), Poisson otherwise; where the variance is 0, the larger of the sales and the mean. Only the counts
+    under the bound are summed: E[D | D ≥ s] = (E[D] − Σ k P(k)) / (1 − Σ P(k)) over k < s."""
+    spread = (variance > 1e-12) & (mean > 1e-12)
+    m, v = np.maximum(mean, 1e-12), np.maximum(variance, mean)
+    dispersed = v > m * (1 + 1e-9)
+    shape = np.where(dispersed, m ** 2 / np.maximum(v - m, 1e-12), 1.0)  # negative binomial's r and p
+    chance = np.where(dispersed, m / v, 1.0)
+    with np.errstate(divide="ignore", under="ignore"):
+        probability = np.exp(np.where(dispersed, shape * np.log(chance), -m))  # P(0)
+    below, first_below, second_below = np.zeros_like(m), np.zeros_like(m), np.zeros_like(m)
+    for k in range(int(np.ceil(np.max(sales, initial=0)))):
+        under = k < sales
+        below += np.where(under, probability, 0.0)
+        first_below += np.where(under, k * probability, 0.0)
+        second_below += np.where(under, k * k * probability, 0.0)
+        probability = probability * np.where(dispersed, (k + shape) / (k + 1) * (1 - chance), m / (k + 1))
+    tail = 1 - below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = (m - first_below) / tail
+        second = (v + m ** 2 - second_below) / tail
+    # Far into the tail the differences lose their digits; there a negative binomial's excess over the bound
+    # is about its geometric tail's, (v − m) / m, a Poisson's about 0.
+    far = ~(tail > 1e-9) | ~np.isfinite(first) | ~np.isfinite(second)
+    excess = (v - m) / m
+    first = np.where(far, sales + excess, first)
+    second = np.where(far, first ** 2 + excess * (1 + excess), second)
+    first = np.where(spread, np.maximum(first, sales), np.maximum(sales, mean))
+    return first, np.where(spread, np.maximum(second, first ** 2), first ** 2)
+
+
+def filled(demand: np.ndarray, seen: np.ndarray, emptied: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The demand with each emptied day's sales (a lower bound of its demand) replaced by the demand expected
+    given that bound, and the variance that bound leaves on each day (0 elsewhere). The days with demand are
+    taken as a count with their mean and variance (``at_least``), which the filled days change in turn: ``FILL_ROUNDS``
+    rounds of expectation and re-estimation (EM)."""
+    bound = emptied & seen & (demand > 0)
+    values, left = demand.copy(), np.zeros_like(demand)
+    rows = np.flatnonzero(bound.any(axis=1))
+    if not len(rows):
+        return values, left
+    sales, positive = demand[rows], seen[rows] & (demand[rows] > 0)
+    at = np.nonzero(bound[rows])
+    count = positive.sum(axis=1)
+    first, second = sales.copy(), sales ** 2
+    for _ in range(FILL_ROUNDS):
+        mean = (first * positive).sum(axis=1) / count
+        variance = np.maximum((second * positive).sum(axis=1) / count - mean ** 2, 0.0)
+        first[at], second[at] = at_least(sales[at], mean[at[0]], variance[at[0]])
+    values[rows] = first
+    left[rows[at[0]], at[1]] = np.maximum(second[at] - first[at] ** 2, 0.0)
+    return values, left
+
+
+def own_spread(method: np.ndarray, daily: np.ndarray, alpha: np.ndarray, adi: np.ndarray,
+               cv2: np.ndarray) -> np.ndarray:
+    """The variance of Croston's, SBA's and TSB's forecast itself (0 for the others): the forecast is a
+    smoothed size over a smoothed interval (TSB: times a smoothed chance), each with a relative variance of
+    α / (2 − α) × its own CV² (the sizes': cv2; geometric intervals': 1 − 1 / ADI; a chance's: ADI − 1);
+    the relative variances of a ratio's or product's terms add up (delta method)."""
+    finite = np.isfinite(adi)
+    interval = np.where(finite, 1 - 1 / np.where(finite, adi, 1.0), 0.0)
+    chance = np.where(finite, adi - 1, 0.0)
+    relative = np.where(method == Method.TSB,
+                        alpha / (2 - alpha) * cv2 + TSB_BETA / (2 - TSB_BETA) * chance,
+                        alpha / (2 - alpha) * (cv2 + interval))
+    intermittent = (method == Method.CROSTON) | (method == Method.SBA) | (method == Method.TSB)
+    found: np.ndarray = np.where(intermittent, daily ** 2 * relative, 0.0)
+    return found
+
+
 Run = Callable[[np.ndarray, np.ndarray, float], tuple[np.ndarray, np.ndarray]]
 
 
@@ -190,51 +327,127 @@ def weekly(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray) -> np.nda
     return index
 
 
-def forecast(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None = None) -> Forecasts:
-    """Each series' daily demand forecast by the method its pattern calls for (see the module's docstring).
-    ``demand`` and ``seen``: arrays of series × days, oldest day first; ``weekdays``: each day's weekday (0 =
-    Monday), to learn a weekly pattern for the regular series (smoothed without it, ``Forecasts.season``)."""
-    demand = np.asarray(demand, dtype=float)
-    seen = np.asarray(seen, dtype=bool)
-    pattern, adi, cv2 = patterns(demand, seen)
+def methods(demand: np.ndarray, seen: np.ndarray, pattern: np.ndarray, adi: np.ndarray) -> np.ndarray:
+    """Each series' method by its pattern (Holt is chosen later, among the SES series with a trend)."""
     method = np.select([pattern == Pattern.NO_DEMAND, pattern <= Pattern.ERRATIC, pattern == Pattern.INTERMITTENT],
                        [Method.NONE, Method.SES, Method.CROSTON], Method.SBA)
-    # Dying out: the days seen since the last demand outnumber twice the ADI.
+    found: np.ndarray = np.where((method >= Method.CROSTON) & dying(demand, seen), Method.TSB, method).astype(np.int8)
+    return found
+
+
+def dying(demand: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Whether each series' days seen since its last demand make a gap its own intervals would give with a
+    chance under ``DYING``: (1 − q)^gap, q the share of days with demand from its first to its last (the
+    intervals' own estimate; it needs two demands)."""
     positive = (demand > 0) & seen
-    after = np.argmax(positive[:, ::-1], axis=1)  # days after the last with demand (0 where none had one)
-    from_end = np.cumsum(seen[:, ::-1], axis=1)  # days seen among the last k + 1
-    since = np.where(after > 0, from_end[np.arange(len(after)), np.maximum(after - 1, 0)], 0)
-    method = np.where((method >= Method.CROSTON) & (since > 2 * adi), Method.TSB, method).astype(np.int8)
-    season = np.ones((len(demand), 7))
-    regular = method == Method.SES
-    if weekdays is not None and regular.any():
-        season[regular] = weekly(demand[regular], seen[regular], np.asarray(weekdays))
-    daily, error, level = np.zeros(len(demand)), np.zeros(len(demand)), np.zeros(len(demand))
-    for kind, run in ((Method.SES, ses), (Method.CROSTON, croston), (Method.SBA, sba), (Method.TSB, tsb)):
+    count = positive.sum(axis=1)
+    seen_before = np.cumsum(seen, axis=1)  # days seen up to each day
+    rows = np.arange(len(demand))
+    first = np.argmax(positive, axis=1)
+    last = positive.shape[1] - 1 - np.argmax(positive[:, ::-1], axis=1)
+    between = seen_before[rows, last] - seen_before[rows, first]  # days seen after the first, up to the last
+    gap = seen_before[:, -1] - seen_before[rows, last]
+    chance = np.where(count >= 2, (count - 1) / np.maximum(between, 1), 0.0)
+    with np.errstate(divide="ignore"):
+        odds = np.where(chance < 1, gap * np.log1p(-np.minimum(chance, 1 - 1e-12)), -np.inf)
+    found: np.ndarray = (count >= 2) & (gap > 0) & (odds < np.log(DYING))
+    return found
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """SES's or Holt's fit over some series: the forecast for the next day, the one-step errors' mean square,
+    the smoothing constant chosen, and Holt's slope and its standard error (0 for SES)."""
+    daily: np.ndarray
+    error: np.ndarray
+    alpha: np.ndarray
+    trend: np.ndarray
+    trend_se: np.ndarray
+
+
+def _regular(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None) -> tuple[_Fit, np.ndarray]:
+    """SES, or Holt where the series has a trend, each on the demand without its weekly pattern where that
+    pattern explains the days clearly better (both errors measured on the demand itself); and the weekday
+    indices kept."""
+    n = len(demand)
+    daily, error, alpha = _best(ses, demand, seen)
+    season, scale = np.ones((n, 7)), None
+    if weekdays is not None:
+        season = weekly(demand, seen, weekdays)
+        weekly_daily, weekly_error, weekly_alpha = _best(partial(ses, scale=season[:, weekdays]), demand, seen)
+        better = weekly_error < error * KEEP_PATTERN
+        season[~better] = 1.0
+        daily = np.where(better, weekly_daily, daily)
+        error = np.where(better, weekly_error, error)
+        alpha = np.where(better, weekly_alpha, alpha)
+        scale = season[:, weekdays]
+    fit = _Fit(daily, error, alpha, np.zeros(n), np.zeros(n))
+    start, slope, standard, trending = sloped(demand if scale is None else demand / scale, seen)
+    rows = np.flatnonzero(trending)
+    if len(rows):
+        run = partial(holt, start=start[rows], slope=slope[rows], scale=None if scale is None else scale[rows])
+        fit.daily[rows], fit.error[rows], fit.alpha[rows] = _best(run, demand[rows], seen[rows])
+        fit.trend[rows], fit.trend_se[rows] = slope[rows], standard[rows]
+    return fit, season
+
+
+def _smoothed_spreads(fit: _Fit) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """SES's or Holt's one-step error split into a day's own variance and the (co)variances of the level's
+    and the slope's errors it carries. The level, smoothed over a day's noise, errs by that noise × α / (2 −
+    α) (its steady state); Holt's slope errs by w (its standard error), which the level, following the days,
+    makes up for by (1 − α) / α × w: the next day's forecast errs by w / α besides, and the day h ahead by
+    ((1 − α) / α + h) × w."""
+    alpha, slope = fit.alpha, fit.trend_se ** 2
+    lag = (1 - alpha) / alpha
+    day = np.maximum(fit.error - slope / alpha ** 2, 0.0) / (1 + alpha / (2 - alpha))
+    return day, day * alpha / (2 - alpha) + lag ** 2 * slope, slope, lag * slope
+
+
+def forecast(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None = None,
+             emptied: np.ndarray | None = None) -> Forecasts:
+    """Each series' daily demand forecast by the method its pattern calls for (see the module's docstring).
+    ``demand`` and ``seen``: arrays of series × days, oldest day first; ``weekdays``: each day's weekday (0 =
+    Monday), to learn a weekly pattern for the regular series (smoothed without it, ``Forecasts.season``);
+    ``emptied``: the days that ended with the shelf empty (their sales a lower bound of their demand), by
+    default each day seen before one not seen."""
+    demand = np.asarray(demand, dtype=float)
+    seen = np.asarray(seen, dtype=bool)
+    if emptied is None:
+        emptied = seen & np.pad(~seen[:, 1:], ((0, 0), (0, 1)))
+    demand, bound = filled(demand, seen, np.asarray(emptied, dtype=bool))
+    # What the lower bounds leave unknown adds to every method's error, per day seen.
+    unknown = (bound * seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
+    pattern, adi, cv2 = patterns(demand, seen)
+    method = methods(demand, seen, pattern, adi)
+    n = len(demand)
+    daily, error, alpha, season = np.zeros(n), np.zeros(n), np.zeros(n), np.ones((n, 7))
+    level, slope, trend, both = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    day = np.zeros(n)
+    rows = np.flatnonzero(method == Method.SES)
+    if len(rows):
+        fit, season[rows] = _regular(demand[rows], seen[rows], None if weekdays is None else np.asarray(weekdays))
+        fit.error[:] += unknown[rows]
+        daily[rows], trend[rows] = fit.daily, fit.trend
+        day[rows], level[rows], slope[rows], both[rows] = _smoothed_spreads(fit)
+        method[rows[fit.trend != 0]] = Method.HOLT  # (a trend found is never 0)
+    for kind, run in ((Method.CROSTON, croston), (Method.SBA, sba), (Method.TSB, tsb)):
         rows = np.flatnonzero(method == kind)
         if len(rows):
-            daily[rows], error[rows], alpha = _best(run, demand[rows], seen[rows])
-            if kind == Method.SES and weekdays is not None:
-                # Smoothed without its weekly pattern, kept where that clearly explains the days better (both
-                # errors measured on the demand itself).
-                scale = season[rows][:, np.asarray(weekdays)]
-                weekly_daily, weekly_error, weekly_alpha = _best(partial(ses, scale=scale), demand[rows], seen[rows])
-                better = weekly_error < error[rows] * KEEP_PATTERN
-                season[rows[~better]] = 1.0
-                daily[rows] = np.where(better, weekly_daily, daily[rows])
-                error[rows] = np.where(better, weekly_error, error[rows])
-                alpha = np.where(better, weekly_alpha, alpha)
-            if kind == Method.SES:
-                # SES's one-step error carries its level's own noise: for steady demand its variance is the
-                # day's × (1 + α / (2 − α)). The day's spread is kept, and the level's apart: over P days the
-                # level's error counts P times over (``level_sigma``).
-                error[rows] /= 1 + alpha / (2 - alpha)
-                level[rows] = np.sqrt(error[rows] * alpha / (2 - alpha))
-    return Forecasts(pattern, method, daily, np.sqrt(error), adi, cv2, season, level)
+            daily[rows], error[rows], alpha[rows] = _best(run, demand[rows], seen[rows])
+            # Their error carries their forecast's own variance too: the day's is what is left.
+            level[rows] = own_spread(method[rows], daily[rows], alpha[rows], adi[rows], cv2[rows])
+            day[rows] = np.maximum(error[rows] + unknown[rows] - level[rows], 0.0)
+    return Forecasts(pattern, method, np.maximum(daily, 0.0), np.sqrt(day), adi, cv2, season, np.sqrt(level),
+                     trend, np.sqrt(slope), both)
 
 
-def over(forecasts: Forecasts, weekdays: np.ndarray) -> np.ndarray:
-    """Each series' demand over the days of these weekdays (0 = Monday): its daily forecast weighed by its
-    weekday indices."""
-    found: np.ndarray = forecasts.daily * forecasts.season[:, np.asarray(weekdays)].sum(axis=1)
+def over(forecasts: Forecasts, weekdays: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Each series' (or those of ``rows``') demand over the days of these weekdays (0 = Monday), the first
+    being the daily forecast's day and each next one a slope (Holt's trend) further on, each weighed by its
+    weekday's index; never under 0 a day."""
+    picked = slice(None) if rows is None else rows
+    weekdays = np.asarray(weekdays)
+    ahead = np.arange(len(weekdays))
+    days = np.maximum(forecasts.daily[picked][:, None] + forecasts.trend[picked][:, None] * ahead[None, :], 0.0)
+    found: np.ndarray = (days * forecasts.season[picked][:, weekdays]).sum(axis=1)
     return found

@@ -3,9 +3,13 @@
 Over the protection interval P (the days an order must last: until the store's next order, plus the lead
 time):
 
-    safety stock   regular demand: z · sqrt(P · σd² + P² · σf² + d̄² · σL²), z the service level's normal
-                   quantile (σd: a day's spread around the forecast d̄; σf: the forecast's own, counted P times
-                   over as every day of P leans on it; σL: the lead time's spread in days); slow movers
+    safety stock   regular demand: z · sqrt(W · σd² + P² · σf² + 2 · P · H · cfb + H² · σb² + d̄² · σL²), z
+                   the service level's normal quantile (σd: a day's spread around the forecast d̄, counted over
+                   W = the demand over P / d̄, the days weighed by their demand — a day's variance grows with
+                   its demand, as a count's does — which is P without a weekly pattern or a trend; σf: the
+                   forecast's own, counted P times over as every day of P leans on it; σb: a trend's slope's
+                   own, counted H = P(P + 1) / 2 times over as the day h ahead leans on it h times; cfb: the
+                   covariance of those two; σL: the lead time's spread in days); slow movers
                    (intermittent or lumpy, or under ``SLOW`` units over P and varying at least as much as a
                    Poisson count): the service level's quantile of demand over P, Poisson with mean d̄·P —
                    negative binomial when the days vary more than a Poisson's would — less that mean;
@@ -47,17 +51,24 @@ class Levels:
 
 def safety_stock(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, days: np.ndarray,
                  lead_sigma: np.ndarray, service: np.ndarray, expected: np.ndarray | None = None,
-                 level_sigma: np.ndarray | None = None) -> np.ndarray:
+                 level_sigma: np.ndarray | None = None, trend_sigma: np.ndarray | None = None,
+                 level_trend: np.ndarray | None = None) -> np.ndarray:
     """The safety stock over ``days`` for each series (see the module's docstring); ``expected``: the demand
-    over those days where it is not ``daily × days`` (a weekly pattern); ``level_sigma``: the forecast's own
-    spread (σf)."""
+    over those days where it is not ``daily × days`` (a weekly pattern, a trend); ``level_sigma``: the
+    forecast's own spread (σf); ``trend_sigma`` and ``level_trend``: its slope's (σb) and their covariance."""
     daily, sigma, days = np.asarray(daily, float), np.asarray(sigma, float), np.asarray(days, float)
     lead_sigma, service = np.asarray(lead_sigma, float), np.asarray(service, float)
     level = np.zeros_like(daily) if level_sigma is None else np.asarray(level_sigma, float)
+    slope = np.zeros_like(daily) if trend_sigma is None else np.asarray(trend_sigma, float)
+    both = np.zeros_like(daily) if level_trend is None else np.asarray(level_trend, float)
     z = stats.norm.ppf(service)
-    variance = days * sigma ** 2 + days ** 2 * level ** 2 + daily ** 2 * lead_sigma ** 2
-    regular = z * np.sqrt(variance)
     mean = daily * days if expected is None else np.asarray(expected, float)
+    weighed = np.where(daily > 0, mean / np.maximum(daily, 1e-12), days)
+    ahead = days * (days + 1) / 2
+    variance = (weighed * sigma ** 2 + days ** 2 * level ** 2 + 2 * days * ahead * both + ahead ** 2 * slope ** 2
+                + daily ** 2 * lead_sigma ** 2)
+    variance = np.maximum(variance, 0.0)
+    regular = z * np.sqrt(variance)
     # Negative binomial with that mean and variance where the days vary more than a Poisson's; else Poisson.
     spread = variance > mean * 1.0001
     slow = (pattern >= Pattern.INTERMITTENT) | ((mean < SLOW) & (variance >= mean))
@@ -73,11 +84,13 @@ def safety_stock(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, days
 def levels(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, review_days: np.ndarray,
            lead_days: np.ndarray, lead_sigma: np.ndarray, service: np.ndarray, presentation: np.ndarray,
            shelf: np.ndarray, policy: np.ndarray, days_of_supply: np.ndarray,
-           expected: np.ndarray | None = None, level_sigma: np.ndarray | None = None) -> Levels:
+           expected: np.ndarray | None = None, level_sigma: np.ndarray | None = None,
+           trend_sigma: np.ndarray | None = None, level_trend: np.ndarray | None = None) -> Levels:
     """Safety stock, order-up-to level (min_max: its max) and reorder point (min_max: its min; the others
     order whenever under their level) of each series. ``shelf``: 0 for no limit. ``expected``: the demand
     over the protection interval where it is not ``daily`` × its days (a weekly pattern: see
-    ``forecast.over``); ``days_of_supply`` series count their days flat."""
+    ``forecast.over``); ``days_of_supply`` series count their days flat; ``level_sigma``, ``trend_sigma``,
+    ``level_trend``: the forecast's own spread (``Forecasts``' fields of those names)."""
     daily = np.asarray(daily, float)
     review = np.asarray(review_days, float)
     protection = review + np.asarray(lead_days, float)
@@ -85,7 +98,8 @@ def levels(daily: np.ndarray, sigma: np.ndarray, pattern: np.ndarray, review_day
     supply_days = policy == Policy.DAYS_OF_SUPPLY
     covered = np.where(supply_days, np.asarray(days_of_supply, float), protection)
     mean = daily * covered if expected is None else np.where(supply_days, daily * covered, expected)
-    safety = safety_stock(daily, sigma, pattern, covered, lead_sigma, service, mean, level_sigma)
+    safety = safety_stock(daily, sigma, pattern, covered, lead_sigma, service, mean, level_sigma, trend_sigma,
+                          level_trend)
     shelf = np.asarray(shelf, float)
     presentation = np.asarray(presentation, float)
 

@@ -66,3 +66,36 @@ class RunIn(Strict):
     date: dt.date | None = Field(default=None, description="The order day (default: today)")
     nodes: list[NodeId] | None = Field(default=None, min_length=1, max_length=5000)
     skus: list[Sku] | None = Field(default=None, min_length=1, max_length=5000)
+
+
+class ApprovedLine(Strict):
+    """A proposal approved at another quantity than the run's (0: not sent)."""
+
+    node_id: NodeId
+    sku: Sku
+    quantity: StrictInt = Field(ge=0, le=100_000)
+
+
+class ApproveIn(Strict):
+    """A run approved: every line as proposed, but those named here at their quantity."""
+
+    lines: list[ApprovedLine] = Field(default_factory=list, max_length=5000)
+    moves: bool = Field(default=True, description="Send the run's store-to-store moves too")
+
+
+class TransferLineIn(Strict):
+    """What the DC found of a SKU (pick), or what the store counted of it (receive)."""
+
+    sku: Sku
+    quantity: StrictInt = Field(ge=0, le=100_000, description="Picked: units found; received: units put on the "
+                                                              "shelves")
+    damaged: StrictInt = Field(default=0, ge=0, le=100_000, description="Received: units that came damaged")
+
+
+class TransferActionIn(Strict):
+    """A DC's or a store's word on a transfer; lines not named went as planned (all picked, all received)."""
+
+    lines: list[TransferLineIn] = Field(default_factory=list, max_length=5000)
+    carrier: str | None = Field(default=None, min_length=1, max_length=64)
+    tracking_number: str | None = Field(default=None, min_length=1, max_length=100)
+    reason: str | None = Field(default=None, min_length=1, max_length=500)

@@ -3,13 +3,15 @@ last ``HISTORY_DAYS`` days of demand, its settings and what it has and will have
 run with every proposal's inputs, so that a planner sees why a store gets 12 and not 6.
 
 A store ranges the SKUs it has a stock row for. Its position counts on-hand, supply expected at it (on
-order) and less the units reserved for online orders and holds. Where a DC has fewer units free than its
-stores ask for, they are shared by equal days of supply and the run says what it could not send to whom.
+order: open transfers too) and less the units reserved for online orders and holds. A DC first keeps what
+its own online orders need until its next receipt (``online``); where it has fewer units beyond that than
+its stores ask for, they are shared by equal days of supply and the run says what it could not send to whom.
 """
 
 import asyncio
 import math
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 import numpy as np
@@ -18,19 +20,24 @@ from sqlalchemy import insert, select
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.errors import FieldError, InvalidInput, NotFound
+from ...domain.geo import haversine_km
 from ...domain.ids import new_id
-from ...domain.replenishment.demand import Move, daily
-from ...domain.replenishment.forecast import Forecasts, Method, forecast
+from ...domain.replenishment.demand import Move, daily, emptied
+from ...domain.replenishment.forecast import Forecasts, Method, forecast, over
 from ...domain.replenishment.levels import Policy, levels, position, proposals
+from ...domain.replenishment.rebalance import Short, Spare, rebalanced
 from ...domain.replenishment.settings import Rule, Store, settled
 from ...domain.replenishment.sharing import Ask, shared
+from ..partners.events import event
 from ..reference.cache import Snapshot
 from ..runtime.context import Context
 from .inputs import RunIn
+from .online import online_part
 
 HISTORY_DAYS = 90
 AHEAD = 14  # days ahead a run may be for (its history still ends today)
 LINES_SHOWN = 5000  # lines a run's answer lists (the rest: GET with ``offset``)
+CHUNK = 5000  # lines written per statement
 POLICIES = {"order_up_to": Policy.ORDER_UP_TO, "min_max": Policy.MIN_MAX, "days_of_supply": Policy.DAYS_OF_SUPPLY}
 inv, mv, sup = t.inventory.c, t.movements.c, t.supply.c
 
@@ -38,6 +45,11 @@ inv, mv, sup = t.inventory.c, t.movements.c, t.supply.c
 async def start_run(ctx: Context, body: RunIn, *, principal: Principal) -> dict:
     """Compute and keep a run's proposals; answers the run (see ``get_run``)."""
     principal.require_admin()
+    return await get_run(ctx, await propose(ctx, body, actor=principal.actor), principal=principal)
+
+
+async def propose(ctx: Context, body: RunIn, *, actor: str) -> str:
+    """Compute and keep a run's proposals; answers its id."""
     snap = await ctx.reference.get(ctx.db)
     stores, rules = await _settings(ctx)
     now = ctx.clock.now()
@@ -47,18 +59,23 @@ async def start_run(ctx: Context, body: RunIn, *, principal: Principal) -> dict:
         raise InvalidInput([FieldError("date", f"is {run_date.isoformat()}: a run is for a date within the last "
                                                f"year or the next {AHEAD} days")])
     scope = _scope(body, stores, run_date)
-    lines, unfilled = await _proposals(ctx, snap, [stores[n] for n in scope], rules, set(body.skus or ()),
-                                       run_date, min(run_date, today))
+    found = await _proposals(ctx, snap, [stores[n] for n in scope], rules, set(body.skus or ()), run_date,
+                             min(run_date, today))
+    lines, unfilled = found.lines, found.unfilled
     run_id = new_id("rpl")
     summary = {"stores": len(scope), "proposed": len(lines), "units": sum(x["quantity"] for x in lines),
-               "unfilled": len(unfilled)}
+               "unfilled": len(unfilled), "moves": len(found.moves)}
     async with ctx.db.write() as conn:
         await conn.execute(insert(t.replenishment_runs).values(
             id=run_id, run_date=run_date, scope={"nodes": scope, "skus": body.skus}, summary=summary,
-            unfilled=unfilled, created_at=now))
-        if lines:
-            await conn.execute(insert(t.replenishment_lines), [{"run_id": run_id, **x} for x in lines])
-    return await get_run(ctx, run_id, principal=principal)
+            unfilled=unfilled, kept=found.kept, moves=found.moves, created_at=now))
+        for start in range(0, len(lines), CHUNK):
+            await conn.execute(insert(t.replenishment_lines), [{"run_id": run_id, **x}
+                                                               for x in lines[start:start + CHUNK]])
+        await conn.execute(insert(t.events), [event(
+            "replenishment.proposed", order_id=None, actor=actor, at=now,
+            data={"run_id": run_id, "date": run_date.isoformat(), "summary": summary, "unfilled": unfilled[:100]})])
+    return run_id
 
 
 async def get_run(ctx: Context, run_id: str, *, principal: Principal, offset: int = 0) -> dict:
@@ -73,9 +90,19 @@ async def get_run(ctx: Context, run_id: str, *, principal: Principal, offset: in
                                     .order_by(x.node_id, x.sku).offset(offset).limit(LINES_SHOWN + 1))).all()
     more = len(lines) > LINES_SHOWN
     return {"id": run.id, "date": run.run_date.isoformat(), "scope": run.scope, "summary": run.summary,
-            "created_at": run.created_at.isoformat(), "unfilled": run.unfilled,
+            "created_at": run.created_at.isoformat(), "unfilled": run.unfilled, "kept": run.kept,
+            "moves": run.moves,
+            "approved_at": run.approved_at.isoformat() if run.approved_at else None, "approved_by": run.approved_by,
             "lines": [{k: getattr(ln, k) for k in LINE_FIELDS} for ln in lines[:LINES_SHOWN]],
             "next_offset": offset + LINES_SHOWN if more else None}
+
+
+async def all_lines(ctx: Context, run_id: str) -> list[dict]:
+    """Every line of a run, by store and SKU (for an export)."""
+    x = t.replenishment_lines.c
+    async with ctx.db.read() as conn:
+        return [{k: getattr(ln, k) for k in LINE_FIELDS} for ln in await conn.execute(
+            select(t.replenishment_lines).where(x.run_id == run_id).order_by(x.node_id, x.sku))]
 
 
 LINE_FIELDS = ("node_id", "sku", "source_node_id", "method", "forecast_daily", "sigma", "safety_stock",
@@ -104,16 +131,24 @@ def _scope(body: RunIn, stores: dict[str, Store], run_date: date) -> list[str]:
     return sorted(n for n, s in stores.items() if run_date.isoweekday() in s.order_weekdays)
 
 
+@dataclass
+class Proposed:
+    lines: list[dict] = field(default_factory=list)  # each store-SKU with something to receive
+    unfilled: list[dict] = field(default_factory=list)  # what the DCs could not send
+    kept: list[dict] = field(default_factory=list)  # what each DC keeps for its online orders
+    moves: list[dict] = field(default_factory=list)  # store-to-store, for what the DCs could not send
+
+
 async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: list[tuple[str, str, Rule]],
-                     skus: set[str], run_date: date, until: date) -> tuple[list[dict], list[dict]]:
-    """The lines (each store-SKU with something to receive) and what could not be sent. ``until``: the day the
-    history stops before (the run's date, or today for a run ahead)."""
+                     skus: set[str], run_date: date, until: date) -> Proposed:
+    """A run's proposals. ``until``: the day the history stops before (the run's date, or today for a run
+    ahead)."""
     if not stores:
-        return [], []
+        return Proposed()
     ids = [s.node_id for s in stores]
     first = until - timedelta(days=HISTORY_DAYS)
     async with ctx.db.read() as conn:
-        query = select(inv.node_id, inv.sku, inv.on_hand, inv.reserved).where(inv.node_id.in_(ids))
+        query = select(inv.node_id, inv.sku, inv.on_hand, inv.reserved, inv.safety_stock).where(inv.node_id.in_(ids))
         if skus:
             query = query.where(inv.sku.in_(skus))
         rows = (await conn.execute(query.order_by(inv.node_id, inv.sku))).all()
@@ -130,22 +165,25 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
                                       .where(inv.node_id.in_(sources)))).all()
     pairs = [(r.node_id, r.sku) for r in rows if r.sku in snap.products]
     if not pairs:
-        return [], []
+        return Proposed()
     by_pair: dict[tuple[str, str], list[Move]] = defaultdict(list)
     for node_id, sku, delta, reason, at in moves:
         by_pair[(node_id, sku)].append(Move(snap.times[node_id].calendar.local_date(at), delta, reason))
-    stock = {(r.node_id, r.sku): (r.on_hand, r.reserved) for r in rows}
+    stock = {(r.node_id, r.sku): (r.on_hand, r.reserved, r.safety_stock) for r in rows}
     today = {n: snap.times[n].calendar.local_date(ctx.clock.now()) for n in ids}
     demand = np.zeros((len(pairs), HISTORY_DAYS))
     seen = np.zeros((len(pairs), HISTORY_DAYS), dtype=bool)
+    empty = np.zeros((len(pairs), HISTORY_DAYS), dtype=bool)
     for i, key in enumerate(pairs):
         days = daily(by_pair.get(key, ()), stock[key][0], first, max(today[key[0]], run_date))
-        history = [d for d in days if first <= d.day < until]  # the days before the run's (or today)
-        demand[i, :len(history)] = [d.demand for d in history]
-        seen[i, :len(history)] = [not d.out_of_stock for d in history]
+        ran_out = emptied(days, stock[key][0])
+        history = [(d, e) for d, e in zip(days, ran_out, strict=True) if first <= d.day < until]  # before the run
+        demand[i, :len(history)] = [d.demand for d, _ in history]
+        seen[i, :len(history)] = [not d.out_of_stock for d, _ in history]
+        empty[i, :len(history)] = [e for _, e in history]
     # The arithmetic of a whole network's series, off the event loop.
     f = await asyncio.to_thread(forecast, demand, seen,
-                                np.array([(first + timedelta(days=d)).weekday() for d in range(HISTORY_DAYS)]))
+                                np.array([(first + timedelta(days=d)).weekday() for d in range(HISTORY_DAYS)]), empty)
     store_of = {s.node_id: s for s in stores}
     rule = [settled(rules, n, sku) for n, sku in pairs]
     expected = _expected(f, pairs, store_of, run_date)
@@ -155,7 +193,7 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
                 column([store_of[n].lead_sigma_days for n, _ in pairs]), column([r.service_level for r in rule]),
                 column([r.presentation_min for r in rule]), column([r.shelf_capacity for r in rule]),
                 column([POLICIES[r.policy or "order_up_to"] for r in rule]),
-                column([r.days_of_supply for r in rule]), expected, f.level_sigma)
+                column([r.days_of_supply for r in rule]), expected, f.level_sigma, f.trend_sigma, f.level_trend)
     on_order: dict[tuple[str, str], int] = defaultdict(int)
     for node_id, sku, units in ordered:
         on_order[(node_id, sku)] += units
@@ -164,7 +202,12 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
     asked = proposals(lv, at, column([POLICIES[r.policy or "order_up_to"] for r in rule]),
                       column([r.case_pack for r in rule]), column([r.rounding_threshold for r in rule]),
                       column([r.min_order for r in rule]), column([r.shelf_capacity for r in rule]))
-    free = {(r.node_id, r.sku): max(0, r[2]) for r in dc_rows}
+    horizon: dict[str, float] = defaultdict(float)
+    for s in stores:
+        horizon[s.source_node_id] = max(horizon[s.source_node_id], s.review_days(run_date) + s.lead_days)
+    kept = await online_part(ctx, snap, {(store_of[n].source_node_id, sku) for i, (n, sku) in enumerate(pairs)
+                                         if asked[i] > 0}, horizon, run_date, first, until)
+    free = {(r.node_id, r.sku): max(0, r[2] - kept.get((r.node_id, r.sku), (0, 0))[0]) for r in dc_rows}
     given = _shared(pairs, asked, at, f.daily, rule, store_of, free)
     unfilled = [{"node_id": n, "sku": sku, "source_node_id": store_of[n].source_node_id, "asked": int(asked[i]),
                  "given": given[i]} for i, (n, sku) in enumerate(pairs) if given[i] < asked[i]]
@@ -179,7 +222,33 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
                       "quantity": given[i],
                       "why": _why(store_of[n], rule[i], f.daily[i], expected[i], lv.safety[i], lv.order_up_to[i],
                                   stock[(n, sku)], on_order[(n, sku)], int(asked[i]), given[i], run_date)})
-    return lines, unfilled
+    kept_view = [{"node_id": dc, "sku": sku, "units": units, "days": round(days, 2)}
+                 for (dc, sku), (units, days) in sorted(kept.items())]
+    return Proposed(lines, unfilled, kept_view,
+                    _moves(snap, pairs, at, f.daily, lv.order_up_to, asked, given, stock, store_of))
+
+
+def _moves(snap: Snapshot, pairs: list[tuple[str, str]], at: np.ndarray, daily: np.ndarray, level: np.ndarray,
+           asked: np.ndarray, given: list[int], stock: dict[tuple[str, str], tuple[int, int, int]],
+           store_of: dict[str, Store]) -> list[dict]:
+    """Store-to-store moves for what the DCs could not send: from a store of the run holding more than its level,
+    nearer to the short store than its DC (``domain.replenishment.rebalance``)."""
+    shorts: dict[str, list[Short]] = defaultdict(list)
+    spares: dict[str, list[Spare]] = defaultdict(list)
+    for i, (n, sku) in enumerate(pairs):
+        node = snap.nodes[n]
+        if given[i] < asked[i]:
+            dc = snap.nodes[store_of[n].source_node_id]
+            shorts[sku].append(Short(n, int(asked[i]) - given[i], float(at[i]) / max(float(daily[i]), 1e-9),
+                                     node.lat, node.lng, haversine_km(node.lat, node.lng, dc.lat, dc.lng)))
+        elif asked[i] <= 0:
+            on_hand, reserved, safety = stock[(n, sku)]
+            spare = min(on_hand - reserved - safety, int(at[i] - level[i]))
+            if spare > 0:
+                spares[sku].append(Spare(n, spare, node.lat, node.lng))
+    return [{"from_node_id": m.from_store, "node_id": m.to_store, "sku": sku, "quantity": m.units,
+             "km": round(m.km, 1)}
+            for sku in sorted(shorts) if spares.get(sku) for m in rebalanced(shorts[sku], spares[sku])]
 
 
 def _expected(f: Forecasts, pairs: list[tuple[str, str]], store_of: dict[str, Store], run_date: date) -> np.ndarray:
@@ -193,7 +262,7 @@ def _expected(f: Forecasts, pairs: list[tuple[str, str]], store_of: dict[str, St
         store = store_of[n]
         days = math.ceil(store.review_days(run_date) + store.lead_days)
         weekdays = np.array([(run_date + timedelta(days=d)).weekday() for d in range(days)])
-        found[rows] = f.daily[rows] * f.season[rows][:, weekdays].sum(axis=1) * (
+        found[rows] = over(f, weekdays, np.array(rows)) * (
             (store.review_days(run_date) + store.lead_days) / days)  # (a part day counts its part)
     return found
 
@@ -218,7 +287,7 @@ def _shared(pairs: list[tuple[str, str]], asked: np.ndarray, at: np.ndarray, dai
 
 
 def _why(store: Store, rule: Rule, daily: float, expected: float, safety: float, target: float,
-         stock: tuple[int, int], on_order: int, asked: int, given: int, run_date: date) -> str:
+         stock: tuple[int, int, int], on_order: int, asked: int, given: int, run_date: date) -> str:
     review = store.review_days(run_date)
     days = rule.days_of_supply if rule.policy == "days_of_supply" else review + store.lead_days
     why = f"{rule.days_of_supply} days of supply" if rule.policy == "days_of_supply" else \
@@ -229,7 +298,7 @@ def _why(store: Store, rule: Rule, daily: float, expected: float, safety: float,
         text += f", at least the {rule.presentation_min} the shelf shows"
     if rule.shelf_capacity:
         text += f", at most the shelf's {rule.shelf_capacity}"
-    on_hand, reserved = stock
+    on_hand, reserved, _ = stock
     text += f"; has {on_hand} on hand + {on_order} on order − {reserved} reserved"
     text += f"; {asked} in packs of {rule.case_pack}"
     if given < asked:

@@ -1,8 +1,8 @@
 """Re-derive stock counters from their sources, report every difference, and repair them.
 
 On-hand must equal the sum of the movement ledger; reserved must equal the units still held by
-fulfilment lines and cart holds; the units an expected supply promised must equal what the backordered
-lines waiting for it still want. Any difference means a write path broke the rules.
+fulfilment lines, cart holds and transfers not yet shipped; the units an expected supply promised must equal
+what the backordered lines waiting for it still want. Any difference means a write path broke the rules.
 """
 
 from collections.abc import Callable, Sequence
@@ -42,7 +42,7 @@ async def _differences(conn: AsyncConnection, keys: Sequence[Key] | None = None)
              .group_by(mv.node_id, mv.sku), t.movements),
         *(only(select(table.c.node_id, table.c.sku, zero("on_hand"), zero("reserved"), zero("ledger"),
                       func.sum(table.c.reserved)).group_by(table.c.node_id, table.c.sku), table)
-          for table in (t.fulfillment_lines, t.hold_lines)),
+          for table in (t.fulfillment_lines, t.hold_lines, t.transfer_lines)),
     ).subquery()
     on_hand, reserved, ledger, held = (func.coalesce(func.sum(sources.c[i]), 0) for i in range(2, 6))
     found = await conn.execute(
@@ -76,7 +76,7 @@ async def repair_stock(ctx: Context) -> list[dict]:
     Answers what was repaired: ``on_hand_was`` and ``reserved_was`` (None where the row was missing and
     has been created) and the ``on_hand`` and ``reserved`` the row holds now. A second run finds nothing.
 
-    Reserved is set to the units the fulfilment and hold lines still keep: the reservations are the truth
+    Reserved is set to the units the fulfilment, hold and transfer lines still keep: the reservations are the truth
     for it. On-hand is set to the sum of the ledger, and the ledger gets no row for that: it already says
     what on-hand is. A counter that disagrees with its ledger was changed by a write path without a
     movement; the ledger is the append-only record of every change, so the counter is what was wrong and

@@ -117,3 +117,34 @@ async def release_received(conn: AsyncConnection, dialect: str, supply_ids: Iter
     for state in states:
         await state.save(conn, actor=actor, at=at)
     return handed
+
+
+async def keep_within(conn: AsyncConnection, units: dict[str, int], *, actor: str, at: datetime) -> None:
+    """Expected supplies that will bring fewer units than orders were promised (``units``: what each now
+    brings): the lines promised last lose their promise first until the rest fit. They stay backordered, waiting
+    for their node to have the units otherwise (``release_backorders``). Call it before any stock row is locked:
+    the orders are locked first, as every writer does."""
+    s = t.supply.c
+    over = {r.id: r.allocated - units[r.id] for r in await conn.execute(
+        select(s.id, s.allocated).where(s.id.in_(sorted(units)), s.allocated > 0))
+        if r.allocated > units[r.id]}
+    if not over:
+        return
+    order_ids = sorted(set((await conn.scalars(
+        select(f.order_id).join(t.fulfillment_lines, fl.fulfillment_id == f.id)
+        .where(f.status == FStatus.BACKORDERED, fl.supply_id.in_(sorted(over)), fl.reserved == 0))).all()))
+    states = await OrderState.load_many(conn, order_ids)
+    waiting = sorted(((ful["created_at"], ful["id"], x) for state in states.values() for ful in state.fuls
+                      if ful["status"] == FStatus.BACKORDERED for x in _waiting(state, ful, set(over))),
+                     key=lambda w: (w[0], w[1]), reverse=True)  # the latest promised first
+    given: list[tuple[str, int]] = []
+    for *_, x in waiting:
+        supply_id = x["supply_id"]
+        assert supply_id is not None  # (``_waiting`` for these supplies)
+        if over.get(supply_id, 0) > 0:
+            over[supply_id] -= still_to_send(x)
+            given.append((supply_id, still_to_send(x)))
+            x["supply_id"] = None
+    for state in states.values():
+        await state.save(conn, actor=actor, at=at)
+    await supply_promises.give_back(conn, given)
