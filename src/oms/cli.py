@@ -189,9 +189,12 @@ def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
                                                 help="Load nothing if the database has products")] = False,
          scale: Annotated[str | None, typer.Option(
              help="The demo grown to a real network: large (300 stores, 3 DCs, 20,000 SKUs, about 1 million "
-                  "stock rows) or very-large (1,000 stores, 4 DCs, 100,000 SKUs, about 5 million)")] = None):
-    """Load the demo retailer (2 DCs, 42 stores, 10 lockers, 361 relay points, a supplier, 500 SKUs) and show its
-    API keys."""
+                  "stock rows) or very-large (1,000 stores, 4 DCs, 100,000 SKUs, about 5 million)")] = None,
+         history: Annotated[bool, typer.Option(
+             help="The stores' last 90 days of sales, so that replenishment proposes from them (the demo's size "
+                  "only)")] = True):
+    """Load the demo retailer (2 DCs, 42 stores, 10 lockers, 361 relay points, a supplier, 500 SKUs, the stores'
+    last 90 days of sales) and show its API keys."""
     from rich.progress import Progress
 
     from .demo.large import SCALES
@@ -201,8 +204,10 @@ def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
         err.print(f"error: --scale is {' or '.join(SCALES)}", style="red", markup=False, highlight=False)
         raise typer.Exit(2)
     if scale is None:
-        with console.status("Loading the demo retailer…"):
-            summary = run(lambda ctx: load_demo(ctx, if_empty=if_empty))
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("demo retailer: the stores' sales", total=None)
+            summary = run(lambda ctx: load_demo(ctx, if_empty=if_empty, history=history,
+                                                progress=lambda n: bar.advance(task, n)))
     else:
         sizes = SCALES[scale]
         with Progress(console=console, transient=True) as bar:
@@ -212,7 +217,8 @@ def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
     if summary.loaded:
         nodes = ", ".join(f"{kind} {n}" for kind, n in summary.nodes.items())
         console.print(f"Demo retailer loaded. Nodes: {nodes}. Products: {summary.products}. "
-                      f"Stock: {summary.stock_rows} rows, {summary.units} units.")
+                      f"Stock: {summary.stock_rows} rows, {summary.units} units."
+                      + (f" Sales history: {summary.history} movements over 90 days." if summary.history else ""))
     else:
         console.print("The database already has products: the demo was not loaded.")
     if summary.keys:

@@ -144,6 +144,15 @@ def test_the_command_loads_the_demo_and_shows_the_keys(database_url, tmp_path, m
     assert "Demo retailer loaded" in result.output and "store 42" in result.output
     keys = read_keys(tmp_path / "var" / "demo-keys.txt")
     assert len(keys) == 4 and all(k.key in result.output for k in keys)
+    # With the stores' 90 days of sales, fed through their tills' path: a run proposes from them.
+    sold = re.search(r"Sales\s+history:\s+(\d+)\s+movements\s+over\s+90\s+days", result.output)
+    assert sold and int(sold.group(1)) > 100_000, result.output
+    check = runner.invoke(app, ["inventory", "check"], env=env)
+    assert check.exit_code == 0 and "consistent" in check.output, check.output
+    proposed = runner.invoke(app, ["replenish", "--node", "ST-PARIS-RIVOLI", "--shown", "5"], env=env)
+    assert proposed.exit_code == 0, proposed.output
+    found = re.search(r"1\s+stores,\s+(\d+)\s+proposals,\s+(\d+)\s+units", proposed.output)
+    assert found and int(found.group(1)) > 10 and int(found.group(2)) > 50, proposed.output
 
     result = runner.invoke(app, ["demo", "--if-empty"], env=env)
     assert result.exit_code == 0, result.output

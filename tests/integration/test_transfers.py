@@ -292,3 +292,34 @@ async def test_a_store_its_dc_cannot_fill_gets_a_nearby_stores_spare_units(ctx, 
         await say(client, {"Authorization": f"Bearer {marais}"}, transfer["id"], step)
     assert (await stock_of(client, keys, "SKU-A"))["ST-MARAIS"]["on_hand"] == 36
     assert await stock_differences(ctx) == []
+
+
+@pytest.mark.clock_at(START.isoformat())
+async def test_of_two_runs_for_the_same_stores_only_one_is_approved(ctx, client):
+    keys = await seed(ctx, client)
+    await month_of_sales(ctx, client, keys, dc_units=100)
+    first, second = await run(client, keys, date=THURSDAY), await run(client, keys, date=THURSDAY)
+    r = await client.post(f"/v1/replenishment/runs/{second['id']}/approve", headers=keys.h("admin"), json={})
+    assert r.status_code == 200, r.text
+    # The first did not count the second's transfers on order: approving it would send the units twice.
+    body = problem(await client.post(f"/v1/replenishment/runs/{first['id']}/approve", headers=keys.h("admin"),
+                                     json={}), 409, "conflict")
+    assert second["id"] in body["detail"] and "make a new run" in body["detail"]
+    third = await run(client, keys, date=THURSDAY)
+    assert third["lines"] == []  # a run made now counts them
+
+
+@pytest.mark.clock_at(START.isoformat())
+async def test_a_node_key_lists_only_the_transfers_it_sends_or_receives(ctx, client):
+    keys = await seed(ctx, client)
+    await month_of_sales(ctx, client, keys, dc_units=100)
+    await approved(ctx, client, keys)
+    mine = await client.get("/v1/transfers", headers=keys.h("store_paris"))
+    assert [x["node_id"] for x in mine.json()["items"]] == ["ST-PARIS"]
+    problem(await client.get("/v1/transfers", params={"node_id": "ST-LYON"}, headers=keys.h("store_paris")), 403,
+            "forbidden")
+    both = await client.get("/v1/transfers", params={"node_id": "ST-PARIS", "source_node_id": "DC-PARIS"},
+                            headers=keys.h("store_paris"))
+    assert len(both.json()["items"]) == 1
+    viewer = await client.get("/v1/transfers", params={"status": "released"}, headers=keys.h("viewer"))
+    assert len(viewer.json()["items"]) == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 
 DOMAIN = Path(__file__).parents[2] / "src" / "oms" / "domain"
 # The only files that may load them.
-SOLVER = {"mip.py": {"highspy"}, "forecast.py": {"numpy"}, "levels.py": {"numpy", "scipy"}}
+SOLVER = {"mip.py": {"highspy"}, "forecast.py": {"numpy", "scipy"}, "levels.py": {"numpy", "scipy"}}
 
 
 def test_domain_imports_only_the_standard_library():

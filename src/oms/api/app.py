@@ -12,6 +12,7 @@ from ..console import dashboard as console_dashboard
 from ..console import inventory as console_inventory
 from ..console import order_actions as console_order_actions
 from ..console import pages as console_pages
+from ..console import replenishment as console_replenishment
 from ..console import routes as console_routes
 from ..console import store as console_store
 from ..services.runtime.context import Context
@@ -70,7 +71,8 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
                    carriers, returns, pickup_points, replenishment, transfers):
         app.include_router(module.router)
     # The console: pages and their one stylesheet, served from the package (nothing from the internet).
-    for module in (console_routes, console_order_actions, console_store, console_dashboard, console_inventory):
+    for module in (console_routes, console_order_actions, console_store, console_dashboard, console_inventory,
+                   console_replenishment):
         app.include_router(module.router)
     console_pages.install(app)  # a console page without a session sends the browser to sign in
     app.mount("/console/static", StaticFiles(directory=console_pages.HERE / "static"), name="console-static")

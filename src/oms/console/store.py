@@ -1,17 +1,22 @@
 """The store associate's queue: the store's work by step, the soonest promise first, what is late marked;
-each step's action (accept or reject, pick with short picks, ready or ship, hand over after the code)."""
+each step's action (accept or reject, pick with short picks, ready or ship, hand over after the code). Below
+it, the transfers the node sends (accept, then pick and ship) and those coming to it (receive: units put on
+the shelves and units damaged)."""
 
 from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 
 from ..domain.errors import FieldError, InvalidInput, OmsError
-from ..domain.lifecycle import ACTIONS, FStatus
+from ..domain.lifecycle import ACTIONS, FStatus, TStatus
 from ..domain.vocabulary import PICKUP_MODES
 from ..services.fulfillment import confirmations
 from ..services.fulfillment.inputs import ActionIn, PickedLine
 from ..services.orders import queries
+from ..services.replenishment import transfers
+from ..services.replenishment.inputs import TransferActionIn, TransferLineIn
 from .labels import EN
 from .pages import SignedIn, form_of, page, problem
 
@@ -50,13 +55,68 @@ async def store_queue(request: Request, session: SignedIn, node_id: str | None =
     store = who.node_filter() or node_id
     if not store:
         return problem(request, InvalidInput([FieldError("node_id", EN["name_the_store"])]), session, "/console")
+    ctx = request.app.state.ctx
     try:
-        work = await queries.list_fulfillments(request.app.state.ctx, principal=who, node_id=store, status=None,
-                                               cursor=None, limit=200)
+        work = await queries.list_fulfillments(ctx, principal=who, node_id=store, status=None, cursor=None,
+                                               limit=200)
+        to_send = await transfers.list_transfers(ctx, principal=who, node_id=None, source_node_id=store,
+                                                 status=SENDING, cursor=None, limit=200)
+        coming = await transfers.list_transfers(ctx, principal=who, node_id=store, source_node_id=None,
+                                                status=COMING, cursor=None, limit=200)
     except OmsError as exc:
         return problem(request, exc, session, "/console")
     return page(request, "store.html", session, section="store", store=store,
-                steps=queue(work["items"], store, request.app.state.ctx.clock.now()))
+                steps=queue(work["items"], store, ctx.clock.now()), to_send=to_send["items"],
+                coming=sorted(coming["items"], key=lambda x: (x["expected_on"], x["id"])))
+
+
+# Transfers the node still has to send, and those on their way to it (received ones are done).
+SENDING = (TStatus.RELEASED, TStatus.ACCEPTED, TStatus.PICKED)
+COMING = (TStatus.RELEASED, TStatus.ACCEPTED, TStatus.PICKED, TStatus.SHIPPED)
+
+
+@router.post("/transfers/{transfer_id}/{action}")
+async def transfer_step(request: Request, session: SignedIn, transfer_id: str, action: str):
+    """A transfer's step from the queue: ``accept``; ``ship`` (the units found: fewer is a short pick first);
+    ``receive`` (units put on the shelves and units damaged, per SKU)."""
+    back = "/console/store" + (f"?node_id={request.query_params['node_id']}" if "node_id" in request.query_params
+                               else "")
+    ctx = request.app.state.ctx
+    try:
+        form = await form_of(request, session)
+        if action not in ("accept", "ship", "receive"):
+            raise InvalidInput([FieldError("action", "must be accept, ship or receive")])
+        counted = _counted(form, received=action == "receive")
+        if action == "ship" and counted:
+            await transfers.act(ctx, transfer_id, "pick", TransferActionIn(lines=counted), principal=session.who)
+        await transfers.act(ctx, transfer_id, action, TransferActionIn(
+            lines=counted if action == "receive" else [], carrier=form.get("carrier", "").strip() or None,
+            tracking_number=form.get("tracking_number", "").strip() or None), principal=session.who)
+    except OmsError as exc:
+        return problem(request, exc, session, back)
+    return RedirectResponse(back + ("&" if "?" in back else "?") + "done=1", status_code=303)
+
+
+def _counted(form: dict[str, str], *, received: bool) -> list[TransferLineIn]:
+    """Units per SKU from the form: found (``found-<sku>``), or put on the shelves and damaged (``got-<sku>``,
+    ``damaged-<sku>``)."""
+    prefix = "got-" if received else "found-"
+    lines, wrong = [], []
+    for name, value in form.items():
+        if not name.startswith(prefix):
+            continue
+        sku = name.removeprefix(prefix)
+        damaged = form.get(f"damaged-{sku}", "0").strip() or "0" if received else "0"
+        if not value.strip().isdigit() or not damaged.isdigit():
+            wrong.append(FieldError(name, EN["whole_units"]))
+            continue
+        try:
+            lines.append(TransferLineIn(sku=sku, quantity=int(value), damaged=int(damaged)))
+        except ValidationError:
+            wrong.append(FieldError(name, EN["whole_units"]))
+    if wrong:
+        raise InvalidInput(wrong)
+    return lines
 
 
 @router.post("/{fulfillment_id}/{action}")

@@ -25,14 +25,16 @@ from ..services.replenishment import settings as replenishment
 from ..services.runtime.context import Context
 from ..services.stock import bulk, feeds
 from ..services.stock.feeds import Progress
-from ..services.stock.inputs import StockLine
+from ..services.stock.inputs import DeltaIn, StockLine
 from .generate import build, build_delivery, build_sourcing, december_sundays
+from .history import build_history
 from .large import Scale, build_large
 from .replenishment import build_replenishment
 
 KEYS_FILE = Path("var") / "demo-keys.txt"
 HOLIDAY_REGIONS = (None, "57", "6AE")  # France's, and Moselle's and Alsace's own (Good Friday, 26 December)
 SYSTEM = Principal("demo", Role.ADMIN)
+HISTORY_CHUNK = 20_000  # movements of the stores' history per feed call
 # One key per role; the node key works for the first Paris store.
 ROLES = (("admin", None), ("channel", "web"), ("node", "ST-PARIS-RIVOLI"), ("viewer", None))
 
@@ -52,6 +54,7 @@ class Summary:
     stock_rows: int = 0
     units: int = 0
     keys: list[DemoKey] = field(default_factory=list)
+    history: int = 0  # movements of the stores' sales history
 
 
 def read_keys(path: Path) -> list[DemoKey]:
@@ -78,9 +81,11 @@ def write_keys(path: Path, keys: list[DemoKey]) -> None:
 
 
 async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE, scale: Scale | None = None,
-                    progress: Progress = None) -> Summary:
+                    progress: Progress = None, history: bool = False) -> Summary:
     """Load (or reload) the demo, or with ``scale`` the demo grown to that size (``large.py``). With
-    ``if_empty``, a database that has products is left untouched.
+    ``if_empty``, a database that has products is left untouched. With ``history`` (the demo's size only),
+    the stores' last 90 days of sales come in through their feed (``history.py``), so that a replenishment
+    run proposes from them.
 
     Untouched means no keys are created either: the database may hold a real retailer's data.
     ``progress`` is told the stock rows as they are stored.
@@ -89,11 +94,16 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
         return Summary(loaded=False, keys=read_keys(keys_file))
 
     years = [ctx.clock.now().year + i for i in range(3)]  # a what-if promise looks up to a year ahead
+    moves: list[DeltaIn] = []
     if scale is None:
         products, nodes, stock = build()
         await records.upsert_products(ctx, products)
         await records.upsert_nodes(ctx, december_sundays(nodes, years))
-        await feeds.set_stock(ctx, stock, ref="demo")
+        if history:
+            began, counted, moves = build_history(stock, nodes, build_replenishment(nodes)[0], ctx.clock.now())
+            await feeds.set_stock(ctx, counted, ref="demo", counted_at=began)
+        else:
+            await feeds.set_stock(ctx, stock, ref="demo")
         rows, units = len(stock), sum(s.on_hand for s in stock)
     else:
         products, nodes, chunks = build_large(scale)
@@ -113,6 +123,10 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     supplied, rules = build_replenishment(nodes)
     await replenishment.put_stores(ctx, supplied)
     await replenishment.put_rules(ctx, rules)
+    for start in range(0, len(moves), HISTORY_CHUNK):  # (the tills' feeds, a batch at a time)
+        await feeds.apply_deltas(ctx, moves[start:start + HISTORY_CHUNK])
+        if progress:
+            progress(min(HISTORY_CHUNK, len(moves) - start))
 
     known = {(k.role, k.scope): k.key for k in read_keys(keys_file)}
     keys = []
@@ -128,6 +142,7 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
         stock_rows=rows,
         units=units,
         keys=keys,
+        history=len(moves),
     )
 
 

@@ -47,6 +47,7 @@ from enum import IntEnum
 from functools import partial
 
 import numpy as np
+from scipy import stats
 
 ADI_CUT, CV2_CUT = 1.32, 0.49
 ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5)
@@ -221,29 +222,32 @@ def sloped(flat: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 def at_least(sales: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """E[D | D ≥ sales] and E[D² | D ≥ sales] for D a count with this mean and variance: negative binomial
     where it varies more than a Poisson count (the sizes of a lumpy series skew right, which a normal would not
-    give), Poisson otherwise; where the variance is 0, the larger of the sales and the mean. Only the counts
-    under the bound are summed: E[D | D ≥ s] = (E[D] − Σ k P(k)) / (1 − Σ P(k)) over k < s."""
+    give), Poisson otherwise; where the variance is 0, the larger of the sales and the mean.
+
+    In closed form, from survival functions (no sum over the counts under the bound, whatever its size, and no
+    difference of nearly equal numbers): E[D; D ≥ s] = μ · S'(s − 2) and E[D(D − 1); D ≥ s] = μ₂ · S''(s − 3),
+    with μ₂ = E[D(D − 1)] and S', S'' the survival functions of the same law with its shape raised by one and
+    two (a Poisson's are its own)."""
     spread = (variance > 1e-12) & (mean > 1e-12)
     m, v = np.maximum(mean, 1e-12), np.maximum(variance, mean)
     dispersed = v > m * (1 + 1e-9)
     shape = np.where(dispersed, m ** 2 / np.maximum(v - m, 1e-12), 1.0)  # negative binomial's r and p
-    chance = np.where(dispersed, m / v, 1.0)
-    with np.errstate(divide="ignore", under="ignore"):
-        probability = np.exp(np.where(dispersed, shape * np.log(chance), -m))  # P(0)
-    below, first_below, second_below = np.zeros_like(m), np.zeros_like(m), np.zeros_like(m)
-    for k in range(int(np.ceil(np.max(sales, initial=0)))):
-        under = k < sales
-        below += np.where(under, probability, 0.0)
-        first_below += np.where(under, k * probability, 0.0)
-        second_below += np.where(under, k * k * probability, 0.0)
-        probability = probability * np.where(dispersed, (k + shape) / (k + 1) * (1 - chance), m / (k + 1))
-    tail = 1 - below
+    chance = np.clip(np.where(dispersed, m / v, 0.5), 1e-12, 1.0)
+    s = np.ceil(np.maximum(sales, 0.0))
+
+    def survival(k: np.ndarray, raised: int) -> np.ndarray:
+        found: np.ndarray = np.where(dispersed, stats.nbinom.sf(k, shape + raised, chance), stats.poisson.sf(k, m))
+        return found
+
+    tail = survival(s - 1, 0)
+    moment2 = np.where(dispersed, shape * (shape + 1) * ((1 - chance) / chance) ** 2, m ** 2)  # E[D(D − 1)]
     with np.errstate(divide="ignore", invalid="ignore"):
-        first = (m - first_below) / tail
-        second = (v + m ** 2 - second_below) / tail
-    # Far into the tail the differences lose their digits; there a negative binomial's excess over the bound
-    # is about its geometric tail's, (v − m) / m, a Poisson's about 0.
-    far = ~(tail > 1e-9) | ~np.isfinite(first) | ~np.isfinite(second)
+        above = m * survival(s - 2, 1)  # E[D; D ≥ s]
+        first = above / tail
+        second = (moment2 * survival(s - 3, 2) + above) / tail
+    # So far into the tail that it underflows: a negative binomial's excess over the bound is about its
+    # geometric tail's, (v − m) / m; a Poisson's about 0.
+    far = ~(tail > 1e-300) | ~np.isfinite(first) | ~np.isfinite(second)
     excess = (v - m) / m
     first = np.where(far, sales + excess, first)
     second = np.where(far, first ** 2 + excess * (1 + excess), second)

@@ -43,6 +43,7 @@ async def approve(ctx: Context, run_id: str, body: ApproveIn, *, principal: Prin
         if run.approved_at is not None:
             raise Conflict(f"run {run_id} was approved at {run.approved_at.isoformat()} by {run.approved_by}: its "
                            f"transfers exist")
+        await _still_current(conn, run)
         proposed = {(ln.node_id, ln.sku): (ln.source_node_id, ln.quantity) for ln in await conn.execute(
             select(x.node_id, x.sku, x.source_node_id, x.quantity).where(x.run_id == run_id))}
         wanted = [(proposed[k][0], *k, q) for k, q in sorted(_wanted(proposed, body).items())]
@@ -53,12 +54,13 @@ async def approve(ctx: Context, run_id: str, body: ApproveIn, *, principal: Prin
         kept = {(k["node_id"], k["sku"]): k["units"] for k in run.kept}
         sent = await _reserve(conn, ctx.db.dialect, wanted, kept, at)
         transfers, rows, lines, supplies = [], [], [], []
-        by_route: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+        by_route: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for (source, store, sku, _), units in zip(wanted, sent, strict=True):
             if units:
-                by_route[(source, store)].append((sku, units))
-        for (source, store), items in sorted(by_route.items()):
-            today = snap.times[store].calendar.local_date(at) if store in snap.times else at.date()
+                by_route[(source, store)][sku] += units  # (a DC's line and a move from the same store: one line)
+        for (source, store), skus in sorted(by_route.items()):
+            items = sorted(skus.items())
+            today = snap.times[store].calendar.local_date(at)
             # (a move between stores goes as the store's DC deliveries do)
             expected_on = max(run.run_date, today) + timedelta(days=math.ceil(leads.get(store, 0)))
             transfer_id = new_id("trf")
@@ -84,6 +86,18 @@ async def approve(ctx: Context, run_id: str, body: ApproveIn, *, principal: Prin
              for (source, n, sku, q), got in zip(wanted, sent, strict=True) if got < q]
     return {"run_id": run_id, "approved_at": at.isoformat(), "transfers": [row["id"] for row in rows],
             "lines": len(lines), "units": sum(ln["quantity"] for ln in lines), "short": short}
+
+
+async def _still_current(conn, run) -> None:
+    """Conflict if a run sharing a store was approved after this one was made: this one did not count those
+    transfers on order, and would send their units again."""
+    later = await conn.execute(select(r.id, r.scope).where(r.approved_at.is_not(None), r.approved_at > run.created_at,
+                                                           r.id != run.id))
+    mine = set(run.scope["nodes"])
+    for other, scope in later:
+        if shared := sorted(mine & set(scope["nodes"])):
+            raise Conflict(f"run {other} was approved after run {run.id} was made, for {', '.join(shared[:5])}: this "
+                           f"run does not count its transfers on order; make a new run")
 
 
 def _wanted(proposed: dict[tuple[str, str], tuple[str, int]], body: ApproveIn) -> dict[tuple[str, str], int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import case, insert, or_, select, update
 
 from ...db import tables as t
 from ...domain.access import Principal
@@ -48,8 +48,14 @@ async def start_run(ctx: Context, body: RunIn, *, principal: Principal) -> dict:
     return await get_run(ctx, await propose(ctx, body, actor=principal.actor), principal=principal)
 
 
-async def propose(ctx: Context, body: RunIn, *, actor: str) -> str:
-    """Compute and keep a run's proposals; answers its id."""
+class Swept(Exception):
+    """Another server's sweep proposed for these stores today first: this run is not kept."""
+
+
+async def propose(ctx: Context, body: RunIn, *, actor: str, sweep: date | None = None) -> str:
+    """Compute and keep a run's proposals; answers its id. ``sweep``: the stores' local date the daily sweep
+    proposes for; the run is kept only with the claim that no other run was proposed for them that day
+    (``Swept`` otherwise), in one transaction."""
     snap = await ctx.reference.get(ctx.db)
     stores, rules = await _settings(ctx)
     now = ctx.clock.now()
@@ -66,6 +72,14 @@ async def propose(ctx: Context, body: RunIn, *, actor: str) -> str:
     summary = {"stores": len(scope), "proposed": len(lines), "units": sum(x["quantity"] for x in lines),
                "unfilled": len(unfilled), "moves": len(found.moves)}
     async with ctx.db.write() as conn:
+        if sweep is not None:
+            rs = t.replenishment_stores.c
+            claimed = (await conn.scalars(
+                update(t.replenishment_stores)
+                .where(rs.node_id.in_(scope), or_(rs.swept_on.is_(None), rs.swept_on < sweep))
+                .values(swept_on=sweep).returning(rs.node_id))).all()
+            if set(claimed) != set(scope):
+                raise Swept  # (the claims roll back with the run)
         await conn.execute(insert(t.replenishment_runs).values(
             id=run_id, run_date=run_date, scope={"nodes": scope, "skus": body.skus}, summary=summary,
             unfilled=unfilled, kept=found.kept, moves=found.moves, created_at=now))
@@ -95,6 +109,30 @@ async def get_run(ctx: Context, run_id: str, *, principal: Principal, offset: in
             "approved_at": run.approved_at.isoformat() if run.approved_at else None, "approved_by": run.approved_by,
             "lines": [{k: getattr(ln, k) for k in LINE_FIELDS} for ln in lines[:LINES_SHOWN]],
             "next_offset": offset + LINES_SHOWN if more else None}
+
+
+async def latest_run(ctx: Context, *, principal: Principal) -> str | None:
+    """The id of the run made last (none yet: None)."""
+    principal.require_planner()
+    r = t.replenishment_runs.c
+    async with ctx.db.read() as conn:
+        return await conn.scalar(select(r.id).order_by(r.created_at.desc(), r.id.desc()).limit(1))
+
+
+async def urgent_lines(ctx: Context, run_id: str, *, principal: Principal, node_id: str | None = None,
+                       by_store: bool = False, limit: int = 200) -> list[dict]:
+    """A run's lines (a store's, if named), the fewest days of cover first (a line with no demand last), or by
+    store and SKU; each with its ``days_of_cover``."""
+    principal.require_planner()
+    x = t.replenishment_lines.c
+    cover = case((x.forecast_daily > 0, x.position / x.forecast_daily), else_=None)
+    query = select(t.replenishment_lines, cover.label("days_of_cover")).where(x.run_id == run_id)
+    if node_id:
+        query = query.where(x.node_id == node_id)
+    order = (x.node_id, x.sku) if by_store else (cover.is_(None), cover, x.node_id, x.sku)
+    async with ctx.db.read() as conn:
+        return [{**{k: getattr(ln, k) for k in LINE_FIELDS}, "days_of_cover": ln.days_of_cover}
+                for ln in await conn.execute(query.order_by(*order).limit(limit))]
 
 
 async def all_lines(ctx: Context, run_id: str) -> list[dict]:

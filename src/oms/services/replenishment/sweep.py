@@ -2,15 +2,15 @@
 a run, once a day each, whichever server's sweep comes first. A planner approves it (or ``oms replenish``)."""
 
 import logging
-from datetime import datetime, time
+from datetime import date, datetime, time
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 
 from ...db import tables as t
 from ..reference.cache import Snapshot
 from ..runtime.context import Context
 from .inputs import RunIn
-from .runs import propose
+from .runs import Swept, propose
 
 SWEEPER = "system:replenishment"
 s = t.replenishment_stores.c
@@ -37,21 +37,22 @@ async def replenish_due(ctx: Context) -> list[str]:
         return []
     now = ctx.clock.now()
     async with ctx.db.read() as conn:
-        stores = [(r.node_id, list(r.order_weekdays)) for r in await conn.execute(
-            select(s.node_id, s.order_weekdays))]
-    if not stores:
+        rows = (await conn.execute(select(s.node_id, s.order_weekdays, s.swept_on))).all()
+    if not rows:
         return []
+    stores, swept = [(r.node_id, list(r.order_weekdays)) for r in rows], {r.node_id: r.swept_on for r in rows}
     snap = await ctx.reference.get(ctx.db)
-    runs = []
+    made = []
     for day, node_ids in sorted(due(snap, stores, ctx.settings.replenish_at, now).items()):
-        on = datetime.fromisoformat(day).date()
-        # Claimed row by row: of two servers sweeping at once, each store goes to one of them.
-        async with ctx.db.write() as conn:
-            claimed = sorted((await conn.scalars(
-                update(t.replenishment_stores)
-                .where(s.node_id.in_(sorted(node_ids)), or_(s.swept_on.is_(None), s.swept_on < on))
-                .values(swept_on=on).returning(s.node_id))).all())
-        if claimed:
-            runs.append(await propose(ctx, RunIn(date=on, nodes=claimed), actor=SWEEPER))
-            log.info("replenishment proposed for %d stores on %s", len(claimed), day)
-    return runs
+        on = date.fromisoformat(day)
+        waiting = sorted(n for n in node_ids if swept.get(n) is None or swept[n] < on)
+        if not waiting:
+            continue
+        try:
+            # The run and the stores' claim for the day are one transaction: of two servers sweeping at once,
+            # one keeps its run; a run that fails claims nothing, and the next sweep tries again.
+            made.append(await propose(ctx, RunIn(date=on, nodes=waiting), actor=SWEEPER, sweep=on))
+        except Swept:
+            continue
+        log.info("replenishment proposed for %d stores on %s", len(waiting), day)
+    return made

@@ -24,14 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ...db import stock, supply_promises
 from ...db import tables as t
 from ...domain.access import Principal
-from ...domain.errors import FieldError, Forbidden, InvalidInput, missing
+from ...domain.errors import Conflict, FieldError, Forbidden, InvalidInput, missing
 from ...domain.lifecycle import TRANSFER_ACTIONS, TStatus, check_transfer_transition
 from ...domain.vocabulary import Role
 from ..partners.events import event
 from ..reference.records import bump_reference
 from ..runtime import pages
 from ..runtime.context import Context
-from ..supply.backorders import keep_within, release_received
+from ..supply.backorders import keep_within, lock_waiting, release_received
 from .inputs import TransferActionIn
 
 tr, tl, sup = t.transfers.c, t.transfer_lines.c, t.supply.c
@@ -65,6 +65,18 @@ async def act(ctx: Context, transfer_id: str, action: str, body: TransferActionI
     if action not in TRANSFER_ACTIONS:
         raise InvalidInput([FieldError("action", f"must be one of {', '.join(TRANSFER_ACTIONS)}")])
     principal.require_fulfillment_worker()
+    for _ in range(ATTEMPTS):
+        try:
+            return await _act(ctx, transfer_id, action, body, principal)
+        except _PromisedMeanwhile:
+            continue  # an order was promised these units meanwhile: its promise is kept within them this time
+    raise Conflict(f"transfer {transfer_id}'s supply kept being promised under {ATTEMPTS} attempts; try again")
+
+
+ATTEMPTS = 5
+
+
+async def _act(ctx: Context, transfer_id: str, action: str, body: TransferActionIn, principal: Principal) -> dict:
     requested = TRANSFER_ACTIONS[action]
     at = ctx.clock.now()
     async with ctx.db.write() as conn:
@@ -137,6 +149,7 @@ async def _effects(ctx: Context, conn: AsyncConnection, row: dict[str, Any], lin
     stock rows, then the supply rows: every writer's lock order."""
     store, actor = row["node_id"], "system:transfers"
     ids = {supply_id(ref, x["line_no"]): x for x in lines}
+    await lock_waiting(conn, list(ids))  # every order a move may touch, first and in id order
     if requested == TStatus.PICKED:
         for x in lines:
             x["picked"] = counted.get(x["sku"], (x["quantity"], 0))[0]
@@ -171,11 +184,29 @@ async def _effects(ctx: Context, conn: AsyncConnection, row: dict[str, Any], lin
         def safety_of(node_id: str) -> int:
             return snap.rules.safety_for(snap.nodes[node_id].type)
 
+        # The orders waiting for the units take them (their stock rows created if need be), then the units go
+        # on the shelves; the promises given back last, as the supply feed does.
+        handed = await release_received(conn, ctx.db.dialect, list(ids), actor=actor, safety_of=safety_of, at=at)
         await stock.put_back(conn, ctx.db.dialect, [(store, x["sku"], x["received"]) for x in lines],
                              reason="transfer_in", ref=ref, safety_of=safety_of, at=at)
-        handed = await release_received(conn, ctx.db.dialect, list(ids), actor=actor, safety_of=safety_of, at=at)
         await supply_promises.give_back(conn, handed.items())
+    await _settle_supply(conn, bringing, requested, at)
+
+
+class _PromisedMeanwhile(Exception):
+    """An order was promised a transfer's units while it moved: the move is made again."""
+
+
+async def _settle_supply(conn: AsyncConnection, bringing: dict[str, int], requested: TStatus, at: datetime) -> None:
+    """The supplies now bring ``bringing``, under their row locks: a promise an order took meanwhile (after the
+    orders were locked) would no longer fit, and the whole move is made again (``_PromisedMeanwhile``)."""
+    if not bringing:
+        return
     status = {TStatus.RECEIVED: "received", TStatus.CANCELLED: "cancelled"}.get(requested, "expected")
+    promised = {r.id: r.allocated for r in await conn.execute(
+        select(sup.id, sup.allocated).where(sup.id.in_(sorted(bringing))).order_by(sup.id).with_for_update())}
+    if any(promised.get(k, 0) > (units if status == "expected" else 0) for k, units in bringing.items()):
+        raise _PromisedMeanwhile
     for k in sorted(bringing):
         await conn.execute(update(t.supply).where(sup.id == k).values(quantity=bringing[k], status=status,
                                                                        updated_at=at))
@@ -201,15 +232,22 @@ async def get_transfer(ctx: Context, transfer_id: str, *, principal: Principal) 
 
 
 async def list_transfers(ctx: Context, *, principal: Principal, node_id: str | None, source_node_id: str | None,
-                         status: str | None, cursor: str | None, limit: int) -> dict:
-    """Transfers by id, filtered; a node key sees those it sends or receives."""
+                         status: str | Sequence[str] | None, cursor: str | None, limit: int,
+                         run_id: str | None = None) -> dict:
+    """Transfers by id (the oldest first), filtered; a node key sees those it sends or receives."""
     principal.require_fulfillment_read()
+    named = {n for n in (node_id, source_node_id) if n}
+    if principal.role == Role.NODE and named and principal.scope not in named:
+        raise Forbidden(f"this key is scoped to node {principal.scope!r}: it lists the transfers it sends or "
+                        f"receives")
     query = select(t.transfers).order_by(tr.id).limit(limit + 1)
     if principal.role == Role.NODE:
         query = query.where((tr.node_id == principal.scope) | (tr.source_node_id == principal.scope))
-    for column, value in ((tr.node_id, node_id), (tr.source_node_id, source_node_id), (tr.status, status)):
+    for column, value in ((tr.node_id, node_id), (tr.source_node_id, source_node_id), (tr.run_id, run_id)):
         if value:
             query = query.where(column == value)
+    if status:
+        query = query.where(tr.status.in_([status] if isinstance(status, str) else list(status)))
     if after := pages.decode(cursor):
         query = query.where(tr.id > after[0])
     async with ctx.db.read() as conn:

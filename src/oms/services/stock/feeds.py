@@ -218,8 +218,9 @@ async def apply_snapshot(ctx: Context, snapshot: SnapshotIn) -> tuple[int, int]:
 
 
 async def set_stock(ctx: Context, items: Sequence[StockIn], *, ref: str | None = None,
-                    progress: Progress = None) -> tuple[int, int]:
-    """Counts taken now (``PUT /v1/inventory``, ``oms import stock``), all or none: (applied, stale).
+                    progress: Progress = None, counted_at: datetime | None = None) -> tuple[int, int]:
+    """Counts taken now (``PUT /v1/inventory``, ``oms import stock``; or at ``counted_at``), all or none:
+    (applied, stale).
 
     A row is stale when a node has sent a count dated later than now (within the clock skew allowed):
     that count stands and this one changes nothing.
@@ -227,4 +228,4 @@ async def set_stock(ctx: Context, items: Sequence[StockIn], *, ref: str | None =
     no_duplicates(items, lambda s: (s.node_id, s.sku), "node and sku")
     await check_stock_rows(ctx, [(s.node_id, s.sku) for s in items])
     counts = [Count(s.node_id, s.sku, s.on_hand, s.safety_stock, index=i) for i, s in enumerate(items)]
-    return await apply_counts(ctx, counts, counted_at=ctx.clock.now(), ref=ref, progress=progress)
+    return await apply_counts(ctx, counts, counted_at=counted_at or ctx.clock.now(), ref=ref, progress=progress)

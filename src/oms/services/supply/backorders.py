@@ -119,6 +119,17 @@ async def release_received(conn: AsyncConnection, dialect: str, supply_ids: Iter
     return handed
 
 
+async def lock_waiting(conn: AsyncConnection, supply_ids: list[str]) -> None:
+    """Lock, in id order, every order with a backordered line waiting for these supplies: a writer that will
+    change their promises or hand them units takes them first, before any stock row (every writer's order)."""
+    order_ids = sorted(set((await conn.scalars(
+        select(f.order_id).join(t.fulfillment_lines, fl.fulfillment_id == f.id)
+        .where(f.status == FStatus.BACKORDERED, fl.supply_id.in_(sorted(supply_ids))))).all()))
+    if order_ids:
+        await conn.execute(select(t.orders.c.id).where(t.orders.c.id.in_(order_ids)).order_by(t.orders.c.id)
+                           .with_for_update())
+
+
 async def keep_within(conn: AsyncConnection, units: dict[str, int], *, actor: str, at: datetime) -> None:
     """Expected supplies that will bring fewer units than orders were promised (``units``: what each now
     brings): the lines promised last lose their promise first until the rest fit. They stay backordered, waiting
