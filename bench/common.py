@@ -51,7 +51,8 @@ def free_port() -> int:
 
 def start_server(db_url: str, workers: int, key: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "OMS_DATABASE_URL": db_url, "OMS_BOOTSTRAP_ADMIN_KEY": key}
+    # (no daily replenishment run in the middle of a measure: ``bench/replenishment_run.py`` times it)
+    env = {**os.environ, "OMS_DATABASE_URL": db_url, "OMS_BOOTSTRAP_ADMIN_KEY": key, "OMS_REPLENISH_AT": ""}
     oms = Path(sys.executable).parent / "oms"
     proc = subprocess.Popen([str(oms), "serve", "--port", str(port), "--workers", str(workers)], env=env,
                             stdout=subprocess.DEVNULL, start_new_session=True)
@@ -176,7 +177,7 @@ async def bench_server(args, *, demo: bool = False) -> AsyncIterator[tuple[str, 
         db_url = f"sqlite:///{ROOT / 'var' / f'bench-{secrets.token_hex(4)}.db'}"
     if demo:
         with tempfile.TemporaryDirectory() as tmp:  # its key file stays out of the user's var/
-            scale = [] if network == "demo" else ["--scale", network]
+            scale = ["--no-history"] if network == "demo" else ["--scale", network]
             loading = await asyncio.create_subprocess_exec(
                 str(Path(sys.executable).parent / "oms"), "demo", *scale, cwd=tmp, stdout=subprocess.DEVNULL,
                 env={**os.environ, "OMS_DATABASE_URL": db_url})

@@ -255,7 +255,8 @@ def holidays(country: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 cod
 @app.command("import")
 def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")],
                file: Annotated[Path, typer.Argument(help="a CSV file with a header row", metavar="FILE.csv")]):
-    """Import products, nodes or stock counts from a CSV file: all rows, or none if any row is bad.
+    """Import products, nodes, stock counts or store replenishment settings from a CSV file: all rows, or
+    none if any row is bad.
 
     Columns, in any order, named by a header row:
 
@@ -271,6 +272,12 @@ def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")]
         public_holidays, takes ("max 30 kg; length 120 cm; hazardous"),
         compartments ("S 80x380x640 25kg 60; M 190x380x640 25kg 55"), active
     stock: node_id, sku, on_hand; optional: safety_stock
+    replenishment-stores: node_id, source_node_id, order_weekdays
+        (1|4 or mon|thu), lead_days; optional: lead_sigma_days
+    replenishment-rules: all optional: node_id and sku (empty: *;
+        a sku may be a class, DEC-*), policy, service_level,
+        presentation_min, shelf_capacity, case_pack,
+        rounding_threshold, min_order, days_of_supply
     """
     from rich.progress import Progress
 

@@ -1,4 +1,5 @@
-"""CSV import of products, nodes and stock counts: every bad row is reported, and a bad file imports nothing.
+"""CSV import of products, nodes, stock counts and store replenishment settings: every bad row is reported,
+and a bad file imports nothing.
 
 The files are UTF-8 (a leading BOM is fine), comma-separated (or semicolon-separated when the header
 line has semicolons and no commas, as French spreadsheets export them), with a header row naming the
@@ -24,6 +25,13 @@ as missing. Booleans are true/false (also yes/no, 1/0).
               both also as the JSON the API takes
     stock     node_id,sku,on_hand[,safety_stock]
               an empty safety_stock keeps the node's current one (0 for a new row)
+    replenishment-stores
+              node_id,source_node_id,order_weekdays,lead_days[,lead_sigma_days]
+              order_weekdays: ISO weekdays separated by | (1|4, 1 = Monday), or their names (mon|thu)
+    replenishment-rules
+              [node_id][,sku][,policy][,service_level][,presentation_min][,shelf_capacity][,case_pack]
+              [,rounding_threshold][,min_order][,days_of_supply]
+              an empty node_id or sku is * (every store, every SKU); a sku may be a class (DEC-*)
 
 Errors name the file, the line as a text editor counts it (the header is line 1) and the column:
 ``stock.csv line 7, column on_hand: Input should be greater than or equal to 0``.
@@ -43,10 +51,12 @@ from typing import Any, TextIO, cast
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .cells import parse_compartments, parse_hours, parse_takes
+from .cells import DAYS, parse_compartments, parse_hours, parse_takes
 from .domain.errors import FieldError, InvalidInput
 from .services.reference import records
 from .services.reference.inputs import NodeIn, ProductIn
+from .services.replenishment import settings
+from .services.replenishment.inputs import ReplenishmentRuleIn, ReplenishmentStoreIn
 from .services.runtime.context import Context
 from .services.runtime.shapes import CODE_MAX_LENGTH, CODE_PATTERN, INT32
 from .services.stock import bulk
@@ -60,6 +70,8 @@ class Kind(StrEnum):
     PRODUCTS = "products"
     NODES = "nodes"
     STOCK = "stock"
+    REPLENISHMENT_STORES = "replenishment-stores"
+    REPLENISHMENT_RULES = "replenishment-rules"
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,21 @@ def _modes(cell: str) -> list[str]:
     return [m.strip() for m in cell.split("|") if m.strip()]
 
 
+def _read_cells(c: dict[str, Any], bad: list[tuple[str, str]], readers: Iterable[tuple[str, Callable]]) -> None:
+    """Each cell written in a compact form replaced by what it reads as; one that cannot be read is left out and
+    reported, so that the model does not report it again as missing."""
+    for key, read in readers:
+        if key in c:
+            try:
+                c[key] = read(c.pop(key))
+            except ValueError as exc:
+                bad.append((key, str(exc)))
+
+
+def _as_given(c: dict[str, str], bad: list[tuple[str, str]]) -> dict:
+    return c
+
+
 def _product(c: dict[str, str], bad: list[tuple[str, str]]) -> dict:
     price = {k: v for k, v in (("amount", c.pop("price_amount", None)), ("currency", c.pop("currency", None))) if v}
     return {**c, "price": price}
@@ -99,13 +126,32 @@ def _node(c: dict[str, Any], bad: list[tuple[str, str]]) -> dict[str, Any]:
     for key in ("fulfills", "hands_over", "release_waves"):
         if key in c:
             c[key] = _modes(c[key])
-    for key, parse in (("opening_hours", parse_hours), ("takes", parse_takes), ("compartments", parse_compartments)):
-        if key in c:
-            try:
-                c[key] = parse(c.pop(key))
-            except ValueError as exc:
-                bad.append((key, str(exc)))
+    _read_cells(c, bad, (("opening_hours", parse_hours), ("takes", parse_takes), ("compartments", parse_compartments)))
     return {**c, "address": address}
+
+
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# An ISO weekday by its short name (as opening hours write it) or its full one.
+_WEEKDAY_NAMES = {name: day for names in (DAYS, _FULL_DAYS) for day, name in enumerate(names, 1)}
+
+
+def _weekdays(cell: str) -> list[int | str]:
+    """``1|4`` or ``mon|thu`` (planners write the names) as ISO weekdays. A number is left to the model, which
+    knows the range and words the error; a word that is no day's name is refused here."""
+    days: list[int | str] = []
+    for word in _modes(cell):
+        if word.lower() in _WEEKDAY_NAMES:
+            days.append(_WEEKDAY_NAMES[word.lower()])
+        elif re.fullmatch(r"[+-]?[0-9]+", word):
+            days.append(word)
+        else:
+            raise ValueError(f"{word!r} is not a weekday: 1 … 7 (1 = Monday) or mon … sun")
+    return days
+
+
+def _store(c: dict[str, Any], bad: list[tuple[str, str]]) -> dict[str, Any]:
+    _read_cells(c, bad, (("order_weekdays", _weekdays),))
+    return c
 
 
 LAYOUTS = {
@@ -127,7 +173,16 @@ LAYOUTS = {
         nested={("address", k): k for k in ("line1", "postal_code", "city", "country", "lat", "lng")},
         whole_row="hands_over",
     ),
-    Kind.STOCK: Layout(StockIn, ("node_id", "sku", "on_hand"), ("safety_stock",), lambda c, bad: c),
+    Kind.STOCK: Layout(StockIn, ("node_id", "sku", "on_hand"), ("safety_stock",), _as_given),
+    Kind.REPLENISHMENT_STORES: Layout(
+        ReplenishmentStoreIn, ("node_id", "source_node_id", "order_weekdays", "lead_days"), ("lead_sigma_days",),
+        _store,
+    ),
+    # Every column may be left out: a rule without node_id or sku is every store's, or every SKU's.
+    Kind.REPLENISHMENT_RULES: Layout(
+        ReplenishmentRuleIn, (), ("node_id", "sku", *settings.RULE_FIELDS), _as_given,
+        whole_row="presentation_min",  # the one rule across fields: the shelf shows no more than it holds
+    ),
 }
 
 
@@ -335,8 +390,24 @@ def _from_service(exc: InvalidInput, lines: Sequence[int], kind: Kind, name: str
     return _invalid(name, errors)
 
 
-WRITERS: dict[Kind, Callable[..., Awaitable[int]]] = {Kind.PRODUCTS: records.upsert_products,
-                                                     Kind.NODES: records.upsert_nodes}
+def _all_at_once(put: Callable[[Context, Any], Awaitable[int]]) -> Callable[..., Awaitable[int]]:
+    """A writer that reports no progress of its own (a network's settings are a few thousand rows at most):
+    the rows count as done once all are stored."""
+    async def write(ctx: Context, items: list[BaseModel], progress: Callable[[int], None] | None = None) -> int:
+        count = await put(ctx, items)
+        if progress:
+            progress(count)
+        return count
+
+    return write
+
+
+WRITERS: dict[Kind, Callable[..., Awaitable[int]]] = {
+    Kind.PRODUCTS: records.upsert_products,
+    Kind.NODES: records.upsert_nodes,
+    Kind.REPLENISHMENT_STORES: _all_at_once(settings.put_stores),
+    Kind.REPLENISHMENT_RULES: _all_at_once(settings.put_rules),
+}
 
 
 async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
@@ -356,7 +427,7 @@ async def write(ctx: Context, kind: Kind, rows: list[Row], name: str,
 
 async def import_file(ctx: Context, kind: Kind, path: Path, progress: Callable[[int], None] | None = None) -> int:
     """``oms import``: the file read and stored in one transaction. A stock file streams through in chunks
-    (a network's counts are millions of rows); products and nodes are read whole first."""
+    (a network's counts are millions of rows); the other kinds are read whole first."""
     if kind is not Kind.STOCK:
         return await write(ctx, kind, read_file(kind, path), path.name, progress)
     line_of = array("I")

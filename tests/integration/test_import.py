@@ -195,15 +195,20 @@ def test_opening_hours_text():
             parse_hours(bad)
 
 
-def stock_rows(url: str) -> dict:
-    async def read():
+def on_a_context(url: str, read):
+    """What ``read(ctx)`` finds on a context of its own: the command ran on another, since closed."""
+    async def run():
         ctx = build_context(Settings(database_url=url))
         try:
-            return await inventory(ctx)
+            return await read(ctx)
         finally:
             await ctx.db.dispose()
 
-    return asyncio.run(read())
+    return asyncio.run(run())
+
+
+def stock_rows(url: str) -> dict:
+    return on_a_context(url, inventory)
 
 
 def test_the_command_imports_or_exits_1_with_every_error(database_url, tmp_path):

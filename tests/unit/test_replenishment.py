@@ -24,7 +24,7 @@ from oms.domain.replenishment.forecast import (
     tsb,
 )
 from oms.domain.replenishment.levels import Levels, Policy, levels, position, proposals, rounded, safety_stock
-from oms.domain.replenishment.settings import DEFAULT, Rule, Store, settled
+from oms.domain.replenishment.settings import DEFAULT, Rule, RuleBook, Store, settled
 from oms.domain.replenishment.sharing import Ask, shared
 
 
@@ -334,3 +334,14 @@ def test_dying_out_is_a_gap_the_series_own_intervals_would_rarely_give():
     assert list(dying(*rows(often, often))) == [True, True]
     assert not dying(*rows(seldom))[0] and forecast(*rows(seldom)).method[0] != Method.TSB
     assert not dying(*rows([0] * 20 + [4] + [0] * 20))[0]  # one sale: no interval to judge by
+
+
+def test_the_rule_book_settles_as_each_rule_is_settled_alone():
+    rules = [("*", "*", Rule(service_level=0.9, case_pack=2)), ("*", "DEC-*", Rule(case_pack=6)),
+             ("ST-A", "DEC-*", Rule(presentation_min=3)), ("*", "DEC-01", Rule(shelf_capacity=12)),
+             ("ST-B", "*", Rule(policy="min_max")), ("*", "DE*", Rule(min_order=4))]
+    book = RuleBook(rules)
+    for store in ("ST-A", "ST-B", "ST-C"):
+        for sku in ("DEC-01", "DEC-02", "DESK-1", "KIT-01"):
+            assert book.rule(store, sku) == settled(rules, store, sku), (store, sku)
+    assert book.rule("ST-A", "DEC-01").presentation_min == 3 and book.rule("ST-C", "DEC-01").presentation_min == 0

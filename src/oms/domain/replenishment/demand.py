@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
+
 WALK_IN, ONLINE, RETURNS = ("sale",), ("ship", "collect"), ("return",)
 
 
@@ -40,6 +42,12 @@ class Day:
         return self.walk_in + self.online
 
 
+def stocked_out(opening: np.ndarray, sold: np.ndarray) -> np.ndarray:
+    """Days out of stock: they began with nothing on hand and nothing left (no demand could be met)."""
+    found: np.ndarray = (opening <= 0) & (sold <= 0)
+    return found
+
+
 def daily(moves: Iterable[Move], on_hand_now: int, first: date, last: date) -> list[Day]:
     """The days from ``first`` to ``last`` (the store's local dates, ``last`` today), oldest first.
     ``moves``: every movement of the store's SKU since ``first`` began."""
@@ -54,7 +62,8 @@ def daily(moves: Iterable[Move], on_hand_now: int, first: date, last: date) -> l
         walk_in = -sum(m.delta for m in today if m.reason in WALK_IN)
         online = -sum(m.delta for m in today if m.reason in ONLINE)
         returns = sum(m.delta for m in today if m.reason in RETURNS)
-        days.append(Day(day, walk_in, online, returns, level, level <= 0 and walk_in + online <= 0))
+        out = bool(stocked_out(np.asarray(level), np.asarray(walk_in + online)))
+        days.append(Day(day, walk_in, online, returns, level, out))
         day -= timedelta(days=1)
     return days[::-1]
 
@@ -64,3 +73,15 @@ def emptied(days: list[Day], on_hand_now: int) -> list[bool]:
     is a lower bound of what was asked (a forecast reads it so)."""
     closing = [d.opening for d in days[1:]] + [on_hand_now]
     return [not d.out_of_stock and left <= 0 for d, left in zip(days, closing, strict=True)]
+
+
+def history(walk_in: np.ndarray, online: np.ndarray, net: np.ndarray,
+            on_hand_now: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``daily`` for many series at once, from their day sums (series × days, oldest first, the last today):
+    units sold at the till, sent online, and every movement's net. Answers each day's demand, whether it was
+    seen (not out of stock) and whether it emptied the shelf (``emptied``)."""
+    since = np.cumsum(net[:, ::-1], axis=1)[:, ::-1]  # each day's net and every later one's
+    opening = np.asarray(on_hand_now, float)[:, None] - since
+    demand = walk_in + online
+    seen = ~stocked_out(opening, demand)
+    return demand, seen, seen & (opening + net <= 0)

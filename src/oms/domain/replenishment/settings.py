@@ -64,3 +64,32 @@ def settled(rules: Iterable[tuple[str, str, Rule]], store: str, sku: str) -> Rul
         chosen[f.name] = next((getattr(r, f.name) for _, r in found if getattr(r, f.name) is not None),
                               getattr(DEFAULT, f.name))
     return replace(DEFAULT, **chosen)
+
+
+class RuleBook:
+    """``settled`` for a whole network's store-SKUs: the rules indexed by exact SKU and by class, and each
+    combination of matching rules settled once (a network has millions of store-SKUs and a few dozen rules)."""
+
+    def __init__(self, rules: Iterable[tuple[str, str, Rule]]) -> None:
+        self.rules = list(rules)
+        self.exact: dict[str, list[int]] = {}
+        self.classes: list[tuple[str, int]] = []  # (the start of the SKUs, rule)
+        self.every: list[int] = []
+        for i, (_, pattern, _) in enumerate(self.rules):
+            if pattern == ALL:
+                self.every.append(i)
+            elif pattern.endswith("*"):
+                self.classes.append((pattern[:-1], i))
+            else:
+                self.exact.setdefault(pattern, []).append(i)
+        self.own = {n for n, _, _ in self.rules if n != ALL}  # stores with rules of their own
+        self._settled: dict[tuple[str, tuple[int, ...]], Rule] = {}
+
+    def rule(self, store: str, sku: str) -> Rule:
+        matched = [*self.exact.get(sku, ()), *(i for start, i in self.classes if sku.startswith(start)), *self.every]
+        scope = store if store in self.own else ALL
+        key = (scope, tuple(sorted(i for i in matched if self.rules[i][0] in (scope, ALL))))
+        found = self._settled.get(key)
+        if found is None:
+            found = self._settled[key] = settled([self.rules[i] for i in key[1]], store, sku)
+        return found

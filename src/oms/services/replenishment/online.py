@@ -8,22 +8,23 @@ time the stores it supplies must wait for their next delivery), with safety at t
 """
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 from sqlalchemy import func, select
 
 from ...db import tables as t
-from ...domain.replenishment.demand import Move, daily, emptied
+from ...domain.replenishment.demand import history
 from ...domain.replenishment.forecast import forecast, over
 from ...domain.replenishment.levels import safety_stock
 from ...domain.replenishment.settings import DEFAULT
 from ..reference.cache import Snapshot
 from ..runtime.context import Context
+from .series import day_sums
 
-inv, mv, sup = t.inventory.c, t.movements.c, t.supply.c
+inv, sup = t.inventory.c, t.supply.c
+SKUS_NAMED = 5000  # SKUs named in the query; more: every movement of the DCs is read
 
 
 async def online_part(ctx: Context, snap: Snapshot, wanted: Iterable[tuple[str, str]], horizon: dict[str, float],
@@ -35,30 +36,22 @@ async def online_part(ctx: Context, snap: Snapshot, wanted: Iterable[tuple[str, 
         return {}
     dcs, skus = sorted({n for n, _ in keys}), sorted({s for _, s in keys})
     days = (until - first).days
-    since = min(snap.times[n].calendar.at(first, time(0)) for n in dcs)
+    width = max(snap.times[n].calendar.local_date(ctx.clock.now()) for n in dcs).toordinal() - first.toordinal() + 1
     async with ctx.db.read() as conn:
-        moved = (await conn.execute(select(mv.node_id, mv.sku, mv.delta, mv.reason, mv.occurred_at).where(
-            mv.node_id.in_(dcs), mv.sku.in_(skus), mv.occurred_at >= since))).all()
+        sums = await day_sums(conn, ctx.db.dialect, snap, keys, first, max(width, days),
+                              set(skus) if len(skus) <= SKUS_NAMED else None)
         on_hand = {(n, s): q for n, s, q in await conn.execute(select(inv.node_id, inv.sku, inv.on_hand).where(
-            inv.node_id.in_(dcs), inv.sku.in_(skus)))}
+            inv.node_id.in_(dcs)))}
         due = {(n, s): on for n, s, on in await conn.execute(
             select(sup.node_id, sup.sku, func.min(sup.expected_on)).where(
-                sup.node_id.in_(dcs), sup.sku.in_(skus), sup.status == "expected", sup.kind == "purchase_order",
+                sup.node_id.in_(dcs), sup.status == "expected", sup.kind == "purchase_order",
                 sup.expected_on >= run_date).group_by(sup.node_id, sup.sku))}
-    by_key: dict[tuple[str, str], list[Move]] = defaultdict(list)
-    for node_id, sku, delta, reason, at in moved:
-        by_key[(node_id, sku)].append(Move(snap.times[node_id].calendar.local_date(at), delta, reason))
-    demand, seen = np.zeros((len(keys), days)), np.zeros((len(keys), days), dtype=bool)
-    empty = np.zeros((len(keys), days), dtype=bool)
-    for i, key in enumerate(keys):
-        # As a store's: a day the DC began with nothing and sent nothing teaches no "no demand".
-        every = daily(by_key.get(key, ()), on_hand.get(key, 0), first,
-                      max(until, snap.times[key[0]].calendar.local_date(ctx.clock.now())))
-        history = [(d, e) for d, e in zip(every, emptied(every, on_hand.get(key, 0)), strict=True) if d.day < until]
-        demand[i, :len(history)] = [d.online for d, _ in history]
-        seen[i, :len(history)] = [not d.out_of_stock for d, _ in history]
-        empty[i, :len(history)] = [e for _, e in history]
-    f = forecast(demand, seen, np.array([(first + timedelta(days=d)).weekday() for d in range(days)]), empty)
+    # As a store's: a day the DC began with nothing and sent nothing teaches no "no demand"; its till is
+    # nobody's (only what it sent counts).
+    demand, seen, emptied = history(np.zeros_like(sums.online), sums.online, sums.net,
+                                    np.array([on_hand.get(k, 0) for k in keys], dtype=float))
+    f = forecast(demand[:, :days], seen[:, :days], np.array([(first + timedelta(days=d)).weekday()
+                                                              for d in range(days)]), emptied[:, :days])
     cover = np.array([max(1.0, float((due[k] - run_date).days)) if k in due else horizon[k[0]] for k in keys])
     expected = np.zeros(len(keys))
     for span in {math.ceil(c) for c in cover}:  # the keys covering as many days together

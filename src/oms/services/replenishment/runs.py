@@ -11,8 +11,8 @@ its stores ask for, they are shared by equal days of supply and the run says wha
 import asyncio
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
 
 import numpy as np
 from sqlalchemy import case, insert, or_, select, update
@@ -22,17 +22,18 @@ from ...domain.access import Principal
 from ...domain.errors import FieldError, InvalidInput, NotFound
 from ...domain.geo import haversine_km
 from ...domain.ids import new_id
-from ...domain.replenishment.demand import Move, daily, emptied
+from ...domain.replenishment.demand import history
 from ...domain.replenishment.forecast import Forecasts, Method, forecast, over
-from ...domain.replenishment.levels import Policy, levels, position, proposals
+from ...domain.replenishment.levels import Levels, Policy, levels, position, proposals
 from ...domain.replenishment.rebalance import Short, Spare, rebalanced
-from ...domain.replenishment.settings import Rule, Store, settled
+from ...domain.replenishment.settings import Rule, RuleBook, Store
 from ...domain.replenishment.sharing import Ask, shared
 from ..partners.events import event
 from ..reference.cache import Snapshot
 from ..runtime.context import Context
 from .inputs import RunIn
 from .online import online_part
+from .series import DaySums, day_sums
 
 HISTORY_DAYS = 90
 AHEAD = 14  # days ahead a run may be for (its history still ends today)
@@ -190,56 +191,32 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
         if skus:
             query = query.where(inv.sku.in_(skus))
         rows = (await conn.execute(query.order_by(inv.node_id, inv.sku))).all()
-        since = min(snap.times[n].calendar.at(first, time(0)) for n in ids)
-        moved = select(mv.node_id, mv.sku, mv.delta, mv.reason, mv.occurred_at).where(
-            mv.node_id.in_(ids), mv.occurred_at >= since)
-        if skus:
-            moved = moved.where(mv.sku.in_(skus))
-        moves = (await conn.execute(moved)).all()
         ordered = (await conn.execute(select(sup.node_id, sup.sku, sup.quantity - sup.allocated).where(
             sup.node_id.in_(ids), sup.status == "expected"))).all()
         sources = {s.source_node_id for s in stores}
         dc_rows = (await conn.execute(select(inv.node_id, inv.sku, inv.on_hand - inv.reserved - inv.safety_stock)
                                       .where(inv.node_id.in_(sources)))).all()
-    pairs = [(r.node_id, r.sku) for r in rows if r.sku in snap.products]
-    if not pairs:
+    rows = [r for r in rows if r.sku in snap.products]
+    if not rows:
         return Proposed()
-    by_pair: dict[tuple[str, str], list[Move]] = defaultdict(list)
-    for node_id, sku, delta, reason, at in moves:
-        by_pair[(node_id, sku)].append(Move(snap.times[node_id].calendar.local_date(at), delta, reason))
+    pairs = [(r.node_id, r.sku) for r in rows]
     stock = {(r.node_id, r.sku): (r.on_hand, r.reserved, r.safety_stock) for r in rows}
-    today = {n: snap.times[n].calendar.local_date(ctx.clock.now()) for n in ids}
-    demand = np.zeros((len(pairs), HISTORY_DAYS))
-    seen = np.zeros((len(pairs), HISTORY_DAYS), dtype=bool)
-    empty = np.zeros((len(pairs), HISTORY_DAYS), dtype=bool)
-    for i, key in enumerate(pairs):
-        days = daily(by_pair.get(key, ()), stock[key][0], first, max(today[key[0]], run_date))
-        ran_out = emptied(days, stock[key][0])
-        history = [(d, e) for d, e in zip(days, ran_out, strict=True) if first <= d.day < until]  # before the run
-        demand[i, :len(history)] = [d.demand for d, _ in history]
-        seen[i, :len(history)] = [not d.out_of_stock for d, _ in history]
-        empty[i, :len(history)] = [e for _, e in history]
-    # The arithmetic of a whole network's series, off the event loop.
-    f = await asyncio.to_thread(forecast, demand, seen,
-                                np.array([(first + timedelta(days=d)).weekday() for d in range(HISTORY_DAYS)]), empty)
-    store_of = {s.node_id: s for s in stores}
-    rule = [settled(rules, n, sku) for n, sku in pairs]
-    expected = _expected(f, pairs, store_of, run_date)
-    column = lambda values: np.array(values)  # noqa: E731
-    lv = levels(f.daily, f.sigma, f.pattern, column([store_of[n].review_days(run_date) for n, _ in pairs]),
-                column([store_of[n].lead_days for n, _ in pairs]),
-                column([store_of[n].lead_sigma_days for n, _ in pairs]), column([r.service_level for r in rule]),
-                column([r.presentation_min for r in rule]), column([r.shelf_capacity for r in rule]),
-                column([POLICIES[r.policy or "order_up_to"] for r in rule]),
-                column([r.days_of_supply for r in rule]), expected, f.level_sigma, f.trend_sigma, f.level_trend)
     on_order: dict[tuple[str, str], int] = defaultdict(int)
     for node_id, sku, units in ordered:
         on_order[(node_id, sku)] += units
-    at = position(column([stock[k][0] for k in pairs]), np.zeros(len(pairs)), column([on_order[k] for k in pairs]),
-                  column([stock[k][1] for k in pairs]), np.zeros(len(pairs)))
-    asked = proposals(lv, at, column([POLICIES[r.policy or "order_up_to"] for r in rule]),
-                      column([r.case_pack for r in rule]), column([r.rounding_threshold for r in rule]),
-                      column([r.min_order for r in rule]), column([r.shelf_capacity for r in rule]))
+    store_of = {s.node_id: s for s in stores}
+    book = RuleBook(rules)
+    rule = [book.rule(n, sku) for n, sku in pairs]
+    # Every day from the history's first to the latest store's today: what happened since tells each day's
+    # opening stock (a run ahead of today has no later day to read).
+    width = max(snap.times[n].calendar.local_date(ctx.clock.now()) for n in ids).toordinal() - first.toordinal() + 1
+    width = max(width, HISTORY_DAYS)
+    inputs = _Inputs(pairs, stock, on_order, store_of, rule, first, run_date)
+    parts = [part async for part in _batched(ctx, snap, inputs, width, skus)]
+    f = _joined([p.forecasts for p in parts])
+    lv = Levels(*(np.concatenate([getattr(p.levels, k) for p in parts]) for k in ("safety", "order_up_to",
+                                                                               "reorder_point")))
+    expected, at, asked = (np.concatenate([getattr(p, k) for p in parts]) for k in ("expected", "at", "asked"))
     horizon: dict[str, float] = defaultdict(float)
     for s in stores:
         horizon[s.source_node_id] = max(horizon[s.source_node_id], s.review_days(run_date) + s.lead_days)
@@ -247,12 +224,12 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
                                          if asked[i] > 0}, horizon, run_date, first, until)
     free = {(r.node_id, r.sku): max(0, r[2] - kept.get((r.node_id, r.sku), (0, 0))[0]) for r in dc_rows}
     given = _shared(pairs, asked, at, f.daily, rule, store_of, free)
-    unfilled = [{"node_id": n, "sku": sku, "source_node_id": store_of[n].source_node_id, "asked": int(asked[i]),
-                 "given": given[i]} for i, (n, sku) in enumerate(pairs) if given[i] < asked[i]]
+    short = np.flatnonzero(np.asarray(given) < asked).tolist()
+    unfilled = [{"node_id": pairs[i][0], "sku": pairs[i][1], "source_node_id": store_of[pairs[i][0]].source_node_id,
+                 "asked": int(asked[i]), "given": given[i]} for i in short]
     lines = []
-    for i, (n, sku) in enumerate(pairs):
-        if asked[i] <= 0:
-            continue
+    for i in np.flatnonzero(asked > 0).tolist():
+        n, sku = pairs[i]
         lines.append({"node_id": n, "sku": sku, "source_node_id": store_of[n].source_node_id,
                       "method": Method(int(f.method[i])).name.lower(), "forecast_daily": round(float(f.daily[i]), 3),
                       "sigma": round(float(f.sigma[i]), 3), "safety_stock": round(float(lv.safety[i]), 2),
@@ -266,6 +243,92 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
                     _moves(snap, pairs, at, f.daily, lv.order_up_to, asked, given, stock, store_of))
 
 
+BATCH = 50_000  # series forecast together: a batch's day matrices bound the memory a run takes
+
+
+@dataclass
+class _Inputs:
+    pairs: list[tuple[str, str]]
+    stock: dict[tuple[str, str], tuple[int, int, int]]
+    on_order: dict[tuple[str, str], int]
+    store_of: dict[str, Store]
+    rule: list[Rule]
+    first: date
+    run_date: date
+
+
+@dataclass
+class _Part:
+    forecasts: Forecasts
+    levels: Levels
+    expected: np.ndarray
+    at: np.ndarray  # inventory positions
+    asked: np.ndarray
+
+
+async def _batched(ctx: Context, snap: Snapshot, inputs: _Inputs, width: int, skus: set[str]):
+    """Each batch's forecasts and proposals, batch after batch in store order; the next batch's day sums are
+    read while this one's arithmetic runs (in a thread: the database and the arithmetic each take a core)."""
+    bounds = _bounds(inputs.pairs, BATCH)
+
+    async def read(lo: int, hi: int) -> DaySums:
+        async with ctx.db.read() as conn:
+            return await day_sums(conn, ctx.db.dialect, snap, inputs.pairs[lo:hi], inputs.first, width, skus)
+
+    pending = asyncio.ensure_future(read(*bounds[0]))
+    try:
+        for k, (lo, hi) in enumerate(bounds):
+            sums = await pending
+            if k + 1 < len(bounds):
+                pending = asyncio.ensure_future(read(*bounds[k + 1]))
+            yield await asyncio.to_thread(_part, sums, inputs, lo, hi)
+    finally:
+        pending.cancel()
+
+
+def _bounds(pairs: list[tuple[str, str]], size: int) -> list[tuple[int, int]]:
+    """Index ranges of about ``size`` pairs, cut between stores (a store's series read together)."""
+    bounds, lo = [], 0
+    while lo < len(pairs):
+        hi = min(lo + size, len(pairs))
+        while hi < len(pairs) and pairs[hi][0] == pairs[hi - 1][0]:
+            hi += 1
+        bounds.append((lo, hi))
+        lo = hi
+    return bounds
+
+
+def _part(sums: DaySums, inputs: _Inputs, lo: int, hi: int) -> _Part:
+    """One batch: its demand, forecasts, levels, positions and proposals."""
+    pairs, rule, store_of, run_date = inputs.pairs[lo:hi], inputs.rule[lo:hi], inputs.store_of, inputs.run_date
+    on_hand = np.array([inputs.stock[k][0] for k in pairs], dtype=float)
+    demand, seen, emptied = history(sums.walk_in, sums.online, sums.net, on_hand)
+    days = slice(0, HISTORY_DAYS)  # the days before the run's (or today)
+    f = forecast(demand[:, days], seen[:, days],
+                 np.array([(inputs.first + timedelta(days=d)).weekday() for d in range(HISTORY_DAYS)]),
+                 emptied[:, days])
+    expected = _expected(f, pairs, store_of, run_date)
+    column = np.array
+    policy = column([POLICIES[r.policy or "order_up_to"] for r in rule])
+    review = {n: s.review_days(run_date) for n, s in store_of.items()}
+    lv = levels(f.daily, f.sigma, f.pattern, column([review[n] for n, _ in pairs]),
+                column([store_of[n].lead_days for n, _ in pairs]),
+                column([store_of[n].lead_sigma_days for n, _ in pairs]), column([r.service_level for r in rule]),
+                column([r.presentation_min for r in rule]), column([r.shelf_capacity for r in rule]), policy,
+                column([r.days_of_supply for r in rule]), expected, f.level_sigma, f.trend_sigma, f.level_trend)
+    at = position(on_hand, np.zeros(len(pairs)), column([inputs.on_order.get(k, 0) for k in pairs]),
+                  column([inputs.stock[k][1] for k in pairs]), np.zeros(len(pairs)))
+    asked = proposals(lv, at, policy, column([r.case_pack for r in rule]),
+                      column([r.rounding_threshold for r in rule]), column([r.min_order for r in rule]),
+                      column([r.shelf_capacity for r in rule]))
+    return _Part(f, lv, expected, at, asked)
+
+
+def _joined(parts: list[Forecasts]) -> Forecasts:
+    """The batches' forecasts as one."""
+    return Forecasts(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Forecasts)))
+
+
 def _moves(snap: Snapshot, pairs: list[tuple[str, str]], at: np.ndarray, daily: np.ndarray, level: np.ndarray,
            asked: np.ndarray, given: list[int], stock: dict[tuple[str, str], tuple[int, int, int]],
            store_of: dict[str, Store]) -> list[dict]:
@@ -273,17 +336,20 @@ def _moves(snap: Snapshot, pairs: list[tuple[str, str]], at: np.ndarray, daily: 
     nearer to the short store than its DC (``domain.replenishment.rebalance``)."""
     shorts: dict[str, list[Short]] = defaultdict(list)
     spares: dict[str, list[Spare]] = defaultdict(list)
-    for i, (n, sku) in enumerate(pairs):
-        node = snap.nodes[n]
-        if given[i] < asked[i]:
-            dc = snap.nodes[store_of[n].source_node_id]
-            shorts[sku].append(Short(n, int(asked[i]) - given[i], float(at[i]) / max(float(daily[i]), 1e-9),
-                                     node.lat, node.lng, haversine_km(node.lat, node.lng, dc.lat, dc.lng)))
-        elif asked[i] <= 0:
+    sent = np.asarray(given)
+    for i in np.flatnonzero(sent < asked).tolist():
+        n, sku = pairs[i]
+        node, dc = snap.nodes[n], snap.nodes[store_of[n].source_node_id]
+        shorts[sku].append(Short(n, int(asked[i] - sent[i]), float(at[i]) / max(float(daily[i]), 1e-9),
+                                 node.lat, node.lng, haversine_km(node.lat, node.lng, dc.lat, dc.lng)))
+    # (only a store beyond its level, of a SKU some store is short of, may spare units)
+    for i in np.flatnonzero((asked <= 0) & (at - level >= 1)).tolist():
+        n, sku = pairs[i]
+        if sku in shorts:
             on_hand, reserved, safety = stock[(n, sku)]
             spare = min(on_hand - reserved - safety, int(at[i] - level[i]))
             if spare > 0:
-                spares[sku].append(Spare(n, spare, node.lat, node.lng))
+                spares[sku].append(Spare(n, spare, snap.nodes[n].lat, snap.nodes[n].lng))
     return [{"from_node_id": m.from_store, "node_id": m.to_store, "sku": sku, "quantity": m.units,
              "km": round(m.km, 1)}
             for sku in sorted(shorts) if spares.get(sku) for m in rebalanced(shorts[sku], spares[sku])]
@@ -308,11 +374,11 @@ def _expected(f: Forecasts, pairs: list[tuple[str, str]], store_of: dict[str, St
 def _shared(pairs: list[tuple[str, str]], asked: np.ndarray, at: np.ndarray, daily: np.ndarray, rule: list[Rule],
             store_of: dict[str, Store], free: dict[tuple[str, str], int]) -> list[int]:
     """Units each pair gets: all it asks where its DC has enough, else its fair share."""
-    given = [int(q) for q in asked]
+    given = asked.astype(int).tolist()
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (n, sku) in enumerate(pairs):
-        if asked[i] > 0:
-            groups[(store_of[n].source_node_id, sku)].append(i)
+    for i in np.flatnonzero(asked > 0).tolist():
+        n, sku = pairs[i]
+        groups[(store_of[n].source_node_id, sku)].append(i)
     for (dc, sku), members in groups.items():
         units = free.get((dc, sku), 0)
         if sum(given[i] for i in members) <= units:
