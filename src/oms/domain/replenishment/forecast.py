@@ -301,6 +301,9 @@ Run = Callable[[np.ndarray, np.ndarray, float], tuple[np.ndarray, np.ndarray]]
 def _best(method: Run, demand: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The method's forecast with, per series, the smoothing constant of least one-step squared error: the
     forecast, that error and the constant."""
+    # Each method walks the days one by one over every series: laid out day by day (column-major), a day's
+    # values are side by side in memory, not 90 values apart.
+    demand, seen = np.asfortranarray(demand), np.asfortranarray(seen)
     best_forecast, best_error = method(demand, seen, ALPHAS[0])
     best_alpha = np.full(len(demand), ALPHAS[0])
     for alpha in ALPHAS[1:]:
@@ -378,7 +381,8 @@ def _regular(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None) 
     season, scale = np.ones((n, 7)), None
     if weekdays is not None:
         season = weekly(demand, seen, weekdays)
-        weekly_daily, weekly_error, weekly_alpha = _best(partial(ses, scale=season[:, weekdays]), demand, seen)
+        weekly_daily, weekly_error, weekly_alpha = _best(
+            partial(ses, scale=np.asfortranarray(season[:, weekdays])), demand, seen)
         better = weekly_error < error * KEEP_PATTERN
         season[~better] = 1.0
         daily = np.where(better, weekly_daily, daily)
@@ -389,7 +393,8 @@ def _regular(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None) 
     start, slope, standard, trending = sloped(demand if scale is None else demand / scale, seen)
     rows = np.flatnonzero(trending)
     if len(rows):
-        run = partial(holt, start=start[rows], slope=slope[rows], scale=None if scale is None else scale[rows])
+        run = partial(holt, start=start[rows], slope=slope[rows],
+                      scale=None if scale is None else np.asfortranarray(scale[rows]))
         fit.daily[rows], fit.error[rows], fit.alpha[rows] = _best(run, demand[rows], seen[rows])
         fit.trend[rows], fit.trend_se[rows] = slope[rows], standard[rows]
     return fit, season

@@ -244,6 +244,7 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
 
 
 BATCH = 50_000  # series forecast together: a batch's day matrices bound the memory a run takes
+READ_AHEAD = 2  # batches read ahead
 
 
 @dataclass
@@ -275,15 +276,17 @@ async def _batched(ctx: Context, snap: Snapshot, inputs: _Inputs, width: int, sk
         async with ctx.db.read() as conn:
             return await day_sums(conn, ctx.db.dialect, snap, inputs.pairs[lo:hi], inputs.first, width, skus)
 
-    pending = asyncio.ensure_future(read(*bounds[0]))
+    # Reads in flight ahead of the arithmetic: the database sums the next batches while this one is worked out.
+    pending = [asyncio.ensure_future(read(*b)) for b in bounds[:READ_AHEAD]]
     try:
         for k, (lo, hi) in enumerate(bounds):
-            sums = await pending
-            if k + 1 < len(bounds):
-                pending = asyncio.ensure_future(read(*bounds[k + 1]))
+            sums = await pending.pop(0)
+            if k + READ_AHEAD < len(bounds):
+                pending.append(asyncio.ensure_future(read(*bounds[k + READ_AHEAD])))
             yield await asyncio.to_thread(_part, sums, inputs, lo, hi)
     finally:
-        pending.cancel()
+        for task in pending:
+            task.cancel()
 
 
 def _bounds(pairs: list[tuple[str, str]], size: int) -> list[tuple[int, int]]:

@@ -7,20 +7,19 @@ sent row by row. Elsewhere (SQLite, a small shop) the movements are read and sum
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from itertools import chain
 
 import numpy as np
-from sqlalchemy import Date, Integer, bindparam, case, cast, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import tables as t
 from ...domain.replenishment.demand import ONLINE, WALK_IN
 from ..reference.cache import Snapshot
 
-mv, nd = t.movements.c, t.nodes.c
+mv = t.movements.c
 
 
 @dataclass
@@ -38,20 +37,13 @@ async def day_sums(conn: AsyncConnection, dialect: str, snap: Snapshot, pairs: l
     since = min(snap.times[n].calendar.at(first, time(0)) for n in stores)
     found = DaySums(*(np.zeros((len(pairs), days)) for _ in range(3)))
     index = {key: i for i, key in enumerate(pairs)}
-    rows = await (_summed_pg(conn, stores, skus, since, first) if dialect == "postgresql"
+    rows = await (_summed_pg(conn, snap, stores, skus, since, first) if dialect == "postgresql"
                   else _summed_here(conn, snap, stores, skus, since, first))
-    # Per series kept: its row, its days, its three sums.
-    at: list[int] = []
-    days_of: list[list[int]] = []
-    sums: tuple[list[list[int]], ...] = ([], [], [])
-    for node_id, sku, d, *values in rows:
-        if (node_id, sku) in index:
-            at.append(index[(node_id, sku)])
-            days_of.append(d)
-            for kept, v in zip(sums, values, strict=True):
-                kept.append(v)
-    if not at:
+    rows = [r for r in rows if (r[0], r[1]) in index]
+    if not rows:
         return found
+    nodes, skus_of, days_of, *sums = zip(*rows, strict=True)  # (columns: the series, its days, its three sums)
+    at = [index[key] for key in zip(nodes, skus_of, strict=True)]
     lengths = [len(d) for d in days_of]
     total = sum(lengths)
     row = np.repeat(np.array(at), lengths)
@@ -63,23 +55,41 @@ async def day_sums(conn: AsyncConnection, dialect: str, snap: Snapshot, pairs: l
     return found
 
 
-async def _summed_pg(conn: AsyncConnection, stores: list[str], skus: set[str] | None, since, first: date) -> list:
-    """(store, SKU, [day], [walk-in], [online], [net]) per series, summed in the database."""
-    local_day = func.date(func.timezone(nd.timezone, mv.occurred_at))
-    day = cast(local_day - cast(bindparam("first", first), Date), Integer).label("d")
+# The ledger summed per store, SKU and local day (each store's own timezone), then per store-SKU as arrays.
+# Stores of one timezone (most batches) take it as a parameter: no join with the nodes for each movement.
+_SUMMED_PG = """
+SELECT node_id, sku, array_agg(d), array_agg(w), array_agg(o), array_agg(net) FROM (
+    SELECT m.node_id, m.sku, (date(timezone({zone}, m.occurred_at)) - $2::date)::int4 AS d,
+           sum(CASE WHEN m.reason IN ({walk_in}) THEN -m.delta ELSE 0 END)::int4 AS w,
+           sum(CASE WHEN m.reason IN ({online}) THEN -m.delta ELSE 0 END)::int4 AS o,
+           sum(m.delta)::int4 AS net
+    FROM movements m {join}
+    WHERE m.node_id = ANY($1::text[]) AND m.occurred_at >= $3 AND ($4::text[] IS NULL OR m.sku = ANY($4::text[]))
+    GROUP BY 1, 2, 3) AS days
+GROUP BY 1, 2
+"""
+# (the streams' reasons are the code's own words, written into the statement: compared as constants, row by row)
+_STREAMS = {"walk_in": ", ".join(f"'{r}'" for r in WALK_IN), "online": ", ".join(f"'{r}'" for r in ONLINE)}
+_ONE_ZONE = _SUMMED_PG.format(zone="$5::text", join="", **_STREAMS)
+_EACH_ZONE = _SUMMED_PG.format(zone="n.timezone", join="JOIN nodes n ON n.id = m.node_id", **_STREAMS)
 
-    def units(reasons: Iterable[str]):
-        return func.sum(case((mv.reason.in_(list(reasons)), -mv.delta), else_=0))
 
-    query = (select(mv.node_id, mv.sku, day, units(WALK_IN).label("w"), units(ONLINE).label("o"),
-                    func.sum(mv.delta).label("net"))
-             .join(t.nodes, nd.id == mv.node_id)
-             .where(mv.node_id.in_(stores), mv.occurred_at >= since))
-    per_day = (query.where(mv.sku.in_(sorted(skus))) if skus else query).group_by(mv.node_id, mv.sku, day).subquery()
-    c = per_day.c
-    return list(await conn.execute(
-        select(c.node_id, c.sku, func.array_agg(c.d), func.array_agg(c.w), func.array_agg(c.o),
-               func.array_agg(c.net)).group_by(c.node_id, c.sku)))
+async def _summed_pg(conn: AsyncConnection, snap: Snapshot, stores: list[str], skus: set[str] | None, since,
+                     first: date) -> list:
+    """(store, SKU, [day], [walk-in], [online], [net]) per series, summed in the database and read through the
+    driver (its arrays decoded in C, not converted again row by row)."""
+    # One core per batch: batches are summed side by side (``runs.READ_AHEAD``), and parallel workers would
+    # only add their own overhead to the same work; a batch's day groups fit in memory, not in files on disk.
+    # (It opens the transaction before the driver is used.)
+    await conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+    await conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None  # (a live connection)
+    zones = {snap.times[n].calendar.timezone for n in stores}
+    arguments = [stores, first, since, sorted(skus) if skus else None]
+    if len(zones) == 1:
+        return list(await raw.fetch(_ONE_ZONE, *arguments, zones.pop()))
+    return list(await raw.fetch(_EACH_ZONE, *arguments))
 
 
 async def _summed_here(conn: AsyncConnection, snap: Snapshot, stores: list[str], skus: set[str] | None, since,
