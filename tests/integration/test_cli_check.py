@@ -11,8 +11,10 @@ from tests.support import order, seed
 OMS = Path(sys.executable).parent / "oms"
 
 
-def oms(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMS_DATABASE_URL": database_url, "COLUMNS": "200"}
+def oms(database_url: str, *args: str, clock_at: str | None = None) -> subprocess.CompletedProcess:
+    """The command on this database; ``clock_at``: the instant its clock starts at (the test's own)."""
+    env = {**os.environ, "OMS_DATABASE_URL": database_url, "COLUMNS": "200",
+           **({"OMS_CLOCK_AT": clock_at} if clock_at else {})}
     return subprocess.run([str(OMS), *args], env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -15,7 +15,8 @@ async def test_replenish_lists_the_proposals_writes_them_and_approves_them(ctx, 
     keys = await seed(ctx, client)
     await month_of_sales(ctx, client, keys, dc_units=100)
     out = tmp_path / "run.csv"
-    done = oms(database_url, "replenish", "--date", "2026-04-30", "--csv", str(out), "--approve")
+    now = ctx.clock.now().isoformat()  # the command's clock is the test's: its dates are the history's
+    done = oms(database_url, "replenish", "--date", "2026-04-30", "--csv", str(out), "--approve", clock_at=now)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ST-LYON" in done.stdout and "ST-PARIS" in done.stdout
     assert "2 stores, 2 proposals, 12 units" in done.stdout and "approved: 2 transfers, 12 units." in done.stdout
@@ -25,9 +26,9 @@ async def test_replenish_lists_the_proposals_writes_them_and_approves_them(ctx, 
                                                                              ("ST-PARIS", "SKU-A", "6")]
     r = await client.get("/v1/transfers", headers=keys.h("admin"))
     assert len(r.json()["items"]) == 2
-    bad = oms(database_url, "replenish", "--date", "30/04/2026")
+    bad = oms(database_url, "replenish", "--date", "30/04/2026", clock_at=now)
     assert bad.returncode == 2 and "--date" in bad.stderr and "30/04/2026" in bad.stderr
-    bad = oms(database_url, "replenish", "--node", "a b")
+    bad = oms(database_url, "replenish", "--node", "a b", clock_at=now)
     assert bad.returncode == 2 and "error: --node: " in bad.stderr
-    unknown = oms(database_url, "replenish", "--node", "ST-NOPE")
+    unknown = oms(database_url, "replenish", "--node", "ST-NOPE", clock_at=now)
     assert unknown.returncode == 1 and "ST-NOPE has no replenishment settings" in unknown.stderr
