@@ -57,6 +57,12 @@ async def test_a_run_approved_from_the_console_is_sent_and_received_from_the_que
     step = f"/console/store/transfers/{transfer['id']}"
     assert (await client.post(f"{step}/accept", data={"csrf": form_token(page)})).status_code == 303
     page = (await client.get("/console/store")).text
+    # A count that is not a number, or a carrier name too long, is the form's error; nothing is said of it.
+    for wrong in ({"found-SKU-A": "²"}, {"found-SKU-A": "7", "carrier": "x" * 65}):
+        refused = await client.post(f"{step}/ship", data={"csrf": form_token(page), **wrong})
+        assert refused.status_code == 422, refused.text
+    assert (await client.get(f"/v1/transfers/{transfer['id']}", headers=keys.h("admin"))).json()["status"] == \
+        "accepted"
     assert (await client.post(f"{step}/ship", data={"csrf": form_token(page), "found-SKU-A": "7",
                                                       "carrier": "fleet"})).status_code == 303
     assert transfer["id"] not in under((await client.get("/console/store")).text, "to_send")

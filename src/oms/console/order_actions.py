@@ -2,11 +2,9 @@
 says what will happen, with the reason, and a button that does it (the reason goes into the timeline)."""
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ValidationError
 
 from ..domain.errors import FieldError, InvalidInput, OmsError
 from ..services.orders import cancel, changes, queries
@@ -14,7 +12,7 @@ from ..services.orders.inputs import AddressChangeIn, CancelIn, CancelLine
 from ..services.returns import rma
 from ..services.returns.inputs import ReturnIn
 from .labels import EN
-from .pages import Session, SignedIn, form_of, page, problem
+from .pages import Session, SignedIn, checked, form_of, page, problem
 
 router = APIRouter(prefix="/console/orders", include_in_schema=False)
 # What an action would do (lines to show) and the call that does it, from the form and the order.
@@ -59,16 +57,6 @@ def _units(form: dict, found: dict, prefix: str) -> list[dict]:
     return asked
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _checked(model: type[M], data: dict[str, Any]) -> M:
-    try:
-        return model.model_validate(data, strict=False)  # a form's fields are text: "48.85" is a number
-    except ValidationError as exc:
-        raise InvalidInput([FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]) from None
-
-
 @router.post("/{order_id}/cancel")
 async def cancel_units(request: Request, session: SignedIn, order_id: str):
     def plan(form, found, who) -> Plan:
@@ -84,7 +72,7 @@ async def cancel_units(request: Request, session: SignedIn, order_id: str):
 async def change_address(request: Request, session: SignedIn, order_id: str):
     def plan(form, found, who) -> Plan:
         address = {k: form.get(k, "").strip() for k in ("line1", "postal_code", "city", "country", "lat", "lng")}
-        body = _checked(AddressChangeIn, {"address": address, "reason": form["reason"].strip()})
+        body = checked(AddressChangeIn, {"address": address, "reason": form["reason"].strip()})
         a = body.address
         return ([f"{a.line1}, {a.postal_code} {a.city} ({a.country})"],
                 lambda: changes.change_address(request.app.state.ctx, order_id, body, principal=who))
@@ -96,7 +84,7 @@ async def start_return(request: Request, session: SignedIn, order_id: str):
     def plan(form, found, who) -> Plan:
         asked = _units(form, found, "ret")
         channel = who.channel_filter() or form.get("channel") or found["channel"]
-        body = _checked(ReturnIn, {
+        body = checked(ReturnIn, {
             "order_id": order_id, "channel": channel, "method": form.get("method") or "mail",
             "lines": [{"sku": x["sku"], "line_no": x["line_no"], "quantity": x["quantity"],
                        "reason": form["reason"].strip()[:200]} for x in asked]})

@@ -1,22 +1,25 @@
 """What every console page shares: the templates with their labels, the signed-in session (a dependency:
 without one, the browser is sent to sign in), the posted form and its form token, problems shown as a page."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
 
 from ..api.problems import status_of
 from ..domain.access import Principal
-from ..domain.errors import FieldError, Forbidden, OmsError, Unauthenticated
+from ..domain.errors import FieldError, Forbidden, InvalidInput, OmsError, Unauthenticated
 from ..services.reference import sessions
 from .labels import EN, STATUS
 
 HERE = Path(__file__).parent
+M = TypeVar("M", bound=BaseModel)
 COOKIE = "oms_console"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(L=EN, S=STATUS)
@@ -77,3 +80,20 @@ def problem(request: Request, exc: OmsError, session: Session | None, back: str)
 
 def to_sign_in() -> RedirectResponse:
     return RedirectResponse("/console/sign-in", status_code=303)
+
+
+_UNITS = re.compile(r"[0-9]{1,6}")
+
+
+def units(value: str) -> int | None:
+    """A form's count of units (at most 999,999), or None when it is not one: ``isdigit`` would let "²" by."""
+    value = value.strip()
+    return int(value) if _UNITS.fullmatch(value) else None
+
+
+def checked(model: type[M], data: dict[str, Any]) -> M:
+    """A form's body, its shape's refusals as the form's own errors (a page, not a failure)."""
+    try:
+        return model.model_validate(data, strict=False)  # a form's fields are text: "48.85" is a number
+    except ValidationError as exc:
+        raise InvalidInput([FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]) from None

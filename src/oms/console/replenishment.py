@@ -10,7 +10,7 @@ from ..domain.errors import FieldError, InvalidInput, OmsError
 from ..services.replenishment import approve, runs, transfers
 from ..services.replenishment.inputs import ApprovedLine, ApproveIn, RunIn
 from .labels import EN
-from .pages import SignedIn, form_of, page, problem
+from .pages import SignedIn, form_of, page, problem, units
 
 router = APIRouter(prefix="/console/replenishment", include_in_schema=False)
 SHOWN = 200  # lines listed (the rest: the API, or ``oms replenish --csv``)
@@ -68,13 +68,16 @@ def _edits(form: dict[str, str]) -> list[ApprovedLine]:
         if not name.startswith("q-") or value.strip() == form.get("was-" + name[2:], "").strip():
             continue
         store, _, sku = name[2:].partition("|")
-        if not value.strip().isdigit() or int(value) > 100_000:
+        quantity = units(value)
+        if quantity is None or quantity > 100_000:
             wrong.append(FieldError(name, EN["whole_units"]))
             continue
         try:
-            edits.append(ApprovedLine(node_id=store, sku=sku, quantity=int(value)))
+            edits.append(ApprovedLine(node_id=store, sku=sku, quantity=quantity))
         except ValidationError:
             wrong.append(FieldError(name, EN["not_a_line"]))
+    if len(edits) > 5000:
+        wrong.append(FieldError("lines", "at most 5,000 changed quantities at a time"))
     if wrong:
         raise InvalidInput(wrong)
     return edits

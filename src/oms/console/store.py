@@ -18,7 +18,7 @@ from ..services.orders import queries
 from ..services.replenishment import transfers
 from ..services.replenishment.inputs import TransferActionIn, TransferLineIn
 from .labels import EN
-from .pages import SignedIn, form_of, page, problem
+from .pages import SignedIn, checked, form_of, page, problem, units
 
 router = APIRouter(prefix="/console/store", include_in_schema=False)
 # The queue's steps, in the order the work goes through them: (key, statuses).
@@ -87,11 +87,14 @@ async def transfer_step(request: Request, session: SignedIn, transfer_id: str, a
         if action not in ("accept", "ship", "receive"):
             raise InvalidInput([FieldError("action", "must be accept, ship or receive")])
         counted = _counted(form, received=action == "receive")
-        if action == "ship" and counted:
-            await transfers.act(ctx, transfer_id, "pick", TransferActionIn(lines=counted), principal=session.who)
-        await transfers.act(ctx, transfer_id, action, TransferActionIn(
-            lines=counted if action == "receive" else [], carrier=form.get("carrier", "").strip() or None,
-            tracking_number=form.get("tracking_number", "").strip() or None), principal=session.who)
+        # Both words checked before either is said: a bad carrier name must not leave the pick said alone.
+        picked = TransferActionIn(lines=counted) if action == "ship" and counted else None
+        said = checked(TransferActionIn, {"lines": counted if action == "receive" else [],
+                                          "carrier": form.get("carrier", "").strip() or None,
+                                          "tracking_number": form.get("tracking_number", "").strip() or None})
+        if picked is not None:
+            await transfers.act(ctx, transfer_id, "pick", picked, principal=session.who)
+        await transfers.act(ctx, transfer_id, action, said, principal=session.who)
     except OmsError as exc:
         return problem(request, exc, session, back)
     return RedirectResponse(back + ("&" if "?" in back else "?") + "done=1", status_code=303)
@@ -107,13 +110,15 @@ def _counted(form: dict[str, str], *, received: bool) -> list[TransferLineIn]:
             continue
         sku = name.removeprefix(prefix)
         damaged = form.get(f"damaged-{sku}", "0").strip() or "0" if received else "0"
-        if not value.strip().isdigit() or not damaged.isdigit():
+        if units(value) is None or units(damaged) is None:
             wrong.append(FieldError(name, EN["whole_units"]))
             continue
         try:
-            lines.append(TransferLineIn(sku=sku, quantity=int(value), damaged=int(damaged)))
+            lines.append(TransferLineIn(sku=sku, quantity=units(value), damaged=units(damaged)))
         except ValidationError:
             wrong.append(FieldError(name, EN["whole_units"]))
+    if len(lines) > 5000:
+        wrong.append(FieldError("lines", "at most 5,000 SKUs at a time"))
     if wrong:
         raise InvalidInput(wrong)
     return lines
@@ -145,10 +150,11 @@ def _body(action: str, form: dict[str, str]) -> ActionIn:
         picked, wrong = [], []
         for name, value in form.items():
             if name.startswith("found-"):
-                if not value.strip().isdigit():
+                found = units(value)
+                if found is None:
                     wrong.append(FieldError(name, EN["whole_units"]))
                 else:
-                    picked.append(PickedLine(sku=name.removeprefix("found-"), quantity=int(value)))
+                    picked.append(PickedLine(sku=name.removeprefix("found-"), quantity=found))
         if wrong:
             raise InvalidInput(wrong)
     fields = {k: form[k].strip() or None for k in ("reason", "carrier", "tracking_number", "pickup_code") if k in form}

@@ -35,7 +35,8 @@ def build_history(stock: list[StockIn], nodes: list[NodeIn], supplied: list[Repl
     zone = ZoneInfo(next(iter(stores.values())).timezone)
     today = now.astimezone(zone).date()
     first = today - timedelta(days=days)
-    began = datetime.combine(first, time(6, 0), zone)
+    # Counted the evening before the first day: the count's own movement is not a day of the history.
+    began = datetime.combine(first - timedelta(days=1), SETTLED_AT, zone)
     counted, moves = [], []
     for row in stock:
         kind = classes.get(row.sku[:3])

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
+
+from ..db import tables as t
 from ..domain.access import Principal
 from ..domain.vocabulary import Role
 from ..files import private_folder
@@ -99,7 +102,7 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
         products, nodes, stock = build()
         await records.upsert_products(ctx, products)
         await records.upsert_nodes(ctx, december_sundays(nodes, years))
-        if history:
+        if history and not await _has_history(ctx):
             began, counted, moves = build_history(stock, nodes, build_replenishment(nodes)[0], ctx.clock.now())
             await feeds.set_stock(ctx, counted, ref="demo", counted_at=began)
         else:
@@ -123,8 +126,9 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     supplied, rules = build_replenishment(nodes)
     await replenishment.put_stores(ctx, supplied)
     await replenishment.put_rules(ctx, rules)
+    applied = 0
     for start in range(0, len(moves), HISTORY_CHUNK):  # (the tills' feeds, a batch at a time)
-        await feeds.apply_deltas(ctx, moves[start:start + HISTORY_CHUNK])
+        applied += (await feeds.apply_deltas(ctx, moves[start:start + HISTORY_CHUNK]))["applied"]
         if progress:
             progress(min(HISTORY_CHUNK, len(moves) - start))
 
@@ -142,8 +146,16 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
         stock_rows=rows,
         units=units,
         keys=keys,
-        history=len(moves),
+        history=applied,
     )
+
+
+async def _has_history(ctx: Context) -> bool:
+    """The stores' history was fed by an earlier load: a reload keeps it (its messages would be told apart from
+    a new history's only by their dates, and the counts it rests on would move)."""
+    m = t.movements.c
+    async with ctx.db.read() as conn:
+        return await conn.scalar(select(m.id).where(m.source_event_id.like("demo-%")).limit(1)) is not None
 
 
 @dataclass

@@ -90,7 +90,11 @@ async def approve(ctx: Context, run_id: str, body: ApproveIn, *, principal: Prin
 
 async def _still_current(conn, run) -> None:
     """Conflict if a run sharing a store was approved after this one was made: this one did not count those
-    transfers on order, and would send their units again."""
+    transfers on order, and would send their units again. The run's stores are locked first (in id order), so
+    that of two such runs approved at once, the second sees the first."""
+    s = t.replenishment_stores.c
+    await conn.execute(select(s.node_id).where(s.node_id.in_(sorted(run.scope["nodes"]))).order_by(s.node_id)
+                       .with_for_update())
     later = await conn.execute(select(r.id, r.scope).where(r.approved_at.is_not(None), r.approved_at > run.created_at,
                                                            r.id != run.id))
     mine = set(run.scope["nodes"])

@@ -23,7 +23,7 @@ from ..reference.cache import Snapshot
 from ..runtime.context import Context
 from .series import day_sums
 
-inv, sup = t.inventory.c, t.supply.c
+sup = t.supply.c
 SKUS_NAMED = 5000  # SKUs named in the query; more: every movement of the DCs is read
 
 
@@ -36,20 +36,18 @@ async def online_part(ctx: Context, snap: Snapshot, wanted: Iterable[tuple[str, 
         return {}
     dcs, skus = sorted({n for n, _ in keys}), sorted({s for _, s in keys})
     days = (until - first).days
-    width = max(snap.times[n].calendar.local_date(ctx.clock.now()) for n in dcs).toordinal() - first.toordinal() + 1
     async with ctx.db.read() as conn:
-        sums = await day_sums(conn, ctx.db.dialect, snap, keys, first, max(width, days),
+        if ctx.db.dialect == "postgresql":  # (the on-hand and the movements of one snapshot)
+            conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+        sums = await day_sums(conn, ctx.db.dialect, snap, keys, first, days + 1,
                               set(skus) if len(skus) <= SKUS_NAMED else None)
-        on_hand = {(n, s): q for n, s, q in await conn.execute(select(inv.node_id, inv.sku, inv.on_hand).where(
-            inv.node_id.in_(dcs)))}
         due = {(n, s): on for n, s, on in await conn.execute(
             select(sup.node_id, sup.sku, func.min(sup.expected_on)).where(
                 sup.node_id.in_(dcs), sup.status == "expected", sup.kind == "purchase_order",
                 sup.expected_on >= run_date).group_by(sup.node_id, sup.sku))}
     # As a store's: a day the DC began with nothing and sent nothing teaches no "no demand"; its till is
     # nobody's (only what it sent counts).
-    demand, seen, emptied = history(np.zeros_like(sums.online), sums.online, sums.net,
-                                    np.array([on_hand.get(k, 0) for k in keys], dtype=float))
+    demand, seen, emptied = history(np.zeros_like(sums.online), sums.online, sums.net, sums.on_hand)
     f = forecast(demand[:, :days], seen[:, :days], np.array([(first + timedelta(days=d)).weekday()
                                                               for d in range(days)]), emptied[:, :days])
     cover = np.array([max(1.0, float((due[k] - run_date).days)) if k in due else horizon[k[0]] for k in keys])

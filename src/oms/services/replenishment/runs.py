@@ -207,12 +207,8 @@ async def _proposals(ctx: Context, snap: Snapshot, stores: list[Store], rules: l
     store_of = {s.node_id: s for s in stores}
     book = RuleBook(rules)
     rule = [book.rule(n, sku) for n, sku in pairs]
-    # Every day from the history's first to the latest store's today: what happened since tells each day's
-    # opening stock (a run ahead of today has no later day to read).
-    width = max(snap.times[n].calendar.local_date(ctx.clock.now()) for n in ids).toordinal() - first.toordinal() + 1
-    width = max(width, HISTORY_DAYS)
     inputs = _Inputs(pairs, stock, on_order, store_of, rule, first, run_date)
-    parts = [part async for part in _batched(ctx, snap, inputs, width, skus)]
+    parts = [part async for part in _batched(ctx, snap, inputs, skus)]
     f = _joined([p.forecasts for p in parts])
     lv = Levels(*(np.concatenate([getattr(p.levels, k) for p in parts]) for k in ("safety", "order_up_to",
                                                                                "reorder_point")))
@@ -267,14 +263,18 @@ class _Part:
     asked: np.ndarray
 
 
-async def _batched(ctx: Context, snap: Snapshot, inputs: _Inputs, width: int, skus: set[str]):
+async def _batched(ctx: Context, snap: Snapshot, inputs: _Inputs, skus: set[str]):
     """Each batch's forecasts and proposals, batch after batch in store order; the next batch's day sums are
     read while this one's arithmetic runs (in a thread: the database and the arithmetic each take a core)."""
     bounds = _bounds(inputs.pairs, BATCH)
 
     async def read(lo: int, hi: int) -> DaySums:
         async with ctx.db.read() as conn:
-            return await day_sums(conn, ctx.db.dialect, snap, inputs.pairs[lo:hi], inputs.first, width, skus)
+            if ctx.db.dialect == "postgresql":  # (the on-hand and the movements of one snapshot)
+                conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+            # The history's days, and one more for every day since (they tell the history's opening stock).
+            return await day_sums(conn, ctx.db.dialect, snap, inputs.pairs[lo:hi], inputs.first, HISTORY_DAYS + 1,
+                                  skus)
 
     # Reads in flight ahead of the arithmetic: the database sums the next batches while this one is worked out.
     pending = [asyncio.ensure_future(read(*b)) for b in bounds[:READ_AHEAD]]
@@ -287,6 +287,7 @@ async def _batched(ctx: Context, snap: Snapshot, inputs: _Inputs, width: int, sk
     finally:
         for task in pending:
             task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)  # (their connections go back to the pool)
 
 
 def _bounds(pairs: list[tuple[str, str]], size: int) -> list[tuple[int, int]]:
@@ -305,7 +306,7 @@ def _part(sums: DaySums, inputs: _Inputs, lo: int, hi: int) -> _Part:
     """One batch: its demand, forecasts, levels, positions and proposals."""
     pairs, rule, store_of, run_date = inputs.pairs[lo:hi], inputs.rule[lo:hi], inputs.store_of, inputs.run_date
     on_hand = np.array([inputs.stock[k][0] for k in pairs], dtype=float)
-    demand, seen, emptied = history(sums.walk_in, sums.online, sums.net, on_hand)
+    demand, seen, emptied = history(sums.walk_in, sums.online, sums.net, sums.on_hand)
     days = slice(0, HISTORY_DAYS)  # the days before the run's (or today)
     f = forecast(demand[:, days], seen[:, days],
                  np.array([(inputs.first + timedelta(days=d)).weekday() for d in range(HISTORY_DAYS)]),

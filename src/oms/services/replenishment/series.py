@@ -19,26 +19,34 @@ from ...db import tables as t
 from ...domain.replenishment.demand import ONLINE, WALK_IN
 from ..reference.cache import Snapshot
 
-mv = t.movements.c
+inv, mv = t.inventory.c, t.movements.c
 
 
 @dataclass
 class DaySums:
-    walk_in: np.ndarray  # series × days, the first day first
+    walk_in: np.ndarray  # series × days, the first day first; the last column: every later day together
     online: np.ndarray
     net: np.ndarray
+    on_hand: np.ndarray  # each series' on-hand, read in the same snapshot as its movements
 
 
 async def day_sums(conn: AsyncConnection, dialect: str, snap: Snapshot, pairs: list[tuple[str, str]], first: date,
                    days: int, skus: set[str] | None = None) -> DaySums:
-    """The day sums of ``pairs`` (store, SKU) over ``days`` days from ``first`` (each store's local dates);
-    ``skus``: the only SKUs the run is for, if it names them."""
+    """The day sums of ``pairs`` (store, SKU) over ``days`` days from ``first`` (each store's local dates), the
+    last of them holding every later day's (only their net counts: it tells the opening stock of the days
+    before); ``skus``: the only SKUs the run is for, if it names them. ``conn``: a snapshot (on PostgreSQL,
+    repeatable read), so that the on-hand and the movements read agree."""
     stores = sorted({n for n, _ in pairs})
     since = min(snap.times[n].calendar.at(first, time(0)) for n in stores)
-    found = DaySums(*(np.zeros((len(pairs), days)) for _ in range(3)))
     index = {key: i for i, key in enumerate(pairs)}
-    rows = await (_summed_pg(conn, snap, stores, skus, since, first) if dialect == "postgresql"
-                  else _summed_here(conn, snap, stores, skus, since, first))
+    found = DaySums(np.zeros((len(pairs), days)), np.zeros((len(pairs), days)), np.zeros((len(pairs), days)),
+                    np.zeros(len(pairs)))
+    for node_id, sku, on_hand in await conn.execute(
+            select(inv.node_id, inv.sku, inv.on_hand).where(inv.node_id.in_(stores))):
+        if (node_id, sku) in index:
+            found.on_hand[index[(node_id, sku)]] = on_hand
+    rows = await (_summed_pg(conn, snap, stores, skus, since, first, days - 1) if dialect == "postgresql"
+                  else _summed_here(conn, snap, stores, skus, since, first, days - 1))
     rows = [r for r in rows if (r[0], r[1]) in index]
     if not rows:
         return found
@@ -59,7 +67,7 @@ async def day_sums(conn: AsyncConnection, dialect: str, snap: Snapshot, pairs: l
 # Stores of one timezone (most batches) take it as a parameter: no join with the nodes for each movement.
 _SUMMED_PG = """
 SELECT node_id, sku, array_agg(d), array_agg(w), array_agg(o), array_agg(net) FROM (
-    SELECT m.node_id, m.sku, (date(timezone({zone}, m.occurred_at)) - $2::date)::int4 AS d,
+    SELECT m.node_id, m.sku, least((date(timezone({zone}, m.occurred_at)) - $2::date)::int4, $5::int4) AS d,
            sum(CASE WHEN m.reason IN ({walk_in}) THEN -m.delta ELSE 0 END)::int4 AS w,
            sum(CASE WHEN m.reason IN ({online}) THEN -m.delta ELSE 0 END)::int4 AS o,
            sum(m.delta)::int4 AS net
@@ -70,12 +78,12 @@ GROUP BY 1, 2
 """
 # (the streams' reasons are the code's own words, written into the statement: compared as constants, row by row)
 _STREAMS = {"walk_in": ", ".join(f"'{r}'" for r in WALK_IN), "online": ", ".join(f"'{r}'" for r in ONLINE)}
-_ONE_ZONE = _SUMMED_PG.format(zone="$5::text", join="", **_STREAMS)
+_ONE_ZONE = _SUMMED_PG.format(zone="$6::text", join="", **_STREAMS)
 _EACH_ZONE = _SUMMED_PG.format(zone="n.timezone", join="JOIN nodes n ON n.id = m.node_id", **_STREAMS)
 
 
 async def _summed_pg(conn: AsyncConnection, snap: Snapshot, stores: list[str], skus: set[str] | None, since,
-                     first: date) -> list:
+                     first: date, last: int) -> list:
     """(store, SKU, [day], [walk-in], [online], [net]) per series, summed in the database and read through the
     driver (its arrays decoded in C, not converted again row by row)."""
     # One core per batch: batches are summed side by side (``runs.READ_AHEAD``), and parallel workers would
@@ -86,21 +94,21 @@ async def _summed_pg(conn: AsyncConnection, snap: Snapshot, stores: list[str], s
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None  # (a live connection)
     zones = {snap.times[n].calendar.timezone for n in stores}
-    arguments = [stores, first, since, sorted(skus) if skus else None]
+    arguments = [stores, first, since, sorted(skus) if skus else None, last]
     if len(zones) == 1:
         return list(await raw.fetch(_ONE_ZONE, *arguments, zones.pop()))
     return list(await raw.fetch(_EACH_ZONE, *arguments))
 
 
 async def _summed_here(conn: AsyncConnection, snap: Snapshot, stores: list[str], skus: set[str] | None, since,
-                       first: date) -> list:
+                       first: date, last: int) -> list:
     """The same, the movements read and summed here."""
     sums: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     query = select(mv.node_id, mv.sku, mv.delta, mv.reason, mv.occurred_at).where(
         mv.node_id.in_(stores), mv.occurred_at >= since)
     for node_id, sku, delta, reason, at in await conn.execute(query.where(mv.sku.in_(sorted(skus))) if skus
                                                               else query):
-        day = sums[(node_id, sku)][(snap.times[node_id].calendar.local_date(at) - first).days]
+        day = sums[(node_id, sku)][min((snap.times[node_id].calendar.local_date(at) - first).days, last)]
         day[0] += -delta if reason in WALK_IN else 0
         day[1] += -delta if reason in ONLINE else 0
         day[2] += delta
