@@ -274,7 +274,7 @@ async def _batched(ctx: Context, snap: Snapshot, inputs: _Inputs, skus: set[str]
                 conn = await conn.execution_options(isolation_level="REPEATABLE READ")
             # The history's days, and one more for every day since (they tell the history's opening stock).
             return await day_sums(conn, ctx.db.dialect, snap, inputs.pairs[lo:hi], inputs.first, HISTORY_DAYS + 1,
-                                  skus)
+                                  np.array([inputs.stock[k][0] for k in inputs.pairs[lo:hi]]), skus)
 
     # Reads in flight ahead of the arithmetic: the database sums the next batches while this one is worked out.
     pending = [asyncio.ensure_future(read(*b)) for b in bounds[:READ_AHEAD]]
@@ -305,8 +305,8 @@ def _bounds(pairs: list[tuple[str, str]], size: int) -> list[tuple[int, int]]:
 def _part(sums: DaySums, inputs: _Inputs, lo: int, hi: int) -> _Part:
     """One batch: its demand, forecasts, levels, positions and proposals."""
     pairs, rule, store_of, run_date = inputs.pairs[lo:hi], inputs.rule[lo:hi], inputs.store_of, inputs.run_date
-    on_hand = np.array([inputs.stock[k][0] for k in pairs], dtype=float)
     demand, seen, emptied = history(sums.walk_in, sums.online, sums.net, sums.on_hand)
+    on_hand = np.array([inputs.stock[k][0] for k in pairs], dtype=float)
     days = slice(0, HISTORY_DAYS)  # the days before the run's (or today)
     f = forecast(demand[:, days], seen[:, days],
                  np.array([(inputs.first + timedelta(days=d)).weekday() for d in range(HISTORY_DAYS)]),
