@@ -2,6 +2,7 @@
 without one, the browser is sent to sign in), the posted form and its form token, problems shown as a page."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,6 +21,7 @@ from .labels import EN, STATUS
 
 HERE = Path(__file__).parent
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 COOKIE = "oms_console"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(L=EN, S=STATUS)
@@ -89,6 +91,31 @@ def units(value: str) -> int | None:
     """A form's count of units (at most 999,999), or None when it is not one: ``isdigit`` would let "²" by."""
     value = value.strip()
     return int(value) if _UNITS.fullmatch(value) else None
+
+
+def each_field(form: dict[str, str], prefix: str, made: Callable[[str, str], R | None], *, invalid: str,
+               most: int, what: str) -> list[R]:
+    """What ``made(key, value)`` makes of each field named ``<prefix><key>`` (None: left out), every refusal
+    gathered first and said together, each as its own field's: a ValueError says why, a model's refusal
+    ``invalid``; at most ``most`` of them (``what``: the things counted)."""
+    rows, wrong = [], []
+    for name, value in form.items():
+        if not name.startswith(prefix):
+            continue
+        try:
+            row = made(name.removeprefix(prefix), value)
+        except ValidationError:
+            wrong.append(FieldError(name, invalid))
+        except ValueError as exc:
+            wrong.append(FieldError(name, str(exc)))
+        else:
+            if row is not None:
+                rows.append(row)
+    if len(rows) > most:
+        wrong.append(FieldError("lines", f"at most {most:,} {what} at a time"))
+    if wrong:
+        raise InvalidInput(wrong)
+    return rows
 
 
 def checked(model: type[M], data: dict[str, Any]) -> M:

@@ -4,13 +4,12 @@ an approval made; a new run for the stores ordering today."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 
-from ..domain.errors import FieldError, InvalidInput, OmsError
+from ..domain.errors import OmsError
 from ..services.replenishment import approve, runs, transfers
 from ..services.replenishment.inputs import ApprovedLine, ApproveIn, RunIn
 from .labels import EN
-from .pages import SignedIn, form_of, page, problem, units
+from .pages import SignedIn, each_field, form_of, page, problem, units
 
 router = APIRouter(prefix="/console/replenishment", include_in_schema=False)
 SHOWN = 200  # lines listed (the rest: the API, or ``oms replenish --csv``)
@@ -63,21 +62,12 @@ async def approve_run(request: Request, session: SignedIn, run_id: str):
 
 def _edits(form: dict[str, str]) -> list[ApprovedLine]:
     """The lines whose quantity the planner changed (``q-<store>|<sku>``, shown with ``was-…``)."""
-    edits, wrong = [], []
-    for name, value in form.items():
-        if not name.startswith("q-") or value.strip() == form.get("was-" + name[2:], "").strip():
-            continue
-        store, _, sku = name[2:].partition("|")
+    def edit(key: str, value: str) -> ApprovedLine | None:
+        if value.strip() == form.get("was-" + key, "").strip():
+            return None
+        store, _, sku = key.partition("|")
         quantity = units(value)
         if quantity is None or quantity > 100_000:
-            wrong.append(FieldError(name, EN["whole_units"]))
-            continue
-        try:
-            edits.append(ApprovedLine(node_id=store, sku=sku, quantity=quantity))
-        except ValidationError:
-            wrong.append(FieldError(name, EN["not_a_line"]))
-    if len(edits) > 5000:
-        wrong.append(FieldError("lines", "at most 5,000 changed quantities at a time"))
-    if wrong:
-        raise InvalidInput(wrong)
-    return edits
+            raise ValueError(EN["whole_units"])
+        return ApprovedLine(node_id=store, sku=sku, quantity=quantity)
+    return each_field(form, "q-", edit, invalid=EN["not_a_line"], most=5000, what="changed quantities")

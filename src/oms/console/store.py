@@ -7,10 +7,9 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 
 from ..domain.errors import FieldError, InvalidInput, OmsError
-from ..domain.lifecycle import ACTIONS, FStatus, TStatus
+from ..domain.lifecycle import ACTIONS, TRANSFER_HOLDING, FStatus, TStatus
 from ..domain.vocabulary import PICKUP_MODES
 from ..services.fulfillment import confirmations
 from ..services.fulfillment.inputs import ActionIn, PickedLine
@@ -18,7 +17,7 @@ from ..services.orders import queries
 from ..services.replenishment import transfers
 from ..services.replenishment.inputs import TransferActionIn, TransferLineIn
 from .labels import EN
-from .pages import SignedIn, checked, form_of, page, problem, units
+from .pages import SignedIn, checked, each_field, form_of, page, problem, units
 
 router = APIRouter(prefix="/console/store", include_in_schema=False)
 # The queue's steps, in the order the work goes through them: (key, statuses).
@@ -70,9 +69,10 @@ async def store_queue(request: Request, session: SignedIn, node_id: str | None =
                 coming=sorted(coming["items"], key=lambda x: (x["expected_on"], x["id"])))
 
 
-# Transfers the node still has to send, and those on their way to it (received ones are done).
-SENDING = (TStatus.RELEASED, TStatus.ACCEPTED, TStatus.PICKED)
-COMING = (TStatus.RELEASED, TStatus.ACCEPTED, TStatus.PICKED, TStatus.SHIPPED)
+# Transfers the node still has to send (their units still held at it), and those on their way to it (received
+# ones are done).
+SENDING = TRANSFER_HOLDING
+COMING = (*TRANSFER_HOLDING, TStatus.SHIPPED)
 
 
 @router.post("/transfers/{transfer_id}/{action}")
@@ -103,25 +103,14 @@ async def transfer_step(request: Request, session: SignedIn, transfer_id: str, a
 def _counted(form: dict[str, str], *, received: bool) -> list[TransferLineIn]:
     """Units per SKU from the form: found (``found-<sku>``), or put on the shelves and damaged (``got-<sku>``,
     ``damaged-<sku>``)."""
-    prefix = "got-" if received else "found-"
-    lines, wrong = [], []
-    for name, value in form.items():
-        if not name.startswith(prefix):
-            continue
-        sku = name.removeprefix(prefix)
-        damaged = form.get(f"damaged-{sku}", "0").strip() or "0" if received else "0"
-        if units(value) is None or units(damaged) is None:
-            wrong.append(FieldError(name, EN["whole_units"]))
-            continue
-        try:
-            lines.append(TransferLineIn(sku=sku, quantity=units(value), damaged=units(damaged)))
-        except ValidationError:
-            wrong.append(FieldError(name, EN["whole_units"]))
-    if len(lines) > 5000:
-        wrong.append(FieldError("lines", "at most 5,000 SKUs at a time"))
-    if wrong:
-        raise InvalidInput(wrong)
-    return lines
+    def line(sku: str, value: str) -> TransferLineIn:
+        damaged = units(form.get(f"damaged-{sku}", "0").strip() or "0") if received else 0
+        quantity = units(value)
+        if quantity is None or damaged is None:
+            raise ValueError(EN["whole_units"])
+        return TransferLineIn(sku=sku, quantity=quantity, damaged=damaged)
+    return each_field(form, "got-" if received else "found-", line, invalid=EN["whole_units"], most=5000,
+                      what="SKUs")
 
 
 @router.post("/{fulfillment_id}/{action}")

@@ -68,18 +68,12 @@ def daily(moves: Iterable[Move], on_hand_now: int, first: date, last: date) -> l
     return days[::-1]
 
 
-def emptied(days: list[Day], on_hand_now: int) -> list[bool]:
-    """For each of ``daily``'s days (up to today): it was seen and ended with nothing on hand, so what was sold
-    is a lower bound of what was asked (a forecast reads it so)."""
-    closing = [d.opening for d in days[1:]] + [on_hand_now]
-    return [not d.out_of_stock and left <= 0 for d, left in zip(days, closing, strict=True)]
-
-
 def history(walk_in: np.ndarray, online: np.ndarray, net: np.ndarray,
             on_hand_now: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``daily`` for many series at once, from their day sums (series × days, oldest first, the last today):
     units sold at the till, sent online, and every movement's net. Answers each day's demand, whether it was
-    seen (not out of stock) and whether it emptied the shelf (``emptied``)."""
+    seen (not out of stock) and whether it emptied the shelf (a day seen that ended with nothing on hand: what was
+    sold is a lower bound of what was asked, and a forecast reads it so)."""
     since = np.cumsum(net[:, ::-1], axis=1)[:, ::-1]  # each day's net and every later one's
     opening = np.asarray(on_hand_now, float)[:, None] - since
     demand = walk_in + online

@@ -40,7 +40,7 @@ AHEAD = 14  # days ahead a run may be for (its history still ends today)
 LINES_SHOWN = 5000  # lines a run's answer lists (the rest: GET with ``offset``)
 CHUNK = 5000  # lines written per statement
 POLICIES = {"order_up_to": Policy.ORDER_UP_TO, "min_max": Policy.MIN_MAX, "days_of_supply": Policy.DAYS_OF_SUPPLY}
-inv, mv, sup = t.inventory.c, t.movements.c, t.supply.c
+inv, sup = t.inventory.c, t.supply.c
 
 
 async def start_run(ctx: Context, body: RunIn, *, principal: Principal) -> dict:
