@@ -39,10 +39,8 @@ async def online_part(ctx: Context, snap: Snapshot, wanted: Iterable[tuple[str, 
     async with ctx.db.read() as conn:
         if ctx.db.dialect == "postgresql":  # (the on-hand and the movements of one snapshot)
             conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-        held = {(n, s): q for n, s, q in await conn.execute(select(inv.node_id, inv.sku, inv.on_hand).where(
-            inv.node_id.in_(dcs)))}
         sums = await day_sums(conn, ctx.db.dialect, snap, keys, first, days + 1,
-                              np.array([held.get(k, 0) for k in keys]), set(skus) if len(skus) <= SKUS_NAMED else None)
+                              set(skus) if len(skus) <= SKUS_NAMED else None)
         due = {(n, s): on for n, s, on in await conn.execute(
             select(sup.node_id, sup.sku, func.min(sup.expected_on)).where(
                 sup.node_id.in_(dcs), sup.status == "expected", sup.kind == "purchase_order",

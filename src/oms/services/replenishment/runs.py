@@ -274,7 +274,7 @@ async def _batched(ctx: Context, snap: Snapshot, inputs: _Inputs, skus: set[str]
                 conn = await conn.execution_options(isolation_level="REPEATABLE READ")
             # The history's days, and one more for every day since (they tell the history's opening stock).
             return await day_sums(conn, ctx.db.dialect, snap, inputs.pairs[lo:hi], inputs.first, HISTORY_DAYS + 1,
-                                  np.array([inputs.stock[k][0] for k in inputs.pairs[lo:hi]]), skus)
+                                  skus)
 
     # Reads in flight ahead of the arithmetic: the database sums the next batches while this one is worked out.
     pending = [asyncio.ensure_future(read(*b)) for b in bounds[:READ_AHEAD]]
