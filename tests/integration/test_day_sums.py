@@ -57,6 +57,7 @@ async def _both(ctx, first, days, skus=None) -> tuple[series.DaySums, series.Day
 def _same(a: series.DaySums, b: series.DaySums) -> None:
     for name in ("walk_in", "online", "net", "on_hand"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+        assert getattr(a, name).dtype == getattr(b, name).dtype == np.float64
 
 
 @pytest.mark.clock_at(COUNTED.isoformat())
@@ -75,6 +76,13 @@ async def test_the_databases_day_sums_are_the_movements_own_in_one_timezone_and_
     assert (kept.walk_in[paris, :10] > 0).all() and kept.online[paris, 10] == 1
     assert kept.net[paris, 1] == -1 + 4 and kept.net[paris, 2] == -2 + 1
     assert kept.on_hand[paris] == 5 - 24 + 24 + 6 - 1 and kept.on_hand[nothing] == 0
+    # A series without a movement nor a stock row: nothing copied out, nothing summed.
+    snap = await ctx.reference.get(ctx.db)
+    async with ctx.db.read() as conn:
+        conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+        none = await series.day_sums(conn, "postgresql", snap, [("ST-PARIS", "SKU-B")], first, 12)
+    assert none.net.shape == (1, 12) and not none.net.any() and none.on_hand.tolist() == [0]
+    assert none.walk_in.dtype == none.on_hand.dtype == np.float64
     # Fewer days: the later ones are added into the last column, their net only counted.
     kept, here = await _both(ctx, first, 5, skus={"SKU-A", "SKU-C"})
     _same(kept, here)

@@ -39,12 +39,13 @@ async def online_part(ctx: Context, snap: Snapshot, wanted: Iterable[tuple[str, 
     async with ctx.db.read() as conn:
         if ctx.db.dialect == "postgresql":  # (the on-hand and the movements of one snapshot)
             conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-        sums = await day_sums(conn, ctx.db.dialect, snap, keys, first, days + 1,
-                              set(skus) if len(skus) <= SKUS_NAMED else None)
         due = {(n, s): on for n, s, on in await conn.execute(
             select(sup.node_id, sup.sku, func.min(sup.expected_on)).where(
                 sup.node_id.in_(dcs), sup.status == "expected", sup.kind == "purchase_order",
                 sup.expected_on >= run_date).group_by(sup.node_id, sup.sku))}
+        # (last: the day sums set the transaction's planner for their own reads)
+        sums = await day_sums(conn, ctx.db.dialect, snap, keys, first, days + 1,
+                              set(skus) if len(skus) <= SKUS_NAMED else None)
     # As a store's: a day the DC began with nothing and sent nothing teaches no "no demand"; its till is
     # nobody's (only what it sent counts).
     demand, seen, emptied = history(np.zeros_like(sums.online), sums.online, sums.net, sums.on_hand)
