@@ -1,13 +1,13 @@
 """Replenishment backtest: the forecast-driven order-up-to policy against fixed min/max rules, on simulated
 store demand with known distributions.
 
-    python bench/replenishment.py [--series 400] [--days 120] [--seed 7]
+    python bench/replenishment.py [--series 400] [--days 120] [--history 90] [--seed 7]
 
 Each series is one store's SKU: smooth (Poisson), seasonal (a weekly cycle and a trend), intermittent (a sale
 one day in four or five, sizes of a few units) or lumpy (rare, large); online orders take units from the same
 shelf. The store orders on Mondays and Thursdays, delivered the next day (a day later one time in five); a
-demand the shelf cannot meet is lost. The first 30 days are history only (stock kept full), the next
-``--days`` are measured.
+demand the shelf cannot meet is lost. The first ``--history`` days (90 by default: the window a run reads) are history
+only (stock kept full), the next ``--days`` are measured; a shorter history is a SKU newly stocked.
 
 - min/max as Odoo's users set it: min = a week of the average daily sales of the history, max = two weeks;
   order up to max when the position is at or under min.
@@ -31,7 +31,7 @@ from oms.domain.replenishment.forecast import forecast, over
 from oms.domain.replenishment.levels import levels, proposals
 
 CLASSES = ("smooth", "seasonal", "intermittent", "lumpy")
-HISTORY, WINDOW, ORDER_DAYS, LEAD = 30, 90, (0, 3), 1  # order days: Monday, Thursday (day 0 is a Monday)
+HISTORY, WINDOW, ORDER_DAYS, LEAD = 90, 90, (0, 3), 1  # order days: Monday, Thursday (day 0 is a Monday)
 LATE = 0.2  # the share of deliveries a day late
 
 
@@ -144,12 +144,15 @@ def report(name: str, result: dict, demand: np.ndarray, kind: np.ndarray) -> Non
 
 
 def main() -> None:
+    global HISTORY
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--series", type=int, default=400)
     ap.add_argument("--days", type=int, default=120)
+    ap.add_argument("--history", type=int, default=90, help="days of history before the measured ones")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--targets", type=float, nargs="*", default=[0.9, 0.95, 0.98])
     args = ap.parse_args()
+    HISTORY = args.history
     rng = np.random.default_rng(args.seed)
     days = HISTORY + args.days
     demand, kind = demand_of(rng, args.series, days)

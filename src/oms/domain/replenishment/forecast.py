@@ -35,10 +35,11 @@ demand expected given that lower bound (``filled``: the days with demand taken a
 (or Poisson) count with their mean and variance), and the spread that bound leaves is added to the method's error.
 
 Each method's smoothing constant is the one of ``ALPHAS`` with the least one-step-ahead squared error over
-the series; ``sigma`` is the spread of a day's demand around the forecast: that error less the forecast's own
-noise, kept as ``level_sigma`` (and for Holt ``trend_sigma``, the slope's, and their covariance
-``level_trend``). Over P days a day's spread adds up P times, the level's P² times and the slope's
-(P(P + 1) / 2)² times (see ``levels``).
+the series; ``sigma`` is the spread of a day's demand around the forecast: that error (a regular series'
+counted over its days seen less what was fitted to them: the level, six weekday indices, a slope; and its
+weekday indices' own error added) less the forecast's own noise, kept as ``level_sigma`` (and for Holt
+``trend_sigma``, the slope's, and their covariance ``level_trend``). Over P days a day's spread adds up P
+times, the level's P² times and the slope's (P(P + 1) / 2)² times (see ``levels``).
 """
 
 from collections.abc import Callable
@@ -435,6 +436,15 @@ def forecast(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None =
     rows = np.flatnonzero(method == Method.SES)
     if len(rows):
         fit, season[rows] = _regular(demand[rows], seen[rows], None if weekdays is None else np.asarray(weekdays))
+        # Errors measured on the very days the weekly indices and the slope were fitted to understate the days
+        # to come: as a residual variance, they count over the days less what was fitted (the level, six
+        # indices, a slope); and each weekday's index, a mean of the n / 7 days of its weekday, errs by a day's
+        # variance over n / 7 on every day it weighs (a prediction's 1 + 1 / n).
+        weekly_rows = (season[rows] != 1).any(axis=1)
+        fitted = 1 + 6 * weekly_rows + (fit.trend != 0)
+        counted = seen[rows].sum(axis=1)
+        fit.error[:] *= (counted / np.maximum(counted - fitted, 1)
+                         * np.where(weekly_rows, 1 + 7 / np.maximum(counted, 7), 1.0))
         fit.error[:] += unknown[rows]
         daily[rows], trend[rows] = fit.daily, fit.trend
         day[rows], level[rows], slope[rows], both[rows] = _smoothed_spreads(fit)
