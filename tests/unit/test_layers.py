@@ -31,7 +31,7 @@ SERVICES = DOMAIN.parent / "services"
 # The service packages from the bottom up: each may import the ones before it, never one after it, so that the
 # use cases stack without cycles (see each package's docstring for what it owns).
 PACKAGES = ["runtime", "reference", "partners", "stock", "promise", "sourcing", "reservations", "orders", "supply",
-            "returns", "fulfillment", "replenishment", "reads"]
+            "returns", "fulfillment", "replenishment", "connectors", "reads"]
 # What no service may import: the layers that call the services.
 CALLERS = {"oms.api", "oms.console", "oms.cli", "oms.bootstrap", "oms.importer", "oms.demo"}
 

@@ -19,6 +19,7 @@ from ..services.runtime.context import Context
 from . import (
     availability,
     carriers,
+    connectors,
     fulfillments,
     health,
     holds,
@@ -68,7 +69,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
     # Routes are matched in order, each costing a few microseconds: the most asked come first (the probes,
     # availability, capture), so the hot paths do not pay for the rest.
     for module in (health, availability, promise, orders, holds, fulfillments, reference, stock_feeds, webhooks,
-                   carriers, returns, pickup_points, replenishment, transfers):
+                   carriers, returns, pickup_points, replenishment, transfers, connectors):
         app.include_router(module.router)
     # The console: pages and their one stylesheet, served from the package (nothing from the internet).
     for module in (console_routes, console_order_actions, console_store, console_dashboard, console_inventory,

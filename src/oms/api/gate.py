@@ -5,14 +5,17 @@ or parsing the body. The console's pages leave with the browser's protections on
 A plain ASGI middleware: no per-request task or body copy (unlike Starlette's BaseHTTPMiddleware).
 """
 
+import re
+
 from ..domain.errors import Unauthenticated
 from ..services.runtime.context import Context
 from .problems import problem
 
 # Bulk writes of reference data and stock feeds: thousands of rows in one call.
 BULK_POSTS = frozenset({"/v1/inventory/snapshots", "/v1/inventory/movements"})
-# Under /v1 but authenticated otherwise: carriers sign their tracking updates with their own secret.
-OWN_AUTH = ("/v1/carriers/",)
+# Under /v1 but authenticated otherwise: carriers sign their tracking updates with their own secret, shops and
+# marketplaces their webhooks with the connector's.
+OWN_AUTH = re.compile(r"^/v1/(carriers/|connectors/[^/]+/webhooks$)")
 CONSOLE_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                  b"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -49,7 +52,7 @@ class Gate:
         if length is not None and length > limit:
             await _answer(scope, receive, send, _too_large(limit, path))
             return
-        if path.startswith("/v1/") and not path.startswith(OWN_AUTH):
+        if path.startswith("/v1/") and not OWN_AUTH.match(path):
             try:
                 principal = await ctx.keys.authenticate(ctx.db, _bearer(scope))
             except Unauthenticated as exc:

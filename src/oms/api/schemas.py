@@ -738,3 +738,61 @@ class DeliveryPage(Page):
 
 class Replayed(BaseModel):
     replayed: int = Field(description="Deliveries sent again")
+
+
+class Connector(BaseModel):
+    """A shop or marketplace connected: its credentials by name only."""
+
+    id: str
+    kind: str
+    channel: str
+    base_url: str
+    credentials: list[str] = Field(description="The names of the credentials set (never their values)")
+    shipping_modes: dict[str, str]
+    poll_seconds: int
+    active: bool
+    webhook_url: str | None = Field(description="The address to give the platform for its webhooks (a kind that "
+                                                "pushes), relative to the OMS's own")
+    created_at: str
+    updated_at: str
+
+
+class ConnectorList(BaseModel):
+    items: list[Connector]
+
+
+class MappedSkuOut(BaseModel):
+    platform_ref: str
+    sku: str
+
+
+class MappedSkuPage(Page):
+    items: list[MappedSkuOut]
+    total: int
+
+
+class Mapped(BaseModel):
+    mapped: int = Field(description="Platform references now mapped")
+
+
+class Received(BaseModel):
+    kept: bool = Field(description="Written in the inbox (or there already)")
+    duplicate: bool = Field(description="A delivery the inbox had already")
+    delivery_id: str | None
+    why: str | None = Field(description="Why it was not kept (a ping, a topic the OMS does not take)")
+
+
+class InboxItem(BaseModel):
+    id: int
+    delivery_id: str
+    topic: str
+    headers: dict[str, str]
+    body: str = Field(description="The body as received (its first 2,000 characters)")
+    status: str = Field(description="pending, captured or dead")
+    attempts: int
+    error: str | None
+    received_at: str
+
+
+class InboxPage(Page):
+    items: list[InboxItem]

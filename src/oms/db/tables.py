@@ -627,3 +627,51 @@ api_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
 )
+
+# A shop or marketplace the retailer runs, whose orders come in through the OMS (``services.connectors``). Its
+# credentials are sealed together (one Fernet token of their JSON, ``services.partners.secret_box``); their
+# names are kept apart, to show which are set without opening them.
+connectors = Table(
+    "connectors",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("base_url", String(2000), nullable=False),
+    Column("sealed_credentials", Text, nullable=False),
+    Column("credential_names", Json, nullable=False),
+    Column("shipping_modes", Json, nullable=False),  # the platform's shipping method → the OMS delivery mode
+    Column("poll_seconds", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# The platform's product reference (a SKU, a variant id) → the OMS SKU, per connector.
+connector_skus = Table(
+    "connector_skus",
+    metadata,
+    Column("connector_id", String(40), ForeignKey("connectors.id"), primary_key=True),
+    Column("platform_ref", String(200), primary_key=True),
+    Column("sku", String(64), ForeignKey("products.sku"), nullable=False),
+)
+
+# What a platform pushed, written before it is answered (a platform whose delivery was answered 2xx sends it
+# no more) and worked on after: pending until captured, or dead with its reason. One row per delivery: the
+# platform's retries of a delivery find it there.
+connector_inbox = Table(
+    "connector_inbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("connector_id", String(40), ForeignKey("connectors.id"), nullable=False),
+    Column("delivery_id", String(200), nullable=False),
+    Column("topic", String(100), nullable=False),
+    Column("headers", Json, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", String(500), nullable=True),
+    Column("received_at", UtcDateTime, nullable=False),
+    UniqueConstraint("connector_id", "delivery_id"),
+    Index(None, "status", "id"),
+)

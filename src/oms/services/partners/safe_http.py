@@ -10,17 +10,35 @@ The URL, the ``Host`` header and TLS (SNI and the certificate's name) keep the p
 import asyncio
 import socket
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
 from ...domain.addresses import refused
+from ...domain.errors import FieldError, InvalidInput
 
 LOOKUP_S = 5.0  # at most this long to resolve a name when there is no other limit
 
 
 class RefusedAddress(httpcore.ConnectError):
     """The host is, or resolves to, an address the OMS does not send to: nothing was sent."""
+
+
+async def reachable(ctx, url: str, field: str) -> None:
+    """InvalidInput on ``field`` when the host of ``url`` is, or resolves to, an address inside (unless
+    ``OMS_WEBHOOK_ALLOW_PRIVATE``). A name that does not resolve now is taken: each request checks again where
+    it leads."""
+    if ctx.settings.webhook_allow_private:
+        return
+    parsed = urlsplit(url)
+    assert parsed.hostname is not None  # (the inputs refuse a URL without one)
+    try:
+        await checked(parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80), allow_private=False)
+    except RefusedAddress as exc:
+        raise InvalidInput([FieldError(field, str(exc))]) from None
+    except httpcore.ConnectError:
+        pass
 
 
 async def resolve(host: str, port: int) -> list[str]:

@@ -58,10 +58,11 @@ class SecretBox:
 
     def open(self, row) -> str:
         """A subscription's secret, from its sealed copy or, made before sealing, its plain one."""
-        if row.sealed_secret is None:
-            return row.secret
+        return row.secret if row.sealed_secret is None else self.unseal(row.sealed_secret)
+
+    def unseal(self, sealed: str) -> str:
         try:
-            return self._key().decrypt(row.sealed_secret.encode()).decode()
+            return self._key().decrypt(sealed.encode()).decode()
         except InvalidToken:
             raise SecretUnreadable("the secret was sealed with another OMS_SECRET_KEY") from None
 

@@ -1,14 +1,12 @@
 """Webhook subscriptions (admin): create, list, switch off; each one's delivery log and its replay."""
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
-import httpcore
 from sqlalchemy import select, update
 
 from ...db import tables as t
 from ...domain.access import Principal
-from ...domain.errors import FieldError, InvalidInput, NotFound
+from ...domain.errors import NotFound
 from ...domain.ids import new_id
 from ...domain.lifecycle import DStatus
 from ...domain.webhooks import excerpt
@@ -28,29 +26,13 @@ def _view(r: Mapping) -> dict:
 
 async def create(ctx: Context, body: WebhookIn, *, principal: Principal) -> dict:
     principal.require_admin()
-    await _reachable(ctx, body.url)
+    await safe_http.reachable(ctx, body.url, "url")
     row = {"id": new_id("whk"), "url": body.url, "events": body.events, "secret": "",
            "sealed_secret": ctx.secrets.seal(body.secret), "active": True, "node_id": body.node_id,
            "created_at": ctx.clock.now()}
     async with ctx.db.write() as conn:
         await conn.execute(t.webhooks.insert().values(**row))
     return _view(row)
-
-
-async def _reachable(ctx: Context, url: str) -> None:
-    """InvalidInput on ``url`` when its host is, or resolves to, an address inside (unless allowed). A name
-    that does not resolve now is taken: each delivery checks again where it leads."""
-    if ctx.settings.webhook_allow_private:
-        return
-    parsed = urlsplit(url)
-    assert parsed.hostname is not None  # (``WebhookIn`` refuses a URL without one)
-    try:
-        await safe_http.checked(parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80),
-                                allow_private=False)
-    except safe_http.RefusedAddress as exc:
-        raise InvalidInput([FieldError("url", str(exc))]) from None
-    except httpcore.ConnectError:
-        pass
 
 
 async def list_all(ctx: Context, *, principal: Principal) -> dict:

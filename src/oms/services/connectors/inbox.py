@@ -1,0 +1,81 @@
+"""What platforms push, kept before it is answered: a delivery the platform was answered 200 for is written in
+the inbox, so that a crash after the answer loses nothing and a slow capture never makes the platform send it
+again. Capture works from the inbox afterwards.
+
+The signature is the authentication: it is checked on the raw body before anything parses it, and an unknown
+connector is refused in the same words as a bad signature (an outsider cannot learn which ids exist). A
+delivery the platform sends again (the same delivery id) is answered 200 and kept once. A topic the OMS does
+not take is answered 200 and not kept: a platform retries, then drops, a webhook whose deliveries fail.
+"""
+
+import json
+from collections.abc import Mapping
+
+from sqlalchemy import select
+
+from ...db import statements
+from ...db import tables as t
+from ...domain.access import Principal
+from ...domain.connectors import PUSHES, Kind, authentic, delivery_of, kept_headers, ping
+from ...domain.errors import FieldError, InvalidInput, Unauthenticated
+from ..runtime import pages
+from ..runtime.context import Context
+from . import settings
+
+c, i = t.connectors.c, t.connector_inbox.c
+PENDING, CAPTURED, DEAD = "pending", "captured", "dead"
+BODY_SHOWN = 2000  # characters of a kept body shown in the inbox's listing
+
+
+async def receive(ctx: Context, connector_id: str, body: bytes, headers: Mapping[str, str]) -> dict:
+    """Keep a pushed delivery (``headers``: lower-case names)."""
+    async with ctx.db.read() as conn:
+        row = (await conn.execute(select(t.connectors).where(c.id == connector_id))).mappings().first()
+    kind = Kind(row["kind"]) if row is not None else None
+    if kind is None or kind not in PUSHES:
+        raise Unauthenticated("the delivery is not signed with this connector's webhook secret")
+    assert row is not None
+    push = PUSHES[kind]
+    if ping(kind, body, headers):
+        return {"kept": False, "duplicate": False, "delivery_id": None, "why": "the platform's ping"}
+    secret = settings.credentials(ctx, row)["webhook_secret"]
+    if not authentic(secret, body, headers.get(push.signature)):
+        raise Unauthenticated(f"the delivery is not signed with this connector's webhook secret "
+                              f"({push.signature})")
+    topic = headers.get(push.topic, "")
+    if topic not in push.topics:
+        return {"kept": False, "duplicate": False, "delivery_id": None,
+                "why": f"topic {topic[:100]!r} is not one the OMS takes ({', '.join(sorted(push.topics))})"}
+    try:
+        text = body.decode("utf-8")
+        if not isinstance(json.loads(text), dict):
+            raise ValueError
+    except ValueError:
+        raise InvalidInput([FieldError("body", "must be a JSON object in UTF-8 (the platform's order)")]) from None
+    delivery = delivery_of(push, body, headers)
+    async with ctx.db.write() as conn:
+        done = await conn.execute(statements.insert_unless_exists(ctx.db.dialect, t.connector_inbox).values(
+            connector_id=connector_id, delivery_id=delivery, topic=topic, headers=kept_headers(push, headers),
+            body=text, status=PENDING, attempts=0, received_at=ctx.clock.now()))
+    return {"kept": True, "duplicate": done.rowcount == 0, "delivery_id": delivery, "why": None}
+
+
+async def listing(ctx: Context, connector_id: str, *, principal: Principal, status: str | None,
+                  cursor: str | None, limit: int) -> dict:
+    """The connector's inbox, newest first."""
+    principal.require_admin()
+    query = select(t.connector_inbox).where(i.connector_id == connector_id).order_by(i.id.desc()).limit(limit + 1)
+    if status:
+        query = query.where(i.status == status)
+    if after := pages.decode(cursor):
+        try:
+            query = query.where(i.id < int(after[0]))
+        except ValueError:
+            raise InvalidInput([FieldError("cursor", "not a cursor this API gave")]) from None
+    async with ctx.db.read() as conn:
+        await settings.found(conn, connector_id)
+        items = [{"id": r["id"], "delivery_id": r["delivery_id"], "topic": r["topic"], "headers": r["headers"],
+                  "body": r["body"][:BODY_SHOWN], "status": r["status"], "attempts": r["attempts"],
+                  "error": r["error"], "received_at": r["received_at"].isoformat()}
+                 for r in (await conn.execute(query)).mappings()]
+    return pages.page(items, limit, lambda item: [str(item["id"])])
