@@ -384,7 +384,11 @@ def _regular(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None) 
         season = weekly(demand, seen, weekdays)
         weekly_daily, weekly_error, weekly_alpha = _best(
             partial(ses, scale=np.asfortranarray(season[:, weekdays])), demand, seen)
-        better = weekly_error < error * KEEP_PATTERN
+        # Six indices fitted to these very days take some of their noise for pattern: the pattern's error is
+        # counted over the days less those six before it is compared (else flat series keep a weekly pattern
+        # of noise: most of them over four weeks).
+        counted = seen.sum(axis=1)
+        better = weekly_error * counted / np.maximum(counted - 6, 1) < error * KEEP_PATTERN
         season[~better] = 1.0
         daily = np.where(better, weekly_daily, daily)
         error = np.where(better, weekly_error, error)
@@ -402,14 +406,15 @@ def _regular(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None) 
 
 
 def _smoothed_spreads(fit: _Fit) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """SES's or Holt's one-step error split into a day's own variance and the (co)variances of the level's
-    and the slope's errors it carries. The level, smoothed over a day's noise, errs by that noise × α / (2 −
-    α) (its steady state); Holt's slope errs by w (its standard error), which the level, following the days,
-    makes up for by (1 − α) / α × w: the next day's forecast errs by w / α besides, and the day h ahead by
-    ((1 − α) / α + h) × w."""
+    """SES's or Holt's one-step error split into a day's own variance and the variance of the level's error
+    it carries, with the (co)variances of the slope's error. The level, smoothed over a day's noise, errs by
+    that noise × α / (2 − α) (its steady state). Holt's slope, fitted to the same days, errs by w (its
+    standard error) on the days to come only (the one-step errors measured do not hold it); the level,
+    following the days, makes up for it by (1 − α) / α × w: the next day's forecast errs by w / α besides,
+    and the day h ahead by ((1 − α) / α + h) × w."""
     alpha, slope = fit.alpha, fit.trend_se ** 2
     lag = (1 - alpha) / alpha
-    day = np.maximum(fit.error - slope / alpha ** 2, 0.0) / (1 + alpha / (2 - alpha))
+    day = fit.error / (1 + alpha / (2 - alpha))
     return day, day * alpha / (2 - alpha) + lag ** 2 * slope, slope, lag * slope
 
 
@@ -437,14 +442,15 @@ def forecast(demand: np.ndarray, seen: np.ndarray, weekdays: np.ndarray | None =
     if len(rows):
         fit, season[rows] = _regular(demand[rows], seen[rows], None if weekdays is None else np.asarray(weekdays))
         # Errors measured on the very days the weekly indices and the slope were fitted to understate the days
-        # to come: as a residual variance, they count over the days less what was fitted (the level, six
-        # indices, a slope); and each weekday's index, a mean of the n / 7 days of its weekday, errs by a day's
-        # variance over n / 7 on every day it weighs (a prediction's 1 + 1 / n).
+        # to come: as a residual variance, they count over the days less what was fitted (six indices, a
+        # slope; SES's level, smoothed from the days before each, errs on every day as it will); and each
+        # weekday's index, a mean of the n / 7 days of its weekday over the week's, errs by a day's variance
+        # × 6 / n on every day it weighs (a prediction's 1 + 1 / n).
         weekly_rows = (season[rows] != 1).any(axis=1)
-        fitted = 1 + 6 * weekly_rows + (fit.trend != 0)
+        fitted = 6 * weekly_rows + (fit.trend != 0)
         counted = seen[rows].sum(axis=1)
         fit.error[:] *= (counted / np.maximum(counted - fitted, 1)
-                         * np.where(weekly_rows, 1 + 7 / np.maximum(counted, 7), 1.0))
+                         * np.where(weekly_rows, 1 + 6 / np.maximum(counted, 7), 1.0))
         fit.error[:] += unknown[rows]
         daily[rows], trend[rows] = fit.daily, fit.trend
         day[rows], level[rows], slope[rows], both[rows] = _smoothed_spreads(fit)
