@@ -171,6 +171,35 @@ def inventory_check(repair: Annotated[bool, typer.Option(
     raise typer.Exit(1)
 
 
+connectors_app = typer.Typer(help="Shops and marketplaces whose orders come in.", no_args_is_help=True)
+app.add_typer(connectors_app, name="connectors")
+
+
+@connectors_app.command("list")
+def connectors_list():
+    """The connectors: kind, channel, address, whether on, the credentials set (by name), the webhook address,
+    and the deliveries waiting in each one's inbox."""
+    from rich.table import Table
+
+    from .demo.load import SYSTEM
+    from .services.connectors import inbox
+    from .services.connectors import settings as connector_settings
+
+    async def read(ctx):
+        found = (await connector_settings.list_all(ctx, principal=SYSTEM))["items"]
+        return found, await inbox.waiting(ctx)
+
+    found, waiting = run(read)
+    if not found:
+        console.print("no connectors (POST /v1/connectors makes one)")
+        return
+    table = Table("id", "kind", "channel", "address", "on", "credentials", "webhook address", "waiting")
+    for c in found:
+        table.add_row(c["id"], c["kind"], c["channel"], c["base_url"], "yes" if c["active"] else "no",
+                      ", ".join(c["credentials"]), c["webhook_url"] or "(polled)", str(waiting.get(c["id"], 0)))
+    console.print(table)
+
+
 def _lines(path: Path) -> int | None:
     """About how many rows the file has (its lines but the header), for the progress bar."""
     try:
@@ -255,8 +284,8 @@ def holidays(country: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 cod
 @app.command("import")
 def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")],
                file: Annotated[Path, typer.Argument(help="a CSV file with a header row", metavar="FILE.csv")]):
-    """Import products, nodes, stock counts or store replenishment settings from a CSV file: all rows, or
-    none if any row is bad.
+    """Import products, nodes, stock counts, store replenishment settings or connectors' product references
+    from a CSV file: all rows, or none if any row is bad.
 
     Columns, in any order, named by a header row:
 
@@ -278,6 +307,8 @@ def import_csv(kind: Annotated[Kind, typer.Argument(help="What the file holds")]
         a sku may be a class, DEC-*), policy, service_level,
         presentation_min, shelf_capacity, case_pack,
         rounding_threshold, min_order, days_of_supply
+    connector-skus: connector_id, platform_ref (the platform's SKU
+        or variant id), sku; each connector's mapping is replaced
     """
     from rich.progress import Progress
 

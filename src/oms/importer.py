@@ -1,5 +1,5 @@
-"""CSV import of products, nodes, stock counts and store replenishment settings: every bad row is reported,
-and a bad file imports nothing.
+"""CSV import of products, nodes, stock counts, store replenishment settings and connectors' product references:
+every bad row is reported, and a bad file imports nothing.
 
 The files are UTF-8 (a leading BOM is fine), comma-separated (or semicolon-separated when the header
 line has semicolons and no commas, as French spreadsheets export them), with a header row naming the
@@ -32,6 +32,9 @@ as missing. Booleans are true/false (also yes/no, 1/0).
               [node_id][,sku][,policy][,service_level][,presentation_min][,shelf_capacity][,case_pack]
               [,rounding_threshold][,min_order][,days_of_supply]
               an empty node_id or sku is * (every store, every SKU); a sku may be a class (DEC-*)
+    connector-skus
+              connector_id,platform_ref,sku
+              the mapping of each connector named is replaced by its rows
 
 Errors name the file, the line as a text editor counts it (the header is line 1) and the column:
 ``stock.csv line 7, column on_hand: Input should be greater than or equal to 0``.
@@ -53,6 +56,8 @@ from pydantic_core import ErrorDetails
 
 from .cells import DAYS, parse_compartments, parse_hours, parse_takes
 from .domain.errors import FieldError, InvalidInput
+from .services.connectors import settings as connectors
+from .services.connectors.inputs import ConnectorSkuIn
 from .services.reference import records
 from .services.reference.inputs import NodeIn, ProductIn
 from .services.replenishment import settings
@@ -72,6 +77,7 @@ class Kind(StrEnum):
     STOCK = "stock"
     REPLENISHMENT_STORES = "replenishment-stores"
     REPLENISHMENT_RULES = "replenishment-rules"
+    CONNECTOR_SKUS = "connector-skus"
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,7 @@ LAYOUTS = {
         ReplenishmentRuleIn, (), ("node_id", "sku", *settings.RULE_FIELDS), _as_given,
         whole_row="presentation_min",  # the one rule across fields: the shelf shows no more than it holds
     ),
+    Kind.CONNECTOR_SKUS: Layout(ConnectorSkuIn, ("connector_id", "platform_ref", "sku"), (), _as_given),
 }
 
 
@@ -407,6 +414,7 @@ WRITERS: dict[Kind, Callable[..., Awaitable[int]]] = {
     Kind.NODES: records.upsert_nodes,
     Kind.REPLENISHMENT_STORES: _all_at_once(settings.put_stores),
     Kind.REPLENISHMENT_RULES: _all_at_once(settings.put_rules),
+    Kind.CONNECTOR_SKUS: _all_at_once(connectors.put_skus),
 }
 
 

@@ -12,10 +12,17 @@ when a webhook is made.
 
 import json
 
-from sqlalchemy import func, select
+from cryptography.fernet import Fernet
+from sqlalchemy import func, select, update
+from typer.testing import CliRunner
 
+from oms.cli import app
 from oms.db import tables as t
 from oms.domain.connectors import signed
+from oms.importer import Kind
+from tests.conftest import SECRET_KEY
+from tests.integration.test_gate import at_address
+from tests.integration.test_import import errors_of, load, on_a_context
 from tests.support import problem, seed
 
 SHOP_SECRET = "shpss_the-app-secret-of-la-maison-du-bol"
@@ -188,13 +195,15 @@ async def test_an_unsigned_or_missigned_delivery_is_refused_and_nothing_is_kept(
     for body, sent in ((tampered, headers), (raw, {**headers, "X-Shopify-Hmac-Sha256": signed("guess", raw)}),
                        (raw, {k: v for k, v in headers.items() if k != "X-Shopify-Hmac-Sha256"})):
         problem(await client.post(url, content=body, headers=sent), 401, "unauthenticated")
-    # An unknown connector, and one of a kind that does not push, are refused in the same words.
-    for other in ("/v1/connectors/con_nothing/webhooks",):
-        r = await client.post(other, content=raw, headers=headers)
-        assert problem(r, 401, "unauthenticated")["detail"].startswith("the delivery is not signed")
+    # A bad signature, an unknown connector and one of a kind that does not push: the same words.
+    words = problem(await client.post(url, content=tampered, headers=headers), 401, "unauthenticated")["detail"]
     polled = await make(client, keys, kind="prestashop", base_url="https://atelier.example.fr",
                         credentials={"api_key": "ps-key"})
-    r = await client.post(f"/v1/connectors/{polled['id']}/webhooks", content=raw, headers=headers)
+    for other in ("/v1/connectors/con_nothing/webhooks", f"/v1/connectors/{polled['id']}/webhooks"):
+        r = await client.post(other, content=raw, headers=headers)
+        assert problem(r, 401, "unauthenticated")["detail"] == words
+    # A signature header of characters no HMAC is written with is a bad signature, not an error.
+    r = await client.post(url, content=raw, headers={**headers, "X-Shopify-Hmac-Sha256": b"\xe9t\xe9=="})
     problem(r, 401, "unauthenticated")
     # Only the webhook door takes no API key.
     problem(await client.post(url + "/more", content=raw, headers=headers), 401, "unauthenticated")
@@ -236,3 +245,87 @@ async def test_woocommerce_pings_first_then_signs_its_deliveries(ctx, client):
     kept = (await client.get(f"/v1/connectors/{made['id']}/inbox", params={"status": "pending"},
                              headers=keys.h("admin"))).json()["items"]
     assert [k["delivery_id"] for k in kept] == ["a1f9c3e07b5d4e2a"] and kept[0]["headers"]["x-wc-webhook-id"] == "14"
+
+
+async def test_a_mapping_file_replaces_each_named_connectors_mapping_or_nothing(ctx, client, tmp_path):
+    keys = await seed(ctx, client)
+    shop = await make(client, keys)
+    woo = await make(client, keys, kind="woocommerce", base_url="https://atelier-lumiere.fr",
+                     credentials={"consumer_key": "ck", "consumer_secret": "cs", "webhook_secret": WOO_SECRET})
+    bad = (f"connector_id;platform_ref;sku\n{shop['id']};44120009;SKU-A\n{woo['id']};LAMPE-ZINC;SKU-Z\n"
+           f"con_nothing;1;SKU-A\n{shop['id']};44120009;SKU-B\n")
+    assert await errors_of(ctx, tmp_path, Kind.CONNECTOR_SKUS, "skus.csv", bad) == [
+        "skus.csv line 4, column connector_id: no connector 'con_nothing'"]
+    bad = bad.replace("con_nothing", woo["id"])
+    assert await errors_of(ctx, tmp_path, Kind.CONNECTOR_SKUS, "skus.csv", bad) == [
+        "skus.csv line 3, column sku: no product 'SKU-Z'",
+        "skus.csv line 5, column platform_ref: '44120009' is mapped twice"]
+    good = f"connector_id,platform_ref,sku\n{shop['id']},44120009,SKU-A\n{woo['id']},LAMPE-ZINC,SKU-B\n"
+    await client.put(f"/v1/connectors/{shop['id']}/skus", headers=keys.h("admin"),
+                     json={"items": [{"platform_ref": "old", "sku": "SKU-C"}]})
+    assert await load(ctx, tmp_path, Kind.CONNECTOR_SKUS, "skus.csv", good) == 2
+    for made, expected in ((shop, [{"platform_ref": "44120009", "sku": "SKU-A"}]),
+                           (woo, [{"platform_ref": "LAMPE-ZINC", "sku": "SKU-B"}])):
+        got = (await client.get(f"/v1/connectors/{made['id']}/skus", headers=keys.h("admin"))).json()
+        assert got["items"] == expected  # (the shop's "old" reference replaced)
+
+
+def test_the_command_lists_the_connectors_and_what_waits_in_their_inbox(database_url):
+    async def setup(ctx):
+        from oms.demo.load import SYSTEM
+        from oms.services.connectors import inbox, settings
+        from oms.services.connectors.inputs import ConnectorIn
+
+        made = await settings.create(ctx, ConnectorIn(
+            kind="shopify", channel="web", base_url="https://maison-du-bol.myshopify.com",
+            credentials={"api_token": "t", "webhook_secret": SHOP_SECRET}), principal=SYSTEM)
+        raw = json.dumps(SHOPIFY_ORDER).encode()
+        await inbox.receive(ctx, made["id"], raw, {"x-shopify-topic": "orders/create",
+                                                  "x-shopify-hmac-sha256": signed(SHOP_SECRET, raw)})
+        return made["id"]
+
+    runner = CliRunner()
+    env = {"OMS_DATABASE_URL": database_url, "OMS_SECRET_KEY": SECRET_KEY, "COLUMNS": "250"}
+    assert "no connectors" in runner.invoke(app, ["connectors", "list"], env=env).output
+    made = on_a_context(database_url, setup, secret_key=SECRET_KEY)
+    result = runner.invoke(app, ["connectors", "list"], env=env)
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if made in line)
+    assert "shopify" in row and "api_token, webhook_secret" in row and row.rstrip(" │").endswith("1")
+    assert SHOP_SECRET not in result.output
+
+
+async def test_a_platforms_address_is_not_slowed_by_one_connectors_bad_signatures(ctx, client):
+    keys = await seed(ctx, client)
+    stale, fine = await make(client, keys), await make(client, keys)
+    ctx.throttle.__init__(3)  # three failures a minute
+    async with at_address(ctx, "23.227.38.65") as platform:  # one address, every shop's deliveries
+        for n in range(6):
+            url, raw, headers = shopify(stale, SHOPIFY_ORDER, delivery=f"d-{n}", secret="the-secret-before")
+            problem(await platform.post(url, content=raw, headers=headers), 401, "unauthenticated")
+        url, raw, headers = shopify(fine, SHOPIFY_ORDER)
+        assert (await platform.post(url, content=raw, headers=headers)).json()["kept"] is True
+        # (API keys guessed from there are still slowed down)
+        for n in range(3):
+            await platform.get("/v1/orders", headers={"Authorization": f"Bearer guess-{n}"})
+        problem(await platform.get("/v1/orders", headers=keys.h("admin")), 429, "too_many_failures")
+        assert (await platform.post(url, content=raw, headers=headers)).json()["duplicate"] is True
+
+
+async def test_credentials_sealed_with_another_key_are_given_again(ctx, client):
+    keys = await seed(ctx, client)
+    made = await make(client, keys)
+    other = Fernet(Fernet.generate_key()).encrypt(json.dumps(
+        {"api_token": "t", "webhook_secret": SHOP_SECRET}).encode()).decode()
+    async with ctx.db.write() as conn:
+        await conn.execute(update(t.connectors).values(sealed_credentials=other))
+    url, raw, headers = shopify(made, SHOPIFY_ORDER)
+    r = await client.post(url, content=raw, headers=headers)
+    assert "another OMS_SECRET_KEY" in problem(r, 503, "unavailable")["detail"]  # the platform sends it again
+    r = await client.patch(f"/v1/connectors/{made['id']}", headers=keys.h("admin"),
+                           json={"credentials": {"webhook_secret": SHOP_SECRET}})
+    assert "give them again" in problem(r, 409, "conflict")["detail"]
+    r = await client.patch(f"/v1/connectors/{made['id']}", headers=keys.h("admin"),
+                           json={"credentials": {"api_token": "t2", "webhook_secret": SHOP_SECRET}})
+    assert r.status_code == 200, r.text
+    assert (await client.post(url, content=raw, headers=headers)).json()["kept"] is True

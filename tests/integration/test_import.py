@@ -195,10 +195,10 @@ def test_opening_hours_text():
             parse_hours(bad)
 
 
-def on_a_context(url: str, read):
+def on_a_context(url: str, read, **settings):
     """What ``read(ctx)`` finds on a context of its own: the command ran on another, since closed."""
     async def run():
-        ctx = build_context(Settings(database_url=url))
+        ctx = build_context(Settings(database_url=url, **settings))
         try:
             return await read(ctx)
         finally:

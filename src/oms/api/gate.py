@@ -16,6 +16,9 @@ BULK_POSTS = frozenset({"/v1/inventory/snapshots", "/v1/inventory/movements"})
 # Under /v1 but authenticated otherwise: carriers sign their tracking updates with their own secret, shops and
 # marketplaces their webhooks with the connector's.
 OWN_AUTH = re.compile(r"^/v1/(carriers/|connectors/[^/]+/webhooks$)")
+# Neither slowed nor counted as failures: platforms push from addresses shared by all their shops, and a
+# connector whose secret changed must not shut out the deliveries of every other (an HMAC is not guessed).
+UNTHROTTLED = re.compile(r"^/v1/connectors/[^/]+/webhooks$")
 CONSOLE_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                  b"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -41,7 +44,8 @@ class Gate:
             return
         ctx, path = self.ctx, scope["path"]
         address = scope["client"][0] if scope.get("client") else "unknown"
-        if wait := ctx.throttle.wait(address):
+        counted = not UNTHROTTLED.match(path)
+        if counted and (wait := ctx.throttle.wait(address)):
             await _answer(scope, receive, send, problem(
                 429, "too_many_failures", "Too many failed attempts",
                 f"too many failed authentications from this address: try again in {wait} s", path,
@@ -60,17 +64,18 @@ class Gate:
                 await _answer(scope, receive, send, problem(401, exc.code, exc.title, exc.detail, path))
                 return
             scope.setdefault("state", {})["principal"] = principal
-        await self._pass(scope, receive, send, limit, address, console=path.startswith("/console"))
+        await self._pass(scope, receive, send, limit, address if counted else None,
+                         console=path.startswith("/console"))
 
     def _limit(self, method: str, path: str) -> int:
         settings = self.ctx.settings
         bulk = path.startswith("/v1/") and (method == "PUT" or (method == "POST" and path in BULK_POSTS))
         return settings.max_bulk_body_bytes if bulk else settings.max_body_bytes
 
-    async def _pass(self, scope, receive, send, limit: int, address: str, *, console: bool) -> None:
+    async def _pass(self, scope, receive, send, limit: int, address: str | None, *, console: bool) -> None:
         """Hand the request on, counting the body as it comes (a body sent in chunks has no length to check
         first); past the limit the app's answer is replaced by a 413. A 401 the app gives (a wrong console
-        key, a carrier's bad signature) counts as a failure of this address."""
+        key, a carrier's bad signature) counts as a failure of this address (``address`` None: not counted)."""
         received, started, too_large = 0, False, False
 
         async def counting_receive():
@@ -89,7 +94,7 @@ class Gate:
                 return  # the app's answer to a body it could not read whole: the 413 goes instead
             if message["type"] == "http.response.start":
                 started = True
-                if message["status"] == 401:
+                if message["status"] == 401 and address is not None:
                     self.ctx.throttle.failed(address)
                 if console:
                     message = {**message, "headers": [*message.get("headers", []), *CONSOLE_HEADERS]}

@@ -18,13 +18,14 @@ from ..domain.errors import (
     NotFound,
     OmsError,
     Unauthenticated,
+    Unavailable,
 )
 from ..services.partners.carrier_adapters import CarrierUnavailable
 from .json import Json
 
 log = logging.getLogger("oms.api")
 STATUS = [(InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Unauthenticated, 401), (Forbidden, 403),
-          (CarrierUnavailable, 502)]
+          (CarrierUnavailable, 502), (Unavailable, 503)]
 PROBLEM = "application/problem+json"
 
 

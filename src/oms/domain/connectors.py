@@ -67,12 +67,15 @@ def signed(secret: str, body: bytes) -> str:
 
 
 def authentic(secret: str, body: bytes, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(signed(secret, body), given.strip())
+    if given is None:
+        return False
+    # (compared as bytes: a header may hold any latin-1 character, which a str comparison would refuse)
+    return hmac.compare_digest(signed(secret, body).encode(), given.strip().encode("latin-1", "replace"))
 
 
-def ping(kind: Kind, body: bytes, headers: Mapping[str, str]) -> bool:
+def ping(body: bytes, headers: Mapping[str, str]) -> bool:
     """WooCommerce's first try of a new webhook: unsigned, ``webhook_id=<n>``, to be answered 200."""
-    return kind == Kind.WOOCOMMERCE and PUSHES[kind].signature not in headers and bool(_PING.match(body))
+    return PUSHES[Kind.WOOCOMMERCE].signature not in headers and bool(_PING.match(body))
 
 
 def delivery_of(push: Push, body: bytes, headers: Mapping[str, str]) -> str:

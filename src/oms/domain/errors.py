@@ -110,6 +110,13 @@ class Unauthenticated(OmsError):
     title = "Authentication required"
 
 
+class Unavailable(OmsError):
+    """The service cannot do it now, through no fault of the request: it may be sent again later."""
+
+    code = "unavailable"
+    title = "Unavailable"
+
+
 class Forbidden(OmsError):
     code = "forbidden"
     title = "Forbidden"

@@ -11,7 +11,7 @@ not take is answered 200 and not kept: a platform retries, then drops, a webhook
 import json
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...db import statements
 from ...db import tables as t
@@ -25,23 +25,22 @@ from . import settings
 c, i = t.connectors.c, t.connector_inbox.c
 PENDING, CAPTURED, DEAD = "pending", "captured", "dead"
 BODY_SHOWN = 2000  # characters of a kept body shown in the inbox's listing
+# The one answer to a delivery not signed, to an unknown connector and to one that does not push.
+NOT_SIGNED = ("the delivery is not signed with this connector's webhook secret (X-Shopify-Hmac-Sha256, "
+              "X-WC-Webhook-Signature)")
 
 
 async def receive(ctx: Context, connector_id: str, body: bytes, headers: Mapping[str, str]) -> dict:
     """Keep a pushed delivery (``headers``: lower-case names)."""
+    if ping(body, headers):  # (whichever the connector: nothing is read nor kept)
+        return {"kept": False, "duplicate": False, "delivery_id": None, "why": "the platform's ping"}
     async with ctx.db.read() as conn:
         row = (await conn.execute(select(t.connectors).where(c.id == connector_id))).mappings().first()
     kind = Kind(row["kind"]) if row is not None else None
-    if kind is None or kind not in PUSHES:
-        raise Unauthenticated("the delivery is not signed with this connector's webhook secret")
-    assert row is not None
-    push = PUSHES[kind]
-    if ping(kind, body, headers):
-        return {"kept": False, "duplicate": False, "delivery_id": None, "why": "the platform's ping"}
-    secret = settings.credentials(ctx, row)["webhook_secret"]
-    if not authentic(secret, body, headers.get(push.signature)):
-        raise Unauthenticated(f"the delivery is not signed with this connector's webhook secret "
-                              f"({push.signature})")
+    push = PUSHES.get(kind) if kind is not None else None
+    if row is None or push is None or not authentic(settings.webhook_secret(ctx, row), body,
+                                                    headers.get(push.signature)):
+        raise Unauthenticated(NOT_SIGNED)
     topic = headers.get(push.topic, "")
     if topic not in push.topics:
         return {"kept": False, "duplicate": False, "delivery_id": None,
@@ -79,3 +78,11 @@ async def listing(ctx: Context, connector_id: str, *, principal: Principal, stat
                   "error": r["error"], "received_at": r["received_at"].isoformat()}
                  for r in (await conn.execute(query)).mappings()]
     return pages.page(items, limit, lambda item: [str(item["id"])])
+
+
+async def waiting(ctx: Context) -> dict[str, int]:
+    """Each connector's deliveries waiting in its inbox."""
+    async with ctx.db.read() as conn:
+        rows = await conn.execute(select(i.connector_id, func.count()).where(i.status == PENDING)
+                                  .group_by(i.connector_id))
+        return {r[0]: r[1] for r in rows}

@@ -91,15 +91,10 @@ class MappedSku(Strict):
     sku: Sku
 
 
+class ConnectorSkuIn(MappedSku):
+    """A row of a mapping file (``oms import connector-skus``): the connector it maps for."""
+    connector_id: str = Field(min_length=1, max_length=40)
+
+
 class MappedSkus(Strict):
     items: list[MappedSku] = Field(max_length=MAPPED_MAX, description="Replaces the connector's mapping")
-
-    @field_validator("items")
-    @classmethod
-    def _once(cls, items: list[MappedSku]) -> list[MappedSku]:
-        seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.platform_ref in seen:
-                raise ValueError(f"platform_ref {item.platform_ref!r} is mapped twice (item {i})")
-            seen.add(item.platform_ref)
-        return items

@@ -13,12 +13,13 @@ from sqlalchemy import delete, func, select, update
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.connectors import NEEDED, PUSHES, Kind
-from ...domain.errors import FieldError, InvalidInput, Problems, missing
+from ...domain.errors import Conflict, FieldError, InvalidInput, Problems, Unavailable, missing
 from ...domain.ids import new_id
 from ..partners import safe_http
+from ..partners.secret_box import SecretUnreadable
 from ..runtime import pages
 from ..runtime.context import Context
-from .inputs import ConnectorIn, ConnectorPatch, MappedSkus
+from .inputs import ConnectorIn, ConnectorPatch, ConnectorSkuIn, MappedSku, MappedSkus
 
 c, m = t.connectors.c, t.connector_skus.c
 ERRORS_SHOWN = 20  # unknown SKUs named in one refusal
@@ -35,9 +36,18 @@ def view(r: Mapping) -> dict:
 
 
 def credentials(ctx: Context, r: Mapping) -> dict[str, str]:
-    """A connector's credentials, opened."""
-    found: dict[str, str] = json.loads(ctx.secrets.unseal(r["sealed_credentials"]))
+    """A connector's credentials, opened; Unavailable when another OMS_SECRET_KEY sealed them (an admin gives
+    them again: ``change``)."""
+    try:
+        found: dict[str, str] = json.loads(ctx.secrets.unseal(r["sealed_credentials"]))
+    except SecretUnreadable:
+        raise Unavailable(f"connector {r['id']}'s credentials were sealed with another OMS_SECRET_KEY: an admin "
+                          "must give them again (PATCH /v1/connectors/{id} with all of them)") from None
     return found
+
+
+def webhook_secret(ctx: Context, r: Mapping) -> str:
+    return credentials(ctx, r)["webhook_secret"]
 
 
 def _sealed(ctx: Context, kind: Kind, given: dict[str, str]) -> dict:
@@ -83,10 +93,16 @@ async def change(ctx: Context, connector_id: str, body: ConnectorPatch, *, princ
     if body.base_url is not None:
         await safe_http.reachable(ctx, body.base_url, "base_url")
     async with ctx.db.write() as conn:
-        row = await found(conn, connector_id)
+        row = await found(conn, connector_id, lock=True)
         values: dict = {"updated_at": ctx.clock.now()}
         if body.credentials is not None:
-            values.update(_sealed(ctx, Kind(row["kind"]), {**credentials(ctx, row), **body.credentials}))
+            # All of them given: the ones kept are not read (they may have been sealed with another key).
+            whole = NEEDED[Kind(row["kind"])] <= set(body.credentials)
+            try:
+                kept = {} if whole else credentials(ctx, row)
+            except Unavailable as exc:
+                raise Conflict(exc.detail) from None
+            values.update(_sealed(ctx, Kind(row["kind"]), {**kept, **body.credentials}))
         for name in ("base_url", "poll_seconds", "active"):
             if (value := getattr(body, name)) is not None:
                 values[name] = value
@@ -99,25 +115,51 @@ async def change(ctx: Context, connector_id: str, body: ConnectorPatch, *, princ
 
 
 async def map_skus(ctx: Context, connector_id: str, body: MappedSkus, *, principal: Principal) -> dict:
-    """Replace the connector's mapping of the platform's references to SKUs (each SKU one the OMS knows)."""
+    """Replace the connector's mapping of the platform's references to SKUs."""
     principal.require_admin()
-    wanted = {item.sku for item in body.items}
     async with ctx.db.write() as conn:
-        await found(conn, connector_id)
-        known = set((await conn.scalars(select(t.products.c.sku).where(t.products.c.sku.in_(wanted)))).all())
-        unknown = [FieldError(f"items.{i}.sku", f"no product {item.sku!r}")
-                   for i, item in enumerate(body.items) if item.sku not in known]
-        if unknown:
-            more = f" (and {len(unknown) - ERRORS_SHOWN} more)" if len(unknown) > ERRORS_SHOWN else ""
-            raise InvalidInput(unknown[:ERRORS_SHOWN], "; ".join(
-                f"{e.field}: {e.reason}" for e in unknown[:ERRORS_SHOWN]) + more)
-        await conn.execute(delete(t.connector_skus).where(m.connector_id == connector_id))
-        if body.items:
-            await conn.execute(t.connector_skus.insert(), [
-                {"connector_id": connector_id, "platform_ref": item.platform_ref, "sku": item.sku}
-                for item in body.items])
-        await conn.execute(update(t.connectors).where(c.id == connector_id).values(updated_at=ctx.clock.now()))
-    return {"mapped": len(body.items)}
+        await found(conn, connector_id, lock=True)
+        mapped = await _replace(ctx, conn, [connector_id], [(connector_id, item) for item in body.items])
+    return {"mapped": mapped}
+
+
+async def put_skus(ctx: Context, items: list[ConnectorSkuIn]) -> int:
+    """A mapping file's rows: the mapping of each connector they name replaced by its rows, all or none."""
+    async with ctx.db.write() as conn:
+        named = list(dict.fromkeys(item.connector_id for item in items))
+        known = set((await conn.scalars(select(c.id).where(c.id.in_(named)).order_by(c.id)
+                                        .with_for_update())).all())
+        problems = Problems()
+        for i, item in enumerate(items):
+            if item.connector_id not in known:
+                problems.add(f"items.{i}.connector_id", f"no connector {item.connector_id!r}")
+        problems.raise_if_any()
+        return await _replace(ctx, conn, named, [(item.connector_id, item) for item in items])
+
+
+async def _replace(ctx: Context, conn, connectors: list[str], items: list[tuple[str, MappedSku]]) -> int:
+    """Replace the mapping of ``connectors`` with ``items``: each SKU one the OMS knows, each reference mapped
+    once per connector (errors name ``items.<i>``)."""
+    wanted = {item.sku for _, item in items}
+    known = set((await conn.scalars(select(t.products.c.sku).where(t.products.c.sku.in_(wanted)))).all())
+    errors, seen = [], set()
+    for i, (connector_id, item) in enumerate(items):
+        if item.sku not in known:
+            errors.append(FieldError(f"items.{i}.sku", f"no product {item.sku!r}"))
+        if (connector_id, item.platform_ref) in seen:
+            errors.append(FieldError(f"items.{i}.platform_ref", f"{item.platform_ref!r} is mapped twice"))
+        seen.add((connector_id, item.platform_ref))
+    if errors:
+        more = f" (and {len(errors) - ERRORS_SHOWN} more)" if len(errors) > ERRORS_SHOWN else ""
+        raise InvalidInput(errors[:ERRORS_SHOWN],
+                           "; ".join(f"{e.field}: {e.reason}" for e in errors[:ERRORS_SHOWN]) + more)
+    await conn.execute(delete(t.connector_skus).where(m.connector_id.in_(connectors)))
+    if items:
+        await conn.execute(t.connector_skus.insert(), [
+            {"connector_id": connector_id, "platform_ref": item.platform_ref, "sku": item.sku}
+            for connector_id, item in items])
+    await conn.execute(update(t.connectors).where(c.id.in_(connectors)).values(updated_at=ctx.clock.now()))
+    return len(items)
 
 
 async def skus(ctx: Context, connector_id: str, *, principal: Principal, cursor: str | None, limit: int) -> dict:
@@ -135,8 +177,10 @@ async def skus(ctx: Context, connector_id: str, *, principal: Principal, cursor:
     return {**pages.page(items, limit, lambda item: [item["platform_ref"]]), "total": total}
 
 
-async def found(conn, connector_id: str) -> Mapping:
-    row = (await conn.execute(select(t.connectors).where(c.id == connector_id))).mappings().first()
+async def found(conn, connector_id: str, *, lock: bool = False) -> Mapping:
+    """The connector's row (``lock``: held until the transaction ends, for a change read from it)."""
+    query = select(t.connectors).where(c.id == connector_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).mappings().first()
     if row is None:
         raise missing("connector", connector_id)
     return row

@@ -49,8 +49,8 @@ class SecretBox:
             elif is_sqlite(self._settings.database_url):
                 self._fernet = Fernet(_key_file(KEY_FILE))
             else:
-                raise SecretKeyMissing("webhook secrets are sealed with OMS_SECRET_KEY, which is not set: set it "
-                                       "(the same on every server) to make webhooks")
+                raise SecretKeyMissing("secrets (webhooks', connectors') are sealed with OMS_SECRET_KEY, which is "
+                                       "not set: set it (the same on every server) to make them")
         return self._fernet
 
     def seal(self, secret: str) -> str:
