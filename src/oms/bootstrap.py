@@ -12,6 +12,8 @@ from .config import Settings
 from .db.engine import Database, make_engine
 from .db.migrate import upgrade
 from .db.promise_secret import ensure_secret
+from .services.connectors.intake import capture_pending
+from .services.connectors.polling import poll_due
 from .services.fulfillment.sla import expire_unaccepted
 from .services.fulfillment.uncollected import send_back_uncollected
 from .services.orders.batch import when_due
@@ -85,6 +87,10 @@ def build_app(settings: Settings | None = None) -> FastAPI:
             ctx.background.append(asyncio.create_task(sweep(ctx)))
         if ctx.settings.relay_seconds > 0:
             ctx.background.append(asyncio.create_task(relay_loop(ctx)))
+        if ctx.settings.inbox_seconds > 0:
+            ctx.background.append(asyncio.create_task(intake_loop(ctx)))
+        if ctx.settings.hold_sweep_seconds > 0:
+            ctx.background.append(asyncio.create_task(polling_loop(ctx)))
 
     return create_app(ctx, on_start=on_start)
 
@@ -101,6 +107,31 @@ async def relay_loop(ctx: Context) -> None:
             await deliver_due(ctx)
         except Exception:  # a partner or the stream down is retried at the next tick
             log.exception("relay failed")
+
+
+async def intake_loop(ctx: Context) -> None:
+    """Every ``OMS_INBOX_SECONDS``: capture what the connectors' inboxes hold (as long as there is more). Every
+    server process may run it: each platform order is worked on by one at a time."""
+    log = logging.getLogger("oms.connectors")
+    while True:
+        await asyncio.sleep(ctx.settings.inbox_seconds)
+        try:
+            while await capture_pending(ctx):
+                pass
+        except Exception:  # the database down is retried at the next tick
+            log.exception("capture from the inbox failed")
+
+
+async def polling_loop(ctx: Context) -> None:
+    """At the sweep's pace: poll the connectors whose ``poll_seconds`` have passed (apart from the sweep: a
+    platform slow to answer holds back nothing else)."""
+    log = logging.getLogger("oms.connectors")
+    while True:
+        await asyncio.sleep(ctx.settings.hold_sweep_seconds)
+        try:
+            await poll_due(ctx)
+        except Exception:
+            log.exception("polling failed")
 
 
 async def sweep(ctx: Context) -> None:

@@ -200,6 +200,19 @@ def connectors_list():
     console.print(table)
 
 
+@connectors_app.command("test")
+def connectors_test(connector_id: str = typer.Argument(help="The connector's id (oms connectors list)")):
+    """Call the platform once, as a poll does, and say what works: the credentials, the orders' endpoint, the
+    webhook address to give the platform. Nothing is kept. Exits 1 when something does not work."""
+    from .services.connectors import polling
+
+    found = run(lambda ctx: polling.check(ctx, connector_id))
+    for what, ok, detail in found:
+        console.print(f"{'[green]ok[/green]' if ok else '[red]fails[/red]'}  {what}: {detail}", highlight=False)
+    if not all(ok for _, ok, _ in found):
+        raise typer.Exit(1)
+
+
 def _lines(path: Path) -> int | None:
     """About how many rows the file has (its lines but the header), for the progress bar."""
     try:

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # The local time (HH:MM, each store's own) from which the sweep proposes what the stores ordering that day
     # should receive, once a day per store ("": never; runs are then started by hand or with ``oms replenish``).
     replenish_at: str = Field(default="05:00", pattern=r"^(|([01][0-9]|2[0-3]):[0-5][0-9])$")
+    # How often the connectors' inboxes are looked at for records to capture (0: never).
+    inbox_seconds: float = Field(default=0.25, ge=0)
     # How often the outbox relay hands new events on and due webhook deliveries are sent (0: never).
     relay_seconds: float = Field(default=0.5, ge=0)
     # NATS server for the event stream (JetStream), e.g. nats://127.0.0.1:4222; none: no stream.

@@ -107,3 +107,18 @@ async def test_work_waiting_for_a_later_wave_does_not_hold_back_another_nodes(ct
     at = ctx.clock.now() + timedelta(minutes=12)
     assert [order_id for _, order_id in await waves.planned(ctx, at=at)] == [lyon["id"]]
     assert await waves.release_due(ctx, at=at) == 1
+
+
+async def test_an_order_on_hold_waits_past_its_waves_and_after_its_release_goes_at_the_next(ctx, client):
+    keys, _ = await waved_store(ctx, client)
+    placed = await capture(client, keys, {**order("W-HOLD", [("SKU-A", 2)]), "hold": "payment"})
+    [ful] = placed["fulfillments"]
+    assert (ful["node_id"], ful["status"], placed["status"]) == ("ST-PARIS", "planned", "on_hold")
+    wave = await wave_of(ctx, "ST-PARIS", ful["created_at"])
+    assert await release_due(ctx, at=wave + timedelta(days=1)) == 0  # every wave passes it by
+    r = await client.post(f"/v1/orders/{placed['id']}/release", headers=keys.h("web"))
+    assert r.status_code == 200 and r.json()["status"] == "created"
+    assert r.json()["fulfillments"][0]["status"] == "planned"  # its node has waves: the next one
+    later = ctx.clock.now() + timedelta(days=1)
+    next_wave = await wave_of(ctx, "ST-PARIS", ctx.clock.now().isoformat())
+    assert await release_due(ctx, at=max(next_wave, later)) == 1

@@ -79,6 +79,12 @@ def test_order_status_is_derived_from_fulfillments(statuses, unallocated, pickup
     assert derive_order_status(statuses, unallocated_units=unallocated, pickup=pickup) == expected
 
 
+def test_an_order_held_is_on_hold_until_nothing_of_it_is_left():
+    assert derive_order_status(["planned", "backordered"], unallocated_units=0, pickup=False,
+                               held=True) == OStatus.ON_HOLD
+    assert derive_order_status(["cancelled"], unallocated_units=0, pickup=False, held=True) == OStatus.CANCELLED
+
+
 def test_a_transfer_is_ready_for_pickup_only_once_shipped_to_the_pickup_node():
     with pytest.raises(IllegalTransition):
         check_transition(F.PICKED, F.READY_FOR_PICKUP, pickup=True, transfer=True)
@@ -91,8 +97,9 @@ def test_a_pickup_from_the_collecting_node_itself_is_never_shipped():
         check_transition(F.PICKED, F.SHIPPED, pickup=True)
 
 
-def test_a_backordered_fulfilment_is_released_or_cancelled_and_nothing_else():
+def test_a_backordered_fulfilment_is_released_planned_or_cancelled_and_nothing_else():
     assert check_transition("backordered", "released", pickup=False) == FStatus.RELEASED
+    assert check_transition("backordered", "planned", pickup=False) == FStatus.PLANNED  # its order on hold
     assert check_transition("backordered", "cancelled", pickup=False) == FStatus.CANCELLED
     for requested in ("accepted", "picked", "shipped"):
         with pytest.raises(IllegalTransition):

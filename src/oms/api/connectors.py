@@ -4,11 +4,22 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from ..services.connectors import inbox, settings
+from ..services.connectors import inbox, polling, settings
 from ..services.connectors.inputs import ConnectorIn, ConnectorPatch, MappedSkus
 from .deps import Caller, Ctx, may
 from .json import Json
-from .schemas import PROBLEMS, Connector, ConnectorList, InboxPage, Mapped, MappedSkuPage, Received
+from .schemas import (
+    PROBLEMS,
+    Connector,
+    ConnectorList,
+    Dismissed,
+    InboxPage,
+    Mapped,
+    MappedSkuPage,
+    Polled,
+    Received,
+    Retried,
+)
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"], responses=PROBLEMS)
 
@@ -51,11 +62,49 @@ async def list_skus(connector_id: str, ctx: Ctx, caller: Caller, cursor: str | N
 
 @router.get("/{connector_id}/inbox", response_model=InboxPage)
 async def list_inbox(connector_id: str, ctx: Ctx, caller: Caller,
-                     status: Literal["pending", "captured", "dead"] | None = None, cursor: str | None = None,
+                     status: Literal["pending", "captured", "ignored", "dead", "dismissed"] | None = None,
+                     cursor: str | None = None,
                      limit: Annotated[int, Query(ge=1, le=500)] = 100):
     """What the platform pushed, newest first."""
     return Json(await inbox.listing(ctx, connector_id, principal=caller, status=status, cursor=cursor,
                                     limit=limit))
+
+
+@router.post("/{connector_id}/poll", dependencies=[may("admin")], response_model=Polled)
+async def poll_connector(connector_id: str, ctx: Ctx, caller: Caller):
+    """Poll the platform now (as the poll every `poll_seconds` does): the orders changed since the mark, less
+    ten minutes, into the inbox. Answers what was `read`, what was new and `kept`, the `mark` and the `error`
+    (the platform refused the credentials, did not answer …), which the connector keeps until the next poll."""
+    caller.require_admin()
+    return Json(await polling.poll(ctx, connector_id))
+
+
+@router.get("/{connector_id}/dead-letters", response_model=InboxPage)
+async def list_dead_letters(connector_id: str, ctx: Ctx, caller: Caller, cursor: str | None = None,
+                            limit: Annotated[int, Query(ge=1, le=500)] = 100):
+    """The records that could not be captured, newest first, each with its reason in `error` (an unknown
+    product, no address, no stock). The others were captured all the same."""
+    return Json(await inbox.listing(ctx, connector_id, principal=caller, status=inbox.DEAD, cursor=cursor,
+                                    limit=limit))
+
+
+@router.post("/{connector_id}/dead-letters/retry", dependencies=[may("admin")], response_model=Retried)
+async def retry_dead_letters(connector_id: str, ctx: Ctx, caller: Caller):
+    """Try every dead letter again (after the mapping was fixed): pending, captured at the next pass."""
+    return Json(await inbox.retry(ctx, connector_id, principal=caller))
+
+
+@router.post("/{connector_id}/dead-letters/{record_id}/retry", dependencies=[may("admin")],
+             response_model=Retried)
+async def retry_dead_letter(connector_id: str, record_id: int, ctx: Ctx, caller: Caller):
+    return Json(await inbox.retry(ctx, connector_id, principal=caller, record_id=record_id))
+
+
+@router.post("/{connector_id}/dead-letters/{record_id}/dismiss", dependencies=[may("admin")],
+             response_model=Dismissed)
+async def dismiss_dead_letter(connector_id: str, record_id: int, ctx: Ctx, caller: Caller):
+    """Put a dead letter aside for good (entered by hand, or not wanted)."""
+    return Json(await inbox.dismiss(ctx, connector_id, record_id, principal=caller))
 
 
 @router.post("/{connector_id}/webhooks", response_model=Received)

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Body, Query, Request
 
 from ..domain.lifecycle import OStatus
 from ..domain.vocabulary import Channel
-from ..services.orders import cancel, capture, changes, queries, resourcing
-from ..services.orders.inputs import AddressChangeIn, CancelIn, OrderIn, ResourceIn
+from ..services.orders import cancel, capture, changes, queries, release, resourcing
+from ..services.orders.inputs import AddressChangeIn, CancelIn, OrderIn, ReleaseIn, ResourceIn
 from .deps import Caller, Ctx, IdempotencyKey, body_of, caller_for, idempotency_key_of, may
 from .json import Json
 from .schemas import PROBLEMS, EventOut, OrderOut, OrderPage, SourcingExplanation
@@ -86,6 +86,13 @@ async def cancel_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[
     # 202: part of it waits for a node that confirms cancels of the work it has.
     waiting = any("cancel_request" in f["details"] for f in view["fulfillments"])
     return Json(view, status_code=202 if waiting else 200)
+
+
+@router.post("/{order_id}/release", dependencies=[may("order_write")], response_model=OrderOut)
+async def release_order(order_id: str, ctx: Ctx, caller: Caller, body: Annotated[ReleaseIn, Body()] = ReleaseIn()):
+    """Release an order on hold (`hold`: payment, now paid): its nodes get the work its units were reserved
+    for, at once or at their next release wave. `409` when it is not on hold."""
+    return Json(await release.release_order(ctx, order_id, principal=caller, reason=body.reason))
 
 
 @router.post("/{order_id}/resource", dependencies=[may("order_write")], response_model=OrderOut)

@@ -79,6 +79,8 @@ class OrderOut(BaseModel):
     channel: str
     external_ref: str
     status: str
+    hold: str | None = Field(default=None, description="Why it waits before its nodes get the work (payment: "
+                                                       "not paid yet), its units reserved; null when it does not")
     customer: Customer
     delivery: dict[str, Any]
     total: Money
@@ -785,13 +787,30 @@ class Received(BaseModel):
 class InboxItem(BaseModel):
     id: int
     delivery_id: str
+    platform_ref: str | None = Field(description="The platform's order id")
     topic: str
     headers: dict[str, str]
     body: str = Field(description="The body as received (its first 2,000 characters)")
-    status: str = Field(description="pending, captured or dead")
+    status: str = Field(description="pending, captured, ignored (older than the snapshot taken), dead (the "
+                                    "reason in error) or dismissed")
     attempts: int
-    error: str | None
+    error: str | None = Field(description="Why it is dead; for others, what capture noted")
     received_at: str
+
+
+class Polled(BaseModel):
+    read: int
+    kept: int = Field(description="Records new to the inbox (a snapshot already kept is not kept twice)")
+    mark: str | None = Field(description="The platform's updated_at up to which every order was kept")
+    error: str | None
+
+
+class Retried(BaseModel):
+    retried: int
+
+
+class Dismissed(BaseModel):
+    dismissed: int
 
 
 class InboxPage(Page):

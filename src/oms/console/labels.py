@@ -155,6 +155,7 @@ STATUS = {
     "delivered": "Delivered", "partially_ready_for_pickup": "Partly ready for pickup",
     "ready_for_pickup": "Ready for pickup", "partially_collected": "Partly collected", "collected": "Collected",
     "partially_returned": "Partly returned", "returned": "Returned", "awaiting_sourcing": "Awaiting sourcing",
+    "on_hold": "On hold",
     "backordered": "Backordered", "cancelled": "Cancelled", "planned": "Planned", "released": "Released",
     "rejected": "Rejected", "received": "Received",
 }

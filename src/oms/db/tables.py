@@ -199,6 +199,9 @@ orders = Table(
     # The SHA-256 of the request as validated: a replay under the same key or reference must match it.
     # Null for orders captured before it was kept.
     Column("request_hash", String(64), nullable=True),
+    # Why the order waits before its nodes get the work (``payment``: not paid yet); null when it does not.
+    # Its units are reserved all the same: its fulfilment orders stay planned until the hold is released.
+    Column("hold", String(32), nullable=True),
     UniqueConstraint("channel", "external_ref"),
     UniqueConstraint("channel", "idempotency_key"),
     Index(None, "status"),
@@ -645,6 +648,11 @@ connectors = Table(
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Polling: the platform's updated_at up to which every order was kept (the high-water mark), when it
+    # was last polled, and why that failed (null when it did not).
+    Column("poll_mark", UtcDateTime, nullable=True),
+    Column("polled_at", UtcDateTime, nullable=True),
+    Column("poll_error", String(500), nullable=True),
 )
 
 # The platform's product reference (a SKU, a variant id) → the OMS SKU, per connector.
@@ -672,6 +680,23 @@ connector_inbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("error", String(500), nullable=True),
     Column("received_at", UtcDateTime, nullable=False),
+    Column("platform_ref", String(100), nullable=True),  # the platform's order id, read when it was kept
     UniqueConstraint("connector_id", "delivery_id"),
     Index(None, "status", "id"),
+)
+
+# Each platform order a connector has seen: the newest snapshot taken (the platform's updated_at: an older one
+# never overwrites it), the OMS order it became, and a short lease (``busy_until``) held while one process
+# works on it, so that two snapshots of one order are never worked on at once.
+connector_orders = Table(
+    "connector_orders",
+    metadata,
+    Column("connector_id", String(40), ForeignKey("connectors.id"), primary_key=True),
+    Column("platform_ref", String(100), primary_key=True),
+    Column("version", UtcDateTime, nullable=True),
+    Column("order_id", String(40), ForeignKey("orders.id"), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("busy_until", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "order_id"),
 )

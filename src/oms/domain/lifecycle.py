@@ -33,7 +33,8 @@ class FStatus(Word):
 
 F = FStatus
 FULFILLMENT_TRANSITIONS: dict[FStatus, frozenset[FStatus]] = {
-    F.BACKORDERED: frozenset({F.RELEASED, F.CANCELLED}),
+    # (planned: its units came while its order is on hold)
+    F.BACKORDERED: frozenset({F.RELEASED, F.PLANNED, F.CANCELLED}),
     F.PLANNED: frozenset({F.RELEASED, F.CANCELLED}),
     F.RELEASED: frozenset({F.ACCEPTED, F.REJECTED, F.CANCELLED}),
     # A node may skip the pick and pack confirmations: shipping or readying an accepted order means all
@@ -126,6 +127,7 @@ class OStatus(Word):
     PARTIALLY_RETURNED = "partially_returned"
     RETURNED = "returned"
     AWAITING_SOURCING = "awaiting_sourcing"
+    ON_HOLD = "on_hold"  # its units reserved, its nodes not given the work until the hold is released (payment)
     CANCELLED = "cancelled"
 
 
@@ -138,17 +140,21 @@ _WHOLE: dict[float, OStatus] = {-1: OStatus.BACKORDERED, 0: OStatus.CREATED, 1: 
 _PARTIAL: dict[float, OStatus] = {3: OStatus.PARTIALLY_SHIPPED, 4: OStatus.PARTIALLY_READY}
 
 
-def derive_order_status(fulfillment_statuses: Iterable[str], *, unallocated_units: int, pickup: bool) -> OStatus:
+def derive_order_status(fulfillment_statuses: Iterable[str], *, unallocated_units: int, pickup: bool,
+                        held: bool = False) -> OStatus:
     """The order status from its fulfilment orders and the units that no live fulfilment order holds.
 
     Units are unallocated when a node rejected them and nothing else was found yet: the order then
-    waits for sourcing until they are re-sourced or cancelled.
+    waits for sourcing until they are re-sourced or cancelled. An order ``held`` (its payment awaited) is on
+    hold until it is cancelled: no node has its work yet.
     """
     live = [FStatus(s) for s in fulfillment_statuses if s not in DROPPED]
     if unallocated_units > 0:
         return OStatus.AWAITING_SOURCING
     if not live:
         return OStatus.CANCELLED
+    if held:
+        return OStatus.ON_HOLD
     levels = [_PROGRESS[s] for s in live]
     low, high = min(levels), max(levels)
     if low == 5:

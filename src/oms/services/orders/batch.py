@@ -119,7 +119,7 @@ async def _load(ctx: Context) -> tuple[list[tuple[dict[str, Any], list[Fulfillme
     async with ctx.db.read() as conn:
         ids = select(f.order_id).where(f.status == FStatus.PLANNED).distinct().scalar_subquery()
         rows = {r["id"]: dict(r) for r in (await conn.execute(
-            select(t.orders).where(o.id.in_(ids), o.delivery_mode.in_(CARRIED)))).mappings()}
+            select(t.orders).where(o.id.in_(ids), o.delivery_mode.in_(CARRIED), o.hold.is_(None)))).mappings()}
         fuls: dict[str, list[FulfillmentRow]] = {}
         for ful in as_fulfillments((await conn.execute(select(t.fulfillments).where(f.order_id.in_(ids)))).mappings()):
             fuls.setdefault(ful["order_id"], []).append(ful)

@@ -146,13 +146,14 @@ async def _store(ctx: Context, c: _Capture, tries: Try) -> dict:
             await stock.release(tx.conn, unused, at=at)
         sent = merge_plans(from_hold, plan)
         places = await _places(ctx, c, a, sent)
-        fuls, flines = fulfillment_rows(o["id"], sent, at, order.delivery.pickup_node_id, places, request.snap)
+        fuls, flines = fulfillment_rows(o["id"], sent, at, order.delivery.pickup_node_id, places, request.snap,
+                                        held=order.hold is not None)
         more_fuls, more_flines = backordered_rows(o["id"], backorders, at, order.delivery.pickup_node_id)
         fuls, flines = fuls + more_fuls, flines + more_flines
         there = promisable  # what the nodes had for this order, its hold's units included
         offers = offer_rows(fuls, flines, request, there, a.sourcer.strategy.offer_to, at)
         o["status"] = derive_order_status([f["status"] for f in fuls], unallocated_units=0,
-                                          pickup=order.delivery.mode in PICKUP_MODES)
+                                          pickup=order.delivery.mode in PICKUP_MODES, held=order.hold is not None)
         view = order_view(o, lines, fuls, flines)
         explained = a.sourcer.explain(sent, request.needs, request.candidates, there, o["currency"],
                                       {**_passed_over(request, a, sent), **a.late})
@@ -186,7 +187,7 @@ def _order_rows(c: _Capture, order_id: str, at: datetime) -> tuple[dict[str, Any
                      **({"promised": kept.window} if kept else {})},
         "currency": order.lines[0].unit_price.currency,
         "total_amount": sum(ln.quantity * ln.unit_price.amount for ln in order.lines),
-        "created_at": at, "updated_at": at, "request_hash": c.request_hash,
+        "created_at": at, "updated_at": at, "request_hash": c.request_hash, "hold": order.hold,
     }
     lines = [
         {"order_id": order_id, "line_no": i + 1, "sku": ln.sku, "quantity": ln.quantity, "cancelled": 0,

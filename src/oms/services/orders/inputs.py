@@ -1,6 +1,8 @@
 """What the order use cases accept: an order, a cancel, a new address, a re-sourcing, a batch re-optimisation."""
 
 
+from typing import Literal
+
 from pydantic import (
     Field,
     StrictBool,
@@ -20,6 +22,9 @@ class OrderIn(Strict):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     delivery: DeliveryIn
     hold_id: str | None = Field(default=None, max_length=40, description="A hold whose units this order takes")
+    hold: Literal["payment"] | None = Field(
+        default=None, description="payment: not paid yet. The order is on hold, its units reserved, and no node "
+                                  "gets its work until it is released (POST /v1/orders/{id}/release) or cancelled")
 
     @field_validator("lines")
     @classmethod
@@ -52,6 +57,10 @@ class CancelIn(Strict):
 class ResourceIn(Strict):
     late: StrictBool = Field(default=False, description="Accept a later delivery than promised (the customer agreed)")
     reason: str | None = Field(default=None, max_length=500)
+
+
+class ReleaseIn(Strict):
+    reason: str | None = Field(default=None, max_length=500, description="Why (the payment received …)")
 
 
 class AddressChangeIn(Strict):

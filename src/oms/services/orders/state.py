@@ -192,7 +192,10 @@ class OrderState:
 
     def move(self, f: FulfillmentRow, requested: str, *, actor: str, at: datetime, reason: str | None = None,
              happened: datetime | None = None) -> None:
-        """``happened``: when it really happened, if told (a carrier's delivery time), else ``at``."""
+        """``happened``: when it really happened, if told (a carrier's delivery time), else ``at``. Work
+        released while the order is on hold stays planned: its node gets it when the hold is released."""
+        if requested == FStatus.RELEASED and self.order.get("hold"):
+            requested = FStatus.PLANNED
         self.check(f, requested)
         f["status"] = requested
         f["updated_at"] = at
@@ -247,7 +250,7 @@ class OrderState:
     def _settle(self, *, actor: str, at: datetime, reason: str | None) -> None:
         """The order's status from its fulfilment orders, and its event when it changes."""
         status = derive_order_status([f["status"] for f in self.fuls], unallocated_units=self.unallocated(),
-                                     pickup=self.pickup)
+                                     pickup=self.pickup, held=bool(self.order.get("hold")))
         status = with_returns(status, returned_units=sum(ln["returned"] for ln in self.lines),
                               sent_units=sum(fl["shipped"] for fl in self.flines))
         previous = self.order["status"]

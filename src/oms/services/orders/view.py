@@ -53,6 +53,7 @@ def order_view(o: Mapping[str, Any], lines: Iterable[Mapping[str, Any]], fulfill
         "channel": o["channel"],
         "external_ref": o["external_ref"],
         "status": o["status"],
+        "hold": o.get("hold"),  # why it waits before its nodes get the work (payment), or null
         "customer": {"name": o["customer_name"], "email": o["customer_email"]},
         "delivery": o["delivery"],
         "total": money(o["total_amount"], o["currency"]),

@@ -38,8 +38,9 @@ async def planned(ctx: Context, *, at: datetime | None = None) -> list[tuple[str
             if wave is None:
                 continue
             found += (await conn.execute(
-                select(f.id, f.order_id, f.updated_at).where(f.node_id == node_id, f.status == FStatus.PLANNED,
-                                                             f.updated_at <= wave)
+                select(f.id, f.order_id, f.updated_at).join(t.orders, t.orders.c.id == f.order_id)
+                .where(f.node_id == node_id, f.status == FStatus.PLANNED, f.updated_at <= wave,
+                       t.orders.c.hold.is_(None))  # (an order on hold waits for its release)
                 .order_by(f.updated_at, f.id).limit(BATCH))).all()
     return [(r.id, r.order_id) for r in sorted(found, key=lambda r: (r.updated_at, r.id))[:BATCH]]
 

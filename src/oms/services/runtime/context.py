@@ -41,3 +41,4 @@ class Context:
     promise_pages: PageCache = field(default_factory=PageCache)
     background: list = field(default_factory=list)  # tasks the server runs beside the requests
     batch: dict = field(default_factory=dict)  # where the sweep's passes stand (the batch's last run …)
+    calls: dict = field(default_factory=dict)  # each connector's calls to its platform: its token bucket

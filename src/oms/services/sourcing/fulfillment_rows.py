@@ -17,16 +17,18 @@ from .planning import Request
 
 def fulfillment_rows(order_id: str, plan: Plan, at: datetime, handover_node_id: str | None,
                      places: dict[str, list[Claim]], snap: Snapshot,
-                     details: dict[str, Any] | None = None) -> tuple[list[FulfillmentRow], list[FulfillmentLineRow]]:
+                     details: dict[str, Any] | None = None, *,
+                     held: bool = False) -> tuple[list[FulfillmentRow], list[FulfillmentLineRow]]:
     """One fulfilment order per node, its lines holding their units: released to the node at once, or
-    planned for its next release wave if it has waves; ``details``: more to say. A supplier's is a
+    planned for its next release wave if it has waves, or until its order's hold is released (``held``);
+    ``details``: more to say. A supplier's is a
     purchase request: it ships to the customer itself (drop-ship)."""
     fuls, flines = [], []
     for node_id, node_needs in sorted(plan.items()):
         f_id = new_id("ful")
         # The places it took, given back if it is cancelled before the work.
         taken = {"capacity": [[n, day.isoformat()] for n, day in places[node_id]]} if places.get(node_id) else {}
-        status = FStatus.PLANNED if snap.times[node_id].waves else FStatus.RELEASED
+        status = FStatus.PLANNED if held or snap.times[node_id].waves else FStatus.RELEASED
         kind = {"purchase_request": True} if snap.nodes[node_id].type == NodeType.SUPPLIER else {}
         fuls.append(_fulfillment(f_id, order_id, node_id, handover_node_id, status,
                                  {**(details or {}), **kind, **taken}, at))

@@ -1,0 +1,252 @@
+"""Capture from the inbox: each platform record kept there becomes, changes or cancels an OMS order.
+
+A record is a snapshot of a platform order at its ``updated_at``. Its order is worked on by one process at a
+time (a lease on its ``connector_orders`` row, taken by a conditional update and given up after, or let run
+out if the process dies), and snapshots older than the newest taken change nothing. Then:
+
+- an order the OMS does not have yet is captured (its ``external_ref``: the platform's order id), on hold
+  while unpaid; one cancelled before it came is only noted;
+- an order it has is released from its hold when the platform says it is paid, cancelled (what has not left
+  the nodes) when the platform cancelled it.
+
+Capture's own idempotency (the channel's ``external_ref``) keeps one order when a record is worked on again
+after a crash, or comes by a webhook and a poll at once. A record that cannot be captured (an unknown product,
+no address, no stock) is a dead letter with its reason, until an admin retries it after fixing the mapping or
+dismisses it; the others go on. A failure of the OMS itself (the database gone) leaves the record pending,
+tried again at the next pass, and dead after ``TRIES_MAX`` passes.
+"""
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import or_, select, update
+
+from ...db import statements
+from ...db import tables as t
+from ...domain.access import Principal
+from ...domain.connectors import Kind
+from ...domain.errors import IdempotencyConflict, IllegalTransition, OmsError
+from ...domain.lifecycle import OStatus
+from ...domain.platform_orders import Snapshot, Unreadable, read
+from ...domain.vocabulary import PICKUP_MODES, DeliveryMode, Role
+from ..orders.cancel import cancel_order
+from ..orders.capture import capture_order
+from ..orders.inputs import CancelIn, OrderIn
+from ..orders.queries import load_order
+from ..orders.release import release_order
+from ..runtime.context import Context
+from . import places
+from .inbox import CAPTURED, DEAD, IGNORED, PENDING
+
+c, i, p = t.connectors.c, t.connector_inbox.c, t.connector_orders.c
+LEASE = timedelta(seconds=60)  # longer than any capture takes; a dead process's orders are free again after it
+TRIES_MAX = 5  # passes a record failing for the OMS's own reasons is tried before it is a dead letter
+BATCH = 200
+REASON_MAX = 500
+log = logging.getLogger("oms.connectors")
+
+
+class Dead(Exception):
+    """The record cannot be captured as it is: the reason says what to fix."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # of the platform order: on_hold, captured, cancelled
+    order_id: str | None
+    note: str | None = None
+
+
+async def capture_pending(ctx: Context) -> int:
+    """Work on the pending records of active connectors, oldest first; how many were settled."""
+    async with ctx.db.read() as conn:
+        ids = (await conn.scalars(
+            select(i.id).join(t.connectors, c.id == i.connector_id).where(i.status == PENDING, c.active)
+            .order_by(i.id).limit(BATCH))).all()
+    settled = 0
+    for inbox_id in ids:
+        settled += await take(ctx, inbox_id)
+    return settled
+
+
+async def take(ctx: Context, inbox_id: int) -> bool:
+    """Work on one record; False when it was left pending (its order leased by another, or a failure)."""
+    async with ctx.db.read() as conn:
+        row = (await conn.execute(select(t.connector_inbox).where(i.id == inbox_id, i.status == PENDING))
+               ).mappings().first()
+        connector = (await conn.execute(select(t.connectors).where(c.id == row["connector_id"]))).mappings().first() \
+            if row is not None else None
+    if row is None or connector is None:
+        return False
+    try:
+        snapshot = read(Kind(connector["kind"]), json.loads(row["body"]))
+    except (Unreadable, ValueError) as exc:
+        await _settle(ctx, row, DEAD, f"the record cannot be read: {exc}")
+        return True
+    if not await _lease(ctx, connector["id"], snapshot.ref):
+        return False
+    try:
+        seen = await _seen(ctx, connector["id"], snapshot.ref)
+        if seen["version"] is not None and snapshot.updated_at <= seen["version"]:
+            await _settle(ctx, row, IGNORED, f"older than the snapshot taken (updated_at "
+                                             f"{snapshot.updated_at.isoformat()} ≤ {seen['version'].isoformat()})")
+            return True
+        try:
+            outcome = await _apply(ctx, connector, snapshot, seen)
+        except (Dead, OmsError) as exc:
+            await _settle(ctx, row, DEAD, _reason(exc))
+            return True
+        except Exception as exc:  # the OMS's own failure: tried again at the next pass
+            log.exception("connector %s: record %s failed", connector["id"], inbox_id)
+            tries = row["attempts"] + 1
+            await _settle(ctx, row, DEAD if tries >= TRIES_MAX else PENDING,
+                          f"failed {tries} times, last: {type(exc).__name__}: {exc}")
+            return tries >= TRIES_MAX
+        await _settle(ctx, row, CAPTURED, outcome.note, snapshot=snapshot, outcome=outcome)
+        return True
+    finally:
+        await _unlease(ctx, connector["id"], snapshot.ref)
+
+
+async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Mapping) -> Outcome:
+    principal = Principal(key_id=connector["id"], role=Role.ADMIN)
+    kind = connector["kind"]
+    order_id = seen["order_id"]
+    if order_id is None:
+        if snapshot.cancelled:
+            return Outcome("cancelled", None, f"cancelled on {kind} before it was captured")
+        order = await _order_in(ctx, connector, snapshot)
+        try:
+            view, _ = await capture_order(ctx, order, principal=principal)
+        except IdempotencyConflict as exc:  # captured from an earlier snapshot whose outcome was not recorded
+            order_id = exc.extra["order_id"]
+        else:
+            return Outcome("on_hold" if order.hold else "captured", view["id"])
+    async with ctx.db.read() as conn:
+        found = await load_order(conn, order_id)
+    if found is None:
+        raise Dead(f"order {order_id}, captured from this platform order, is gone")
+    view = found
+    if snapshot.cancelled:
+        if view["status"] == OStatus.CANCELLED:
+            return Outcome("cancelled", order_id, "already cancelled")
+        try:
+            await cancel_order(ctx, order_id, CancelIn(reason=f"cancelled on {kind}"), principal=principal)
+        except (IllegalTransition, OmsError) as exc:
+            return Outcome("cancelled", order_id, f"cancelled on {kind}; the OMS could not cancel: {exc}"[:REASON_MAX])
+        return Outcome("cancelled", order_id)
+    if snapshot.paid and view.get("hold"):
+        await release_order(ctx, order_id, principal=principal, reason=f"paid on {kind}")
+        return Outcome("captured", order_id, "paid: released")
+    return Outcome("on_hold" if view.get("hold") else "captured", order_id, "no change the OMS takes")
+
+
+async def _order_in(ctx: Context, connector: Mapping, snapshot: Snapshot) -> OrderIn:
+    """The OMS order a snapshot asks for, or Dead naming what is missing."""
+    skus = await _skus(ctx, connector["id"], snapshot)
+    mode = _mode(connector, snapshot)
+    if mode in PICKUP_MODES:
+        raise Dead(f"the shipping method {snapshot.methods[0]!r} maps to {mode}, which needs the store or point "
+                   f"it is collected at; map it to a home delivery mode")
+    if snapshot.address is None:
+        raise Dead("the order has no shipping address")
+    address = snapshot.address
+    lat, lng = address.lat, address.lng
+    if lat is None or lng is None:
+        found = places.coordinates(address.country, address.postal_code)
+        if found is None:
+            raise Dead(f"the shipping address has no coordinates and postal code {address.postal_code!r} "
+                       f"({address.country}) is not in the postal code table")
+        lat, lng = found
+    try:
+        return OrderIn.model_validate({
+            "channel": connector["channel"], "external_ref": snapshot.ref,
+            "customer": {"name": snapshot.name, "email": snapshot.email},
+            "lines": [{"sku": sku, "quantity": line.quantity,
+                       "unit_price": {"amount": line.unit_price, "currency": snapshot.currency}}
+                      for sku, line in zip(skus, snapshot.lines, strict=True)],
+            "delivery": {"mode": mode.value, "address": {
+                "line1": address.line1, "postal_code": address.postal_code, "city": address.city,
+                "country": address.country, "lat": lat, "lng": lng}},
+            "hold": None if snapshot.paid else "payment"})
+    except ValidationError as exc:
+        raise Dead("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])) from None
+
+
+async def _skus(ctx: Context, connector_id: str, snapshot: Snapshot) -> list[str]:
+    """Each line's SKU: the mapping of its variant, of its product, of its platform SKU; else the platform SKU
+    itself when the OMS sells it."""
+    m = t.connector_skus.c
+    wanted = {ref for line in snapshot.lines for ref in (*line.refs, line.sku) if ref}
+    async with ctx.db.read() as conn:
+        mapped = dict((await conn.execute(select(m.platform_ref, m.sku).where(
+            m.connector_id == connector_id, m.platform_ref.in_(wanted)))).all())
+        known = set((await conn.scalars(select(t.products.c.sku).where(t.products.c.sku.in_(
+            {line.sku for line in snapshot.lines if line.sku})))).all())
+    skus: list[str] = []
+    unknown: list[str] = []
+    for n, line in enumerate(snapshot.lines):
+        sku = next((mapped[ref] for ref in (*line.refs, line.sku) if ref in mapped), None)
+        sku = sku or (line.sku if line.sku in known else None)
+        if sku is not None:
+            skus.append(sku)
+        else:
+            unknown.append(f"line {n + 1} (" + ", ".join([*(f"id {ref}" for ref in line.refs),
+                                                           *([f"sku {line.sku!r}"] if line.sku else [])]) + ")")
+    if unknown:
+        raise Dead(f"no OMS SKU for {'; '.join(unknown)}: map it (PUT /v1/connectors/{connector_id}/skus)")
+    return skus
+
+
+def _mode(connector: Mapping, snapshot: Snapshot) -> DeliveryMode:
+    """The delivery mode the shipping method maps to (by its code, else its title); home standard when the
+    mapping does not name it."""
+    modes: dict[str, str] = connector["shipping_modes"]
+    return next((DeliveryMode(modes[m]) for m in snapshot.methods if m in modes), DeliveryMode.HOME_STANDARD)
+
+
+async def _lease(ctx: Context, connector_id: str, ref: str) -> bool:
+    """Take the platform order for this process, unless another holds it."""
+    at = ctx.clock.now()
+    async with ctx.db.write() as conn:
+        await conn.execute(statements.insert_unless_exists(ctx.db.dialect, t.connector_orders).values(
+            connector_id=connector_id, platform_ref=ref, version=None, order_id=None, state="new",
+            busy_until=None, updated_at=at))
+        taken = await conn.execute(update(t.connector_orders).where(
+            p.connector_id == connector_id, p.platform_ref == ref,
+            or_(p.busy_until.is_(None), p.busy_until < at)).values(busy_until=at + LEASE))
+    return taken.rowcount == 1
+
+
+async def _unlease(ctx: Context, connector_id: str, ref: str) -> None:
+    async with ctx.db.write() as conn:
+        await conn.execute(update(t.connector_orders).where(p.connector_id == connector_id, p.platform_ref == ref)
+                           .values(busy_until=None))
+
+
+async def _seen(ctx: Context, connector_id: str, ref: str) -> Mapping:
+    async with ctx.db.read() as conn:
+        return (await conn.execute(select(t.connector_orders).where(
+            p.connector_id == connector_id, p.platform_ref == ref))).mappings().one()
+
+
+async def _settle(ctx: Context, row: Mapping, status: str, note: str | None, *, snapshot: Snapshot | None = None,
+                  outcome: Outcome | None = None) -> None:
+    """The record's end (or its next try), and the platform order's newest snapshot with it: one write."""
+    at = ctx.clock.now()
+    async with ctx.db.write() as conn:
+        await conn.execute(update(t.connector_inbox).where(i.id == row["id"]).values(
+            status=status, attempts=row["attempts"] + 1, error=note[:REASON_MAX] if note else None))
+        if snapshot is not None and outcome is not None:
+            await conn.execute(update(t.connector_orders).where(
+                p.connector_id == row["connector_id"], p.platform_ref == snapshot.ref).values(
+                version=snapshot.updated_at, order_id=outcome.order_id, state=outcome.state, updated_at=at))
+
+
+def _reason(exc: Exception) -> str:
+    detail = exc.detail if isinstance(exc, OmsError) else str(exc)
+    return f"{type(exc).__name__}: {detail}"[:REASON_MAX] if isinstance(exc, OmsError) else detail[:REASON_MAX]

@@ -1,0 +1,23 @@
+"""Where an address a platform sends without coordinates is: its postal code's position in the table shipped
+with the OMS (``demo/data/postal_codes_fr.csv``: France and its overseas territories), no online geocoder."""
+
+import csv
+from functools import cache
+from importlib import resources
+
+# Territories with French postal codes, filed in the table under France's codes.
+FRENCH = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC"})
+
+
+@cache
+def _table() -> dict[str, tuple[float, float]]:
+    text = resources.files("oms.demo").joinpath("data/postal_codes_fr.csv").read_text(encoding="utf-8")
+    return {r["postal_code"]: (float(r["lat"]), float(r["lng"])) for r in csv.DictReader(text.splitlines())}
+
+
+def coordinates(country: str, postal_code: str) -> tuple[float, float] | None:
+    """The postal code's position (a CEDEX code by its first five digits), None when the table lacks it."""
+    code = postal_code.replace(" ", "")[:5]
+    if country.upper() not in FRENCH or len(code) != 5 or not code.isdigit():
+        return None
+    return _table().get(code)

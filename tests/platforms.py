@@ -1,0 +1,124 @@
+"""Shops the tests connect to: real HTTP servers on 127.0.0.1 that answer as the platforms document their APIs.
+
+- Shopify: ``GET /admin/api/2025-10/orders.json`` with ``X-Shopify-Access-Token`` (401 otherwise),
+  ``updated_at_min``, ``limit`` (at most 250), ``order=updated_at asc``, ``status=any``; the next page in the
+  ``Link`` header (``rel="next"``, a ``page_info`` cursor, with which no filter may be sent);
+  ``X-Shopify-Shop-Api-Call-Limit`` on every answer; ``429`` with ``Retry-After`` when told to throttle.
+- WooCommerce: ``GET /wp-json/wc/v3/orders`` with HTTP Basic (consumer key and secret; 401 otherwise),
+  ``modified_after`` (GMT with ``dates_are_gmt=true``), ``per_page`` (at most 100), ``page``, ordered by
+  creation; ``X-WP-Total`` and ``X-WP-TotalPages``.
+"""
+
+import base64
+import json
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from tests.support import free_port
+
+
+class Platform:
+    """A platform's server: its orders (as it would answer them), the requests it got, what it is told to do."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.orders: list[dict] = []
+        self.got: list[web.Request] = []
+        self.throttle = 0  # the next calls answered 429
+        self.failing = 0  # the next calls answered 503
+        self.failing_page: int | None = None  # this page (1: the first) answered 503, however often asked
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self):
+        app = web.Application()
+        self.routes(app)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def _told(self, page: int = 1) -> web.Response | None:
+        if page == self.failing_page:
+            return web.Response(status=503, text="Service Unavailable")
+        if self.throttle:
+            self.throttle -= 1
+            return web.json_response({"errors": "Exceeded 2 calls per second for api client. Reduce request rates "
+                                                "to resume uninterrupted service."}, status=429,
+                                     headers={"Retry-After": "1.0"})
+        if self.failing:
+            self.failing -= 1
+            return web.Response(status=503, text="Service Unavailable")
+        return None
+
+
+class Shopify(Platform):
+    TOKEN = "shpat_polling-token-of-the-app"
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/admin/api/2025-10/orders.json", self._orders)
+
+    async def _orders(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if request.headers.get("X-Shopify-Access-Token") != self.TOKEN:
+            return web.json_response({"errors": "[API] Invalid API key or access token (unrecognized login or "
+                                                "wrong password)"}, status=401)
+        q = request.query
+        if "page_info" in q:
+            if set(q) - {"page_info", "limit"}:
+                return web.json_response({"errors": {"page_info": "Invalid value."}}, status=400)
+            cursor = json.loads(base64.urlsafe_b64decode(q["page_info"]))
+            since, start, limit = cursor["since"], cursor["start"], cursor["limit"]
+        else:
+            if q.get("order") != "updated_at asc" or q.get("status") != "any":
+                return web.json_response({"errors": "expected order=updated_at asc, status=any"}, status=400)
+            since, start, limit = q["updated_at_min"], 0, min(int(q.get("limit", 50)), 250)
+        if told := self._told(1 + start // limit):
+            return told
+        floor = datetime.fromisoformat(since)
+        found = sorted((o for o in self.orders if datetime.fromisoformat(o["updated_at"]) >= floor),
+                       key=lambda o: datetime.fromisoformat(o["updated_at"]))
+        page = found[start:start + limit]
+        headers = {"X-Shopify-Shop-Api-Call-Limit": f"{len(self.got)}/40"}
+        if start + limit < len(found):
+            cursor = base64.urlsafe_b64encode(json.dumps({"since": since, "start": start + limit,
+                                                          "limit": limit}).encode()).decode()
+            headers["Link"] = (f'<{self.url}/admin/api/2025-10/orders.json?limit={limit}&page_info={cursor}>; '
+                               f'rel="next"')
+        return web.json_response({"orders": page}, headers=headers)
+
+
+class WooCommerce(Platform):
+    KEY, SECRET = "ck_polling_key", "cs_polling_secret"
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/wp-json/wc/v3/orders", self._orders)
+
+    async def _orders(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        expected = "Basic " + base64.b64encode(f"{self.KEY}:{self.SECRET}".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return web.json_response({"code": "woocommerce_rest_cannot_view",
+                                      "message": "Sorry, you cannot list resources.", "data": {"status": 401}},
+                                     status=401)
+        q = request.query
+        if told := self._told(int(q.get("page", 1))):
+            return told
+        floor = datetime.fromisoformat(q["modified_after"]).replace(tzinfo=UTC) if "modified_after" in q else None
+        per_page, page = min(int(q.get("per_page", 10)), 100), int(q.get("page", 1))
+        found = sorted((o for o in self.orders if floor is None or datetime.fromisoformat(
+            o["date_modified_gmt"]).replace(tzinfo=UTC) > floor), key=lambda o: o["date_created_gmt"])
+        pages = max(1, -(-len(found) // per_page))
+        return web.json_response(found[(page - 1) * per_page:page * per_page],
+                                 headers={"X-WP-Total": str(len(found)), "X-WP-TotalPages": str(pages)})

@@ -1,0 +1,128 @@
+"""Platform orders read into snapshots: the fixtures follow each platform's documented order (see
+tests/fixtures/platforms/README.md)."""
+
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from oms.domain.connectors import Kind
+from oms.domain.platform_orders import Line, Unreadable, read
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "platforms"
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def test_a_shopify_order_reads_with_its_variants_discounted_prices_and_coordinates():
+    s = read(Kind.SHOPIFY, fixture("shopify_order.json"))
+    assert s.ref == "6120448812371" and s.paid and not s.cancelled
+    assert s.updated_at == datetime(2026, 12, 5, 20, 47, 12, tzinfo=UTC)
+    assert (s.name, s.email, s.currency) == ("Léa Dubois", "lea.dubois@example.fr", "EUR")
+    # 5.00 off three bowls: 1.67 a bowl (to the cent); an empty platform SKU is none.
+    assert s.lines == (Line(("45510001", "8800101"), "BOL-BRETON-BLEU", 3, 1250 - 167),
+                       Line(("45510077", "8800177"), None, 1, 2400))
+    assert s.methods == ("colissimo-domicile", "Colissimo à domicile")
+    assert s.address is not None
+    assert (s.address.line1, s.address.postal_code, s.address.city, s.address.country) == (
+        "27 quai de la Fosse 3e étage", "44000", "Nantes", "FR")
+    assert (s.address.lat, s.address.lng) == (47.2115, -1.5663)
+
+
+@pytest.mark.parametrize(("financial_status", "paid"), [
+    ("paid", True), ("authorized", True), ("partially_refunded", True), ("pending", False),
+    ("partially_paid", False), ("voided", False)])
+def test_a_shopify_order_is_paid_once_its_payment_is_taken_or_authorised(financial_status, paid):
+    body = {**fixture("shopify_order.json"), "financial_status": financial_status}
+    assert read(Kind.SHOPIFY, body).paid is paid
+
+
+def test_a_shopify_order_cancelled_on_the_platform_reads_cancelled():
+    body = {**fixture("shopify_order.json"), "cancelled_at": "2026-12-06T08:00:00+01:00", "cancel_reason": "customer"}
+    assert read(Kind.SHOPIFY, body).cancelled
+
+
+def test_a_woocommerce_order_reads_its_gmt_time_and_what_each_unit_costs_with_its_tax():
+    s = read(Kind.WOOCOMMERCE, fixture("woocommerce_order.json"))
+    assert s.ref == "10432" and s.paid and not s.cancelled
+    assert s.updated_at == datetime(2026, 12, 5, 21, 4, 2, tzinfo=UTC)  # (date_modified_gmt has no offset)
+    # 83.25 + 16.65 tax for two lamps; the variation 0 of a simple product is no reference.
+    assert s.lines == (Line(("912",), "LAMPE-ZINC", 2, 4995),)
+    assert s.methods == ("flat_rate", "Livraison à domicile")
+    assert s.address is not None and (s.address.lat, s.address.lng) == (None, None)
+    assert (s.address.postal_code, s.address.city, s.name) == ("33000", "Bordeaux", "Antoine Girard")
+
+
+@pytest.mark.parametrize(("status", "paid", "cancelled"), [
+    ("pending", False, False), ("on-hold", False, False), ("failed", False, False), ("processing", True, False),
+    ("completed", True, False), ("cancelled", False, True), ("refunded", False, True)])
+def test_a_woocommerce_status_says_whether_it_is_paid_or_cancelled(status, paid, cancelled):
+    s = read(Kind.WOOCOMMERCE, {**fixture("woocommerce_order.json"), "status": status})
+    assert (s.paid, s.cancelled) == (paid, cancelled)
+
+
+def test_an_amount_in_a_currency_without_minor_units_is_not_multiplied():
+    body = fixture("shopify_order.json")
+    body["currency"] = "JPY"
+    body["line_items"] = [{**body["line_items"][1], "price": "2400"}]
+    assert read(Kind.SHOPIFY, body).lines[0].unit_price == 2400
+
+
+def _broken(path: list, value) -> dict:
+    body = copy.deepcopy(fixture("shopify_order.json"))
+    target = body
+    for key in path[:-1]:
+        target = target[key]
+    if value is ...:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return body
+
+
+@pytest.mark.parametrize(("path", "value", "named"), [
+    (["id"], ..., "id"),
+    (["id"], True, "id"),
+    (["updated_at"], "2026-12-05T21:47:12", "updated_at"),
+    (["updated_at"], "yesterday", "updated_at"),
+    (["line_items"], [], "line_items"),
+    (["line_items", 0, "quantity"], 0, "line_items.0.quantity"),
+    (["line_items", 0, "quantity"], "3", "line_items.0.quantity"),
+    (["line_items", 1, "price"], "douze", "line_items.1.price"),
+    (["line_items", 1, "price"], "-1.00", "line_items.1.price"),
+    (["line_items", 1, "price"], "NaN", "line_items.1.price"),
+    (["currency"], "euro", "currency"),
+    (["shipping_address", "zip"], "", "shipping_address.zip"),
+    (["shipping_address", "country_code"], "France", "shipping_address.country_code"),
+    (["shipping_address"], "27 quai de la Fosse", "shipping_address"),
+])
+def test_a_record_that_is_not_an_order_names_the_field(path, value, named):
+    body = _broken(path, value)
+    with pytest.raises(Unreadable, match=f"^{named}:"):
+        read(Kind.SHOPIFY, body)
+
+
+def test_a_record_without_an_email_names_it():
+    body = _broken(["email"], ...)
+    del body["contact_email"]
+    del body["customer"]["email"]
+    with pytest.raises(Unreadable, match="^email:"):
+        read(Kind.SHOPIFY, body)
+
+
+def test_coordinates_out_of_range_or_unreadable_are_none_not_wrong():
+    body = _broken(["shipping_address", "latitude"], "north")
+    body["shipping_address"]["longitude"] = 540
+    s = read(Kind.SHOPIFY, body)
+    assert s.address is not None and (s.address.lat, s.address.lng) == (None, None)
+
+
+def test_only_pushed_kinds_are_read_from_records():
+    with pytest.raises(Unreadable, match="mirakl"):
+        read(Kind.MIRAKL, {})
+    with pytest.raises(Unreadable, match="not a JSON object"):
+        read(Kind.SHOPIFY, [1, 2])
