@@ -264,3 +264,28 @@ async def test_an_order_taken_on_hold_through_the_api_is_released_or_cancelled(c
     assert r.json()["status"] == "cancelled"
     r = await client.post("/v1/orders", json={**order("WEB-HOLD-3"), "hold": "fraud"}, headers=keys.h("web"))
     assert problem(r, 422, "invalid_input")["errors"][0]["field"] == "hold"
+
+
+async def test_a_connectors_status_and_metrics_say_what_waits_what_died_and_what_came_in(ctx, client):
+    keys = await seed(ctx, client)
+    made = await shop(client, keys, mapped=MAPPED[:1])
+    url = f"/v1/connectors/{made['id']}/status"
+    quiet = (await client.get(url, headers=keys.h("admin"))).json()
+    assert (quiet["last_webhook_at"], quiet["pending"], quiet["dead_letters"], quiet["orders_last_24h"]) == (
+        None, 0, 0, 0)
+    await push(client, made, SHOP, "unknown-product")
+    await push(client, made, {**SHOP, "id": 6120448812400, "line_items": SHOP["line_items"][:1]}, "fine")
+    ctx.clock.advance(timedelta(seconds=30))
+    waiting = (await client.get(url, headers=keys.h("admin"))).json()
+    assert waiting["pending"] == 2 and 30 <= waiting["inbox_lag_seconds"] < 60
+    assert waiting["last_webhook_at"] is not None and waiting["last_poll_at"] is None
+    metrics = (await client.get("/metrics")).text
+    assert f'oms_connector_pending{{connector="{made["id"]}",kind="shopify"}} 2.0' in metrics
+    await capture_pending(ctx)
+    done = (await client.get(url, headers=keys.h("admin"))).json()
+    assert (done["pending"], done["dead_letters"], done["orders_last_24h"], done["inbox_lag_seconds"]) == (
+        0, 1, 1, None)
+    metrics = (await client.get("/metrics")).text
+    assert f'oms_connector_dead_letters{{connector="{made["id"]}",kind="shopify"}} 1.0' in metrics
+    problem(await client.get(url, headers=keys.h("viewer")), 403, "forbidden")
+    problem(await client.get("/v1/connectors/con_nothing/status", headers=keys.h("admin")), 404, "not_found")

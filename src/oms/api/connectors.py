@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from ..services.connectors import inbox, polling, settings
+from ..services.connectors import inbox, polling, settings, status
 from ..services.connectors.inputs import ConnectorIn, ConnectorPatch, MappedSkus
 from .deps import Caller, Ctx, may
 from .json import Json
@@ -12,6 +12,7 @@ from .schemas import (
     PROBLEMS,
     Connector,
     ConnectorList,
+    ConnectorStatus,
     Dismissed,
     InboxPage,
     Mapped,
@@ -46,6 +47,14 @@ async def get_connector(connector_id: str, ctx: Ctx, caller: Caller):
 async def change_connector(connector_id: str, body: ConnectorPatch, ctx: Ctx, caller: Caller):
     """Change what is given; credentials given replace those of the same names, the others are kept."""
     return Json(await settings.change(ctx, connector_id, body, principal=caller))
+
+
+@router.get("/{connector_id}/status", response_model=ConnectorStatus)
+async def connector_status(connector_id: str, ctx: Ctx, caller: Caller):
+    """How the connector is doing: its last webhook and poll, how far each is behind (`poll_lag_seconds`: since
+    the platform change up to which every order was polled; `inbox_lag_seconds`: the oldest record waiting),
+    the records waiting, the dead letters, the orders it brought in the last 24 hours, the last poll's error."""
+    return Json(await status.status(ctx, connector_id, principal=caller))
 
 
 @router.put("/{connector_id}/skus", dependencies=[may("admin")], response_model=Mapped)

@@ -798,6 +798,21 @@ class InboxItem(BaseModel):
     received_at: str
 
 
+class ConnectorStatus(BaseModel):
+    id: str
+    kind: str
+    active: bool
+    last_webhook_at: str | None
+    last_poll_at: str | None
+    poll_mark: str | None = Field(description="The platform's updated_at up to which every order was polled")
+    poll_error: str | None = Field(description="Why the last poll failed; null when it did not")
+    poll_lag_seconds: float | None
+    inbox_lag_seconds: float | None = Field(description="Age of the oldest record waiting to be captured")
+    pending: int
+    dead_letters: int
+    orders_last_24h: int
+
+
 class Polled(BaseModel):
     read: int
     kept: int = Field(description="Records new to the inbox (a snapshot already kept is not kept twice)")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ...db import tables as t
 from ...domain.lifecycle import DStatus
+from ..connectors.status import every
 from ..runtime.context import Context
 
 COUNTERS = {  # counts.name -> (metric, help, label names)
@@ -45,9 +46,28 @@ async def scrape(ctx: Context) -> bytes:
     families.append(_gauge("oms_webhook_lag_seconds", "Age of the oldest webhook delivery not yet delivered",
                            _age(waiting, at)))
     families.append(_by_status("oms_orders", "Orders by status", orders))
+    families += _connectors(await every(ctx))
     registry = CollectorRegistry()
     registry.register(_Fixed(families))
     return generate_latest(registry)
+
+
+def _connectors(found: list[dict]) -> list[Metric]:
+    """Per connector: its records waiting and dead, how old the oldest waiting is, how far its poll is behind
+    the platform, whether its last poll failed."""
+    shown = [("pending", "oms_connector_pending", "Records of the connector's inbox waiting to be captured"),
+             ("dead_letters", "oms_connector_dead_letters", "Records that could not be captured (dead letters)"),
+             ("inbox_lag_seconds", "oms_connector_inbox_lag_seconds", "Age of the oldest record waiting"),
+             ("poll_lag_seconds", "oms_connector_poll_lag_seconds",
+              "Time since the platform change up to which every order was polled"),
+             ("poll_failing", "oms_connector_poll_failing", "1 when the connector's last poll failed")]
+    families: list[Metric] = []
+    for key, name, doc in shown:
+        family = GaugeMetricFamily(name, doc, labels=["connector", "kind"])
+        for f in found:
+            family.add_metric([f["id"], f["kind"]], float(f[key] or 0))
+        families.append(family)
+    return families
 
 
 class _Fixed:
