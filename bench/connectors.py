@@ -18,6 +18,7 @@ import base64
 import csv
 import hashlib
 import hmac
+import os
 import random
 import sys
 import time
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import aiohttp
 import orjson
+from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import ROOT, SERVERS, bench_server, cpu_seconds, percentile, server_arguments  # noqa: E402
@@ -86,7 +88,7 @@ async def created(session: aiohttp.ClientSession, url: str) -> dict[str, float]:
     """external_ref -> when the order was created (seconds since the epoch), every web order."""
     found, cursor = {}, None
     while True:
-        params = {"channel": "web", "limit": 500, **({"cursor": cursor} if cursor else {})}
+        params = {"channel": "web", "limit": 100, **({"cursor": cursor} if cursor else {})}
         async with session.get(url + "/v1/orders", params=params) as r:
             page = await r.json()
         for o in page["items"]:
@@ -127,6 +129,7 @@ async def main() -> None:
     args = ap.parse_args()
     rng = random.Random(7)
     places = postal_codes()
+    os.environ.setdefault("OMS_SECRET_KEY", Fernet.generate_key().decode())  # (the server seals credentials)
     async with bench_server(args, demo=True) as (url, key, skus):
         headers = {"Authorization": f"Bearer {key}"}
         async with aiohttp.ClientSession(headers=headers) as session:

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
 from .. import __version__
+from ..console import connectors as console_connectors
 from ..console import dashboard as console_dashboard
 from ..console import inventory as console_inventory
 from ..console import order_actions as console_order_actions
@@ -73,7 +74,7 @@ def create_app(ctx: Context, *, on_start=None) -> FastAPI:
         app.include_router(module.router)
     # The console: pages and their one stylesheet, served from the package (nothing from the internet).
     for module in (console_routes, console_order_actions, console_store, console_dashboard, console_inventory,
-                   console_replenishment):
+                   console_replenishment, console_connectors):
         app.include_router(module.router)
     console_pages.install(app)  # a console page without a session sends the browser to sign in
     app.mount("/console/static", StaticFiles(directory=console_pages.HERE / "static"), name="console-static")
