@@ -4,11 +4,17 @@
   ``updated_at_min``, ``limit`` (at most 250), ``order=updated_at asc``, ``status=any``; the next page in the
   ``Link`` header (``rel="next"``, a ``page_info`` cursor, with which no filter may be sent);
   ``X-Shopify-Shop-Api-Call-Limit`` on every answer; ``429`` with ``Retry-After`` when told to throttle.
+  The GraphQL Admin API (``POST /admin/api/2025-10/graphql.json``) answers ``order(id)`` with its
+  ``fulfillmentOrders`` (one, open, holding every line item until fulfilled) and ``fulfillments`` (their
+  ``trackingInfo``), and ``fulfillmentCreate`` (``userErrors`` for more than is left to fulfil).
 - WooCommerce: ``GET /wp-json/wc/v3/orders`` with HTTP Basic (consumer key and secret; 401 otherwise),
   ``modified_after`` (GMT with ``dates_are_gmt=true``), ``per_page`` (at most 100), ``page``, ordered by
-  creation; ``X-WP-Total`` and ``X-WP-TotalPages``.
+  creation; ``X-WP-Total`` and ``X-WP-TotalPages``. ``PUT /wp-json/wc/v3/orders/<id>`` changes its status;
+  the Shipment Tracking extension's ``/wp-json/wc-shipment-tracking/v3/orders/<id>/shipment-trackings`` lists
+  (GET) and adds (POST: ``tracking_provider``, ``tracking_number``, ``date_shipped``) its trackings.
 """
 
+import asyncio
 import base64
 import json
 from datetime import UTC, datetime
@@ -28,6 +34,7 @@ class Platform:
         self.throttle = 0  # the next calls answered 429
         self.failing = 0  # the next calls answered 503
         self.failing_page: int | None = None  # this page (1: the first) answered 503, however often asked
+        self.slow = 0.0  # seconds a change waits, once made, before it is answered (an answer a client may miss)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -66,8 +73,61 @@ class Platform:
 class Shopify(Platform):
     TOKEN = "shpat_polling-token-of-the-app"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.fulfillments: dict[str, list[dict]] = {}  # order id -> its fulfillments (lines, trackingInfo)
+
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/admin/api/2025-10/orders.json", self._orders)
+        app.router.add_post("/admin/api/2025-10/graphql.json", self._graphql)
+
+    def _left(self, order: dict) -> dict[str, int]:
+        """Each line item's quantity not yet fulfilled."""
+        done: dict[str, int] = {}
+        for f in self.fulfillments.get(str(order["id"]), []):
+            for item, quantity in f["lines"].items():
+                done[item] = done.get(item, 0) + quantity
+        return {str(li["id"]): li["quantity"] - done.get(str(li["id"]), 0) for li in order["line_items"]}
+
+    async def _graphql(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if request.headers.get("X-Shopify-Access-Token") != self.TOKEN:
+            return web.json_response({"errors": "[API] Invalid API key or access token"}, status=401)
+        if told := self._told():
+            return told
+        asked = await request.json()
+        query, variables = asked["query"], asked.get("variables", {})
+        if "fulfillmentCreate" in query:
+            return await self._fulfil(variables["fulfillment"])
+        order_id = variables["id"].rsplit("/", 1)[-1]
+        order = next((o for o in self.orders if str(o["id"]) == order_id), None)
+        if order is None:
+            return web.json_response({"data": {"order": None}})
+        left = self._left(order)
+        return web.json_response({"data": {"order": {
+            "fulfillments": [{"trackingInfo": [f["trackingInfo"]]} for f in self.fulfillments.get(order_id, [])],
+            "fulfillmentOrders": {"nodes": [{
+                "id": f"gid://shopify/FulfillmentOrder/{order_id}",
+                "status": "OPEN" if any(left.values()) else "CLOSED",
+                "lineItems": {"nodes": [{"id": f"gid://shopify/FulfillmentOrderLineItem/{item}", "remainingQuantity": n,
+                                         "lineItem": {"id": f"gid://shopify/LineItem/{item}"}}
+                                        for item, n in left.items()]}}]}}}})
+
+    async def _fulfil(self, fulfillment: dict) -> web.Response:
+        [by_order] = fulfillment["lineItemsByFulfillmentOrder"]
+        order_id = by_order["fulfillmentOrderId"].rsplit("/", 1)[-1]
+        order = next(o for o in self.orders if str(o["id"]) == order_id)
+        left = self._left(order)
+        lines = {x["id"].rsplit("/", 1)[-1]: x["quantity"] for x in by_order["fulfillmentOrderLineItems"]}
+        if any(n > left.get(item, 0) for item, n in lines.items()):
+            return web.json_response({"data": {"fulfillmentCreate": {"fulfillment": None, "userErrors": [
+                {"field": ["fulfillment"], "message": "Invalid fulfillment order line item quantity requested."}]}}})
+        self.fulfillments.setdefault(order_id, []).append({"lines": lines,
+                                                           "trackingInfo": fulfillment["trackingInfo"]})
+        await asyncio.sleep(self.slow)
+        return web.json_response({"data": {"fulfillmentCreate": {
+            "fulfillment": {"id": f"gid://shopify/Fulfillment/{len(self.fulfillments[order_id])}", "status": "SUCCESS"},
+            "userErrors": []}}})
 
     async def _orders(self, request: web.Request) -> web.Response:
         self.got.append(request)
@@ -102,13 +162,49 @@ class Shopify(Platform):
 class WooCommerce(Platform):
     KEY, SECRET = "ck_polling_key", "cs_polling_secret"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.trackings: dict[str, list[dict]] = {}  # order id -> its shipment trackings
+        self.statuses: dict[str, str] = {}  # order id -> the status set through the API
+
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/wp-json/wc/v3/orders", self._orders)
+        app.router.add_put("/wp-json/wc/v3/orders/{id}", self._status)
+        app.router.add_get("/wp-json/wc-shipment-tracking/v3/orders/{id}/shipment-trackings", self._trackings)
+        app.router.add_post("/wp-json/wc-shipment-tracking/v3/orders/{id}/shipment-trackings", self._track)
+
+    def _signed_in(self, request: web.Request) -> bool:
+        expected = "Basic " + base64.b64encode(f"{self.KEY}:{self.SECRET}".encode()).decode()
+        return request.headers.get("Authorization") == expected
+
+    async def _status(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if not self._signed_in(request):
+            return web.json_response({"code": "woocommerce_rest_cannot_edit"}, status=401)
+        order_id = request.match_info["id"]
+        self.statuses[order_id] = (await request.json())["status"]
+        return web.json_response({"id": int(order_id), "status": self.statuses[order_id]})
+
+    async def _trackings(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if not self._signed_in(request):
+            return web.json_response({"code": "woocommerce_rest_cannot_view"}, status=401)
+        return web.json_response(self.trackings.get(request.match_info["id"], []))
+
+    async def _track(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if not self._signed_in(request):
+            return web.json_response({"code": "woocommerce_rest_cannot_create"}, status=401)
+        given = await request.json()
+        made = {"tracking_id": f"trk{len(self.got)}", "tracking_provider": given["tracking_provider"],
+                "tracking_number": given["tracking_number"], "date_shipped": given["date_shipped"]}
+        self.trackings.setdefault(request.match_info["id"], []).append(made)
+        await asyncio.sleep(self.slow)
+        return web.json_response(made, status=201)
 
     async def _orders(self, request: web.Request) -> web.Response:
         self.got.append(request)
-        expected = "Basic " + base64.b64encode(f"{self.KEY}:{self.SECRET}".encode()).decode()
-        if request.headers.get("Authorization") != expected:
+        if not self._signed_in(request):
             return web.json_response({"code": "woocommerce_rest_cannot_view",
                                       "message": "Sorry, you cannot list resources.", "data": {"status": 401}},
                                      status=401)

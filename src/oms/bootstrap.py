@@ -12,6 +12,7 @@ from .config import Settings
 from .db.engine import Database, make_engine
 from .db.migrate import upgrade
 from .db.promise_secret import ensure_secret
+from .services.connectors import reports
 from .services.connectors.intake import capture_pending
 from .services.connectors.polling import poll_due
 from .services.fulfillment.sla import expire_unaccepted
@@ -51,6 +52,7 @@ def build_context(settings: Settings) -> Context:
         secrets=SecretBox(settings),
         stream=NatsStream(settings.nats_url, settings.nats_stream, settings.nats_subject) if settings.nats_url
         else None,
+        readers=[reports.from_events],
     )
 
 
@@ -90,7 +92,7 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         if ctx.settings.inbox_seconds > 0:
             ctx.background.append(asyncio.create_task(intake_loop(ctx)))
         if ctx.settings.hold_sweep_seconds > 0:
-            ctx.background.append(asyncio.create_task(polling_loop(ctx)))
+            ctx.background.append(asyncio.create_task(platforms_loop(ctx)))
 
     return create_app(ctx, on_start=on_start)
 
@@ -122,16 +124,17 @@ async def intake_loop(ctx: Context) -> None:
             log.exception("capture from the inbox failed")
 
 
-async def polling_loop(ctx: Context) -> None:
-    """At the sweep's pace: poll the connectors whose ``poll_seconds`` have passed (apart from the sweep: a
-    platform slow to answer holds back nothing else)."""
+async def platforms_loop(ctx: Context) -> None:
+    """At the sweep's pace, the calls to the connectors' platforms (apart from the sweep: a platform slow to
+    answer holds back nothing else): poll those whose ``poll_seconds`` have passed, tell them of shipments."""
     log = logging.getLogger("oms.connectors")
     while True:
         await asyncio.sleep(ctx.settings.hold_sweep_seconds)
-        try:
-            await poll_due(ctx)
-        except Exception:
-            log.exception("polling failed")
+        for task in (poll_due, reports.report_due):
+            try:
+                await task(ctx)
+            except Exception:
+                log.exception("%s failed", task.__name__)
 
 
 async def sweep(ctx: Context) -> None:

@@ -46,6 +46,16 @@ async def shopify_connector(client, keys, platform: Shopify, token: str = Shopif
     return made
 
 
+async def woo_connector(client, keys, woo: WooCommerce) -> dict:
+    """A WooCommerce connector polling ``woo``, its lamps mapped by their platform SKU."""
+    made = await make(client, keys, kind="woocommerce", base_url=woo.url, shipping_modes={},
+                      credentials={"consumer_key": woo.KEY, "consumer_secret": woo.SECRET,
+                                   "webhook_secret": WOO_SECRET})
+    await client.put(f"/v1/connectors/{made['id']}/skus",
+                     json={"items": [{"platform_ref": "LAMPE-ZINC", "sku": "SKU-B"}]}, headers=keys.h("admin"))
+    return made
+
+
 def near(a: datetime, b: datetime) -> bool:
     """The same instant, but for the seconds the test took (the service's clock runs on)."""
     return abs(a - b) < timedelta(seconds=10)
@@ -123,11 +133,7 @@ async def test_woocommerce_is_polled_in_gmt_and_its_mark_waits_for_every_page(ct
     keys = await seed(ctx, client)
     now = ctx.clock.now().astimezone(UTC).replace(tzinfo=None, microsecond=0)
     async with WooCommerce() as woo:
-        made = await make(client, keys, kind="woocommerce", base_url=woo.url, shipping_modes={},
-                          credentials={"consumer_key": woo.KEY, "consumer_secret": woo.SECRET,
-                                       "webhook_secret": WOO_SECRET})
-        await client.put(f"/v1/connectors/{made['id']}/skus",
-                         json={"items": [{"platform_ref": "LAMPE-ZINC", "sku": "SKU-B"}]}, headers=keys.h("admin"))
+        made = await woo_connector(client, keys, woo)
         # Created in one order, changed in another: pages come by creation.
         woo.orders = [{**WOO, "id": 10500 + n, "date_created_gmt": (now - timedelta(hours=5 - n)).isoformat(),
                        "date_modified_gmt": (now - timedelta(minutes=m)).isoformat()}

@@ -24,8 +24,8 @@ def test_a_shopify_order_reads_with_its_variants_discounted_prices_and_coordinat
     assert s.updated_at == datetime(2026, 12, 5, 20, 47, 12, tzinfo=UTC)
     assert (s.name, s.email, s.currency) == ("Léa Dubois", "lea.dubois@example.fr", "EUR")
     # 5.00 off three bowls: 1.67 a bowl (to the cent); an empty platform SKU is none.
-    assert s.lines == (Line(("45510001", "8800101"), "BOL-BRETON-BLEU", 3, 1250 - 167),
-                       Line(("45510077", "8800177"), None, 1, 2400))
+    assert s.lines == (Line(("45510001", "8800101"), "BOL-BRETON-BLEU", 3, 1250 - 167, "15222010"),
+                       Line(("45510077", "8800177"), None, 1, 2400, "15222011"))
     assert s.methods == ("colissimo-domicile", "Colissimo à domicile")
     assert s.address is not None
     assert (s.address.line1, s.address.postal_code, s.address.city, s.address.country) == (
@@ -51,7 +51,7 @@ def test_a_woocommerce_order_reads_its_gmt_time_and_what_each_unit_costs_with_it
     assert s.ref == "10432" and s.paid and not s.cancelled
     assert s.updated_at == datetime(2026, 12, 5, 21, 4, 2, tzinfo=UTC)  # (date_modified_gmt has no offset)
     # 83.25 + 16.65 tax for two lamps; the variation 0 of a simple product is no reference.
-    assert s.lines == (Line(("912",), "LAMPE-ZINC", 2, 4995),)
+    assert s.lines == (Line(("912",), "LAMPE-ZINC", 2, 4995, "5521"),)
     assert s.methods == ("flat_rate", "Livraison à domicile")
     assert s.address is not None and (s.address.lat, s.address.lng) == (None, None)
     assert (s.address.postal_code, s.address.city, s.name) == ("33000", "Bordeaux", "Antoine Girard")

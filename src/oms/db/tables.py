@@ -698,5 +698,32 @@ connector_orders = Table(
     Column("state", String(16), nullable=False),
     Column("busy_until", UtcDateTime, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The platform's id of each OMS order line, by line number (what a shipment reported names).
+    Column("lines", Json, nullable=True),
     Index(None, "order_id"),
+)
+
+# What a platform is told of its orders (a shipment with its carrier and tracking number), made from the
+# outbox's events and sent after, tried again with backoff until done (or dead, with why). One per connector,
+# fulfilment order and action: the platform hears of each shipment once. ``busy_until``: the lease of the
+# process sending it, which runs out if that process dies mid-call.
+connector_reports = Table(
+    "connector_reports",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("connector_id", String(40), ForeignKey("connectors.id"), nullable=False),
+    Column("platform_ref", String(100), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("fulfillment_id", String(40), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("data", Json, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", UtcDateTime, nullable=False),
+    Column("busy_until", UtcDateTime, nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("done_at", UtcDateTime, nullable=True),
+    UniqueConstraint("connector_id", "fulfillment_id", "action"),
+    Index(None, "status", "next_at"),
 )

@@ -46,6 +46,7 @@ class Line:
     sku: str | None  # the SKU the platform knows it by
     quantity: int
     unit_price: int  # minor units, what the customer pays per unit (discounts taken off)
+    item: str | None = None  # the platform's id of the line itself (what a shipment reported names)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def shopify(body: Record) -> Snapshot:
         off = sum(_money(d.get("amount"), currency, f"line_items.{i}.discount_allocations")
                   for d in discounts if isinstance(d, dict))
         lines.append(Line(_refs(item.get("variant_id"), item.get("product_id")), _optional(item.get("sku")), quantity,
-                          max(0, price - _share(off, quantity))))
+                          max(0, price - _share(off, quantity)), _item(item)))
     methods = _methods(body, "code", "title")
     return Snapshot(
         ref=ref, updated_at=updated, paid=body.get("financial_status") in _SHOPIFY_PAID,
@@ -128,7 +129,7 @@ def woocommerce(body: Record) -> Snapshot:
                 + _money(item.get("total_tax") or "0", currency, f"line_items.{i}.total_tax"))
         variation = item.get("variation_id") or None  # (0 when the product has no variations)
         lines.append(Line(_refs(variation, item.get("product_id")), _optional(item.get("sku")), quantity,
-                          _share(paid, quantity)))
+                          _share(paid, quantity), _item(item)))
     status = body.get("status")
     has_address = bool(shipping and (shipping.get("address_1") or shipping.get("postcode")))
     return Snapshot(
@@ -174,6 +175,11 @@ def _text(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Unreadable(f"{field}: missing")
     return value.strip()
+
+
+def _item(line: Record) -> str | None:
+    found = _refs(line.get("id"))
+    return found[0][:100] if found else None
 
 
 def _optional(value: Any) -> str | None:

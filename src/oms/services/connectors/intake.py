@@ -16,6 +16,7 @@ dismisses it; the others go on. A failure of the OMS itself (the database gone) 
 tried again at the next pass, and dead after ``TRIES_MAX`` passes.
 """
 
+import asyncio
 import json
 import logging
 from collections.abc import Mapping
@@ -29,7 +30,7 @@ from ...db import statements
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.connectors import Kind
-from ...domain.errors import IdempotencyConflict, IllegalTransition, OmsError
+from ...domain.errors import IdempotencyConflict, OmsError
 from ...domain.lifecycle import OStatus
 from ...domain.platform_orders import Snapshot, Unreadable, read
 from ...domain.vocabulary import PICKUP_MODES, DeliveryMode, Role
@@ -46,6 +47,7 @@ c, i, p = t.connectors.c, t.connector_inbox.c, t.connector_orders.c
 LEASE = timedelta(seconds=60)  # longer than any capture takes; a dead process's orders are free again after it
 TRIES_MAX = 5  # passes a record failing for the OMS's own reasons is tried before it is a dead letter
 BATCH = 200
+AT_ONCE = 8  # records worked on together: each waits on the database most of its time
 REASON_MAX = 500
 log = logging.getLogger("oms.connectors")
 
@@ -59,18 +61,27 @@ class Outcome:
     state: str  # of the platform order: on_hold, captured, cancelled
     order_id: str | None
     note: str | None = None
+    captured: bool = False  # the OMS order was made from this snapshot (its lines are the snapshot's)
 
 
 async def capture_pending(ctx: Context) -> int:
-    """Work on the pending records of active connectors, oldest first; how many were settled."""
+    """Work on the pending records of active connectors, oldest first; how many were settled. Records of
+    different platform orders are worked on together (``AT_ONCE``: each waits on the database most of its
+    time), those of one platform order one after the other, in the order they came."""
     async with ctx.db.read() as conn:
-        ids = (await conn.scalars(
-            select(i.id).join(t.connectors, c.id == i.connector_id).where(i.status == PENDING, c.active)
-            .order_by(i.id).limit(BATCH))).all()
-    settled = 0
-    for inbox_id in ids:
-        settled += await take(ctx, inbox_id)
-    return settled
+        rows = (await conn.execute(
+            select(i.id, i.connector_id, i.platform_ref).join(t.connectors, c.id == i.connector_id)
+            .where(i.status == PENDING, c.active).order_by(i.id).limit(BATCH))).all()
+    lanes: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        lanes.setdefault((row.connector_id, row.platform_ref or f"#{row.id}"), []).append(row.id)
+    room = asyncio.Semaphore(AT_ONCE)
+
+    async def lane(ids: list[int]) -> int:
+        async with room:
+            return sum([await take(ctx, inbox_id) for inbox_id in ids])
+
+    return sum(await asyncio.gather(*(lane(ids) for ids in lanes.values())))
 
 
 async def take(ctx: Context, inbox_id: int) -> bool:
@@ -116,6 +127,7 @@ async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Map
     principal = Principal(key_id=connector["id"], role=Role.ADMIN)
     kind = connector["kind"]
     order_id = seen["order_id"]
+    captured = False  # (the order made from an earlier snapshot of the same lines: a platform's line ids stay)
     if order_id is None:
         if snapshot.cancelled:
             return Outcome("cancelled", None, f"cancelled on {kind} before it was captured")
@@ -124,19 +136,27 @@ async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Map
             view, _ = await capture_order(ctx, order, principal=principal)
         except IdempotencyConflict as exc:  # captured from an earlier snapshot whose outcome was not recorded
             order_id = exc.extra["order_id"]
+            captured = True
         else:
-            return Outcome("on_hold" if order.hold else "captured", view["id"])
+            return Outcome("on_hold" if order.hold else "captured", view["id"], captured=True)
     async with ctx.db.read() as conn:
         found = await load_order(conn, order_id)
     if found is None:
         raise Dead(f"order {order_id}, captured from this platform order, is gone")
     view = found
+    outcome = await _change(ctx, principal, kind, order_id, view, snapshot)
+    return Outcome(outcome.state, outcome.order_id, outcome.note, captured)
+
+
+async def _change(ctx: Context, principal: Principal, kind: str, order_id: str, view: dict,
+                  snapshot: Snapshot) -> Outcome:
+    """What a newer snapshot changes of an order the OMS has: its cancellation, its payment."""
     if snapshot.cancelled:
         if view["status"] == OStatus.CANCELLED:
             return Outcome("cancelled", order_id, "already cancelled")
         try:
             await cancel_order(ctx, order_id, CancelIn(reason=f"cancelled on {kind}"), principal=principal)
-        except (IllegalTransition, OmsError) as exc:
+        except OmsError as exc:
             return Outcome("cancelled", order_id, f"cancelled on {kind}; the OMS could not cancel: {exc}"[:REASON_MAX])
         return Outcome("cancelled", order_id)
     if snapshot.paid and view.get("hold"):
@@ -244,7 +264,8 @@ async def _settle(ctx: Context, row: Mapping, status: str, note: str | None, *, 
         if snapshot is not None and outcome is not None:
             await conn.execute(update(t.connector_orders).where(
                 p.connector_id == row["connector_id"], p.platform_ref == snapshot.ref).values(
-                version=snapshot.updated_at, order_id=outcome.order_id, state=outcome.state, updated_at=at))
+                version=snapshot.updated_at, order_id=outcome.order_id, state=outcome.state, updated_at=at,
+                **({"lines": [line.item for line in snapshot.lines]} if outcome.captured else {})))
 
 
 def _reason(exc: Exception) -> str:

@@ -2,7 +2,8 @@
 ``published_at`` null); after the commit, the relay hands them on and only then marks them published.
 
 Each pass takes the oldest unpublished events (on PostgreSQL skipping rows another server holds), makes a
-delivery row for every active webhook subscription that wants each one, publishes them to the stream
+delivery row for every active webhook subscription that wants each one (and lets ``ctx.readers`` take
+theirs: the connectors' reports to their platforms), publishes them to the stream
 (``OMS_NATS_URL``) and marks them published, all in one transaction: a crash before the commit leaves
 them unpublished and the next pass hands them on again (the stream drops the repeats by event id), a
 crash after it has lost nothing. Nothing reaches a partner except from here.
@@ -44,6 +45,8 @@ async def relay(ctx: Context, *, at: datetime | None = None) -> int:
         if deliveries:
             await conn.execute(t.webhook_deliveries.insert(), deliveries)
         await counts.add(conn, counted(events))
+        for reader in ctx.readers:
+            await reader(conn, events, at)
         if ctx.stream is not None:  # a failure leaves the events unpublished: the next pass tries again
             await ctx.stream.publish([payload(ev) for ev in events])
         await conn.execute(update(t.events).where(e.id.in_([ev.id for ev in events])).values(published_at=at))

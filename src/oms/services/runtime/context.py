@@ -42,3 +42,6 @@ class Context:
     background: list = field(default_factory=list)  # tasks the server runs beside the requests
     batch: dict = field(default_factory=dict)  # where the sweep's passes stand (the batch's last run …)
     calls: dict = field(default_factory=dict)  # each connector's calls to its platform: its token bucket
+    # Who else takes the events the relay hands on, in its transaction: async (conn, events, at) (the
+    # connectors' reports to their platforms). Set by the composition root: a lower layer calls a higher one.
+    readers: list = field(default_factory=list)

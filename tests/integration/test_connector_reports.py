@@ -1,0 +1,159 @@
+"""The platforms hear what happened to their orders: a shipment with its carrier and tracking number, told from
+the outbox, once, whatever the retries, the platform's throttling and a sender that died mid-call; against
+shops that answer as the platforms document (tests/platforms.py)."""
+
+import asyncio
+from datetime import UTC, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from oms.bootstrap import build_context
+from oms.db import tables as t
+from oms.services.connectors import calls, reports
+from oms.services.connectors.intake import capture_pending
+from oms.services.connectors.reports import LEASE, report_due
+from oms.services.partners.outbox import relay
+from tests.integration.test_connector_capture import MAPPED, SHOP, WOO, orders_of, push
+from tests.integration.test_connector_polling import woo_connector
+from tests.integration.test_connectors import SHOP_SECRET, make
+from tests.platforms import Shopify, WooCommerce
+from tests.support import confirm, seed
+
+
+@pytest.fixture(autouse=True)
+def quick(monkeypatch):
+    monkeypatch.setattr(calls, "BACKOFF_S", 0.01)
+
+
+async def shopify_order(ctx, client, keys, shopify: Shopify) -> tuple[dict, dict]:
+    """A Shopify order captured: (the connector, the OMS order)."""
+    made = await make(client, keys, base_url=shopify.url,
+                      credentials={"api_token": Shopify.TOKEN, "webhook_secret": SHOP_SECRET})
+    await client.put(f"/v1/connectors/{made['id']}/skus", json={"items": MAPPED}, headers=keys.h("admin"))
+    shopify.orders = [SHOP]
+    await push(client, made, SHOP, "create")
+    await capture_pending(ctx)
+    [order] = await orders_of(ctx, str(SHOP["id"]))
+    return made, order
+
+
+async def ship(client, keys, order_id: str, tracking: str = "6A12345678901") -> list[str]:
+    view = (await client.get(f"/v1/orders/{order_id}", headers=keys.h("admin"))).json()
+    shipped = []
+    for n, f in enumerate(view["fulfillments"]):
+        await confirm(client, keys.h("admin"), f["id"], "accept")
+        await confirm(client, keys.h("admin"), f["id"], "ship", carrier="colissimo", tracking_number=f"{tracking}{n}")
+        shipped.append(f"{tracking}{n}")
+    return shipped
+
+
+async def reports_of(ctx) -> list[dict]:
+    async with ctx.db.read() as conn:
+        return [dict(r) for r in (await conn.execute(select(t.connector_reports).order_by(t.connector_reports.c.id)))
+                .mappings()]
+
+
+async def test_a_shipment_is_told_to_shopify_once_with_its_tracking(ctx, client):
+    keys = await seed(ctx, client)
+    async with Shopify() as shopify:
+        made, order = await shopify_order(ctx, client, keys, shopify)
+        numbers = await ship(client, keys, order["id"])
+        assert await reports_of(ctx) == []  # never inline: from the outbox
+        await relay(ctx)
+        await relay(ctx)  # (handed on once)
+        assert [(x["status"], x["action"]) for x in await reports_of(ctx)] == [("pending", "shipment")] * len(numbers)
+        assert await report_due(ctx) == len(numbers)
+        told = shopify.fulfillments[str(SHOP["id"])]
+        assert sorted(f["trackingInfo"]["number"] for f in told) == numbers
+        assert {f["trackingInfo"]["company"] for f in told} == {"colissimo"}
+        # Every unit of both lines, by their Shopify line item ids.
+        fulfilled = {}
+        for f in told:
+            for item, n in f["lines"].items():
+                fulfilled[item] = fulfilled.get(item, 0) + n
+        assert fulfilled == {"15222010": 3, "15222011": 1}
+        assert await report_due(ctx) == 0
+        assert {x["status"] for x in await reports_of(ctx)} == {"done"}
+
+
+async def test_a_sender_that_died_mid_call_does_not_make_the_platform_fulfil_twice(ctx, client):
+    keys = await seed(ctx, client)
+    async with Shopify() as shopify:
+        made, order = await shopify_order(ctx, client, keys, shopify)
+        await ship(client, keys, order["id"])
+        await relay(ctx)
+        shopify.slow = 1.0  # Shopify made the fulfillment; the answer is on its way when the sender dies
+        [first, *_] = await reports_of(ctx)
+        sending = asyncio.create_task(reports.send(ctx, first["id"]))
+        await asyncio.sleep(0.5)
+        sending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sending
+        shopify.slow = 0.0
+        made_before = len(shopify.fulfillments[str(SHOP["id"])])
+        restarted = build_context(ctx.settings)  # another process, before the lease ran out: nothing
+        try:
+            assert await reports.send(restarted, first["id"]) is False
+            ctx.clock.advance(LEASE + timedelta(seconds=1))
+            restarted.clock.set(ctx.clock.now())
+            assert await report_due(restarted) >= 1
+        finally:
+            await restarted.db.dispose()
+        assert len(shopify.fulfillments[str(SHOP["id"])]) == made_before  # asked first, not made again
+        [again] = [x for x in await reports_of(ctx) if x["id"] == first["id"]]
+        assert (again["status"], again["error"]) == ("done", "Shopify knew of it already")
+
+
+async def test_a_platform_down_is_tried_again_later_and_its_throttling_waited_out(ctx, client):
+    keys = await seed(ctx, client)
+    async with Shopify() as shopify:
+        made, order = await shopify_order(ctx, client, keys, shopify)
+        numbers = await ship(client, keys, order["id"])
+        await relay(ctx)
+        shopify.failing = 1000  # down
+        assert await report_due(ctx) == 0
+        waiting = await reports_of(ctx)
+        assert {(x["status"], x["attempts"]) for x in waiting} == {("pending", 1)}
+        assert all(x["error"].startswith("failed 4 times, last: 503") and x["next_at"] > ctx.clock.now()
+                   for x in waiting)
+        shopify.failing = 0
+        assert await report_due(ctx) == 0  # not before its time
+        ctx.clock.advance(timedelta(seconds=31))
+        shopify.throttle = 1  # a 429 with Retry-After, then the answer: waited out within the call
+        assert await report_due(ctx) == len(numbers)
+        assert len(shopify.fulfillments[str(SHOP["id"])]) == len(numbers)
+
+
+async def test_a_report_the_platform_refuses_is_dead_with_its_words(ctx, client):
+    keys = await seed(ctx, client)
+    async with Shopify() as shopify:
+        made, order = await shopify_order(ctx, client, keys, shopify)
+        await ship(client, keys, order["id"])
+        shopify.fulfillments[str(SHOP["id"])] = [{"lines": {"15222010": 3, "15222011": 1},
+                                                  "trackingInfo": {"company": "other", "number": "X"}}]
+        await relay(ctx)
+        assert await report_due(ctx) == 0
+        assert {x["status"] for x in await reports_of(ctx)} == {"dead"}
+        assert {x["error"] for x in await reports_of(ctx)} == {"Shopify has none of these lines left to fulfil"}
+
+
+async def test_woocommerce_hears_the_tracking_and_the_order_is_completed_once_all_left(ctx, client):
+    keys = await seed(ctx, client)
+    async with WooCommerce() as woo:
+        made = await woo_connector(client, keys, woo)
+        changed = (ctx.clock.now() - timedelta(hours=1)).astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        woo.orders = [{**WOO, "date_modified_gmt": changed.isoformat()}]
+        await client.post(f"/v1/connectors/{made['id']}/poll", headers=keys.h("admin"))
+        await capture_pending(ctx)
+        [order] = await orders_of(ctx, str(WOO["id"]))
+        numbers = await ship(client, keys, order["id"], tracking="8R0001")
+        await relay(ctx)
+        assert await report_due(ctx) == len(numbers)
+        assert sorted(x["tracking_number"] for x in woo.trackings[str(WOO["id"])]) == numbers
+        assert woo.statuses[str(WOO["id"])] == "completed"
+        # Sent again (a report made pending by hand): the tracking is not added twice.
+        async with ctx.db.write() as conn:
+            await conn.execute(t.connector_reports.update().values(status="pending"))
+        assert await report_due(ctx) == len(numbers)
+        assert len(woo.trackings[str(WOO["id"])]) == len(numbers)
