@@ -12,6 +12,9 @@
   creation; ``X-WP-Total`` and ``X-WP-TotalPages``. ``PUT /wp-json/wc/v3/orders/<id>`` changes its status;
   the Shipment Tracking extension's ``/wp-json/wc-shipment-tracking/v3/orders/<id>/shipment-trackings`` lists
   (GET) and adds (POST: ``tracking_provider``, ``tracking_number``, ``date_shipped``) its trackings.
+- La Poste's Suivi v2: ``GET /suivi/v2/idships/<id>[,<id>…]`` with ``X-Okapi-Key`` (401 otherwise): one
+  parcel's answer, or for several a list of them (207), each with its ``returnCode`` (104 for a number it does
+  not know).
 """
 
 import asyncio
@@ -218,3 +221,28 @@ class WooCommerce(Platform):
         pages = max(1, -(-len(found) // per_page))
         return web.json_response(found[(page - 1) * per_page:page * per_page],
                                  headers={"X-WP-Total": str(len(found)), "X-WP-TotalPages": str(pages)})
+
+
+class LaPoste(Platform):
+    KEY = "okapi-key-of-the-retailer"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parcels: dict[str, dict] = {}  # tracking number -> its answer (shaped as tests/fixtures/platforms)
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/suivi/v2/idships/{ids}", self._idships)
+
+    async def _idships(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if request.headers.get("X-Okapi-Key") != self.KEY:
+            return web.json_response({"code": "UNAUTHORIZED", "message": "This action requires an authorization"},
+                                     status=401)
+        if told := self._told():
+            return told
+        ids = request.match_info["ids"].split(",")
+        found = [self.parcels.get(n, {"lang": "fr_FR", "scope": "open", "returnCode": 104, "idShip": n,
+                                      "returnMessage": "Numéro de suivi inconnu"}) for n in ids]
+        if len(ids) == 1:
+            return web.json_response(found[0], status=200 if found[0]["returnCode"] == 200 else 404)
+        return web.json_response(found, status=207)

@@ -15,6 +15,7 @@ from .db.promise_secret import ensure_secret
 from .services.connectors import reports
 from .services.connectors.intake import capture_pending
 from .services.connectors.polling import poll_due
+from .services.fulfillment.laposte import poll_parcels
 from .services.fulfillment.sla import expire_unaccepted
 from .services.fulfillment.uncollected import send_back_uncollected
 from .services.orders.batch import when_due
@@ -125,12 +126,13 @@ async def intake_loop(ctx: Context) -> None:
 
 
 async def platforms_loop(ctx: Context) -> None:
-    """At the sweep's pace, the calls to the connectors' platforms (apart from the sweep: a platform slow to
-    answer holds back nothing else): poll those whose ``poll_seconds`` have passed, tell them of shipments."""
+    """At the sweep's pace, the calls to the connectors' platforms and the carriers that do not push (apart from
+    the sweep: one slow to answer holds back nothing else): poll the platforms whose ``poll_seconds`` have
+    passed, tell them of shipments, ask La Poste of its parcels."""
     log = logging.getLogger("oms.connectors")
     while True:
         await asyncio.sleep(ctx.settings.hold_sweep_seconds)
-        for task in (poll_due, reports.report_due):
+        for task in (poll_due, reports.report_due, poll_parcels):
             try:
                 await task(ctx)
             except Exception:

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     nats_subject: str = "oms.events"
     # Each carrier's secret for signing its tracking updates (JSON: {"simulated": "…"}).
     carrier_secrets: dict[str, str] = {}
+    # La Poste's Suivi v2 (Colissimo, Chronopost parcels), asked for the news of parcels shipped with them:
+    # the application's X-Okapi-Key (none: not asked), the API's address, how often a parcel is asked at first
+    # (doubled each time nothing is new, up to 12 hours).
+    laposte_okapi_key: str | None = None
+    laposte_url: str = "https://api.laposte.fr/suivi/v2"
+    tracking_poll_seconds: float = Field(default=1800.0, ge=60)
     # Carriers (or a TMS) the OMS books shipments with over HTTP (JSON: {"colissimo": "https://…/book"}).
     carrier_endpoints: dict[str, str] = {}
     # What a Prometheus scraper must send to read /metrics (none: open, like the health probes).

@@ -537,6 +537,11 @@ shipments = Table(
     Column("fulfillment_id", String(40), ForeignKey("fulfillments.id"), nullable=False),
     Column("label", String(500), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # Carriers that do not push are asked (``fulfillment/laposte.py``): when next, how many times in a row
+    # nothing was new, whether the parcel's story is over.
+    Column("next_poll_at", UtcDateTime, nullable=True),
+    Column("quiet_polls", Integer, nullable=False, default=0, server_default="0"),
+    Column("final", Boolean, nullable=False, default=False, server_default="0"),
 )
 
 # A return (RMA): units of one order coming back, announced by any channel (also another than the order's),

@@ -35,7 +35,7 @@ class EventType:
 FULFILLMENT = ("id", "order_id", "node_id", "handover_node_id", "status", "details", "lines", "created_at",
                "updated_at")
 RELEASE = (*FULFILLMENT, "order")
-ORDER = ("id", "channel", "external_ref", "status", "customer", "delivery", "total", "lines", "fulfillments",
+ORDER = ("id", "channel", "external_ref", "status", "hold", "customer", "delivery", "total", "lines", "fulfillments",
          "dates", "at_risk", "created_at", "updated_at")
 SHIPMENT = ("fulfillment_id", "tracking_number", "status", "occurred_at")
 RETURN = ("order_id", "return_id", "channel", "kind", "method", "node_id", "exchange_order_id", "lines")
@@ -72,6 +72,8 @@ _SHIPMENT_WHEN: dict[Tracking, str] = {
     Tracking.DELIVERED: "The carrier reports the parcel delivered (the shipped fulfilment order is delivered, or "
                         "ready for pickup at a locker or a relay point).",
     Tracking.FAILED_ATTEMPT: "The carrier reports a failed delivery attempt.",
+    Tracking.AT_PICKUP_POINT: "The carrier reports the parcel waiting for the customer at a post office or relay "
+                              "point (after a missed delivery).",
     Tracking.RETURNED_TO_SENDER: "The carrier reports the parcel sent back (its units are cancelled on the order "
                                  "and a return is expected at the sending node).",
 }

@@ -1,6 +1,6 @@
 """connector capture: each platform order a connector has seen (its newest snapshot, the OMS order it became),
 the platform's order id of an inbox row, a connector's polling (its high-water mark), what platforms are told
-(shipments), and the hold an order waits under (payment)
+(shipments), the polling of carriers that do not push (La Poste), and the hold an order waits under (payment)
 
 Revision ID: 0030
 Revises: 0029
@@ -22,6 +22,9 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 def upgrade() -> None:
     op.add_column("orders", sa.Column("hold", sa.String(length=32), nullable=True))
     op.add_column("connector_inbox", sa.Column("platform_ref", sa.String(length=100), nullable=True))
+    op.add_column("shipments", sa.Column("next_poll_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("shipments", sa.Column("quiet_polls", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("shipments", sa.Column("final", sa.Boolean(), nullable=False, server_default="0"))
     op.add_column("connectors", sa.Column("poll_mark", sa.DateTime(timezone=True), nullable=True))
     op.add_column("connectors", sa.Column("polled_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("connectors", sa.Column("poll_error", sa.String(length=500), nullable=True))
@@ -71,6 +74,9 @@ def downgrade() -> None:
     op.drop_table("connector_reports")
     op.drop_index(op.f("ix_connector_orders_order_id"), table_name="connector_orders")
     op.drop_table("connector_orders")
+    with op.batch_alter_table("shipments") as batch:
+        for name in ("final", "quiet_polls", "next_poll_at"):
+            batch.drop_column(name)
     with op.batch_alter_table("connectors") as batch:
         for name in ("poll_error", "polled_at", "poll_mark"):
             batch.drop_column(name)
