@@ -142,20 +142,23 @@ class Shopify(Platform):
             if set(q) - {"page_info", "limit"}:
                 return web.json_response({"errors": {"page_info": "Invalid value."}}, status=400)
             cursor = json.loads(base64.urlsafe_b64decode(q["page_info"]))
-            since, start, limit = cursor["since"], cursor["start"], cursor["limit"]
+            since, until, start, limit = cursor["since"], cursor["until"], cursor["start"], cursor["limit"]
         else:
             if q.get("order") != "updated_at asc" or q.get("status") != "any":
                 return web.json_response({"errors": "expected order=updated_at asc, status=any"}, status=400)
-            since, start, limit = q["updated_at_min"], 0, min(int(q.get("limit", 50)), 250)
+            since, until, start, limit = (q["updated_at_min"], q.get("updated_at_max"), 0,
+                                          min(int(q.get("limit", 50)), 250))
         if told := self._told(1 + start // limit):
             return told
         floor = datetime.fromisoformat(since)
-        found = sorted((o for o in self.orders if datetime.fromisoformat(o["updated_at"]) >= floor),
+        ceiling = datetime.fromisoformat(until) if until else None
+        found = sorted((o for o in self.orders if floor <= datetime.fromisoformat(o["updated_at"])
+                        and (ceiling is None or datetime.fromisoformat(o["updated_at"]) <= ceiling)),
                        key=lambda o: datetime.fromisoformat(o["updated_at"]))
         page = found[start:start + limit]
         headers = {"X-Shopify-Shop-Api-Call-Limit": f"{len(self.got)}/40"}
         if start + limit < len(found):
-            cursor = base64.urlsafe_b64encode(json.dumps({"since": since, "start": start + limit,
+            cursor = base64.urlsafe_b64encode(json.dumps({"since": since, "until": until, "start": start + limit,
                                                           "limit": limit}).encode()).decode()
             headers["Link"] = (f'<{self.url}/admin/api/2025-10/orders.json?limit={limit}&page_info={cursor}>; '
                                f'rel="next"')
@@ -167,6 +170,7 @@ class WooCommerce(Platform):
 
     def __init__(self) -> None:
         super().__init__()
+        self.counts = True  # X-WP-Total and X-WP-TotalPages sent (a proxy may strip them)
         self.trackings: dict[str, list[dict]] = {}  # order id -> its shipment trackings
         self.statuses: dict[str, str] = {}  # order id -> the status set through the API
 
@@ -214,13 +218,18 @@ class WooCommerce(Platform):
         q = request.query
         if told := self._told(int(q.get("page", 1))):
             return told
-        floor = datetime.fromisoformat(q["modified_after"]).replace(tzinfo=UTC) if "modified_after" in q else None
+        floor, ceiling = (datetime.fromisoformat(q[k]).replace(tzinfo=UTC) if k in q else None
+                          for k in ("modified_after", "modified_before"))
         per_page, page = min(int(q.get("per_page", 10)), 100), int(q.get("page", 1))
-        found = sorted((o for o in self.orders if floor is None or datetime.fromisoformat(
-            o["date_modified_gmt"]).replace(tzinfo=UTC) > floor), key=lambda o: o["date_created_gmt"])
+
+        def changed(o: dict) -> datetime:
+            return datetime.fromisoformat(o["date_modified_gmt"]).replace(tzinfo=UTC)
+
+        found = sorted((o for o in self.orders if (floor is None or changed(o) > floor)
+                        and (ceiling is None or changed(o) < ceiling)), key=lambda o: o["date_created_gmt"])
         pages = max(1, -(-len(found) // per_page))
-        return web.json_response(found[(page - 1) * per_page:page * per_page],
-                                 headers={"X-WP-Total": str(len(found)), "X-WP-TotalPages": str(pages)})
+        headers = {"X-WP-Total": str(len(found)), "X-WP-TotalPages": str(pages)} if self.counts else {}
+        return web.json_response(found[(page - 1) * per_page:page * per_page], headers=headers)
 
 
 class LaPoste(Platform):

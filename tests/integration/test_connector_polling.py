@@ -79,14 +79,15 @@ async def test_a_poll_brings_what_webhooks_missed_page_by_page_and_once(ctx, cli
         await push(client, made, shopify.orders[0], "pushed-as-well")  # this one the webhook brought
         polled = await poll(ctx, made["id"])
         assert (polled["read"], polled["kept"], polled["error"]) == (5, 5, None)
-        assert datetime.fromisoformat(polled["mark"]) == datetime.fromisoformat(shopify.orders[4]["updated_at"])
+        # Every page read: every change up to the moment the poll asked is kept.
+        assert near(datetime.fromisoformat(polled["mark"]), ctx.clock.now())
         assert len(shopify.got) == 3  # pages of two, by the Link header's cursor
         first = shopify.got[0].query
         assert first["order"] == "updated_at asc" and first["status"] == "any"
         assert near(datetime.fromisoformat(first["updated_at_min"]), now - timedelta(days=1) - OVERLAP)
         # Polled again: the overlap reads them again, nothing is kept twice.
         again = await poll(ctx, made["id"])
-        assert (again["kept"], again["mark"]) == (0, polled["mark"])
+        assert again["kept"] == 0 and again["mark"] >= polled["mark"]
         assert datetime.fromisoformat(shopify.got[3].query["updated_at_min"]) == \
             datetime.fromisoformat(polled["mark"]) - OVERLAP
     assert await capture_pending(ctx) == 6
@@ -144,12 +145,46 @@ async def test_woocommerce_is_polled_in_gmt_and_its_mark_waits_for_every_page(ct
         woo.failing_page = None
         polled = await poll(ctx, made["id"])
         assert (polled["kept"], polled["error"]) == (1, None)
-        assert polled["mark"] == (now - timedelta(minutes=5)).replace(tzinfo=UTC).isoformat()
+        assert near(datetime.fromisoformat(polled["mark"]), ctx.clock.now())
         asked = woo.got[-1].query
+        assert near(datetime.fromisoformat(asked["modified_before"]).replace(tzinfo=UTC), ctx.clock.now())
         assert asked["dates_are_gmt"] == "true" and near(datetime.fromisoformat(asked["modified_after"]),
                                                          now - timedelta(days=1) - OVERLAP)
     assert await capture_pending(ctx) == 3
     assert len(await orders_of(ctx, "10501")) == 1
+
+
+async def test_woocommerce_without_page_counts_reads_until_a_page_is_not_full(ctx, client, monkeypatch):
+    monkeypatch.setattr(platforms, "WOO_PAGE", 2)
+    keys = await seed(ctx, client)
+    now = ctx.clock.now().astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    async with WooCommerce() as woo:
+        woo.counts = False  # (a proxy stripped X-WP-TotalPages)
+        made = await woo_connector(client, keys, woo)
+        woo.orders = [{**WOO, "id": 10600 + n, "date_created_gmt": (now - timedelta(hours=9 - n)).isoformat(),
+                       "date_modified_gmt": (now - timedelta(minutes=30 - n)).isoformat()} for n in range(5)]
+        polled = await poll(ctx, made["id"])
+        assert (polled["read"], polled["kept"], polled["error"]) == (5, 5, None) and len(woo.got) == 3
+
+
+async def test_a_woocommerce_window_too_full_for_one_poll_is_narrowed(ctx, client, monkeypatch):
+    monkeypatch.setattr(platforms, "WOO_PAGE", 1)
+    monkeypatch.setattr(platforms, "PAGES_MAX", 2)
+    keys = await seed(ctx, client)
+    now = ctx.clock.now().astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    async with WooCommerce() as woo:
+        made = await woo_connector(client, keys, woo)
+        woo.orders = [{**WOO, "id": 10700 + n, "date_created_gmt": (now - timedelta(hours=23 - n)).isoformat(),
+                       "date_modified_gmt": (now - timedelta(hours=23 - 4 * n)).isoformat()} for n in range(6)]
+        for _ in range(8):  # each poll takes what fits, the mark moving to its window's end
+            polled = await poll(ctx, made["id"])
+            assert polled["error"] is None and polled["read"] <= 2
+            if polled["mark"] and near(datetime.fromisoformat(polled["mark"]), ctx.clock.now()):
+                break
+        assert near(datetime.fromisoformat(polled["mark"]), ctx.clock.now())
+    async with ctx.db.read() as conn:
+        kept = (await conn.execute(select(t.connector_inbox.c.platform_ref))).scalars().all()
+    assert sorted(set(kept)) == [str(10700 + n) for n in range(6)]  # none left behind
 
 
 async def test_refused_credentials_and_records_that_are_no_orders_are_said(ctx, client):
@@ -206,3 +241,14 @@ def test_the_command_says_what_works(database_url):
     another_key = {**env, "OMS_SECRET_KEY": Fernet.generate_key().decode()}
     result = CliRunner().invoke(app, ["connectors", "test", connector_id], env=another_key)
     assert result.exit_code == 1 and "fails  credentials" in result.output
+
+
+async def test_an_answer_past_the_size_a_call_reads_is_cut_off(ctx, client, monkeypatch):
+    monkeypatch.setattr(calls, "ANSWER_MAX", 10_000)
+    keys = await seed(ctx, client)
+    async with Shopify() as shopify:
+        made = await shopify_connector(client, keys, shopify)
+        shopify.orders = [shop_order(n, ctx.clock.now() - timedelta(minutes=n)) for n in range(20)]
+        polled = await poll(ctx, made["id"])
+        assert polled["error"] == "the answer is over 10000 bytes" and polled["kept"] == 0
+        assert polled["mark"] is None

@@ -33,12 +33,20 @@ def test_a_shopify_order_reads_with_its_variants_discounted_prices_and_coordinat
     assert (s.address.lat, s.address.lng) == (47.2115, -1.5663)
 
 
-@pytest.mark.parametrize(("financial_status", "paid"), [
-    ("paid", True), ("authorized", True), ("partially_refunded", True), ("pending", False),
-    ("partially_paid", False), ("voided", False)])
-def test_a_shopify_order_is_paid_once_its_payment_is_taken_or_authorised(financial_status, paid):
-    body = {**fixture("shopify_order.json"), "financial_status": financial_status}
-    assert read(Kind.SHOPIFY, body).paid is paid
+@pytest.mark.parametrize(("financial_status", "paid", "cancelled"), [
+    ("paid", True, False), ("authorized", True, False), ("partially_refunded", True, False),
+    ("pending", False, False), ("partially_paid", False, False), ("voided", False, True),
+    ("refunded", False, True)])
+def test_a_shopify_order_is_paid_once_its_payment_is_taken_or_authorised(financial_status, paid, cancelled):
+    s = read(Kind.SHOPIFY, {**fixture("shopify_order.json"), "financial_status": financial_status})
+    assert (s.paid, s.cancelled) == (paid, cancelled)
+
+
+def test_a_shopify_price_written_without_its_tax_has_it_added():
+    body = fixture("shopify_order.json")
+    body["taxes_included"] = False
+    body["line_items"][1]["tax_lines"] = [{"price": "4.80", "rate": 0.2, "title": "TVA"}]
+    assert read(Kind.SHOPIFY, body).lines[1].unit_price == 2400 + 480
 
 
 def test_a_shopify_order_cancelled_on_the_platform_reads_cancelled():
@@ -99,6 +107,8 @@ def _broken(path: list, value) -> dict:
     (["shipping_address", "zip"], "", "shipping_address.zip"),
     (["shipping_address", "country_code"], "France", "shipping_address.country_code"),
     (["shipping_address"], "27 quai de la Fosse", "shipping_address"),
+    (["line_items", 0, "discount_allocations"], 5, "line_items.0.discount_allocations"),
+    (["line_items", 0, "discount_allocations"], [{"amount": "cinq"}], "line_items.0.discount_allocations"),
 ])
 def test_a_record_that_is_not_an_order_names_the_field(path, value, named):
     body = _broken(path, value)

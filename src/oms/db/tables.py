@@ -702,6 +702,7 @@ connector_orders = Table(
     Column("order_id", String(40), ForeignKey("orders.id"), nullable=True),
     Column("state", String(16), nullable=False),
     Column("busy_until", UtcDateTime, nullable=True),
+    Column("lease", String(32), nullable=True),  # the holder's token: only it may write, or give the lease up
     Column("updated_at", UtcDateTime, nullable=False),
     # The platform's id of each OMS order line, by line number (what a shipment reported names).
     Column("lines", Json, nullable=True),

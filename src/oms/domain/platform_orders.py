@@ -30,8 +30,10 @@ ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW"
                           "VUV", "XAF", "XOF", "XPF"})
 LINES_MAX = 200  # as an order taken by the API
 
-# Payment states: an order waits (on hold) until it is paid; an authorised payment is taken at shipment.
-_SHOPIFY_PAID = frozenset({"paid", "authorized", "partially_refunded", "refunded"})
+# Payment states: an order waits (on hold) until it is paid; an authorised payment is taken at shipment. A
+# payment voided or refunded whole leaves nothing to send.
+_SHOPIFY_PAID = frozenset({"paid", "authorized", "partially_refunded"})
+_SHOPIFY_UNDONE = frozenset({"voided", "refunded"})
 _WOO_PAID = frozenset({"processing", "completed"})
 _WOO_CANCELLED = frozenset({"cancelled", "refunded", "trash"})
 
@@ -102,15 +104,15 @@ def shopify(body: Record) -> Snapshot:
     for i, item in enumerate(_items(body, "line_items")):
         quantity = _quantity(item.get("quantity"), f"line_items.{i}.quantity")
         price = _money(item.get("price"), currency, f"line_items.{i}.price")
-        discounts = item.get("discount_allocations") or []
-        off = sum(_money(d.get("amount"), currency, f"line_items.{i}.discount_allocations")
-                  for d in discounts if isinstance(d, dict))
+        off = _amounts(item, "discount_allocations", "amount", currency, i)
+        # (prices written without their tax, where the shop says so: the customer pays it on top)
+        tax = _amounts(item, "tax_lines", "price", currency, i) if body.get("taxes_included") is False else 0
         lines.append(Line(_refs(item.get("variant_id"), item.get("product_id")), _optional(item.get("sku")), quantity,
-                          max(0, price - _share(off, quantity)), _item(item)))
+                          max(0, price + _share(tax - off, quantity)), _item(item)))
     methods = _methods(body, "code", "title")
     return Snapshot(
         ref=ref, updated_at=updated, paid=body.get("financial_status") in _SHOPIFY_PAID,
-        cancelled=body.get("cancelled_at") is not None,
+        cancelled=body.get("cancelled_at") is not None or body.get("financial_status") in _SHOPIFY_UNDONE,
         name=_name(person, email), email=email, currency=currency, lines=tuple(lines), methods=methods,
         address=_place(shipping, "shipping_address", "address1", "address2", "zip", "city", "country_code",
                        "latitude", "longitude") if shipping else None)
@@ -175,6 +177,14 @@ def _text(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Unreadable(f"{field}: missing")
     return value.strip()
+
+
+def _amounts(line: Record, name: str, amount: str, currency: str, i: int) -> int:
+    """The sum of a line's list of amounts (its discounts, its taxes)."""
+    found = line.get(name) or []
+    if not isinstance(found, list) or not all(isinstance(x, dict) for x in found):
+        raise Unreadable(f"line_items.{i}.{name}: not a list of objects")
+    return sum(_money(x.get(amount), currency, f"line_items.{i}.{name}") for x in found)
 
 
 def _item(line: Record) -> str | None:

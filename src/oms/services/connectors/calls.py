@@ -20,6 +20,7 @@ TRIES = 4
 BACKOFF_S = 0.5  # doubled at each try
 WAIT_MAX_S = 30.0  # a platform asking to wait longer is tried at the next poll instead
 ANSWER_MAX = 20_000_000  # bytes of one answer
+CALL_MAX_S = 60.0  # one call, its answer read whole, however slowly the platform sends it
 # (calls a second, burst) each platform allows a shop: Shopify's REST bucket leaks 2 a second from 40; the
 # others publish none, and a shop's own server is spared.
 RATES: dict[Kind, tuple[float, float]] = {Kind.SHOPIFY: (2.0, 40.0), Kind.WOOCOMMERCE: (5.0, 10.0),
@@ -72,14 +73,13 @@ async def call(ctx: Context, http: httpx.AsyncClient, connector_id: str, kind: K
     for attempt in range(TRIES):
         await tokens.take()
         try:
-            answer = await http.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            reason = f"{type(exc).__name__}: {exc}"
+            async with asyncio.timeout(CALL_MAX_S):
+                answer = await _bounded(http, method, url, **kwargs)
+        except (httpx.HTTPError, TimeoutError) as exc:
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else f"no answer within {CALL_MAX_S:.0f} s"
             wait = BACKOFF_S * 2 ** attempt
         else:
             _limits(tokens, answer)
-            if len(answer.content) > ANSWER_MAX:
-                raise PlatformError(f"the answer is over {ANSWER_MAX} bytes")
             if answer.status_code != 429 and answer.status_code < 500:
                 return answer
             reason = f"{answer.status_code} {answer.text[:200]}"
@@ -92,6 +92,21 @@ async def call(ctx: Context, http: httpx.AsyncClient, connector_id: str, kind: K
         if attempt < TRIES - 1:
             await asyncio.sleep(wait)
     raise PlatformError(f"failed {TRIES} times, last: {reason}")
+
+
+async def _bounded(http: httpx.AsyncClient, method: str, url: str, **kwargs) -> httpx.Response:
+    """The answer, read as it streams in and refused past ``ANSWER_MAX`` bytes (a platform sending without
+    end is cut off rather than read whole into memory)."""
+    async with http.stream(method, url, **kwargs) as streamed:
+        body = bytearray()
+        async for chunk in streamed.aiter_bytes():
+            body += chunk
+            if len(body) > ANSWER_MAX:
+                raise PlatformError(f"the answer is over {ANSWER_MAX} bytes")
+        # (the body is decoded already: the headers that say how it was sent no longer apply)
+        headers = [(k, v) for k, v in streamed.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(streamed.status_code, headers=headers, content=bytes(body), request=streamed.request)
 
 
 def _limits(tokens: Bucket, answer: httpx.Response) -> None:

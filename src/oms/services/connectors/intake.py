@@ -19,6 +19,7 @@ tried again at the next pass, and dead after ``TRIES_MAX`` passes.
 import asyncio
 import json
 import logging
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +31,7 @@ from ...db import statements
 from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.connectors import Kind
-from ...domain.errors import IdempotencyConflict, OmsError
+from ...domain.errors import IdempotencyConflict, InvalidInput, NotFound, OmsError, OutOfStock
 from ...domain.lifecycle import OStatus
 from ...domain.platform_orders import Snapshot, Unreadable, read
 from ...domain.vocabulary import PICKUP_MODES, DeliveryMode, Role
@@ -45,6 +46,10 @@ from .inbox import CAPTURED, DEAD, IGNORED, PENDING
 
 c, i, p = t.connectors.c, t.connector_inbox.c, t.connector_orders.c
 LEASE = timedelta(seconds=60)  # longer than any capture takes; a dead process's orders are free again after it
+# What a snapshot taken already was, ranked: one of the same time ranked higher still changes it.
+RANKS = {"on_hold": 0, "captured": 1, "cancelled": 2}
+# What no number of tries changes: the record is a dead letter at once (others, a race lost, are tried again).
+FINAL = (InvalidInput, NotFound, OutOfStock, IdempotencyConflict)
 TRIES_MAX = 5  # passes a record failing for the OMS's own reasons is tried before it is a dead letter
 BATCH = 200
 AT_ONCE = 8  # records worked on together: each waits on the database most of its time
@@ -95,57 +100,89 @@ async def take(ctx: Context, inbox_id: int) -> bool:
         return False
     try:
         snapshot = read(Kind(connector["kind"]), json.loads(row["body"]))
-    except (Unreadable, ValueError) as exc:
-        await _settle(ctx, row, DEAD, f"the record cannot be read: {exc}")
+    except Exception as exc:  # (whatever a record holds: it never stops the others)
+        why = str(exc) if isinstance(exc, Unreadable) else f"{type(exc).__name__}: {exc}"
+        await _settle(ctx, row, DEAD, f"the record cannot be read: {why}")
         return True
-    if not await _lease(ctx, connector["id"], snapshot.ref):
+    token = await _lease(ctx, connector["id"], snapshot.ref)
+    if token is None:
         return False
     try:
         seen = await _seen(ctx, connector["id"], snapshot.ref)
-        if seen["version"] is not None and snapshot.updated_at <= seen["version"]:
-            await _settle(ctx, row, IGNORED, f"older than the snapshot taken (updated_at "
-                                             f"{snapshot.updated_at.isoformat()} ≤ {seen['version'].isoformat()})")
+        if not _newer(snapshot, seen):
+            await _settle(ctx, row, IGNORED, f"not newer than the snapshot taken (updated_at "
+                                             f"{snapshot.updated_at.isoformat()}, {seen['version'].isoformat()} "
+                                             f"taken, {seen['state']})", lease=token)
             return True
         try:
             outcome = await _apply(ctx, connector, snapshot, seen)
-        except (Dead, OmsError) as exc:
-            await _settle(ctx, row, DEAD, _reason(exc))
+        except (Dead, *FINAL) as exc:
+            await _settle(ctx, row, DEAD, _reason(exc), lease=token)
             return True
-        except Exception as exc:  # the OMS's own failure: tried again at the next pass
-            log.exception("connector %s: record %s failed", connector["id"], inbox_id)
+        except Exception as exc:  # the OMS's own failure, or a race: tried again at the next pass
+            if not isinstance(exc, OmsError):
+                log.exception("connector %s: record %s failed", connector["id"], inbox_id)
             tries = row["attempts"] + 1
             await _settle(ctx, row, DEAD if tries >= TRIES_MAX else PENDING,
-                          f"failed {tries} times, last: {type(exc).__name__}: {exc}")
+                          f"failed {tries} times, last: {_reason(exc)}", lease=token)
             return tries >= TRIES_MAX
-        await _settle(ctx, row, CAPTURED, outcome.note, snapshot=snapshot, outcome=outcome)
-        return True
+        return await _settle(ctx, row, CAPTURED, outcome.note, snapshot=snapshot, outcome=outcome, lease=token)
     finally:
-        await _unlease(ctx, connector["id"], snapshot.ref)
+        await _unlease(ctx, connector["id"], snapshot.ref, token)
+
+
+def _newer(snapshot: Snapshot, seen: Mapping) -> bool:
+    """Whether a snapshot changes what was taken: a later one, or one of the same time further on its way
+    (paid after unpaid, cancelled after either: a platform's times may have whole seconds only)."""
+    if seen["version"] is None:
+        return True
+    if snapshot.updated_at != seen["version"]:
+        return snapshot.updated_at > seen["version"]
+    rank = 2 if snapshot.cancelled else 1 if snapshot.paid else 0
+    return rank > RANKS.get(seen["state"], 0)
 
 
 async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Mapping) -> Outcome:
     principal = Principal(key_id=connector["id"], role=Role.ADMIN)
     kind = connector["kind"]
-    order_id = seen["order_id"]
-    captured = False  # (the order made from an earlier snapshot of the same lines: a platform's line ids stay)
+    # (an order captured before a crash, its outcome not recorded, is found by the key capture was given)
+    order_id = seen["order_id"] or await _ours(ctx, connector, snapshot.ref)
+    captured = seen["order_id"] is None and order_id is not None
     if order_id is None:
         if snapshot.cancelled:
             return Outcome("cancelled", None, f"cancelled on {kind} before it was captured")
         order = await _order_in(ctx, connector, snapshot)
         try:
-            view, _ = await capture_order(ctx, order, principal=principal)
-        except IdempotencyConflict as exc:  # captured from an earlier snapshot whose outcome was not recorded
-            order_id = exc.extra["order_id"]
-            captured = True
+            view, _ = await capture_order(ctx, order, principal=principal,
+                                          idempotency_key=key_of(connector["id"], snapshot.ref))
+        except IdempotencyConflict as exc:
+            theirs: str | None = exc.extra.get("order_id")
+            if theirs is None or theirs != await _ours(ctx, connector, snapshot.ref):
+                raise Dead(f"channel {connector['channel']} already has an order {theirs} with external_ref "
+                           f"{snapshot.ref!r} that this connector did not bring (an API client's, or another "
+                           f"connector's of the channel): give each shop a channel of its own") from None
+            order_id, captured = theirs, True
         else:
             return Outcome("on_hold" if order.hold else "captured", view["id"], captured=True)
     async with ctx.db.read() as conn:
         found = await load_order(conn, order_id)
     if found is None:
         raise Dead(f"order {order_id}, captured from this platform order, is gone")
-    view = found
-    outcome = await _change(ctx, principal, kind, order_id, view, snapshot)
+    outcome = await _change(ctx, principal, kind, order_id, found, snapshot)
     return Outcome(outcome.state, outcome.order_id, outcome.note, captured)
+
+
+def key_of(connector_id: str, ref: str) -> str:
+    """The Idempotency-Key an order a connector brings is captured with: it tells the connector's own orders
+    from another's of the same channel and reference."""
+    return f"{connector_id}:{ref}"
+
+
+async def _ours(ctx: Context, connector: Mapping, ref: str) -> str | None:
+    o = t.orders.c
+    async with ctx.db.read() as conn:
+        return await conn.scalar(select(o.id).where(o.channel == connector["channel"],
+                                                    o.idempotency_key == key_of(connector["id"], ref)))
 
 
 async def _change(ctx: Context, principal: Principal, kind: str, order_id: str, view: dict,
@@ -229,23 +266,25 @@ def _mode(connector: Mapping, snapshot: Snapshot) -> DeliveryMode:
     return next((DeliveryMode(modes[m]) for m in snapshot.methods if m in modes), DeliveryMode.HOME_STANDARD)
 
 
-async def _lease(ctx: Context, connector_id: str, ref: str) -> bool:
-    """Take the platform order for this process, unless another holds it."""
-    at = ctx.clock.now()
+async def _lease(ctx: Context, connector_id: str, ref: str) -> str | None:
+    """Take the platform order for this process, unless another holds it: the lease's token, or None."""
+    at, token = ctx.clock.now(), secrets.token_hex(16)
     async with ctx.db.write() as conn:
         await conn.execute(statements.insert_unless_exists(ctx.db.dialect, t.connector_orders).values(
             connector_id=connector_id, platform_ref=ref, version=None, order_id=None, state="new",
             busy_until=None, updated_at=at))
         taken = await conn.execute(update(t.connector_orders).where(
             p.connector_id == connector_id, p.platform_ref == ref,
-            or_(p.busy_until.is_(None), p.busy_until < at)).values(busy_until=at + LEASE))
-    return taken.rowcount == 1
+            or_(p.busy_until.is_(None), p.busy_until < at)).values(busy_until=at + LEASE, lease=token))
+    return token if taken.rowcount == 1 else None
 
 
-async def _unlease(ctx: Context, connector_id: str, ref: str) -> None:
+async def _unlease(ctx: Context, connector_id: str, ref: str, token: str) -> None:
+    """Give the lease up, if this process still holds it (one that outlived it holds nothing)."""
     async with ctx.db.write() as conn:
-        await conn.execute(update(t.connector_orders).where(p.connector_id == connector_id, p.platform_ref == ref)
-                           .values(busy_until=None))
+        await conn.execute(update(t.connector_orders).where(
+            p.connector_id == connector_id, p.platform_ref == ref, p.lease == token).values(busy_until=None,
+                                                                                            lease=None))
 
 
 async def _seen(ctx: Context, connector_id: str, ref: str) -> Mapping:
@@ -254,20 +293,39 @@ async def _seen(ctx: Context, connector_id: str, ref: str) -> Mapping:
             p.connector_id == connector_id, p.platform_ref == ref))).mappings().one()
 
 
+class _LeaseLost(Exception):
+    pass
+
+
 async def _settle(ctx: Context, row: Mapping, status: str, note: str | None, *, snapshot: Snapshot | None = None,
-                  outcome: Outcome | None = None) -> None:
-    """The record's end (or its next try), and the platform order's newest snapshot with it: one write."""
+                  outcome: Outcome | None = None, lease: str | None = None) -> bool:
+    """The record's end (or its next try), and the platform order's newest snapshot with it: one write, made
+    only while this process holds the lease (else nothing, and the record waits for the next pass)."""
     at = ctx.clock.now()
-    async with ctx.db.write() as conn:
-        await conn.execute(update(t.connector_inbox).where(i.id == row["id"]).values(
-            status=status, attempts=row["attempts"] + 1, error=note[:REASON_MAX] if note else None))
-        if snapshot is not None and outcome is not None:
-            await conn.execute(update(t.connector_orders).where(
-                p.connector_id == row["connector_id"], p.platform_ref == snapshot.ref).values(
-                version=snapshot.updated_at, order_id=outcome.order_id, state=outcome.state, updated_at=at,
-                **({"lines": [line.item for line in snapshot.lines]} if outcome.captured else {})))
+    try:
+        async with ctx.db.write() as conn:
+            if lease is not None:
+                values: dict = {"updated_at": at}
+                if snapshot is not None and outcome is not None:
+                    values.update(version=snapshot.updated_at, order_id=outcome.order_id, state=outcome.state)
+                    if outcome.captured:
+                        values["lines"] = [line.item for line in snapshot.lines]
+                held = await conn.execute(update(t.connector_orders).where(
+                    p.connector_id == row["connector_id"], p.platform_ref == (snapshot.ref if snapshot else
+                                                                             row["platform_ref"]),
+                    p.lease == lease).values(**values))
+                if held.rowcount != 1:
+                    raise _LeaseLost
+            await conn.execute(update(t.connector_inbox).where(i.id == row["id"]).values(
+                status=status, attempts=row["attempts"] + 1, error=note[:REASON_MAX] if note else None))
+    except _LeaseLost:
+        log.warning("connector %s: record %s outlived its lease; worked on again", row["connector_id"], row["id"])
+        return False
+    return True
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, Dead):
+        return str(exc)[:REASON_MAX]
     detail = exc.detail if isinstance(exc, OmsError) else str(exc)
-    return f"{type(exc).__name__}: {detail}"[:REASON_MAX] if isinstance(exc, OmsError) else detail[:REASON_MAX]
+    return f"{type(exc).__name__}: {detail}"[:REASON_MAX]

@@ -1,11 +1,12 @@
 """Each platform's API as the connectors read it: its orders updated since a time, page by page.
 
-    shopify       GET {shop}/admin/api/2025-10/orders.json?status=any&updated_at_min=…&order=updated_at asc
-                  &limit=250, X-Shopify-Access-Token; the next page is the Link header's rel="next" (cursor
-                  pagination: page_info)
-    woocommerce   GET {shop}/wp-json/wc/v3/orders?modified_after=…&dates_are_gmt=true&per_page=100&page=n,
-                  HTTP Basic with the consumer key and secret; X-WP-TotalPages says how many pages. Sorted by
-                  creation, not by change: a poll's mark moves only once all its pages are read
+    shopify       GET {shop}/admin/api/2025-10/orders.json?status=any&updated_at_min=…&updated_at_max=…
+                  &order=updated_at asc&limit=250, X-Shopify-Access-Token; the next page is the Link header's
+                  rel="next" (cursor pagination: page_info)
+    woocommerce   GET {shop}/wp-json/wc/v3/orders?modified_after=…&modified_before=…&dates_are_gmt=true
+                  &per_page=100&page=n, HTTP Basic with the consumer key and secret; X-WP-TotalPages says how
+                  many pages (without it: until a page is not full). Sorted by creation, not by change: a poll's
+                  mark moves only once all its pages are read
 """
 
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ...domain.connectors import Kind
+from ...domain.platform_orders import Unreadable, stamp
 from ..runtime.context import Context
 from .calls import PlatformError, call
 
@@ -24,23 +26,25 @@ PAGES_MAX = 200  # pages read in one poll: the rest at the next one, from the ma
 SHOPIFY_PAGE, WOO_PAGE = 250, 100  # orders a page (the most each platform gives)
 
 
-@dataclass(frozen=True)
-class Reader:
-    """How a platform's orders are polled."""
-    sorted_by_change: bool  # pages come oldest change first: the mark may move page by page
+@dataclass
+class Progress:
+    """How far a poll has read: every order changed up to ``mark`` is kept (moved only once it is)."""
+    mark: datetime | None
 
 
-READERS = {Kind.SHOPIFY: Reader(sorted_by_change=True), Kind.WOOCOMMERCE: Reader(sorted_by_change=False)}
+POLLED = frozenset({Kind.SHOPIFY, Kind.WOOCOMMERCE})
+SHRINKS = 8  # times a window too full for one poll is halved
 
 
 async def orders_since(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
-                       since: datetime) -> AsyncIterator[list]:
-    """The platform's orders changed since ``since``, a page at a time (PlatformError when a call fails)."""
+                       since: datetime, until: datetime, progress: Progress) -> AsyncIterator[list]:
+    """The platform's orders changed from ``since`` to ``until``, a page at a time (PlatformError when a call
+    fails). ``progress.mark`` moves, once a page yielded is kept, as far as every order is read."""
     kind = Kind(connector["kind"])
     if kind == Kind.SHOPIFY:
-        pages = _shopify(ctx, http, connector, credentials, since)
+        pages = _shopify(ctx, http, connector, credentials, since, until, progress)
     elif kind == Kind.WOOCOMMERCE:
-        pages = _woocommerce(ctx, http, connector, credentials, since)
+        pages = _woocommerce(ctx, http, connector, credentials, since, until, progress)
     else:
         raise PlatformError(f"{kind} orders are not polled yet")
     async for page in pages:
@@ -50,45 +54,98 @@ async def orders_since(ctx: Context, http: httpx.AsyncClient, connector: dict, c
 async def probe(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
                 at: datetime) -> str:
     """One call, as a poll makes it: what the platform answered (PlatformError when it failed)."""
-    async for page in orders_since(ctx, http, connector, credentials, at):
+    async for page in orders_since(ctx, http, connector, credentials, at, ctx.clock.now(), Progress(None)):
         return f"orders can be read ({len(page)} changed since {at.isoformat()} on the first page)"
     return "orders can be read"
 
 
 async def _shopify(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
-                   since: datetime) -> AsyncIterator[list]:
+                   since: datetime, until: datetime, progress: Progress) -> AsyncIterator[list]:
+    """Asked oldest change first: while the pages come so, the mark follows them; once all are read, it is
+    ``until``. Pages found out of that order (the sort not kept) move it only at the end."""
     base = connector["base_url"]
     url: str | None = f"{base}/admin/api/{SHOPIFY_API}/orders.json"
-    params: dict | None = {"status": "any", "updated_at_min": since.astimezone(UTC).isoformat(), "limit": SHOPIFY_PAGE,
+    params: dict | None = {"status": "any", "updated_at_min": since.astimezone(UTC).isoformat(),
+                           "updated_at_max": until.astimezone(UTC).isoformat(), "limit": SHOPIFY_PAGE,
                            "order": "updated_at asc"}
     headers = {"X-Shopify-Access-Token": credentials["api_token"], "Accept": "application/json"}
+    newest: datetime | None = None
+    in_order = True
     for _ in range(PAGES_MAX):
         if url is None:
+            progress.mark = _later(progress.mark, until)
             return
         answer = await call(ctx, http, connector["id"], Kind.SHOPIFY, "GET", url, params=params, headers=headers)
-        yield _records(answer, "orders")
+        page = _records(answer, "orders")
+        times = [t for t in map(_changed, page) if t is not None]
+        if times and newest is not None and min(times) < newest or times != sorted(times):
+            in_order = False
+        newest = max([*times, *([newest] if newest else [])], default=None)
+        yield page
+        if in_order and newest is not None:
+            progress.mark = _later(progress.mark, newest)  # (this page kept: every change up to it read)
         url = answer.links.get("next", {}).get("url")
         params = None  # (the next page's URL carries its cursor, and Shopify takes nothing else with it)
         if url is not None and _origin(url) != _origin(base):
             raise PlatformError(f"the next page is on another host ({_origin(url)})")
+    if url is None:
+        progress.mark = _later(progress.mark, until)
+    elif not in_order:
+        raise PlatformError(f"more than {PAGES_MAX} pages of orders changed, not sorted by change: the mark stays")
 
 
 async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
-                       since: datetime) -> AsyncIterator[list]:
+                       since: datetime, until: datetime, progress: Progress) -> AsyncIterator[list]:
+    """Asked between ``modified_after`` and ``modified_before``, pages sorted by creation: the mark moves to the
+    window's end once every page is read. A window of more pages than a poll reads is narrowed first."""
     url = f"{connector['base_url']}/wp-json/wc/v3/orders"
     auth = (credentials["consumer_key"], credentials["consumer_secret"])
-    modified = since.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
-    for page in range(1, PAGES_MAX + 1):
-        answer = await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "GET", url, auth=auth, params={
-            "modified_after": modified, "dates_are_gmt": "true", "per_page": WOO_PAGE, "page": page,
-            "order": "asc"})
-        yield _records(answer, None)
-        total = answer.headers.get("x-wp-totalpages", "1")
-        if not total.isdigit() or page >= int(total):
-            return
-    # (pages come by creation: the mark cannot move over a part of them)
-    raise PlatformError(f"more than {PAGES_MAX} pages of orders changed since {modified}: the mark stays; "
-                        f"poll more often")
+
+    async def page_of(n: int, end: datetime) -> httpx.Response:
+        return await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "GET", url, auth=auth, params={
+            "modified_after": _gmt(since), "modified_before": _gmt(end), "dates_are_gmt": "true",
+            "per_page": WOO_PAGE, "page": n, "order": "asc"})
+
+    end = until
+    first = await page_of(1, end)
+    for _ in range(SHRINKS):
+        total = _pages(first)
+        if total is None or total <= PAGES_MAX:
+            break
+        end = since + (end - since) * PAGES_MAX / (2 * total)  # (the rest at the next poll)
+        first = await page_of(1, end)
+    answer, n = first, 1
+    while True:
+        page = _records(answer, None)
+        yield page
+        total = _pages(answer)
+        if (total is not None and n >= total) or (total is None and len(page) < WOO_PAGE) or n >= PAGES_MAX:
+            break
+        n += 1
+        answer = await page_of(n, end)
+    if n >= PAGES_MAX and (total is None or total > n):
+        raise PlatformError(f"more than {PAGES_MAX} pages of orders changed since {_gmt(since)}: the mark stays")
+    progress.mark = _later(progress.mark, end)
+
+
+def _pages(answer: httpx.Response) -> int | None:
+    given = answer.headers.get("x-wp-totalpages", "")
+    return int(given) if given.isdigit() else None
+
+
+def _gmt(at: datetime) -> str:
+    return at.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
+
+
+def _changed(record: object) -> datetime | None:
+    try:
+        return stamp(Kind.SHOPIFY, record)[1]
+    except Unreadable:
+        return None
+
+
+def _later(mark: datetime | None, at: datetime) -> datetime:
+    return at if mark is None else max(mark, at)
 
 
 def _records(answer: httpx.Response, key: str | None) -> list:

@@ -13,7 +13,7 @@ kept all the same, to be a dead letter with its reason.
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -25,7 +25,7 @@ from ..partners import safe_http
 from ..runtime.context import Context
 from . import inbox, settings
 from .calls import PlatformError
-from .platforms import READERS, orders_since, probe
+from .platforms import POLLED, Progress, orders_since, probe
 
 c = t.connectors.c
 OVERLAP = timedelta(minutes=10)
@@ -41,7 +41,7 @@ async def poll_due(ctx: Context) -> int:
     at = ctx.clock.now()
     async with ctx.db.read() as conn:
         rows = (await conn.execute(select(c.id, c.polled_at, c.poll_seconds).where(
-            c.active, c.kind.in_([k.value for k in READERS])).order_by(c.id))).all()
+            c.active, c.kind.in_([k.value for k in POLLED])).order_by(c.id))).all()
     polled = 0
     for row in rows:
         if row.polled_at is not None and row.polled_at + timedelta(seconds=row.poll_seconds) > at:
@@ -60,27 +60,22 @@ async def poll(ctx: Context, connector_id: str) -> dict:
     async with ctx.db.read() as conn:
         connector = dict(await settings.found(conn, connector_id))
     kind = Kind(connector["kind"])
-    reader = READERS[kind]
-    mark: datetime | None = connector["poll_mark"]
-    since = (mark or ctx.clock.now() - FIRST) - OVERLAP
+    progress = Progress(connector["poll_mark"])
+    until = ctx.clock.now()
+    since = (progress.mark or until - FIRST) - OVERLAP
     read = kept = 0
-    newest = mark
     error = None
     try:
         credentials = settings.credentials(ctx, connector)
         async with safe_http.client(allow_private=ctx.settings.webhook_allow_private, timeout=TIMEOUT_S) as http:
-            async for page in orders_since(ctx, http, connector, credentials, since):
-                records, latest = _records(kind, page)
-                kept += await inbox.keep(ctx, connector_id, records)
+            async for page in orders_since(ctx, http, connector, credentials, since, until, progress):
+                kept += await inbox.keep(ctx, connector_id, _records(kind, page))
                 read += len(page)
-                newest = max(filter(None, (newest, latest)), default=None)
-                if reader.sorted_by_change:
-                    mark = newest  # this page is kept: the next poll starts from it
-        mark = newest
     except Exception as exc:  # (the platform's failure, or the OMS's: recorded, tried again at the next poll)
         error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, PlatformError) else str(exc)
         if not isinstance(exc, PlatformError):
             log.exception("connector %s: poll failed", connector_id)
+    mark = progress.mark
     async with ctx.db.write() as conn:
         await conn.execute(update(t.connectors).where(c.id == connector_id).values(
             poll_mark=mark, poll_error=error[:ERROR_MAX] if error else None))
@@ -99,7 +94,7 @@ async def check(ctx: Context, connector_id: str) -> list[tuple[str, bool, str]]:
     except Unavailable as exc:
         return [("credentials", False, exc.detail)]
     found.append(("credentials", True, f"sealed and readable: {', '.join(sorted(credentials))}"))
-    if kind not in READERS:
+    if kind not in POLLED:
         found.append(("orders", False, f"{kind} orders are not polled yet"))
     else:
         try:
@@ -115,10 +110,9 @@ async def check(ctx: Context, connector_id: str) -> list[tuple[str, bool, str]]:
     return found
 
 
-def _records(kind: Kind, page: list) -> tuple[list[inbox.Row], datetime | None]:
-    """The page's records as inbox rows, and the newest change among them."""
+def _records(kind: Kind, page: list) -> list[inbox.Row]:
+    """The page's records as inbox rows."""
     rows: list[inbox.Row] = []
-    latest: datetime | None = None
     for record in page:
         text = json.dumps(record, ensure_ascii=False)
         try:
@@ -128,5 +122,4 @@ def _records(kind: Kind, page: list) -> tuple[list[inbox.Row], datetime | None]:
                          record if isinstance(record, dict) else {}))
             continue
         rows.append((f"poll:{ref}:{updated.isoformat()}", "poll", {}, text, record))
-        latest = updated if latest is None else max(latest, updated)
-    return rows, latest
+    return rows

@@ -179,7 +179,10 @@ class OrderState:
 
     def add(self, f: FulfillmentRow, flines: list[FulfillmentLineRow], *, actor: str, at: datetime,
             reason: str | None = None) -> None:
-        """A new fulfilment order (units sourced again), stored on ``save``; its event says where it went."""
+        """A new fulfilment order (units sourced again), stored on ``save``; its event says where it went. Work
+        for a node while the order is on hold stays planned, as ``move`` keeps it."""
+        if f["status"] == FStatus.RELEASED and self.order.get("hold"):
+            f["status"] = FStatus.PLANNED
         self.fuls.append(f)
         self.flines.extend(flines)
         self._added.append((f, flines))

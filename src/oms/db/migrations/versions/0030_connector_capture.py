@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("order_id", sa.String(length=40), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("busy_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lease", sa.String(length=32), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("lines", JSON, nullable=True),
         sa.ForeignKeyConstraint(["connector_id"], ["connectors.id"],
