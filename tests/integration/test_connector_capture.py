@@ -50,6 +50,19 @@ async def inbox(client, keys, made: dict, **params) -> list[dict]:
     return sorted(r.json()["items"], key=lambda x: x["id"])
 
 
+async def dying_after_capture(ctx, monkeypatch) -> None:
+    """A pass whose process dies once its orders are captured, before their records are marked."""
+    async def dies(*args, **kwargs):
+        raise ConnectionError("the process died")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(intake, "_settle", dies)
+        try:
+            await capture_pending(ctx)
+        except ConnectionError:
+            pass
+
+
 async def view(client, keys, order_id: str) -> dict:
     return (await client.get(f"/v1/orders/{order_id}", headers=keys.h("admin"))).json()
 
@@ -203,17 +216,7 @@ async def test_what_was_kept_before_a_crash_is_captured_after_the_restart(ctx, c
     assert len(await orders_of(ctx, "6120448812371")) == 1
     # A crash after capture, before the record was marked: the next pass finds the order, makes no other.
     await push(client, made, {**SHOP, "id": 6120448812600}, "mid-capture")
-    real = intake._settle
-
-    async def dies(*args, **kwargs):
-        raise ConnectionError("the process died")
-
-    monkeypatch.setattr(intake, "_settle", dies)
-    try:
-        await capture_pending(ctx)
-    except ConnectionError:
-        pass
-    monkeypatch.setattr(intake, "_settle", real)
+    await dying_after_capture(ctx, monkeypatch)
     assert len(await orders_of(ctx, "6120448812600")) == 1
     assert await capture_pending(ctx) == 1
     assert len(await orders_of(ctx, "6120448812600")) == 1
@@ -336,16 +339,7 @@ async def test_an_order_captured_before_a_crash_is_found_again_and_cancelled_wit
     keys = await seed(ctx, client)
     made = await shop(client, keys)
     await push(client, made, SHOP, "create")
-
-    async def dies(*args, **kwargs):
-        raise ConnectionError("the process died")
-
-    monkeypatch.setattr(intake, "_settle", dies)
-    try:
-        await capture_pending(ctx)
-    except ConnectionError:
-        pass
-    monkeypatch.undo()
+    await dying_after_capture(ctx, monkeypatch)
     # Meanwhile the mapping changed (a capture again would fail), and the platform cancelled the order.
     await client.put(f"/v1/connectors/{made['id']}/skus", json={"items": MAPPED[:1]}, headers=keys.h("admin"))
     await push(client, made, {**SHOP, "updated_at": "2026-12-06T09:00:00+01:00",
