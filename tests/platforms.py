@@ -79,6 +79,7 @@ class Shopify(Platform):
     def __init__(self) -> None:
         super().__init__()
         self.fulfillments: dict[str, list[dict]] = {}  # order id -> its fulfillments (lines, trackingInfo)
+        self.lose_answers = 0  # the next fulfillments made are answered 502
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/admin/api/2025-10/orders.json", self._orders)
@@ -128,6 +129,9 @@ class Shopify(Platform):
         self.fulfillments.setdefault(order_id, []).append({"lines": lines,
                                                            "trackingInfo": fulfillment["trackingInfo"]})
         await asyncio.sleep(self.slow)
+        if self.lose_answers:  # made, but the answer never reaches the caller as it should
+            self.lose_answers -= 1
+            return web.Response(status=502, text="Bad Gateway")
         return web.json_response({"data": {"fulfillmentCreate": {
             "fulfillment": {"id": f"gid://shopify/Fulfillment/{len(self.fulfillments[order_id])}", "status": "SUCCESS"},
             "userErrors": []}}})

@@ -157,3 +157,40 @@ async def test_woocommerce_hears_the_tracking_and_the_order_is_completed_once_al
             await conn.execute(t.connector_reports.update().values(status="pending"))
         assert await report_due(ctx) == len(numbers)
         assert len(woo.trackings[str(WOO["id"])]) == len(numbers)
+
+
+async def test_a_fulfillment_whose_answer_was_lost_is_not_made_again(ctx, client):
+    keys = await seed(ctx, client)
+    async with Shopify() as shopify:
+        made, order = await shopify_order(ctx, client, keys, shopify)
+        numbers = await ship(client, keys, order["id"])
+        await relay(ctx)
+        shopify.lose_answers = len(numbers)  # Shopify made them; a gateway answered 502
+        assert await report_due(ctx) == 0
+        waiting = await reports_of(ctx)
+        assert all(x["status"] == "pending" and x["error"].startswith("unclear whether it was done: 502")
+                   for x in waiting)
+        assert len(shopify.fulfillments[str(SHOP["id"])]) == len(numbers)  # (each asked once: not again)
+        ctx.clock.advance(timedelta(seconds=31))
+        assert await report_due(ctx) == len(numbers)
+        assert len(shopify.fulfillments[str(SHOP["id"])]) == len(numbers)
+        assert {x["error"] for x in await reports_of(ctx)} == {"Shopify knew of it already"}
+
+
+async def test_a_shipment_of_an_order_whose_capture_was_not_recorded_is_told_all_the_same(ctx, client):
+    keys = await seed(ctx, client)
+    async with Shopify() as shopify:
+        made, order = await shopify_order(ctx, client, keys, shopify)
+        async with ctx.db.write() as conn:  # as after a crash between the capture and its record
+            await conn.execute(t.connector_orders.update().values(order_id=None, lines=None))
+        await ship(client, keys, order["id"])
+        await relay(ctx)
+        reports = await reports_of(ctx)
+        assert reports and {x["platform_ref"] for x in reports} == {str(SHOP["id"])}
+        assert await report_due(ctx) == 0  # its lines' Shopify ids not known yet: later, not dead
+        assert {x["status"] for x in await reports_of(ctx)} == {"pending"}
+        async with ctx.db.write() as conn:  # the record worked on again
+            await conn.execute(t.connector_orders.update().values(order_id=order["id"],
+                                                                  lines=["15222010", "15222011"]))
+        ctx.clock.advance(timedelta(seconds=31))
+        assert await report_due(ctx) == len(reports)

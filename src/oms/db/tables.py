@@ -727,6 +727,7 @@ connector_reports = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_at", UtcDateTime, nullable=False),
     Column("busy_until", UtcDateTime, nullable=True),
+    Column("lease", String(32), nullable=True),  # the sender's token: only it may say how the sending went
     Column("error", String(500), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("done_at", UtcDateTime, nullable=True),

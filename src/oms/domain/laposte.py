@@ -37,7 +37,7 @@ def items(body: Any) -> list[Item]:
             continue
         given = item.get("shipment")
         shipment: dict[str, Any] = given if isinstance(given, dict) else {}
-        number = str(shipment.get("idShip") or item.get("idShip") or "").strip()
+        number = str(shipment.get("idShip") or item.get("idShip") or "").strip().upper()
         if not number:
             continue
         if item.get("returnCode") != 200:
@@ -57,5 +57,6 @@ def _news(event: Any) -> News | None:
         return None
     if at.tzinfo is None:
         return None
-    label = str(event.get("label") or event["code"])[:480]
-    return News(LAPOSTE.get(event["code"], Tracking.IN_TRANSIT), at, f"{event['code']} {label}")
+    code = event["code"].strip()[:10]
+    label = " ".join(str(event.get("label") or "").split())[:480]  # (as the carriers' door keeps it: stripped)
+    return News(LAPOSTE.get(code, Tracking.IN_TRANSIT), at, f"{code} {label}".strip())

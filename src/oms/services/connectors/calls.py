@@ -65,9 +65,10 @@ def bucket(ctx: Context, connector_id: str, kind: Kind) -> Bucket:
 
 
 async def call(ctx: Context, http: httpx.AsyncClient, connector_id: str, kind: Kind, method: str, url: str,
-               **kwargs) -> httpx.Response:
+               *, changes: bool = False, **kwargs) -> httpx.Response:
     """The platform's answer to one call (any status but 429 and 5xx, which are tried again), or
-    PlatformError."""
+    PlatformError. A call that ``changes`` something (a fulfillment made) is tried again only after a 429 (not
+    done): after a failure or a 5xx the platform may have done it, so it is the caller's to find out first."""
     tokens = bucket(ctx, connector_id, kind)
     reason = "not tried"
     for attempt in range(TRIES):
@@ -77,12 +78,16 @@ async def call(ctx: Context, http: httpx.AsyncClient, connector_id: str, kind: K
                 answer = await _bounded(http, method, url, **kwargs)
         except (httpx.HTTPError, TimeoutError) as exc:
             reason = f"{type(exc).__name__}: {exc}" if str(exc) else f"no answer within {CALL_MAX_S:.0f} s"
+            if changes:
+                raise PlatformError(f"unclear whether it was done: {reason}") from None
             wait = BACKOFF_S * 2 ** attempt
         else:
             _limits(tokens, answer)
             if answer.status_code != 429 and answer.status_code < 500:
                 return answer
             reason = f"{answer.status_code} {answer.text[:200]}"
+            if changes and answer.status_code != 429:
+                raise PlatformError(f"unclear whether it was done: {reason}")
             wait = _retry_after(ctx, answer) if answer.status_code == 429 else None
             wait = BACKOFF_S * 2 ** attempt if wait is None else wait
             if wait > WAIT_MAX_S:

@@ -11,7 +11,7 @@
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -108,15 +108,19 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
 
     end = until
     first = await page_of(1, end)
+    # (never narrowed to before the mark plus a minute: each poll moves it on)
+    floor = (progress.mark or since) + timedelta(minutes=1)
     for _ in range(SHRINKS):
         total = _pages(first)
-        if total is None or total <= PAGES_MAX:
+        if total is None or total <= PAGES_MAX or end <= floor:
             break
-        end = since + (end - since) * PAGES_MAX / (2 * total)  # (the rest at the next poll)
+        end = max(floor, since + (end - since) * PAGES_MAX / (2 * total))  # (the rest at the next poll)
         first = await page_of(1, end)
-    answer, n = first, 1
+    expected = _count(first, "x-wp-total")
+    answer, n, read = first, 1, 0
     while True:
         page = _records(answer, None)
+        read += len(page)
         yield page
         total = _pages(answer)
         if (total is not None and n >= total) or (total is None and len(page) < WOO_PAGE) or n >= PAGES_MAX:
@@ -125,11 +129,19 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
         answer = await page_of(n, end)
     if n >= PAGES_MAX and (total is None or total > n):
         raise PlatformError(f"more than {PAGES_MAX} pages of orders changed since {_gmt(since)}: the mark stays")
+    if expected is not None and read < expected:
+        # (an order changed while being read left its page, and the pages after it moved up by one)
+        raise PlatformError(f"{expected - read} of {expected} orders moved while the pages were read: the mark "
+                            f"stays, they are read again at the next poll")
     progress.mark = _later(progress.mark, end)
 
 
 def _pages(answer: httpx.Response) -> int | None:
-    given = answer.headers.get("x-wp-totalpages", "")
+    return _count(answer, "x-wp-totalpages")
+
+
+def _count(answer: httpx.Response, header: str) -> int | None:
+    given = answer.headers.get(header, "")
     return int(given) if given.isdigit() else None
 
 

@@ -19,6 +19,7 @@ number on the order), so that a call that reached the platform before the proces
 """
 
 import logging
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -40,7 +41,7 @@ from .platforms import SHOPIFY_API
 r, p = t.connector_reports.c, t.connector_orders.c
 SHIPPED = "fulfillment.shipped"
 PENDING, DONE, DEAD = "pending", "done", "dead"
-LEASE = timedelta(seconds=120)
+LEASE = timedelta(minutes=20)  # longer than a sending takes at worst (its calls, each tried 4 times)
 TRIES_MAX = 10
 BACKOFF = timedelta(seconds=30)  # doubled at each try, at most BACKOFF_MAX
 BACKOFF_MAX = timedelta(hours=1)
@@ -57,30 +58,32 @@ class Refused(Exception):
 
 
 async def from_events(conn: AsyncConnection, events: Sequence, at: datetime) -> None:
-    """The reports the relay's events ask for: a shipment of an order a connector brought."""
+    """The reports the relay's events ask for: a shipment of an order a connector brought (known by its
+    ``connector_orders`` row, or, where the outcome of its capture was never recorded, by the Idempotency-Key
+    it was captured with)."""
     shipped = [ev for ev in events if ev.type == SHIPPED and ev.order_id]
     if not shipped:
         return
-    brought = {row.order_id: row for row in await conn.execute(
-        select(p.connector_id, p.platform_ref, p.order_id, p.lines).where(
-            p.order_id.in_({ev.order_id for ev in shipped})))}
-    rows = []
+    wanted = {ev.order_id for ev in shipped}
+    brought = {row.order_id: (row.connector_id, row.platform_ref) for row in await conn.execute(
+        select(p.connector_id, p.platform_ref, p.order_id).where(p.order_id.in_(wanted)))}
+    o = t.orders.c
+    for order_id, key in await conn.execute(select(o.id, o.idempotency_key).where(
+            o.id.in_(wanted - set(brought)), o.idempotency_key.like("con\\_%:%", escape="\\"))):
+        connector_id, _, ref = key.partition(":")
+        if await conn.scalar(select(t.connectors.c.id).where(t.connectors.c.id == connector_id)):
+            brought[order_id] = (connector_id, ref)
     for ev in shipped:
-        origin = brought.get(ev.order_id)
-        if origin is None:
+        if ev.order_id not in brought:
             continue
-        items = origin.lines or []
+        connector_id, ref = brought[ev.order_id]
         details = ev.data.get("details", {})
-        lines = [{"line_no": ln["line_no"], "quantity": ln["shipped"],
-                  "item": items[ln["line_no"] - 1] if ln["line_no"] <= len(items) else None}
-                 for ln in ev.data.get("lines", []) if ln.get("shipped")]
-        rows.append({"connector_id": origin.connector_id, "platform_ref": origin.platform_ref,
-                     "order_id": ev.order_id, "fulfillment_id": ev.data["id"], "action": "shipment",
-                     "data": {"carrier": details.get("carrier"), "tracking_number": details.get("tracking_number"),
-                              "lines": lines},
-                     "status": PENDING, "attempts": 0, "next_at": at, "created_at": at})
-    for row in rows:
-        await conn.execute(statements.insert_unless_exists(conn.dialect.name, t.connector_reports).values(**row))
+        await conn.execute(statements.insert_unless_exists(conn.dialect.name, t.connector_reports).values(
+            connector_id=connector_id, platform_ref=ref, order_id=ev.order_id, fulfillment_id=ev.data["id"],
+            action="shipment", status=PENDING, attempts=0, next_at=at, created_at=at,
+            data={"carrier": details.get("carrier"), "tracking_number": details.get("tracking_number"),
+                  "lines": [{"line_no": ln["line_no"], "quantity": ln["shipped"]}
+                            for ln in ev.data.get("lines", []) if ln.get("shipped")]}))
 
 
 async def report_due(ctx: Context) -> int:
@@ -98,16 +101,18 @@ async def report_due(ctx: Context) -> int:
 
 async def send(ctx: Context, report_id: int) -> bool:
     """Send one report under its lease; whether it is done."""
-    at = ctx.clock.now()
+    at, token = ctx.clock.now(), secrets.token_hex(16)
     async with ctx.db.write() as conn:
         taken = await conn.execute(update(t.connector_reports).where(
             r.id == report_id, r.status == PENDING, or_(r.busy_until.is_(None), r.busy_until < at))
-            .values(busy_until=at + LEASE))
+            .values(busy_until=at + LEASE, lease=token))
         if taken.rowcount != 1:
             return False
         report = dict((await conn.execute(select(t.connector_reports).where(r.id == report_id))).mappings().one())
         connector = dict(await settings.found(conn, report["connector_id"]))
         status = await conn.scalar(select(t.orders.c.status).where(t.orders.c.id == report["order_id"]))
+        report["items"] = await conn.scalar(select(p.lines).where(
+            p.connector_id == report["connector_id"], p.platform_ref == report["platform_ref"])) or []
     try:
         credentials = settings.credentials(ctx, connector)
         async with safe_http.client(allow_private=ctx.settings.webhook_allow_private, timeout=TIMEOUT_S) as http:
@@ -117,26 +122,32 @@ async def send(ctx: Context, report_id: int) -> bool:
                 raise Refused(f"{connector['kind']} is not told of shipments yet")
             note = await sender(ctx, http, connector, credentials, report, status in SENT_WHOLE)
     except (Refused, PlatformError, Unavailable) as exc:
-        return await _failed(ctx, report, str(exc) if not isinstance(exc, Unavailable) else exc.detail,
+        return await _failed(ctx, report, token, str(exc) if not isinstance(exc, Unavailable) else exc.detail,
                              final=isinstance(exc, Refused))
     except Exception as exc:  # the OMS's own failure: tried again like the platform's
         log.exception("connector %s: report %s failed", connector["id"], report_id)
-        return await _failed(ctx, report, f"{type(exc).__name__}: {exc}", final=False)
-    async with ctx.db.write() as conn:
-        await conn.execute(update(t.connector_reports).where(r.id == report_id).values(
-            status=DONE, done_at=ctx.clock.now(), busy_until=None, attempts=report["attempts"] + 1, error=note))
-    return True
+        return await _failed(ctx, report, token, f"{type(exc).__name__}: {exc}", final=False)
+    return await _settled(ctx, report, token, status=DONE, done_at=ctx.clock.now(), error=note)
 
 
-async def _failed(ctx: Context, report: Mapping, reason: str, *, final: bool) -> bool:
+async def _failed(ctx: Context, report: Mapping, token: str, reason: str, *, final: bool) -> bool:
     tries = report["attempts"] + 1
-    dead = final or tries >= TRIES_MAX
     wait = min(BACKOFF * 2 ** (tries - 1), BACKOFF_MAX)
-    async with ctx.db.write() as conn:
-        await conn.execute(update(t.connector_reports).where(r.id == report["id"]).values(
-            status=DEAD if dead else PENDING, attempts=tries, busy_until=None, next_at=ctx.clock.now() + wait,
-            error=reason[:ERROR_MAX]))
+    await _settled(ctx, report, token, status=DEAD if final or tries >= TRIES_MAX else PENDING,
+                   next_at=ctx.clock.now() + wait, error=reason[:ERROR_MAX])
     return False
+
+
+async def _settled(ctx: Context, report: Mapping, token: str, **values) -> bool:
+    """How the sending went, written only while this sender holds the lease (one that outlived it says
+    nothing: another has the report now)."""
+    async with ctx.db.write() as conn:
+        done = await conn.execute(update(t.connector_reports).where(r.id == report["id"], r.lease == token).values(
+            attempts=report["attempts"] + 1, busy_until=None, lease=None, **values))
+    if done.rowcount != 1:
+        log.warning("connector %s: report %s outlived its lease", report["connector_id"], report["id"])
+        return False
+    return values.get("status") == DONE
 
 
 async def _shopify(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
@@ -150,12 +161,18 @@ async def _shopify(ctx: Context, http: httpx.AsyncClient, connector: dict, crede
     if data["tracking_number"] and any(info.get("number") == data["tracking_number"]
                                        for f in known.get("fulfillments", []) for info in f.get("trackingInfo", [])):
         return "Shopify knew of it already"  # the call before reached it: not made twice
-    wanted = {f"gid://shopify/LineItem/{ln['item']}": ln["quantity"] for ln in data["lines"] if ln["item"]}
-    if len(wanted) < len(data["lines"]):
-        raise Refused("the platform's ids of the lines shipped are unknown")
+    items = report["items"]
+    lines = [(items[ln["line_no"] - 1] if ln["line_no"] <= len(items) else None, ln["quantity"])
+             for ln in data["lines"]]
+    if any(item is None for item, _ in lines):  # (the capture's outcome not recorded yet: later)
+        raise PlatformError("the platform's ids of the lines shipped are not known yet")
+    wanted = {f"gid://shopify/LineItem/{item}": n for item, n in lines}
     by_order = []
+    waiting = False
     for fo in known["fulfillmentOrders"]["nodes"]:
-        if fo.get("status") not in ("OPEN", "IN_PROGRESS", "SCHEDULED"):
+        if fo.get("status") in ("ON_HOLD", "SCHEDULED"):  # (Shopify takes no fulfillment of it yet)
+            waiting = True
+        if fo.get("status") not in ("OPEN", "IN_PROGRESS"):
             continue
         taken = []
         for item in fo["lineItems"]["nodes"]:
@@ -166,11 +183,13 @@ async def _shopify(ctx: Context, http: httpx.AsyncClient, connector: dict, crede
                 wanted[line] -= quantity
         if taken:
             by_order.append({"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": taken})
+    if not by_order and waiting:
+        raise PlatformError("Shopify holds the order's fulfillment orders (on hold, scheduled): later")
     if not by_order:
         raise Refused("Shopify has none of these lines left to fulfil")
     made = await _graphql(ctx, http, connector, credentials, _FULFILLMENT_CREATE, {"fulfillment": {
         "lineItemsByFulfillmentOrder": by_order, "notifyCustomer": True,
-        "trackingInfo": {"company": data["carrier"], "number": data["tracking_number"]}}})
+        "trackingInfo": {"company": data["carrier"], "number": data["tracking_number"]}}}, changes=True)
     errors = made["fulfillmentCreate"]["userErrors"]
     if errors:
         raise Refused("; ".join(f"{'.'.join(e.get('field') or [])}: {e.get('message')}" for e in errors))
@@ -178,11 +197,11 @@ async def _shopify(ctx: Context, http: httpx.AsyncClient, connector: dict, crede
 
 
 async def _graphql(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
-                   query: str, variables: dict) -> dict:
-    """A GraphQL call's data; Shopify's cost throttle (``THROTTLED``, answered 200) is a PlatformError, tried
-    again with the report's backoff."""
+                   query: str, variables: dict, *, changes: bool = False) -> dict:
+    """A GraphQL call's data; Shopify's own errors (its cost throttle ``THROTTLED``, answered 200, an internal
+    error) are a PlatformError, tried again with the report's backoff; an access refused is a refusal."""
     answer = await call(ctx, http, connector["id"], Kind.SHOPIFY, "POST",
-                        f"{connector['base_url']}/admin/api/{SHOPIFY_API}/graphql.json",
+                        f"{connector['base_url']}/admin/api/{SHOPIFY_API}/graphql.json", changes=changes,
                         json={"query": query, "variables": variables},
                         headers={"X-Shopify-Access-Token": credentials["api_token"]})
     if answer.status_code in (401, 403):
@@ -195,9 +214,9 @@ async def _graphql(ctx: Context, http: httpx.AsyncClient, connector: dict, crede
     if errors:
         codes = {e.get("extensions", {}).get("code") for e in errors if isinstance(e, dict)}
         message = "; ".join(str(e.get("message")) for e in errors if isinstance(e, dict))[:300]
-        if "THROTTLED" in codes:
-            raise PlatformError(f"throttled: {message}")
-        raise Refused(message or str(errors)[:300])
+        if codes & {"ACCESS_DENIED", "BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"}:
+            raise Refused(message or str(errors)[:300])
+        raise PlatformError(f"{', '.join(sorted(c for c in codes if c)) or 'error'}: {message}")
     if answer.status_code != 200 or not isinstance(body.get("data"), dict):
         raise PlatformError(f"{answer.status_code}: {answer.text[:200]}")
     return body["data"]
@@ -235,7 +254,8 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
                for x in (listed if isinstance(listed, list) else [])):
             note = "WooCommerce knew of it already"
         else:
-            added = await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "POST", trackings, auth=auth, json={
+            added = await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "POST", trackings, auth=auth,
+                               changes=True, json={
                 "tracking_provider": data["carrier"] or "", "tracking_number": data["tracking_number"],
                 "date_shipped": report["created_at"].date().isoformat()})
             _ok(added, "adding the shipment tracking")

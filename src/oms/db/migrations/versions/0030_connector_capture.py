@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("busy_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lease", sa.String(length=32), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
