@@ -104,11 +104,11 @@ async def take(ctx: Context, inbox_id: int) -> bool:
         why = str(exc) if isinstance(exc, Unreadable) else f"{type(exc).__name__}: {exc}"
         await _settle(ctx, row, DEAD, f"the record cannot be read: {why}")
         return True
-    token = await _lease(ctx, connector["id"], snapshot.ref)
-    if token is None:
+    leased = await _lease(ctx, connector["id"], snapshot.ref)
+    if leased is None:
         return False
+    token, seen = leased
     try:
-        seen = await _seen(ctx, connector["id"], snapshot.ref)
         if not _newer(snapshot, seen):
             await _settle(ctx, row, IGNORED, f"not newer than the snapshot taken (updated_at "
                                              f"{snapshot.updated_at.isoformat()}, {seen['version'].isoformat()} "
@@ -266,8 +266,9 @@ def _mode(connector: Mapping, snapshot: Snapshot) -> DeliveryMode:
     return next((DeliveryMode(modes[m]) for m in snapshot.methods if m in modes), DeliveryMode.HOME_STANDARD)
 
 
-async def _lease(ctx: Context, connector_id: str, ref: str) -> str | None:
-    """Take the platform order for this process, unless another holds it: the lease's token, or None."""
+async def _lease(ctx: Context, connector_id: str, ref: str) -> tuple[str, Mapping] | None:
+    """Take the platform order for this process, unless another holds it: the lease's token and what was taken
+    of the order so far (its ``connector_orders`` row), or None."""
     at, token = ctx.clock.now(), secrets.token_hex(16)
     async with ctx.db.write() as conn:
         await conn.execute(statements.insert_unless_exists(ctx.db.dialect, t.connector_orders).values(
@@ -276,7 +277,10 @@ async def _lease(ctx: Context, connector_id: str, ref: str) -> str | None:
         taken = await conn.execute(update(t.connector_orders).where(
             p.connector_id == connector_id, p.platform_ref == ref,
             or_(p.busy_until.is_(None), p.busy_until < at)).values(busy_until=at + LEASE, lease=token))
-    return token if taken.rowcount == 1 else None
+        if taken.rowcount != 1:
+            return None
+        return token, (await conn.execute(select(t.connector_orders).where(
+            p.connector_id == connector_id, p.platform_ref == ref))).mappings().one()
 
 
 async def _unlease(ctx: Context, connector_id: str, ref: str, token: str) -> None:
@@ -285,12 +289,6 @@ async def _unlease(ctx: Context, connector_id: str, ref: str, token: str) -> Non
         await conn.execute(update(t.connector_orders).where(
             p.connector_id == connector_id, p.platform_ref == ref, p.lease == token).values(busy_until=None,
                                                                                             lease=None))
-
-
-async def _seen(ctx: Context, connector_id: str, ref: str) -> Mapping:
-    async with ctx.db.read() as conn:
-        return (await conn.execute(select(t.connector_orders).where(
-            p.connector_id == connector_id, p.platform_ref == ref))).mappings().one()
 
 
 class _LeaseLost(Exception):
