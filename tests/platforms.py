@@ -12,6 +12,11 @@
   creation; ``X-WP-Total`` and ``X-WP-TotalPages``. ``PUT /wp-json/wc/v3/orders/<id>`` changes its status;
   the Shipment Tracking extension's ``/wp-json/wc-shipment-tracking/v3/orders/<id>/shipment-trackings`` lists
   (GET) and adds (POST: ``tracking_provider``, ``tracking_number``, ``date_shipped``) its trackings.
+- Mirakl (OR11, OR21, OR23, OR24): ``GET /api/orders`` with the shop's key in ``Authorization`` (401
+  otherwise), ``order_ids`` or ``start_update_date``/``end_update_date``, ``order_state_codes``, ``max`` (at
+  most 100) and ``offset``, sorted by creation, ``total_count`` in the answer; ``PUT /api/orders/<id>/accept``
+  (every line waiting decided, else 400; the order then waits for the debit, or is refused whole), ``…/tracking``
+  and ``…/ship`` (an order in SHIPPING only, else 400), each answered 204 and moving ``last_updated_date``.
 - La Poste's Suivi v2: ``GET /suivi/v2/idships/<id>[,<id>…]`` with ``X-Okapi-Key`` (401 otherwise): one
   parcel's answer, or for several a list of them (207), each with its ``returnCode`` (104 for a number it does
   not know).
@@ -234,6 +239,95 @@ class WooCommerce(Platform):
         pages = max(1, -(-len(found) // per_page))
         headers = {"X-WP-Total": str(len(found)), "X-WP-TotalPages": str(pages)} if self.counts else {}
         return web.json_response(found[(page - 1) * per_page:page * per_page], headers=headers)
+
+
+class Mirakl(Platform):
+    KEY = "4f1c2a7e-shop-api-key"
+
+    def __init__(self, clock) -> None:
+        super().__init__()
+        self.clock = clock  # the marketplace's time: the service's, as the tests set it
+        self.changes: list[tuple[str, str, dict]] = []  # (order id, what, the body) of each change asked
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/api/orders", self._orders)
+        app.router.add_put("/api/orders/{id}/{action}", self._change)
+
+    def order(self, ref: str) -> dict:
+        return next(o for o in self.orders if o["order_id"] == ref)
+
+    def move(self, ref: str, state: str, lines: str | None = None) -> dict:
+        """The marketplace moves an order on (the customer debited: SHIPPING; cancelled: CANCELED)."""
+        order = self.order(ref)
+        order["order_state"] = state
+        for line in order["order_lines"]:
+            if lines and line["order_line_state"] not in ("REFUSED", "CANCELED"):
+                line["order_line_state"] = lines
+        order["last_updated_date"] = self.clock().astimezone(UTC).isoformat(timespec="milliseconds")
+        return order
+
+    async def _orders(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if request.headers.get("Authorization") != self.KEY:
+            return web.json_response({"message": "Unauthorized", "status": 401}, status=401)
+        q = request.query
+        offset = int(q.get("offset", 0))
+        if told := self._told(offset // 100 + 1):
+            return told
+        states = set(q["order_state_codes"].split(",")) if "order_state_codes" in q else None
+        ids = set(q["order_ids"].split(",")) if "order_ids" in q else None
+        floor, ceiling = (datetime.fromisoformat(q[k]) if k in q else None
+                          for k in ("start_update_date", "end_update_date"))
+
+        def changed(o: dict) -> datetime:
+            return datetime.fromisoformat(o["last_updated_date"])
+
+        found = sorted((o for o in self.orders if (ids is None or o["order_id"] in ids)
+                        and (states is None or o["order_state"] in states)
+                        and (floor is None or changed(o) >= floor) and (ceiling is None or changed(o) <= ceiling)),
+                       key=lambda o: o["created_date"])
+        size = min(int(q.get("max", 10)), 100)
+        return web.json_response({"orders": found[offset:offset + size], "total_count": len(found)})
+
+    async def _change(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if request.headers.get("Authorization") != self.KEY:
+            return web.json_response({"message": "Unauthorized", "status": 401}, status=401)
+        if told := self._told():
+            return told
+        ref, action = request.match_info["id"], request.match_info["action"]
+        order = next((o for o in self.orders if o["order_id"] == ref), None)
+        if order is None:
+            return web.json_response({"message": f"Order with id '{ref}' not found", "status": 404}, status=404)
+        body = await request.json() if request.can_read_body else {}
+        self.changes.append((ref, action, body))
+        if action == "accept":
+            if order["order_state"] != "WAITING_ACCEPTANCE":
+                return self._refused(f"Order {ref} is not waiting for acceptance")
+            decided = {x["id"]: x["accepted"] for x in body["order_lines"]}
+            waiting = [ln for ln in order["order_lines"] if ln["order_line_state"] == "WAITING_ACCEPTANCE"]
+            if {ln["order_line_id"] for ln in waiting} != set(decided):
+                return self._refused("Every order line waiting for acceptance must be accepted or refused")
+            for line in waiting:
+                line["order_line_state"] = "WAITING_DEBIT" if decided[line["order_line_id"]] else "REFUSED"
+            self.move(ref, "WAITING_DEBIT" if any(decided.values()) else "REFUSED")
+        elif action == "tracking":
+            if order["order_state"] != "SHIPPING":
+                return self._refused(f"Order {ref} is not in state SHIPPING")
+            order["shipping_tracking"], order["shipping_company"] = body["tracking_number"], body["carrier_name"]
+            self.move(ref, "SHIPPING")
+        elif action == "ship":
+            if order["order_state"] != "SHIPPING":
+                return self._refused(f"Order {ref} is not in state SHIPPING")
+            self.move(ref, "SHIPPED", "SHIPPED")
+        else:
+            return web.json_response({"message": "Not found", "status": 404}, status=404)
+        await asyncio.sleep(self.slow)
+        return web.Response(status=204)
+
+    @staticmethod
+    def _refused(message: str) -> web.Response:
+        return web.json_response({"message": message, "status": 400}, status=400)
 
 
 class LaPoste(Platform):

@@ -1,6 +1,7 @@
 """Addresses without coordinates placed by their postal code, from the table shipped with the OMS."""
 
 from oms.domain.geo import haversine_km
+from oms.services.connectors import places
 from oms.services.connectors.places import coordinates
 
 
@@ -20,3 +21,9 @@ def test_a_cedex_code_is_placed_by_its_first_five_digits_and_others_are_not_gues
     assert coordinates("FR", "00000") is None
     assert coordinates("DE", "10115") is None  # not a French code: no guess
     assert coordinates("FR", "SW1A") is None
+
+
+def test_a_country_is_written_alpha_2_whichever_iso_code_a_platform_gives():
+    assert (places.alpha2("FRA"), places.alpha2("FR"), places.alpha2("REU"), places.alpha2("BEL")) == (
+        "FR", "FR", "RE", "BE")
+    assert places.alpha2("XXX") is None and places.alpha2("ZZ") is None

@@ -131,8 +131,50 @@ def test_coordinates_out_of_range_or_unreadable_are_none_not_wrong():
     assert s.address is not None and (s.address.lat, s.address.lng) == (None, None)
 
 
-def test_only_pushed_kinds_are_read_from_records():
-    with pytest.raises(Unreadable, match="mirakl"):
-        read(Kind.MIRAKL, {})
+def test_only_the_kinds_read_so_far_are_read_from_records():
+    with pytest.raises(Unreadable, match="prestashop"):
+        read(Kind.PRESTASHOP, {})
     with pytest.raises(Unreadable, match="not a JSON object"):
         read(Kind.SHOPIFY, [1, 2])
+
+
+def test_a_mirakl_order_waiting_acceptance_reads_with_its_lines_to_decide():
+    s = read(Kind.MIRAKL, fixture("mirakl_order.json"))
+    assert (s.ref, s.updated_at) == ("MKP-20261207-0042-A", datetime(2026, 12, 7, 8, 12, 41, 7000, tzinfo=UTC))
+    assert (s.decide, s.paid, s.cancelled, s.point) == (True, False, False, None)
+    assert (s.name, s.email, s.currency) == ("Inès Garnier", "k7q2xw0b4v-ma1@marketplace-mail.example", "EUR")
+    assert s.lines == (Line(("2208841", "PRD-771205"), "MUG-GRES-350", 2, 1290, "MKP-20261207-0042-A-1"),
+                       Line(("2208907", "PRD-771388"), "TAPIS-JUTE-160", 6, 12900, "MKP-20261207-0042-A-2"))
+    assert s.methods == ("STD", "Livraison standard")
+    assert s.address is not None
+    assert (s.address.line1, s.address.postal_code, s.address.country) == (
+        "14 quai de la Fosse Appartement 3", "44000", "FRA")  # (alpha-3: made alpha-2 when captured)
+
+
+def test_a_mirakl_order_debited_is_paid_its_refused_lines_left_out_and_its_relay_point_kept():
+    body = fixture("mirakl_order.json")
+    body.update(order_state="SHIPPING", shipping_pudo_id="PR-044120")
+    body["order_lines"][1]["order_line_state"] = "REFUSED"
+    s = read(Kind.MIRAKL, body)
+    assert (s.decide, s.paid, s.point) == (False, True, "PR-044120")
+    assert [line.item for line in s.lines] == ["MKP-20261207-0042-A-1"]
+    body.update(order_state="CANCELED")
+    body["order_lines"][0]["order_line_state"] = "CANCELED"
+    assert read(Kind.MIRAKL, body).cancelled and read(Kind.MIRAKL, body).lines == ()
+
+
+@pytest.mark.parametrize(("path", "value", "named"), [
+    (["order_state"], "STAGING", "order_state"),
+    (["customer_notification_email"], None, "customer_notification_email"),
+    (["customer", "shipping_address", "country_iso_code"], "FRANCE", "customer.shipping_address.country_iso_code"),
+    (["order_lines", 1, "price"], "-3", "order_lines.1.price"),
+    (["last_updated_date"], "2026-12-07 08:12", "last_updated_date"),
+])
+def test_a_mirakl_record_that_is_not_an_order_names_the_field(path, value, named):
+    body = fixture("mirakl_order.json")
+    into = body
+    for key in path[:-1]:
+        into = into[key]
+    into[path[-1]] = value
+    with pytest.raises(Unreadable, match=f"^{named}:"):
+        read(Kind.MIRAKL, body)

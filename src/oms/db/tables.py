@@ -711,16 +711,17 @@ connector_orders = Table(
 
 # What a platform is told of its orders (a shipment with its carrier and tracking number), made from the
 # outbox's events and sent after, tried again with backoff until done (or dead, with why). One per connector,
-# fulfilment order and action: the platform hears of each shipment once. ``busy_until``: the lease of the
-# process sending it, which runs out if that process dies mid-call.
+# fulfilment order and action: the platform hears of each shipment once. The shop's decision on a platform
+# order's lines (Mirakl's acceptance) is named by the platform's order id, and may have no OMS order.
+# ``busy_until``: the lease of the process sending it, which runs out if that process dies mid-call.
 connector_reports = Table(
     "connector_reports",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("connector_id", String(40), ForeignKey("connectors.id"), nullable=False),
     Column("platform_ref", String(100), nullable=False),
-    Column("order_id", String(40), nullable=False),
-    Column("fulfillment_id", String(40), nullable=False),
+    Column("order_id", String(40), nullable=True),
+    Column("fulfillment_id", String(100), nullable=False),
     Column("action", String(16), nullable=False),
     Column("data", Json, nullable=False),
     Column("status", String(16), nullable=False),

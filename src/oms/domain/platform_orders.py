@@ -12,6 +12,12 @@ snapshot. Snapshots of one order may arrive out of order; the newest seen wins (
                   ``id``, ``date_modified_gmt``, ``status``, ``line_items`` (``variation_id``, ``product_id``,
                   ``sku``, ``quantity``, ``total`` and ``total_tax`` of the line), ``shipping`` (``address_1``,
                   ``postcode``, ``city``, ``country``), ``shipping_lines`` (``method_id``, ``method_title``)
+    mirakl        OR11's order (GET /api/orders): ``order_id``, ``last_updated_date``, ``order_state``,
+                  ``currency_iso_code``, ``customer_notification_email``, ``customer`` (``firstname``,
+                  ``lastname``, ``shipping_address``: ``street_1``, ``street_2``, ``zip_code``, ``city``,
+                  ``country_iso_code``, alpha-3 or alpha-2), ``order_lines`` (``order_line_id``, ``offer_id``,
+                  ``offer_sku``, ``product_sku``, ``quantity``, ``price`` of the line without shipping,
+                  ``order_line_state``), ``shipping_type_code``, ``shipping_type_label``, ``shipping_pudo_id``
 
 Bad input raises ``Unreadable`` naming the field: the record goes to the connector's dead letters.
 """
@@ -36,6 +42,14 @@ _SHOPIFY_PAID = frozenset({"paid", "authorized", "partially_refunded"})
 _SHOPIFY_UNDONE = frozenset({"voided", "refunded"})
 _WOO_PAID = frozenset({"processing", "completed"})
 _WOO_CANCELLED = frozenset({"cancelled", "refunded", "trash"})
+# Mirakl's order states: the shop accepts or refuses each line (WAITING_ACCEPTANCE), the marketplace then
+# debits the customer (WAITING_DEBIT…), and the order is the shop's to ship (SHIPPING) and on.
+MIRAKL_DECIDE = "WAITING_ACCEPTANCE"
+MIRAKL_UNPAID = frozenset({MIRAKL_DECIDE, "WAITING_DEBIT", "WAITING_DEBIT_PAYMENT"})
+MIRAKL_PAID = frozenset({"SHIPPING", "SHIPPED", "TO_COLLECT", "RECEIVED", "CLOSED"})
+MIRAKL_UNDONE = frozenset({"REFUSED", "CANCELED"})
+_MIRAKL_NAME = ("firstname", "lastname")
+MIRAKL_STATES = MIRAKL_UNPAID | MIRAKL_PAID | MIRAKL_UNDONE  # those a connector reads (not STAGING: not yet offered)
 
 
 class Unreadable(ValueError):
@@ -73,10 +87,12 @@ class Snapshot:
     lines: tuple[Line, ...]
     methods: tuple[str, ...]  # the shipping method's code then its title, as the mapping may name either
     address: Place | None
+    decide: bool = False  # the platform waits for the shop to accept or refuse each line (Mirakl)
+    point: str | None = None  # the relay point the customer collects from, by the platform's id (Mirakl's PUDO)
 
 
 def read(kind: Kind, body: Any) -> Snapshot:
-    readers = {Kind.SHOPIFY: shopify, Kind.WOOCOMMERCE: woocommerce}
+    readers = {Kind.SHOPIFY: shopify, Kind.WOOCOMMERCE: woocommerce, Kind.MIRAKL: mirakl}
     if kind not in readers:
         raise Unreadable(f"{kind} orders are not read from pushed records")
     if not isinstance(body, dict):
@@ -90,7 +106,15 @@ def stamp(kind: Kind, body: Any) -> tuple[str, datetime]:
         raise Unreadable("the record is not a JSON object")
     if kind == Kind.WOOCOMMERCE:
         return _id(body.get("id")), _woo_updated(body)
+    if kind == Kind.MIRAKL:
+        return _id(body.get("order_id")), _instant(body.get("last_updated_date"), "last_updated_date")
     return _id(body.get("id")), _instant(body.get("updated_at"), "updated_at")
+
+
+def ref_of(kind: Kind, body: Record) -> str | None:
+    """The record's order id as far as it can be told (to find the record by; capture reads it whole)."""
+    ref = body.get("order_id" if kind == Kind.MIRAKL else "id")
+    return str(ref)[:100] if isinstance(ref, int | str) and not isinstance(ref, bool) else None
 
 
 def shopify(body: Record) -> Snapshot:
@@ -142,6 +166,39 @@ def woocommerce(body: Record) -> Snapshot:
         if shipping and has_address else None)
 
 
+def mirakl(body: Record) -> Snapshot:
+    ref, updated = stamp(Kind.MIRAKL, body)
+    state = body.get("order_state")
+    if state not in MIRAKL_STATES:
+        raise Unreadable(f"order_state: {str(state)[:40]!r} is not one a shop works on")
+    currency = _currency(body.get("currency_iso_code"), "currency_iso_code")
+    customer = _object(body, "customer") or {}
+    shipping = _object(customer, "shipping_address")
+    # (a marketplace keeps its customers' addresses to itself: this one forwards to them)
+    email = _text(body.get("customer_notification_email"), "customer_notification_email")
+    lines = []
+    for i, item in enumerate(_items(body, "order_lines")):
+        if item.get("order_line_state") in MIRAKL_UNDONE:
+            continue  # (a line refused or cancelled: nothing to send)
+        quantity = _quantity(item.get("quantity"), f"order_lines.{i}.quantity")
+        paid = _money(item.get("price"), currency, f"order_lines.{i}.price")
+        lines.append(Line(_refs(item.get("offer_id"), item.get("product_sku")), _optional(item.get("offer_sku")),
+                          quantity, _share(paid, quantity), _item(item, "order_line_id")))
+    cancelled = state in MIRAKL_UNDONE
+    if not lines and not cancelled:
+        raise Unreadable("order_lines: every line is refused or cancelled, yet the order is not")
+    pudo = _optional(body.get("shipping_pudo_id"))
+    return Snapshot(
+        ref=ref, updated_at=updated, paid=state in MIRAKL_PAID, cancelled=cancelled,
+        name=_name(shipping if shipping and _name(shipping, "", _MIRAKL_NAME) else customer, email, _MIRAKL_NAME),
+        email=email,
+        currency=currency, lines=tuple(lines), methods=_methods({"shipping_lines": [body]}, "shipping_type_code",
+                                                               "shipping_type_label"),
+        address=_place(shipping, "customer.shipping_address", "street_1", "street_2", "zip_code", "city",
+                       "country_iso_code", None, None) if shipping and shipping.get("zip_code") else None,
+        decide=state == MIRAKL_DECIDE, point=pudo[:64] if pudo else None)
+
+
 def _woo_updated(body: Record) -> datetime:
     modified = body.get("date_modified_gmt")  # (GMT, written without an offset)
     return _instant(modified + "Z" if isinstance(modified, str) and modified[-1:].isdigit() else modified,
@@ -187,8 +244,8 @@ def _amounts(line: Record, name: str, amount: str, currency: str, i: int) -> int
     return sum(_money(x.get(amount), currency, f"line_items.{i}.{name}") for x in found)
 
 
-def _item(line: Record) -> str | None:
-    found = _refs(line.get("id"))
+def _item(line: Record, key: str = "id") -> str | None:
+    found = _refs(line.get(key))
     return found[0][:100] if found else None
 
 
@@ -240,8 +297,8 @@ def _instant(value: Any, field: str) -> datetime:
     return at.astimezone(UTC)
 
 
-def _name(person: Record, email: str) -> str:
-    name = " ".join(str(person.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+def _name(person: Record, email: str, keys: tuple[str, str] = ("first_name", "last_name")) -> str:
+    name = " ".join(str(person.get(k) or "").strip() for k in keys).strip()
     return name[:200] or email
 
 
@@ -263,9 +320,11 @@ def _place(found: Record, field: str, line1: str, line2: str, postal: str, city:
 
 
 def _country(value: Any, field: str) -> str:
-    if not isinstance(value, str) or len(value.strip()) != 2 or not value.strip().isalpha():
-        raise Unreadable(f"{field}: not an ISO 3166-1 alpha-2 country code")
-    return value.strip().upper()
+    """An ISO 3166-1 code as the platform gives it: alpha-2, or alpha-3 (Mirakl), made alpha-2 by the service."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if len(code) not in (2, 3) or not code.isalpha():
+        raise Unreadable(f"{field}: not an ISO 3166-1 country code")
+    return code
 
 
 def _coordinate(value: Any, bound: float) -> float | None:

@@ -32,6 +32,21 @@ class PlatformError(Exception):
     """The platform could not be asked, or answered an error: the reason says which."""
 
 
+class Refused(Exception):
+    """The platform refused what it was told for a reason trying again does not change (its words)."""
+
+
+def expect_ok(answer: httpx.Response, doing: str, missing: str = "") -> None:
+    """A call that changes something answered: refused credentials are the platform's failure (tried again
+    once mended), any other error its refusal. ``missing`` says what a 404 may mean."""
+    if answer.status_code in (401, 403):
+        raise PlatformError(f"{answer.status_code} {doing}: the credentials are refused")
+    if answer.status_code == 404:
+        raise Refused(f"404 {doing}: {answer.text[:200]}{f' ({missing})' if missing else ''}")
+    if answer.status_code >= 300:
+        raise Refused(f"{answer.status_code} {doing}: {answer.text[:200]}")
+
+
 @dataclass
 class Bucket:
     rate: float

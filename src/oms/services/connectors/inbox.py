@@ -18,6 +18,7 @@ from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.connectors import PUSHES, Kind, authentic, delivery_of, kept_headers, ping
 from ...domain.errors import FieldError, InvalidInput, Unauthenticated, missing
+from ...domain.platform_orders import ref_of
 from ..runtime import pages
 from ..runtime.context import Context
 from . import settings
@@ -41,7 +42,7 @@ async def receive(ctx: Context, connector_id: str, body: bytes, headers: Mapping
         row = (await conn.execute(select(t.connectors).where(c.id == connector_id))).mappings().first()
     kind = Kind(row["kind"]) if row is not None else None
     push = PUSHES.get(kind) if kind is not None else None
-    if row is None or push is None or not authentic(settings.webhook_secret(ctx, row), body,
+    if row is None or kind is None or push is None or not authentic(settings.webhook_secret(ctx, row), body,
                                                     headers.get(push.signature)):
         raise Unauthenticated(NOT_SIGNED)
     topic = headers.get(push.topic, "")
@@ -56,14 +57,14 @@ async def receive(ctx: Context, connector_id: str, body: bytes, headers: Mapping
     except ValueError:
         raise InvalidInput([FieldError("body", "must be a JSON object in UTF-8 (the platform's order)")]) from None
     delivery = delivery_of(push, body, headers)
-    kept = await keep(ctx, connector_id, [(delivery, topic, kept_headers(push, headers), text, record)])
+    kept = await keep(ctx, connector_id, kind, [(delivery, topic, kept_headers(push, headers), text, record)])
     return {"kept": True, "duplicate": not kept, "delivery_id": delivery, "why": None}
 
 
 Row = tuple[str, str, dict, str, dict]  # a record to keep: delivery id, topic, headers kept, body, the body read
 
 
-async def keep(ctx: Context, connector_id: str, records: list[Row]) -> int:
+async def keep(ctx: Context, connector_id: str, kind: Kind, records: list[Row]) -> int:
     """Write records (delivery id, topic, headers kept, body, the body read) in the inbox, each delivery
     once; how many were new."""
     at, new = ctx.clock.now(), 0
@@ -71,15 +72,11 @@ async def keep(ctx: Context, connector_id: str, records: list[Row]) -> int:
         for delivery, topic, headers, text, record in records:
             done = await conn.execute(statements.insert_unless_exists(ctx.db.dialect, t.connector_inbox).values(
                 connector_id=connector_id, delivery_id=delivery, topic=topic, headers=headers, body=text,
-                status=PENDING, attempts=0, received_at=at, platform_ref=_ref(record)))
+                status=PENDING, attempts=0, received_at=at, platform_ref=ref_of(kind, record)))
             new += done.rowcount
     return new
 
 
-def _ref(record: dict) -> str | None:
-    """The platform's order id, to find a record by (capture reads the record again, whole)."""
-    ref = record.get("id")
-    return str(ref)[:100] if isinstance(ref, int | str) and not isinstance(ref, bool) else None
 
 
 async def listing(ctx: Context, connector_id: str, *, principal: Principal, status: str | None,

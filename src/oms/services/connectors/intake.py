@@ -6,6 +6,9 @@ out if the process dies), and snapshots older than the newest taken change nothi
 
 - an order the OMS does not have yet is captured (its ``external_ref``: the platform's order id), on hold
   while unpaid; one cancelled before it came is only noted;
+- an order the platform asks the shop to accept or refuse line by line (Mirakl) is captured, on hold, with
+  the lines whose units can be reserved now (their units are held before any line is accepted), the others
+  left out; the decision is written with the record, as a report the platform is sent after (``reports``);
 - an order it has is released from its hold when the platform says it is paid, cancelled (what has not left
   the nodes) when the platform cancelled it.
 
@@ -21,7 +24,7 @@ import json
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from pydantic import ValidationError
@@ -41,13 +44,13 @@ from ..orders.inputs import CancelIn, OrderIn
 from ..orders.queries import load_order
 from ..orders.release import release_order
 from ..runtime.context import Context
-from . import places
+from . import places, reports
 from .inbox import CAPTURED, DEAD, IGNORED, PENDING
 
 c, i, p = t.connectors.c, t.connector_inbox.c, t.connector_orders.c
 LEASE = timedelta(seconds=60)  # longer than any capture takes; a dead process's orders are free again after it
 # What a snapshot taken already was, ranked: one of the same time ranked higher still changes it.
-RANKS = {"on_hold": 0, "captured": 1, "cancelled": 2}
+RANKS = {"on_hold": 0, "refused": 0, "captured": 1, "cancelled": 2}
 # What no number of tries changes: the record is a dead letter at once (others, a race lost, are tried again).
 FINAL = (InvalidInput, NotFound, OutOfStock, IdempotencyConflict)
 TRIES_MAX = 5  # passes a record failing for the OMS's own reasons is tried before it is a dead letter
@@ -67,6 +70,9 @@ class Outcome:
     order_id: str | None
     note: str | None = None
     captured: bool = False  # the OMS order was made from this snapshot (its lines are the snapshot's)
+    # The platform's ids of the lines accepted, where the platform waits for the shop's decision (the others
+    # are refused); in the OMS order's line order.
+    accepted: tuple[str | None, ...] | None = None
 
 
 async def capture_pending(ctx: Context) -> int:
@@ -151,6 +157,10 @@ async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Map
     if order_id is None:
         if snapshot.cancelled:
             return Outcome("cancelled", None, f"cancelled on {kind} before it was captured")
+        if seen["state"] == "refused":
+            return Outcome("refused", None, "every line was refused already")
+        if snapshot.decide:
+            return await _decide(ctx, principal, connector, snapshot)
         order = await _order_in(ctx, connector, snapshot)
         try:
             view, _ = await capture_order(ctx, order, principal=principal,
@@ -169,7 +179,49 @@ async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Map
     if found is None:
         raise Dead(f"order {order_id}, captured from this platform order, is gone")
     outcome = await _change(ctx, principal, kind, order_id, found, snapshot)
-    return Outcome(outcome.state, outcome.order_id, outcome.note, captured)
+    # (a decision made before a crash, not recorded: the lines it accepted are the order's)
+    accepted = _matched(found["lines"], await _skus(ctx, connector["id"], snapshot), snapshot) \
+        if captured and snapshot.decide else None
+    return Outcome(outcome.state, outcome.order_id, outcome.note, captured, accepted)
+
+
+async def _decide(ctx: Context, principal: Principal, connector: Mapping, snapshot: Snapshot) -> Outcome:
+    """Accept the lines whose units the OMS can reserve now, refuse the others: the order is captured on hold
+    with the lines it can serve (a line short of stock taken out and capture tried again), so that every
+    line accepted has its units held before the platform hears of it."""
+    skus = await _skus(ctx, connector["id"], snapshot)
+    kept = list(range(len(snapshot.lines)))
+    while kept:
+        wanted = replace(snapshot, lines=tuple(snapshot.lines[n] for n in kept))
+        order = await _order_in(ctx, connector, wanted, [skus[n] for n in kept])
+        try:
+            view, _ = await capture_order(ctx, order, principal=principal,
+                                          idempotency_key=key_of(connector["id"], snapshot.ref))
+        except OutOfStock as exc:
+            short = {line.get("sku") for line in exc.extra.get("lines", [])}
+            left = [n for n in kept if skus[n] not in short]
+            if len(left) == len(kept):
+                raise
+            kept = left
+            continue
+        refused = len(snapshot.lines) - len(kept)
+        note = f"{len(kept)} lines accepted, {refused} refused (no stock)" if refused else None
+        return Outcome("on_hold" if order.hold else "captured", view["id"], note, captured=True,
+                       accepted=tuple(line.item for line in wanted.lines))
+    return Outcome("refused", None, "every line refused: no stock for any", accepted=())
+
+
+def _matched(lines: list[dict], skus: list[str], snapshot: Snapshot) -> tuple[str | None, ...]:
+    """The platform's ids of an order's lines: each OMS line matched, in order, with the next snapshot line of
+    its SKU and quantity (the order holds the lines accepted, in the snapshot's order)."""
+    items: list[str | None] = []
+    n = 0
+    for line in lines:
+        while n < len(snapshot.lines) and (skus[n], snapshot.lines[n].quantity) != (line["sku"], line["quantity"]):
+            n += 1
+        items.append(snapshot.lines[n].item if n < len(snapshot.lines) else None)
+        n += 1
+    return tuple(items)
 
 
 def key_of(connector_id: str, ref: str) -> str:
@@ -202,23 +254,49 @@ async def _change(ctx: Context, principal: Principal, kind: str, order_id: str, 
     return Outcome("on_hold" if view.get("hold") else "captured", order_id, "no change the OMS takes")
 
 
-async def _order_in(ctx: Context, connector: Mapping, snapshot: Snapshot) -> OrderIn:
+async def _order_in(ctx: Context, connector: Mapping, snapshot: Snapshot, skus: list[str] | None = None) -> OrderIn:
     """The OMS order a snapshot asks for, or Dead naming what is missing."""
-    skus = await _skus(ctx, connector["id"], snapshot)
+    skus = skus if skus is not None else await _skus(ctx, connector["id"], snapshot)
     mode = _mode(connector, snapshot)
+    if snapshot.point is not None:
+        return _validated(connector, snapshot, skus, {"mode": await _point_mode(ctx, mode, snapshot.point),
+                                                      "pickup_node_id": snapshot.point})
     if mode in PICKUP_MODES:
         raise Dead(f"the shipping method {snapshot.methods[0]!r} maps to {mode}, which needs the store or point "
                    f"it is collected at; map it to a home delivery mode")
     if snapshot.address is None:
         raise Dead("the order has no shipping address")
     address = snapshot.address
+    country = places.alpha2(address.country)
+    if country is None:
+        raise Dead(f"the shipping address's country {address.country!r} is no ISO 3166-1 country")
     lat, lng = address.lat, address.lng
     if lat is None or lng is None:
-        found = places.coordinates(address.country, address.postal_code)
+        found = places.coordinates(country, address.postal_code)
         if found is None:
             raise Dead(f"the shipping address has no coordinates and postal code {address.postal_code!r} "
-                       f"({address.country}) is not in the postal code table")
+                       f"({country}) is not in the postal code table")
         lat, lng = found
+    return _validated(connector, snapshot, skus, {"mode": mode.value, "address": {
+        "line1": address.line1, "postal_code": address.postal_code, "city": address.city,
+        "country": country, "lat": lat, "lng": lng}})
+
+
+async def _point_mode(ctx: Context, mode: DeliveryMode, point: str) -> str:
+    """The mode an order collected at a relay point is delivered by: the mapping's where it is a pickup mode
+    the point serves, else the point's own (Dead when the OMS does not know the point)."""
+    n = t.nodes.c
+    async with ctx.db.read() as conn:
+        hands_over = await conn.scalar(select(n.hands_over).where(n.id == point))
+    if not hands_over:
+        raise Dead(f"the relay point {point!r} the customer chose is not a node of the OMS that hands parcels "
+                   f"over: load it (PUT /v1/nodes/{point}) with the marketplace's id")
+    if mode in PICKUP_MODES and mode in hands_over:
+        return mode.value
+    return DeliveryMode.PICKUP_POINT.value if DeliveryMode.PICKUP_POINT in hands_over else hands_over[0]
+
+
+def _validated(connector: Mapping, snapshot: Snapshot, skus: list[str], delivery: dict) -> OrderIn:
     try:
         return OrderIn.model_validate({
             "channel": connector["channel"], "external_ref": snapshot.ref,
@@ -226,10 +304,7 @@ async def _order_in(ctx: Context, connector: Mapping, snapshot: Snapshot) -> Ord
             "lines": [{"sku": sku, "quantity": line.quantity,
                        "unit_price": {"amount": line.unit_price, "currency": snapshot.currency}}
                       for sku, line in zip(skus, snapshot.lines, strict=True)],
-            "delivery": {"mode": mode.value, "address": {
-                "line1": address.line1, "postal_code": address.postal_code, "city": address.city,
-                "country": address.country, "lat": lat, "lng": lng}},
-            "hold": None if snapshot.paid else "payment"})
+            "delivery": delivery, "hold": None if snapshot.paid else "payment"})
     except ValidationError as exc:
         raise Dead("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])) from None
 
@@ -306,7 +381,9 @@ async def _settle(ctx: Context, row: Mapping, status: str, note: str | None, *, 
                 values: dict = {"updated_at": at}
                 if snapshot is not None and outcome is not None:
                     values.update(version=snapshot.updated_at, order_id=outcome.order_id, state=outcome.state)
-                    if outcome.captured:
+                    if outcome.accepted is not None:
+                        values["lines"] = list(outcome.accepted)
+                    elif outcome.captured:
                         values["lines"] = [line.item for line in snapshot.lines]
                 held = await conn.execute(update(t.connector_orders).where(
                     p.connector_id == row["connector_id"], p.platform_ref == (snapshot.ref if snapshot else
@@ -314,6 +391,8 @@ async def _settle(ctx: Context, row: Mapping, status: str, note: str | None, *, 
                     p.lease == lease).values(**values))
                 if held.rowcount != 1:
                     raise _LeaseLost
+            if snapshot is not None and outcome is not None and outcome.accepted is not None:
+                await reports.decided(conn, row["connector_id"], snapshot, outcome.order_id, outcome.accepted, at)
             await conn.execute(update(t.connector_inbox).where(i.id == row["id"]).values(
                 status=status, attempts=row["attempts"] + 1, error=note[:REASON_MAX] if note else None))
     except _LeaseLost:

@@ -5,6 +5,8 @@ import csv
 from functools import cache
 from importlib import resources
 
+import pycountry
+
 # Territories with French postal codes, filed in the table under France's codes.
 FRENCH = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC"})
 
@@ -21,3 +23,10 @@ def coordinates(country: str, postal_code: str) -> tuple[float, float] | None:
     if country.upper() not in FRENCH or len(code) != 5 or not code.isdigit():
         return None
     return _table().get(code)
+
+
+def alpha2(code: str) -> str | None:
+    """A country's ISO 3166-1 alpha-2 code, as the OMS writes it, from its alpha-2 or alpha-3 (Mirakl's); None
+    for a code that names no country."""
+    found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else pycountry.countries.get(alpha_3=code)
+    return str(found.alpha_2) if found is not None else None

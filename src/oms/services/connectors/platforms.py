@@ -7,9 +7,12 @@
                   &per_page=100&page=n, HTTP Basic with the consumer key and secret; X-WP-TotalPages says how
                   many pages (without it: until a page is not full). Sorted by creation, not by change: a poll's
                   mark moves only once all its pages are read
+    mirakl        OR11 GET {marketplace}/api/orders?start_update_date=…&end_update_date=…&order_state_codes=…
+                  &order_tax_mode=TAX_INCLUDED&max=100&offset=n, the shop's API key as ``Authorization``;
+                  ``total_count`` says how many. Sorted by creation, like WooCommerce
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -17,13 +20,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from ...domain.connectors import Kind
-from ...domain.platform_orders import Unreadable, stamp
+from ...domain.platform_orders import MIRAKL_STATES, Unreadable, stamp
 from ..runtime.context import Context
 from .calls import PlatformError, call
 
 SHOPIFY_API = "2025-10"
 PAGES_MAX = 200  # pages read in one poll: the rest at the next one, from the mark
-SHOPIFY_PAGE, WOO_PAGE = 250, 100  # orders a page (the most each platform gives)
+SHOPIFY_PAGE, WOO_PAGE, MIRAKL_PAGE = 250, 100, 100  # orders a page (the most each platform gives)
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Progress:
     mark: datetime | None
 
 
-POLLED = frozenset({Kind.SHOPIFY, Kind.WOOCOMMERCE})
+POLLED = frozenset({Kind.SHOPIFY, Kind.WOOCOMMERCE, Kind.MIRAKL})
 SHRINKS = 8  # times a window too full for one poll is halved
 
 
@@ -45,6 +48,8 @@ async def orders_since(ctx: Context, http: httpx.AsyncClient, connector: dict, c
         pages = _shopify(ctx, http, connector, credentials, since, until, progress)
     elif kind == Kind.WOOCOMMERCE:
         pages = _woocommerce(ctx, http, connector, credentials, since, until, progress)
+    elif kind == Kind.MIRAKL:
+        pages = _mirakl(ctx, http, connector, credentials, since, until, progress)
     else:
         raise PlatformError(f"{kind} orders are not polled yet")
     async for page in pages:
@@ -76,7 +81,7 @@ async def _shopify(ctx: Context, http: httpx.AsyncClient, connector: dict, crede
             progress.mark = _later(progress.mark, until)
             return
         answer = await call(ctx, http, connector["id"], Kind.SHOPIFY, "GET", url, params=params, headers=headers)
-        page = _records(answer, "orders")
+        page = records(answer, "orders")
         times = [t for t in map(_changed, page) if t is not None]
         if times and newest is not None and min(times) < newest or times != sorted(times):
             in_order = False
@@ -96,8 +101,7 @@ async def _shopify(ctx: Context, http: httpx.AsyncClient, connector: dict, crede
 
 async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
                        since: datetime, until: datetime, progress: Progress) -> AsyncIterator[list]:
-    """Asked between ``modified_after`` and ``modified_before``, pages sorted by creation: the mark moves to the
-    window's end once every page is read. A window of more pages than a poll reads is narrowed first."""
+    """Asked between ``modified_after`` and ``modified_before``, pages sorted by creation."""
     url = f"{connector['base_url']}/wp-json/wc/v3/orders"
     auth = (credentials["consumer_key"], credentials["consumer_secret"])
 
@@ -106,24 +110,71 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
             "modified_after": _gmt(since), "modified_before": _gmt(end), "dates_are_gmt": "true",
             "per_page": WOO_PAGE, "page": n, "order": "asc"})
 
+    async for page in _numbered(page_of, Counted(None, _pages, lambda a: _count(a, "x-wp-total"), WOO_PAGE),
+                                since, until, progress):
+        yield page
+
+
+async def _mirakl(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
+                  since: datetime, until: datetime, progress: Progress) -> AsyncIterator[list]:
+    """OR11, asked between ``start_update_date`` and ``end_update_date`` for the states a shop works on, prices
+    with their tax, pages by offset sorted by creation; ``total_count`` says how many."""
+    url = f"{connector['base_url']}/api/orders"
+
+    async def page_of(n: int, end: datetime) -> httpx.Response:
+        return await call(ctx, http, connector["id"], Kind.MIRAKL, "GET", url, headers=mirakl_headers(credentials),
+                          params={"start_update_date": _utc(since), "end_update_date": _utc(end),
+                                  "order_state_codes": ",".join(sorted(MIRAKL_STATES)),
+                                  "order_tax_mode": "TAX_INCLUDED", "max": MIRAKL_PAGE,
+                                  "offset": (n - 1) * MIRAKL_PAGE, "sort": "dateCreated", "order": "asc"})
+
+    def total(answer: httpx.Response) -> int | None:
+        try:
+            given = answer.json().get("total_count") if answer.status_code == 200 else None
+        except (ValueError, AttributeError):
+            return None
+        return given if isinstance(given, int) and not isinstance(given, bool) and given >= 0 else None
+
+    def pages(answer: httpx.Response) -> int | None:
+        count = total(answer)
+        return None if count is None else max(1, -(-count // MIRAKL_PAGE))
+
+    async for page in _numbered(page_of, Counted("orders", pages, total, MIRAKL_PAGE), since, until, progress):
+        yield page
+
+
+@dataclass(frozen=True)
+class Counted:
+    """How a platform that pages by number says how many there are (each None when it does not say)."""
+    key: str | None  # where the orders are in the answer (None: the answer is the list)
+    pages: Callable[[httpx.Response], int | None]
+    total: Callable[[httpx.Response], int | None]
+    size: int  # orders a full page holds
+
+
+async def _numbered(page_of: Callable[[int, datetime], Awaitable[httpx.Response]], counted: Counted,
+                    since: datetime, until: datetime, progress: Progress) -> AsyncIterator[list]:
+    """Pages asked by number, sorted by creation, not by change: the mark moves to the window's end once
+    every page is read. A window of more pages than a poll reads is narrowed first; without a count, pages
+    are read until one is not full; fewer orders read than counted leave the mark where it was."""
     end = until
     first = await page_of(1, end)
     # (never narrowed to before the mark plus a minute: each poll moves it on)
     floor = (progress.mark or since) + timedelta(minutes=1)
     for _ in range(SHRINKS):
-        total = _pages(first)
+        total = counted.pages(first)
         if total is None or total <= PAGES_MAX or end <= floor:
             break
         end = max(floor, since + (end - since) * PAGES_MAX / (2 * total))  # (the rest at the next poll)
         first = await page_of(1, end)
-    expected = _count(first, "x-wp-total")
+    expected = counted.total(first)
     answer, n, read = first, 1, 0
     while True:
-        page = _records(answer, None)
+        page = records(answer, counted.key)
         read += len(page)
         yield page
-        total = _pages(answer)
-        if (total is not None and n >= total) or (total is None and len(page) < WOO_PAGE) or n >= PAGES_MAX:
+        total = counted.pages(answer)
+        if (total is not None and n >= total) or (total is None and len(page) < counted.size) or n >= PAGES_MAX:
             break
         n += 1
         answer = await page_of(n, end)
@@ -134,6 +185,11 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
         raise PlatformError(f"{expected - read} of {expected} orders moved while the pages were read: the mark "
                             f"stays, they are read again at the next poll")
     progress.mark = _later(progress.mark, end)
+
+
+def mirakl_headers(credentials: dict[str, str]) -> dict[str, str]:
+    """The shop's API key, as Mirakl takes it."""
+    return {"Authorization": credentials["api_key"], "Accept": "application/json"}
 
 
 def _pages(answer: httpx.Response) -> int | None:
@@ -149,6 +205,10 @@ def _gmt(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
 
 
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
 def _changed(record: object) -> datetime | None:
     try:
         return stamp(Kind.SHOPIFY, record)[1]
@@ -160,7 +220,7 @@ def _later(mark: datetime | None, at: datetime) -> datetime:
     return at if mark is None else max(mark, at)
 
 
-def _records(answer: httpx.Response, key: str | None) -> list:
+def records(answer: httpx.Response, key: str | None) -> list:
     if answer.status_code in (401, 403):
         raise PlatformError(f"{answer.status_code}: the credentials are refused ({answer.text[:200]})")
     if answer.status_code != 200:

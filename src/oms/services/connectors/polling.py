@@ -69,7 +69,7 @@ async def poll(ctx: Context, connector_id: str) -> dict:
         credentials = settings.credentials(ctx, connector)
         async with safe_http.client(allow_private=ctx.settings.webhook_allow_private, timeout=TIMEOUT_S) as http:
             async for page in orders_since(ctx, http, connector, credentials, since, until, progress):
-                kept += await inbox.keep(ctx, connector_id, _records(kind, page))
+                kept += await inbox.keep(ctx, connector_id, kind, _records(kind, page))
                 read += len(page)
     except Exception as exc:  # (the platform's failure, or the OMS's: recorded, tried again at the next poll)
         error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, PlatformError) else str(exc)

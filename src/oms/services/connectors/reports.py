@@ -1,4 +1,5 @@
-"""Telling the platforms what happened to their orders: each shipment, with its carrier and tracking number.
+"""Telling the platforms what happened to their orders: each shipment, with its carrier and tracking number, and
+where the platform waits for it (Mirakl), the shop's acceptance or refusal of each line.
 
 Made from the outbox, never inline: the relay hands each ``fulfillment.shipped`` event of an order a connector
 brought to ``from_events``, in its own transaction, which writes a report (one per connector, fulfilment order
@@ -16,6 +17,8 @@ number on the order), so that a call that reached the platform before the proces
     woocommerce   the Shipment Tracking extension (``/wp-json/wc-shipment-tracking/v3/orders/{id}/
                   shipment-trackings``: read, then the tracking added), then the order ``completed``
                   (``PUT /wp-json/wc/v3/orders/{id}``) once the OMS order is shipped whole
+    mirakl        OR21 (the lines accepted and refused), OR23 (the tracking) then OR24 (shipped) once the OMS
+                  order has left whole; the order read by OR11 before each (``mirakl``)
 """
 
 import logging
@@ -32,14 +35,16 @@ from ...db import tables as t
 from ...domain.connectors import Kind
 from ...domain.errors import Unavailable
 from ...domain.lifecycle import OStatus
+from ...domain.platform_orders import Snapshot
 from ..partners import safe_http
 from ..runtime.context import Context
-from . import settings
-from .calls import PlatformError, call
+from . import mirakl, settings
+from .calls import PlatformError, Refused, call, expect_ok
 from .platforms import SHOPIFY_API
 
 r, p = t.connector_reports.c, t.connector_orders.c
 SHIPPED = "fulfillment.shipped"
+SHIPMENT, ACCEPTANCE = "shipment", "acceptance"  # what a report tells
 PENDING, DONE, DEAD = "pending", "done", "dead"
 LEASE = timedelta(minutes=20)  # longer than a sending takes at worst (its calls, each tried 4 times)
 TRIES_MAX = 10
@@ -51,10 +56,6 @@ ERROR_MAX = 500
 # The OMS order has left whole: the platform's order is complete.
 SENT_WHOLE = frozenset({OStatus.SHIPPED, OStatus.PARTIALLY_DELIVERED, OStatus.DELIVERED})
 log = logging.getLogger("oms.connectors")
-
-
-class Refused(Exception):
-    """The platform refused the report for a reason trying again does not change (its words)."""
 
 
 async def from_events(conn: AsyncConnection, events: Sequence, at: datetime) -> None:
@@ -80,10 +81,20 @@ async def from_events(conn: AsyncConnection, events: Sequence, at: datetime) -> 
         details = ev.data.get("details", {})
         await conn.execute(statements.insert_unless_exists(conn.dialect.name, t.connector_reports).values(
             connector_id=connector_id, platform_ref=ref, order_id=ev.order_id, fulfillment_id=ev.data["id"],
-            action="shipment", status=PENDING, attempts=0, next_at=at, created_at=at,
+            action=SHIPMENT, status=PENDING, attempts=0, next_at=at, created_at=at,
             data={"carrier": details.get("carrier"), "tracking_number": details.get("tracking_number"),
                   "lines": [{"line_no": ln["line_no"], "quantity": ln["shipped"]}
                             for ln in ev.data.get("lines", []) if ln.get("shipped")]}))
+
+
+async def decided(conn: AsyncConnection, connector_id: str, snapshot: Snapshot, order_id: str | None,
+                  accepted: Sequence[str | None], at: datetime) -> None:
+    """The shop's decision on the lines of a platform order that waits for it (Mirakl): those ``accepted``, the
+    others refused. Written with the record it was made from, sent after like a shipment."""
+    await conn.execute(statements.insert_unless_exists(conn.dialect.name, t.connector_reports).values(
+        connector_id=connector_id, platform_ref=snapshot.ref, order_id=order_id, fulfillment_id=snapshot.ref,
+        action=ACCEPTANCE, status=PENDING, attempts=0, next_at=at, created_at=at,
+        data={"accepted": [item for item in accepted if item], "lines": [line.item for line in snapshot.lines]}))
 
 
 async def report_due(ctx: Context) -> int:
@@ -116,10 +127,9 @@ async def send(ctx: Context, report_id: int) -> bool:
     try:
         credentials = settings.credentials(ctx, connector)
         async with safe_http.client(allow_private=ctx.settings.webhook_allow_private, timeout=TIMEOUT_S) as http:
-            senders = {Kind.SHOPIFY: _shopify, Kind.WOOCOMMERCE: _woocommerce}
-            sender = senders.get(Kind(connector["kind"]))
+            sender = _SENDERS.get((Kind(connector["kind"]), report["action"]))
             if sender is None:
-                raise Refused(f"{connector['kind']} is not told of shipments yet")
+                raise Refused(f"{connector['kind']} is not told of a {report['action']} yet")
             note = await sender(ctx, http, connector, credentials, report, status in SENT_WHOLE)
     except (Refused, PlatformError, Unavailable) as exc:
         return await _failed(ctx, report, token, str(exc) if not isinstance(exc, Unavailable) else exc.detail,
@@ -222,6 +232,7 @@ async def _graphql(ctx: Context, http: httpx.AsyncClient, connector: dict, crede
     return body["data"]
 
 
+_TRACKING = "is the Shipment Tracking extension installed?"
 _ORDER_QUERY = """
 query order($id: ID!) {
   order(id: $id) {
@@ -248,7 +259,7 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
     note = None
     if data["tracking_number"]:
         known = await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "GET", trackings, auth=auth)
-        _ok(known, "reading its shipment trackings")
+        expect_ok(known, "reading its shipment trackings", _TRACKING)
         listed = known.json()
         if any(isinstance(x, dict) and x.get("tracking_number") == data["tracking_number"]
                for x in (listed if isinstance(listed, list) else [])):
@@ -258,19 +269,14 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
                                changes=True, json={
                 "tracking_provider": data["carrier"] or "", "tracking_number": data["tracking_number"],
                 "date_shipped": report["created_at"].date().isoformat()})
-            _ok(added, "adding the shipment tracking")
+            expect_ok(added, "adding the shipment tracking", _TRACKING)
     if whole:  # (setting a status it has already changes nothing)
         done = await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "PUT",
                           f"{base}/wp-json/wc/v3/orders/{report['platform_ref']}", auth=auth,
                           json={"status": "completed"})
-        _ok(done, "completing the order")
+        expect_ok(done, "completing the order")
     return note
 
 
-def _ok(answer: httpx.Response, doing: str) -> None:
-    if answer.status_code in (401, 403):
-        raise PlatformError(f"{answer.status_code} {doing}: the credentials are refused")
-    if answer.status_code == 404:
-        raise Refused(f"404 {doing}: {answer.text[:200]} (is the Shipment Tracking extension installed?)")
-    if answer.status_code >= 300:
-        raise Refused(f"{answer.status_code} {doing}: {answer.text[:200]}")
+_SENDERS = {(Kind.SHOPIFY, SHIPMENT): _shopify, (Kind.WOOCOMMERCE, SHIPMENT): _woocommerce,
+            (Kind.MIRAKL, SHIPMENT): mirakl.shipment, (Kind.MIRAKL, ACCEPTANCE): mirakl.acceptance}

@@ -1,0 +1,29 @@
+"""connector decisions: a report may tell a platform the shop's decision on an order's lines (Mirakl's
+acceptance), made before there is an OMS order (every line refused) and named by the platform's order id
+
+Revision ID: 0031
+Revises: 0030
+Create Date: 2026-12-07 22:30:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0031"
+down_revision = "0030"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("connector_reports") as batch:
+        batch.alter_column("order_id", existing_type=sa.String(length=40), nullable=True)
+        batch.alter_column("fulfillment_id", existing_type=sa.String(length=40), type_=sa.String(length=100),
+                           existing_nullable=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("connector_reports") as batch:
+        batch.alter_column("fulfillment_id", existing_type=sa.String(length=100), type_=sa.String(length=40),
+                           existing_nullable=False)
+        batch.alter_column("order_id", existing_type=sa.String(length=40), nullable=False)

@@ -1,0 +1,202 @@
+"""Mirakl, against a marketplace that answers as its seller API documents (tests/platforms.py): orders polled
+by OR11, each line accepted only once its units are held and refused otherwise (OR21), the order released
+when the customer is debited, shipped with its tracking (OR23, OR24), and nothing asked twice of Mirakl, which
+takes no idempotency key.
+
+The orders are the documented OR11 order of tests/fixtures/platforms/mirakl_order.json, dated now.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from oms.db import tables as t
+from oms.services.connectors import calls, platforms
+from oms.services.connectors.intake import capture_pending
+from oms.services.connectors.polling import check, poll
+from oms.services.connectors.reports import report_due
+from oms.services.partners.outbox import relay
+from tests.integration.test_connector_capture import dying_after_capture, inbox, orders_of, view
+from tests.integration.test_connector_reports import reports_of, ship
+from tests.integration.test_connectors import make
+from tests.platforms import Mirakl
+from tests.support import Keys, seed
+from tests.unit.test_platform_orders import fixture
+
+REF = "MKP-20261207-0042-A"
+MUGS, RUGS = f"{REF}-1", f"{REF}-2"  # 2 mugs (SKU-A: 105 in stock), 6 rugs (SKU-C: 5 in stock)
+
+
+@pytest.fixture(autouse=True)
+def quick(monkeypatch):
+    monkeypatch.setattr(calls, "BACKOFF_S", 0.01)
+
+
+def waiting(ctx, ref: str = REF, minutes: int = 5, **more) -> dict:
+    """The fixture's order, placed ``minutes`` ago and waiting for the shop's acceptance."""
+    body = fixture("mirakl_order.json")
+    at = (ctx.clock.now() - timedelta(minutes=minutes)).astimezone(UTC).isoformat(timespec="milliseconds")
+    body.update(order_id=ref, created_date=at, last_updated_date=at, **more)
+    for n, line in enumerate(body["order_lines"], 1):
+        line["order_line_id"] = f"{ref}-{n}"
+    return body
+
+
+async def marketplace(client, keys, mirakl: Mirakl, key: str = Mirakl.KEY) -> dict:
+    """A Mirakl connector of the marketplace channel, the shop's offers mapped to the OMS's SKUs."""
+    made = await make(client, keys, kind="mirakl", channel="marketplace", base_url=mirakl.url, shipping_modes={},
+                      credentials={"api_key": key})
+    r = await client.put(f"/v1/connectors/{made['id']}/skus", headers=keys.h("admin"), json={"items": [
+        {"platform_ref": "MUG-GRES-350", "sku": "SKU-A"}, {"platform_ref": "TAPIS-JUTE-160", "sku": "SKU-C"}]})
+    assert r.status_code == 200, r.text
+    return made
+
+
+@asynccontextmanager
+async def shop(ctx, client, *orders: dict) -> AsyncIterator[tuple[Keys, Mirakl, dict]]:
+    """The seeded OMS, a marketplace holding ``orders`` (else the fixture's, waiting), and its connector."""
+    keys = await seed(ctx, client)
+    async with Mirakl(ctx.clock.now) as mirakl:
+        made = await marketplace(client, keys, mirakl)
+        mirakl.orders = list(orders) or [waiting(ctx)]
+        yield keys, mirakl, made
+
+
+async def polled(ctx, made: dict) -> None:
+    got = await poll(ctx, made["id"])
+    assert got["error"] is None, got
+    await capture_pending(ctx)
+
+
+async def test_lines_are_accepted_once_their_units_are_held_then_released_when_debited_and_shipped(ctx, client):
+    async with shop(ctx, client) as (keys, mirakl, made):
+        await polled(ctx, made)
+        [order] = await orders_of(ctx, REF)
+        got = await view(client, keys, order["id"])
+        # The mugs are held for it; the rugs, short of one, are left out.
+        assert (got["status"], got["hold"], got["channel"]) == ("on_hold", "payment", "marketplace")
+        assert [(ln["sku"], ln["quantity"], ln["unit_price"]["amount"]) for ln in got["lines"]] == [("SKU-A", 2, 1290)]
+        assert mirakl.changes == []  # the decision is sent after, not inline
+        assert await report_due(ctx) == 1
+        assert mirakl.changes == [(REF, "accept", {"order_lines": [{"id": MUGS, "accepted": True},
+                                                                   {"id": RUGS, "accepted": False}]})]
+        assert mirakl.order(REF)["order_state"] == "WAITING_DEBIT"
+        await polled(ctx, made)
+        assert (await view(client, keys, order["id"]))["status"] == "on_hold"  # accepted, not debited yet
+
+        mirakl.move(REF, "SHIPPING", "SHIPPING")  # the customer is debited
+        await polled(ctx, made)
+        got = await view(client, keys, order["id"])
+        assert got["hold"] is None and got["status"] != "on_hold"
+
+        [number] = await ship(client, keys, order["id"])
+        await relay(ctx)
+        assert await report_due(ctx) == 1
+        assert [action for _, action, _ in mirakl.changes] == ["accept", "tracking", "ship"]
+        told = mirakl.order(REF)
+        assert (told["order_state"], told["shipping_tracking"], told["shipping_company"]) == (
+            "SHIPPED", number, "colissimo")
+
+
+async def test_mirakl_is_read_before_a_report_is_sent_again_and_not_asked_twice(ctx, client):
+    async with shop(ctx, client) as (keys, mirakl, made):
+        await polled(ctx, made)
+        await report_due(ctx)
+        mirakl.move(REF, "SHIPPING", "SHIPPING")
+        await polled(ctx, made)
+        [order] = await orders_of(ctx, REF)
+        await ship(client, keys, order["id"])
+        await relay(ctx)
+        await report_due(ctx)
+        asked = len(mirakl.changes)
+        # Both reports sent again, as after answers lost on the way back: Mirakl is read, nothing is asked.
+        async with ctx.db.write() as conn:
+            await conn.execute(update(t.connector_reports).values(status="pending", next_at=ctx.clock.now()))
+        assert await report_due(ctx) == 2
+        assert len(mirakl.changes) == asked
+        assert sorted(x["error"] for x in await reports_of(ctx)) == [
+            "Mirakl knew of it already: the order is SHIPPED", "decided already: the order is SHIPPED on Mirakl"]
+
+
+async def test_an_order_none_of_whose_lines_can_be_held_is_refused_whole_and_never_captured(ctx, client):
+    keys = await seed(ctx, client)
+    async with Mirakl(ctx.clock.now) as mirakl:
+        made = await marketplace(client, keys, mirakl)
+        order = waiting(ctx)
+        order["order_lines"][0]["quantity"] = 500
+        mirakl.orders = [order]
+        await polled(ctx, made)
+        assert await orders_of(ctx, REF) == []
+        assert [(x["status"], x["error"]) for x in await inbox(client, keys, made)] == [
+            ("captured", "every line refused: no stock for any")]
+        assert await report_due(ctx) == 1
+        assert mirakl.changes == [(REF, "accept", {"order_lines": [{"id": MUGS, "accepted": False},
+                                                                   {"id": RUGS, "accepted": False}]})]
+        assert mirakl.order(REF)["order_state"] == "REFUSED"
+        await polled(ctx, made)  # the refused order read again: nothing more
+        assert await orders_of(ctx, REF) == [] and len(await reports_of(ctx)) == 1
+
+
+async def test_a_decision_whose_process_died_after_the_capture_is_made_once_with_the_lines_held(ctx, client,
+                                                                                                 monkeypatch):
+    async with shop(ctx, client) as (keys, mirakl, made):
+        await poll(ctx, made["id"])
+        await dying_after_capture(ctx, monkeypatch)
+        assert len(await orders_of(ctx, REF)) == 1 and await reports_of(ctx) == []
+        await capture_pending(ctx)  # the next pass finds the order it made, and what it accepted
+        assert len(await orders_of(ctx, REF)) == 1
+        [report] = await reports_of(ctx)
+        assert (report["action"], report["data"]["accepted"]) == ("acceptance", [MUGS])
+        await report_due(ctx)
+        assert mirakl.changes[0][2]["order_lines"] == [{"id": MUGS, "accepted": True}, {"id": RUGS, "accepted": False}]
+
+
+async def test_a_relay_point_chosen_on_mirakl_is_where_the_order_is_collected_or_a_dead_letter(ctx, client):
+    keys = await seed(ctx, client)
+    async with Mirakl(ctx.clock.now) as mirakl:
+        made = await marketplace(client, keys, mirakl)
+        known, unknown = waiting(ctx, shipping_pudo_id="LK-PARIS"), waiting(ctx, "MKP-2", shipping_pudo_id="PR-0991")
+        for order in (known, unknown):
+            order["order_lines"] = order["order_lines"][:1]
+        mirakl.orders = [known, unknown]
+        await polled(ctx, made)
+        [order] = await orders_of(ctx, REF)
+        delivery = (await view(client, keys, order["id"]))["delivery"]
+        assert (delivery["mode"], delivery["pickup_node_id"]) == ("locker", "LK-PARIS")
+        dead = await inbox(client, keys, made, status="dead")
+        assert [x["error"] for x in dead] == [
+            "the relay point 'PR-0991' the customer chose is not a node of the OMS that hands parcels over: load it "
+            "(PUT /v1/nodes/PR-0991) with the marketplace's id"]
+
+
+async def test_an_order_cancelled_on_mirakl_after_acceptance_is_cancelled_in_the_oms(ctx, client):
+    async with shop(ctx, client) as (keys, mirakl, made):
+        await polled(ctx, made)
+        await report_due(ctx)
+        mirakl.move(REF, "CANCELED", "CANCELED")  # the debit failed
+        await polled(ctx, made)
+        [order] = await orders_of(ctx, REF)
+        assert order["status"] == "cancelled"
+
+
+async def test_mirakl_is_polled_page_by_page_and_its_key_checked(ctx, client, monkeypatch):
+    monkeypatch.setattr(platforms, "MIRAKL_PAGE", 2)
+    keys = await seed(ctx, client)
+    async with Mirakl(ctx.clock.now) as mirakl:
+        made = await marketplace(client, keys, mirakl)
+        mirakl.orders = [waiting(ctx, f"MKP-{n}", minutes=30 - n) for n in range(5)]
+        mirakl.orders.append(waiting(ctx, "MKP-OLD", minutes=3 * 24 * 60))  # before the first poll looks
+        got = await poll(ctx, made["id"])
+        assert (got["read"], got["kept"], got["error"]) == (5, 5, None)
+        offsets = [r.query["offset"] for r in mirakl.got]
+        assert offsets == ["0", "2", "4"]
+        assert {r.query["order_state_codes"] for r in mirakl.got} == {
+            "CANCELED,CLOSED,RECEIVED,REFUSED,SHIPPED,SHIPPING,TO_COLLECT,WAITING_ACCEPTANCE,WAITING_DEBIT,"
+            "WAITING_DEBIT_PAYMENT"}
+        assert [what for what, ok, _ in await check(ctx, made["id"])] == ["credentials", "orders"]
+        wrong = await marketplace(client, keys, mirakl, key="not-the-key")
+        [_, (what, ok, found)] = await check(ctx, wrong["id"])
+        assert (what, ok) == ("orders", False) and found.startswith("401")
