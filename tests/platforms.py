@@ -12,6 +12,12 @@
   creation; ``X-WP-Total`` and ``X-WP-TotalPages``. ``PUT /wp-json/wc/v3/orders/<id>`` changes its status;
   the Shipment Tracking extension's ``/wp-json/wc-shipment-tracking/v3/orders/<id>/shipment-trackings`` lists
   (GET) and adds (POST: ``tracking_provider``, ``tracking_number``, ``date_shipped``) its trackings.
+- PrestaShop's webservice: ``GET /api/<resource>`` (orders, addresses, customers, currencies, countries,
+  carriers, order_carriers) with the key as HTTP Basic user (401 otherwise), ``output_format=JSON``,
+  ``display`` (``full`` or ``[field,…]``), ``filter[field]=[a,b]`` (an interval; of dates only with
+  ``date=1``) or ``[a|b|…]`` (any of), ``sort=[field_ASC]``, ``limit=n`` or ``offset,n``; an empty list is
+  answered ``[]``. ``PUT /api/order_carriers/<id>`` and ``POST /api/order_histories`` take XML
+  (``<prestashop><order_carrier>…``), the latter moving the order to the state given.
 - Mirakl (OR11, OR21, OR23, OR24): ``GET /api/orders`` with the shop's key in ``Authorization`` (401
   otherwise), ``order_ids`` or ``start_update_date``/``end_update_date``, ``order_state_codes``, ``max`` (at
   most 100) and ``offset``, sorted by creation, ``total_count`` in the answer; ``PUT /api/orders/<id>/accept``
@@ -26,6 +32,8 @@ import asyncio
 import base64
 import json
 from datetime import UTC, datetime
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -239,6 +247,92 @@ class WooCommerce(Platform):
         pages = max(1, -(-len(found) // per_page))
         headers = {"X-WP-Total": str(len(found)), "X-WP-TotalPages": str(pages)} if self.counts else {}
         return web.json_response(found[(page - 1) * per_page:page * per_page], headers=headers)
+
+
+class PrestaShop(Platform):
+    KEY = "QW4VZ8N3K2PRESTASHOPWEBSERVICEKY"
+
+    def __init__(self, zone: str = "Europe/Paris") -> None:
+        super().__init__()
+        self.zone = ZoneInfo(zone)
+        self.resources: dict[str, dict[str, dict]] = {}  # resource -> id -> its fields (not orders)
+        self.histories: list[dict] = []  # the order_histories made
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/api/{resource}", self._list)
+        app.router.add_put("/api/order_carriers/{id}", self._carrier)
+        app.router.add_post("/api/order_histories", self._history)
+
+    def local(self, at: datetime) -> str:
+        return at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    def _signed_in(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == "Basic " + base64.b64encode(f"{self.KEY}:".encode()).decode()
+
+    async def _list(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if not self._signed_in(request):
+            return web.Response(status=401, text="401 Unauthorized", headers={"WWW-Authenticate": 'Basic realm="WS"'})
+        if told := self._told():
+            return told
+        resource, q = request.match_info["resource"], request.query
+        rows = self.orders if resource == "orders" else list(self.resources.get(resource, {}).values())
+        for key, value in q.items():
+            if not key.startswith("filter["):
+                continue
+            field = key[len("filter["):-1]
+            if field.startswith("date") and q.get("date") != "1":
+                return web.json_response({"errors": [{"code": 62, "message": "Unable to filter by date"}]},
+                                         status=400)
+            inner = value[1:-1]
+            if "," in inner:
+                low, high = inner.split(",")
+                rows = [r for r in rows if _within(str(r[field]), low, high)]
+            else:
+                rows = [r for r in rows if str(r[field]) in inner.split("|")]
+        if q.get("sort") == "[id_ASC]":
+            rows = sorted(rows, key=lambda r: int(r["id"]))
+        start, _, count = q.get("limit", "").rpartition(",")
+        if count:
+            rows = rows[int(start or 0):int(start or 0) + int(count)]
+        if not rows:
+            return web.json_response([])
+        display = q.get("display", "")
+        if display.startswith("["):
+            fields = display[1:-1].split(",")
+            rows = [{f: r[f] for f in fields if f in r} for r in rows]
+        return web.json_response({resource: rows})
+
+    async def _carrier(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if not self._signed_in(request):
+            return web.Response(status=401, text="401 Unauthorized")
+        given = ElementTree.fromstring(await request.text()).find("order_carrier")
+        row = self.resources.get("order_carriers", {}).get(request.match_info["id"])
+        if given is None or row is None:
+            return web.Response(status=404 if row is None else 400, text="<prestashop><errors/></prestashop>")
+        row.update({child.tag: child.text or "" for child in given})
+        return web.Response(status=200, text="<prestashop/>", content_type="text/xml")
+
+    async def _history(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if not self._signed_in(request):
+            return web.Response(status=401, text="401 Unauthorized")
+        given = ElementTree.fromstring(await request.text()).find("order_history")
+        made = {child.tag: child.text for child in given} if given is not None else {}
+        order = next((o for o in self.orders if str(o["id"]) == made.get("id_order")), None)
+        if order is None:
+            return web.Response(status=400, text="<prestashop><errors/></prestashop>")
+        self.histories.append(made)
+        order["current_state"] = made["id_order_state"]
+        await asyncio.sleep(self.slow)
+        return web.Response(status=201, text="<prestashop/>", content_type="text/xml")
+
+
+def _within(value: str, low: str, high: str) -> bool:
+    if value.isdigit() and low.isdigit() and high.isdigit():
+        return int(low) <= int(value) <= int(high)
+    return low <= value <= high
 
 
 class Mirakl(Platform):

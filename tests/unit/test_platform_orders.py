@@ -131,9 +131,7 @@ def test_coordinates_out_of_range_or_unreadable_are_none_not_wrong():
     assert s.address is not None and (s.address.lat, s.address.lng) == (None, None)
 
 
-def test_only_the_kinds_read_so_far_are_read_from_records():
-    with pytest.raises(Unreadable, match="prestashop"):
-        read(Kind.PRESTASHOP, {})
+def test_a_record_that_is_no_object_is_unreadable():
     with pytest.raises(Unreadable, match="not a JSON object"):
         read(Kind.SHOPIFY, [1, 2])
 
@@ -178,3 +176,34 @@ def test_a_mirakl_record_that_is_not_an_order_names_the_field(path, value, named
     into[path[-1]] = value
     with pytest.raises(Unreadable, match=f"^{named}:"):
         read(Kind.MIRAKL, body)
+
+
+def _presta(**along) -> dict:
+    body = fixture("prestashop_order.json")
+    body["read_along"] = {"updated_at": "2026-12-07T09:41:18+01:00", "currency": "EUR", "carrier": "Colissimo",
+                          "customer": {"email": "camille.roux@example.fr", "firstname": "Camille", "lastname": "Roux"},
+                          "address": {"firstname": "Camille", "lastname": "Roux", "address1": "3 rue Paul Bert",
+                                      "postcode": "69003", "city": "Lyon", "country_iso_code": "FR"}, **along}
+    return body
+
+
+def test_a_prestashop_order_reads_with_what_was_read_along_it():
+    s = read(Kind.PRESTASHOP, _presta())
+    assert (s.ref, s.updated_at, s.paid, s.cancelled) == ("1842", datetime(2026, 12, 7, 8, 41, 18, tzinfo=UTC),
+                                                          True, False)
+    assert s.lines == (Line(("1207", "318"), "MUG-GRES-350", 2, 1290, "4401"),
+                       Line(("322",), "LAMPE-ZINC", 1, 2760, "4402"))
+    assert (s.name, s.email, s.currency, s.methods) == ("Camille Roux", "camille.roux@example.fr", "EUR",
+                                                        ("12", "Colissimo"))
+    assert s.address is not None and (s.address.postal_code, s.address.country) == ("69003", "FR")
+    assert read(Kind.PRESTASHOP, {**_presta(), "valid": "0", "current_state": "6"}).cancelled
+
+
+@pytest.mark.parametrize(("along", "named"), [
+    ({"updated_at": None}, "read_along.updated_at"),
+    ({"currency": None}, "read_along.currency"),
+    ({"customer": {}}, "read_along.customer.email"),
+])
+def test_a_prestashop_order_without_what_is_read_along_names_it(along, named):
+    with pytest.raises(Unreadable, match=f"^{named}:"):
+        read(Kind.PRESTASHOP, _presta(**along))

@@ -752,6 +752,7 @@ class Connector(BaseModel):
     credentials: list[str] = Field(description="The names of the credentials set (never their values)")
     shipping_modes: dict[str, str]
     poll_seconds: int
+    timezone: str = Field(description="The shop's time zone, where the platform writes local times (PrestaShop)")
     active: bool
     webhook_url: str | None = Field(description="The address to give the platform for its webhooks (a kind that "
                                                 "pushes), relative to the OMS's own")

@@ -650,6 +650,8 @@ connectors = Table(
     Column("credential_names", Json, nullable=False),
     Column("shipping_modes", Json, nullable=False),  # the platform's shipping method → the OMS delivery mode
     Column("poll_seconds", Integer, nullable=False),
+    # The shop's IANA time zone: PrestaShop writes its times in it, without an offset.
+    Column("timezone", String(64), nullable=False, default="Europe/Paris", server_default="Europe/Paris"),
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

@@ -12,6 +12,15 @@ snapshot. Snapshots of one order may arrive out of order; the newest seen wins (
                   ``id``, ``date_modified_gmt``, ``status``, ``line_items`` (``variation_id``, ``product_id``,
                   ``sku``, ``quantity``, ``total`` and ``total_tax`` of the line), ``shipping`` (``address_1``,
                   ``postcode``, ``city``, ``country``), ``shipping_lines`` (``method_id``, ``method_title``)
+    prestashop    the webservice's order (GET /api/orders?display=full&output_format=JSON): ``id``,
+                  ``date_upd`` (the shop's local time), ``valid``, ``current_state``, ``id_carrier``,
+                  ``associations.order_rows`` (``id``, ``product_id``, ``product_attribute_id``,
+                  ``product_reference``, ``product_quantity``, ``unit_price_tax_incl``); the webservice gives the
+                  delivery address, the customer, the currency and the carrier as resources of their own, which
+                  a poll reads along and keeps in ``read_along`` (``updated_at`` with the shop's offset,
+                  ``address``: ``address1``, ``address2``, ``postcode``, ``city``, ``firstname``, ``lastname``,
+                  ``country_iso_code``; ``customer``: ``email``, ``firstname``, ``lastname``; ``currency``;
+                  ``carrier``: its name)
     mirakl        OR11's order (GET /api/orders): ``order_id``, ``last_updated_date``, ``order_state``,
                   ``currency_iso_code``, ``customer_notification_email``, ``customer`` (``firstname``,
                   ``lastname``, ``shipping_address``: ``street_1``, ``street_2``, ``zip_code``, ``city``,
@@ -48,7 +57,9 @@ MIRAKL_DECIDE = "WAITING_ACCEPTANCE"
 MIRAKL_UNPAID = frozenset({MIRAKL_DECIDE, "WAITING_DEBIT", "WAITING_DEBIT_PAYMENT"})
 MIRAKL_PAID = frozenset({"SHIPPING", "SHIPPED", "TO_COLLECT", "RECEIVED", "CLOSED"})
 MIRAKL_UNDONE = frozenset({"REFUSED", "CANCELED"})
-_MIRAKL_NAME = ("firstname", "lastname")
+_FIRSTNAME = ("firstname", "lastname")  # how Mirakl and PrestaShop name a person
+# PrestaShop's own order states "Canceled" and "Refunded" (PS_OS_CANCELED, PS_OS_REFUND, as it installs them).
+_PRESTA_CANCELLED = frozenset({"6", "7"})
 MIRAKL_STATES = MIRAKL_UNPAID | MIRAKL_PAID | MIRAKL_UNDONE  # those a connector reads (not STAGING: not yet offered)
 
 
@@ -92,9 +103,8 @@ class Snapshot:
 
 
 def read(kind: Kind, body: Any) -> Snapshot:
-    readers = {Kind.SHOPIFY: shopify, Kind.WOOCOMMERCE: woocommerce, Kind.MIRAKL: mirakl}
-    if kind not in readers:
-        raise Unreadable(f"{kind} orders are not read from pushed records")
+    readers = {Kind.SHOPIFY: shopify, Kind.WOOCOMMERCE: woocommerce, Kind.PRESTASHOP: prestashop,
+               Kind.MIRAKL: mirakl}
     if not isinstance(body, dict):
         raise Unreadable("the record is not a JSON object")
     return readers[kind](body)
@@ -108,6 +118,9 @@ def stamp(kind: Kind, body: Any) -> tuple[str, datetime]:
         return _id(body.get("id")), _woo_updated(body)
     if kind == Kind.MIRAKL:
         return _id(body.get("order_id")), _instant(body.get("last_updated_date"), "last_updated_date")
+    if kind == Kind.PRESTASHOP:
+        along = _object(body, "read_along") or {}
+        return _id(body.get("id")), _instant(along.get("updated_at"), "read_along.updated_at")
     return _id(body.get("id")), _instant(body.get("updated_at"), "updated_at")
 
 
@@ -166,6 +179,38 @@ def woocommerce(body: Record) -> Snapshot:
         if shipping and has_address else None)
 
 
+def prestashop(body: Record) -> Snapshot:
+    ref, updated = stamp(Kind.PRESTASHOP, body)
+    along = _object(body, "read_along") or {}
+    currency = _currency(along.get("currency"), "read_along.currency")
+    customer = _object(along, "customer") or {}
+    address = _object(along, "address")
+    email = _text(customer.get("email"), "read_along.customer.email")
+    associations = _object(body, "associations") or {}
+    lines = []
+    for i, row in enumerate(_items(associations, "order_rows")):
+        field = f"associations.order_rows.{i}"
+        quantity = _quantity(_whole(row.get("product_quantity")), f"{field}.product_quantity")
+        lines.append(Line(_refs(row.get("product_attribute_id"), row.get("product_id")),
+                          _optional(row.get("product_reference")), quantity,
+                          _money(row.get("unit_price_tax_incl"), currency, f"{field}.unit_price_tax_incl"),
+                          _item(row)))
+    carrier = [x for x in (str(body.get("id_carrier") or ""), along.get("carrier")) if isinstance(x, str) and x]
+    return Snapshot(
+        ref=ref, updated_at=updated, paid=str(body.get("valid")) in ("1", "True"),
+        cancelled=str(body.get("current_state")) in _PRESTA_CANCELLED,
+        name=_name(address or customer, email, _FIRSTNAME), email=email, currency=currency, lines=tuple(lines),
+        methods=_methods({"shipping_lines": [{"code": carrier[0] if carrier else None,
+                                              "title": carrier[-1] if carrier else None}]}, "code", "title"),
+        address=_place(address, "read_along.address", "address1", "address2", "postcode", "city",
+                       "country_iso_code", None, None) if address else None)
+
+
+def _whole(value: Any) -> Any:
+    """A count PrestaShop writes as a string of digits, as a number."""
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
 def mirakl(body: Record) -> Snapshot:
     ref, updated = stamp(Kind.MIRAKL, body)
     state = body.get("order_state")
@@ -190,7 +235,7 @@ def mirakl(body: Record) -> Snapshot:
     pudo = _optional(body.get("shipping_pudo_id"))
     return Snapshot(
         ref=ref, updated_at=updated, paid=state in MIRAKL_PAID, cancelled=cancelled,
-        name=_name(shipping if shipping and _name(shipping, "", _MIRAKL_NAME) else customer, email, _MIRAKL_NAME),
+        name=_name(shipping if shipping and _name(shipping, "", _FIRSTNAME) else customer, email, _FIRSTNAME),
         email=email,
         currency=currency, lines=tuple(lines), methods=_methods({"shipping_lines": [body]}, "shipping_type_code",
                                                                "shipping_type_label"),

@@ -7,7 +7,7 @@ from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_vali
 
 from ...domain.connectors import CREDENTIALS, Kind
 from ...domain.vocabulary import Channel, DeliveryMode
-from ..runtime.shapes import Sku, Strict
+from ..runtime.shapes import Sku, Strict, Timezone
 
 POLL_MIN_S, POLL_MAX_S = 30, 86_400
 MAPPED_MAX = 10_000  # product references in one call
@@ -53,6 +53,8 @@ class ConnectorIn(Strict):
     poll_seconds: StrictInt = Field(default=300, ge=POLL_MIN_S, le=POLL_MAX_S,
                                     description="How often its orders are polled (the reconciliation of what "
                                                 "webhooks missed)")
+    timezone: Timezone = Field(default="Europe/Paris", description="The shop's time zone, where the platform "
+                                                                   "writes local times (PrestaShop)")
     active: StrictBool = True
 
     @field_validator("base_url")
@@ -73,6 +75,7 @@ class ConnectorPatch(Strict):
                                             description="These credentials replace those of the same names")
     shipping_modes: Modes | None = Field(default=None, max_length=200, description="Replaces the mapping")
     poll_seconds: StrictInt | None = Field(default=None, ge=POLL_MIN_S, le=POLL_MAX_S)
+    timezone: Timezone | None = None
     active: StrictBool | None = None
 
     @field_validator("base_url")

@@ -7,6 +7,11 @@
                   &per_page=100&page=n, HTTP Basic with the consumer key and secret; X-WP-TotalPages says how
                   many pages (without it: until a page is not full). Sorted by creation, not by change: a poll's
                   mark moves only once all its pages are read
+    prestashop    GET {shop}/api/orders?output_format=JSON&display=full&date=1&filter[date_upd]=[from,to] (the
+                  shop's local time)&filter[id]=[after,…]&sort=[id_ASC]&limit=100, the webservice key as HTTP
+                  Basic user: pages by id (a page starts after the last id read, so an order changed meanwhile
+                  moves no other), then the addresses, customers, currencies, countries and carriers the page
+                  names, read along (``read_along``)
     mirakl        OR11 GET {marketplace}/api/orders?start_update_date=…&end_update_date=…&order_state_codes=…
                   &order_tax_mode=TAX_INCLUDED&max=100&offset=n, the shop's API key as ``Authorization``;
                   ``total_count`` says how many. Sorted by creation, like WooCommerce
@@ -16,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -26,7 +32,8 @@ from .calls import PlatformError, call
 
 SHOPIFY_API = "2025-10"
 PAGES_MAX = 200  # pages read in one poll: the rest at the next one, from the mark
-SHOPIFY_PAGE, WOO_PAGE, MIRAKL_PAGE = 250, 100, 100  # orders a page (the most each platform gives)
+SHOPIFY_PAGE, WOO_PAGE, MIRAKL_PAGE, PRESTA_PAGE = 250, 100, 100, 100  # orders a page (at most what each gives)
+ID_MAX = 2**63 - 1
 
 
 @dataclass
@@ -35,7 +42,7 @@ class Progress:
     mark: datetime | None
 
 
-POLLED = frozenset({Kind.SHOPIFY, Kind.WOOCOMMERCE, Kind.MIRAKL})
+POLLED = frozenset(Kind)
 SHRINKS = 8  # times a window too full for one poll is halved
 
 
@@ -50,6 +57,8 @@ async def orders_since(ctx: Context, http: httpx.AsyncClient, connector: dict, c
         pages = _woocommerce(ctx, http, connector, credentials, since, until, progress)
     elif kind == Kind.MIRAKL:
         pages = _mirakl(ctx, http, connector, credentials, since, until, progress)
+    elif kind == Kind.PRESTASHOP:
+        pages = _prestashop(ctx, http, connector, credentials, since, until, progress)
     else:
         raise PlatformError(f"{kind} orders are not polled yet")
     async for page in pages:
@@ -141,6 +150,83 @@ async def _mirakl(ctx: Context, http: httpx.AsyncClient, connector: dict, creden
 
     async for page in _numbered(page_of, Counted("orders", pages, total, MIRAKL_PAGE), since, until, progress):
         yield page
+
+
+async def _prestashop(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
+                      since: datetime, until: datetime, progress: Progress) -> AsyncIterator[list]:
+    """Pages by id within the window of local times, each order given what it names, read along."""
+    zone = ZoneInfo(connector["timezone"])
+
+    def local(at: datetime) -> str:
+        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    after = 0
+    for _ in range(PAGES_MAX):
+        page = await presta_list(ctx, http, connector, credentials, "orders", {
+            "display": "full", "date": "1", "filter[date_upd]": f"[{local(since)},{local(until)}]",
+            "filter[id]": f"[{after + 1},{ID_MAX}]", "sort": "[id_ASC]", "limit": str(PRESTA_PAGE)})
+        await _read_along(ctx, http, connector, credentials, page, zone)
+        yield page
+        if len(page) < PRESTA_PAGE:
+            progress.mark = _later(progress.mark, until)
+            return
+        ids = [int(o["id"]) for o in page if isinstance(o, dict) and str(o.get("id", "")).isdigit()]
+        if not ids:
+            raise PlatformError("a page of orders without their ids: the mark stays")
+        after = max(ids)
+    raise PlatformError(f"more than {PAGES_MAX} pages of orders changed since {local(since)}: the mark stays")
+
+
+async def presta_list(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
+                      resource: str, params: dict[str, str]) -> list:
+    """A webservice list, its records whole (PrestaShop answers an empty list as ``[]``, not as an object)."""
+    answer = await call(ctx, http, connector["id"], Kind.PRESTASHOP, "GET", f"{connector['base_url']}/api/{resource}",
+                        auth=(credentials["api_key"], ""), params={"output_format": "JSON", **params})
+    if answer.status_code == 200 and answer.content.strip() in (b"[]", b"{}"):
+        return []
+    return records(answer, resource)
+
+
+async def _read_along(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
+                      page: list, zone: ZoneInfo) -> None:
+    """Give each order of a page, in ``read_along``, what the webservice keeps as resources of their own: its
+    delivery address (with its country's ISO code), its customer, its currency, its carrier; and its
+    ``date_upd`` with the shop's offset."""
+    orders = [o for o in page if isinstance(o, dict)]
+
+    async def by_id(resource: str, key: str, fields: str, among: list[dict]) -> dict[str, dict]:
+        ids = sorted({str(o.get(key)) for o in among if str(o.get(key, "")).isdigit()})
+        found: dict[str, dict] = {}
+        for start in range(0, len(ids), PRESTA_PAGE):
+            for row in await presta_list(ctx, http, connector, credentials, resource, {
+                    "display": fields, "filter[id]": f"[{'|'.join(ids[start:start + PRESTA_PAGE])}]"}):
+                if isinstance(row, dict):
+                    found[str(row.get("id"))] = row
+        return found
+
+    addresses = await by_id("addresses", "id_address_delivery", "full", orders)
+    countries = await by_id("countries", "id_country", "[id,iso_code]", list(addresses.values()))
+    customers = await by_id("customers", "id_customer", "[id,email,firstname,lastname]", orders)
+    currencies = await by_id("currencies", "id_currency", "[id,iso_code]", orders)
+    carriers = await by_id("carriers", "id_carrier", "[id,name]", orders)
+    for o in orders:
+        address = addresses.get(str(o.get("id_address_delivery")))
+        if address is not None:
+            address = {**address, "country_iso_code": countries.get(str(address.get("id_country")), {}).get("iso_code")}
+        o["read_along"] = {
+            "updated_at": _offset(o.get("date_upd"), zone), "address": address,
+            "customer": customers.get(str(o.get("id_customer"))),
+            "currency": currencies.get(str(o.get("id_currency")), {}).get("iso_code"),
+            "carrier": carriers.get(str(o.get("id_carrier")), {}).get("name")}
+
+
+def _offset(local: object, zone: ZoneInfo) -> str | None:
+    """A local time the shop wrote, with its offset (None when it is not one)."""
+    try:
+        at = datetime.strptime(local, "%Y-%m-%d %H:%M:%S") if isinstance(local, str) else None
+    except ValueError:
+        return None
+    return at.replace(tzinfo=zone).isoformat() if at is not None else None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ number on the order), so that a call that reached the platform before the proces
     woocommerce   the Shipment Tracking extension (``/wp-json/wc-shipment-tracking/v3/orders/{id}/
                   shipment-trackings``: read, then the tracking added), then the order ``completed``
                   (``PUT /wp-json/wc/v3/orders/{id}``) once the OMS order is shipped whole
+    prestashop    the order's carrier given the tracking number, then the order "Shipped" once the OMS order
+                  has left whole (``prestashop``)
     mirakl        OR21 (the lines accepted and refused), OR23 (the tracking) then OR24 (shipped) once the OMS
                   order has left whole; the order read by OR11 before each (``mirakl``)
 """
@@ -38,7 +40,7 @@ from ...domain.lifecycle import OStatus
 from ...domain.platform_orders import Snapshot
 from ..partners import safe_http
 from ..runtime.context import Context
-from . import mirakl, settings
+from . import mirakl, prestashop, settings
 from .calls import PlatformError, Refused, call, expect_ok
 from .platforms import SHOPIFY_API
 
@@ -279,4 +281,5 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
 
 
 _SENDERS = {(Kind.SHOPIFY, SHIPMENT): _shopify, (Kind.WOOCOMMERCE, SHIPMENT): _woocommerce,
-            (Kind.MIRAKL, SHIPMENT): mirakl.shipment, (Kind.MIRAKL, ACCEPTANCE): mirakl.acceptance}
+            (Kind.PRESTASHOP, SHIPMENT): prestashop.shipment, (Kind.MIRAKL, SHIPMENT): mirakl.shipment,
+            (Kind.MIRAKL, ACCEPTANCE): mirakl.acceptance}

@@ -4,7 +4,6 @@ services, the retailer's own deliveries and the prices of delivery modes."""
 import re
 from itertools import pairwise
 from typing import Annotated, Literal
-from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -19,10 +18,7 @@ from pydantic import (
 
 from ...domain.calendar import hours
 from ...domain.vocabulary import PICKUP_MODES, STOCKLESS_NODE_TYPES, Channel, DeliveryMode, NodeType
-from ..runtime.shapes import INT32, Address, Currency, Day, Money, NodeId, Sku, Strict
-
-_TIMEZONES = frozenset(available_timezones())
-
+from ..runtime.shapes import INT32, Address, Currency, Day, Money, NodeId, Sku, Strict, Timezone
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):[0-5]\d$")
 
@@ -109,7 +105,7 @@ class NodeIn(Strict):
     type: NodeType
     name: str = Field(min_length=1, max_length=200)
     address: Address
-    timezone: str = "Europe/Paris"
+    timezone: Timezone = "Europe/Paris"
     fulfills: list[DeliveryMode] = Field(default=[], description="Delivery modes this node sends stock for")
     hands_over: list[DeliveryMode] = Field(default=[], description="Delivery modes customers collect here")
     opening_hours: OpeningHours = OpeningHours()
@@ -160,13 +156,6 @@ class NodeIn(Strict):
                                               "estimates (a station's locker bank: few; an out-of-town store: "
                                               "most); null: 0.3")
     active: StrictBool = True
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        if value not in _TIMEZONES:
-            raise ValueError(f"unknown IANA timezone {value!r}")
-        return value
 
     @field_validator("release_waves")
     @classmethod

@@ -4,6 +4,7 @@ delivery. Shared by the API (JSON bodies), the CLI (CSV rows) and the console (f
 import re
 from datetime import date, datetime
 from typing import Annotated
+from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -94,6 +95,16 @@ def _not_ancient(value: datetime) -> datetime:
 # A time a node reports, with its UTC offset. That it is not ahead of the service's clock is checked by the
 # service that takes it (``validation.not_ahead``): the clock is the service's, not the model's.
 NodeTime = Annotated[Instant, AfterValidator(_not_ancient)]
+_ZONES = frozenset(available_timezones())
+
+
+def _zone(value: str) -> str:
+    if value not in _ZONES:
+        raise ValueError(f"unknown IANA timezone {value!r}")
+    return value
+
+
+Timezone = Annotated[str, AfterValidator(_zone)]  # an IANA time zone: Europe/Paris
 
 
 class Customer(Strict):

@@ -1,0 +1,68 @@
+"""PrestaShop told of each shipment through its webservice: the order's carrier given the tracking number
+(``order_carriers``), then, once the OMS order has left whole, the order moved to "Shipped" (an
+``order_histories`` record, on which PrestaShop e-mails the customer).
+
+The webservice takes no idempotency key, and an order history made twice would e-mail the customer twice: the
+order is read first, and left alone once it is shipped or further on; a tracking number the carrier has
+already is not given again. Its writes take XML only.
+
+    GET  /api/order_carriers?filter[id_order]=[id]&display=full    then PUT /api/order_carriers/{id}
+    GET  /api/orders?filter[id]=[id]&display=[id,current_state]    then POST /api/order_histories
+"""
+
+from collections.abc import Mapping
+from xml.etree import ElementTree
+
+import httpx
+
+from ...domain.connectors import Kind
+from ..runtime.context import Context
+from .calls import Refused, call, expect_ok
+from .platforms import presta_list
+
+# PrestaShop's own states, as it installs them: "Shipped" (PS_OS_SHIPPING) and "Delivered" (PS_OS_DELIVERED).
+SHIPPED, DELIVERED = "4", "5"
+XML = {"Content-Type": "application/xml"}
+
+
+async def shipment(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
+                   report: Mapping, whole: bool) -> str | None:
+    ref, data = report["platform_ref"], report["data"]
+    base, auth = connector["base_url"], (credentials["api_key"], "")
+    note = None
+    if data["tracking_number"]:
+        carriers = await presta_list(ctx, http, connector, credentials, "order_carriers",
+                                     {"display": "full", "filter[id_order]": f"[{ref}]"})
+        if not carriers:
+            raise Refused(f"PrestaShop has no carrier for order {ref}")
+        carrier = max(carriers, key=lambda x: int(x.get("id") or 0))  # (the order's latest)
+        if carrier.get("tracking_number") == data["tracking_number"]:
+            note = "PrestaShop knew of it already"
+        else:
+            fields = {k: v for k, v in carrier.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
+            answer = await call(ctx, http, connector["id"], Kind.PRESTASHOP, "PUT",
+                                f"{base}/api/order_carriers/{carrier['id']}", auth=auth, headers=XML,
+                                content=_xml("order_carrier", {**fields, "tracking_number": data["tracking_number"]}))
+            expect_ok(answer, "giving the order's carrier its tracking number")
+    if not whole:
+        return note
+    found = await presta_list(ctx, http, connector, credentials, "orders",
+                              {"display": "[id,current_state]", "filter[id]": f"[{ref}]"})
+    if not found:
+        raise Refused(f"PrestaShop has no order {ref}")
+    if str(found[0].get("current_state")) in (SHIPPED, DELIVERED):
+        return note or "PrestaShop had the order shipped already"
+    answer = await call(ctx, http, connector["id"], Kind.PRESTASHOP, "POST", f"{base}/api/order_histories",
+                        auth=auth, headers=XML, changes=True,
+                        content=_xml("order_history", {"id_order": ref, "id_order_state": SHIPPED}))
+    expect_ok(answer, "moving the order to shipped")
+    return note
+
+
+def _xml(resource: str, fields: Mapping[str, object]) -> bytes:
+    """A webservice write: ``<prestashop><resource><field>value</field>…</resource></prestashop>``."""
+    root = ElementTree.Element("prestashop")
+    element = ElementTree.SubElement(root, resource)
+    for name, value in fields.items():
+        ElementTree.SubElement(element, name).text = str(value)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
