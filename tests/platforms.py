@@ -6,7 +6,9 @@
   ``X-Shopify-Shop-Api-Call-Limit`` on every answer; ``429`` with ``Retry-After`` when told to throttle.
   The GraphQL Admin API (``POST /admin/api/2025-10/graphql.json``) answers ``order(id)`` with its
   ``fulfillmentOrders`` (one, open, holding every line item until fulfilled) and ``fulfillments`` (their
-  ``trackingInfo``), and ``fulfillmentCreate`` (``userErrors`` for more than is left to fulfil).
+  ``trackingInfo``), and ``fulfillmentCreate`` (``userErrors`` for more than is left to fulfil); ``orderCancel``
+  (refund, restock, reason, notifyCustomer; ``orderCancelUserErrors`` for an order cancelled already) and the
+  order's ``cancelledAt``.
 - WooCommerce: ``GET /wp-json/wc/v3/orders`` with HTTP Basic (consumer key and secret; 401 otherwise),
   ``modified_after`` (GMT with ``dates_are_gmt=true``), ``per_page`` (at most 100), ``page``, ordered by
   creation; ``X-WP-Total`` and ``X-WP-TotalPages``. ``PUT /wp-json/wc/v3/orders/<id>`` changes its status;
@@ -22,7 +24,9 @@
   otherwise), ``order_ids`` or ``start_update_date``/``end_update_date``, ``order_state_codes``, ``max`` (at
   most 100) and ``offset``, sorted by creation, ``total_count`` in the answer; ``PUT /api/orders/<id>/accept``
   (every line waiting decided, else 400; the order then waits for the debit, or is refused whole), ``…/tracking``
-  and ``…/ship`` (an order in SHIPPING only, else 400), each answered 204 and moving ``last_updated_date``.
+  and ``…/ship`` (an order in SHIPPING only, else 400), ``…/cancel`` (OR29: while ``can_cancel``), each
+  answered 204 and moving ``last_updated_date``; ``PUT /api/orders/cancel`` (OR30: ``cancelations`` of
+  ``order_line_id``, ``quantity``, ``amount``, ``reason_code``, kept in the line's ``cancelations``).
 - La Poste's Suivi v2: ``GET /suivi/v2/idships/<id>[,<id>…]`` with ``X-Okapi-Key`` (401 otherwise): one
   parcel's answer, or for several a list of them (207), each with its ``returnCode`` (104 for a number it does
   not know).
@@ -116,10 +120,14 @@ class Shopify(Platform):
         query, variables = asked["query"], asked.get("variables", {})
         if "fulfillmentCreate" in query:
             return await self._fulfil(variables["fulfillment"])
-        order_id = variables["id"].rsplit("/", 1)[-1]
+        order_id = (variables.get("id") or variables["orderId"]).rsplit("/", 1)[-1]
         order = next((o for o in self.orders if str(o["id"]) == order_id), None)
+        if "orderCancel(" in query:
+            return self._cancel(order, query)
         if order is None:
             return web.json_response({"data": {"order": None}})
+        if "cancelledAt" in query:
+            return web.json_response({"data": {"order": {"cancelledAt": order.get("cancelled_at")}}})
         left = self._left(order)
         return web.json_response({"data": {"order": {
             "fulfillments": [{"trackingInfo": [f["trackingInfo"]]} for f in self.fulfillments.get(order_id, [])],
@@ -129,6 +137,15 @@ class Shopify(Platform):
                 "lineItems": {"nodes": [{"id": f"gid://shopify/FulfillmentOrderLineItem/{item}", "remainingQuantity": n,
                                          "lineItem": {"id": f"gid://shopify/LineItem/{item}"}}
                                         for item, n in left.items()]}}]}}}})
+
+    def _cancel(self, order: dict | None, query: str) -> web.Response:
+        if order is None or order.get("cancelled_at"):
+            return web.json_response({"data": {"orderCancel": {"job": None, "orderCancelUserErrors": [
+                {"field": ["orderId"], "message": "Cannot cancel order", "code": "INVALID"}]}}})
+        order["cancelled_at"] = datetime.now(UTC).isoformat()
+        order["cancel_asked"] = query[query.index("orderCancel(orderId"):].split(")")[0]  # refund, restock …
+        return web.json_response({"data": {"orderCancel": {"job": {"id": "gid://shopify/Job/1"},
+                                                           "orderCancelUserErrors": []}}})
 
     async def _fulfil(self, fulfillment: dict) -> web.Response:
         [by_order] = fulfillment["lineItemsByFulfillmentOrder"]
@@ -345,6 +362,7 @@ class Mirakl(Platform):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/api/orders", self._orders)
+        app.router.add_put("/api/orders/cancel", self._cancel_lines)
         app.router.add_put("/api/orders/{id}/{action}", self._change)
 
     def order(self, ref: str) -> dict:
@@ -414,9 +432,30 @@ class Mirakl(Platform):
             if order["order_state"] != "SHIPPING":
                 return self._refused(f"Order {ref} is not in state SHIPPING")
             self.move(ref, "SHIPPED", "SHIPPED")
+        elif action == "cancel":
+            if not order.get("can_cancel"):
+                return self._refused(f"Order {ref} cannot be canceled")
+            self.move(ref, "CANCELED", "CANCELED")
         else:
             return web.json_response({"message": "Not found", "status": 404}, status=404)
         await asyncio.sleep(self.slow)
+        return web.Response(status=204)
+
+    async def _cancel_lines(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if request.headers.get("Authorization") != self.KEY:
+            return web.json_response({"message": "Unauthorized", "status": 401}, status=401)
+        body = await request.json()
+        lines = {ln["order_line_id"]: (o, ln) for o in self.orders for ln in o["order_lines"]}
+        for asked in body["cancelations"]:
+            if asked["order_line_id"] not in lines or not asked.get("reason_code"):
+                return self._refused("Unknown order line or no reason code")
+        for asked in body["cancelations"]:
+            order, line = lines[asked["order_line_id"]]
+            self.changes.append((order["order_id"], "cancel_lines", asked))
+            line.setdefault("cancelations", []).append({"quantity": asked["quantity"], "amount": asked["amount"],
+                                                        "reason_code": asked["reason_code"]})
+            self.move(order["order_id"], order["order_state"])
         return web.Response(status=204)
 
     @staticmethod

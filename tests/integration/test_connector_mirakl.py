@@ -71,6 +71,16 @@ async def polled(ctx, made: dict) -> None:
     await capture_pending(ctx)
 
 
+async def debited(ctx, made: dict, mirakl: Mirakl) -> dict:
+    """The fixture's order polled, decided, then debited on Mirakl and released: the OMS order."""
+    await polled(ctx, made)
+    await report_due(ctx)
+    mirakl.move(REF, "SHIPPING", "SHIPPING")
+    await polled(ctx, made)
+    [order] = await orders_of(ctx, REF)
+    return order
+
+
 async def test_lines_are_accepted_once_their_units_are_held_then_released_when_debited_and_shipped(ctx, client):
     async with shop(ctx, client) as (keys, mirakl, made):
         await polled(ctx, made)
@@ -103,11 +113,7 @@ async def test_lines_are_accepted_once_their_units_are_held_then_released_when_d
 
 async def test_mirakl_is_read_before_a_report_is_sent_again_and_not_asked_twice(ctx, client):
     async with shop(ctx, client) as (keys, mirakl, made):
-        await polled(ctx, made)
-        await report_due(ctx)
-        mirakl.move(REF, "SHIPPING", "SHIPPING")
-        await polled(ctx, made)
-        [order] = await orders_of(ctx, REF)
+        order = await debited(ctx, made, mirakl)
         await ship(client, keys, order["id"])
         await relay(ctx)
         await report_due(ctx)
@@ -131,7 +137,7 @@ async def test_an_order_none_of_whose_lines_can_be_held_is_refused_whole_and_nev
         await polled(ctx, made)
         assert await orders_of(ctx, REF) == []
         assert [(x["status"], x["error"]) for x in await inbox(client, keys, made)] == [
-            ("captured", "every line refused: no stock for any")]
+            ("captured", "every line refused: none could be served")]
         assert await report_due(ctx) == 1
         assert mirakl.changes == [(REF, "accept", {"order_lines": [{"id": MUGS, "accepted": False},
                                                                    {"id": RUGS, "accepted": False}]})]
@@ -159,17 +165,18 @@ async def test_a_relay_point_chosen_on_mirakl_is_where_the_order_is_collected_or
     async with Mirakl(ctx.clock.now) as mirakl:
         made = await marketplace(client, keys, mirakl)
         known, unknown = waiting(ctx, shipping_pudo_id="LK-PARIS"), waiting(ctx, "MKP-2", shipping_pudo_id="PR-0991")
-        for order in (known, unknown):
+        store = waiting(ctx, "MKP-3", shipping_pudo_id="ST-PARIS")  # a store, not a relay point: never taken for one
+        for order in (known, unknown, store):
             order["order_lines"] = order["order_lines"][:1]
-        mirakl.orders = [known, unknown]
+        mirakl.orders = [known, unknown, store]
         await polled(ctx, made)
         [order] = await orders_of(ctx, REF)
         delivery = (await view(client, keys, order["id"]))["delivery"]
         assert (delivery["mode"], delivery["pickup_node_id"]) == ("locker", "LK-PARIS")
         dead = await inbox(client, keys, made, status="dead")
-        assert [x["error"] for x in dead] == [
-            "the relay point 'PR-0991' the customer chose is not a node of the OMS that hands parcels over: load it "
-            "(PUT /v1/nodes/PR-0991) with the marketplace's id"]
+        assert sorted(x["error"] for x in dead) == [
+            f"the relay point {point!r} the customer chose is not a relay point or locker bank of the OMS: load it "
+            f"(PUT /v1/nodes) with the marketplace's id" for point in ("PR-0991", "ST-PARIS")]
 
 
 async def test_an_order_cancelled_on_mirakl_after_acceptance_is_cancelled_in_the_oms(ctx, client):
@@ -200,3 +207,95 @@ async def test_mirakl_is_polled_page_by_page_and_its_key_checked(ctx, client, mo
         wrong = await marketplace(client, keys, mirakl, key="not-the-key")
         [_, (what, ok, found)] = await check(ctx, wrong["id"])
         assert (what, ok) == ("orders", False) and found.startswith("401")
+
+
+async def test_an_address_given_only_once_the_customer_is_debited_is_the_orders_before_it_is_released(ctx, client):
+    hidden = waiting(ctx)
+    del hidden["customer"]["shipping_address"]  # (the operator shows it once the customer is debited)
+    async with shop(ctx, client, hidden) as (keys, mirakl, made):
+        await polled(ctx, made)
+        [order] = await orders_of(ctx, REF)
+        got = await view(client, keys, order["id"])
+        assert got["status"] == "on_hold" and got["delivery"]["address"]["line1"] == "not given by the marketplace yet"
+        await report_due(ctx)
+        debited = mirakl.move(REF, "SHIPPING", "SHIPPING")
+        debited["customer"]["shipping_address"] = fixture("mirakl_order.json")["customer"]["shipping_address"]
+        await polled(ctx, made)
+        got = await view(client, keys, order["id"])
+        address = got["delivery"]["address"]
+        assert (address["line1"], address["postal_code"], address["country"], got["hold"]) == (
+            "14 quai de la Fosse Appartement 3", "44000", "FR", None)
+        assert [x["error"] for x in await inbox(client, keys, made)][-1] == "address changed; paid: released"
+
+
+async def test_an_order_refused_whole_then_asked_shipped_is_a_dead_letter_and_one_shipped_already_is_left(ctx, client):
+    short = waiting(ctx)
+    short["order_lines"][0]["quantity"] = 500
+    shipped = waiting(ctx, "MKP-SENT", order_state="SHIPPED")  # sent before the OMS was connected
+    async with shop(ctx, client, short, shipped) as (keys, mirakl, made):
+        await polled(ctx, made)
+        await report_due(ctx)
+        for line in mirakl.order(REF)["order_lines"]:  # accepted by hand in Mirakl's back office
+            line["order_line_state"] = "SHIPPING"
+        mirakl.move(REF, "SHIPPING")
+        await polled(ctx, made)
+        assert await orders_of(ctx, REF) == [] and await orders_of(ctx, "MKP-SENT") == []
+        [dead] = await inbox(client, keys, made, status="dead")
+        assert dead["error"].startswith("every line was refused, yet mirakl asks the order to be sent")
+        assert "sent already by mirakl's records when first read: not captured" in {
+            x["error"] for x in await inbox(client, keys, made)}
+
+
+async def test_lines_the_oms_cancels_are_cancelled_on_mirakl_once_and_the_rest_shipped(ctx, client):
+    async with shop(ctx, client) as (keys, mirakl, made):
+        order = await debited(ctx, made, mirakl)
+        r = await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"), json={
+            "lines": [{"line_no": 1, "quantity": 1}], "reason": "one mug broken at the DC"})
+        assert r.status_code == 200, r.text
+        await relay(ctx)
+        assert await report_due(ctx) == 0  # Mirakl needs a reason code: the report says so
+        [report] = [x for x in await reports_of(ctx) if x["action"] == "cancellation"]
+        assert report["status"] == "dead" and "set the connector's cancel_reason" in report["error"]
+        r = await client.patch(f"/v1/connectors/{made['id']}", headers=keys.h("admin"), json={"cancel_reason": "34"})
+        assert r.status_code == 200 and r.json()["cancel_reason"] == "34"
+        async with ctx.db.write() as conn:
+            await conn.execute(update(t.connector_reports).values(status="pending", next_at=ctx.clock.now()))
+        assert await report_due(ctx) == 2  # (the acceptance, read again: decided already)
+        assert mirakl.changes[-1] == (REF, "cancel_lines", {"order_line_id": MUGS, "quantity": 1, "amount": 12.9,
+                                                            "reason_code": "34"})
+        asked = len(mirakl.changes)
+        async with ctx.db.write() as conn:
+            await conn.execute(update(t.connector_reports).values(status="pending", next_at=ctx.clock.now()))
+        await report_due(ctx)
+        assert len(mirakl.changes) == asked  # Mirakl has that unit cancelled: not asked again
+        await ship(client, keys, order["id"])
+        await relay(ctx)
+        await report_due(ctx)
+        assert [action for _, action, _ in mirakl.changes[asked:]] == ["tracking", "ship"]
+        assert mirakl.order(REF)["order_state"] == "SHIPPED"
+
+
+async def test_an_order_the_oms_cancels_is_refused_before_acceptance_and_cancelled_after(ctx, client):
+    second = waiting(ctx, "MKP-2")
+    async with shop(ctx, client, waiting(ctx), second) as (keys, mirakl, made):
+        await polled(ctx, made)
+        first, other = (await orders_of(ctx, REF))[0], (await orders_of(ctx, "MKP-2"))[0]
+        r = await client.post(f"/v1/orders/{first['id']}/cancel", headers=keys.h("admin"),
+                              json={"reason": "fraud check"})
+        assert r.status_code == 200, r.text
+        await relay(ctx)
+        await report_due(ctx)
+        decided = {ref: body for ref, action, body in mirakl.changes if action == "accept"}
+        assert decided[REF]["order_lines"] == [{"id": MUGS, "accepted": False}, {"id": RUGS, "accepted": False}]
+        assert mirakl.order(REF)["order_state"] == "REFUSED"
+        mirakl.move("MKP-2", "SHIPPING", "SHIPPING")
+        await polled(ctx, made)
+        r = await client.post(f"/v1/orders/{other['id']}/cancel", headers=keys.h("admin"),
+                              json={"reason": "the customer called"})
+        assert r.status_code == 200, r.text
+        await relay(ctx)
+        await report_due(ctx)
+        assert ("MKP-2", "cancel", {}) in mirakl.changes
+        assert mirakl.order("MKP-2")["order_state"] == "CANCELED"
+        await polled(ctx, made)  # Mirakl's cancellation read back: the OMS order is cancelled already
+        assert {x["action"] for x in await reports_of(ctx)} == {"acceptance", "cancellation"}

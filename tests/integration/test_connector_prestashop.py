@@ -153,3 +153,20 @@ async def test_a_shipment_gives_the_carrier_its_tracking_and_ships_the_order_onc
         assert await report_due(ctx) == len(numbers)
         assert len(presta.histories) == 1
         assert {x["status"] for x in await reports_of(ctx)} == {"done"}
+
+
+async def test_an_order_the_oms_cancels_is_cancelled_in_the_shop_unless_it_left(ctx, client):
+    async with shop(ctx, client) as (keys, presta, made):
+        presta.orders = [placed(ctx, presta), placed(ctx, presta, "1843")]
+        await polled(ctx, made)
+        for ref in (REF, "1843"):
+            [order] = await orders_of(ctx, ref)
+            r = await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"), json={"reason": "fraud"})
+            assert r.status_code == 200, r.text
+        presta.orders[1]["current_state"] = "4"  # shipped from the shop's own stock meanwhile
+        await relay(ctx)
+        await report_due(ctx)
+        assert presta.histories == [{"id_order": REF, "id_order_state": "6"}]
+        assert sorted((x["platform_ref"], x["status"], x["error"]) for x in await reports_of(ctx)) == [
+            (REF, "done", None),
+            ("1843", "dead", "the order is shipped in PrestaShop (state 4): not cancelled there")]

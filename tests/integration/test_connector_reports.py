@@ -3,6 +3,7 @@ the outbox, once, whatever the retries, the platform's throttling and a sender t
 shops that answer as the platforms document (tests/platforms.py)."""
 
 import asyncio
+import copy
 from datetime import UTC, timedelta
 
 import pytest
@@ -31,10 +32,21 @@ async def shopify_order(ctx, client, keys, shopify: Shopify) -> tuple[dict, dict
     made = await make(client, keys, base_url=shopify.url,
                       credentials={"api_token": Shopify.TOKEN, "webhook_secret": SHOP_SECRET})
     await client.put(f"/v1/connectors/{made['id']}/skus", json={"items": MAPPED}, headers=keys.h("admin"))
-    shopify.orders = [SHOP]
+    shopify.orders = [copy.deepcopy(SHOP)]  # (the platform changes its own)
     await push(client, made, SHOP, "create")
     await capture_pending(ctx)
     [order] = await orders_of(ctx, str(SHOP["id"]))
+    return made, order
+
+
+async def woo_order(ctx, client, keys, woo: WooCommerce) -> tuple[dict, dict]:
+    """A WooCommerce order changed an hour ago, polled and captured: (the connector, the OMS order)."""
+    made = await woo_connector(client, keys, woo)
+    changed = (ctx.clock.now() - timedelta(hours=1)).astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    woo.orders = [{**WOO, "date_modified_gmt": changed.isoformat()}]
+    await client.post(f"/v1/connectors/{made['id']}/poll", headers=keys.h("admin"))
+    await capture_pending(ctx)
+    [order] = await orders_of(ctx, str(WOO["id"]))
     return made, order
 
 
@@ -141,12 +153,7 @@ async def test_a_report_the_platform_refuses_is_dead_with_its_words(ctx, client)
 async def test_woocommerce_hears_the_tracking_and_the_order_is_completed_once_all_left(ctx, client):
     keys = await seed(ctx, client)
     async with WooCommerce() as woo:
-        made = await woo_connector(client, keys, woo)
-        changed = (ctx.clock.now() - timedelta(hours=1)).astimezone(UTC).replace(tzinfo=None, microsecond=0)
-        woo.orders = [{**WOO, "date_modified_gmt": changed.isoformat()}]
-        await client.post(f"/v1/connectors/{made['id']}/poll", headers=keys.h("admin"))
-        await capture_pending(ctx)
-        [order] = await orders_of(ctx, str(WOO["id"]))
+        made, order = await woo_order(ctx, client, keys, woo)
         numbers = await ship(client, keys, order["id"], tracking="8R0001")
         await relay(ctx)
         assert await report_due(ctx) == len(numbers)
@@ -194,3 +201,51 @@ async def test_a_shipment_of_an_order_whose_capture_was_not_recorded_is_told_all
                                                                   lines=["15222010", "15222011"]))
         ctx.clock.advance(timedelta(seconds=31))
         assert await report_due(ctx) == len(reports)
+
+
+async def test_an_order_the_oms_cancels_is_cancelled_on_shopify_once_and_a_line_cancelled_alone_not_told(ctx, client):
+    keys = await seed(ctx, client)
+    async with Shopify() as shopify:
+        made, order = await shopify_order(ctx, client, keys, shopify)
+        r = await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"),
+                              json={"lines": [{"line_no": 2}], "reason": "the lamp is damaged"})
+        assert r.status_code == 200, r.text
+        r = await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"),
+                              json={"reason": "the customer called"})
+        assert r.status_code == 200, r.text
+        await relay(ctx)
+        assert await report_due(ctx) == 2
+        told = {x["data"]["whole"]: x["error"] for x in await reports_of(ctx)}
+        assert told[False] == "Shopify is not told of lines cancelled alone (a part refund is the shop's decision)"
+        assert shopify.orders[0]["cancelled_at"] is not None
+        assert shopify.orders[0]["cancel_asked"] == (
+            "orderCancel(orderId: $orderId, reason: INVENTORY, refund: true, restock: false, notifyCustomer: true")
+        async with ctx.db.write() as conn:
+            await conn.execute(t.connector_reports.update().values(status="pending"))
+        assert await report_due(ctx) == 2  # read first: Shopify has it cancelled, nothing is asked again
+        assert told[True] is None and "Shopify knew of it already" in {x["error"] for x in await reports_of(ctx)}
+
+
+async def test_a_cancellation_the_platform_made_is_not_told_back_to_it(ctx, client):
+    keys = await seed(ctx, client)
+    async with WooCommerce() as woo:
+        made, _ = await woo_order(ctx, client, keys, woo)
+        later = (ctx.clock.now() - timedelta(minutes=2)).astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        woo.orders = [{**WOO, "status": "cancelled", "date_modified_gmt": later.isoformat()}]
+        await client.post(f"/v1/connectors/{made['id']}/poll", headers=keys.h("admin"))
+        await capture_pending(ctx)
+        [order] = await orders_of(ctx, str(WOO["id"]))
+        assert order["status"] == "cancelled"
+        await relay(ctx)
+        assert await reports_of(ctx) == []  # WooCommerce cancelled it: nothing to tell
+
+
+async def test_an_order_the_oms_cancels_is_cancelled_on_woocommerce(ctx, client):
+    keys = await seed(ctx, client)
+    async with WooCommerce() as woo:
+        made, order = await woo_order(ctx, client, keys, woo)
+        r = await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"), json={"reason": "fraud"})
+        assert r.status_code == 200, r.text
+        await relay(ctx)
+        assert await report_due(ctx) == 1
+        assert woo.statuses[str(WOO["id"])] == "cancelled"

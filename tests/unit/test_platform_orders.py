@@ -207,3 +207,12 @@ def test_a_prestashop_order_reads_with_what_was_read_along_it():
 def test_a_prestashop_order_without_what_is_read_along_names_it(along, named):
     with pytest.raises(Unreadable, match=f"^{named}:"):
         read(Kind.PRESTASHOP, _presta(**along))
+
+
+def test_an_order_the_platform_has_sent_already_says_so():
+    assert read(Kind.SHOPIFY, {**fixture("shopify_order.json"), "fulfillment_status": "fulfilled"}).done
+    assert not read(Kind.SHOPIFY, {**fixture("shopify_order.json"), "fulfillment_status": "partial"}).done
+    assert read(Kind.WOOCOMMERCE, {**fixture("woocommerce_order.json"), "status": "completed"}).done
+    assert read(Kind.PRESTASHOP, {**_presta(), "current_state": "5"}).done
+    assert read(Kind.MIRAKL, {**fixture("mirakl_order.json"), "order_state": "RECEIVED"}).done
+    assert not read(Kind.MIRAKL, {**fixture("mirakl_order.json"), "order_state": "SHIPPING"}).done

@@ -753,6 +753,7 @@ class Connector(BaseModel):
     shipping_modes: dict[str, str]
     poll_seconds: int
     timezone: str = Field(description="The shop's time zone, where the platform writes local times (PrestaShop)")
+    cancel_reason: str | None = Field(description="Mirakl: the reason code cancelled lines are told with")
     active: bool
     webhook_url: str | None = Field(description="The address to give the platform for its webhooks (a kind that "
                                                 "pushes), relative to the OMS's own")

@@ -652,6 +652,8 @@ connectors = Table(
     Column("poll_seconds", Integer, nullable=False),
     # The shop's IANA time zone: PrestaShop writes its times in it, without an offset.
     Column("timezone", String(64), nullable=False, default="Europe/Paris", server_default="Europe/Paris"),
+    # Mirakl's reason code for the lines the OMS cancels (the operator's list); none: they are not told.
+    Column("cancel_reason", String(64), nullable=True),
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

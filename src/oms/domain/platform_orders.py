@@ -60,6 +60,7 @@ MIRAKL_UNDONE = frozenset({"REFUSED", "CANCELED"})
 _FIRSTNAME = ("firstname", "lastname")  # how Mirakl and PrestaShop name a person
 # PrestaShop's own order states "Canceled" and "Refunded" (PS_OS_CANCELED, PS_OS_REFUND, as it installs them).
 _PRESTA_CANCELLED = frozenset({"6", "7"})
+_PRESTA_SENT = frozenset({"4", "5"})  # "Shipped", "Delivered"
 MIRAKL_STATES = MIRAKL_UNPAID | MIRAKL_PAID | MIRAKL_UNDONE  # those a connector reads (not STAGING: not yet offered)
 
 
@@ -99,6 +100,7 @@ class Snapshot:
     methods: tuple[str, ...]  # the shipping method's code then its title, as the mapping may name either
     address: Place | None
     decide: bool = False  # the platform waits for the shop to accept or refuse each line (Mirakl)
+    done: bool = False  # the platform has it sent already (shipped, delivered, closed): nothing left to send
     point: str | None = None  # the relay point the customer collects from, by the platform's id (Mirakl's PUDO)
 
 
@@ -151,6 +153,7 @@ def shopify(body: Record) -> Snapshot:
         ref=ref, updated_at=updated, paid=body.get("financial_status") in _SHOPIFY_PAID,
         cancelled=body.get("cancelled_at") is not None or body.get("financial_status") in _SHOPIFY_UNDONE,
         name=_name(person, email), email=email, currency=currency, lines=tuple(lines), methods=methods,
+        done=body.get("fulfillment_status") == "fulfilled",
         address=_place(shipping, "shipping_address", "address1", "address2", "zip", "city", "country_code",
                        "latitude", "longitude") if shipping else None)
 
@@ -173,6 +176,7 @@ def woocommerce(body: Record) -> Snapshot:
     has_address = bool(shipping and (shipping.get("address_1") or shipping.get("postcode")))
     return Snapshot(
         ref=ref, updated_at=updated, paid=status in _WOO_PAID, cancelled=status in _WOO_CANCELLED,
+        done=status == "completed",
         name=_name(shipping if shipping and has_address else billing, email), email=email, currency=currency,
         lines=tuple(lines), methods=_methods(body, "method_id", "method_title"),
         address=_place(shipping, "shipping", "address_1", "address_2", "postcode", "city", "country", None, None)
@@ -199,6 +203,7 @@ def prestashop(body: Record) -> Snapshot:
     return Snapshot(
         ref=ref, updated_at=updated, paid=str(body.get("valid")) in ("1", "True"),
         cancelled=str(body.get("current_state")) in _PRESTA_CANCELLED,
+        done=str(body.get("current_state")) in _PRESTA_SENT,
         name=_name(address or customer, email, _FIRSTNAME), email=email, currency=currency, lines=tuple(lines),
         methods=_methods({"shipping_lines": [{"code": carrier[0] if carrier else None,
                                               "title": carrier[-1] if carrier else None}]}, "code", "title"),
@@ -233,6 +238,8 @@ def mirakl(body: Record) -> Snapshot:
     if not lines and not cancelled:
         raise Unreadable("order_lines: every line is refused or cancelled, yet the order is not")
     pudo = _optional(body.get("shipping_pudo_id"))
+    if pudo is not None and len(pudo) > 64:
+        raise Unreadable("shipping_pudo_id: longer than 64 characters")
     return Snapshot(
         ref=ref, updated_at=updated, paid=state in MIRAKL_PAID, cancelled=cancelled,
         name=_name(shipping if shipping and _name(shipping, "", _FIRSTNAME) else customer, email, _FIRSTNAME),
@@ -241,7 +248,7 @@ def mirakl(body: Record) -> Snapshot:
                                                                "shipping_type_label"),
         address=_place(shipping, "customer.shipping_address", "street_1", "street_2", "zip_code", "city",
                        "country_iso_code", None, None) if shipping and shipping.get("zip_code") else None,
-        decide=state == MIRAKL_DECIDE, point=pudo[:64] if pudo else None)
+        decide=state == MIRAKL_DECIDE, done=state in MIRAKL_PAID - {"SHIPPING"}, point=pudo)
 
 
 def _woo_updated(body: Record) -> datetime:

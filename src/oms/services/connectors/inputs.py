@@ -15,6 +15,9 @@ Secret = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Method = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Credentials = dict[str, Secret]
 Modes = dict[Method, DeliveryMode]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+CANCEL_REASON = ("Mirakl: the operator's reason code the lines the OMS cancels are told with (OR30); without it "
+                 "they are not told")
 
 
 def _base_url(value: str) -> str:
@@ -55,6 +58,7 @@ class ConnectorIn(Strict):
                                                 "webhooks missed)")
     timezone: Timezone = Field(default="Europe/Paris", description="The shop's time zone, where the platform "
                                                                    "writes local times (PrestaShop)")
+    cancel_reason: Reason | None = Field(default=None, description=CANCEL_REASON)
     active: StrictBool = True
 
     @field_validator("base_url")
@@ -76,6 +80,7 @@ class ConnectorPatch(Strict):
     shipping_modes: Modes | None = Field(default=None, max_length=200, description="Replaces the mapping")
     poll_seconds: StrictInt | None = Field(default=None, ge=POLL_MIN_S, le=POLL_MAX_S)
     timezone: Timezone | None = None
+    cancel_reason: Reason | None = Field(default=None, description=CANCEL_REASON)
     active: StrictBool | None = None
 
     @field_validator("base_url")

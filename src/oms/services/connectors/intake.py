@@ -35,12 +35,13 @@ from ...db import tables as t
 from ...domain.access import Principal
 from ...domain.connectors import Kind
 from ...domain.errors import IdempotencyConflict, InvalidInput, NotFound, OmsError, OutOfStock
-from ...domain.lifecycle import OStatus
-from ...domain.platform_orders import Snapshot, Unreadable, read
+from ...domain.lifecycle import FStatus, OStatus
+from ...domain.platform_orders import Place, Snapshot, Unreadable, read
 from ...domain.vocabulary import PICKUP_MODES, DeliveryMode, Role
 from ..orders.cancel import cancel_order
 from ..orders.capture import capture_order
-from ..orders.inputs import CancelIn, OrderIn
+from ..orders.changes import change_address
+from ..orders.inputs import AddressChangeIn, CancelIn, CancelLine, OrderIn
 from ..orders.queries import load_order
 from ..orders.release import release_order
 from ..runtime.context import Context
@@ -50,7 +51,7 @@ from .inbox import CAPTURED, DEAD, IGNORED, PENDING
 c, i, p = t.connectors.c, t.connector_inbox.c, t.connector_orders.c
 LEASE = timedelta(seconds=60)  # longer than any capture takes; a dead process's orders are free again after it
 # What a snapshot taken already was, ranked: one of the same time ranked higher still changes it.
-RANKS = {"on_hold": 0, "refused": 0, "captured": 1, "cancelled": 2}
+RANKS = {"on_hold": 0, "refused": 0, "captured": 1, "closed": 1, "cancelled": 2}
 # What no number of tries changes: the record is a dead letter at once (others, a race lost, are tried again).
 FINAL = (InvalidInput, NotFound, OutOfStock, IdempotencyConflict)
 TRIES_MAX = 5  # passes a record failing for the OMS's own reasons is tried before it is a dead letter
@@ -71,8 +72,9 @@ class Outcome:
     note: str | None = None
     captured: bool = False  # the OMS order was made from this snapshot (its lines are the snapshot's)
     # The platform's ids of the lines accepted, where the platform waits for the shop's decision (the others
-    # are refused); in the OMS order's line order.
+    # are refused).
     accepted: tuple[str | None, ...] | None = None
+    items: tuple[str | None, ...] | None = None  # the platform's id of each OMS line, where not the snapshot's
 
 
 async def capture_pending(ctx: Context) -> int:
@@ -158,7 +160,12 @@ async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Map
         if snapshot.cancelled:
             return Outcome("cancelled", None, f"cancelled on {kind} before it was captured")
         if seen["state"] == "refused":
-            return Outcome("refused", None, "every line was refused already")
+            if snapshot.decide or snapshot.cancelled:
+                return Outcome("refused", None, "every line was refused already")
+            raise Dead(f"every line was refused, yet {kind} asks the order to be sent: accepted by hand there? "
+                       f"Cancel it on {kind}, or dismiss this and take the order by the API")
+        if snapshot.done:
+            return Outcome("closed", None, f"sent already by {kind}'s records when first read: not captured")
         if snapshot.decide:
             return await _decide(ctx, principal, connector, snapshot)
         order = await _order_in(ctx, connector, snapshot)
@@ -166,12 +173,7 @@ async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Map
             view, _ = await capture_order(ctx, order, principal=principal,
                                           idempotency_key=key_of(connector["id"], snapshot.ref))
         except IdempotencyConflict as exc:
-            theirs: str | None = exc.extra.get("order_id")
-            if theirs is None or theirs != await _ours(ctx, connector, snapshot.ref):
-                raise Dead(f"channel {connector['channel']} already has an order {theirs} with external_ref "
-                           f"{snapshot.ref!r} that this connector did not bring (an API client's, or another "
-                           f"connector's of the channel): give each shop a channel of its own") from None
-            order_id, captured = theirs, True
+            order_id, captured = await _own(ctx, connector, snapshot.ref, exc), True
         else:
             return Outcome("on_hold" if order.hold else "captured", view["id"], captured=True)
     async with ctx.db.read() as conn:
@@ -180,15 +182,17 @@ async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Map
         raise Dead(f"order {order_id}, captured from this platform order, is gone")
     outcome = await _change(ctx, principal, kind, order_id, found, snapshot)
     # (a decision made before a crash, not recorded: the lines it accepted are the order's)
-    accepted = _matched(found["lines"], await _skus(ctx, connector["id"], snapshot), snapshot) \
-        if captured and snapshot.decide else None
-    return Outcome(outcome.state, outcome.order_id, outcome.note, captured, accepted)
+    items, accepted = _matched(found["lines"], await _skus(ctx, connector["id"], snapshot), snapshot) \
+        if captured and snapshot.decide else (None, None)
+    return Outcome(outcome.state, outcome.order_id, outcome.note, captured, accepted, items)
 
 
 async def _decide(ctx: Context, principal: Principal, connector: Mapping, snapshot: Snapshot) -> Outcome:
     """Accept the lines whose units the OMS can reserve now, refuse the others: the order is captured on hold
-    with the lines it can serve (a line short of stock taken out and capture tried again), so that every
-    line accepted has its units held before the platform hears of it."""
+    with the lines it can serve, so that every line accepted has its units held before the platform hears of
+    it. Capture is tried again without the lines a shortage names (without the last line where it names them
+    all: no plan serves them together); lines left waiting for supply (a channel that takes backorders) are
+    cancelled at once and refused."""
     skus = await _skus(ctx, connector["id"], snapshot)
     kept = list(range(len(snapshot.lines)))
     while kept:
@@ -197,31 +201,57 @@ async def _decide(ctx: Context, principal: Principal, connector: Mapping, snapsh
         try:
             view, _ = await capture_order(ctx, order, principal=principal,
                                           idempotency_key=key_of(connector["id"], snapshot.ref))
+        except IdempotencyConflict as exc:  # (another process decided it, its lease run out meanwhile)
+            order_id = await _own(ctx, connector, snapshot.ref, exc)
+            async with ctx.db.read() as conn:
+                view = await load_order(conn, order_id) or {}
+            items, accepted = _matched(view.get("lines", []), skus, snapshot)
+            return Outcome("on_hold", order_id, "decided by another process", True, accepted, items)
         except OutOfStock as exc:
-            short = {line.get("sku") for line in exc.extra.get("lines", [])}
-            left = [n for n in kept if skus[n] not in short]
-            if len(left) == len(kept):
-                raise
-            kept = left
+            named = {line.get("line_no") for line in exc.extra.get("lines", [])}
+            left = [n for i, n in enumerate(kept, 1) if i not in named]
+            kept = left if 0 < len(left) < len(kept) else kept[:-1]
             continue
-        refused = len(snapshot.lines) - len(kept)
-        note = f"{len(kept)} lines accepted, {refused} refused (no stock)" if refused else None
-        return Outcome("on_hold" if order.hold else "captured", view["id"], note, captured=True,
-                       accepted=tuple(line.item for line in wanted.lines))
-    return Outcome("refused", None, "every line refused: no stock for any", accepted=())
+        waiting = {fl["line_no"] for f in view["fulfillments"] if f["status"] == FStatus.BACKORDERED
+                   for fl in f["lines"]}
+        if waiting:
+            view = await cancel_order(ctx, view["id"], CancelIn(
+                lines=[CancelLine(line_no=n) for n in sorted(waiting)],
+                reason=f"refused on {connector['kind']}: its units are not in stock, only expected"),
+                principal=principal)
+        accepted = tuple(line.item for n, line in enumerate(wanted.lines, 1) if n not in waiting)
+        refused = len(snapshot.lines) - len(accepted)
+        note = f"{len(accepted)} lines accepted, {refused} refused (none could be served)" if refused else None
+        return Outcome("on_hold" if accepted else "refused", view["id"], note, True, accepted,
+                       tuple(line.item for line in wanted.lines))
+    return Outcome("refused", None, "every line refused: none could be served", accepted=())
 
 
-def _matched(lines: list[dict], skus: list[str], snapshot: Snapshot) -> tuple[str | None, ...]:
-    """The platform's ids of an order's lines: each OMS line matched, in order, with the next snapshot line of
-    its SKU and quantity (the order holds the lines accepted, in the snapshot's order)."""
+def _matched(lines: list[dict], skus: list[str], snapshot: Snapshot) -> tuple[tuple, tuple]:
+    """The platform's id of each line of an order a decision made, and of those accepted (not cancelled at
+    once): each OMS line matched, in order, with the next snapshot line of its SKU and quantity (the order
+    holds the lines kept, in the snapshot's order)."""
     items: list[str | None] = []
+    accepted: list[str | None] = []
     n = 0
     for line in lines:
         while n < len(snapshot.lines) and (skus[n], snapshot.lines[n].quantity) != (line["sku"], line["quantity"]):
             n += 1
         items.append(snapshot.lines[n].item if n < len(snapshot.lines) else None)
+        if line.get("cancelled", 0) < line["quantity"]:
+            accepted.append(items[-1])
         n += 1
-    return tuple(items)
+    return tuple(items), tuple(accepted)
+
+
+async def _own(ctx: Context, connector: Mapping, ref: str, exc: IdempotencyConflict) -> str:
+    """The order a capture found its key on, when this connector brought it (else Dead: another's)."""
+    theirs: str | None = exc.extra.get("order_id")
+    if theirs is None or theirs != await _ours(ctx, connector, ref):
+        raise Dead(f"channel {connector['channel']} already has an order {theirs} with external_ref {ref!r} that "
+                   f"this connector did not bring (an API client's, or another connector's of the channel): give "
+                   f"each shop a channel of its own") from None
+    return theirs
 
 
 def key_of(connector_id: str, ref: str) -> str:
@@ -248,10 +278,32 @@ async def _change(ctx: Context, principal: Principal, kind: str, order_id: str, 
         except OmsError as exc:
             return Outcome("cancelled", order_id, f"cancelled on {kind}; the OMS could not cancel: {exc}"[:REASON_MAX])
         return Outcome("cancelled", order_id)
+    moved = await _moved(ctx, principal, kind, order_id, view, snapshot)
     if snapshot.paid and view.get("hold"):
         await release_order(ctx, order_id, principal=principal, reason=f"paid on {kind}")
-        return Outcome("captured", order_id, "paid: released")
-    return Outcome("on_hold" if view.get("hold") else "captured", order_id, "no change the OMS takes")
+        return Outcome("captured", order_id, "; ".join(filter(None, [moved, "paid: released"])))
+    return Outcome("on_hold" if view.get("hold") else "captured", order_id, moved or "no change the OMS takes")
+
+
+async def _moved(ctx: Context, principal: Principal, kind: str, order_id: str, view: dict,
+                 snapshot: Snapshot) -> str | None:
+    """The order sent to the address the platform gives now, where it differs (one given late: Mirakl's once
+    the customer is debited; one the customer changed there); what was done, or why not."""
+    current = view["delivery"].get("address")
+    if snapshot.address is None or current is None:
+        return None
+    try:
+        address = _address(snapshot.address)
+    except Dead as exc:
+        return f"the new address is not taken: {exc}"[:REASON_MAX]
+    if all(current.get(k) == address[k] for k in ("line1", "postal_code", "city", "country")):
+        return None
+    try:
+        await change_address(ctx, order_id, AddressChangeIn.model_validate(
+            {"address": address, "reason": f"the address {kind} gives"}), principal=principal)
+    except (OmsError, ValidationError) as exc:
+        return f"the address {kind} gives is not taken: {exc}"[:REASON_MAX]
+    return "address changed"
 
 
 async def _order_in(ctx: Context, connector: Mapping, snapshot: Snapshot, skus: list[str] | None = None) -> OrderIn:
@@ -264,9 +316,18 @@ async def _order_in(ctx: Context, connector: Mapping, snapshot: Snapshot, skus: 
     if mode in PICKUP_MODES:
         raise Dead(f"the shipping method {snapshot.methods[0]!r} maps to {mode}, which needs the store or point "
                    f"it is collected at; map it to a home delivery mode")
+    if snapshot.address is None and connector["kind"] == Kind.MIRAKL and not snapshot.paid:
+        # (Mirakl gives the address once the customer is debited: the units are held meanwhile as for the
+        # middle of France, and the order goes to its address when it comes, before it is released)
+        return _validated(connector, snapshot, skus, {"mode": mode.value, "address": places.NOT_GIVEN})
     if snapshot.address is None:
         raise Dead("the order has no shipping address")
-    address = snapshot.address
+    return _validated(connector, snapshot, skus, {"mode": mode.value, "address": _address(snapshot.address)})
+
+
+def _address(address: Place) -> dict:
+    """A platform's address as the OMS keeps it: alpha-2, placed by its postal code when it has no
+    coordinates (Dead when it cannot be)."""
     country = places.alpha2(address.country)
     if country is None:
         raise Dead(f"the shipping address's country {address.country!r} is no ISO 3166-1 country")
@@ -277,23 +338,21 @@ async def _order_in(ctx: Context, connector: Mapping, snapshot: Snapshot, skus: 
             raise Dead(f"the shipping address has no coordinates and postal code {address.postal_code!r} "
                        f"({country}) is not in the postal code table")
         lat, lng = found
-    return _validated(connector, snapshot, skus, {"mode": mode.value, "address": {
-        "line1": address.line1, "postal_code": address.postal_code, "city": address.city,
-        "country": country, "lat": lat, "lng": lng}})
+    return {"line1": address.line1, "postal_code": address.postal_code, "city": address.city, "country": country,
+            "lat": lat, "lng": lng}
 
 
 async def _point_mode(ctx: Context, mode: DeliveryMode, point: str) -> str:
-    """The mode an order collected at a relay point is delivered by: the mapping's where it is a pickup mode
-    the point serves, else the point's own (Dead when the OMS does not know the point)."""
+    """The mode an order collected at a relay point is delivered by: the mapping's where the point takes it,
+    else the point's own (Dead when the OMS knows no relay point or locker bank of that id)."""
     n = t.nodes.c
     async with ctx.db.read() as conn:
-        hands_over = await conn.scalar(select(n.hands_over).where(n.id == point))
-    if not hands_over:
-        raise Dead(f"the relay point {point!r} the customer chose is not a node of the OMS that hands parcels "
-                   f"over: load it (PUT /v1/nodes/{point}) with the marketplace's id")
-    if mode in PICKUP_MODES and mode in hands_over:
-        return mode.value
-    return DeliveryMode.PICKUP_POINT.value if DeliveryMode.PICKUP_POINT in hands_over else hands_over[0]
+        hands_over = await conn.scalar(select(n.hands_over).where(n.id == point)) or []
+    collect = [m for m in (DeliveryMode.PICKUP_POINT, DeliveryMode.LOCKER) if m in hands_over]
+    if not collect:
+        raise Dead(f"the relay point {point!r} the customer chose is not a relay point or locker bank of the OMS: "
+                   f"load it (PUT /v1/nodes) with the marketplace's id")
+    return mode.value if mode in collect else collect[0].value
 
 
 def _validated(connector: Mapping, snapshot: Snapshot, skus: list[str], delivery: dict) -> OrderIn:
@@ -381,8 +440,8 @@ async def _settle(ctx: Context, row: Mapping, status: str, note: str | None, *, 
                 values: dict = {"updated_at": at}
                 if snapshot is not None and outcome is not None:
                     values.update(version=snapshot.updated_at, order_id=outcome.order_id, state=outcome.state)
-                    if outcome.accepted is not None:
-                        values["lines"] = list(outcome.accepted)
+                    if outcome.items is not None:
+                        values["lines"] = list(outcome.items)
                     elif outcome.captured:
                         values["lines"] = [line.item for line in snapshot.lines]
                 held = await conn.execute(update(t.connector_orders).where(

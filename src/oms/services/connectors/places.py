@@ -26,7 +26,22 @@ def coordinates(country: str, postal_code: str) -> tuple[float, float] | None:
 
 
 def alpha2(code: str) -> str | None:
-    """A country's ISO 3166-1 alpha-2 code, as the OMS writes it, from its alpha-2 or alpha-3 (Mirakl's); None
-    for a code that names no country."""
-    found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else pycountry.countries.get(alpha_3=code)
+    """A country's ISO 3166-1 alpha-2 code, as the OMS writes it: an alpha-2 code as given (the platforms use
+    some the standard has not assigned, XK for Kosovo), an alpha-3 one (Mirakl's) turned into its alpha-2;
+    None for one that names no country."""
+    if len(code) == 2:
+        return code
+    found = pycountry.countries.get(alpha_3=code)
     return str(found.alpha_2) if found is not None else None
+
+
+def _middle() -> dict:
+    """Where an order whose address is not given yet is held as for: the mean of mainland France's postal
+    codes (near Bourges), in an address that says so."""
+    mainland = [at for code, at in _table().items() if code < "97"]
+    return {"line1": "not given by the marketplace yet", "postal_code": "-", "city": "-", "country": "FR",
+            "lat": round(sum(a for a, _ in mainland) / len(mainland), 4),
+            "lng": round(sum(b for _, b in mainland) / len(mainland), 4)}
+
+
+NOT_GIVEN = _middle()

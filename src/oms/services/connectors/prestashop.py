@@ -20,8 +20,9 @@ from ..runtime.context import Context
 from .calls import Refused, call, expect_ok
 from .platforms import presta_list
 
-# PrestaShop's own states, as it installs them: "Shipped" (PS_OS_SHIPPING) and "Delivered" (PS_OS_DELIVERED).
-SHIPPED, DELIVERED = "4", "5"
+# PrestaShop's own states, as it installs them: "Shipped" (PS_OS_SHIPPING), "Delivered" (PS_OS_DELIVERED),
+# "Canceled" (PS_OS_CANCELED).
+SHIPPED, DELIVERED, CANCELLED = "4", "5", "6"
 XML = {"Content-Type": "application/xml"}
 
 
@@ -46,17 +47,44 @@ async def shipment(ctx: Context, http: httpx.AsyncClient, connector: dict, crede
             expect_ok(answer, "giving the order's carrier its tracking number")
     if not whole:
         return note
+    if await _state(ctx, http, connector, credentials, ref) in (SHIPPED, DELIVERED):
+        return note or "PrestaShop had the order shipped already"
+    await _move(ctx, http, connector, credentials, ref, SHIPPED)
+    return note
+
+
+async def cancellation(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
+                       report: Mapping, whole: bool) -> str | None:
+    """A whole order cancelled: moved to "Canceled" unless it is already, or has left. PrestaShop knows no
+    cancelled lines (only credit slips, the shop's decision): lines alone are not told."""
+    ref = report["platform_ref"]
+    if not report["data"]["whole"]:
+        return "PrestaShop is not told of lines cancelled alone (it knows credit slips only)"
+    state = await _state(ctx, http, connector, credentials, ref)
+    if state == CANCELLED:
+        return "PrestaShop had the order cancelled already"
+    if state in (SHIPPED, DELIVERED):
+        raise Refused(f"the order is shipped in PrestaShop (state {state}): not cancelled there")
+    await _move(ctx, http, connector, credentials, ref, CANCELLED)
+    return None
+
+
+async def _state(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str], ref: str) -> str:
     found = await presta_list(ctx, http, connector, credentials, "orders",
                               {"display": "[id,current_state]", "filter[id]": f"[{ref}]"})
     if not found:
         raise Refused(f"PrestaShop has no order {ref}")
-    if str(found[0].get("current_state")) in (SHIPPED, DELIVERED):
-        return note or "PrestaShop had the order shipped already"
-    answer = await call(ctx, http, connector["id"], Kind.PRESTASHOP, "POST", f"{base}/api/order_histories",
-                        auth=auth, headers=XML, changes=True,
-                        content=_xml("order_history", {"id_order": ref, "id_order_state": SHIPPED}))
-    expect_ok(answer, "moving the order to shipped")
-    return note
+    return str(found[0].get("current_state"))
+
+
+async def _move(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str], ref: str,
+                state: str) -> None:
+    """An order history moving the order to ``state`` (PrestaShop e-mails the customer)."""
+    answer = await call(ctx, http, connector["id"], Kind.PRESTASHOP, "POST",
+                        f"{connector['base_url']}/api/order_histories", auth=(credentials["api_key"], ""),
+                        headers=XML, changes=True,
+                        content=_xml("order_history", {"id_order": ref, "id_order_state": state}))
+    expect_ok(answer, f"moving the order to state {state}")
 
 
 def _xml(resource: str, fields: Mapping[str, object]) -> bytes:

@@ -34,10 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import statements
 from ...db import tables as t
+from ...domain.access import Principal
 from ...domain.connectors import Kind
 from ...domain.errors import Unavailable
 from ...domain.lifecycle import OStatus
 from ...domain.platform_orders import Snapshot
+from ...domain.vocabulary import Role
 from ..partners import safe_http
 from ..runtime.context import Context
 from . import mirakl, prestashop, settings
@@ -46,7 +48,8 @@ from .platforms import SHOPIFY_API
 
 r, p = t.connector_reports.c, t.connector_orders.c
 SHIPPED = "fulfillment.shipped"
-SHIPMENT, ACCEPTANCE = "shipment", "acceptance"  # what a report tells
+CANCELLED = ("order.cancelled", "order.lines_cancelled")
+SHIPMENT, ACCEPTANCE, CANCELLATION = "shipment", "acceptance", "cancellation"  # what a report tells
 PENDING, DONE, DEAD = "pending", "done", "dead"
 LEASE = timedelta(minutes=20)  # longer than a sending takes at worst (its calls, each tried 4 times)
 TRIES_MAX = 10
@@ -61,13 +64,36 @@ log = logging.getLogger("oms.connectors")
 
 
 async def from_events(conn: AsyncConnection, events: Sequence, at: datetime) -> None:
-    """The reports the relay's events ask for: a shipment of an order a connector brought (known by its
-    ``connector_orders`` row, or, where the outcome of its capture was never recorded, by the Idempotency-Key
-    it was captured with)."""
-    shipped = [ev for ev in events if ev.type == SHIPPED and ev.order_id]
-    if not shipped:
+    """The reports the relay's events ask for, of orders a connector brought (known by their
+    ``connector_orders`` row, or, where the outcome of a capture was never recorded, by the Idempotency-Key it
+    was captured with): each shipment, and each cancellation the OMS made (not those the connector made
+    because the platform had cancelled)."""
+    wanted = [ev for ev in events if ev.order_id and ev.type in (SHIPPED, *CANCELLED)]
+    if not wanted:
         return
-    wanted = {ev.order_id for ev in shipped}
+    brought = await _brought(conn, {ev.order_id for ev in wanted})
+    for ev in wanted:
+        if ev.order_id not in brought:
+            continue
+        connector_id, ref = brought[ev.order_id]
+        if ev.type == SHIPPED:
+            details = ev.data.get("details", {})
+            key, action, data = ev.data["id"], SHIPMENT, {
+                "carrier": details.get("carrier"), "tracking_number": details.get("tracking_number"),
+                "lines": [{"line_no": ln["line_no"], "quantity": ln["shipped"]}
+                          for ln in ev.data.get("lines", []) if ln.get("shipped")]}
+        elif ev.actor == Principal(key_id=connector_id, role=Role.ADMIN).actor:
+            continue  # (the platform's own cancellation, which the connector took)
+        else:
+            key, action, data = ev.id, CANCELLATION, {"whole": ev.type == CANCELLED[0],
+                                                      "lines": ev.data.get("lines", [])}
+        await conn.execute(statements.insert_unless_exists(conn.dialect.name, t.connector_reports).values(
+            connector_id=connector_id, platform_ref=ref, order_id=ev.order_id, fulfillment_id=key, action=action,
+            status=PENDING, attempts=0, next_at=at, created_at=at, data=data))
+
+
+async def _brought(conn: AsyncConnection, wanted: set[str]) -> dict[str, tuple[str, str]]:
+    """Of these orders, those a connector brought: order id -> (connector id, the platform's order id)."""
     brought = {row.order_id: (row.connector_id, row.platform_ref) for row in await conn.execute(
         select(p.connector_id, p.platform_ref, p.order_id).where(p.order_id.in_(wanted)))}
     o = t.orders.c
@@ -76,17 +102,7 @@ async def from_events(conn: AsyncConnection, events: Sequence, at: datetime) -> 
         connector_id, _, ref = key.partition(":")
         if await conn.scalar(select(t.connectors.c.id).where(t.connectors.c.id == connector_id)):
             brought[order_id] = (connector_id, ref)
-    for ev in shipped:
-        if ev.order_id not in brought:
-            continue
-        connector_id, ref = brought[ev.order_id]
-        details = ev.data.get("details", {})
-        await conn.execute(statements.insert_unless_exists(conn.dialect.name, t.connector_reports).values(
-            connector_id=connector_id, platform_ref=ref, order_id=ev.order_id, fulfillment_id=ev.data["id"],
-            action=SHIPMENT, status=PENDING, attempts=0, next_at=at, created_at=at,
-            data={"carrier": details.get("carrier"), "tracking_number": details.get("tracking_number"),
-                  "lines": [{"line_no": ln["line_no"], "quantity": ln["shipped"]}
-                            for ln in ev.data.get("lines", []) if ln.get("shipped")]}))
+    return brought
 
 
 async def decided(conn: AsyncConnection, connector_id: str, snapshot: Snapshot, order_id: str | None,
@@ -124,6 +140,10 @@ async def send(ctx: Context, report_id: int) -> bool:
         report = dict((await conn.execute(select(t.connector_reports).where(r.id == report_id))).mappings().one())
         connector = dict(await settings.found(conn, report["connector_id"]))
         status = await conn.scalar(select(t.orders.c.status).where(t.orders.c.id == report["order_id"]))
+        report["order_status"] = status
+        ol = t.order_lines.c
+        report["cancelled"] = dict((await conn.execute(select(ol.line_no, ol.cancelled).where(
+            ol.order_id == report["order_id"]))).all()) if report["order_id"] else {}
         report["items"] = await conn.scalar(select(p.lines).where(
             p.connector_id == report["connector_id"], p.platform_ref == report["platform_ref"])) or []
     try:
@@ -280,6 +300,53 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
     return note
 
 
-_SENDERS = {(Kind.SHOPIFY, SHIPMENT): _shopify, (Kind.WOOCOMMERCE, SHIPMENT): _woocommerce,
-            (Kind.PRESTASHOP, SHIPMENT): prestashop.shipment, (Kind.MIRAKL, SHIPMENT): mirakl.shipment,
-            (Kind.MIRAKL, ACCEPTANCE): mirakl.acceptance}
+async def _shopify_cancel(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
+                          report: Mapping, whole: bool) -> str | None:
+    """A whole order cancelled: ``orderCancel``, refunded (the customer paid for what will not come), not
+    restocked (the OMS keeps the stock). Lines alone are not told: a part refund is the shop's decision."""
+    if not report["data"]["whole"]:
+        return "Shopify is not told of lines cancelled alone (a part refund is the shop's decision)"
+    order = f"gid://shopify/Order/{report['platform_ref']}"
+    known = (await _graphql(ctx, http, connector, credentials, _CANCELLED_QUERY, {"id": order})).get("order")
+    if known is None:
+        raise Refused(f"Shopify has no order {report['platform_ref']}")
+    if known.get("cancelledAt"):
+        return "Shopify knew of it already"
+    made = await _graphql(ctx, http, connector, credentials, _ORDER_CANCEL, {"orderId": order}, changes=True)
+    errors = made["orderCancel"]["orderCancelUserErrors"]
+    if errors:
+        raise Refused("; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors))
+    return None
+
+
+_CANCELLED_QUERY = """
+query order($id: ID!) { order(id: $id) { cancelledAt } }"""
+_ORDER_CANCEL = """
+mutation orderCancel($orderId: ID!) {
+  orderCancel(orderId: $orderId, reason: INVENTORY, refund: true, restock: false, notifyCustomer: true) {
+    job { id }
+    orderCancelUserErrors { field message code }
+  }
+}"""
+
+
+async def _woocommerce_cancel(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
+                              report: Mapping, whole: bool) -> str | None:
+    """A whole order cancelled: its status ``cancelled`` (setting it again changes nothing). WooCommerce has no
+    cancelled lines, only refunds: lines alone are not told."""
+    if not report["data"]["whole"]:
+        return "WooCommerce is not told of lines cancelled alone (it knows refunds only)"
+    done = await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "PUT",
+                      f"{connector['base_url']}/wp-json/wc/v3/orders/{report['platform_ref']}",
+                      auth=(credentials["consumer_key"], credentials["consumer_secret"]), json={"status": "cancelled"})
+    expect_ok(done, "cancelling the order")
+    return None
+
+
+_SENDERS = {
+    (Kind.SHOPIFY, SHIPMENT): _shopify, (Kind.SHOPIFY, CANCELLATION): _shopify_cancel,
+    (Kind.WOOCOMMERCE, SHIPMENT): _woocommerce, (Kind.WOOCOMMERCE, CANCELLATION): _woocommerce_cancel,
+    (Kind.PRESTASHOP, SHIPMENT): prestashop.shipment, (Kind.PRESTASHOP, CANCELLATION): prestashop.cancellation,
+    (Kind.MIRAKL, ACCEPTANCE): mirakl.acceptance, (Kind.MIRAKL, SHIPMENT): mirakl.shipment,
+    (Kind.MIRAKL, CANCELLATION): mirakl.cancellation,
+}

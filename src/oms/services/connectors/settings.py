@@ -30,7 +30,8 @@ def view(r: Mapping) -> dict:
     pushes = Kind(r["kind"]) in PUSHES
     return {"id": r["id"], "kind": r["kind"], "channel": r["channel"], "base_url": r["base_url"],
             "credentials": r["credential_names"], "shipping_modes": r["shipping_modes"],
-            "poll_seconds": r["poll_seconds"], "timezone": r["timezone"], "active": r["active"],
+            "poll_seconds": r["poll_seconds"], "timezone": r["timezone"],
+            "cancel_reason": r["cancel_reason"], "active": r["active"],
             "webhook_url": f"/v1/connectors/{r['id']}/webhooks" if pushes else None,
             "created_at": r["created_at"].isoformat(), "updated_at": r["updated_at"].isoformat()}
 
@@ -69,7 +70,8 @@ async def create(ctx: Context, body: ConnectorIn, *, principal: Principal) -> di
     at = ctx.clock.now()
     row = {"id": new_id("con"), "kind": body.kind.value, "channel": body.channel.value, "base_url": body.base_url,
            **sealed, "shipping_modes": {k: v.value for k, v in body.shipping_modes.items()},
-           "poll_seconds": body.poll_seconds, "timezone": body.timezone, "active": body.active, "created_at": at,
+           "poll_seconds": body.poll_seconds, "timezone": body.timezone,
+           "cancel_reason": body.cancel_reason, "active": body.active, "created_at": at,
            "updated_at": at}
     async with ctx.db.write() as conn:
         await conn.execute(t.connectors.insert().values(**row))
@@ -104,7 +106,7 @@ async def change(ctx: Context, connector_id: str, body: ConnectorPatch, *, princ
             except Unavailable as exc:
                 raise Conflict(exc.detail) from None
             values.update(_sealed(ctx, Kind(row["kind"]), {**kept, **body.credentials}))
-        for name in ("base_url", "poll_seconds", "timezone", "active"):
+        for name in ("base_url", "poll_seconds", "timezone", "cancel_reason", "active"):
             if (value := getattr(body, name)) is not None:
                 values[name] = value
         if body.channel is not None:

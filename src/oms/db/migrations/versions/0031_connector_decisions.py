@@ -1,6 +1,7 @@
 """connector decisions: a report may tell a platform the shop's decision on an order's lines (Mirakl's
 acceptance), made before there is an OMS order (every line refused) and named by the platform's order id;
-the shop's time zone, for platforms that write local times (PrestaShop)
+the shop's time zone, for platforms that write local times (PrestaShop); the reason code Mirakl is told
+cancelled lines with
 
 Revision ID: 0031
 Revises: 0030
@@ -19,6 +20,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("connectors", sa.Column("timezone", sa.String(length=64), nullable=False,
                                           server_default="Europe/Paris"))
+    op.add_column("connectors", sa.Column("cancel_reason", sa.String(length=64), nullable=True))
     with op.batch_alter_table("connector_reports") as batch:
         batch.alter_column("order_id", existing_type=sa.String(length=40), nullable=True)
         batch.alter_column("fulfillment_id", existing_type=sa.String(length=40), type_=sa.String(length=100),
@@ -26,6 +28,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("connectors", "cancel_reason")
     op.drop_column("connectors", "timezone")
     with op.batch_alter_table("connector_reports") as batch:
         batch.alter_column("fulfillment_id", existing_type=sa.String(length=100), type_=sa.String(length=40),
