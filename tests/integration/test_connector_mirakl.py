@@ -256,11 +256,18 @@ async def test_lines_the_oms_cancels_are_cancelled_on_mirakl_once_and_the_rest_s
         assert await report_due(ctx) == 0  # Mirakl needs a reason code: the report says so
         [report] = [x for x in await reports_of(ctx) if x["action"] == "cancellation"]
         assert report["status"] == "dead" and "set the connector's cancel_reason" in report["error"]
+        seen = (await client.get(f"/v1/connectors/{made['id']}/status", headers=keys.h("admin"))).json()
+        assert (seen["reports_dead"], seen["reports_failing"]) == (1, 0)
+        assert seen["last_report_error"] == report["error"]
+        listed = (await client.get(f"/v1/connectors/{made['id']}/reports", params={"status": "dead"},
+                                   headers=keys.h("admin"))).json()["items"]
+        assert [(x["id"], x["action"], x["data"]["lines"]) for x in listed] == [
+            (report["id"], "cancellation", [{"line_no": 1, "quantity": 1}])]
         r = await client.patch(f"/v1/connectors/{made['id']}", headers=keys.h("admin"), json={"cancel_reason": "34"})
         assert r.status_code == 200 and r.json()["cancel_reason"] == "34"
-        async with ctx.db.write() as conn:
-            await conn.execute(update(t.connector_reports).values(status="pending", next_at=ctx.clock.now()))
-        assert await report_due(ctx) == 2  # (the acceptance, read again: decided already)
+        r = await client.post(f"/v1/connectors/{made['id']}/reports/{report['id']}/retry", headers=keys.h("admin"))
+        assert r.json() == {"retried": 1}
+        assert await report_due(ctx) == 1
         assert mirakl.changes[-1] == (REF, "cancel_lines", {"order_line_id": MUGS, "quantity": 1, "amount": 12.9,
                                                             "reason_code": "34"})
         asked = len(mirakl.changes)

@@ -1,10 +1,15 @@
 """Connectors in the console: an admin sees how each is doing and its dead letters with their reasons, retries
-one after fixing the mapping, retries the rest or dismisses one."""
+one after fixing the mapping, retries the rest or dismisses one; sees what a platform could not be told, and
+has it told again."""
 
 import re
 
 from oms.services.connectors.intake import capture_pending
+from oms.services.connectors.reports import report_due
+from oms.services.partners.outbox import relay
 from tests.integration.test_connector_capture import MAPPED, SHOP, orders_of, push, shop
+from tests.integration.test_connector_mirakl import debited
+from tests.integration.test_connector_mirakl import shop as mirakl_shop
 from tests.integration.test_console import form_token, signed_in
 from tests.support import seed
 
@@ -50,3 +55,24 @@ async def test_an_admin_retries_and_dismisses_dead_letters_from_the_console(ctx,
     await signed_in(client, keys.viewer)
     assert 'href="/console/connectors"' not in (await client.get("/console/orders")).text
     assert (await client.get("/console/connectors")).status_code == 403
+
+
+async def test_an_admin_sees_what_a_platform_could_not_be_told_and_has_it_told_again(ctx, client):
+    async with mirakl_shop(ctx, client) as (keys, mirakl, made):
+        order = await debited(ctx, made, mirakl)
+        await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"),
+                          json={"lines": [{"line_no": 1, "quantity": 1}], "reason": "broken"})
+        await relay(ctx)
+        await report_due(ctx)  # Mirakl needs a reason code: dead
+        metrics = (await client.get("/metrics")).text
+        assert f'oms_connector_reports_dead{{connector="{made["id"]}",kind="mirakl"}} 1.0' in metrics
+        await signed_in(client, keys.admin)
+        page = await client.get("/console/connectors")
+        assert re.search(r'data-kpi="reports-dead">1<', page.text)
+        assert "set the connector&#39;s cancel_reason" in page.text
+        await client.patch(f"/v1/connectors/{made['id']}", headers=keys.h("admin"), json={"cancel_reason": "34"})
+        r = await client.post(f"/console/connectors/{made['id']}/reports/retry", data={"csrf": form_token(page.text)})
+        assert r.status_code == 303
+        assert await report_due(ctx) == 1
+        page = await client.get("/console/connectors")
+        assert re.search(r'data-kpi="reports-dead">0<', page.text) and "Telling the platform failed" not in page.text

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from ..services.connectors import inbox, polling, settings, status
+from ..services.connectors import inbox, outgoing, polling, settings, status
 from ..services.connectors.inputs import ConnectorIn, ConnectorPatch, MappedSkus
 from .deps import Caller, Ctx, may
 from .json import Json
@@ -19,6 +19,7 @@ from .schemas import (
     MappedSkuPage,
     Polled,
     Received,
+    ReportPage,
     Retried,
 )
 
@@ -114,6 +115,28 @@ async def retry_dead_letter(connector_id: str, record_id: int, ctx: Ctx, caller:
 async def dismiss_dead_letter(connector_id: str, record_id: int, ctx: Ctx, caller: Caller):
     """Put a dead letter aside for good (entered by hand, or not wanted)."""
     return Json(await inbox.dismiss(ctx, connector_id, record_id, principal=caller))
+
+
+@router.get("/{connector_id}/reports", response_model=ReportPage)
+async def list_reports(connector_id: str, ctx: Ctx, caller: Caller,
+                       status: Literal["pending", "done", "dead"] | None = None, cursor: str | None = None,
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100):
+    """What the platform is told (shipments, cancellations, Mirakl's decisions), newest first, with how the
+    sending went: `pending` (with the `error` of the last try when it failed), `done`, `dead`."""
+    return Json(await outgoing.listing(ctx, connector_id, principal=caller, status=status, cursor=cursor,
+                                       limit=limit))
+
+
+@router.post("/{connector_id}/reports/retry", dependencies=[may("admin")], response_model=Retried)
+async def retry_reports(connector_id: str, ctx: Ctx, caller: Caller):
+    """Send every dead report again (once what it died of is mended: a reason code set, the credentials given
+    again), its tries counted afresh."""
+    return Json(await outgoing.retry(ctx, connector_id, principal=caller))
+
+
+@router.post("/{connector_id}/reports/{report_id}/retry", dependencies=[may("admin")], response_model=Retried)
+async def retry_report(connector_id: str, report_id: int, ctx: Ctx, caller: Caller):
+    return Json(await outgoing.retry(ctx, connector_id, principal=caller, report_id=report_id))
 
 
 @router.post("/{connector_id}/webhooks", response_model=Received)

@@ -813,6 +813,9 @@ class ConnectorStatus(BaseModel):
     pending: int
     dead_letters: int
     orders_last_24h: int
+    reports_failing: int = Field(description="Reports to the platform that failed and wait to be tried again")
+    reports_dead: int = Field(description="Reports to the platform that failed for good (retry once mended)")
+    last_report_error: str | None = Field(description="The words of the latest of those failures")
 
 
 class Polled(BaseModel):
@@ -832,3 +835,21 @@ class Dismissed(BaseModel):
 
 class InboxPage(Page):
     items: list[InboxItem]
+
+
+class ReportItem(BaseModel):
+    id: int
+    platform_ref: str = Field(description="The platform's order id")
+    order_id: str | None = Field(description="The OMS order (none for a Mirakl order refused whole)")
+    action: str = Field(description="shipment, cancellation or acceptance (Mirakl's decision)")
+    data: dict = Field(description="What is told: the carrier and tracking number, the lines, those accepted")
+    status: str = Field(description="pending, done or dead (the reason in error)")
+    attempts: int
+    error: str | None = Field(description="Why it failed (or, once done, what was found: the platform knew)")
+    next_at: str
+    created_at: str
+    done_at: str | None
+
+
+class ReportPage(Page):
+    items: list[ReportItem]

@@ -1,11 +1,12 @@
-"""The connectors page (admin): each shop or marketplace, how it is doing (its status), its dead letters with
-their reasons, retried (one or all, after the mapping was fixed) or dismissed."""
+"""The connectors page (admin): each shop or marketplace, how it is doing (its status, what it is told that
+fails), its dead letters with their reasons, retried (one or all, after the mapping was fixed) or dismissed,
+and its dead reports sent again."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from ..domain.errors import OmsError
-from ..services.connectors import inbox, settings, status
+from ..services.connectors import inbox, outgoing, settings, status
 from .pages import SignedIn, form_of, page, problem
 
 router = APIRouter(prefix="/console/connectors", include_in_schema=False)
@@ -25,6 +26,19 @@ async def show(request: Request, session: SignedIn):
     except OmsError as exc:
         return problem(request, exc, session, "/console")
     return page(request, "connectors.html", session, section="connectors", connectors=found, shown=SHOWN)
+
+
+@router.post("/{connector_id}/reports/retry")
+async def retry_reports(request: Request, session: SignedIn, connector_id: str):
+    """Send the dead reports again (once what they died of is mended)."""
+    ctx, who = request.app.state.ctx, session.who
+    back = "/console/connectors"
+    try:
+        await form_of(request, session)
+        await outgoing.retry(ctx, connector_id, principal=who)
+    except OmsError as exc:
+        return problem(request, exc, session, back)
+    return RedirectResponse(back + "?done=1", status_code=303)
 
 
 @router.post("/{connector_id}/dead-letters/{action}")

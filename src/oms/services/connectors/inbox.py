@@ -83,14 +83,9 @@ async def listing(ctx: Context, connector_id: str, *, principal: Principal, stat
                   cursor: str | None, limit: int) -> dict:
     """The connector's inbox, newest first."""
     principal.require_admin()
-    query = select(t.connector_inbox).where(i.connector_id == connector_id).order_by(i.id.desc()).limit(limit + 1)
+    query = pages.before(select(t.connector_inbox).where(i.connector_id == connector_id), i.id, cursor, limit)
     if status:
         query = query.where(i.status == status)
-    if after := pages.decode(cursor):
-        try:
-            query = query.where(i.id < int(after[0]))
-        except ValueError:
-            raise InvalidInput([FieldError("cursor", "not a cursor this API gave")]) from None
     async with ctx.db.read() as conn:
         await settings.found(conn, connector_id)
         items = [{"id": r["id"], "delivery_id": r["delivery_id"], "platform_ref": r["platform_ref"],

@@ -8,12 +8,13 @@ from sqlalchemy import func, select
 from ...db import tables as t
 from ...domain.access import Principal
 from ..runtime.context import Context
-from . import settings
+from . import outgoing, settings
 from .inbox import DEAD, PENDING
 
 c, i, p, o = t.connectors.c, t.connector_inbox.c, t.connector_orders.c, t.orders.c
 POLL_TOPIC = "poll"
 DAY = timedelta(hours=24)
+NONE_FAILING = {"reports_failing": 0, "reports_dead": 0, "last_report_error": None}
 
 
 async def status(ctx: Context, connector_id: str, *, principal: Principal) -> dict:
@@ -28,13 +29,14 @@ async def status(ctx: Context, connector_id: str, *, principal: Principal) -> di
         dead = await conn.scalar(select(func.count()).select_from(t.connector_inbox).where(mine, i.status == DEAD))
         orders = await conn.scalar(select(func.count()).select_from(t.connector_orders).join(
             t.orders, o.id == p.order_id).where(p.connector_id == connector_id, o.created_at > at - DAY))
+    told = (await outgoing.failing(ctx, connector_id)).get(connector_id, NONE_FAILING)
     return {
         "id": connector_id, "kind": row["kind"], "active": row["active"],
         "last_webhook_at": _iso(last_webhook), "last_poll_at": _iso(row["polled_at"]),
         "poll_mark": _iso(row["poll_mark"]), "poll_error": row["poll_error"],
         # How far behind: the platform's changes not yet polled, the records not yet captured.
         "poll_lag_seconds": _age(row["poll_mark"], at), "inbox_lag_seconds": _age(oldest, at),
-        "pending": pending, "dead_letters": dead, "orders_last_24h": orders,
+        "pending": pending, "dead_letters": dead, "orders_last_24h": orders, **told,
     }
 
 
@@ -46,13 +48,15 @@ async def every(ctx: Context) -> list[dict]:
         counted = {(r.connector_id, r.status): r for r in await conn.execute(
             select(i.connector_id, i.status, func.count().label("n"), func.min(i.received_at).label("oldest"))
             .where(i.status.in_([PENDING, DEAD])).group_by(i.connector_id, i.status))}
+    told = await outgoing.failing(ctx)
     found = []
     for r in rows:
         pending, dead = counted.get((r.id, PENDING)), counted.get((r.id, DEAD))
         found.append({"id": r.id, "kind": r.kind, "pending": pending.n if pending else 0,
                       "dead_letters": dead.n if dead else 0,
                       "inbox_lag_seconds": _age(pending.oldest if pending else None, at),
-                      "poll_lag_seconds": _age(r.poll_mark, at), "poll_failing": r.poll_error is not None})
+                      "poll_lag_seconds": _age(r.poll_mark, at), "poll_failing": r.poll_error is not None,
+                      **told.get(r.id, NONE_FAILING)})
     return found
 
 

@@ -54,13 +54,16 @@ async def scrape(ctx: Context) -> bytes:
 
 def _connectors(found: list[dict]) -> list[Metric]:
     """Per connector: its records waiting and dead, how old the oldest waiting is, how far its poll is behind
-    the platform, whether its last poll failed."""
+    the platform, whether its last poll failed, its reports failing."""
     shown = [("pending", "oms_connector_pending", "Records of the connector's inbox waiting to be captured"),
              ("dead_letters", "oms_connector_dead_letters", "Records that could not be captured (dead letters)"),
              ("inbox_lag_seconds", "oms_connector_inbox_lag_seconds", "Age of the oldest record waiting"),
              ("poll_lag_seconds", "oms_connector_poll_lag_seconds",
               "Time since the platform change up to which every order was polled"),
-             ("poll_failing", "oms_connector_poll_failing", "1 when the connector's last poll failed")]
+             ("poll_failing", "oms_connector_poll_failing", "1 when the connector's last poll failed"),
+             ("reports_failing", "oms_connector_reports_failing",
+              "What the platform is told that failed and waits to be tried again"),
+             ("reports_dead", "oms_connector_reports_dead", "What the platform is told that failed for good")]
     families: list[Metric] = []
     for key, name, doc in shown:
         family = GaugeMetricFamily(name, doc, labels=["connector", "kind"])

@@ -25,6 +25,17 @@ def decode(cursor: str | None, size: int = 1) -> list[str] | None:
     return value
 
 
+def before(query, column, cursor: str | None, limit: int):
+    """``query`` newest first by an integer ``column``, from after the cursor's row, ``limit + 1`` rows."""
+    query = query.order_by(column.desc()).limit(limit + 1)
+    if after := decode(cursor):
+        try:
+            query = query.where(column < int(after[0]))
+        except ValueError:
+            raise InvalidInput([FieldError("cursor", "not a cursor this API gave")]) from None
+    return query
+
+
 def page(items: list[dict], limit: int, key) -> dict:
     """``items`` holds up to ``limit + 1`` rows; the extra one only says there is a next page."""
     more = len(items) > limit
