@@ -11,7 +11,8 @@
   order's ``cancelledAt``.
 - WooCommerce: ``GET /wp-json/wc/v3/orders`` with HTTP Basic (consumer key and secret; 401 otherwise),
   ``modified_after`` (GMT with ``dates_are_gmt=true``), ``per_page`` (at most 100), ``page``, ordered by
-  creation; ``X-WP-Total`` and ``X-WP-TotalPages``. ``PUT /wp-json/wc/v3/orders/<id>`` changes its status;
+  creation; ``X-WP-Total`` and ``X-WP-TotalPages``. ``GET /wp-json/wc/v3/orders/<id>`` reads one order, ``PUT``
+  changes its status;
   the Shipment Tracking extension's ``/wp-json/wc-shipment-tracking/v3/orders/<id>/shipment-trackings`` lists
   (GET) and adds (POST: ``tracking_provider``, ``tracking_number``, ``date_shipped``) its trackings.
 - PrestaShop's webservice: ``GET /api/<resource>`` (orders, addresses, customers, currencies, countries,
@@ -211,6 +212,7 @@ class WooCommerce(Platform):
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/wp-json/wc/v3/orders", self._orders)
         app.router.add_put("/wp-json/wc/v3/orders/{id}", self._status)
+        app.router.add_get("/wp-json/wc/v3/orders/{id}", self._order)
         app.router.add_get("/wp-json/wc-shipment-tracking/v3/orders/{id}/shipment-trackings", self._trackings)
         app.router.add_post("/wp-json/wc-shipment-tracking/v3/orders/{id}/shipment-trackings", self._track)
 
@@ -225,6 +227,16 @@ class WooCommerce(Platform):
         order_id = request.match_info["id"]
         self.statuses[order_id] = (await request.json())["status"]
         return web.json_response({"id": int(order_id), "status": self.statuses[order_id]})
+
+    async def _order(self, request: web.Request) -> web.Response:
+        self.got.append(request)
+        if not self._signed_in(request):
+            return web.json_response({"code": "woocommerce_rest_cannot_view"}, status=401)
+        order_id = request.match_info["id"]
+        found = next((o for o in self.orders if str(o["id"]) == order_id), None)
+        if found is None:
+            return web.json_response({"code": "woocommerce_rest_shop_order_invalid_id"}, status=404)
+        return web.json_response({**found, "status": self.statuses.get(order_id, found["status"])})
 
     async def _trackings(self, request: web.Request) -> web.Response:
         self.got.append(request)
@@ -340,7 +352,7 @@ class PrestaShop(Platform):
         order = next((o for o in self.orders if str(o["id"]) == made.get("id_order")), None)
         if order is None:
             return web.Response(status=400, text="<prestashop><errors/></prestashop>")
-        self.histories.append(made)
+        self.histories.append({**made, "sendemail": request.query.get("sendemail")})
         order["current_state"] = made["id_order_state"]
         await asyncio.sleep(self.slow)
         return web.Response(status=201, text="<prestashop/>", content_type="text/xml")
@@ -450,6 +462,9 @@ class Mirakl(Platform):
         for asked in body["cancelations"]:
             if asked["order_line_id"] not in lines or not asked.get("reason_code"):
                 return self._refused("Unknown order line or no reason code")
+            if lines[asked["order_line_id"]][1]["order_line_state"] not in ("SHIPPING", "WAITING_DEBIT",
+                                                                          "WAITING_DEBIT_PAYMENT"):
+                return self._refused(f"Order line {asked['order_line_id']} cannot be canceled")
         for asked in body["cancelations"]:
             order, line = lines[asked["order_line_id"]]
             self.changes.append((order["order_id"], "cancel_lines", asked))

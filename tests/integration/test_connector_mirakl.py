@@ -225,7 +225,7 @@ async def test_an_address_given_only_once_the_customer_is_debited_is_the_orders_
         address = got["delivery"]["address"]
         assert (address["line1"], address["postal_code"], address["country"], got["hold"]) == (
             "14 quai de la Fosse Appartement 3", "44000", "FR", None)
-        assert [x["error"] for x in await inbox(client, keys, made)][-1] == "address changed; paid: released"
+        assert [x["error"] for x in await inbox(client, keys, made)][-1] == "address given; paid: released"
 
 
 async def test_an_order_refused_whole_then_asked_shipped_is_a_dead_letter_and_one_shipped_already_is_left(ctx, client):
@@ -306,3 +306,63 @@ async def test_an_order_the_oms_cancels_is_refused_before_acceptance_and_cancell
         assert mirakl.order("MKP-2")["order_state"] == "CANCELED"
         await polled(ctx, made)  # Mirakl's cancellation read back: the OMS order is cancelled already
         assert {x["action"] for x in await reports_of(ctx)} == {"acceptance", "cancellation"}
+
+
+async def test_an_order_paid_without_an_address_it_can_take_stays_on_hold_until_given_one(ctx, client):
+    hidden = waiting(ctx)
+    del hidden["customer"]["shipping_address"]
+    async with shop(ctx, client, hidden) as (keys, mirakl, made):
+        await polled(ctx, made)
+        await report_due(ctx)
+        debited = mirakl.move(REF, "SHIPPING", "SHIPPING")
+        debited["customer"]["shipping_address"] = {**fixture("mirakl_order.json")["customer"]["shipping_address"],
+                                                   "zip_code": "99999"}  # no such French postal code
+        await polled(ctx, made)
+        [order] = await orders_of(ctx, REF)
+        assert (await view(client, keys, order["id"]))["status"] == "on_hold"  # never sent to nowhere
+        [dead] = await inbox(client, keys, made, status="dead")
+        assert dead["error"].startswith("paid, but the address mirakl gives cannot be taken (the shipping address "
+                                        "has no coordinates and postal code '99999'")
+        r = await client.put(f"/v1/orders/{order['id']}/address", headers=keys.h("admin"), json={"address": {
+            "line1": "14 quai de la Fosse", "postal_code": "44000", "city": "Nantes", "country": "FR",
+            "lat": 47.2107, "lng": -1.5633}, "reason": "the customer's address, by phone"})
+        assert r.status_code == 200, r.text
+        await client.post(f"/v1/connectors/{made['id']}/dead-letters/{dead['id']}/retry", headers=keys.h("admin"))
+        await capture_pending(ctx)
+        got = await view(client, keys, order["id"])
+        assert got["hold"] is None and got["delivery"]["address"]["postal_code"] == "44000"
+
+
+async def test_a_line_the_oms_cancels_before_the_decision_is_sent_is_refused(ctx, client):
+    async with shop(ctx, client) as (keys, mirakl, made):
+        second = waiting(ctx)["order_lines"][0]
+        mirakl.orders[0]["order_lines"][1] = {**second, "order_line_id": RUGS, "offer_sku": "MUG-GRES-350",
+                                              "quantity": 1}  # two lines of mugs, both held
+        await polled(ctx, made)
+        [order] = await orders_of(ctx, REF)
+        r = await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"),
+                              json={"lines": [{"line_no": 2}], "reason": "a chipped mug"})
+        assert r.status_code == 200, r.text
+        await relay(ctx)
+        await report_due(ctx)
+        decided = [body for _, action, body in mirakl.changes if action == "accept"]
+        assert decided == [{"order_lines": [{"id": MUGS, "accepted": True}, {"id": RUGS, "accepted": False}]}]
+        assert not [action for _, action, _ in mirakl.changes if action == "cancel_lines"]  # refused: nothing to cancel
+
+
+async def test_units_cancelled_are_told_before_the_order_is_shipped_whatever_report_goes_first(ctx, client):
+    async with shop(ctx, client) as (keys, mirakl, made):
+        await client.patch(f"/v1/connectors/{made['id']}", headers=keys.h("admin"), json={"cancel_reason": "34"})
+        order = await debited(ctx, made, mirakl)
+        await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"),
+                          json={"lines": [{"line_no": 1, "quantity": 1}], "reason": "one mug broken"})
+        await ship(client, keys, order["id"])
+        await relay(ctx)
+        async with ctx.db.write() as conn:  # the cancellation's report delayed: the shipment's goes first
+            await conn.execute(update(t.connector_reports).where(t.connector_reports.c.action == "cancellation")
+                               .values(next_at=ctx.clock.now() + timedelta(hours=1)))
+        await report_due(ctx)
+        assert [action for _, action, _ in mirakl.changes][1:] == ["tracking", "cancel_lines", "ship"]
+        ctx.clock.advance(timedelta(hours=2))
+        await report_due(ctx)  # then the cancellation's: Mirakl has it all
+        assert [action for _, action, _ in mirakl.changes][1:] == ["tracking", "cancel_lines", "ship"]

@@ -52,7 +52,7 @@ def quick(monkeypatch):
 def placed(ctx, presta: PrestaShop, ref: str = REF, minutes: int = 5, **more) -> dict:
     """The fixture's order, changed ``minutes`` ago in the shop's local time."""
     body = fixture("prestashop_order.json")
-    body.update(id=int(ref), date_upd=presta.local(ctx.clock.now() - timedelta(minutes=minutes)), **more)
+    body.update({"id": int(ref), "date_upd": presta.local(ctx.clock.now() - timedelta(minutes=minutes)), **more})
     return body
 
 
@@ -145,7 +145,7 @@ async def test_a_shipment_gives_the_carrier_its_tracking_and_ships_the_order_onc
         assert await report_due(ctx) == len(numbers)
         assert presta.resources["order_carriers"]["977"]["tracking_number"] == numbers[-1]
         assert presta.resources["order_carriers"]["977"]["shipping_cost_tax_incl"] == "5.000000"  # (kept whole)
-        assert presta.histories == [{"id_order": REF, "id_order_state": "4"}]
+        assert presta.histories == [{"id_order": REF, "id_order_state": "4", "sendemail": "1"}]
         assert presta.orders[0]["current_state"] == "4"
         # Sent again, as after answers lost on the way back: the shop is read, nothing is made twice.
         async with ctx.db.write() as conn:
@@ -166,7 +166,19 @@ async def test_an_order_the_oms_cancels_is_cancelled_in_the_shop_unless_it_left(
         presta.orders[1]["current_state"] = "4"  # shipped from the shop's own stock meanwhile
         await relay(ctx)
         await report_due(ctx)
-        assert presta.histories == [{"id_order": REF, "id_order_state": "6"}]
+        assert presta.histories == [{"id_order": REF, "id_order_state": "6", "sendemail": "1"}]
         assert sorted((x["platform_ref"], x["status"], x["error"]) for x in await reports_of(ctx)) == [
             (REF, "done", None),
             ("1843", "dead", "the order is shipped in PrestaShop (state 4): not cancelled there")]
+
+
+@pytest.mark.clock_at("2026-10-25T01:03:00+00:00")
+async def test_an_order_changed_in_the_hour_the_shops_clocks_go_back_is_read(ctx, client):
+    async with shop(ctx, client) as (keys, presta, made):
+        async with ctx.db.write() as conn:  # polled last at 02:58 summer time, five minutes ago
+            await conn.execute(update(t.connectors).values(poll_mark=ctx.clock.now() - timedelta(minutes=5)))
+        presta.orders = [placed(ctx, presta, date_upd="2026-10-25 02:50:00")]  # summer time: 00:50 UTC
+        got = await poll(ctx, made["id"])
+        assert (got["read"], got["error"]) == (1, None)
+        asked = [r for r in presta.got if r.match_info["resource"] == "orders"][0].query
+        assert asked["filter[date_upd]"] == "[2026-10-25 01:48:00,2026-10-25 03:03:00]"  # (a wall clock's hour more)

@@ -55,6 +55,7 @@ RANKS = {"on_hold": 0, "refused": 0, "captured": 1, "closed": 1, "cancelled": 2}
 # What no number of tries changes: the record is a dead letter at once (others, a race lost, are tried again).
 FINAL = (InvalidInput, NotFound, OutOfStock, IdempotencyConflict)
 TRIES_MAX = 5  # passes a record failing for the OMS's own reasons is tried before it is a dead letter
+DECIDE_TRIES = 12  # captures a decision tries, each without lines a shortage names (well within the lease)
 BATCH = 200
 AT_ONCE = 8  # records worked on together: each waits on the database most of its time
 REASON_MAX = 500
@@ -180,51 +181,57 @@ async def _apply(ctx: Context, connector: Mapping, snapshot: Snapshot, seen: Map
         found = await load_order(conn, order_id)
     if found is None:
         raise Dead(f"order {order_id}, captured from this platform order, is gone")
+    if captured and snapshot.decide:  # (a decision a crash left unrecorded: made again from the order)
+        return await _decided(ctx, principal, connector, snapshot, order_id, "decided before a crash")
     outcome = await _change(ctx, principal, kind, order_id, found, snapshot)
-    # (a decision made before a crash, not recorded: the lines it accepted are the order's)
-    items, accepted = _matched(found["lines"], await _skus(ctx, connector["id"], snapshot), snapshot) \
-        if captured and snapshot.decide else (None, None)
-    return Outcome(outcome.state, outcome.order_id, outcome.note, captured, accepted, items)
+    return Outcome(outcome.state, outcome.order_id, outcome.note, captured)
 
 
 async def _decide(ctx: Context, principal: Principal, connector: Mapping, snapshot: Snapshot) -> Outcome:
     """Accept the lines whose units the OMS can reserve now, refuse the others: the order is captured on hold
     with the lines it can serve, so that every line accepted has its units held before the platform hears of
     it. Capture is tried again without the lines a shortage names (without the last line where it names them
-    all: no plan serves them together); lines left waiting for supply (a channel that takes backorders) are
-    cancelled at once and refused."""
+    all: no plan serves them together), ``DECIDE_TRIES`` times at most (the lease runs meanwhile); lines left
+    waiting for supply (a channel that takes backorders) are cancelled at once and refused."""
     skus = await _skus(ctx, connector["id"], snapshot)
     kept = list(range(len(snapshot.lines)))
-    while kept:
+    for _ in range(DECIDE_TRIES):
+        if not kept:
+            break
         wanted = replace(snapshot, lines=tuple(snapshot.lines[n] for n in kept))
         order = await _order_in(ctx, connector, wanted, [skus[n] for n in kept])
         try:
             view, _ = await capture_order(ctx, order, principal=principal,
                                           idempotency_key=key_of(connector["id"], snapshot.ref))
         except IdempotencyConflict as exc:  # (another process decided it, its lease run out meanwhile)
-            order_id = await _own(ctx, connector, snapshot.ref, exc)
-            async with ctx.db.read() as conn:
-                view = await load_order(conn, order_id) or {}
-            items, accepted = _matched(view.get("lines", []), skus, snapshot)
-            return Outcome("on_hold", order_id, "decided by another process", True, accepted, items)
+            return await _decided(ctx, principal, connector, snapshot, await _own(ctx, connector, snapshot.ref, exc),
+                                  "decided by another process")
         except OutOfStock as exc:
             named = {line.get("line_no") for line in exc.extra.get("lines", [])}
             left = [n for i, n in enumerate(kept, 1) if i not in named]
             kept = left if 0 < len(left) < len(kept) else kept[:-1]
             continue
-        waiting = {fl["line_no"] for f in view["fulfillments"] if f["status"] == FStatus.BACKORDERED
-                   for fl in f["lines"]}
-        if waiting:
-            view = await cancel_order(ctx, view["id"], CancelIn(
-                lines=[CancelLine(line_no=n) for n in sorted(waiting)],
-                reason=f"refused on {connector['kind']}: its units are not in stock, only expected"),
-                principal=principal)
-        accepted = tuple(line.item for n, line in enumerate(wanted.lines, 1) if n not in waiting)
-        refused = len(snapshot.lines) - len(accepted)
-        note = f"{len(accepted)} lines accepted, {refused} refused (none could be served)" if refused else None
-        return Outcome("on_hold" if accepted else "refused", view["id"], note, True, accepted,
-                       tuple(line.item for line in wanted.lines))
+        return await _decided(ctx, principal, connector, snapshot, view["id"], None)
     return Outcome("refused", None, "every line refused: none could be served", accepted=())
+
+
+async def _decided(ctx: Context, principal: Principal, connector: Mapping, snapshot: Snapshot, order_id: str,
+                   note: str | None) -> Outcome:
+    """The decision an order captured for it makes: its lines waiting for supply cancelled (refused), the
+    others accepted. Made again the same for an order a crash or another process left undecided."""
+    async with ctx.db.read() as conn:
+        view = await load_order(conn, order_id)
+    if view is None:
+        raise Dead(f"order {order_id}, captured from this platform order, is gone")
+    waiting = {fl["line_no"] for f in view["fulfillments"] if f["status"] == FStatus.BACKORDERED for fl in f["lines"]}
+    if waiting:
+        view = await cancel_order(ctx, order_id, CancelIn(
+            lines=[CancelLine(line_no=n) for n in sorted(waiting)],
+            reason=f"refused on {connector['kind']}: its units are not in stock, only expected"), principal=principal)
+    items, accepted = _matched(view["lines"], await _skus(ctx, connector["id"], snapshot), snapshot)
+    refused = len(snapshot.lines) - len(accepted)
+    note = note or (f"{len(accepted)} lines accepted, {refused} refused (none could be served)" if refused else None)
+    return Outcome("on_hold" if accepted else "refused", order_id, note, True, accepted, items)
 
 
 def _matched(lines: list[dict], skus: list[str], snapshot: Snapshot) -> tuple[tuple, tuple]:
@@ -278,32 +285,33 @@ async def _change(ctx: Context, principal: Principal, kind: str, order_id: str, 
         except OmsError as exc:
             return Outcome("cancelled", order_id, f"cancelled on {kind}; the OMS could not cancel: {exc}"[:REASON_MAX])
         return Outcome("cancelled", order_id)
-    moved = await _moved(ctx, principal, kind, order_id, view, snapshot)
+    moved = await _given(ctx, principal, kind, order_id, view, snapshot)
     if snapshot.paid and view.get("hold"):
         await release_order(ctx, order_id, principal=principal, reason=f"paid on {kind}")
         return Outcome("captured", order_id, "; ".join(filter(None, [moved, "paid: released"])))
     return Outcome("on_hold" if view.get("hold") else "captured", order_id, moved or "no change the OMS takes")
 
 
-async def _moved(ctx: Context, principal: Principal, kind: str, order_id: str, view: dict,
+async def _given(ctx: Context, principal: Principal, kind: str, order_id: str, view: dict,
                  snapshot: Snapshot) -> str | None:
-    """The order sent to the address the platform gives now, where it differs (one given late: Mirakl's once
-    the customer is debited; one the customer changed there); what was done, or why not."""
+    """An order held before its address was given (Mirakl gives it once the customer is debited) sent to the
+    address the platform gives now. Paid without one it could take, it stays on hold: a dead letter says why,
+    for an admin to give it its address (``PUT /v1/orders/{id}/address``) and retry. Other orders keep the
+    address they have (customer service may have changed it in the OMS)."""
     current = view["delivery"].get("address")
-    if snapshot.address is None or current is None:
+    if current is None or current.get("line1") != places.NOT_GIVEN["line1"]:
         return None
     try:
-        address = _address(snapshot.address)
-    except Dead as exc:
-        return f"the new address is not taken: {exc}"[:REASON_MAX]
-    if all(current.get(k) == address[k] for k in ("line1", "postal_code", "city", "country")):
-        return None
-    try:
+        if snapshot.address is None:
+            raise Dead(f"{kind} gives no address yet")
         await change_address(ctx, order_id, AddressChangeIn.model_validate(
-            {"address": address, "reason": f"the address {kind} gives"}), principal=principal)
-    except (OmsError, ValidationError) as exc:
-        return f"the address {kind} gives is not taken: {exc}"[:REASON_MAX]
-    return "address changed"
+            {"address": _address(snapshot.address), "reason": f"the address {kind} gives"}), principal=principal)
+    except (Dead, OmsError, ValidationError) as exc:
+        if not snapshot.paid:
+            return f"its address is not taken yet: {exc}"[:REASON_MAX]
+        raise Dead(f"paid, but the address {kind} gives cannot be taken ({exc}): the order stays on hold; give it "
+                   f"its address (PUT /v1/orders/{order_id}/address) and retry"[:REASON_MAX]) from None
+    return "address given"
 
 
 async def _order_in(ctx: Context, connector: Mapping, snapshot: Snapshot, skus: list[str] | None = None) -> OrderIn:

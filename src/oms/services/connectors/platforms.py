@@ -160,10 +160,14 @@ async def _prestashop(ctx: Context, http: httpx.AsyncClient, connector: dict, cr
     def local(at: datetime) -> str:
         return at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
+    # (across a change of the shop's clocks local times repeat or jump: the window is widened by an hour each
+    # side, which the inbox's once-only deliveries make harmless)
+    low, high = (since, until) if since.astimezone(zone).utcoffset() == until.astimezone(zone).utcoffset() \
+        else (since - timedelta(hours=1), until + timedelta(hours=1))
     after = 0
     for _ in range(PAGES_MAX):
         page = await presta_list(ctx, http, connector, credentials, "orders", {
-            "display": "full", "date": "1", "filter[date_upd]": f"[{local(since)},{local(until)}]",
+            "display": "full", "date": "1", "filter[date_upd]": f"[{local(low)},{local(high)}]",
             "filter[id]": f"[{after + 1},{ID_MAX}]", "sort": "[id_ASC]", "limit": str(PRESTA_PAGE)})
         await _read_along(ctx, http, connector, credentials, page, zone)
         yield page

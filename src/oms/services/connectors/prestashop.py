@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 import httpx
 
 from ...domain.connectors import Kind
+from ...domain.lifecycle import OStatus
 from ..runtime.context import Context
 from .calls import Refused, call, expect_ok
 from .platforms import presta_list
@@ -24,6 +25,9 @@ from .platforms import presta_list
 # "Canceled" (PS_OS_CANCELED).
 SHIPPED, DELIVERED, CANCELLED = "4", "5", "6"
 XML = {"Content-Type": "application/xml"}
+# The order_carrier's fields written back (a field the shop sends besides is not: its name would be a tag).
+_CARRIER_FIELDS = ("id", "id_order", "id_carrier", "id_order_invoice", "weight", "shipping_cost_tax_excl",
+                   "shipping_cost_tax_incl", "tracking_number", "date_add")
 
 
 async def shipment(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
@@ -40,7 +44,7 @@ async def shipment(ctx: Context, http: httpx.AsyncClient, connector: dict, crede
         if carrier.get("tracking_number") == data["tracking_number"]:
             note = "PrestaShop knew of it already"
         else:
-            fields = {k: v for k, v in carrier.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
+            fields = {k: carrier[k] for k in _CARRIER_FIELDS if isinstance(carrier.get(k), str | int | float)}
             answer = await call(ctx, http, connector["id"], Kind.PRESTASHOP, "PUT",
                                 f"{base}/api/order_carriers/{carrier['id']}", auth=auth, headers=XML,
                                 content=_xml("order_carrier", {**fields, "tracking_number": data["tracking_number"]}))
@@ -58,7 +62,7 @@ async def cancellation(ctx: Context, http: httpx.AsyncClient, connector: dict, c
     """A whole order cancelled: moved to "Canceled" unless it is already, or has left. PrestaShop knows no
     cancelled lines (only credit slips, the shop's decision): lines alone are not told."""
     ref = report["platform_ref"]
-    if not report["data"]["whole"]:
+    if report["order_status"] != OStatus.CANCELLED:
         return "PrestaShop is not told of lines cancelled alone (it knows credit slips only)"
     state = await _state(ctx, http, connector, credentials, ref)
     if state == CANCELLED:
@@ -82,7 +86,7 @@ async def _move(ctx: Context, http: httpx.AsyncClient, connector: dict, credenti
     """An order history moving the order to ``state`` (PrestaShop e-mails the customer)."""
     answer = await call(ctx, http, connector["id"], Kind.PRESTASHOP, "POST",
                         f"{connector['base_url']}/api/order_histories", auth=(credentials["api_key"], ""),
-                        headers=XML, changes=True,
+                        headers=XML, changes=True, params={"sendemail": "1"},
                         content=_xml("order_history", {"id_order": ref, "id_order_state": state}))
     expect_ok(answer, f"moving the order to state {state}")
 

@@ -142,8 +142,10 @@ async def send(ctx: Context, report_id: int) -> bool:
         status = await conn.scalar(select(t.orders.c.status).where(t.orders.c.id == report["order_id"]))
         report["order_status"] = status
         ol = t.order_lines.c
-        report["cancelled"] = dict((await conn.execute(select(ol.line_no, ol.cancelled).where(
-            ol.order_id == report["order_id"]))).all()) if report["order_id"] else {}
+        report["lines_now"] = {n: (quantity, cancelled) for n, quantity, cancelled in await conn.execute(
+            select(ol.line_no, ol.quantity, ol.cancelled).where(ol.order_id == report["order_id"]))}
+        report["platform_state"] = await conn.scalar(select(p.state).where(
+            p.connector_id == report["connector_id"], p.platform_ref == report["platform_ref"]))
         report["items"] = await conn.scalar(select(p.lines).where(
             p.connector_id == report["connector_id"], p.platform_ref == report["platform_ref"])) or []
     try:
@@ -152,7 +154,10 @@ async def send(ctx: Context, report_id: int) -> bool:
             sender = _SENDERS.get((Kind(connector["kind"]), report["action"]))
             if sender is None:
                 raise Refused(f"{connector['kind']} is not told of a {report['action']} yet")
-            note = await sender(ctx, http, connector, credentials, report, status in SENT_WHOLE)
+            # (the platform's own cancellation, the nodes' confirmations of it come after: nothing to tell)
+            theirs = report["action"] == CANCELLATION and report["platform_state"] == "cancelled"
+            note = f"{connector['kind']} cancelled the order itself" if theirs else \
+                await sender(ctx, http, connector, credentials, report, status in SENT_WHOLE)
     except (Refused, PlatformError, Unavailable) as exc:
         return await _failed(ctx, report, token, str(exc) if not isinstance(exc, Unavailable) else exc.detail,
                              final=isinstance(exc, Refused))
@@ -302,9 +307,10 @@ async def _woocommerce(ctx: Context, http: httpx.AsyncClient, connector: dict, c
 
 async def _shopify_cancel(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
                           report: Mapping, whole: bool) -> str | None:
-    """A whole order cancelled: ``orderCancel``, refunded (the customer paid for what will not come), not
-    restocked (the OMS keeps the stock). Lines alone are not told: a part refund is the shop's decision."""
-    if not report["data"]["whole"]:
+    """A whole order cancelled: ``orderCancel``, refunded to the original payment (the customer paid for what
+    will not come), not restocked (the OMS keeps the stock). Lines alone are not told: a part refund is the
+    shop's decision."""
+    if report["order_status"] != OStatus.CANCELLED:
         return "Shopify is not told of lines cancelled alone (a part refund is the shop's decision)"
     order = f"gid://shopify/Order/{report['platform_ref']}"
     known = (await _graphql(ctx, http, connector, credentials, _CANCELLED_QUERY, {"id": order})).get("order")
@@ -323,7 +329,8 @@ _CANCELLED_QUERY = """
 query order($id: ID!) { order(id: $id) { cancelledAt } }"""
 _ORDER_CANCEL = """
 mutation orderCancel($orderId: ID!) {
-  orderCancel(orderId: $orderId, reason: INVENTORY, refund: true, restock: false, notifyCustomer: true) {
+  orderCancel(orderId: $orderId, reason: INVENTORY, refundMethod: {originalPaymentMethodsRefund: true},
+              restock: false, notifyCustomer: true) {
     job { id }
     orderCancelUserErrors { field message code }
   }
@@ -332,13 +339,20 @@ mutation orderCancel($orderId: ID!) {
 
 async def _woocommerce_cancel(ctx: Context, http: httpx.AsyncClient, connector: dict, credentials: dict[str, str],
                               report: Mapping, whole: bool) -> str | None:
-    """A whole order cancelled: its status ``cancelled`` (setting it again changes nothing). WooCommerce has no
-    cancelled lines, only refunds: lines alone are not told."""
-    if not report["data"]["whole"]:
+    """A whole order cancelled: its status ``cancelled``, unless the shop has it cancelled, refunded or
+    completed already (read first). WooCommerce has no cancelled lines, only refunds: lines alone are not told."""
+    if report["order_status"] != OStatus.CANCELLED:
         return "WooCommerce is not told of lines cancelled alone (it knows refunds only)"
-    done = await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "PUT",
-                      f"{connector['base_url']}/wp-json/wc/v3/orders/{report['platform_ref']}",
-                      auth=(credentials["consumer_key"], credentials["consumer_secret"]), json={"status": "cancelled"})
+    url = f"{connector['base_url']}/wp-json/wc/v3/orders/{report['platform_ref']}"
+    auth = (credentials["consumer_key"], credentials["consumer_secret"])
+    known = await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "GET", url, auth=auth)
+    expect_ok(known, "reading the order")
+    status = known.json().get("status") if isinstance(known.json(), dict) else None
+    if status in ("cancelled", "refunded", "trash"):
+        return f"WooCommerce has the order {status} already"
+    if status == "completed":
+        raise Refused("the order is completed in WooCommerce: not cancelled there")
+    done = await call(ctx, http, connector["id"], Kind.WOOCOMMERCE, "PUT", url, auth=auth, json={"status": "cancelled"})
     expect_ok(done, "cancelling the order")
     return None
 
