@@ -28,6 +28,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # (decisions on orders none of whose lines were taken have no order: they go with the column's freedom)
+    op.execute("DELETE FROM connector_reports WHERE order_id IS NULL")
     op.drop_column("connectors", "cancel_reason")
     op.drop_column("connectors", "timezone")
     with op.batch_alter_table("connector_reports") as batch:
