@@ -350,12 +350,20 @@ async def test_a_line_the_oms_cancels_before_the_decision_is_sent_is_refused(ctx
         assert not [action for _, action, _ in mirakl.changes if action == "cancel_lines"]  # refused: nothing to cancel
 
 
+async def one_mug_cancelled(ctx, client, keys, made: dict, mirakl: Mirakl) -> dict:
+    """The fixture's order debited and released, one of its two mugs then cancelled in the OMS (the connector
+    given a reason code): the OMS order."""
+    await client.patch(f"/v1/connectors/{made['id']}", headers=keys.h("admin"), json={"cancel_reason": "34"})
+    order = await debited(ctx, made, mirakl)
+    r = await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"),
+                          json={"lines": [{"line_no": 1, "quantity": 1}], "reason": "one mug broken"})
+    assert r.status_code == 200, r.text
+    return order
+
+
 async def test_units_cancelled_are_told_before_the_order_is_shipped_whatever_report_goes_first(ctx, client):
     async with shop(ctx, client) as (keys, mirakl, made):
-        await client.patch(f"/v1/connectors/{made['id']}", headers=keys.h("admin"), json={"cancel_reason": "34"})
-        order = await debited(ctx, made, mirakl)
-        await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"),
-                          json={"lines": [{"line_no": 1, "quantity": 1}], "reason": "one mug broken"})
+        order = await one_mug_cancelled(ctx, client, keys, made, mirakl)
         await ship(client, keys, order["id"])
         await relay(ctx)
         async with ctx.db.write() as conn:  # the cancellation's report delayed: the shipment's goes first
@@ -366,3 +374,41 @@ async def test_units_cancelled_are_told_before_the_order_is_shipped_whatever_rep
         ctx.clock.advance(timedelta(hours=2))
         await report_due(ctx)  # then the cancellation's: Mirakl has it all
         assert [action for _, action, _ in mirakl.changes][1:] == ["tracking", "cancel_lines", "ship"]
+        assert {(x["action"], x["status"]) for x in await reports_of(ctx)} == {
+            ("acceptance", "done"), ("cancellation", "done"), ("shipment", "done")}
+
+
+async def test_a_cancellation_told_first_leaves_the_shipping_to_the_shipments_report_and_its_tracking(ctx, client):
+    async with shop(ctx, client) as (keys, mirakl, made):
+        order = await one_mug_cancelled(ctx, client, keys, made, mirakl)
+        [number] = await ship(client, keys, order["id"])
+        await relay(ctx)  # both reports due at once, the cancellation's first
+        await report_due(ctx)
+        assert [action for _, action, _ in mirakl.changes][1:] == ["cancel_lines", "tracking", "ship"]
+        assert mirakl.order(REF)["shipping_tracking"] == number
+
+
+async def test_an_order_the_oms_cancelled_while_mirakl_debits_is_cancelled_there_once_it_may(ctx, client):
+    hidden = waiting(ctx, can_cancel=False)
+    del hidden["customer"]["shipping_address"]
+    async with shop(ctx, client, hidden) as (keys, mirakl, made):
+        await polled(ctx, made)
+        await report_due(ctx)
+        [order] = await orders_of(ctx, REF)
+        r = await client.post(f"/v1/orders/{order['id']}/cancel", headers=keys.h("admin"), json={"reason": "fraud"})
+        assert r.status_code == 200, r.text
+        await relay(ctx)
+        assert await report_due(ctx) == 0  # WAITING_DEBIT: Mirakl does not let the shop cancel yet
+        [report] = [x for x in await reports_of(ctx) if x["action"] == "cancellation"]
+        assert report["status"] == "pending" and "once the customer is debited" in report["error"]
+        debited = mirakl.move(REF, "SHIPPING", "SHIPPING")  # debited, its address shown, cancellable now
+        debited.update(can_cancel=True)
+        debited["customer"]["shipping_address"] = {**fixture("mirakl_order.json")["customer"]["shipping_address"],
+                                                   "zip_code": "99999"}
+        await polled(ctx, made)
+        assert await inbox(client, keys, made, status="dead") == []  # a cancelled order wants no address
+        got = await view(client, keys, order["id"])
+        assert got["status"] == "cancelled" and got["hold"] == "payment"
+        ctx.clock.advance(timedelta(minutes=5))
+        assert await report_due(ctx) == 1
+        assert (REF, "cancel", {}) in mirakl.changes and mirakl.order(REF)["order_state"] == "CANCELED"

@@ -815,7 +815,7 @@ class ConnectorStatus(BaseModel):
     orders_last_24h: int
     reports_failing: int = Field(description="Reports to the platform that failed and wait to be tried again")
     reports_dead: int = Field(description="Reports to the platform that failed for good (retry once mended)")
-    last_report_error: str | None = Field(description="The words of the latest of those failures")
+    last_report_error: str | None = Field(description="The words of the newest of those reports' last failure")
 
 
 class Polled(BaseModel):

@@ -285,6 +285,8 @@ async def _change(ctx: Context, principal: Principal, kind: str, order_id: str, 
         except OmsError as exc:
             return Outcome("cancelled", order_id, f"cancelled on {kind}; the OMS could not cancel: {exc}"[:REASON_MAX])
         return Outcome("cancelled", order_id)
+    if view["status"] == OStatus.CANCELLED:  # (the OMS cancelled it: the platform hears of it, nothing to take)
+        return Outcome("captured", order_id, "cancelled in the OMS")
     moved = await _given(ctx, principal, kind, order_id, view, snapshot)
     if snapshot.paid and view.get("hold"):
         await release_order(ctx, order_id, principal=principal, reason=f"paid on {kind}")

@@ -94,6 +94,8 @@ async def cancellation(ctx: Context, http: httpx.AsyncClient, connector: dict, c
     if state == MIRAKL_DECIDE:  # (the decision refuses what is cancelled: read again once it is taken)
         raise PlatformError("Mirakl has not taken the shop's decision yet: later")
     if state not in MIRAKL_UNPAID | {TO_SHIP}:
+        if report["order_status"] != OStatus.CANCELLED and not _cancelations(known, report):
+            return "Mirakl knew of it already"  # (the shipment's report told the units before shipping)
         raise Refused(f"the order is {state} on Mirakl: too late to cancel")
     if report["order_status"] == OStatus.CANCELLED:
         if not known.get("can_cancel"):
@@ -105,7 +107,7 @@ async def cancellation(ctx: Context, http: httpx.AsyncClient, connector: dict, c
         expect_ok(answer, "cancelling the order")
         return None
     told = await _cancel_lines(ctx, http, connector, credentials, known, report)
-    if whole and state == TO_SHIP:
+    if whole and state == TO_SHIP and not report["shipments_pending"]:  # (else the shipment's, with its tracking)
         await _ship(ctx, http, connector, credentials, ref)
     return None if told else "Mirakl knew of it already"
 
@@ -133,11 +135,13 @@ async def _ship(ctx: Context, http: httpx.AsyncClient, connector: dict, credenti
 
 
 def _by_item(report: Mapping) -> dict[str, tuple[int, int]]:
-    """Each OMS line's (quantity, units cancelled), by the platform's id of the line (PlatformError while a
-    line's id is not known yet: its capture's outcome not recorded)."""
+    """Each OMS line with units cancelled, its (quantity, units cancelled), by the platform's id of the line
+    (PlatformError while that id is not known yet: its capture's outcome not recorded)."""
     items: list = report["items"]
     found = {}
     for line_no, counts in report["lines_now"].items():
+        if not counts[1]:
+            continue
         if line_no > len(items) or items[line_no - 1] is None:
             raise PlatformError(f"the platform's id of line {line_no} is not known yet")
         found[str(items[line_no - 1])] = counts

@@ -48,8 +48,8 @@ async def retry(ctx: Context, connector_id: str, *, principal: Principal, report
 
 
 async def failing(ctx: Context, connector_id: str | None = None) -> dict[str, dict]:
-    """Per connector: the reports being tried again after a failure, the dead ones, and the last failure's
-    words (of those not done)."""
+    """Per connector: the reports being tried again after a failure, the dead ones, and the words of the
+    newest of them's last failure."""
     failed = and_(r.status.in_([PENDING, DEAD]), r.attempts > 0)
     query = select(r.connector_id, func.count().filter(r.status == PENDING).label("retrying"),
                    func.count().filter(r.status == DEAD).label("dead"), func.max(r.id).label("last")

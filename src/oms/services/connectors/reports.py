@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import statements
@@ -146,6 +146,9 @@ async def send(ctx: Context, report_id: int) -> bool:
             select(ol.line_no, ol.quantity, ol.cancelled).where(ol.order_id == report["order_id"]))}
         report["platform_state"] = await conn.scalar(select(p.state).where(
             p.connector_id == report["connector_id"], p.platform_ref == report["platform_ref"]))
+        report["shipments_pending"] = await conn.scalar(select(func.count()).select_from(t.connector_reports).where(
+            r.connector_id == report["connector_id"], r.platform_ref == report["platform_ref"],
+            r.action == SHIPMENT, r.status == PENDING, r.id != report_id))
         report["items"] = await conn.scalar(select(p.lines).where(
             p.connector_id == report["connector_id"], p.platform_ref == report["platform_ref"])) or []
     try:
