@@ -403,3 +403,67 @@ def replenish(date: Annotated[datetime | None, typer.Option(help="the order day 
     if sent:
         short = f", {len(sent['short'])} lines the DC could no longer fill in full" if sent["short"] else ""
         console.print(f"approved: {len(sent['transfers'])} transfers, {sent['units']} units{short}.", markup=False)
+
+
+@app.command()
+def simulate(scenario: Annotated[str | None, typer.Option(
+                 help="A built-in scenario (--list shows them) or a scenario's JSON file")] = None,
+             orders: Annotated[int | None, typer.Option(
+                 min=1, help="The scenario's demand scaled to about this many orders a day (a quicker run)")] = None,
+             days: Annotated[int | None, typer.Option(min=1, max=28, help="Days of orders (the scenario's own by "
+                                                                           "default)")] = None,
+             seed: Annotated[int, typer.Option(help="The same seed, the same customers")] = 1,
+             compare: Annotated[list[str] | None, typer.Option(
+                 help="A configuration to run the scenario with (repeat it to compare several): a built-in one "
+                      "(cost_optimal, nearest, priority) or a JSON file; by default the database's own")] = None,
+             report: Annotated[Path | None, typer.Option(
+                 help="The folder the report and the run's databases go to")] = None,
+             database: Annotated[str | None, typer.Option(
+                 help="The retailer's database to copy (sqlite:///… or postgresql://…); it is never written to. "
+                      "By default the demo retailer, loaded anew")] = None,
+             list_scenarios: Annotated[bool, typer.Option("--list", help="List the built-in scenarios")] = False):
+    """Live the scenario's days through the service on a copy of the retailer's data: customers ask the promise
+    and order, nodes accept, pick and ship, carriers deliver, customers collect. Reports the figures of each
+    configuration side by side (report.json), then checks the stock, capacity and reservation invariants: exits
+    1 if any is broken."""
+    from rich.progress import Progress
+
+    from .simulation import invariants
+    from .simulation.report import table, write_json
+    from .simulation.scenario import built_in, load_configuration, load_scenario
+    from .simulation.simulate import simulate as simulating
+
+    if list_scenarios:
+        for name in built_in("scenarios"):
+            console.print(f"[bold]{name}[/bold]: {load_scenario(name).description}", highlight=False)
+        return
+    if scenario is None:
+        err.print("error: --scenario NAME|FILE (or --list)", style="red", markup=False, highlight=False)
+        raise typer.Exit(2)
+    try:
+        chosen = load_scenario(scenario)
+        configurations = [load_configuration(c) for c in compare or []]
+    except InvalidInput as exc:
+        err.print("error:", exc.detail, style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if days is not None:
+        chosen = chosen.model_copy(update={"days": days, "incidents": [i for i in chosen.incidents if i.day <= days]})
+    scale = orders / chosen.orders_per_day if orders else 1.0
+    folder = report or Path("var") / "simulations" / chosen.name
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(f"{chosen.name}: customers", total=None)
+        try:
+            found = asyncio.run(simulating(chosen, seed=seed, folder=folder, configurations=configurations,
+                                           source=database, scale=scale,
+                                           progress=lambda n, total: bar.update(task, completed=n, total=total)))
+        except OmsError as exc:
+            bar.stop()
+            err.print("error:", exc.detail, style="red", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+    console.print(table(found))
+    console.print(f"report: {write_json(found, folder)}", markup=False, highlight=False)
+    wrong = invariants.broken(found["invariants"])
+    if wrong:
+        err.print(f"broken invariants: {', '.join(wrong)} (see report.json)", style="red", markup=False)
+        raise typer.Exit(1)
+    console.print("invariants hold: " + ", ".join(found["invariants"]), markup=False)

@@ -162,3 +162,8 @@ async def put_back(conn: AsyncConnection, dialect: str, items: Iterable[tuple[st
         {"node_id": n, "sku": s, "delta": q, "reason": reason, "ref": ref, "occurred_at": at,
          "recorded_at": at} for n, s, q in totals
     ])
+
+
+async def newest_movement(conn: AsyncConnection) -> int:
+    """The id of the newest movement of stock (0 when none): a pass that waits for stock to move compares it."""
+    return await conn.scalar(select(func.max(t.movements.c.id))) or 0

@@ -16,7 +16,7 @@ stock may come back.
 """
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -45,6 +45,10 @@ from .state import OrderState
 SYSTEM = "system:resourcing"
 ATTEMPTS = 3  # plans made again when stock or a day's places were taken meanwhile
 BATCH = 100  # orders awaiting sourcing tried per sweep
+# An order awaiting sourcing is planned again at a sweep when stock moved or reference data changed since the
+# last pass (units came, a node opened), and at least this often otherwise (a new day's places, holds expired):
+# planning one costs milliseconds, and the sweep comes every few seconds.
+QUIET = timedelta(minutes=10)
 
 
 def missing(state: OrderState) -> list[Need]:
@@ -124,6 +128,14 @@ async def retry_waiting(ctx: Context, *, at: datetime | None = None) -> int:
     sourced."""
     o = t.orders.c
     after = ctx.batch.get("retried_after", "")
+    now = ctx.clock.now()
+    async with ctx.db.read() as conn:
+        mark = (await stock.newest_movement(conn), (await ctx.reference.get(ctx.db)).version)
+    last = ctx.batch.get("retried")
+    if not after and last is not None and last[0] == mark and timedelta(0) <= now - last[1] < QUIET:
+        return 0  # nothing moved since the last whole pass
+    if not after:
+        ctx.batch["retried"] = (mark, now)
     async with ctx.db.read() as conn:
         for start in dict.fromkeys((after, "")):  # past the end: from the start again
             waiting = (await conn.scalars(select(o.id).where(o.status == OStatus.AWAITING_SOURCING, o.id > start)

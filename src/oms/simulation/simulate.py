@@ -1,0 +1,146 @@
+"""``oms simulate``: each configuration lives the scenario's days on its own copy of the retailer's data, with
+the same customers (the same seed), and the report puts them side by side."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..bootstrap import build_context, prepare
+from ..config import Settings
+from ..demo.load import SYSTEM, load_demo
+from ..services.reads import outcomes
+from ..services.reference import records
+from ..services.reference.carriers import upsert_carrier_services
+from ..services.reference.delivery_capacity import put_delivery_capacity
+from ..services.reference.delivery_prices import put_prices
+from ..services.reference.inputs import NodeIn
+from ..services.reference.stock_rules import put_rules, put_sourcing
+from ..services.runtime.context import Context
+from . import database, invariants
+from .kpis import hourly_load, kpis
+from .run import Simulation
+from .scenario import AS_IS, Configuration, Scenario
+from .world import matches
+
+Progress = Callable[[int, int], None] | None
+
+
+def _settings(url: str) -> Settings:
+    # The simulation drives the sweep itself, at its own clock; no relay, no connectors' intake.
+    return Settings(database_url=url, hold_sweep_seconds=0, relay_seconds=0, inbox_seconds=0)
+
+
+async def simulate(scenario: Scenario, *, seed: int, folder: Path, configurations: list[Configuration] | None = None,
+                   source: str | None = None, scale: float = 1.0, progress: Progress = None) -> dict:
+    """Run the scenario once per configuration (the database's own when none is given) and report."""
+    configurations = configurations or [AS_IS]
+    base = await _base(folder, source)
+    report: dict = {"scenario": scenario.name, "seed": seed, "scale": scale, "configurations": []}
+    all_clean: dict = {}
+    for n, configuration in enumerate(configurations):
+        url = await _copy(base, folder, n)
+        try:
+            found, clean = await _one(url, scenario, configuration, seed=seed, scale=scale, progress=progress)
+        finally:
+            if url.startswith("postgresql"):
+                await database.drop_postgres(url)
+        report["configurations"].append(found)
+        report.setdefault("started", found["started"])
+        for name, value in clean.items():
+            all_clean[name] = value if value != "clean" else all_clean.get(name, "clean")
+    report["invariants"] = all_clean
+    return report
+
+
+async def _base(folder: Path, source: str | None) -> str:
+    """The data every configuration starts from: the source's, or the demo retailer loaded once."""
+    if source is not None:
+        return source
+    path = folder / "demo.db"
+    url = database.fresh_sqlite(path)
+    ctx = build_context(_settings(url))
+    try:
+        await prepare(ctx)
+        await load_demo(ctx, if_empty=False, keys_file=folder / "demo-keys.txt")
+    finally:
+        await ctx.db.dispose()
+    return url
+
+
+async def _copy(base: str, folder: Path, n: int) -> str:
+    if base.startswith("sqlite"):
+        return database.copy_sqlite(base, folder / f"run-{n}.db")
+    return await database.copy_postgres(base, f"{base.rsplit('/', 1)[1]}_sim_{n}")
+
+
+async def _one(url: str, scenario: Scenario, configuration: Configuration, *, seed: int, scale: float,
+               progress: Progress) -> tuple[dict, dict]:
+    ctx = build_context(_settings(url))
+    try:
+        await prepare(ctx)
+        await configure(ctx, configuration)
+        simulation = Simulation(ctx, scenario, seed=seed, scale=scale, progress=progress)
+        tally = await simulation.run()
+        assert tally.started is not None
+        since = tally.started - timedelta(days=1)
+        snap = await ctx.reference.get(ctx.db, now=True)
+        zone = simulation.local.zone
+        picked = await outcomes.picked_units(ctx, since)
+        figures = kpis(tally, await outcomes.orders_since(ctx, since), picked,
+                       await outcomes.overbooked(ctx, full=True),
+                       {n.id for n in snap.nodes.values() if n.type == "store"}, zone)
+        stores = {n for n, hours in hourly_load(picked, zone).items() if snap.nodes[n].type == "store"}
+        found = {"name": configuration.name, "description": configuration.description, "kpis": figures,
+                 "started": tally.started.isoformat(), "ended": tally.ended.isoformat() if tally.ended else None,
+                 "hourly_orders": _hourly(tally, zone),
+                 "store_load": {n: h for n, h in hourly_load(picked, zone).items() if n in stores},
+                 "calls_refused": dict(tally.failed_calls)}
+        return found, await invariants.check(ctx)
+    finally:
+        await ctx.db.dispose()
+
+
+def _hourly(tally, zone: ZoneInfo) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for (hour, channel), n in tally.by_hour.items():
+        found.setdefault(channel, [0] * 24)[hour] += n
+    return dict(sorted(found.items()))
+
+
+async def configure(ctx: Context, configuration: Configuration) -> None:
+    """Set what the configuration gives, through the services the API calls."""
+    if configuration.sourcing is not None:
+        await put_sourcing(ctx, configuration.sourcing, principal=SYSTEM)
+    if configuration.stock_rules is not None:
+        await put_rules(ctx, configuration.stock_rules, principal=SYSTEM)
+    if configuration.delivery_capacity is not None:
+        await put_delivery_capacity(ctx, configuration.delivery_capacity, principal=SYSTEM)
+    if configuration.delivery_prices is not None:
+        await put_prices(ctx, configuration.delivery_prices, principal=SYSTEM)
+    if configuration.carrier_services:
+        await upsert_carrier_services(ctx, configuration.carrier_services, principal=SYSTEM)
+    if configuration.nodes:
+        await _change_nodes(ctx, configuration.nodes)
+
+
+async def _change_nodes(ctx: Context, changes: dict[str, dict]) -> None:
+    snap = await ctx.reference.get(ctx.db, now=True)
+    changed = []
+    cursor = None
+    while True:
+        page = await records.list_nodes(ctx, type=None, cursor=cursor, limit=500)
+        for view in page["items"]:
+            node = snap.nodes[view["id"]]
+            update: dict = {}
+            for pattern, fields in changes.items():
+                if matches(node, [pattern]):
+                    update.update(fields)
+            if update:
+                changed.append(NodeIn.model_validate({**view, **update}))
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    await records.upsert_nodes(ctx, changed)
+
+

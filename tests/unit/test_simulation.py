@@ -1,0 +1,143 @@
+"""The simulation's parts that are plain computation: scenarios checked as data, the customers drawn, their
+choice, the world's answers."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from oms.demo.generate import build
+from oms.domain.errors import InvalidInput
+from oms.domain.geo import haversine_km
+from oms.domain.reference import NodeRef, ProductRef
+from oms.simulation.choice import choose
+from oms.simulation.demand import Demand, population
+from oms.simulation.scenario import Choice, Scenario, built_in, load_configuration, load_scenario
+from oms.simulation.world import matches
+
+PARIS = ZoneInfo("Europe/Paris")
+DAY = {"name": "t", "channels": {"web": {"share": 1.0, "profile": "p"}}, "profiles": {"p": [1.0] * 24}}
+
+
+def test_the_built_in_scenarios_and_configurations_are_valid():
+    assert set(built_in("scenarios")) == {"ordinary-weekday", "black-friday", "store-strike", "dc-outage"}
+    for name in built_in("scenarios"):
+        assert load_scenario(name).name == name
+    for name in ("cost_optimal", "nearest", "priority"):
+        assert load_configuration(name).sourcing is not None
+    assert load_scenario("black-friday").orders_per_day == 4 * load_scenario("ordinary-weekday").orders_per_day
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"channels": {"web": {"share": 0.5, "profile": "p"}}}, "add up to 1"),
+    ({"channels": {"web": {"share": 1.0, "profile": "evening"}}}, "profiles lack"),
+    ({"profiles": {"p": [1.0] * 23}}, "24 hourly weights"),
+    ({"incidents": [{"kind": "node_closed"}]}, "names its nodes"),
+    ({"incidents": [{"kind": "flash_sale", "sku": "DEC-0001"}]}, "orders it brings"),
+    ({"incidents": [{"kind": "carrier_off", "carrier": "x", "day": 3}]}, "beyond the scenario"),
+    ({"orders_per_day": 0}, "greater than or equal to 1"),
+])
+def test_a_wrong_scenario_is_refused_by_name(tmp_path, change, named):
+    path = tmp_path / "s.json"
+    path.write_text(__import__("json").dumps({**DAY, **change}))
+    with pytest.raises(InvalidInput) as caught:
+        load_scenario(str(path))
+    assert named in caught.value.detail
+
+
+def test_an_unknown_scenario_names_the_built_in_ones():
+    with pytest.raises(InvalidInput, match="ordinary-weekday"):
+        load_scenario("no-such-day")
+
+
+@pytest.mark.parametrize(("today", "starts", "first"), [
+    (date(2026, 12, 8), "tue", date(2026, 12, 15)),  # a Tuesday: the next one
+    (date(2026, 12, 7), "tue", date(2026, 12, 8)),
+    (date(2026, 12, 8), "black-friday", date(2027, 11, 26)),
+    (date(2027, 11, 1), "black-friday", date(2027, 11, 26)),
+    (date(2028, 11, 2), "black-friday", date(2028, 11, 24)),  # 4th Thursday of November 2028: the 23rd
+])
+def test_the_first_day(today, starts, first):
+    assert Scenario.model_validate({**DAY, "starts": starts}).first_day(today) == first
+
+
+def _demand(seed: int, scenario: Scenario | None = None) -> Demand:
+    products, nodes, stock = build()
+    refs = {p.sku: ProductRef(p.sku, p.name, p.weight_g, p.price.amount, p.price.currency, p.bulky, p.hazardous)
+            for p in products}
+    held: dict[str, int] = {}
+    for row in stock:
+        held[row.sku] = held.get(row.sku, 0) + row.on_hand
+    stores = [NodeRef(n.id, n.type, n.name, n.address.lat, n.address.lng, n.timezone, frozenset(), frozenset(), True)
+              for n in nodes if n.type == "store"]
+    return Demand(scenario or load_scenario("ordinary-weekday"), refs, held, stores, np.random.default_rng(seed),
+                  scale=0.05)
+
+
+def test_the_same_seed_brings_the_same_customers_and_another_seed_others():
+    first = _demand(7).arrivals(date(2027, 3, 9))
+    assert first == _demand(7).arrivals(date(2027, 3, 9))
+    assert first != _demand(8).arrivals(date(2027, 3, 9))
+
+
+def test_customers_come_by_channel_and_hour_as_the_profiles_say():
+    arrivals = _demand(1).arrivals(date(2027, 3, 9))
+    assert 900 <= len(arrivals) <= 1100  # 5 % of 20,000
+    assert arrivals == sorted(arrivals, key=lambda a: a.at)
+    local = [(a.channel, a.at.astimezone(PARIS)) for a in arrivals]
+    assert all(t.date() == date(2027, 3, 9) for _, t in local)
+    stores = [t.hour for c, t in local if c == "store"]
+    assert stores and all(9 <= h <= 20 for h in stores)  # the tills' hours (the profile: 09:00 to 21:00)
+    web = [t.hour for c, t in local if c == "web"]
+    assert sum(1 for h in web if 19 <= h < 23) > 3 * sum(1 for h in web if 1 <= h < 5)  # evening, not night
+
+
+def test_till_customers_live_near_their_store_and_the_others_where_the_french_live():
+    demand = _demand(2)
+    arrivals = demand.arrivals(date(2027, 3, 9))
+    stores = {s.id: s for s in demand.stores}
+    for a in arrivals:
+        if a.store_id:
+            store = stores[a.store_id]
+            assert haversine_km(store.lat, store.lng, a.place.lat, a.place.lng) < 40
+    places, people = population()
+    assert abs(people.sum() - 1) < 1e-9 and all(p.postal_code < "97" for p in places)
+    paris = sum(1 for a in arrivals if not a.store_id and a.place.postal_code.startswith("75"))
+    others = sum(1 for a in arrivals if not a.store_id)
+    assert 0.01 < paris / others < 0.10  # Paris: about 3.5 % of the French
+
+
+def test_carts_favour_what_the_network_holds_and_sofas_come_alone():
+    demand = _demand(3)
+    carts = [demand.cart() for _ in range(3000)]
+    assert all(len({s for s, _ in c}) == len(c) for c in carts)  # a SKU once per cart
+    assert all(q == 1 for c in carts for s, q in c if s in demand.bulky)
+    bought = {s for c in carts for s, _ in c}
+    assert len(bought) > 150  # a long tail, not a handful
+
+
+def _option(mode: str, price: int, days: float, now: datetime) -> dict:
+    return {"mode": mode, "price": {"amount": price, "currency": "EUR"},
+            "latest": (now + timedelta(days=days)).isoformat()}
+
+
+def test_customers_choose_cheaper_and_sooner_and_walk_away_from_the_unbearable():
+    now = datetime(2027, 3, 9, 20, tzinfo=PARIS)
+    rng = np.random.default_rng(1)
+    neutral = Choice(taste={}, walk_away=-100.0)
+    cheap, dear = _option("home_standard", 0, 2, now), _option("home_standard", 2000, 2, now)
+    picks = [choose([cheap, dear], now, neutral, rng)["price"]["amount"] for _ in range(500)]
+    assert picks.count(0) > 0.9 * len(picks)
+    soon, late = _option("home_standard", 500, 1, now), _option("home_standard", 500, 8, now)
+    picks = [choose([soon, late], now, neutral, rng)["latest"] for _ in range(500)]
+    assert picks.count(soon["latest"]) > 0.9 * len(picks)
+    unbearable = _option("home_standard", 9900, 30, now)
+    assert sum(choose([unbearable], now, Choice(taste={}), rng) is None for _ in range(200)) > 190
+    assert choose([], now, neutral, rng) is None
+
+
+def test_nodes_are_named_by_id_type_or_prefix():
+    node = NodeRef("ST-LYON", "store", "x", 45.0, 4.0, "Europe/Paris", frozenset(), frozenset(), True)
+    assert matches(node, ["ST-LYON"]) and matches(node, ["store"]) and matches(node, ["ST-*"])
+    assert not matches(node, ["ST-LYON-*"]) and not matches(node, ["warehouse"])
