@@ -6,9 +6,13 @@ BENCH_DB ?= $(or $(OMS_BENCH_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/
 
 .PHONY: run test test-instants lint browser screenshots bench bench-large bench-capture fuzz clean
 
+# The demo retailer at work (a slow simulated flow of customers, stores and carriers): `make run LIVE=--no-live`
+# serves it still.
+LIVE ?= --live
+
 run: $(VENV)/.run-installed
 	$(BIN)/oms demo --if-empty
-	$(BIN)/oms serve
+	$(BIN)/oms serve $(LIVE)
 
 test: $(VENV)/.dev-installed lint browser
 	$(BIN)/pytest

@@ -58,13 +58,23 @@ def run(coro_fn):
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-          workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only)")] = 1):
+          workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only)")] = 1,
+          live: Annotated[bool, typer.Option(
+              help="The demo retailer at work: a slow simulated flow of customers, stores and carriers in real "
+                   "time (the demo's database only; one server process)")] = False):
     """Apply pending migrations, then serve the API (and /docs) and the console (/console)."""
+    import os
+
     import uvicorn
 
     if workers > 1 and settings().database_url.startswith("sqlite"):
         err.print("[red]error:[/red] several workers need PostgreSQL (OMS_DATABASE_URL=postgresql://…)")
         raise typer.Exit(2)
+    if live and workers > 1:
+        err.print("[red]error:[/red] --live runs in one server process: --workers 1")
+        raise typer.Exit(2)
+    if live:
+        os.environ["OMS_LIVE_DEMO"] = "1"  # read by the server's settings, in the process uvicorn starts
     run(lambda ctx: asyncio.sleep(0))  # migrate once, before any worker starts
     console.print(f"OMS serving on [bold]http://{host}:{port}[/bold] — API docs at http://{host}:{port}/docs, "
                   f"the console at http://{host}:{port}/console (sign in with an API key)")
@@ -234,7 +244,9 @@ def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
                   "stock rows) or very-large (1,000 stores, 4 DCs, 100,000 SKUs, about 5 million)")] = None,
          history: Annotated[bool, typer.Option(
              help="The stores' last 90 days of sales, so that replenishment proposes from them (the demo's size "
-                  "only)")] = True):
+                  "only)")] = True,
+         live: Annotated[bool, typer.Option(
+             help="Then serve it with a slow simulated flow running in real time (as oms serve --live)")] = False):
     """Load the demo retailer (2 DCs, 42 stores, 10 lockers, 361 relay points, a supplier, 500 SKUs, the stores'
     last 90 days of sales) and show its API keys."""
     from rich.progress import Progress
@@ -269,6 +281,8 @@ def demo(if_empty: Annotated[bool, typer.Option("--if-empty",
             console.print(f"  {k.role:<8} {k.scope or '':<16} {k.key}", markup=False, highlight=False)
     else:
         console.print("No demo keys on file; create one with `oms keys create --role admin`.", markup=False)
+    if live:
+        serve(live=True)
 
 
 @app.command()
@@ -413,6 +427,9 @@ def simulate(scenario: Annotated[str | None, typer.Option(
              days: Annotated[int | None, typer.Option(min=1, max=28, help="Days of orders (the scenario's own by "
                                                                            "default)")] = None,
              seed: Annotated[int, typer.Option(help="The same seed, the same customers")] = 1,
+             seeds: Annotated[int, typer.Option(
+                 min=1, max=50, help="Run this many seeds (from --seed on): figures with their 95 % intervals, and "
+                                     "the differences between configurations")] = 1,
              compare: Annotated[list[str] | None, typer.Option(
                  help="A configuration to run the scenario with (repeat it to compare several): a built-in one "
                       "(cost_optimal, nearest, priority) or a JSON file; by default the database's own")] = None,
@@ -429,7 +446,7 @@ def simulate(scenario: Annotated[str | None, typer.Option(
     from rich.progress import Progress
 
     from .simulation import invariants
-    from .simulation.report import table, write_json
+    from .simulation.report import differences, table, write_html, write_json
     from .simulation.scenario import built_in, load_configuration, load_scenario
     from .simulation.simulate import simulate as simulating
 
@@ -453,7 +470,8 @@ def simulate(scenario: Annotated[str | None, typer.Option(
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(f"{chosen.name}: customers", total=None)
         try:
-            found = asyncio.run(simulating(chosen, seed=seed, folder=folder, configurations=configurations,
+            found = asyncio.run(simulating(chosen, seeds=list(range(seed, seed + seeds)), folder=folder,
+                                           configurations=configurations,
                                            source=database, scale=scale,
                                            progress=lambda n, total: bar.update(task, completed=n, total=total)))
         except OmsError as exc:
@@ -461,7 +479,9 @@ def simulate(scenario: Annotated[str | None, typer.Option(
             err.print("error:", exc.detail, style="red", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
     console.print(table(found))
-    console.print(f"report: {write_json(found, folder)}", markup=False, highlight=False)
+    if (versus := differences(found)) is not None:
+        console.print(versus)
+    console.print(f"report: {write_json(found, folder)}, {write_html(found, folder)}", markup=False, highlight=False)
     wrong = invariants.broken(found["invariants"])
     if wrong:
         err.print(f"broken invariants: {', '.join(wrong)} (see report.json)", style="red", markup=False)

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # How often a server releases expired cart holds and backorders whose units are there (0: never;
     # captures still free expired holds when they need to).
     hold_sweep_seconds: float = Field(default=5.0, ge=0)
+    # A slow simulated flow of customers, nodes and carriers runs in the server in real time (the demo
+    # retailer's database only: ``oms serve --live``, ``make run``).
+    live_demo: bool = False
     # At most how often the sweep plans the orders waiting for release again together, when stock counts
     # moved (0: only before a release wave and on demand).
     reoptimise_seconds: float = Field(default=60.0, ge=0)

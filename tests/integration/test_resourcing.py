@@ -106,6 +106,33 @@ async def test_an_order_waiting_for_units_is_sourced_when_stock_comes_back(ctx, 
     assert await retry_waiting(ctx) == 0
 
 
+async def test_an_order_awaiting_sourcing_is_tried_again_when_its_stock_moves_or_an_hour_passed(ctx, client,
+                                                                                                 monkeypatch):
+    from oms.services.orders import resourcing
+    keys = await seed(ctx, client)
+    await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 0}])
+    placed = await capture(client, keys, order("R-9", [("SKU-A", 2)]))
+    await confirm(client, keys.h("store_paris"), placed["fulfillments"][0]["id"], "reject", reason="none left")
+    planned = []
+    real = resourcing.resource_order
+
+    async def counted(ctx, order_id, **kwargs):
+        planned.append(order_id)
+        return await real(ctx, order_id, **kwargs)
+
+    monkeypatch.setattr(resourcing, "resource_order", counted)
+    assert await retry_waiting(ctx) == 0 and planned == [placed["id"]]  # first seen: tried
+    await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-B", "on_hand": 7}])
+    assert await retry_waiting(ctx) == 0 and len(planned) == 1  # another SKU moved: not tried
+    ctx.clock.advance(resourcing.QUIET)
+    assert await retry_waiting(ctx) == 0 and len(planned) == 2  # an hour on: tried all the same
+    await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 1}])
+    assert await retry_waiting(ctx) == 0 and len(planned) == 3  # its SKU moved: tried (one unit is not two)
+    await put(client, keys, "/v1/inventory", [{"node_id": "DC-PARIS", "sku": "SKU-A", "on_hand": 2}])
+    assert await retry_waiting(ctx) == 1 and len(planned) == 4
+    assert (await get_order(client, keys, placed["id"]))["status"] == "created"
+
+
 async def test_a_promise_no_node_can_keep_lists_the_options_and_each_can_be_taken(ctx, client):
     keys = await priced(ctx, client)
     # The Paris store has a mug and a rug; the DC has mugs, only Lyon has other rugs (a day slower).

@@ -13,7 +13,9 @@ from oms.domain.geo import haversine_km
 from oms.domain.reference import NodeRef, ProductRef
 from oms.simulation.choice import choose
 from oms.simulation.demand import Demand, population
+from oms.simulation.report import html
 from oms.simulation.scenario import Choice, Scenario, built_in, load_configuration, load_scenario
+from oms.simulation.seeds import combine, interval
 from oms.simulation.world import matches
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -141,3 +143,35 @@ def test_nodes_are_named_by_id_type_or_prefix():
     node = NodeRef("ST-LYON", "store", "x", 45.0, 4.0, "Europe/Paris", frozenset(), frozenset(), True)
     assert matches(node, ["ST-LYON"]) and matches(node, ["store"]) and matches(node, ["ST-*"])
     assert not matches(node, ["ST-LYON-*"]) and not matches(node, ["warehouse"])
+
+
+def _run(name: str, kept: float, cost: int) -> dict:
+    return {"name": name, "description": "", "started": "2027-03-09T00:00:00+01:00",
+            "kpis": {"promise_kept": kept, "cost_per_order": cost, "promise_kept_by_mode": {"locker": kept},
+                     "orders_captured": 100},
+            "hourly_orders": {"web": [1] * 24}, "store_load": {"ST-LYON": [0] * 10 + [5] * 14}}
+
+
+def test_seeds_give_means_intervals_and_paired_differences():
+    per_seed = [[_run("a", 0.95, 900), _run("b", 0.97, 850 + s)] for s in range(5)]
+    combined, differences = combine(per_seed)
+    assert [c["name"] for c in combined] == ["a", "b"]
+    assert combined[1]["kpis"]["cost_per_order"] == 852 and len(combined[1]["seeds"]) == 5
+    cost = combined[1]["intervals"]["cost_per_order"]
+    assert cost["low"] < 852 < cost["high"]
+    versus = differences[0]
+    assert versus["configuration"] == "b" and versus["against"] == "a"
+    assert versus["kpis"]["cost_per_order"]["mean"] == -48
+    assert versus["kpis"]["promise_kept"]["low"] == versus["kpis"]["promise_kept"]["high"] == 0.02  # no spread
+    assert interval([3.0]) == {"mean": 3.0, "low": None, "high": None}
+
+
+def test_the_html_report_stands_alone():
+    report = {"scenario": "x<y", "seeds": [1], "scale": 1.0, "started": "2027-03-09T00:00:00+01:00",
+              "configurations": [_run("a&b", 0.95, 900)], "invariants": {"inventory_check": "clean",
+                                                                          "capacity": [{"node_id": "ST-LYON"}]}}
+    page = html(report)
+    assert page.startswith("<!doctype html>") and page.count("<svg") == 4
+    assert "x&lt;y" in page and "a&amp;b" in page and "x<y" not in page
+    assert "http" not in page and "<script" not in page  # nothing fetched, nothing run
+    assert "capacity: 1 rows wrong" in page

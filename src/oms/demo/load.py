@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from ..db import tables as t
@@ -21,6 +22,7 @@ from ..services.reference import records
 from ..services.reference.carriers import upsert_carrier_services
 from ..services.reference.delivery_capacity import put_delivery_capacity
 from ..services.reference.delivery_prices import put_prices
+from ..services.reference.documents import has_document, put_document
 from ..services.reference.holidays import from_package, put_public_holidays
 from ..services.reference.keys import create_key
 from ..services.reference.stock_rules import put_sourcing
@@ -37,6 +39,7 @@ from .replenishment import build_replenishment
 KEYS_FILE = Path("var") / "demo-keys.txt"
 HOLIDAY_REGIONS = (None, "57", "6AE")  # France's, and Moselle's and Alsace's own (Good Friday, 26 December)
 SYSTEM = Principal("demo", Role.ADMIN)
+DEMO = "demo"  # the settings document marking the demo retailer's database
 HISTORY_CHUNK = 20_000  # movements of the stores' history per feed call
 # One key per role; the node key works for the first Paris store.
 ROLES = (("admin", None), ("channel", "web"), ("node", "ST-PARIS-RIVOLI"), ("viewer", None))
@@ -94,7 +97,10 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     ``progress`` is told the stock rows as they are stored.
     """
     if if_empty and (await records.list_products(ctx, cursor=None, limit=1))["items"]:
-        return Summary(loaded=False, keys=read_keys(keys_file))
+        keys = read_keys(keys_file)
+        if keys and not await is_demo(ctx):  # the demo, loaded by an earlier version, which kept no mark
+            await put_document(ctx, DEMO, DemoMark(), principal=SYSTEM)
+        return Summary(loaded=False, keys=keys)
 
     years = [ctx.clock.now().year + i for i in range(3)]  # a what-if promise looks up to a year ahead
     moves: list[DeltaIn] = []
@@ -139,6 +145,7 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
                                     key=known.get((role, scope)))
         keys.append(DemoKey(role, scope, plain))
     write_keys(keys_file, keys)
+    await put_document(ctx, DEMO, DemoMark(nodes=len(nodes)), principal=SYSTEM)
     return Summary(
         loaded=True,
         nodes=dict(Counter(str(n.type) for n in nodes)),
@@ -148,6 +155,16 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
         keys=keys,
         history=applied,
     )
+
+
+class DemoMark(BaseModel):
+    """What says that the database holds the demo retailer (what may place simulated orders in it)."""
+
+    nodes: int | None = None  # as loaded
+
+
+async def is_demo(ctx: Context) -> bool:
+    return await has_document(ctx, DEMO)
 
 
 async def _has_history(ctx: Context) -> bool:

@@ -1,7 +1,6 @@
 """Where a simulation runs: never on the retailer's own data. A copy of it (an SQLite file copied, a PostgreSQL
 database made from it as a template), or a new database with the demo retailer loaded."""
 
-import shutil
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -10,6 +9,7 @@ from sqlalchemy import text
 
 from ..db.engine import make_engine
 from ..domain.errors import FieldError, InvalidInput
+from ..files import private_file, private_folder
 
 
 def sqlite_path(url: str) -> Path:
@@ -21,19 +21,22 @@ def copy_sqlite(source: str, target: Path) -> str:
     path = sqlite_path(source)
     if not path.is_file():
         raise InvalidInput([FieldError("--database", f"{path} does not exist")])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
+    _private(target)
     with sqlite3.connect(path) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     return f"sqlite:///{target}"
 
 
-def fresh_sqlite(target: Path, template: Path | None = None) -> str:
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _private(target: Path) -> None:
+    """A new, empty file readable by its owner only, in a private folder: it will hold the retailer's data."""
+    private_folder(target.parent)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
-    if template is not None:
-        shutil.copyfile(template, target)
+    private_file(target)
+
+
+def fresh_sqlite(target: Path) -> str:
+    _private(target)
     return f"sqlite:///{target}"
 
 

@@ -68,22 +68,24 @@ class Demand:
 
     def arrivals(self, first: date) -> list[Arrival]:
         """Every customer of the scenario's days, in time order."""
+        return [a for d in range(self.scenario.days) for a in self.day(first + timedelta(days=d), d + 1)]
+
+    def day(self, day: date, number: int) -> list[Arrival]:
+        """The customers of one day, the scenario's ``number``-th (its incidents), in time order."""
         found: list[Arrival] = []
         scenario = self.scenario
-        for d in range(scenario.days):
-            day = first + timedelta(days=d)
-            for channel, demand in scenario.channels.items():
-                weights = np.array(scenario.profiles[demand.profile], dtype=float)
-                expected = scenario.orders_per_day * self.scale * demand.share * weights / weights.sum()
-                for hour, mean in enumerate(expected):
-                    for _ in range(self.rng.poisson(mean)):
-                        found.append(self._arrival(self._instant(day, hour), channel))
-            for incident in scenario.incidents:
-                if incident.kind == "flash_sale" and incident.day == d + 1 and incident.sku:
-                    start = datetime.combine(day, time.fromisoformat(incident.at), self.zone)
-                    for _ in range(round(incident.orders * self.scale)):
-                        at = start + timedelta(seconds=float(self.rng.uniform(0, 3600)))
-                        found.append(Arrival(at, "web", ((incident.sku, 1),), self._place(), flash=True))
+        for channel, demand in scenario.channels.items():
+            weights = np.array(scenario.profiles[demand.profile], dtype=float)
+            expected = scenario.orders_per_day * self.scale * demand.share * weights / weights.sum()
+            for hour, mean in enumerate(expected):
+                for _ in range(self.rng.poisson(mean)):
+                    found.append(self._arrival(self._instant(day, hour), channel))
+        for incident in scenario.incidents:
+            if incident.kind == "flash_sale" and incident.day == number and incident.sku:
+                start = datetime.combine(day, time.fromisoformat(incident.at), self.zone)
+                for _ in range(round(incident.orders * self.scale)):
+                    at = start + timedelta(seconds=float(self.rng.uniform(0, 3600)))
+                    found.append(Arrival(at, "web", ((incident.sku, 1),), self._place(), flash=True))
         return sorted(found, key=lambda a: a.at)
 
     def _instant(self, day: date, hour: int) -> datetime:

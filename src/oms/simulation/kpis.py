@@ -26,6 +26,9 @@ def kpis(tally: Tally, orders: list[dict], picked: list[tuple[str, datetime, int
     end = tally.ended
     late = [o for o in orders if o["latest"] and o["status"] != OStatus.CANCELLED and (
         (o in reached and o not in kept) or (o not in reached and end and end > datetime.fromisoformat(o["latest"])))]
+    why: Counter = Counter()
+    for o in late:
+        why.update(tally.flags.get(o["id"]) or {"nothing went wrong: the promise was too optimistic"})
     by_mode: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for o in reached:
         by_mode[o["mode"]][1] += 1
@@ -48,12 +51,15 @@ def kpis(tally: Tally, orders: list[dict], picked: list[tuple[str, datetime, int
         "promise_kept_by_mode": {m: _share(k, n) for m, (k, n) in sorted(by_mode.items())},
         "reached": len(reached),
         "late": len(late),
+        "late_because": dict(why.most_common()),
+        "late_by_mode": dict(Counter(o["mode"] for o in late).most_common()),
         "at_risk": sum(1 for o in orders if o["at_risk"]),
         "cancelled": sum(1 for o in orders if o["status"] == OStatus.CANCELLED),
         "cost_per_order": round(statistics.fmean(costs)) if costs else None,
         "split_rate": _share(sum(1 for p in parts if p > 1), len(parts)),
         "shipments_per_order": round(statistics.fmean(parts), 3) if parts else None,
         "resourced": sum(o["resourced"] for o in orders),
+        "customer_service": {"later_date_taken": tally.late_accepted, "lines_cancelled": tally.lines_cancelled},
         "rejections": sum(o["rejected"] for o in orders),
         "short_picks": sum(o["short"] for o in orders),
         "carbon_g_per_order": round(tally.carbon_g / tally.carbon_known) if tally.carbon_known else None,

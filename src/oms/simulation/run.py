@@ -27,9 +27,10 @@ from ..services.fulfillment.inputs import ActionIn, TrackingIn
 from ..services.fulfillment.sla import expire_unaccepted
 from ..services.fulfillment.uncollected import send_back_uncollected
 from ..services.orders.batch import when_due
+from ..services.orders.cancel import cancel_order
 from ..services.orders.capture import capture_order
-from ..services.orders.inputs import OrderIn
-from ..services.orders.resourcing import retry_waiting
+from ..services.orders.inputs import CancelIn, OrderIn
+from ..services.orders.resourcing import resource_order, retry_waiting
 from ..services.orders.waves import release_due
 from ..services.promise import options
 from ..services.promise.inputs import PromiseIn
@@ -52,8 +53,10 @@ AT_THE_NODE = (M.CLICK_AND_COLLECT, M.RESERVE_IN_STORE, M.STORE_CARRY_OUT)
 TICK = timedelta(minutes=1)  # what happens within a minute is done together, at the minute's start
 SWEEP = timedelta(minutes=5)
 IDLE_SWEEP = timedelta(hours=1)  # when nothing else happens (the days parcels are collected or sent back)
+LIVE_NAP = 30.0  # live, the longest wait before looking at what is next (the server's clock may be moved)
 AT_ONCE = 8  # calls in flight together (a shop's, nodes', carriers' calls overlap in the real world)
-WATCHED = ("fulfillment.released", "fulfillment.ready_for_pickup")
+WATCHED = ("fulfillment.released", "fulfillment.ready_for_pickup", "order.at_risk")
+CUSTOMER_SERVICE = Principal("simulation", Role.ADMIN, None)
 # The sweep's passes, as a server runs them (replenishment proposals are left out: nothing approves them here).
 SWEPT = (release_expired, when_due, release_due, expire_unaccepted, release_backorders, retry_waiting,
          send_back_uncollected, tell_low_stock)
@@ -74,8 +77,11 @@ class Tally:
     phantom_units: int = 0
     walk_in_units: int = 0
     short_units: int = 0
+    late_accepted: int = 0  # orders at risk whose customers took a later date
+    lines_cancelled: int = 0  # … or had the missing lines cancelled
     calls: int = 0
     failed_calls: Counter = field(default_factory=Counter)  # a node's or carrier's call refused, by code
+    flags: dict = field(default_factory=dict)  # order id -> what happened to it that may make it late
     wall_s: float = 0.0
     cpu_s: float = 0.0
     started: datetime | None = None
@@ -95,22 +101,24 @@ class Simulation:
         self._last_event = ""
         self._seen: set[str] = set()
         self._numbers = itertools.count(1)
+        self.live_mode = False
+        self.total = 0
+        self.prefix = f"SIM-{seed}"  # the orders' channel references: SIM-<seed>-<day>-<n>
 
     def at(self, when: datetime, action: Callable[[], Awaitable[object]], *, periodic: bool = False) -> None:
         heapq.heappush(self._heap, (when, next(self._seq), action, periodic))
         if not periodic:
             self._pending += 1
 
-    async def run(self) -> Tally:
+    async def _begin(self, today_only: bool = False) -> None:
+        """The world as the service's data says it is, and the days' customers."""
         ctx, scenario = self.ctx, self.scenario
         snap = await ctx.reference.get(ctx.db, now=True)
         zone = ZoneInfo(next(iter(snap.nodes.values())).timezone) if snap.nodes else ZoneInfo("Europe/Paris")
         self.local = LocalTime(zone)
         self.snap = snap
-        first = scenario.first_day(self.local.date(ctx.clock.now()))
-        start = self.local.at(first, "00:00")
-        self.end = self.local.at(first + timedelta(days=scenario.days + scenario.settle_days), "00:00")
-        ctx.clock.set(start)
+        today = self.local.date(ctx.clock.now())
+        first = today if today_only else scenario.first_day(today)
         self.world = World(scenario, snap.nodes, snap.times, snap.carriers, self.rng, first)
         rows = await outcomes.stock_rows(ctx)
         self.world.stock(rows)
@@ -120,13 +128,22 @@ class Simulation:
         self.world.incidents(self.local)
         self.tally.phantom_units = self.world.phantom
         self._last_event = await outcomes.last_event(ctx)
-        stores = [n for n in snap.nodes.values() if n.type == "store" and n.active]
-        demand = Demand(scenario, snap.products, held, stores, self.rng, timezone=str(zone), scale=self.scale)
-        arrivals = demand.arrivals(first)
-        self.total = len(arrivals)
-        for n, arrival in enumerate(arrivals):
-            self.at(arrival.at, partial(self._customer, arrival, n))
-        self._walk_ins(stores, first)
+        self.stores = [n for n in snap.nodes.values() if n.type == "store" and n.active]
+        self.demand = Demand(scenario, snap.products, held, self.stores, self.rng, timezone=str(zone),
+                             scale=self.scale)
+        self.first = first
+
+    async def run(self) -> Tally:
+        """The scenario's days, from the first one after the service's clock, as fast as the service goes."""
+        ctx, scenario = self.ctx, self.scenario
+        await self._begin()
+        first = self.first
+        start = self.local.at(first, "00:00")
+        self.end = self.local.at(first + timedelta(days=scenario.days + scenario.settle_days), "00:00")
+        ctx.clock.set(start)
+        self.total = 0
+        for d in range(scenario.days):
+            self._day(first + timedelta(days=d), d + 1)
         for incident in scenario.incidents:
             if incident.kind == "out_of_stock":
                 when = self.local.at(first + timedelta(days=incident.day - 1), incident.at)
@@ -139,18 +156,53 @@ class Simulation:
         self.tally.ended = ctx.clock.now()
         return self.tally
 
+    async def live(self) -> None:
+        """Day after day in real time, on the service's own clock, beside a server that runs its own sweep:
+        the demo retailer at work (``oms serve --live``). Runs until cancelled."""
+        await self._begin(today_only=True)
+        self.live_mode = True
+        self.end = datetime.max.replace(tzinfo=self.local.zone)
+        self._day(self.first, 1, after=self.ctx.clock.now())
+        self.tally.started = self.ctx.clock.now()
+        await self._loop()
+
+    def _day(self, day, number: int, *, after: datetime | None = None) -> None:
+        """A day's customers and walk-in sales; live, the next day's come at its midnight."""
+        arrivals = [a for a in self.demand.day(day, number) if after is None or a.at >= after]
+        self.total += len(arrivals)
+        tag = f"{day:%Y%m%d}"
+        for n, arrival in enumerate(arrivals):
+            self.at(arrival.at, partial(self._customer, arrival, f"{tag}-{n}"))
+        self._walk_ins(day, after)
+        if self.live_mode:
+            self.at(self.local.at(day + timedelta(days=1), "00:00"),
+                    partial(self._next_day, day + timedelta(days=1), number + 1))
+
+    async def _next_day(self, day, number: int) -> None:
+        self._day(day, number)
+
     async def _loop(self) -> None:
         gate = asyncio.Semaphore(AT_ONCE)
 
         async def one(action):
             async with gate:
-                await action()
+                if not self.live_mode:
+                    await action()
+                    return
+                try:
+                    await action()
+                except Exception:  # live beside a server: a failed step is logged, the flow goes on
+                    log.exception("a simulated step failed")
 
         while self._heap:
             when = self._heap[0][0]
-            if when >= self.end or (self._pending == 0 and self._heap[0][3] and when >= self.end):
+            if when >= self.end:
                 break
-            if when > self.ctx.clock.now():
+            now = self.ctx.clock.now()
+            if self.live_mode and when > now:
+                await asyncio.sleep(min(LIVE_NAP, (when - now).total_seconds()))
+                continue
+            if when > now:
                 self.ctx.clock.set(when)
             batch = []
             while self._heap and self._heap[0][0] < when + TICK:
@@ -163,7 +215,7 @@ class Simulation:
 
     # The customers.
 
-    async def _customer(self, arrival: Arrival, n: int) -> None:
+    async def _customer(self, arrival: Arrival, n: str) -> None:
         ctx, tally = self.ctx, self.tally
         tally.offered += 1
         tally.by_hour[(arrival.at.astimezone(self.local.zone).hour, arrival.channel)] += 1
@@ -183,13 +235,16 @@ class Simulation:
         if not offered:
             tally.no_option += 1
             return
-        chosen = choose(offered, ctx.clock.now(), self.scenario.choice, self.rng)
+        # The customer's own draw: the same customer chooses alike in every configuration and however the
+        # calls in flight interleave.
+        chosen = choose(offered, ctx.clock.now(), self.scenario.choice,
+                        np.random.default_rng((self.seed, *map(int, n.split("-")))))
         if chosen is None:
             tally.walked_away += 1
             return
         order = self._order(arrival, chosen, n)
         try:
-            await capture_order(ctx, order, principal=channel, idempotency_key=f"sim-{self.seed}-{n}")
+            await capture_order(ctx, order, principal=channel, idempotency_key=f"{self.prefix}-{n}")
         except OmsError as exc:
             tally.refused[exc.code] += 1
             return
@@ -201,18 +256,19 @@ class Simulation:
         if self.progress:
             self.progress(tally.offered, self.total)
 
-    def _order(self, arrival: Arrival, option: dict, n: int) -> OrderIn:
+    def _order(self, arrival: Arrival, option: dict, n: str) -> OrderIn:
         products = self.snap.products
         place = arrival.place
         delivery: dict = {"mode": option["mode"], "promise_id": option["promise_id"]}
         if option.get("pickup_node_id"):
             delivery["pickup_node_id"] = option["pickup_node_id"]
         else:
-            delivery["address"] = {"line1": f"{1 + n % 120} rue de la Simulation", "postal_code": place.postal_code,
+            number = 1 + int(n.rsplit("-", 1)[1]) % 120
+            delivery["address"] = {"line1": f"{number} rue de la Simulation", "postal_code": place.postal_code,
                                    "city": "Simulée", "country": "FR", "lat": place.lat, "lng": place.lng}
         return OrderIn.model_validate({
-            "channel": arrival.channel, "external_ref": f"SIM-{self.seed}-{n}",
-            "customer": {"name": f"Client {n:06d}", "email": f"client{n:06d}@example.com"},
+            "channel": arrival.channel, "external_ref": f"{self.prefix}-{n}",
+            "customer": {"name": f"Client {n}", "email": f"client.{n}@example.com"},
             "lines": [{"sku": s, "quantity": q, "unit_price": {"amount": products[s].price_amount,
                                                                "currency": products[s].currency}}
                       for s, q in arrival.lines],
@@ -220,24 +276,22 @@ class Simulation:
 
     # The stores' tills and the incidents on stock.
 
-    def _walk_ins(self, stores: list, first) -> None:
-        """Each store's walk-in sales, told hour by hour through its tills' feed."""
-        rule = self.scenario.nodes.walk_in_units
-        if not rule:
+    def _walk_ins(self, day, after: datetime | None) -> None:
+        """Each store's walk-in sales of the day, told hour by hour through its tills' feed."""
+        if not self.scenario.nodes.walk_in_units:
             return
+        for hour in range(24):
+            when = self.local.at(day, f"{hour:02d}:59")
+            if after is None or when >= after:
+                self.at(when, partial(self._sell, when))
+
+    async def _sell(self, when: datetime) -> None:
+        moves = []
         skus_of: dict[str, list[str]] = {}
         for (node_id, sku), units in self.world.shelves.items():
             if units > 0:
                 skus_of.setdefault(node_id, []).append(sku)
-        for d in range(self.scenario.days):
-            day = first + timedelta(days=d)
-            for hour in range(24):
-                when = self.local.at(day, f"{hour:02d}:59")
-                self.at(when, partial(self._sell, stores, skus_of, when))
-
-    async def _sell(self, stores: list, skus_of: dict[str, list[str]], when: datetime) -> None:
-        moves = []
-        for store in stores:
+        for store in self.stores:
             calendar = self.snap.times[store.id].calendar
             spans = calendar.spans(calendar.local_date(when))
             minutes = sum((b - a).total_seconds() / 60 for a, b in spans)
@@ -286,6 +340,10 @@ class Simulation:
                     self._released(data, occurred)
                 elif kind == "fulfillment.ready_for_pickup":
                     self._ready(data, occurred)
+                elif kind == "order.at_risk" and data["order_id"] not in self._seen:
+                    self._seen.add(data["order_id"])
+                    self.at(occurred + timedelta(hours=self.scenario.customers.call_hours),
+                            partial(self._call_customer, data))
             if len(found) < outcomes.PAGE:
                 return
 
@@ -295,37 +353,50 @@ class Simulation:
         self._seen.add(work["id"])
         answer = self.world.answer(work["node_id"], at)
         if answer is None:
+            self._flag(work, "a node never answered")
             return
         what, when = answer
         if what == "accept":
-            self.at(when, lambda: self._accept(work))
+            self.at(when, lambda: self._accept(work, at))
         else:
+            self._flag(work, "a node closed" if what == "closed" else "a node rejected it")
             reason = "closed" if what == "closed" else "cannot prepare it"
             self.at(when, lambda: self._call(work["node_id"], work["id"], "reject", ActionIn(reason=reason)))
 
-    async def _accept(self, work: dict) -> None:
+    async def _accept(self, work: dict, released: datetime) -> None:
         if not await self._call(work["node_id"], work["id"], "accept", ActionIn()):
             return
-        self.at(self.world.picked_by(work["node_id"], self.ctx.clock.now()), lambda: self._pick(work))
+        done = self.world.picked_by(work["node_id"], self.ctx.clock.now())
+        times = self.snap.times[work["node_id"]]
+        if done > (times.calendar.after_working(released, times.processing_minutes) or done):
+            self._flag(work, "a node took longer than its processing_minutes")
+        self.at(done, lambda: self._pick(work))
+
+    def _flag(self, work: dict, what: str) -> None:
+        """Something that may make the order late, to tell why a late order was (``late_because``)."""
+        self.tally.flags.setdefault(work["order_id"], set()).add(what)
 
     async def _pick(self, work: dict) -> None:
         node_id = work["node_id"]
         lines = [(fl["sku"], fl["reserved"]) for fl in work["lines"] if fl["reserved"]]
         found = self.world.found(node_id, lines)
         short = sum(q for _, q in lines) - sum(found.values())
+        # A WMS confirms the pick when it is short; shipping (or readying) an accepted order says all was picked.
         picked = ActionIn(lines=[{"sku": s, "quantity": q} for s, q in found.items()])
-        if not await self._call(node_id, work["id"], "pick", picked):
+        if short and not await self._call(node_id, work["id"], "pick", picked):
             return
         self.tally.short_units += short
+        if short:
+            self._flag(work, "a node picked short")
         if not sum(found.values()):
             return  # nothing found: the service sources it again
         mode = work["order"]["delivery"]["mode"]
         handover = work.get("handover_node_id")
         now = self.ctx.clock.now()
         if mode in AT_THE_NODE and handover in (None, node_id):
-            self.at(now + 10 * TICK, lambda: self._ready_at_node(work))
+            self.at(now + 2 * TICK, lambda: self._ready_at_node(work))
         elif mode in OWN:
-            self.at(now, lambda: self._own_delivery(work, found))
+            self.at(now, lambda: self._own_delivery(work))
         else:
             self._carried(work, found, now)
 
@@ -340,25 +411,26 @@ class Simulation:
         else:
             address = delivery.get("address") or {}
             point = (address.get("lat", node.lat), address.get("lng", node.lng))
-        carried_mode = mode if mode in ("home_standard", "home_express", "locker", "pickup_point") else "home_standard"
+        # To a store where the customer collects, a carrier's transfer service takes it.
+        carried_mode = mode if mode in ("home_standard", "home_express", "locker", "pickup_point") else "transfer"
         products = [self.snap.products[s] for s in found]
-        pick = self.world.carrier_for(carried_mode, products, node, point, [])
+        pick = self.world.carrier_for(carried_mode, products, node, point)
         if pick is None:
             self.tally.failed_calls["no_carrier"] += 1
             return
-        service, days = pick
+        service, days, late = pick
+        if late:
+            self._flag(work, "the carrier was late")
         collected = self.world.collected(node.id, ready)
         while self.world.pickup_day_off(service, collected, self.local):
+            self._flag(work, "the carrier's day off")
             collected = self.world.collected(node.id, collected + timedelta(hours=1))
         number = f"SIM{self.seed}-{next(self._numbers)}"
-        weight = sum(self.snap.products[s].weight_g * q for s, q in found.items())
         delivered = self.world.delivered(service, collected, days, self.local)
-        self.at(collected, lambda: self._ship(work, service.id, number, weight, delivered))
+        self.at(collected, lambda: self._ship(work, service.id, number, delivered))
 
-    async def _ship(self, work: dict, carrier: str, number: str, weight: int, delivered: datetime) -> None:
+    async def _ship(self, work: dict, carrier: str, number: str, delivered: datetime) -> None:
         node_id = work["node_id"]
-        if not await self._call(node_id, work["id"], "pack", ActionIn(parcels=[{"weight_g": max(1, weight)}])):
-            return
         if not await self._call(node_id, work["id"], "ship", ActionIn(carrier=carrier, tracking_number=number)):
             return
         self.at(delivered, lambda: self._deliver(work, carrier, number))
@@ -379,13 +451,10 @@ class Simulation:
     async def _ready_at_node(self, work: dict) -> None:
         await self._call(work["node_id"], work["id"], "ready", ActionIn())
 
-    async def _own_delivery(self, work: dict, found: dict[str, int]) -> None:
+    async def _own_delivery(self, work: dict) -> None:
         """The retailer's own van or courier: it leaves when the order is ready and delivers within the slot (an
         appointment) or the ride (within the hour)."""
         node_id = work["node_id"]
-        weight = sum(self.snap.products[s].weight_g * q for s, q in found.items())
-        if not await self._call(node_id, work["id"], "pack", ActionIn(parcels=[{"weight_g": max(1, weight)}])):
-            return
         if not await self._call(node_id, work["id"], "ship", ActionIn()):
             return
         now = self.ctx.clock.now()
@@ -410,6 +479,24 @@ class Simulation:
             when = calendar.after_working(when, 0) or when
         code = (fulfilment.get("details") or {}).get("pickup_code")
         self.at(when, lambda: self._call(where, fulfilment["id"], "collect", ActionIn(pickup_code=code)))
+
+    async def _call_customer(self, risk: dict) -> None:
+        """Customer service calls the customer of an order no node can send as promised: they take the later
+        date offered, or the missing units are cancelled."""
+        later = any(o["option"] == "later_date" for o in risk["options"])
+        try:
+            if later and self.rng.random() < self.scenario.customers.accept_late:
+                await resource_order(self.ctx, risk["order_id"], reason="the customer takes a later date", late=True,
+                                     principal=CUSTOMER_SERVICE)
+                self.tally.late_accepted += 1
+                self.tally.flags.setdefault(risk["order_id"], set()).add("its customer took a later date")
+            else:
+                lines = [{"line_no": m["line_no"], "quantity": m["quantity"]} for m in risk["missing"]]
+                await cancel_order(self.ctx, risk["order_id"], CancelIn.model_validate(
+                    {"lines": lines, "reason": "the customer would not wait"}), principal=CUSTOMER_SERVICE)
+                self.tally.lines_cancelled += len(lines)
+        except OmsError as exc:  # sourced meanwhile, or no longer possible: nothing to do
+            self.tally.failed_calls[f"customer service: {exc.code}"] += 1
 
     async def _call(self, node_id: str, fulfilment_id: str, action: str, body: ActionIn) -> bool:
         """A node's confirmation; refused (the work was cancelled, sourced elsewhere, or sent back), the node

@@ -64,14 +64,16 @@ class Choice(Strict):
 
 
 class Nodes(Strict):
-    """How the nodes work."""
+    """How the nodes work. By default as the retailer's nodes are meant to: an order is prepared well within the
+    node's ``processing_minutes`` (its median time about half of them: nine in ten within two thirds), one after
+    the other at the pace of its daily capacity over its opening hours."""
 
-    accept_minutes: StrictFloat = Field(default=15, gt=0, le=1440,
+    accept_minutes: StrictFloat = Field(default=5, gt=0, le=1440,
                                         description="Median minutes of opening time before a node accepts")
     reject_share: dict[str, Share] = Field(
         default_factory=lambda: {"warehouse": 0.002, "store": 0.03, "dark_store": 0.01, "supplier": 0.01})
     silent_share: Share = Field(default=0.002, description="Work a node never answers (its SLA passes)")
-    work_factor: StrictFloat = Field(default=0.6, gt=0, le=10,
+    work_factor: StrictFloat = Field(default=0.4, gt=0, le=10,
                                      description="Median time to pick and pack an order, as a share of the node's "
                                                  "processing_minutes")
     store_accuracy: Share = Field(default=0.97, description="Share of a store's stock rows whose count is right; "
@@ -89,7 +91,11 @@ class Customers(Strict):
     collect_hours: StrictFloat = Field(default=26, gt=0, le=2000,
                                        description="Mean hours before a customer collects a parcel ready for them")
     uncollected_share: Share = Field(default=0.02, description="Parcels never collected (sent back in time)")
-    return_share: Share = Field(default=0.0, description="Orders delivered of which a unit is sent back")
+    call_hours: StrictFloat = Field(default=2, ge=0, le=240,
+                                    description="Hours before customer service calls the customer of an order at "
+                                                "risk (no node can keep its promise)")
+    accept_late: Share = Field(default=0.6, description="Customers called who take the later date offered; the "
+                                                        "others have the missing units cancelled")
 
 
 IncidentKind = Literal["node_closed", "out_of_stock", "flash_sale", "carrier_off"]

@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import make_url
+
 from ..bootstrap import build_context, prepare
 from ..config import Settings
 from ..demo.load import SYSTEM, load_demo
@@ -21,6 +23,7 @@ from . import database, invariants
 from .kpis import hourly_load, kpis
 from .run import Simulation
 from .scenario import AS_IS, Configuration, Scenario
+from .seeds import combine
 from .world import matches
 
 Progress = Callable[[int, int], None] | None
@@ -31,25 +34,35 @@ def _settings(url: str) -> Settings:
     return Settings(database_url=url, hold_sweep_seconds=0, relay_seconds=0, inbox_seconds=0)
 
 
-async def simulate(scenario: Scenario, *, seed: int, folder: Path, configurations: list[Configuration] | None = None,
-                   source: str | None = None, scale: float = 1.0, progress: Progress = None) -> dict:
-    """Run the scenario once per configuration (the database's own when none is given) and report."""
+async def simulate(scenario: Scenario, *, seeds: list[int], folder: Path,
+                   configurations: list[Configuration] | None = None, source: str | None = None, scale: float = 1.0,
+                   progress: Progress = None) -> dict:
+    """Run the scenario once per configuration (the database's own when none is given) and per seed, each on its
+    own copy of the data, and report: with several seeds, the figures' means and intervals, and each
+    configuration's differences from the first."""
     configurations = configurations or [AS_IS]
     base = await _base(folder, source)
-    report: dict = {"scenario": scenario.name, "seed": seed, "scale": scale, "configurations": []}
-    all_clean: dict = {}
-    for n, configuration in enumerate(configurations):
-        url = await _copy(base, folder, n)
-        try:
-            found, clean = await _one(url, scenario, configuration, seed=seed, scale=scale, progress=progress)
-        finally:
-            if url.startswith("postgresql"):
-                await database.drop_postgres(url)
-        report["configurations"].append(found)
-        report.setdefault("started", found["started"])
-        for name, value in clean.items():
-            all_clean[name] = value if value != "clean" else all_clean.get(name, "clean")
-    report["invariants"] = all_clean
+    report: dict = {"scenario": scenario.name, "seeds": seeds, "scale": scale}
+    held: dict = {}
+    per_seed = []
+    for seed in seeds:
+        found = []
+        for n, configuration in enumerate(configurations):
+            url = await _copy(base, folder, n)
+            one, clean = await _one(url, scenario, configuration, seed=seed, scale=scale, progress=progress)
+            if url.startswith("postgresql") and not invariants.broken(clean):
+                await database.drop_postgres(url)  # (a broken one is kept, to be looked into)
+            one["database"] = make_url(url).render_as_string(hide_password=True)
+            found.append(one)
+            report.setdefault("started", one["started"])
+            for name, value in clean.items():
+                held[name] = held[name] if held.get(name, "clean") != "clean" else value
+        per_seed.append(found)
+    if len(seeds) == 1:
+        report["configurations"] = per_seed[0]
+    else:
+        report["configurations"], report["differences"] = combine(per_seed)
+    report["invariants"] = held
     return report
 
 

@@ -17,7 +17,7 @@ from ..domain.reference import NodeRef, ProductRef
 from .scenario import Incident, Scenario
 
 MINUTE = timedelta(minutes=1)
-SPREAD = 0.5  # the spread (sigma of the log) of answer and picking times around their medians
+SPREAD = 0.35  # the spread (sigma of the log) of answer and picking times around their medians
 
 
 def matches(node: NodeRef, patterns: list[str]) -> bool:
@@ -116,16 +116,20 @@ class World:
         pickup = next_pickup(times.calendar, ready, times.cutoff) or ready
         return pickup
 
-    def carrier_for(self, mode: str, products: list[ProductRef], node: NodeRef, to: tuple[float, float],
-                    named: list[str]) -> tuple[CarrierService, int] | None:
-        """The service that carries the parcel (one the promise named when it serves, else the quickest that
-        takes it that far) and the carrier delivery days of its band."""
+    def carrier_for(self, mode: str, products: list[ProductRef], node: NodeRef,
+                    to: tuple[float, float]) -> tuple[CarrierService, int, bool] | None:
+        """The service that carries the parcels (the quickest that takes them all that far; when none does, as
+        for a sofa and a candle, the one taking most of them), the carrier delivery days the parcels take, and
+        whether they are beyond its band's slowest."""
         km = haversine_km(node.lat, node.lng, to[0], to[1])
-        usable = [c for c in self.carriers if mode in c.modes and c.band(km) is not None
-                  and all(c.takes.refuses(p, c.id) is None for p in products)]
+        usable = [c for c in self.carriers if mode in c.modes and c.band(km) is not None]
         if not usable:
             return None
-        usable.sort(key=lambda c: (c.id not in named, c.band(km).transit_max))  # type: ignore[union-attr]
+
+        def refused(c: CarrierService) -> int:
+            return sum(c.takes.refuses(p, c.id) is not None for p in products)
+
+        usable.sort(key=lambda c: (refused(c), c.band(km).transit_max))  # type: ignore[union-attr]
         service = usable[0]
         band = service.band(km)
         assert band is not None
@@ -133,7 +137,7 @@ class World:
         if self.rng.random() < self.scenario.carriers.late_share:
             days = max(days, band.transit_max) + 1 + int(self.rng.poisson(self.scenario.carriers.late_days - 1)
                                                           if self.scenario.carriers.late_days > 1 else 0)
-        return service, days
+        return service, days, days > band.transit_max
 
     def delivered(self, service: CarrierService, shipped: datetime, days: int, local: "LocalTime") -> datetime:
         """When the parcel reaches the customer: that many of the carrier's delivery days after it left (its days

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...db import capacity as capacity_rows
@@ -45,10 +45,12 @@ from .state import OrderState
 SYSTEM = "system:resourcing"
 ATTEMPTS = 3  # plans made again when stock or a day's places were taken meanwhile
 BATCH = 100  # orders awaiting sourcing tried per sweep
-# An order awaiting sourcing is planned again at a sweep when stock moved or reference data changed since the
-# last pass (units came, a node opened), and at least this often otherwise (a new day's places, holds expired):
-# planning one costs milliseconds, and the sweep comes every few seconds.
-QUIET = timedelta(minutes=10)
+# An order awaiting sourcing is planned again at a sweep when the stock of one of its SKUs moved or reference
+# data changed since it was last tried (units came, a node opened), and at least this often otherwise (a new
+# day's places, places given back by a cancel): planning one costs milliseconds, and the sweep comes every few
+# seconds, for every order at risk.
+QUIET = timedelta(hours=1)
+TRIED_KEPT = 50_000  # orders whose last try a process remembers
 
 
 def missing(state: OrderState) -> list[Need]:
@@ -124,27 +126,40 @@ async def resource_order(ctx: Context, order_id: str, *, reason: str, late: bool
 
 async def retry_waiting(ctx: Context, *, at: datetime | None = None) -> int:
     """Try again the next orders awaiting sourcing, in id order from where the last sweep stopped (an order
-    still at risk is not written, so its place in any other order would never move); how many were
-    sourced."""
-    o = t.orders.c
+    still at risk is not written, so its place in any other order would never move), those of them that
+    something may have helped since their last try (``QUIET``); how many were sourced."""
+    o, ol, inv = t.orders.c, t.order_lines.c, t.inventory.c
     after = ctx.batch.get("retried_after", "")
     now = ctx.clock.now()
-    async with ctx.db.read() as conn:
-        mark = (await stock.newest_movement(conn), (await ctx.reference.get(ctx.db)).version)
-    last = ctx.batch.get("retried")
-    if not after and last is not None and last[0] == mark and timedelta(0) <= now - last[1] < QUIET:
-        return 0  # nothing moved since the last whole pass
-    if not after:
-        ctx.batch["retried"] = (mark, now)
+    version = (await ctx.reference.get(ctx.db)).version
+    tried: dict[str, tuple[datetime, int]] = ctx.batch.setdefault("tried", {})
     async with ctx.db.read() as conn:
         for start in dict.fromkeys((after, "")):  # past the end: from the start again
             waiting = (await conn.scalars(select(o.id).where(o.status == OStatus.AWAITING_SOURCING, o.id > start)
                                           .order_by(o.id).limit(BATCH))).all()
             if waiting:
                 break
+        skus: dict[str, set[str]] = {}
+        for order_id, sku in await conn.execute(select(ol.order_id, ol.sku).where(ol.order_id.in_(waiting))):
+            skus.setdefault(order_id, set()).add(sku)
+        since = min((tried[i][0] for i in waiting if i in tried), default=None)
+        moved: dict[str, datetime] = {}
+        if since is not None:
+            # Every writer of a stock row stamps it: units received, counted, reserved or given back.
+            moved = dict((await conn.execute(
+                select(inv.sku, func.max(inv.updated_at)).where(
+                    inv.sku.in_({s for found in skus.values() for s in found}), inv.updated_at > since)
+                .group_by(inv.sku))).all())
     ctx.batch["retried_after"] = waiting[-1] if len(waiting) == BATCH else ""
+    if len(tried) > TRIED_KEPT:
+        tried.clear()
     done = 0
     for order_id in waiting:
+        last = tried.get(order_id)
+        if last is not None and last[1] == version and timedelta(0) <= now - last[0] < QUIET and \
+                not any(moved.get(sku, last[0]) > last[0] for sku in skus.get(order_id, ())):
+            continue  # nothing that could help it happened since its last try
+        tried[order_id] = (now, version)
         view = await resource_order(ctx, order_id, reason="tried again", at=at)
         done += view is not None and view["status"] != OStatus.AWAITING_SOURCING
     return done

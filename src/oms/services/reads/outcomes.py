@@ -101,14 +101,17 @@ async def overbooked(ctx: Context, *, full: bool = False) -> list[dict]:
 
 async def misreserved(ctx: Context) -> list[dict]:
     """Fulfilment lines whose units do not add up: reserved below 0 or beyond what is left to send, or still
-    reserved once the work is over."""
+    reserved once the work is over. (A parcel given up after it left, not collected or sent back, counts its
+    units both shipped and cancelled: its line is only held to cancel no more than it had.)"""
     fl = t.fulfillment_lines.c
     left = fl.quantity - fl.shipped - fl.cancelled - fl.short
+    given_up = f.status == FStatus.CANCELLED
     async with ctx.db.read() as conn:
         rows = await conn.execute(
             select(fl.fulfillment_id, fl.line_no, fl.sku, fl.reserved, left.label("left"), f.status)
             .join(t.fulfillments, f.id == fl.fulfillment_id)
-            .where((fl.reserved < 0) | (fl.reserved > left) | (left < 0)
-                   | (f.status.in_(CLOSED) & (fl.reserved != 0))))
+            .where((fl.reserved < 0) | (f.status.in_(CLOSED) & (fl.reserved != 0))
+                   | (~given_up & ((fl.reserved > left) | (left < 0)))
+                   | (given_up & (fl.cancelled + fl.short > fl.quantity))))
         return [{"fulfillment_id": r.fulfillment_id, "line_no": r.line_no, "sku": r.sku, "reserved": r.reserved,
                  "left_to_send": r.left, "status": r.status} for r in rows]

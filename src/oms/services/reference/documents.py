@@ -17,6 +17,11 @@ async def get_document(ctx: Context, name: str, model: type[BaseModel]) -> dict:
     return model.model_validate(document or {}).model_dump(mode="json")
 
 
+async def has_document(ctx: Context, name: str) -> bool:
+    async with ctx.db.read() as conn:
+        return await conn.scalar(select(t.settings.c.name).where(t.settings.c.name == name)) is not None
+
+
 async def put_document(ctx: Context, name: str, body: BaseModel, *, principal: Principal) -> dict:
     """Replace the document; every process picks it up with the reference data (within a second)."""
     principal.require_admin()
