@@ -37,7 +37,7 @@ CLOCK_SENSITIVE = {
     "test_fulfillment_api", "test_resourcing", "test_uncollected", "test_own_delivery", "test_backorders",
     "test_supply", "test_holds", "test_batch", "test_claims", "test_low_stock", "test_console_dashboard",
     "test_console_store", "test_stock_feeds", "test_tracking", "test_demo", "test_capture_api",
-    "test_demo_calendars", "test_demo_relay_points", "test_year_invariants", "test_demo_carbon",
+    "test_demo_calendars", "test_demo_relay_points", "test_year_invariants", "test_demo_carbon", "test_simulation",
 }
 
 

@@ -1,22 +1,24 @@
 """The simulation's parts that are plain computation: scenarios checked as data, the customers drawn, their
 choice, the world's answers."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
 from oms.demo.generate import build
+from oms.domain.calendar import calendar_from
 from oms.domain.errors import InvalidInput
 from oms.domain.geo import haversine_km
+from oms.domain.lead_times import Band, CarrierService, NodeTimes
 from oms.domain.reference import NodeRef, ProductRef
 from oms.simulation.choice import choose
 from oms.simulation.demand import Demand, population
 from oms.simulation.report import html
 from oms.simulation.scenario import Choice, Scenario, built_in, load_configuration, load_scenario
 from oms.simulation.seeds import combine, interval
-from oms.simulation.world import matches
+from oms.simulation.world import LocalTime, World, matches
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = {"name": "t", "channels": {"web": {"share": 1.0, "profile": "p"}}, "profiles": {"p": [1.0] * 24}}
@@ -175,3 +177,59 @@ def test_the_html_report_stands_alone():
     assert "x&lt;y" in page and "a&amp;b" in page and "x<y" not in page
     assert "http" not in page and "<script" not in page  # nothing fetched, nothing run
     assert "capacity: 1 rows wrong" in page
+
+
+def _world(**nodes_rule) -> World:
+    week = {d: [["10:00", "20:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}
+    calendar = calendar_from("Europe/Paris", week, {})
+    store = NodeRef("ST-A", "store", "A", 48.85, 2.35, "Europe/Paris", frozenset(), frozenset(), True,
+                    daily_capacity=60)  # one order each 10 minutes of its 600 open minutes
+    scenario = Scenario.model_validate({**DAY, "nodes": nodes_rule,
+                                        "incidents": [{"kind": "node_closed", "at": "14:00", "nodes": ["store"]},
+                                                      {"kind": "carrier_off", "carrier": "c", "day": 1}]})
+    carrier = CarrierService("c", frozenset({"home_standard"}), (Band(150.0, 1, 2),))
+    world = World(scenario, {"ST-A": store}, {"ST-A": NodeTimes(calendar, 60, time(17))}, (carrier,),
+                  np.random.default_rng(5), date(2027, 3, 9))
+    world.incidents(LocalTime(PARIS))
+    return world
+
+
+def test_nodes_answer_in_their_hours_and_not_once_closed():
+    world = _world(silent_share=0.0, reject_share={})
+    early = datetime(2027, 3, 9, 8, 0, tzinfo=PARIS)  # before it opens
+    what, when = world.answer("ST-A", early)
+    opening = datetime(2027, 3, 9, 10, 0, tzinfo=PARIS)
+    assert what == "accept" and opening < when < opening + timedelta(hours=1)
+    what, when = world.answer("ST-A", datetime(2027, 3, 9, 15, 0, tzinfo=PARIS))
+    assert what == "closed" and when == datetime(2027, 3, 9, 15, 5, tzinfo=PARIS)
+
+
+def test_a_node_works_through_its_queue_at_the_pace_of_its_capacity():
+    world = _world()
+    opening = datetime(2027, 3, 9, 10, 0, tzinfo=PARIS)
+    done = [world.picked_by("ST-A", opening) for _ in range(12)]
+    assert done[0] < opening + timedelta(hours=1)
+    assert done[-1] > opening + timedelta(minutes=110)  # the twelfth starts after eleven others, 10 minutes each
+
+
+def test_pickers_find_what_is_on_the_shelf_only():
+    world = _world()
+    world.shelves = {("ST-A", "X"): 1, ("ST-A", "Y"): 5}
+    assert world.found("ST-A", [("X", 2), ("Y", 2)]) == {"X": 1, "Y": 2}
+    assert world.shelves == {("ST-A", "X"): 0, ("ST-A", "Y"): 3}
+
+
+def test_carriers_deliver_on_their_days_in_their_hours_and_skip_their_day_off():
+    world = _world()
+    carrier = world.carriers[0]
+    local = LocalTime(PARIS)
+    saturday = datetime(2027, 3, 13, 17, 0, tzinfo=PARIS)
+    when = world.delivered(carrier, saturday, 1, local)  # Sunday is not one of its days: Monday
+    assert when.date() == date(2027, 3, 15) and time(8) <= when.timetz().replace(tzinfo=None) <= time(20)
+    monday = datetime(2027, 3, 8, 17, 0, tzinfo=PARIS)
+    assert world.delivered(carrier, monday, 1, local).date() == date(2027, 3, 10)  # its day off, the 9th, skipped
+    assert world.pickup_day_off(carrier, datetime(2027, 3, 9, 17, tzinfo=PARIS), local)
+    store = world.nodes["ST-A"]
+    _, days, late = world.carrier_for("home_standard", [], store, (48.9, 2.4))
+    assert 1 <= days and late == (days > 2)
+    assert world.carrier_for("locker", [], store, (48.9, 2.4)) is None
