@@ -36,7 +36,6 @@ from .services.runtime.throttle import FailureThrottle
 from .services.stock.low_stock import tell_low_stock
 from .services.stock.mirror import StockMirror
 from .services.supply.backorders import release_backorders
-from .simulation.live import live_loop
 
 
 def build_context(settings: Settings) -> Context:
@@ -96,6 +95,8 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         if ctx.settings.hold_sweep_seconds > 0:
             ctx.background.append(asyncio.create_task(platforms_loop(ctx)))
         if ctx.settings.live_demo:
+            from .simulation.live import live_loop  # (a server without it never loads the simulation)
+
             ctx.background.append(asyncio.create_task(live_loop(ctx)))
 
     return create_app(ctx, on_start=on_start)

@@ -70,7 +70,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "1
     if workers > 1 and settings().database_url.startswith("sqlite"):
         err.print("[red]error:[/red] several workers need PostgreSQL (OMS_DATABASE_URL=postgresql://…)")
         raise typer.Exit(2)
-    if live and workers > 1:
+    if (live or settings().live_demo) and workers > 1:
         err.print("[red]error:[/red] --live runs in one server process: --workers 1")
         raise typer.Exit(2)
     if live:
@@ -426,7 +426,7 @@ def simulate(scenario: Annotated[str | None, typer.Option(
                  min=1, help="The scenario's demand scaled to about this many orders a day (a quicker run)")] = None,
              days: Annotated[int | None, typer.Option(min=1, max=28, help="Days of orders (the scenario's own by "
                                                                            "default)")] = None,
-             seed: Annotated[int, typer.Option(help="The same seed, the same customers")] = 1,
+             seed: Annotated[int, typer.Option(min=0, help="The same seed, the same customers")] = 1,
              seeds: Annotated[int, typer.Option(
                  min=1, max=50, help="Run this many seeds (from --seed on): figures with their 95 % intervals, and "
                                      "the differences between configurations")] = 1,

@@ -26,12 +26,14 @@ async def test_the_live_flow_orders_and_answers_as_time_goes_by(ctx, tmp_path, m
     assert await is_demo(ctx)
     monkeypatch.setattr(run, "LIVE_NAP", 0.02)  # the test moves the clock: look at it often
     monkeypatch.setattr(live, "LIVE_SCALE", 0.5)  # about 10,000 orders a day: a few a minute in the evening
-    flow = asyncio.create_task(live.live_loop(ctx))
+    flow = asyncio.create_task(live.live_loop(ctx, seed=11))
     try:
-        for _ in range(60):  # an hour, a minute at a time
+        for _ in range(600):  # up to ten hours, a minute at a time, until orders came and nodes answered
             ctx.clock.advance(timedelta(minutes=1))
             await asyncio.sleep(0.05)
-        placed, accepted = await _orders(ctx)
+            placed, accepted = await _orders(ctx)
+            if placed >= 20 and accepted >= 5:
+                break
         assert not flow.done()  # still running: it goes on until the server stops
     finally:
         flow.cancel()

@@ -15,7 +15,9 @@ from oms.domain.lead_times import Band, CarrierService, NodeTimes
 from oms.domain.reference import NodeRef, ProductRef
 from oms.simulation.choice import choose
 from oms.simulation.demand import Demand, population
+from oms.simulation.kpis import kpis
 from oms.simulation.report import html
+from oms.simulation.run import Tally
 from oms.simulation.scenario import Choice, Scenario, built_in, load_configuration, load_scenario
 from oms.simulation.seeds import combine, interval
 from oms.simulation.world import LocalTime, World, matches
@@ -233,3 +235,41 @@ def test_carriers_deliver_on_their_days_in_their_hours_and_skip_their_day_off():
     _, days, late = world.carrier_for("home_standard", [], store, (48.9, 2.4))
     assert 1 <= days and late == (days > 2)
     assert world.carrier_for("locker", [], store, (48.9, 2.4)) is None
+
+
+def test_a_promise_is_kept_when_the_order_reaches_the_customer_by_its_latest():
+    end = datetime(2027, 3, 20, tzinfo=PARIS)
+    latest = "2027-03-11T20:00:00+01:00"
+    on_time, after = datetime(2027, 3, 11, 12, tzinfo=PARIS), datetime(2027, 3, 12, 9, tzinfo=PARIS)
+
+    def order(id, status, reached, mode="home_standard", latest=latest):
+        return {"id": id, "status": status, "reached": reached, "latest": latest, "mode": mode, "cost": 500,
+                "parts": 1, "at_risk": False, "resourced": 0, "rejected": 0, "short": 0}
+
+    orders = [order("kept", "delivered", on_time), order("late", "delivered", after),
+              order("never", "shipped", None),  # its window closed before the end
+              order("open", "shipped", None, latest="2027-03-25T20:00:00+01:00"),  # not due yet
+              order("uncollected", "cancelled", on_time, "locker"),  # ready in time, sent back: kept
+              order("broken", "delivered", on_time),  # customer service cancelled its missing lines
+              order("cancelled", "cancelled", None)]  # by the customer: no promise due
+    tally = Tally(captured=len(orders), ended=end, given_up={"broken"}, flags={"late": {"the carrier was late"}})
+    found = kpis(tally, orders, [], [], set(), PARIS)
+    assert found["promise_kept"] == round(2 / 5, 4) and found["late"] == 3
+    assert found["promise_kept_by_mode"] == {"home_standard": 0.25, "locker": 1.0}
+    assert found["late_because"] == {"nothing went wrong: the promise was too optimistic": 2,
+                                     "the carrier was late": 1}
+    assert found["reached"] == 4 and found["split_rate"] == 0.0 and found["cost_per_order"] == 500
+
+
+def test_a_wrong_configuration_or_file_is_refused_by_name(tmp_path):
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"name": "é"}'.encode("latin-1"))
+    with pytest.raises(InvalidInput, match="not UTF-8"):
+        load_scenario(str(latin))
+    wrong = tmp_path / "c.json"
+    wrong.write_text('{"name": "c", "nodes": {"store": {"daily_capacity": 10, "colour": "red"}}}')
+    with pytest.raises(InvalidInput, match="colour cannot be changed"):
+        load_configuration(str(wrong))
+    wrong.write_text('{"name": "c", "sourcing": {"strategies": [{"strategy": "priority"}]}}')
+    with pytest.raises(InvalidInput, match="needs node_groups"):
+        load_configuration(str(wrong))

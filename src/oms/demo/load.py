@@ -97,10 +97,7 @@ async def load_demo(ctx: Context, *, if_empty: bool, keys_file: Path = KEYS_FILE
     ``progress`` is told the stock rows as they are stored.
     """
     if if_empty and (await records.list_products(ctx, cursor=None, limit=1))["items"]:
-        keys = read_keys(keys_file)
-        if keys and not await is_demo(ctx):  # the demo, loaded by an earlier version, which kept no mark
-            await put_document(ctx, DEMO, DemoMark(), principal=SYSTEM)
-        return Summary(loaded=False, keys=keys)
+        return Summary(loaded=False, keys=read_keys(keys_file))
 
     years = [ctx.clock.now().year + i for i in range(3)]  # a what-if promise looks up to a year ahead
     moves: list[DeltaIn] = []

@@ -21,19 +21,28 @@ def kpis(tally: Tally, orders: list[dict], picked: list[tuple[str, datetime, int
          stores: set[str], zone) -> dict:
     """``picked``: units that left nodes (node, when, units); ``full``: the nodes' days whose capacity was all
     taken; ``stores``: the stores' ids."""
-    reached = [o for o in orders if o["status"] in REACHED and o["reached"] is not None]
-    kept = [o for o in reached if o["latest"] and o["reached"] <= datetime.fromisoformat(o["latest"])]
     end = tally.ended
-    late = [o for o in orders if o["latest"] and o["status"] != OStatus.CANCELLED and (
-        (o in reached and o not in kept) or (o not in reached and end and end > datetime.fromisoformat(o["latest"])))]
+    given_up = tally.given_up  # lines cancelled by customer service: no node could keep the promise
+
+    def reached(o: dict) -> bool:
+        # Whole with the customer or waiting for them; a parcel ready and never collected was on time all the same.
+        return o["reached"] is not None and (o["status"] in REACHED or o["status"] == OStatus.CANCELLED)
+
+    # The promises due: those reached, those whose window closed before the end, those customer service broke.
+    due = [o for o in orders if o["latest"] and (
+        reached(o) or o["id"] in given_up
+        or (o["status"] != OStatus.CANCELLED and end and end > datetime.fromisoformat(o["latest"])))]
+    kept = [o for o in due if reached(o) and o["id"] not in given_up
+            and o["reached"] <= datetime.fromisoformat(o["latest"])]
+    kept_ids = {o["id"] for o in kept}
+    late = [o for o in due if o["id"] not in kept_ids]
     why: Counter = Counter()
     for o in late:
         why.update(tally.flags.get(o["id"]) or {"nothing went wrong: the promise was too optimistic"})
     by_mode: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for o in reached:
+    for o in due:
         by_mode[o["mode"]][1] += 1
-    for o in kept:
-        by_mode[o["mode"]][0] += 1
+        by_mode[o["mode"]][0] += o["id"] in kept_ids
     costs = [o["cost"] for o in orders if o["cost"] is not None]
     parts = [o["parts"] for o in orders if o["parts"]]
     load: Counter = Counter()
@@ -47,9 +56,9 @@ def kpis(tally: Tally, orders: list[dict], picked: list[tuple[str, datetime, int
         "orders_refused": tally.offered - tally.captured,
         "lost_sales": {"no_option": tally.no_option, "walked_away": tally.walked_away,
                        "capture_refused": dict(tally.refused)},
-        "promise_kept": _share(len(kept), len(reached)),
+        "promise_kept": _share(len(kept), len(due)),
         "promise_kept_by_mode": {m: _share(k, n) for m, (k, n) in sorted(by_mode.items())},
-        "reached": len(reached),
+        "reached": sum(1 for o in orders if reached(o)),
         "late": len(late),
         "late_because": dict(why.most_common()),
         "late_by_mode": dict(Counter(o["mode"] for o in late).most_common()),

@@ -3,6 +3,7 @@ say) running in real time beside the server (``oms serve --live``, ``make run``)
 dashboard, order search and store queues show customers ordering, stores accepting and picking, parcels
 leaving and arriving. Only on the demo retailer's database: it places orders."""
 
+import asyncio
 import logging
 import secrets
 
@@ -12,15 +13,22 @@ from .run import Simulation
 from .scenario import load_scenario
 
 LIVE_SCALE = 0.03  # of the ordinary weekday's 20,000 orders
+RESTART_SECONDS = 60.0
 
 log = logging.getLogger("oms.simulation")
 
 
-async def live_loop(ctx: Context) -> None:
+async def live_loop(ctx: Context, *, seed: int | None = None) -> None:
     if not await is_demo(ctx):
         log.warning("the live flow runs on the demo retailer only (oms demo): this database is not it")
         return
-    seed = secrets.randbelow(10**6)  # each start its own customers (and channel references)
-    simulation = Simulation(ctx, load_scenario("ordinary-weekday"), seed=seed, scale=LIVE_SCALE)
-    simulation.prefix = f"LIVE-{seed}"
-    await simulation.live()
+    while True:
+        # Each start its own customers (and channel references); a seed given repeats them (tests).
+        chosen = secrets.randbelow(10**6) if seed is None else seed
+        simulation = Simulation(ctx, load_scenario("ordinary-weekday"), seed=chosen, scale=LIVE_SCALE)
+        simulation.prefix = f"LIVE-{chosen}"
+        try:
+            await simulation.live()
+        except Exception:  # the database away a moment: the flow starts again a little later
+            log.exception("the live flow stopped; it starts again in a minute")
+            await asyncio.sleep(RESTART_SECONDS)

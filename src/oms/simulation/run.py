@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -51,8 +51,9 @@ M = DeliveryMode
 OWN = (M.SCHEDULED, M.ONE_HOUR)
 AT_THE_NODE = (M.CLICK_AND_COLLECT, M.RESERVE_IN_STORE, M.STORE_CARRY_OUT)
 TICK = timedelta(minutes=1)  # what happens within a minute is done together, at the minute's start
-SWEEP = timedelta(minutes=5)
-IDLE_SWEEP = timedelta(hours=1)  # when nothing else happens (the days parcels are collected or sent back)
+SWEEP = timedelta(minutes=5)  # while orders come in
+SETTLING_SWEEP = timedelta(minutes=30)  # the days after, while parcels travel and wait to be collected
+IDLE_SWEEP = timedelta(hours=1)  # when nothing else happens
 LIVE_NAP = 30.0  # live, the longest wait before looking at what is next (the server's clock may be moved)
 AT_ONCE = 8  # calls in flight together (a shop's, nodes', carriers' calls overlap in the real world)
 WATCHED = ("fulfillment.released", "fulfillment.ready_for_pickup", "order.at_risk")
@@ -79,6 +80,7 @@ class Tally:
     short_units: int = 0
     late_accepted: int = 0  # orders at risk whose customers took a later date
     lines_cancelled: int = 0  # … or had the missing lines cancelled
+    given_up: set = field(default_factory=set)  # the orders of those
     calls: int = 0
     failed_calls: Counter = field(default_factory=Counter)  # a node's or carrier's call refused, by code
     flags: dict = field(default_factory=dict)  # order id -> what happened to it that may make it late
@@ -89,8 +91,9 @@ class Tally:
 
 
 class Simulation:
-    def __init__(self, ctx: Context, scenario: Scenario, *, seed: int, scale: float = 1.0,
+    def __init__(self, ctx: Context, scenario: Scenario, *, seed: int, scale: float = 1.0, first: date | None = None,
                  progress: Callable[[int, int], None] | None = None) -> None:
+        self.given_first = first  # the first day, when another run chose it already
         self.ctx, self.scenario, self.seed, self.scale = ctx, scenario, seed, scale
         self.rng = np.random.default_rng(seed)
         self.progress = progress
@@ -101,6 +104,7 @@ class Simulation:
         self._last_event = ""
         self._seen: set[str] = set()
         self._numbers = itertools.count(1)
+        self.settling = datetime.max.replace(tzinfo=UTC)  # from when the sweep may come less often
         self.live_mode = False
         self.total = 0
         self.prefix = f"SIM-{seed}"  # the orders' channel references: SIM-<seed>-<day>-<n>
@@ -118,7 +122,7 @@ class Simulation:
         self.local = LocalTime(zone)
         self.snap = snap
         today = self.local.date(ctx.clock.now())
-        first = today if today_only else scenario.first_day(today)
+        first = today if today_only else self.given_first or scenario.first_day(today)
         self.world = World(scenario, snap.nodes, snap.times, snap.carriers, self.rng, first)
         rows = await outcomes.stock_rows(ctx)
         self.world.stock(rows)
@@ -140,6 +144,7 @@ class Simulation:
         first = self.first
         start = self.local.at(first, "00:00")
         self.end = self.local.at(first + timedelta(days=scenario.days + scenario.settle_days), "00:00")
+        self.settling = self.local.at(first + timedelta(days=scenario.days + 1), "00:00")
         ctx.clock.set(start)
         self.total = 0
         for d in range(scenario.days):
@@ -327,7 +332,8 @@ class Simulation:
             except Exception:  # as the server's sweep: a failed pass is tried again at the next
                 log.exception("%s failed", task.__name__)
         now = self.ctx.clock.now()
-        self.at(now + (SWEEP if self._pending else IDLE_SWEEP), self._sweep, periodic=True)
+        every = SWEEP if now < self.settling else SETTLING_SWEEP
+        self.at(now + (every if self._pending else IDLE_SWEEP), self._sweep, periodic=True)
 
     # Nodes and carriers, told of their work by the service's events.
 
@@ -495,6 +501,7 @@ class Simulation:
                 await cancel_order(self.ctx, risk["order_id"], CancelIn.model_validate(
                     {"lines": lines, "reason": "the customer would not wait"}), principal=CUSTOMER_SERVICE)
                 self.tally.lines_cancelled += len(lines)
+                self.tally.given_up.add(risk["order_id"])
         except OmsError as exc:  # sourced meanwhile, or no longer possible: nothing to do
             self.tally.failed_calls[f"customer service: {exc.code}"] += 1
 

@@ -19,6 +19,7 @@ from ..services.reference.inputs import (
     Clock,
     DeliveryCapacityIn,
     DeliveryPricesIn,
+    NodeIn,
     SourcingSettingsIn,
     StockRulesIn,
 )
@@ -143,6 +144,16 @@ class Configuration(Strict):
     carrier_services: list[CarrierServiceIn] = Field(default=[], max_length=200)
     nodes: dict[Annotated[str, Field(min_length=1, max_length=64)], dict] = Field(default={}, max_length=1000)
 
+    @field_validator("nodes")
+    @classmethod
+    def _node_fields(cls, value: dict[str, dict]) -> dict[str, dict]:
+        changeable = set(NodeIn.model_fields) - {"id", "type"}
+        for pattern, fields in value.items():
+            if wrong := sorted(set(fields) - changeable):
+                raise ValueError(f"{pattern}: {', '.join(wrong)} cannot be changed (a node's fields: "
+                                 f"{', '.join(sorted(changeable))})")
+        return value
+
 
 AS_IS = Configuration(name="as-is", description="The retailer's configuration as the database holds it")
 
@@ -221,7 +232,11 @@ def _find(name_or_path: str, folder: str, what: str) -> tuple[str, str]:
         raise InvalidInput([FieldError(what, f"{name_or_path!r} is neither a file nor one of {', '.join(known)}")])
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InvalidInput([FieldError(what, f"{name_or_path} is larger than {MAX_FILE_BYTES // 1024} KiB")])
-    return path.read_text(encoding="utf-8"), str(path)
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput([FieldError(what, f"{name_or_path} is not UTF-8 text ({exc.reason} at byte "
+                                             f"{exc.start})")]) from None
 
 
 MAX_FILE_BYTES = 4 << 20

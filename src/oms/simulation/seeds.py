@@ -23,6 +23,28 @@ def _figures(runs: list[dict], key: str) -> list[float]:
     return [run["kpis"][key] for run in runs if run["kpis"].get(key) is not None]
 
 
+def _mean(values: list) -> float | None:
+    found = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    return round(statistics.fmean(found), 4) if found else None
+
+
+def _means(figures: list[dict]) -> dict:
+    """Every figure's mean over the seeds: numbers, and the numbers of a figure by mode or reason (a reason
+    absent from a seed counts 0 there; a mode absent is not counted); lists as the first seed's."""
+    found: dict = {}
+    for key, value in figures[0].items():
+        if isinstance(value, dict):
+            names = dict.fromkeys(k for f in figures for k in f.get(key, {}))
+            shares = key.endswith("_by_mode")
+            found[key] = {name: _mean([f.get(key, {}).get(name, None if shares else 0) for f in figures])
+                          for name in names}
+        elif isinstance(value, int | float) or value is None:
+            found[key] = _mean([f.get(key) for f in figures])
+        else:
+            found[key] = value
+    return found
+
+
 def combine(per_seed: list[list[dict]]) -> tuple[list[dict], list[dict]]:
     """``per_seed``: for each seed, each configuration's result in the same order. Each configuration with its
     figures' means and intervals, and each configuration's differences from the first."""
@@ -30,8 +52,7 @@ def combine(per_seed: list[list[dict]]) -> tuple[list[dict], list[dict]]:
     combined = []
     for i in range(len(names)):
         runs = [seed[i] for seed in per_seed]
-        combined.append({**runs[0], "kpis": {**runs[0]["kpis"], **{
-            key: interval(_figures(runs, key))["mean"] for key in COMPARED if _figures(runs, key)}},
+        combined.append({**runs[0], "kpis": _means([run["kpis"] for run in runs]),
             "intervals": {key: interval(_figures(runs, key)) for key in COMPARED if _figures(runs, key)},
             "seeds": [run["kpis"] for run in runs]})
     differences = []

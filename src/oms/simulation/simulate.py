@@ -1,16 +1,19 @@
 """``oms simulate``: each configuration lives the scenario's days on its own copy of the retailer's data, with
 the same customers (the same seed), and the report puts them side by side."""
 
+import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import make_url
 
 from ..bootstrap import build_context, prepare
 from ..config import Settings
 from ..demo.load import SYSTEM, load_demo
+from ..domain.errors import FieldError, InvalidInput
 from ..services.reads import outcomes
 from ..services.reference import records
 from ..services.reference.carriers import upsert_carrier_services
@@ -27,6 +30,7 @@ from .seeds import combine
 from .world import matches
 
 Progress = Callable[[int, int], None] | None
+log = logging.getLogger("oms.simulation")
 
 
 def _settings(url: str) -> Settings:
@@ -45,13 +49,23 @@ async def simulate(scenario: Scenario, *, seeds: list[int], folder: Path,
     report: dict = {"scenario": scenario.name, "seeds": seeds, "scale": scale}
     held: dict = {}
     per_seed = []
+    first: date | None = None  # every run lives the same days, whenever it starts
     for seed in seeds:
         found = []
         for n, configuration in enumerate(configurations):
-            url = await _copy(base, folder, n)
-            one, clean = await _one(url, scenario, configuration, seed=seed, scale=scale, progress=progress)
+            url = await _copy(base, folder, seed, n)
+            try:
+                one, clean, first = await _one(url, scenario, configuration, seed=seed, scale=scale, first=first,
+                                               progress=progress)
+            except BaseException:
+                if url.startswith("postgresql"):  # a configuration refused, an interrupted run: no copy left
+                    await database.drop_postgres(url)
+                raise
             if url.startswith("postgresql") and not invariants.broken(clean):
-                await database.drop_postgres(url)  # (a broken one is kept, to be looked into)
+                try:
+                    await database.drop_postgres(url)  # (a broken one is kept, to be looked into)
+                except Exception as exc:  # someone looking at it: the report is written all the same
+                    log.warning("the copy %s is left: %s", make_url(url).database, exc)
             one["database"] = make_url(url).render_as_string(hide_password=True)
             found.append(one)
             report.setdefault("started", one["started"])
@@ -81,27 +95,29 @@ async def _base(folder: Path, source: str | None) -> str:
     return url
 
 
-async def _copy(base: str, folder: Path, n: int) -> str:
-    if base.startswith("sqlite"):
-        return database.copy_sqlite(base, folder / f"run-{n}.db")
-    return await database.copy_postgres(base, f"{base.rsplit('/', 1)[1]}_sim_{n}")
+async def _copy(base: str, folder: Path, seed: int, n: int) -> str:
+    if base.startswith("sqlite:///"):
+        return database.copy_sqlite(base, folder / f"run-{seed}-{n}.db")
+    if base.startswith(("postgresql://", "postgresql+asyncpg://")):
+        return await database.copy_postgres(base, database.copy_name(seed, n))
+    raise InvalidInput([FieldError("--database", "give sqlite:///path or postgresql://user@host/name")])
 
 
 async def _one(url: str, scenario: Scenario, configuration: Configuration, *, seed: int, scale: float,
-               progress: Progress) -> tuple[dict, dict]:
+               first: date | None, progress: Progress) -> tuple[dict, dict, date]:
     ctx = build_context(_settings(url))
     try:
         await prepare(ctx)
         await configure(ctx, configuration)
-        simulation = Simulation(ctx, scenario, seed=seed, scale=scale, progress=progress)
+        simulation = Simulation(ctx, scenario, seed=seed, scale=scale, first=first, progress=progress)
         tally = await simulation.run()
         assert tally.started is not None
-        since = tally.started - timedelta(days=1)
+        since = tally.started  # (the copy's own orders and movements are all before it)
         snap = await ctx.reference.get(ctx.db, now=True)
         zone = simulation.local.zone
         picked = await outcomes.picked_units(ctx, since)
         figures = kpis(tally, await outcomes.orders_since(ctx, since), picked,
-                       await outcomes.overbooked(ctx, full=True),
+                       await outcomes.overbooked(ctx, full=True, since=simulation.first),
                        {n.id for n in snap.nodes.values() if n.type == "store"}, zone)
         stores = {n for n, hours in hourly_load(picked, zone).items() if snap.nodes[n].type == "store"}
         found = {"name": configuration.name, "description": configuration.description, "kpis": figures,
@@ -109,7 +125,7 @@ async def _one(url: str, scenario: Scenario, configuration: Configuration, *, se
                  "hourly_orders": _hourly(tally, zone),
                  "store_load": {n: h for n, h in hourly_load(picked, zone).items() if n in stores},
                  "calls_refused": dict(tally.failed_calls)}
-        return found, await invariants.check(ctx)
+        return found, await invariants.check(ctx), simulation.first
     finally:
         await ctx.db.dispose()
 
@@ -138,8 +154,10 @@ async def configure(ctx: Context, configuration: Configuration) -> None:
 
 
 async def _change_nodes(ctx: Context, changes: dict[str, dict]) -> None:
+    """Each node a pattern names, with the fields given (checked as the API checks a node); a pattern that names
+    no node, or a value a node may not have, is refused by name and nothing is changed."""
     snap = await ctx.reference.get(ctx.db, now=True)
-    changed = []
+    changed, used = [], set()
     cursor = None
     while True:
         page = await records.list_nodes(ctx, type=None, cursor=cursor, limit=500)
@@ -149,11 +167,18 @@ async def _change_nodes(ctx: Context, changes: dict[str, dict]) -> None:
             for pattern, fields in changes.items():
                 if matches(node, [pattern]):
                     update.update(fields)
+                    used.add(pattern)
             if update:
-                changed.append(NodeIn.model_validate({**view, **update}))
+                try:
+                    changed.append(NodeIn.model_validate({**view, **update}))
+                except ValidationError as exc:
+                    raise InvalidInput([FieldError(f"nodes: {node.id}.{'.'.join(str(p) for p in e['loc'])}", e["msg"])
+                                        for e in exc.errors()]) from None
         cursor = page.get("next_cursor")
         if not cursor:
             break
+    if unused := [p for p in changes if p not in used]:
+        raise InvalidInput([FieldError("nodes", f"{', '.join(unused)} names no node")])
     await records.upsert_nodes(ctx, changed)
 
 

@@ -47,9 +47,12 @@ ATTEMPTS = 3  # plans made again when stock or a day's places were taken meanwhi
 BATCH = 100  # orders awaiting sourcing tried per sweep
 # An order awaiting sourcing is planned again at a sweep when the stock of one of its SKUs moved or reference
 # data changed since it was last tried (units came, a node opened), and at least this often otherwise (a new
-# day's places, places given back by a cancel): planning one costs milliseconds, and the sweep comes every few
-# seconds, for every order at risk.
-QUIET = timedelta(hours=1)
+# day's places, places given back by a cancel, a node's day begun): planning one costs milliseconds, and the
+# sweep comes every few seconds, for every order at risk.
+QUIET = timedelta(minutes=15)
+# A stock row is stamped before its writer commits: a try counts as seen only what was stamped this long
+# before it, so that a change committed while the order was being planned is looked at again.
+OVERLAP = timedelta(seconds=5)
 TRIED_KEPT = 50_000  # orders whose last try a process remembers
 
 
@@ -159,7 +162,7 @@ async def retry_waiting(ctx: Context, *, at: datetime | None = None) -> int:
         if last is not None and last[1] == version and timedelta(0) <= now - last[0] < QUIET and \
                 not any(moved.get(sku, last[0]) > last[0] for sku in skus.get(order_id, ())):
             continue  # nothing that could help it happened since its last try
-        tried[order_id] = (now, version)
+        tried[order_id] = (now - OVERLAP, version)
         view = await resource_order(ctx, order_id, reason="tried again", at=at)
         done += view is not None and view["status"] != OStatus.AWAITING_SOURCING
     return done

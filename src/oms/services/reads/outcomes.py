@@ -3,7 +3,7 @@ to (as a partner reading the stream would), the stock rows its shelves start fro
 service recorded of it: its promise, when its parts were sent and reached the customer, its cost and splits."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -33,7 +33,8 @@ async def last_event(ctx: Context) -> str:
 async def stock_rows(ctx: Context) -> list[tuple[str, str, int]]:
     """Every stock row: node, SKU, on hand."""
     async with ctx.db.read() as conn:
-        rows = await conn.execute(select(t.inventory.c.node_id, t.inventory.c.sku, t.inventory.c.on_hand))
+        i = t.inventory.c
+        rows = await conn.execute(select(i.node_id, i.sku, i.on_hand).order_by(i.node_id, i.sku))
         return [tuple(r) for r in rows]
 
 
@@ -84,14 +85,16 @@ async def picked_units(ctx: Context, since: datetime) -> list[tuple[str, datetim
         return [tuple(r) for r in rows]
 
 
-async def overbooked(ctx: Context, *, full: bool = False) -> list[dict]:
-    """Each node's day whose places taken pass its daily capacity (``full``: reach it), by node and day."""
+async def overbooked(ctx: Context, *, full: bool = False, since: date | None = None) -> list[dict]:
+    """Each node's day (from ``since`` on) whose places taken pass its daily capacity (``full``: reach it), by
+    node and day."""
     c, n = t.capacity_use.c, t.nodes.c
     used = func.sum(c.used)
     async with ctx.db.read() as conn:
         rows = await conn.execute(
             select(c.resource, c.day, used.label("used"), n.daily_capacity)
-            .join(t.nodes, n.id == c.resource).where(n.daily_capacity.is_not(None))
+            .join(t.nodes, n.id == c.resource)
+            .where(n.daily_capacity.is_not(None), *([c.day >= since] if since else []))
             .group_by(c.resource, c.day, n.daily_capacity)
             .having(used >= n.daily_capacity if full else used > n.daily_capacity)
             .order_by(c.resource, c.day))
