@@ -26,6 +26,8 @@ def _cell(value, how: str) -> str:
         return "-"
     if how == "money":
         return f"{value / 100:.2f}"
+    if how == "{}" and isinstance(value, float):  # a count averaged over seeds
+        return f"{value:.1f}"
     return how.format(value)
 
 
