@@ -35,7 +35,6 @@ class Arrival:
     lines: tuple[tuple[str, int], ...]
     place: Place
     store_id: str | None = None  # a till's order: the store it is placed at
-    flash: bool = False
 
 
 @cache
@@ -85,7 +84,7 @@ class Demand:
                 start = datetime.combine(day, time.fromisoformat(incident.at), self.zone)
                 for _ in range(round(incident.orders * self.scale)):
                     at = start + timedelta(seconds=float(self.rng.uniform(0, 3600)))
-                    found.append(Arrival(at, "web", ((incident.sku, 1),), self._place(), flash=True))
+                    found.append(Arrival(at, "web", ((incident.sku, 1),), self._place()))
         return sorted(found, key=lambda a: a.at)
 
     def _instant(self, day: date, hour: int) -> datetime:
